@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ixdp top-level build.
+#
+#   make                 ixdp.ko (against KDIR) and the userspace programs
+#   make check           dependencies, build, unit tests, QEMU selftests;
+#                        ends with "N passed, N failed"
+#   make demo            boot the guest with ixdp.ko and show what it does
+#   make unit            cmocka unit tests only (ASan + UBSan)
+#   make qemu-test       in-guest selftests only (KERNEL=, KDIR=, NIC=, RSS=)
+#   make qemu-test-6.12  the same on Debian 12's 6.12 kernel
+#   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
+#   make module-all      build ixdp.ko against every supported kernel
+#   make style sparse    checkpatch.pl and sparse on the kernel code
+#   make deps            install what a fresh Debian 12 machine lacks
+
+KVER	?= $(shell scripts/kernels.sh default-version)
+KDIR	?= /lib/modules/$(KVER)/build
+BUILD	?= $(CURDIR)/build
+
+CC	?= gcc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	   -I$(CURDIR)/include/uapi -I$(CURDIR)/include
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
+SELFTEST_SRCS := $(wildcard test/selftests/*.c)
+SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
+SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
+
+.PHONY: all module user selftests check unit qemu-test qemu-test-6.12 \
+	qemu-test-debug demo module-all style sparse deps clean
+
+all: module user
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: selftests
+
+selftests: $(SELFTEST_BINS)
+
+$(BUILD)/selftests/%: test/selftests/%.c $(SELFTEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
+
+check:
+	scripts/check.sh
+
+unit:
+	$(MAKE) -C test/unit check
+
+qemu-test: module user
+	test/qemu/run.sh --kernel-version $(KVER) --mode test
+
+qemu-test-6.12:
+	scripts/kernels.sh run-suite 6.12
+
+qemu-test-debug:
+	scripts/kernels.sh run-suite debug
+
+demo:
+	scripts/demo.sh
+
+module-all:
+	scripts/kernels.sh build-all
+
+style:
+	scripts/style.sh
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules
+
+deps:
+	scripts/deps.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C test/unit clean 2>/dev/null || true
+	rm -rf $(BUILD)

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * ixdp: a protected, run-to-completion TCP/IP dataplane for Linux.
+ *
+ * This header is the specification of every interface ixdp.ko offers to
+ * user space: the /dev/ixdp character device and the "ixdp" generic
+ * netlink family. It only ever grows:
+ *
+ *  - every structure uses fixed-width types and explicit padding, and its
+ *    size is pinned by BUILD_BUG_ON in the module;
+ *  - reserved fields and unknown flags must be zero on input; the module
+ *    answers -EINVAL otherwise, so they can be given a meaning later;
+ *  - capabilities are announced by IXDP_FEAT_* bits, never inferred from
+ *    a version number;
+ *  - netlink commands and attributes are appended, never renumbered.
+ *
+ * Documentation/abi.rst describes the same interfaces in prose.
+ */
+#ifndef _UAPI_LINUX_IXDP_H
+#define _UAPI_LINUX_IXDP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * ABI revision. It changes only when an existing structure gains
+ * meaning that an older binary could misread; additions are announced
+ * with feature bits instead.
+ */
+#define IXDP_ABI_VERSION	1
+
+/* Feature bits reported in ixdp_version_info.features and IXDP_A_FEATURES. */
+#define IXDP_FEAT_VERSION	(1ULL << 0)	/* IXDP_IOC_VERSION exists */
+#define IXDP_FEAT_NETLINK	(1ULL << 1)	/* "ixdp" genl family exists */
+#define IXDP_FEAT_CONFIG	(1ULL << 2)	/* IXDP_CMD_{GET,SET}_CONFIG */
+
+/* ------------------------------------------------------------------ */
+/* /dev/ixdp character device                                         */
+/* ------------------------------------------------------------------ */
+
+#define IXDP_DEV_NAME		"ixdp"
+#define IXDP_IOC_MAGIC		0xB9
+
+#define IXDP_VERSION_STRLEN	32
+
+/**
+ * struct ixdp_version_info - answer of IXDP_IOC_VERSION
+ * @abi_version:	out: IXDP_ABI_VERSION of the running module
+ * @flags:		in: must be zero
+ * @features:		out: IXDP_FEAT_* bits
+ * @module_version:	out: NUL-terminated build version (git describe)
+ * @resv:		in: must be zero; out: zero
+ *
+ * The caller zeroes the structure and passes it in; the module fills the
+ * "out" fields. A non-zero @flags or @resv gets -EINVAL, an unreadable or
+ * unwritable pointer -EFAULT.
+ */
+struct ixdp_version_info {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 features;
+	char module_version[IXDP_VERSION_STRLEN];
+	__u64 resv[4];
+};
+
+#define IXDP_IOC_VERSION	_IOWR(IXDP_IOC_MAGIC, 0x00, struct ixdp_version_info)
+
+/* ------------------------------------------------------------------ */
+/* Generic netlink family "ixdp"                                      */
+/* ------------------------------------------------------------------ */
+
+#define IXDP_GENL_NAME		"ixdp"
+#define IXDP_GENL_VERSION	1
+
+/* Multicast groups of the family. */
+#define IXDP_MCGRP_EVENTS	"events"
+
+/*
+ * Commands. GET_* are open to every user; every command that changes
+ * state requires CAP_NET_ADMIN in the initial user namespace (-EPERM
+ * otherwise), since the dataplane is shared by the whole machine. Errors
+ * carry an extended-ACK message.
+ *
+ * IXDP_CMD_GET_VERSION: no attributes in; answers IXDP_A_ABI_VERSION,
+ *	IXDP_A_MODULE_VERSION, IXDP_A_FEATURES.
+ * IXDP_CMD_GET_CONFIG: no attributes in; answers IXDP_A_CFG_* with the
+ *	current value of every tunable.
+ * IXDP_CMD_SET_CONFIG: one or more IXDP_A_CFG_* in, each range-checked;
+ *	either all are applied or none (-EINVAL/-ERANGE with extack).
+ *	Announced on the "events" group as IXDP_CMD_SET_CONFIG with the
+ *	new values.
+ */
+enum ixdp_genl_cmd {
+	IXDP_CMD_UNSPEC,
+	IXDP_CMD_GET_VERSION,
+	IXDP_CMD_GET_CONFIG,
+	IXDP_CMD_SET_CONFIG,
+
+	__IXDP_CMD_MAX,
+	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
+};
+
+enum ixdp_genl_attr {
+	IXDP_A_UNSPEC,
+	IXDP_A_ABI_VERSION,		/* u32 */
+	IXDP_A_MODULE_VERSION,		/* NUL-terminated string */
+	IXDP_A_FEATURES,		/* u64: IXDP_FEAT_* */
+	IXDP_A_PAD,			/* alignment padding for u64 */
+	IXDP_A_CFG_BATCH,		/* u32: dataplane batch bound B */
+	IXDP_A_CFG_POLL_US,		/* u32: busy-poll budget before sleep */
+
+	__IXDP_A_MAX,
+	IXDP_A_MAX = __IXDP_A_MAX - 1
+};
+
+/* Limits of the tunables (also enforced on the module parameters). */
+#define IXDP_BATCH_MIN		1
+#define IXDP_BATCH_MAX		64
+#define IXDP_POLL_US_MAX	10000
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _UAPI_LINUX_IXDP_H */

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/ixdp: the character device applications open to reach the
+ * dataplane. Every ioctl argument is copied in whole, validated (unknown
+ * flags and non-zero reserved fields are refused) and only then acted on.
+ */
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "ixdp.h"
+
+static long ioctl_version(void __user *argp)
+{
+	struct ixdp_version_info info;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || !mem_is_zero(info.resv, sizeof(info.resv)))
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = IXDP_ABI_VERSION;
+	info.features = IXDP_FEATURES;
+	strscpy(info.module_version, IXDP_VERSION, sizeof(info.module_version));
+
+	if (copy_to_user(argp, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long ixdp_chardev_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case IXDP_IOC_VERSION:
+		return ioctl_version(argp);
+	}
+	return -ENOTTY;
+}
+
+static int ixdp_chardev_open(struct inode *inode, struct file *file)
+{
+	return stream_open(inode, file);
+}
+
+static const struct file_operations ixdp_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ixdp_chardev_open,
+	.unlocked_ioctl	= ixdp_chardev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice ixdp_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= IXDP_DEV_NAME,
+	.fops	= &ixdp_fops,
+	.mode	= 0600,
+};
+
+int ixdp_chardev_init(void)
+{
+	/* The layout is ABI: pin it. */
+	BUILD_BUG_ON(sizeof(struct ixdp_version_info) != 80);
+	BUILD_BUG_ON(offsetof(struct ixdp_version_info, features) != 8);
+	BUILD_BUG_ON(offsetof(struct ixdp_version_info, module_version) != 16);
+	BUILD_BUG_ON(offsetof(struct ixdp_version_info, resv) != 48);
+
+	return misc_register(&ixdp_miscdev);
+}
+
+void ixdp_chardev_uninit(void)
+{
+	misc_deregister(&ixdp_miscdev);
+}

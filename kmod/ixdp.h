@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared by the kernel-side files of ixdp.ko, grouped by the
+ * file that implements them.
+ */
+#ifndef _IXDP_H
+#define _IXDP_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+#include <linux/ixdp.h>
+
+struct netlink_ext_ack;
+
+#ifndef IXDP_VERSION
+#define IXDP_VERSION "unknown"
+#endif
+
+/* Everything this build of the module offers, as IXDP_FEAT_* bits. */
+#define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
+			 IXDP_FEAT_CONFIG)
+
+/* config.c APIs: */
+struct ixdp_config {
+	u32 batch;	/* dataplane batch bound B */
+	u32 poll_us;	/* busy-poll budget of an idle core before it sleeps */
+};
+
+#define IXDP_CFG_BATCH		BIT(0)
+#define IXDP_CFG_POLL_US	BIT(1)
+
+void ixdp_config_get(struct ixdp_config *cfg);
+int ixdp_config_update(u32 mask, const struct ixdp_config *vals,
+		       struct ixdp_config *out, struct netlink_ext_ack *extack);
+
+/* chardev.c APIs: */
+int ixdp_chardev_init(void);
+void ixdp_chardev_uninit(void);
+
+/* netlink.c APIs: */
+int ixdp_netlink_init(void);
+void ixdp_netlink_uninit(void);
+
+#endif /* _IXDP_H */

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module entry and exit: bring the subsystems up in dependency order and
+ * take them down in reverse.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "ixdp.h"
+
+static int __init ixdp_mod_init(void)
+{
+	int err;
+
+	err = ixdp_chardev_init();
+	if (err)
+		return err;
+
+	err = ixdp_netlink_init();
+	if (err)
+		goto err_netlink;
+
+	pr_info("version %s loaded (abi %u)\n", IXDP_VERSION, IXDP_ABI_VERSION);
+	return 0;
+
+err_netlink:
+	ixdp_chardev_uninit();
+	return err;
+}
+
+static void __exit ixdp_mod_exit(void)
+{
+	ixdp_netlink_uninit();
+	ixdp_chardev_uninit();
+	pr_info("unloaded\n");
+}
+
+module_init(ixdp_mod_init);
+module_exit(ixdp_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ixdp: protected run-to-completion TCP/IP dataplane");
+MODULE_AUTHOR("The ixdp developers");
+MODULE_VERSION(IXDP_VERSION);
+MODULE_ALIAS_GENL_FAMILY(IXDP_GENL_NAME);

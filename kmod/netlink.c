@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "ixdp" generic netlink family: the control plane's view of the
+ * module. Every command has its own strict policy (unknown attributes and
+ * wrong types are refused by the genetlink core before a handler runs);
+ * commands that change state need CAP_NET_ADMIN and explain any refusal
+ * through extended ACK. Changes are announced on the "events" group.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "ixdp.h"
+
+enum {
+	IXDP_MCGRP_EVENTS_ID,
+};
+
+static const struct nla_policy set_config_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_CFG_BATCH]	= NLA_POLICY_RANGE(NLA_U32, IXDP_BATCH_MIN,
+						   IXDP_BATCH_MAX),
+	[IXDP_A_CFG_POLL_US]	= NLA_POLICY_MAX(NLA_U32, IXDP_POLL_US_MAX),
+};
+
+static struct genl_family ixdp_genl_family;
+
+static int put_config(struct sk_buff *skb, const struct ixdp_config *cfg)
+{
+	if (nla_put_u32(skb, IXDP_A_CFG_BATCH, cfg->batch) ||
+	    nla_put_u32(skb, IXDP_A_CFG_POLL_US, cfg->poll_us))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * Build a message for @cmd. On success *@hdrp points at the user header
+ * and the caller fills attributes, then ends it with genlmsg_end().
+ */
+static struct sk_buff *new_msg(struct genl_info *info, u8 cmd, void **hdrp)
+{
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	if (info)
+		*hdrp = genlmsg_put_reply(skb, info, &ixdp_genl_family, 0, cmd);
+	else
+		*hdrp = genlmsg_put(skb, 0, 0, &ixdp_genl_family, 0, cmd);
+	if (!*hdrp) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static int get_version_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = new_msg(info, IXDP_CMD_GET_VERSION, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, IXDP_A_ABI_VERSION, IXDP_ABI_VERSION) ||
+	    nla_put_string(msg, IXDP_A_MODULE_VERSION, IXDP_VERSION) ||
+	    nla_put_u64_64bit(msg, IXDP_A_FEATURES, IXDP_FEATURES,
+			      IXDP_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_config cfg;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = new_msg(info, IXDP_CMD_GET_CONFIG, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	ixdp_config_get(&cfg);
+	if (put_config(msg, &cfg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void announce_config(const struct ixdp_config *cfg)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = new_msg(NULL, IXDP_CMD_SET_CONFIG, &hdr);
+	if (!msg)
+		return;
+	if (put_config(msg, cfg)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	/* No listener (-ESRCH) is the common case and not an error. */
+	genlmsg_multicast(&ixdp_genl_family, msg, 0, IXDP_MCGRP_EVENTS_ID,
+			  GFP_KERNEL);
+}
+
+static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct ixdp_config vals = {}, now;
+	u32 mask = 0;
+	int err;
+
+	if (attrs[IXDP_A_CFG_BATCH]) {
+		vals.batch = nla_get_u32(attrs[IXDP_A_CFG_BATCH]);
+		mask |= IXDP_CFG_BATCH;
+	}
+	if (attrs[IXDP_A_CFG_POLL_US]) {
+		vals.poll_us = nla_get_u32(attrs[IXDP_A_CFG_POLL_US]);
+		mask |= IXDP_CFG_POLL_US;
+	}
+	if (!mask) {
+		GENL_SET_ERR_MSG(info, "no configuration attribute given");
+		return -EINVAL;
+	}
+
+	err = ixdp_config_update(mask, &vals, &now, info->extack);
+	if (err)
+		return err;
+	announce_config(&now);
+	return 0;
+}
+
+static const struct genl_ops ixdp_genl_ops[] = {
+	{
+		.cmd	= IXDP_CMD_GET_VERSION,
+		.doit	= get_version_doit,
+	},
+	{
+		.cmd	= IXDP_CMD_GET_CONFIG,
+		.doit	= get_config_doit,
+	},
+	{
+		.cmd	= IXDP_CMD_SET_CONFIG,
+		.doit	= set_config_doit,
+		.policy	= set_config_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group ixdp_genl_mcgrps[] = {
+	[IXDP_MCGRP_EVENTS_ID] = { .name = IXDP_MCGRP_EVENTS },
+};
+
+static struct genl_family ixdp_genl_family __ro_after_init = {
+	.name		= IXDP_GENL_NAME,
+	.version	= IXDP_GENL_VERSION,
+	.module		= THIS_MODULE,
+	.netnsok	= true,
+	.ops		= ixdp_genl_ops,
+	.n_ops		= ARRAY_SIZE(ixdp_genl_ops),
+	.mcgrps		= ixdp_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ixdp_genl_mcgrps),
+	/* resv_start_op stays 0: every command is strictly validated. */
+};
+
+int __init ixdp_netlink_init(void)
+{
+	return genl_register_family(&ixdp_genl_family);
+}
+
+void ixdp_netlink_uninit(void)
+{
+	genl_unregister_family(&ixdp_genl_family);
+}

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernels ixdp is built and tested against, in one place.
+#
+#   kernels.sh default-version     the 6.1 kernel release the guest boots
+#   kernels.sh version 6.1|6.12    the release of that series installed here
+#   kernels.sh build-all           build ixdp.ko against every supported kernel
+#   kernels.sh run-suite 6.12|debug  run the in-guest suite on that kernel
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Installed release of a Debian kernel series, newest first.
+series_version() {
+	local series=$1 v
+	for v in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
+		case $v in
+		"$series".*-amd64)
+			if [ -e "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/build" ]; then
+				echo "$v"
+				return 0
+			fi ;;
+		esac
+	done
+	return 1
+}
+
+debug_root() { echo "$PWD/.cache/kernels/debug"; }
+
+debug_version() {
+	local d
+	d=$(debug_root)
+	ls -1 "$d/boot" 2>/dev/null | sed -n 's/^vmlinuz-//p' | head -n1
+}
+
+# Unpack the KASAN/lockdep kernel shipped beside the checkout.
+unpack_debug() {
+	local src=../shared/kernels d
+	d=$(debug_root)
+	[ -n "$(debug_version)" ] && return 0
+	if ! ls $src/linux-image-*-ixdp-debug_*.deb >/dev/null 2>&1; then
+		echo "kernels.sh: no debug kernel in $src" >&2
+		return 1
+	fi
+	mkdir -p "$d"
+	dpkg-deb -x $src/linux-image-*-ixdp-debug_*.deb "$d"
+	dpkg-deb -x $src/linux-headers-*-ixdp-debug_*.deb "$d"
+}
+
+cmd=${1:-}
+case $cmd in
+default-version)
+	series_version 6.1 || { echo "kernels.sh: no 6.1 kernel installed (run make deps)" >&2; echo none; }
+	;;
+version)
+	series_version "$2"
+	;;
+build-all)
+	for s in 6.1 6.12; do
+		v=$(series_version $s) || { echo "kernels.sh: no $s kernel installed" >&2; exit 1; }
+		echo "== building ixdp.ko against $v"
+		make -s -C "/lib/modules/$v/build" M="$PWD" clean >/dev/null
+		make -C "/lib/modules/$v/build" M="$PWD" W=1 modules 2>&1 | tee "build/module-$v.log"
+		if grep -q 'warning:' "build/module-$v.log"; then
+			echo "kernels.sh: warnings building against $v" >&2
+			exit 1
+		fi
+		test -f ixdp.ko
+	done
+	# Leave the module built for the default kernel.
+	v=$(series_version 6.1)
+	make -s -C "/lib/modules/$v/build" M="$PWD" clean >/dev/null
+	make -s -C "/lib/modules/$v/build" M="$PWD" modules
+	;;
+run-suite)
+	case ${2:-} in
+	6.12)
+		v=$(series_version 6.12)
+		make module user KVER="$v"
+		test/qemu/run.sh --kernel-version "$v" --mode test
+		;;
+	debug)
+		unpack_debug
+		v=$(debug_version)
+		d=$(debug_root)
+		make module user KDIR="$d/usr/src/linux-headers-$v"
+		test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
+			--cpu max,la57=off --append kasan_multi_shot \
+			--timeout 600 --mode test
+		;;
+	*)
+		echo "usage: kernels.sh run-suite 6.12|debug" >&2
+		exit 2
+		;;
+	esac
+	;;
+*)
+	echo "usage: kernels.sh default-version|version S|build-all|run-suite K" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest's initramfs: busybox, the NIC drivers of the guest
+# kernel (with their dependencies, in load order), ixdp.ko, and the
+# selftest programs with the shared libraries they need.
+#
+# mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BINDIR
+#   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
+#           drivers are built in, as in the debug kernel)
+#   KO      ixdp.ko built for that kernel
+#   BINDIR  built selftest programs; test/selftests/*.sh are added too
+set -euo pipefail
+
+out=$1 moddir=$2 ko=$3 bindir=$4
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# Drivers the guest needs, each with its dependencies.
+want_modules="virtio_pci virtio_net virtio_console e1000e"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,modules,ixdp,selftests,lib,lib64,usr/lib}
+
+busybox=$(command -v busybox)
+{ ldd "$busybox" 2>&1 || true; } | grep -qE 'not a dynamic|statically linked' ||
+	{ echo "mkinitramfs: busybox must be static (busybox-static)" >&2; exit 1; }
+cp "$busybox" "$root/bin/busybox"
+cp "$here/init.sh" "$root/init"
+chmod 755 "$root/init"
+echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+
+# Copy one module, decompressed (busybox insmod reads plain .ko only).
+copy_module() {
+	local src=$moddir/$1 name
+	name=$(basename "$1")
+	case $name in
+	*.ko.xz) xz -dc "$src" > "$root/modules/${name%.xz}"; name=${name%.xz} ;;
+	*.ko.zst) zstd -qdc "$src" > "$root/modules/${name%.zst}"; name=${name%.zst} ;;
+	*.ko) cp "$src" "$root/modules/$name" ;;
+	esac
+	echo "$name" >> "$root/modules/order"
+}
+
+if [ "$moddir" != none ]; then
+	declare -A added=()
+	: > "$root/modules/order"
+	for m in $want_modules; do
+		line=$(grep -E "(^|/)$m\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" || true)
+		# Built into this kernel: nothing to load.
+		[ -n "$line" ] || continue
+		self=${line%%:*}
+		read -r -a deps <<< "${line#*:}"
+		# modules.dep lists the closure; load it in reverse.
+		for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+			d=${deps[i]}
+			[ -n "${added[$d]:-}" ] && continue
+			added[$d]=1
+			copy_module "$d"
+		done
+		if [ -z "${added[$self]:-}" ]; then
+			added[$self]=1
+			copy_module "$self"
+		fi
+	done
+fi
+
+cp "$ko" "$root/ixdp/ixdp.ko"
+
+# Programs and the shared objects they load, at the same paths.
+copy_with_libs() {
+	local bin=$1 lib
+	for lib in $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+	done
+}
+for f in "$bindir"/*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	cp "$f" "$root/selftests/"
+	copy_with_libs "$f"
+done
+for f in "$top"/test/selftests/*.sh; do
+	[ -e "$f" ] && cp "$f" "$root/selftests/"
+done
+chmod 755 "$root"/selftests/* 2>/dev/null || true
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small TAP 13 reporter for ixdp's in-guest selftests, in the manner of
+ * the kernel's kselftest.h: one "ok N - name" or "not ok N - name" line per
+ * check, "# " diagnostics, and an exit code of 0 (all passed), 1 (some
+ * failed) or 4 (skipped).
+ */
+#ifndef IXDP_KSFT_H
+#define IXDP_KSFT_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KSFT_PASS	0
+#define KSFT_FAIL	1
+#define KSFT_SKIP	4
+
+static unsigned int ksft_n, ksft_npass, ksft_nfail, ksft_nskip;
+
+static inline void ksft_print_header(unsigned int plan)
+{
+	printf("TAP version 13\n1..%u\n", plan);
+	fflush(stdout);
+}
+
+static inline void ksft_print_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static inline void ksft_vresult(bool ok, const char *fmt, va_list ap)
+{
+	ksft_n++;
+	if (ok)
+		ksft_npass++;
+	else
+		ksft_nfail++;
+	printf("%s %u - ", ok ? "ok" : "not ok", ksft_n);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static inline bool ksft_test_result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ksft_vresult(ok, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+static inline void ksft_test_result_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	ksft_n++;
+	ksft_nskip++;
+	printf("ok %u - # SKIP ", ksft_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Report "got @got, want @want" for an errno-style comparison. */
+static inline bool ksft_expect_err(int got, int want, const char *what)
+{
+	if (got != want)
+		ksft_print_msg("%s: got %d (%s), want %d (%s)\n", what, got,
+			       strerror(got < 0 ? -got : got), want,
+			       strerror(want < 0 ? -want : want));
+	return ksft_test_result(got == want, "%s", what);
+}
+
+static inline int ksft_finish(void)
+{
+	printf("# Totals: pass:%u fail:%u skip:%u\n", ksft_npass, ksft_nfail,
+	       ksft_nskip);
+	fflush(stdout);
+	if (ksft_nfail)
+		return KSFT_FAIL;
+	if (ksft_nskip && !ksft_npass)
+		return KSFT_SKIP;
+	return KSFT_PASS;
+}
+
+#endif /* IXDP_KSFT_H */

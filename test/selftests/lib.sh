@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell helpers of the in-guest selftests: TAP 13 output and the request
+# channel to the host side of the tap. Sourced, never run.
+
+TAP_N=0
+TAP_FAIL=0
+
+tap_ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $*"
+}
+
+tap_not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAIL=$((TAP_FAIL + 1))
+	echo "not ok $TAP_N - $*"
+}
+
+tap_diag() {
+	echo "# $*"
+}
+
+# tap_check DESCRIPTION COMMAND...: one check, passing when COMMAND does.
+tap_check() {
+	_desc=$1
+	shift
+	if "$@"; then
+		tap_ok "$_desc"
+	else
+		tap_not_ok "$_desc"
+	fi
+}
+
+# End a TAP stream: the plan comes last, then the exit status.
+tap_finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAIL" -eq 0 ]
+}
+
+# host_run NAME ARGS...: run test/host/NAME.sh with ARGS inside the
+# harness's network namespace (the host side of the tap) while the guest
+# keeps serving, and return its exit status. The harness bounds it in
+# time; 124 means it timed out, 127 that the channel is missing.
+HOST_SEQ=0
+host_run() {
+	[ -n "$IXDP_CTL" ] || return 127
+	HOST_SEQ=$((HOST_SEQ + 1))
+	echo "RUN $HOST_SEQ $*" >&7
+	while read -r -t 300 _verb _seq _rc <&7; do
+		if [ "$_verb" = DONE ] && [ "$_seq" = "$HOST_SEQ" ]; then
+			return "$_rc"
+		fi
+	done
+	return 124
+}
+
+# Lines in the kernel log that mean a test failed whatever it printed.
+KERNEL_SPLAT='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|kernel BUG|refcount_t:'

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "ixdp" generic netlink family, driven through libnl-genl-3 as the
+ * control plane drives it: resolution, the version and configuration
+ * commands, strict validation with extended-ACK messages, the admin-only
+ * rule and the "events" multicast group.
+ */
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <linux/ixdp.h>
+
+#include "ksft.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct reply {
+	bool done;
+	int err;			/* 0 or -errno from the kernel */
+	char extack[256];		/* extended-ACK message, if any */
+	int cmd;			/* genl command of the reply */
+	bool has[IXDP_A_MAX + 1];
+	uint32_t u32[IXDP_A_MAX + 1];
+	uint64_t features;
+	char version[64];
+};
+
+static int family;
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[IXDP_A_MAX + 1];
+	struct reply *r = arg;
+	int i;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, IXDP_A_MAX, NULL))
+		return NL_SKIP;
+	r->cmd = gh->cmd;
+	for (i = 1; i <= IXDP_A_MAX; i++) {
+		if (!tb[i])
+			continue;
+		r->has[i] = true;
+		if (i == IXDP_A_FEATURES)
+			r->features = nla_get_u64(tb[i]);
+		else if (i == IXDP_A_MODULE_VERSION)
+			nla_strlcpy(r->version, tb[i], sizeof(r->version));
+		else if (nla_len(tb[i]) == 4)
+			r->u32[i] = nla_get_u32(tb[i]);
+	}
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct reply *r = arg;
+	int len;
+
+	r->err = e->error;
+	r->done = true;
+	/* NETLINK_CAP_ACK is set: the TLVs follow the bare nlmsgerr. */
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)sizeof(*e);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && len > 0 &&
+	    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(e + 1), len,
+		       NULL) && tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(r->extack, tb[NLMSGERR_ATTR_MSG],
+			    sizeof(r->extack));
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct reply *r = arg;
+
+	r->done = true;
+	return NL_STOP;
+}
+
+static struct nl_sock *open_sock(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int one = 1;
+
+	if (!sk)
+		return NULL;
+	if (genl_connect(sk)) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		   sizeof(one));
+	return sk;
+}
+
+struct attr {
+	int type;
+	uint32_t val;
+	int width;			/* 4, 2 or 8 bytes */
+};
+
+#define U32(t, v)	{ .type = (t), .val = (v), .width = 4 }
+#define U16(t, v)	{ .type = (t), .val = (v), .width = 2 }
+
+/* Send @cmd with @n attributes and collect the reply and the ACK. */
+
+static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
+		   int n, struct reply *r)
+{
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	int i, err = 0;
+
+	memset(r, 0, sizeof(*r));
+	msg = nlmsg_alloc();
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!msg || !cb)
+		return -ENOMEM;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
+		    IXDP_GENL_VERSION);
+	for (i = 0; i < n; i++) {
+		if (attrs[i].width == 2)
+			nla_put_u16(msg, attrs[i].type, attrs[i].val);
+		else if (attrs[i].width == 8)
+			nla_put_u64(msg, attrs[i].type, attrs[i].val);
+		else
+			nla_put_u32(msg, attrs[i].type, attrs[i].val);
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, r);
+	if (nl_send_auto(sk, msg) < 0)
+		err = -EIO;
+	while (!err && !r->done)
+		if (nl_recvmsgs(sk, cb) < 0 && !r->done)
+			err = -EIO;
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	return err ? err : r->err;
+}
+
+static void test_version(struct nl_sock *sk)
+{
+	struct reply r;
+	int err;
+
+	err = request(sk, IXDP_CMD_GET_VERSION, NULL, 0, &r);
+	if (!err)
+		ksft_print_msg("netlink: abi %u version %s features %#llx\n",
+			       r.u32[IXDP_A_ABI_VERSION], r.version,
+			       (unsigned long long)r.features);
+	ksft_test_result(!err && r.cmd == IXDP_CMD_GET_VERSION &&
+			 r.u32[IXDP_A_ABI_VERSION] == IXDP_ABI_VERSION &&
+			 r.version[0] && (r.features & IXDP_FEAT_NETLINK),
+			 "GET_VERSION returns abi, version and features");
+}
+
+static int read_param(const char *name)
+{
+	char path[128];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/sys/module/ixdp/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static void test_config(struct nl_sock *sk, uint32_t *batch0)
+{
+	struct attr a = U32(IXDP_A_CFG_BATCH, 0);
+	struct reply r;
+	int err;
+
+	err = request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r);
+	*batch0 = r.u32[IXDP_A_CFG_BATCH];
+	ksft_test_result(!err && r.has[IXDP_A_CFG_BATCH] &&
+			 r.has[IXDP_A_CFG_POLL_US] &&
+			 (int)*batch0 == read_param("batch") &&
+			 (int)r.u32[IXDP_A_CFG_POLL_US] == read_param("poll_us"),
+			 "GET_CONFIG matches the module parameters");
+
+	a.val = *batch0 == 32 ? 16 : 32;
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(!err && read_param("batch") == (int)a.val,
+			 "SET_CONFIG batch=%u as root takes effect", a.val);
+}
+
+/* Each refusal: the error code, an extack message, and nothing changed. */
+static void expect_refusal(struct nl_sock *sk, int cmd, const struct attr *a,
+			   int n, int want, bool want_msg, const char *what)
+{
+	int before = read_param("batch");
+	struct reply r;
+	int err;
+
+	err = request(sk, cmd, a, n, &r);
+	if (err != want || (want_msg && !r.extack[0]) ||
+	    read_param("batch") != before)
+		ksft_print_msg("%s: err %d (want %d) extack \"%s\"\n", what, err,
+			       want, r.extack);
+	else
+		ksft_print_msg("%s: extack \"%s\"\n", what, r.extack);
+	ksft_test_result(err == want && (!want_msg || r.extack[0]) &&
+			 read_param("batch") == before, "%s", what);
+}
+
+static void test_validation(struct nl_sock *sk)
+{
+	const struct attr zero = U32(IXDP_A_CFG_BATCH, 0);
+	const struct attr big = U32(IXDP_A_CFG_BATCH, IXDP_BATCH_MAX + 1);
+	const struct attr poll = U32(IXDP_A_CFG_POLL_US, IXDP_POLL_US_MAX + 1);
+	const struct attr narrow = U16(IXDP_A_CFG_BATCH, 8);
+	const struct attr unknown = U32(IXDP_A_MAX + 5, 1);
+	const struct attr stray = U32(IXDP_A_CFG_BATCH, 8);
+	const struct attr mixed[2] = {
+		U32(IXDP_A_CFG_BATCH, 8),
+		U32(IXDP_A_CFG_POLL_US, IXDP_POLL_US_MAX + 1),
+	};
+
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &zero, 1, -ERANGE, true,
+		       "SET_CONFIG batch=0 is refused with -ERANGE");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &big, 1, -ERANGE, true,
+		       "SET_CONFIG batch=65 is refused with -ERANGE");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &poll, 1, -ERANGE, true,
+		       "SET_CONFIG poll_us beyond the limit is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, mixed, 2, -ERANGE, true,
+		       "SET_CONFIG with one bad value changes nothing");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &narrow, 1, -EINVAL, true,
+		       "SET_CONFIG with a u16 where u32 is due is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &unknown, 1, -EINVAL, true,
+		       "SET_CONFIG with an unknown attribute is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, NULL, 0, -EINVAL, true,
+		       "SET_CONFIG without attributes is refused");
+	expect_refusal(sk, IXDP_CMD_GET_VERSION, &stray, 1, -EINVAL, true,
+		       "GET_VERSION with an attribute is refused");
+	expect_refusal(sk, IXDP_CMD_MAX + 1, NULL, 0, -EOPNOTSUPP, false,
+		       "an unknown command gets -EOPNOTSUPP");
+}
+
+/* A process without CAP_NET_ADMIN may read but not change. */
+static void test_unprivileged(void)
+{
+	const struct attr a = U32(IXDP_A_CFG_BATCH, 7);
+	int before = read_param("batch");
+	int status = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		struct nl_sock *sk;
+		struct reply r;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		sk = open_sock();
+		if (!sk)
+			_exit(11);
+		if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
+			_exit(12);
+		_exit(request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r) == -EPERM ?
+		      0 : 13);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		status = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ksft_print_msg("unprivileged child status %#x\n", status);
+	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			 read_param("batch") == before,
+			 "non-root may GET_CONFIG but SET_CONFIG gets -EPERM");
+}
+
+/* Announcements carry sequence number 0: accept them as they are. */
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
+static void test_multicast(struct nl_sock *sk, uint32_t batch0)
+{
+	const struct attr a = U32(IXDP_A_CFG_BATCH, batch0);
+	struct nl_sock *msk = open_sock();
+	struct reply ev = {}, r;
+	struct pollfd pfd;
+	struct nl_cb *cb;
+	int grp;
+
+	grp = msk ? genl_ctrl_resolve_grp(msk, IXDP_GENL_NAME,
+					  IXDP_MCGRP_EVENTS) : -1;
+	if (grp < 0 || nl_socket_add_membership(msk, grp)) {
+		ksft_test_result(false, "events group announces SET_CONFIG");
+		goto out;
+	}
+	nl_socket_disable_seq_check(msk);
+
+	/* Restores the original batch and announces it. */
+	request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ev);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	pfd.fd = nl_socket_get_fd(msk);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) == 1)
+		nl_recvmsgs(msk, cb);
+	nl_cb_put(cb);
+	if (ev.cmd != IXDP_CMD_SET_CONFIG)
+		ksft_print_msg("set err %d, event cmd %d batch %u\n", r.err,
+			       ev.cmd, ev.u32[IXDP_A_CFG_BATCH]);
+	ksft_test_result(r.err == 0 && ev.cmd == IXDP_CMD_SET_CONFIG &&
+			 ev.u32[IXDP_A_CFG_BATCH] == batch0 &&
+			 read_param("batch") == (int)batch0,
+			 "events group announces SET_CONFIG (batch back to %u)",
+			 batch0);
+out:
+	if (msk)
+		nl_socket_free(msk);
+}
+
+/* After rmmod: the family must no longer resolve. Exit status only. */
+static int check_absent(void)
+{
+	struct nl_sock *sk = open_sock();
+	int id;
+
+	if (!sk)
+		return 2;
+	id = genl_ctrl_resolve(sk, IXDP_GENL_NAME);
+	nl_socket_free(sk);
+	return id < 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct nl_sock *sk;
+	uint32_t batch0 = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "--absent"))
+		return check_absent();
+
+	ksft_print_header(15);
+	sk = open_sock();
+	family = sk ? genl_ctrl_resolve(sk, IXDP_GENL_NAME) : -1;
+	if (!ksft_test_result(family > 0, "family \"%s\" resolves (id %d)",
+			      IXDP_GENL_NAME, family))
+		return ksft_finish();
+
+	test_version(sk);
+	test_config(sk, &batch0);
+	test_validation(sk);
+	test_unprivileged();
+	test_multicast(sk, batch0);
+	nl_socket_free(sk);
+	return ksft_finish();
+}

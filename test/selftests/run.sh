@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# In-guest selftest runner. Each stage prints a TAP 13 stream; the runner
+# copies it to the results port and adds a "not ok" of its own when a
+# stage crashed before reporting everything it planned. The host counts
+# every "ok"/"not ok" line.
+. /selftests/lib.sh
+
+[ -n "$IXDP_CTL" ] && exec 7<>"$IXDP_CTL"
+RESULTS=${IXDP_RESULTS:-/dev/null}
+
+emit() {
+	tee -a "$RESULTS"
+}
+
+run_stage() {
+	_name=$1
+	shift
+	echo "# selftest: $_name" | emit
+	"$@" > "/tmp/$_name.out" 2>&1
+	_rc=$?
+	emit < "/tmp/$_name.out"
+	_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "/tmp/$_name.out" | head -n1)
+	_ran=$(grep -cE '^(not )?ok ' "/tmp/$_name.out")
+	if [ -z "$_plan" ] || [ "$_plan" -ne "$_ran" ]; then
+		echo "not ok - $_name: planned ${_plan:-no} checks, reported $_ran (exit $_rc)" | emit
+	elif [ "$_rc" -ne 0 ] && [ "$_rc" -ne 4 ] &&
+	     ! grep -q '^not ok ' "/tmp/$_name.out"; then
+		echo "not ok - $_name: exit status $_rc without a failing check" | emit
+	fi
+}
+
+echo "TAP version 13" | emit
+dmesg -c > /tmp/boot.dmesg
+run_stage module-load /selftests/module.sh load
+run_stage chardev /selftests/chardev
+run_stage netlink /selftests/netlink
+run_stage host-side /selftests/host.sh
+run_stage module-unload /selftests/module.sh unload
+run_stage kernel-log /selftests/module.sh kernel-log
