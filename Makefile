@@ -37,7 +37,14 @@ all: module user
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: selftests
+IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/genl.c daemon/print.c
+DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
+
+user: selftests $(BUILD)/bin/ixctl
+
+$(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
 
 selftests: $(SELFTEST_BINS)
 
@@ -70,7 +77,12 @@ style:
 	scripts/style.sh
 
 sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules
+	@mkdir -p $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules > $(BUILD)/sparse.log 2>&1 || \
+		{ cat $(BUILD)/sparse.log; exit 1; }
+	@if grep -E 'warning:|error:' $(BUILD)/sparse.log; then \
+		echo "sparse: problems found"; exit 1; fi
+	@echo "sparse: clean ($$(grep -c ' CHECK ' $(BUILD)/sparse.log) files)"
 
 deps:
 	scripts/deps.sh

@@ -54,7 +54,6 @@ static const struct file_operations ixdp_fops = {
 	.open		= ixdp_chardev_open,
 	.unlocked_ioctl	= ixdp_chardev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice ixdp_miscdev = {

@@ -10,7 +10,7 @@
 #   - the virtio port "ixdp.ctl": requests to run host-side commands.
 
 /bin/busybox --install -s /bin
-export PATH=/bin:/sbin:/selftests
+export PATH=/usr/bin:/bin:/sbin:/selftests
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

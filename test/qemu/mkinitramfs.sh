@@ -5,22 +5,24 @@
 # kernel (with their dependencies, in load order), ixdp.ko, and the
 # selftest programs with the shared libraries they need.
 #
-# mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BINDIR
+# mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
 #           drivers are built in, as in the debug kernel)
 #   KO      ixdp.ko built for that kernel
-#   BINDIR  built selftest programs; test/selftests/*.sh are added too
+#   BUILDDIR  the build tree: selftests/* go to /selftests (with
+#             test/selftests/*.sh), bin/* (ixctl, ...) to /usr/bin
 set -euo pipefail
 
-out=$1 moddir=$2 ko=$3 bindir=$4
+out=$1 moddir=$2 ko=$3 builddir=$4
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # Drivers the guest needs, each with its dependencies.
 want_modules="virtio_pci virtio_net virtio_console e1000e"
 
 root=$(mktemp -d)
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,modules,ixdp,selftests,lib,lib64,usr/lib}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,modules,ixdp,selftests,lib,lib64,usr/lib,usr/bin}
 
 busybox=$(command -v busybox)
 { ldd "$busybox" 2>&1 || true; } | grep -qE 'not a dynamic|statically linked' ||
@@ -77,9 +79,12 @@ copy_with_libs() {
 		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
 	done
 }
-for f in "$bindir"/*; do
+for f in "$builddir"/selftests/* "$builddir"/bin/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	cp "$f" "$root/selftests/"
+	case $f in
+	"$builddir"/bin/*) cp "$f" "$root/usr/bin/" ;;
+	*) cp "$f" "$root/selftests/" ;;
+	esac
 	copy_with_libs "$f"
 done
 for f in "$top"/test/selftests/*.sh; do

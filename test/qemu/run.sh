@@ -80,7 +80,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$top/test/qemu/mkinitramfs.sh" "$work/initrd.gz" "$moddir" "$ko" "$top/build/selftests"
+"$top/test/qemu/mkinitramfs.sh" "$work/initrd.gz" "$moddir" "$ko" "$top/build"
 
 # The namespace and its tap: multi-queue for virtio, single for e1000e.
 ip netns add "$ns"
@@ -148,6 +148,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 	timeout -k 5 120 ip netns exec "$ns" "$top/test/host/$name.sh" "$@" \
 		> "$work/host-$seq.log" 2>&1 || rc=$?
 	sed "s/^/host[$name]: /" "$work/host-$seq.log" >> "$work/host.log"
+	[ "$mode" = demo ] && sed "s/^/host[$name]: /" "$work/host-$seq.log"
 	echo "DONE $seq $rc" >&"$ctl_in"
 done
 elapsed=$(($(date +%s) - start))
@@ -162,7 +163,7 @@ if [ -n "$tail_pid" ]; then
 	tail_pid=
 fi
 
-[ -s "$work/host.log" ] && cat "$work/host.log"
+[ "$mode" = test ] && [ -s "$work/host.log" ] && cat "$work/host.log"
 
 # Verdict. The guest must have said it finished; the console must be
 # free of kernel splats even if no test noticed them.

@@ -18,7 +18,7 @@ tap_not_ok() {
 }
 
 tap_diag() {
-	echo "# $*"
+	printf '%s\n' "$*" | sed 's/^/# /'
 }
 
 # tap_check DESCRIPTION COMMAND...: one check, passing when COMMAND does.

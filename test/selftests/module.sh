@@ -56,6 +56,8 @@ stage_unload() {
 	tap_check "the module is gone" sh -c "! grep -q '^ixdp ' /proc/modules"
 	tap_check "/dev/ixdp is gone" test ! -e /dev/ixdp
 	tap_check "the netlink family is gone" /selftests/netlink --absent
+	tap_check "ixctl says the module is not loaded" \
+		sh -c "ixctl version 2>&1 | grep -q 'module is not loaded'"
 	tap_check "reload works" insmod "$KO" batch=8
 	tap_check "reload takes its parameters" param_is batch 8
 	tap_check "second unload works" rmmod ixdp

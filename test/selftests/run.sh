@@ -36,6 +36,7 @@ dmesg -c > /tmp/boot.dmesg
 run_stage module-load /selftests/module.sh load
 run_stage chardev /selftests/chardev
 run_stage netlink /selftests/netlink
+run_stage ixctl /selftests/ixctl.sh
 run_stage host-side /selftests/host.sh
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one way userspace tools talk to ixdp.ko's netlink family: open a
+ * socket with extended ACKs, send a request, collect the reply's
+ * attributes and the kernel's verdict (0 or -errno, with its message).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "genl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct request_state {
+	struct ixdp_genl_reply *reply;
+	int err;
+	bool done;
+};
+
+/* Attribute types and how to read them. */
+static const enum { A_NONE, A_U32, A_U64, A_STR } attr_kind[IXDP_A_MAX + 1] = {
+	[IXDP_A_ABI_VERSION]	= A_U32,
+	[IXDP_A_MODULE_VERSION]	= A_STR,
+	[IXDP_A_FEATURES]	= A_U64,
+	[IXDP_A_CFG_BATCH]	= A_U32,
+	[IXDP_A_CFG_POLL_US]	= A_U32,
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct request_state *st = arg;
+	struct ixdp_genl_reply *r = st->reply;
+	struct nlattr *tb[IXDP_A_MAX + 1];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int i;
+
+	if (genlmsg_parse(nlh, 0, tb, IXDP_A_MAX, NULL))
+		return NL_SKIP;
+	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
+	for (i = 1; i <= IXDP_A_MAX; i++) {
+		if (!tb[i])
+			continue;
+		switch (attr_kind[i]) {
+		case A_U32:
+			if (nla_len(tb[i]) != 4)
+				continue;
+			r->num[i] = nla_get_u32(tb[i]);
+			break;
+		case A_U64:
+			if (nla_len(tb[i]) != 8)
+				continue;
+			r->num[i] = nla_get_u64(tb[i]);
+			break;
+		case A_STR:
+			nla_strlcpy(r->str[i], tb[i], sizeof(r->str[i]));
+			break;
+		default:
+			continue;
+		}
+		r->has[i] = true;
+	}
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct request_state *st = arg;
+	int len;
+
+	st->err = e->error;
+	st->done = true;
+	/* With NETLINK_CAP_ACK the TLVs follow the bare nlmsgerr. */
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)sizeof(*e);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && len > 0 &&
+	    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(e + 1), len,
+		       NULL) && tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(st->reply->extack, tb[NLMSGERR_ATTR_MSG],
+			    sizeof(st->reply->extack));
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct request_state *st = arg;
+
+	st->done = true;
+	return NL_STOP;
+}
+
+int ixdp_genl_open(struct ixdp_genl *g)
+{
+	int one = 1, fd;
+
+	g->sk = nl_socket_alloc();
+	if (!g->sk)
+		return -ENOMEM;
+	if (genl_connect(g->sk)) {
+		nl_socket_free(g->sk);
+		g->sk = NULL;
+		return -ECONNREFUSED;
+	}
+	fd = nl_socket_get_fd(g->sk);
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	g->family = genl_ctrl_resolve(g->sk, IXDP_GENL_NAME);
+	if (g->family < 0) {
+		nl_socket_free(g->sk);
+		g->sk = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void ixdp_genl_close(struct ixdp_genl *g)
+{
+	if (g->sk)
+		nl_socket_free(g->sk);
+	g->sk = NULL;
+}
+
+/* A request for @cmd; the caller adds attributes with nla_put_*(). */
+struct nl_msg *ixdp_genl_msg(struct ixdp_genl *g, int cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
+				NLM_F_ACK, cmd, IXDP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/*
+ * Send @msg (consumed) and wait for its reply and ACK. Returns 0 or the
+ * kernel's -errno; @reply->extack then says why.
+ */
+int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
+		      struct ixdp_genl_reply *reply)
+{
+	struct request_state st = { .reply = reply };
+	struct nl_cb *cb;
+	int err = 0;
+
+	memset(reply, 0, sizeof(*reply));
+	if (!msg)
+		return -ENOMEM;
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &st);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
+	if (nl_send_auto(g->sk, msg) < 0)
+		err = -EIO;
+	while (!err && !st.done)
+		if (nl_recvmsgs(g->sk, cb) < 0 && !st.done)
+			err = -EIO;
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	return err ? err : st.err;
+}

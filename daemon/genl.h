@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requests to the "ixdp" generic netlink family through libnl-genl-3,
+ * shared by ixctl and ixdpd.
+ */
+#ifndef IXDP_DAEMON_GENL_H
+#define IXDP_DAEMON_GENL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/ixdp.h>
+
+struct nl_sock;
+struct nl_msg;
+
+struct ixdp_genl {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* The attributes of one reply, by IXDP_A_* type. */
+struct ixdp_genl_reply {
+	int cmd;
+	bool has[IXDP_A_MAX + 1];
+	uint64_t num[IXDP_A_MAX + 1];	/* u8..u64 attributes */
+	char str[IXDP_A_MAX + 1][64];	/* string attributes */
+	char extack[256];		/* kernel's explanation of a refusal */
+};
+
+/* genl.c APIs: */
+int ixdp_genl_open(struct ixdp_genl *g);
+void ixdp_genl_close(struct ixdp_genl *g);
+struct nl_msg *ixdp_genl_msg(struct ixdp_genl *g, int cmd);
+int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
+		      struct ixdp_genl_reply *reply);
+
+#endif /* IXDP_DAEMON_GENL_H */

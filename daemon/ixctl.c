@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ixctl: the administrator's command line for ixdp, in the grammar of
+ * iproute2:  ixctl [-j] [-p] OBJECT { COMMAND | help }
+ * Output is text by default and JSON with -j (pretty with -p).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ixctl.h"
+#include "print.h"
+
+static const struct {
+	const char *name;
+	ixctl_handler_t handler;
+	const char *summary;
+} objects[] = {
+	{ "version", ixctl_version, "module and ABI version, features" },
+	{ "config", ixctl_config, "{ show | set [ batch N ] [ poll_us US ] }" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: ixctl [ -j ] [ -p ] OBJECT { COMMAND | help }\n"
+		   "where OBJECT :=\n");
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		fprintf(f, "    %-8s %s\n", objects[i].name, objects[i].summary);
+	fprintf(f, "      -j  JSON output   -p  pretty JSON\n");
+}
+
+/* Prefix matching as iproute2 does: "conf" selects "config". */
+bool ixctl_matches(const char *arg, const char *word)
+{
+	size_t len = strlen(arg);
+
+	return len && len <= strlen(word) && !strncmp(arg, word, len);
+}
+
+int ixctl_fail(int err, const struct ixdp_genl_reply *r, const char *what)
+{
+	fprintf(stderr, "ixctl: %s: %s%s%s\n", what, strerror(-err),
+		r && r->extack[0] ? ": " : "", r ? r->extack : "");
+	return 1;
+}
+
+int ixctl_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ixctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	bool json = false, pretty = false;
+	struct ixdp_genl g;
+	size_t i;
+	int err;
+
+	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "-json")) {
+			json = true;
+		} else if (!strcmp(argv[0], "-p") || !strcmp(argv[0], "-pretty")) {
+			pretty = true;
+		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "-help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return ixctl_usage_error("unknown option \"%s\"", argv[0]);
+		}
+	}
+	if (argc < 1 || ixctl_matches(argv[0], "help")) {
+		usage(argc < 1 ? stderr : stdout);
+		return argc < 1 ? 2 : 0;
+	}
+	print_set_json(json, pretty);
+
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		if (!ixctl_matches(argv[0], objects[i].name))
+			continue;
+		err = ixdp_genl_open(&g);
+		if (err == -ENOENT) {
+			fprintf(stderr, "ixctl: the ixdp module is not loaded\n");
+			return 1;
+		}
+		if (err)
+			return ixctl_fail(err, NULL, "netlink");
+		err = objects[i].handler(&g, argc - 1, argv + 1);
+		ixdp_genl_close(&g);
+		return err;
+	}
+	usage(stderr);
+	return ixctl_usage_error("unknown object \"%s\"", argv[0]);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ixctl: objects and their handlers. */
+#ifndef IXDP_IXCTL_H
+#define IXDP_IXCTL_H
+
+#include "genl.h"
+
+/* Each object handler gets the arguments after its name. */
+typedef int (*ixctl_handler_t)(struct ixdp_genl *g, int argc, char **argv);
+
+/* ixctl.c APIs: */
+int ixctl_fail(int err, const struct ixdp_genl_reply *r, const char *what);
+int ixctl_usage_error(const char *fmt, const char *arg);
+bool ixctl_matches(const char *arg, const char *word);
+
+/* ixctl_module.c APIs: */
+int ixctl_version(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_config(struct ixdp_genl *g, int argc, char **argv);
+
+#endif /* IXDP_IXCTL_H */

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Text or JSON from the same calls. Text mode prints each field with its
+ * own format; JSON mode ignores the formats and emits "key": value pairs
+ * inside the current object.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "print.h"
+
+static bool json_mode, json_pretty;
+static int depth;
+static bool need_comma;
+
+void print_set_json(bool json, bool pretty)
+{
+	json_mode = json;
+	json_pretty = pretty;
+}
+
+bool print_is_json(void)
+{
+	return json_mode;
+}
+
+static void json_sep(void)
+{
+	int i;
+
+	if (need_comma)
+		putchar(',');
+	if (json_pretty) {
+		putchar('\n');
+		for (i = 0; i < depth; i++)
+			fputs("    ", stdout);
+	}
+	need_comma = true;
+}
+
+static void json_key(const char *key)
+{
+	json_sep();
+	printf("\"%s\":%s", key, json_pretty ? " " : "");
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+void print_open_object(void)
+{
+	if (!json_mode)
+		return;
+	if (depth)
+		json_sep();
+	putchar('{');
+	depth++;
+	need_comma = false;
+}
+
+void print_close_object(void)
+{
+	if (!json_mode)
+		return;
+	depth--;
+	if (json_pretty) {
+		putchar('\n');
+		for (int i = 0; i < depth; i++)
+			fputs("    ", stdout);
+	}
+	putchar('}');
+	need_comma = true;
+	if (!depth) {
+		putchar('\n');
+		need_comma = false;
+	}
+}
+
+void print_u64(const char *key, const char *text_fmt, uint64_t val)
+{
+	if (json_mode) {
+		json_key(key);
+		printf("%" PRIu64, val);
+	} else {
+		printf(text_fmt, val);
+	}
+}
+
+void print_hex(const char *key, const char *text_fmt, uint64_t val)
+{
+	if (json_mode) {
+		json_key(key);
+		printf("\"%#" PRIx64 "\"", val);
+	} else {
+		printf(text_fmt, val);
+	}
+}
+
+void print_str(const char *key, const char *text_fmt, const char *val)
+{
+	if (json_mode) {
+		json_key(key);
+		json_string(val);
+	} else {
+		printf(text_fmt, val);
+	}
+}
+
+void print_nl(void)
+{
+	if (!json_mode)
+		putchar('\n');
+}

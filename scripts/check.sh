@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's test command (make check, and CI): install what is
+# missing, build everything, run the gates, the unit tests and the
+# in-guest selftests, and end with one line "N passed, N failed".
+#
+# Every build step and gate counts as one test; the unit tests and the
+# selftests count each of their TAP results.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+pass=0 fail=0 failed=()
+mkdir -p build
+log=build/check
+mkdir -p "$log"
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); failed+=("$1"); echo "not ok - $1"; }
+
+# step NAME COMMAND...: one test, its output kept in build/check/NAME.log.
+step() {
+	local name=$1
+	shift
+	if "$@" > "$log/$name.log" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name (see $log/$name.log)"
+		tail -n 40 "$log/$name.log"
+	fi
+}
+
+# count_tap NAME FILE RC: add a TAP stream's results to the totals.
+count_tap() {
+	local name=$1 file=$2 rc=$3 p f
+	p=$(grep -cE '^[[:space:]]*ok [0-9]' "$file" || true)
+	f=$(grep -cE '^[[:space:]]*not ok' "$file" || true)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" -gt 0 ] && failed+=("$name: $f failed")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		not_ok "$name exited with status $rc without a failing test"
+	fi
+	echo "$name: $p passed, $f failed"
+}
+
+start=$(date +%s)
+if ! scripts/deps.sh; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+kver=$(scripts/kernels.sh default-version)
+
+step build-module-all-kernels scripts/kernels.sh build-all
+step build-user make -s user
+step style-checkpatch scripts/style.sh
+step sparse make -s sparse
+
+if [ -f test/unit/Makefile ]; then
+	rc=0
+	make -s -C test/unit check > "$log/unit.log" 2>&1 || rc=$?
+	grep -E '^[[:space:]]*(not )?ok [0-9]|^#' "$log/unit.log" | grep -v '^# ok' | tail -n 400
+	count_tap unit "$log/unit.log" "$rc"
+fi
+
+rc=0
+test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 300 \
+	> "$log/qemu.log" 2>&1 || rc=$?
+cat "$log/qemu.log"
+# The harness's own verdict lines start with "not ok -" and count too.
+count_tap qemu "$log/qemu.log" "$rc"
+
+echo "check took $(($(date +%s) - start))s"
+if [ "$fail" -gt 0 ]; then
+	printf 'failed: %s\n' "${failed[@]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

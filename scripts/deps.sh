@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing ixdp needs on Debian 12. Idempotent:
+# when everything is present it returns at once without touching apt.
+#
+# The guest kernels are ordinary Debian packages: 6.1 (linux-image-amd64,
+# the default) and the newest 6.12 from bookworm whose headers exist too.
+# Kernel packages are installed with INITRD=No: the host never boots them,
+# and the guest gets its own initramfs from test/qemu/mkinitramfs.sh.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config git
+	linux-headers-amd64 linux-image-amd64 linux-source-6.1
+	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
+	iproute2 iputils-ping curl procps kmod
+	liburing-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
+	sparse lcov valgrind python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+have_612() {
+	local v
+	for v in /lib/modules/6.12.*-amd64; do
+		[ -d "$v/build" ] && [ -e "/boot/vmlinuz-${v##*/}" ] && return 0
+	done
+	return 1
+}
+
+if [ ${#missing[@]} -eq 0 ] && have_612; then
+	exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive INITRD=No
+echo "deps: installing ${missing[*]:-} (apt-get update first)"
+apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/ixdp-deps.log 2>&1 ||
+		{ tail -n 30 /tmp/ixdp-deps.log; exit 1; }
+fi
+
+if ! have_612; then
+	# Newest 6.12 release with both an image and headers.
+	v=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+		sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12-amd64\) .*/\1/p' |
+		sort -V | while read -r r; do
+			apt-cache show "linux-image-$r" >/dev/null 2>&1 && echo "$r"
+		done | tail -n1)
+	if [ -z "$v" ]; then
+		echo "deps: no 6.12 kernel with headers in the archive" >&2
+		exit 1
+	fi
+	echo "deps: installing the 6.12 guest kernel $v"
+	apt-get install -y -qq --no-install-recommends \
+		"linux-image-$v" "linux-headers-$v" > /tmp/ixdp-deps.log 2>&1 ||
+		{ tail -n 30 /tmp/ixdp-deps.log; exit 1; }
+fi
