@@ -37,7 +37,8 @@ all: module user
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/genl.c daemon/print.c
+IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
+	      daemon/genl.c daemon/print.c
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
 user: selftests $(BUILD)/bin/ixctl

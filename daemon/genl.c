@@ -21,18 +21,56 @@
 
 struct request_state {
 	struct ixdp_genl_reply *reply;
+	ixdp_genl_each_t each;		/* dumps: called per message */
+	void *arg;
 	int err;
 	bool done;
 };
 
 /* Attribute types and how to read them. */
-static const enum { A_NONE, A_U32, A_U64, A_STR } attr_kind[IXDP_A_MAX + 1] = {
+static const enum {
+	A_NONE, A_U8, A_U16, A_U32, A_U64, A_STR, A_STATS
+} attr_kind[IXDP_A_MAX + 1] = {
 	[IXDP_A_ABI_VERSION]	= A_U32,
 	[IXDP_A_MODULE_VERSION]	= A_STR,
 	[IXDP_A_FEATURES]	= A_U64,
 	[IXDP_A_CFG_BATCH]	= A_U32,
 	[IXDP_A_CFG_POLL_US]	= A_U32,
+	[IXDP_A_PORT_IFNAME]	= A_STR,
+	[IXDP_A_PORT_IFINDEX]	= A_U32,
+	[IXDP_A_PORT_ADDR]	= A_U32,
+	[IXDP_A_PORT_PREFIX]	= A_U8,
+	[IXDP_A_PORT_NFG]	= A_U32,
+	[IXDP_A_PORT_RSS]	= A_U8,
+	[IXDP_A_CORE_CPU]	= A_U32,
+	[IXDP_A_CORE_RXQ]	= A_U16,
+	[IXDP_A_CORE_TXQ]	= A_U16,
+	[IXDP_A_CORE_NFG]	= A_U32,
+	[IXDP_A_CORE_STATS]	= A_STATS,
+	[IXDP_A_RESP_PORT]	= A_U16,
+	[IXDP_A_RESP_MODE]	= A_U8,
+	[IXDP_A_PORT_STATS]	= A_STATS,
+	[IXDP_A_CORE_CONNS]	= A_U32,
 };
+
+/* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */
+static void parse_stats(struct ixdp_genl_reply *r, struct nlattr *nest)
+{
+	struct nlattr *st, *tb[IXDP_A_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(st, nest, rem) {
+		if (nla_type(st) != IXDP_A_STAT ||
+		    r->nstats == IXDP_GENL_MAX_STATS ||
+		    nla_parse_nested(tb, IXDP_A_MAX, st, NULL) ||
+		    !tb[IXDP_A_STAT_NAME] || !tb[IXDP_A_STAT_VALUE] ||
+		    nla_len(tb[IXDP_A_STAT_VALUE]) != 8)
+			continue;
+		nla_strlcpy(r->stat_name[r->nstats], tb[IXDP_A_STAT_NAME],
+			    sizeof(r->stat_name[0]));
+		r->stat_value[r->nstats++] = nla_get_u64(tb[IXDP_A_STAT_VALUE]);
+	}
+}
 
 static int on_valid(struct nl_msg *msg, void *arg)
 {
@@ -44,11 +82,26 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (genlmsg_parse(nlh, 0, tb, IXDP_A_MAX, NULL))
 		return NL_SKIP;
+	if (st->each)
+		memset(r, 0, sizeof(*r));
 	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
 	for (i = 1; i <= IXDP_A_MAX; i++) {
 		if (!tb[i])
 			continue;
 		switch (attr_kind[i]) {
+		case A_U8:
+			if (nla_len(tb[i]) != 1)
+				continue;
+			r->num[i] = nla_get_u8(tb[i]);
+			break;
+		case A_U16:
+			if (nla_len(tb[i]) != 2)
+				continue;
+			r->num[i] = nla_get_u16(tb[i]);
+			break;
+		case A_STATS:
+			parse_stats(r, tb[i]);
+			break;
 		case A_U32:
 			if (nla_len(tb[i]) != 4)
 				continue;
@@ -67,7 +120,17 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		}
 		r->has[i] = true;
 	}
+	if (st->each)
+		st->each(r, st->arg);
 	return NL_OK;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct request_state *st = arg;
+
+	st->done = true;
+	return NL_STOP;
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
@@ -162,6 +225,42 @@ int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &st);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
+	if (nl_send_auto(g->sk, msg) < 0)
+		err = -EIO;
+	while (!err && !st.done)
+		if (nl_recvmsgs(g->sk, cb) < 0 && !st.done)
+			err = -EIO;
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	return err ? err : st.err;
+}
+
+/* Dump @cmd; @each sees every message's attributes. */
+int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
+		   void *arg)
+{
+	static struct ixdp_genl_reply reply;
+	struct request_state st = {
+		.reply = &reply, .each = each, .arg = arg,
+	};
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_cb *cb;
+	int err = 0;
+
+	if (!msg)
+		return -ENOMEM;
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb ||
+	    !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
+			 NLM_F_DUMP, cmd, IXDP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		if (cb)
+			nl_cb_put(cb);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
 	if (nl_send_auto(g->sk, msg) < 0)
 		err = -EIO;

@@ -19,14 +19,21 @@ struct ixdp_genl {
 	int family;
 };
 
+#define IXDP_GENL_MAX_STATS	128
+
 /* The attributes of one reply, by IXDP_A_* type. */
 struct ixdp_genl_reply {
 	int cmd;
 	bool has[IXDP_A_MAX + 1];
 	uint64_t num[IXDP_A_MAX + 1];	/* u8..u64 attributes */
 	char str[IXDP_A_MAX + 1][64];	/* string attributes */
+	unsigned int nstats;		/* from IXDP_A_{PORT,CORE}_STATS */
+	char stat_name[IXDP_GENL_MAX_STATS][32];
+	uint64_t stat_value[IXDP_GENL_MAX_STATS];
 	char extack[256];		/* kernel's explanation of a refusal */
 };
+
+typedef void (*ixdp_genl_each_t)(const struct ixdp_genl_reply *r, void *arg);
 
 /* genl.c APIs: */
 int ixdp_genl_open(struct ixdp_genl *g);
@@ -34,5 +41,7 @@ void ixdp_genl_close(struct ixdp_genl *g);
 struct nl_msg *ixdp_genl_msg(struct ixdp_genl *g, int cmd);
 int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
 		      struct ixdp_genl_reply *reply);
+int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
+		   void *arg);
 
 #endif /* IXDP_DAEMON_GENL_H */

@@ -18,17 +18,24 @@ static const struct {
 } objects[] = {
 	{ "version", ixctl_version, "module and ABI version, features" },
 	{ "config", ixctl_config, "{ show | set [ batch N ] [ poll_us US ] }" },
+	{ "port", ixctl_port,
+	  "{ show | add dev IFNAME addr A.B.C.D/N | del dev IFNAME }" },
+	{ "core", ixctl_core, "{ show | add cpu N rxq Q [ txq Q ] | del cpu N }" },
+	{ "responder", ixctl_responder,
+	  "set mode { echo | discard | none } [ port P ]" },
 };
+
+bool ixctl_show_stats;
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: ixctl [ -j ] [ -p ] OBJECT { COMMAND | help }\n"
+	fprintf(f, "Usage: ixctl [ -j ] [ -p ] [ -s ] OBJECT { COMMAND | help }\n"
 		   "where OBJECT :=\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "    %-8s %s\n", objects[i].name, objects[i].summary);
-	fprintf(f, "      -j  JSON output   -p  pretty JSON\n");
+	fprintf(f, "      -j  JSON output   -p  pretty JSON   -s  statistics\n");
 }
 
 /* Prefix matching as iproute2 does: "conf" selects "config". */
@@ -64,6 +71,8 @@ int main(int argc, char **argv)
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "-json")) {
 			json = true;
+		} else if (!strcmp(argv[0], "-s") || !strcmp(argv[0], "-stats")) {
+			ixctl_show_stats = true;
 		} else if (!strcmp(argv[0], "-p") || !strcmp(argv[0], "-pretty")) {
 			pretty = true;
 		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "-help")) {

@@ -9,6 +9,7 @@
 typedef int (*ixctl_handler_t)(struct ixdp_genl *g, int argc, char **argv);
 
 /* ixctl.c APIs: */
+extern bool ixctl_show_stats;
 int ixctl_fail(int err, const struct ixdp_genl_reply *r, const char *what);
 int ixctl_usage_error(const char *fmt, const char *arg);
 bool ixctl_matches(const char *arg, const char *word);
@@ -16,5 +17,10 @@ bool ixctl_matches(const char *arg, const char *word);
 /* ixctl_module.c APIs: */
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_config(struct ixdp_genl *g, int argc, char **argv);
+
+/* ixctl_dp.c APIs: */
+int ixctl_port(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_core(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_responder(struct ixdp_genl *g, int argc, char **argv);
 
 #endif /* IXDP_IXCTL_H */

@@ -21,6 +21,7 @@ static const struct {
 	{ IXDP_FEAT_VERSION, "version" },
 	{ IXDP_FEAT_NETLINK, "netlink" },
 	{ IXDP_FEAT_CONFIG, "config" },
+	{ IXDP_FEAT_DATAPLANE, "dataplane" },
 };
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)

@@ -69,22 +69,54 @@ void print_open_object(void)
 	need_comma = false;
 }
 
-void print_close_object(void)
+/* An object as the value of @key inside the current object. */
+void print_open_named(const char *key)
 {
 	if (!json_mode)
 		return;
+	json_key(key);
+	putchar('{');
+	depth++;
+	need_comma = false;
+}
+
+static void json_close(char c)
+{
 	depth--;
 	if (json_pretty) {
 		putchar('\n');
 		for (int i = 0; i < depth; i++)
 			fputs("    ", stdout);
 	}
-	putchar('}');
+	putchar(c);
 	need_comma = true;
 	if (!depth) {
 		putchar('\n');
 		need_comma = false;
 	}
+}
+
+void print_close_object(void)
+{
+	if (json_mode)
+		json_close('}');
+}
+
+void print_open_array(void)
+{
+	if (!json_mode)
+		return;
+	if (depth)
+		json_sep();
+	putchar('[');
+	depth++;
+	need_comma = false;
+}
+
+void print_close_array(void)
+{
+	if (json_mode)
+		json_close(']');
 }
 
 void print_u64(const char *key, const char *text_fmt, uint64_t val)

@@ -13,7 +13,10 @@
 void print_set_json(bool json, bool pretty);
 bool print_is_json(void);
 void print_open_object(void);
+void print_open_named(const char *key);
 void print_close_object(void);
+void print_open_array(void);
+void print_close_array(void);
 void print_u64(const char *key, const char *text_fmt, uint64_t val);
 void print_hex(const char *key, const char *text_fmt, uint64_t val);
 void print_str(const char *key, const char *text_fmt, const char *val);

@@ -13,4 +13,48 @@
 #error "ixdp needs Linux 6.1 or later"
 #endif
 
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+
+/*
+ * RSS indirection table and key through the driver's ethtool ops. The
+ * callbacks took separate arguments until 6.8 and a parameter block since.
+ * The caller has checked that the op exists.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+static inline int ixdp_compat_set_rxfh_indir(struct net_device *dev,
+					     u32 *indir, u32 size)
+{
+	struct ethtool_rxfh_param p = {
+		.hfunc = ETH_RSS_HASH_NO_CHANGE,
+		.indir = indir,
+		.indir_size = size,
+	};
+
+	return dev->ethtool_ops->set_rxfh(dev, &p, NULL);
+}
+
+static inline int ixdp_compat_get_rxfh_key(struct net_device *dev, u8 *key)
+{
+	struct ethtool_rxfh_param p = {
+		.key = key,
+		.key_size = dev->ethtool_ops->get_rxfh_key_size(dev),
+	};
+
+	return dev->ethtool_ops->get_rxfh(dev, &p);
+}
+#else
+static inline int ixdp_compat_set_rxfh_indir(struct net_device *dev,
+					     u32 *indir, u32 size)
+{
+	return dev->ethtool_ops->set_rxfh(dev, indir, NULL,
+					  ETH_RSS_HASH_NO_CHANGE);
+}
+
+static inline int ixdp_compat_get_rxfh_key(struct net_device *dev, u8 *key)
+{
+	return dev->ethtool_ops->get_rxfh(dev, NULL, key, NULL);
+}
+#endif
+
 #endif /* _IXDP_COMPAT_H */

@@ -18,7 +18,7 @@ struct netlink_ext_ack;
 
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
 #define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
-			 IXDP_FEAT_CONFIG)
+			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE)
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -38,7 +38,20 @@ int ixdp_chardev_init(void);
 void ixdp_chardev_uninit(void);
 
 /* netlink.c APIs: */
+extern struct genl_family ixdp_genl_family;
 int ixdp_netlink_init(void);
 void ixdp_netlink_uninit(void);
+
+/* netlink_dp.c APIs: */
+struct genl_info;
+struct netlink_callback;
+struct sk_buff;
+int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _IXDP_H */

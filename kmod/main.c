@@ -7,6 +7,7 @@
 #include <net/genetlink.h>
 
 #include "ixdp.h"
+#include "dataplane.h"
 
 static int __init ixdp_mod_init(void)
 {
@@ -16,6 +17,10 @@ static int __init ixdp_mod_init(void)
 	if (err)
 		return err;
 
+	err = ixdp_port_init();
+	if (err)
+		goto err_port;
+
 	err = ixdp_netlink_init();
 	if (err)
 		goto err_netlink;
@@ -24,6 +29,8 @@ static int __init ixdp_mod_init(void)
 	return 0;
 
 err_netlink:
+	ixdp_port_uninit();
+err_port:
 	ixdp_chardev_uninit();
 	return err;
 }
@@ -31,6 +38,7 @@ err_netlink:
 static void __exit ixdp_mod_exit(void)
 {
 	ixdp_netlink_uninit();
+	ixdp_port_uninit();
 	ixdp_chardev_uninit();
 	pr_info("unloaded\n");
 }

@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 
 #include "ixdp.h"
+#include "dataplane.h"
 
 enum {
 	IXDP_MCGRP_EVENTS_ID,
@@ -21,7 +22,6 @@ static const struct nla_policy set_config_policy[IXDP_A_MAX + 1] = {
 	[IXDP_A_CFG_POLL_US]	= NLA_POLICY_MAX(NLA_U32, IXDP_POLL_US_MAX),
 };
 
-static struct genl_family ixdp_genl_family;
 
 static int put_config(struct sk_buff *skb, const struct ixdp_config *cfg)
 {
@@ -135,6 +135,23 @@ static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static const struct nla_policy port_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_PORT_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[IXDP_A_PORT_ADDR]	= { .type = NLA_U32 },
+	[IXDP_A_PORT_PREFIX]	= NLA_POLICY_RANGE(NLA_U8, 1, 30),
+};
+
+static const struct nla_policy core_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_CORE_CPU]	= { .type = NLA_U32 },
+	[IXDP_A_CORE_RXQ]	= NLA_POLICY_MAX(NLA_U16, IXDP_MAX_QUEUES - 1),
+	[IXDP_A_CORE_TXQ]	= NLA_POLICY_MAX(NLA_U16, IXDP_MAX_QUEUES - 1),
+};
+
+static const struct nla_policy responder_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_RESP_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[IXDP_A_RESP_MODE]	= NLA_POLICY_MAX(NLA_U8, IXDP_RESP_DISCARD),
+};
+
 static const struct genl_ops ixdp_genl_ops[] = {
 	{
 		.cmd	= IXDP_CMD_GET_VERSION,
@@ -151,13 +168,56 @@ static const struct genl_ops ixdp_genl_ops[] = {
 		.maxattr = IXDP_A_MAX,
 		.flags	= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd	= IXDP_CMD_PORT_ADD,
+		.doit	= ixdp_nl_port_add,
+		.policy	= port_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_PORT_DEL,
+		.doit	= ixdp_nl_port_del,
+		.policy	= port_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_PORT_GET,
+		.doit	= ixdp_nl_port_get,
+	},
+	{
+		.cmd	= IXDP_CMD_CORE_ADD,
+		.doit	= ixdp_nl_core_add,
+		.policy	= core_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_CORE_DEL,
+		.doit	= ixdp_nl_core_del,
+		.policy	= core_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_CORE_GET,
+		.dumpit	= ixdp_nl_core_dump,
+	},
+	{
+		.cmd	= IXDP_CMD_RESPONDER_SET,
+		.doit	= ixdp_nl_responder_set,
+		.policy	= responder_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
 };
 
 static const struct genl_multicast_group ixdp_genl_mcgrps[] = {
 	[IXDP_MCGRP_EVENTS_ID] = { .name = IXDP_MCGRP_EVENTS },
 };
 
-static struct genl_family ixdp_genl_family __ro_after_init = {
+struct genl_family ixdp_genl_family __ro_after_init = {
 	.name		= IXDP_GENL_NAME,
 	.version	= IXDP_GENL_VERSION,
 	.module		= THIS_MODULE,

@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--keep) keep=1 ;;
+	-h|--help) sed -n '3,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -62,11 +63,12 @@ mkdir -p "$top/build"
 work=$(mktemp -d "$top/build/qemu.XXXXXX")
 ns=ixdp-$$-${work##*.}
 qemu_pid= tail_pid=
+declare -A host_pid=() host_name=()
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	for p in $tail_pid $qemu_pid; do
+	for p in $tail_pid $qemu_pid "${host_pid[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
 	done
 	ip netns del "$ns" 2>/dev/null || true
@@ -135,18 +137,38 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 	read -r -t 1 -u "$ctl_out" line || true
 	[ -n "$line" ] || continue
 	set -- $line
-	if [ "${1:-}" != RUN ] || [ $# -lt 3 ] ||
-	   ! [[ $2 =~ ^[0-9]+$ && $3 =~ ^[a-z0-9-]+$ ]] ||
-	   [ ! -x "$top/test/host/$3.sh" ]; then
+	verb=${1:-} seq=${2:-}
+	if ! [[ $seq =~ ^[0-9]+$ ]]; then
 		echo "run.sh: bad request from the guest: $line" >&2
-		[[ ${2:-} =~ ^[0-9]+$ ]] && echo "DONE $2 126" >&"$ctl_in"
 		continue
 	fi
-	seq=$2 name=$3
-	shift 3
+	case $verb in
+	RUN|SPAWN)
+		name=${3:-}
+		if ! [[ $name =~ ^[a-z0-9-]+$ ]] || [ ! -x "$top/test/host/$name.sh" ]; then
+			echo "run.sh: unknown host command: $line" >&2
+			echo "DONE $seq 126" >&"$ctl_in"
+			continue
+		fi
+		shift 3
+		timeout -k 5 120 ip netns exec "$ns" "$top/test/host/$name.sh" "$@" \
+			> "$work/host-$seq.log" 2>&1 &
+		host_pid[$seq]=$! host_name[$seq]=$name
+		[ "$verb" = SPAWN ] && { echo "DONE $seq 0" >&"$ctl_in"; continue; }
+		;;
+	WAIT)
+		[ -n "${host_pid[$seq]:-}" ] || { echo "DONE $seq 127" >&"$ctl_in"; continue; }
+		;;
+	*)
+		echo "run.sh: bad request from the guest: $line" >&2
+		echo "DONE $seq 126" >&"$ctl_in"
+		continue
+		;;
+	esac
 	rc=0
-	timeout -k 5 120 ip netns exec "$ns" "$top/test/host/$name.sh" "$@" \
-		> "$work/host-$seq.log" 2>&1 || rc=$?
+	wait "${host_pid[$seq]}" || rc=$?
+	unset "host_pid[$seq]"
+	name=${host_name[$seq]}
 	sed "s/^/host[$name]: /" "$work/host-$seq.log" >> "$work/host.log"
 	[ "$mode" = demo ] && sed "s/^/host[$name]: /" "$work/host-$seq.log"
 	echo "DONE $seq $rc" >&"$ctl_in"

@@ -43,16 +43,33 @@ tap_finish() {
 # keeps serving, and return its exit status. The harness bounds it in
 # time; 124 means it timed out, 127 that the channel is missing.
 HOST_SEQ=0
-host_run() {
+host_request() {
 	[ -n "$IXDP_CTL" ] || return 127
-	HOST_SEQ=$((HOST_SEQ + 1))
-	echo "RUN $HOST_SEQ $*" >&7
+	echo "$*" >&7
 	while read -r -t 300 _verb _seq _rc <&7; do
-		if [ "$_verb" = DONE ] && [ "$_seq" = "$HOST_SEQ" ]; then
+		if [ "$_verb" = DONE ] && [ "$_seq" = "$2" ]; then
 			return "$_rc"
 		fi
 	done
 	return 124
+}
+
+host_run() {
+	HOST_SEQ=$((HOST_SEQ + 1))
+	host_request RUN "$HOST_SEQ" "$@"
+}
+
+# host_spawn NAME ARGS...: start a host command in the background; its
+# ticket is left in HOST_TICKET for host_wait.
+host_spawn() {
+	HOST_SEQ=$((HOST_SEQ + 1))
+	HOST_TICKET=$HOST_SEQ
+	host_request SPAWN "$HOST_SEQ" "$@"
+}
+
+# host_wait TICKET: the exit status of a spawned host command.
+host_wait() {
+	host_request WAIT "$1"
 }
 
 # Lines in the kernel log that mean a test failed whatever it printed.

@@ -37,6 +37,7 @@ extern "C" {
 #define IXDP_FEAT_VERSION	(1ULL << 0)	/* IXDP_IOC_VERSION exists */
 #define IXDP_FEAT_NETLINK	(1ULL << 1)	/* "ixdp" genl family exists */
 #define IXDP_FEAT_CONFIG	(1ULL << 2)	/* IXDP_CMD_{GET,SET}_CONFIG */
+#define IXDP_FEAT_DATAPLANE	(1ULL << 3)	/* ports, cores, responder */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -93,12 +94,40 @@ struct ixdp_version_info {
  *	either all are applied or none (-EINVAL/-ERANGE with extack).
  *	Announced on the "events" group as IXDP_CMD_SET_CONFIG with the
  *	new values.
+ * IXDP_CMD_PORT_ADD (admin): IXDP_A_PORT_IFNAME, IXDP_A_PORT_ADDR and
+ *	IXDP_A_PORT_PREFIX in. Gives the netdev to ixdp, which from then on
+ *	owns that IPv4 address on it (ARP and IPv4 to it); all other traffic
+ *	still reaches Linux. The address must not be one Linux uses. One
+ *	port at a time in this version (-EBUSY).
+ * IXDP_CMD_PORT_DEL (admin): IXDP_A_PORT_IFNAME in. Stops the port's
+ *	cores (their connections are reset) and restores the device.
+ * IXDP_CMD_PORT_GET: answers IXDP_A_PORT_* of the port (-ENODEV if none),
+ *	with IXDP_A_PORT_STATS: the receive handler's counters.
+ * IXDP_CMD_CORE_ADD (admin): IXDP_A_CORE_CPU, IXDP_A_CORE_RXQ and
+ *	optionally IXDP_A_CORE_TXQ (default: the RX queue number) in. Starts
+ *	a dataplane core on that CPU owning those queues of the port; the
+ *	flow groups are spread evenly over the cores again, which is only
+ *	allowed while no connection exists (-EBUSY).
+ * IXDP_CMD_CORE_DEL (admin): IXDP_A_CORE_CPU in. Same rule.
+ * IXDP_CMD_CORE_GET: dump; one message per core with IXDP_A_CORE_* and
+ *	IXDP_A_CORE_STATS, a nest of IXDP_A_STAT entries, each a nest of
+ *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE.
+ * IXDP_CMD_RESPONDER_SET (admin): IXDP_A_RESP_PORT and IXDP_A_RESP_MODE
+ *	in: the built-in TCP test service every core runs on that port
+ *	(echo or discard), or none.
  */
 enum ixdp_genl_cmd {
 	IXDP_CMD_UNSPEC,
 	IXDP_CMD_GET_VERSION,
 	IXDP_CMD_GET_CONFIG,
 	IXDP_CMD_SET_CONFIG,
+	IXDP_CMD_PORT_ADD,
+	IXDP_CMD_PORT_DEL,
+	IXDP_CMD_PORT_GET,
+	IXDP_CMD_CORE_ADD,
+	IXDP_CMD_CORE_DEL,
+	IXDP_CMD_CORE_GET,
+	IXDP_CMD_RESPONDER_SET,
 
 	__IXDP_CMD_MAX,
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
@@ -112,9 +141,37 @@ enum ixdp_genl_attr {
 	IXDP_A_PAD,			/* alignment padding for u64 */
 	IXDP_A_CFG_BATCH,		/* u32: dataplane batch bound B */
 	IXDP_A_CFG_POLL_US,		/* u32: busy-poll budget before sleep */
+	IXDP_A_PORT_IFNAME,		/* string, < IFNAMSIZ */
+	IXDP_A_PORT_IFINDEX,		/* u32 (out) */
+	IXDP_A_PORT_ADDR,		/* u32, IPv4 address, network order */
+	IXDP_A_PORT_PREFIX,		/* u8, 1..30 */
+	IXDP_A_PORT_NFG,		/* u32 (out): flow groups */
+	IXDP_A_PORT_RSS,		/* u8 (out): 1 if the NIC's RSS table
+					 * steers flow groups, 0 if frames
+					 * follow transmit or are handed over
+					 */
+	IXDP_A_CORE_CPU,		/* u32 */
+	IXDP_A_CORE_RXQ,		/* u16 */
+	IXDP_A_CORE_TXQ,		/* u16 */
+	IXDP_A_CORE_NFG,		/* u32 (out): flow groups owned */
+	IXDP_A_CORE_STATS,		/* nest of IXDP_A_STAT */
+	IXDP_A_STAT,			/* nest: IXDP_A_STAT_NAME, _VALUE */
+	IXDP_A_STAT_NAME,		/* string */
+	IXDP_A_STAT_VALUE,		/* u64 */
+	IXDP_A_RESP_PORT,		/* u16, TCP port */
+	IXDP_A_RESP_MODE,		/* u8, enum ixdp_resp_mode */
+	IXDP_A_PORT_STATS,		/* nest of IXDP_A_STAT */
+	IXDP_A_CORE_CONNS,		/* u32 (out): connections held */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
+};
+
+/* The built-in TCP test service (IXDP_CMD_RESPONDER_SET). */
+enum ixdp_resp_mode {
+	IXDP_RESP_NONE,
+	IXDP_RESP_ECHO,		/* every byte is sent back */
+	IXDP_RESP_DISCARD,	/* bytes are consumed and dropped */
 };
 
 /* Limits of the tunables (also enforced on the module parameters). */

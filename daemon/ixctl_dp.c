@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ixctl objects of the dataplane: "port", "core" and "responder".
+ *
+ *   ixctl port add dev IFNAME addr A.B.C.D/PREFIX
+ *   ixctl port del dev IFNAME
+ *   ixctl [-s] port show
+ *   ixctl core add cpu N rxq Q [ txq Q ]
+ *   ixctl core del cpu N
+ *   ixctl [-s] core show
+ *   ixctl responder set mode { echo | discard | none } [ port P ]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "ixctl.h"
+#include "print.h"
+
+static int parse_num(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static void print_stats(const struct ixdp_genl_reply *r)
+{
+	unsigned int i;
+
+	if (!ixctl_show_stats && !print_is_json())
+		return;
+	print_open_named("stats");
+	for (i = 0; i < r->nstats; i++) {
+		if (!print_is_json() && !r->stat_value[i])
+			continue;
+		if (!print_is_json())
+			printf("\n    %s ", r->stat_name[i]);
+		print_u64(r->stat_name[i], "%" PRIu64, r->stat_value[i]);
+	}
+	print_close_object();
+}
+
+static int port_add(struct ixdp_genl *g, int argc, char **argv)
+{
+	const char *dev = NULL, *addr = NULL;
+	struct ixdp_genl_reply r;
+	struct in_addr in;
+	struct nl_msg *msg;
+	char buf[32], *slash;
+	uint64_t prefix = 0;
+	int err;
+
+	for (; argc >= 2; argc -= 2, argv += 2) {
+		if (ixctl_matches(argv[0], "dev"))
+			dev = argv[1];
+		else if (ixctl_matches(argv[0], "addr"))
+			addr = argv[1];
+		else
+			return ixctl_usage_error("port add: unknown key \"%s\"",
+						 argv[0]);
+	}
+	if (argc || !dev || !addr)
+		return ixctl_usage_error("usage: ixctl port add dev IFNAME addr A.B.C.D/PREFIX%s",
+					 "");
+	if (strlen(dev) >= IFNAMSIZ)
+		return ixctl_usage_error("device name too long: \"%s\"", dev);
+	snprintf(buf, sizeof(buf), "%s", addr);
+	slash = strchr(buf, '/');
+	if (!slash || parse_num(slash + 1, 32, &prefix) || prefix < 1 ||
+	    prefix > 30)
+		return ixctl_usage_error("address needs a /PREFIX from 1 to 30: \"%s\"",
+					 addr);
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return ixctl_usage_error("not an IPv4 address: \"%s\"", buf);
+
+	msg = ixdp_genl_msg(g, IXDP_CMD_PORT_ADD);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "port add");
+	nla_put_string(msg, IXDP_A_PORT_IFNAME, dev);
+	nla_put_u32(msg, IXDP_A_PORT_ADDR, in.s_addr);
+	nla_put_u8(msg, IXDP_A_PORT_PREFIX, (uint8_t)prefix);
+	err = ixdp_genl_request(g, msg, &r);
+	return err ? ixctl_fail(err, &r, "port add") : 0;
+}
+
+static int port_del(struct ixdp_genl *g, int argc, char **argv)
+{
+	struct ixdp_genl_reply r;
+	struct nl_msg *msg;
+	int err;
+
+	if (argc != 2 || !ixctl_matches(argv[0], "dev"))
+		return ixctl_usage_error("usage: ixctl port del dev IFNAME%s", "");
+	msg = ixdp_genl_msg(g, IXDP_CMD_PORT_DEL);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "port del");
+	nla_put_string(msg, IXDP_A_PORT_IFNAME, argv[1]);
+	err = ixdp_genl_request(g, msg, &r);
+	return err ? ixctl_fail(err, &r, "port del") : 0;
+}
+
+static int port_show(struct ixdp_genl *g)
+{
+	struct ixdp_genl_reply r;
+	struct in_addr in;
+	char addr[INET_ADDRSTRLEN];
+	int err;
+
+	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_PORT_GET), &r);
+	if (err)
+		return ixctl_fail(err, &r, "port show");
+	in.s_addr = (uint32_t)r.num[IXDP_A_PORT_ADDR];
+	inet_ntop(AF_INET, &in, addr, sizeof(addr));
+	print_open_object();
+	print_str("dev", "port %s", r.str[IXDP_A_PORT_IFNAME]);
+	print_u64("ifindex", " ifindex %" PRIu64, r.num[IXDP_A_PORT_IFINDEX]);
+	print_str("addr", " addr %s", addr);
+	print_u64("prefix", "/%" PRIu64, r.num[IXDP_A_PORT_PREFIX]);
+	print_u64("flow_groups", " flow-groups %" PRIu64,
+		  r.num[IXDP_A_PORT_NFG]);
+	print_str("steering", " steering %s",
+		  r.num[IXDP_A_PORT_RSS] ? "rss" : "software");
+	print_stats(&r);
+	print_nl();
+	print_close_object();
+	return 0;
+}
+
+int ixctl_port(struct ixdp_genl *g, int argc, char **argv)
+{
+	if (argc == 0 || ixctl_matches(argv[0], "show"))
+		return port_show(g);
+	if (ixctl_matches(argv[0], "add"))
+		return port_add(g, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "del"))
+		return port_del(g, argc - 1, argv + 1);
+	return ixctl_usage_error("port: unknown command \"%s\"", argv[0]);
+}
+
+static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
+{
+	struct ixdp_genl_reply r;
+	struct nl_msg *msg;
+	bool has_cpu = false, has_rxq = false;
+	uint64_t v;
+	int attr, err;
+
+	msg = ixdp_genl_msg(g, cmd);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "core");
+	for (; argc >= 2; argc -= 2, argv += 2) {
+		if (ixctl_matches(argv[0], "cpu")) {
+			attr = IXDP_A_CORE_CPU;
+			has_cpu = true;
+		} else if (cmd == IXDP_CMD_CORE_ADD &&
+			   ixctl_matches(argv[0], "rxq")) {
+			attr = IXDP_A_CORE_RXQ;
+			has_rxq = true;
+		} else if (cmd == IXDP_CMD_CORE_ADD &&
+			   ixctl_matches(argv[0], "txq")) {
+			attr = IXDP_A_CORE_TXQ;
+		} else {
+			nlmsg_free(msg);
+			return ixctl_usage_error("core: unknown key \"%s\"",
+						 argv[0]);
+		}
+		if (parse_num(argv[1], attr == IXDP_A_CORE_CPU ? UINT32_MAX :
+			      UINT16_MAX, &v)) {
+			nlmsg_free(msg);
+			return ixctl_usage_error("core: \"%s\" needs a number",
+						 argv[0]);
+		}
+		if (attr == IXDP_A_CORE_CPU)
+			nla_put_u32(msg, attr, (uint32_t)v);
+		else
+			nla_put_u16(msg, attr, (uint16_t)v);
+	}
+	if (argc || !has_cpu || (cmd == IXDP_CMD_CORE_ADD && !has_rxq)) {
+		nlmsg_free(msg);
+		return ixctl_usage_error("usage: ixctl core add cpu N rxq Q [ txq Q ] | core del cpu N%s",
+					 "");
+	}
+	err = ixdp_genl_request(g, msg, &r);
+	return err ? ixctl_fail(err, &r, "core") : 0;
+}
+
+static void print_core(const struct ixdp_genl_reply *r, void *arg)
+{
+	print_open_object();
+	print_u64("cpu", "core cpu %" PRIu64, r->num[IXDP_A_CORE_CPU]);
+	print_u64("rxq", " rxq %" PRIu64, r->num[IXDP_A_CORE_RXQ]);
+	print_u64("txq", " txq %" PRIu64, r->num[IXDP_A_CORE_TXQ]);
+	print_u64("flow_groups", " flow-groups %" PRIu64,
+		  r->num[IXDP_A_CORE_NFG]);
+	print_u64("connections", " connections %" PRIu64,
+		  r->num[IXDP_A_CORE_CONNS]);
+	print_stats(r);
+	print_nl();
+	print_close_object();
+}
+
+int ixctl_core(struct ixdp_genl *g, int argc, char **argv)
+{
+	int err;
+
+	if (argc == 0 || ixctl_matches(argv[0], "show")) {
+		print_open_array();
+		err = ixdp_genl_dump(g, IXDP_CMD_CORE_GET, print_core, NULL);
+		print_close_array();
+		return err ? ixctl_fail(err, NULL, "core show") : 0;
+	}
+	if (ixctl_matches(argv[0], "add"))
+		return core_change(g, IXDP_CMD_CORE_ADD, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "del"))
+		return core_change(g, IXDP_CMD_CORE_DEL, argc - 1, argv + 1);
+	return ixctl_usage_error("core: unknown command \"%s\"", argv[0]);
+}
+
+int ixctl_responder(struct ixdp_genl *g, int argc, char **argv)
+{
+	struct ixdp_genl_reply r;
+	struct nl_msg *msg;
+	int mode = -1, err;
+	uint64_t port = 0;
+
+	if (argc < 1 || !ixctl_matches(argv[0], "set"))
+		return ixctl_usage_error("usage: ixctl responder set mode { echo | discard | none } [ port P ]%s",
+					 "");
+	for (argc--, argv++; argc >= 2; argc -= 2, argv += 2) {
+		if (ixctl_matches(argv[0], "mode")) {
+			if (!strcmp(argv[1], "echo"))
+				mode = IXDP_RESP_ECHO;
+			else if (!strcmp(argv[1], "discard"))
+				mode = IXDP_RESP_DISCARD;
+			else if (!strcmp(argv[1], "none"))
+				mode = IXDP_RESP_NONE;
+			else
+				return ixctl_usage_error("responder: unknown mode \"%s\"",
+							 argv[1]);
+		} else if (ixctl_matches(argv[0], "port")) {
+			if (parse_num(argv[1], UINT16_MAX, &port) || !port)
+				return ixctl_usage_error("responder: bad port \"%s\"",
+							 argv[1]);
+		} else {
+			return ixctl_usage_error("responder: unknown key \"%s\"",
+						 argv[0]);
+		}
+	}
+	if (argc || mode < 0)
+		return ixctl_usage_error("usage: ixctl responder set mode { echo | discard | none } [ port P ]%s",
+					 "");
+	msg = ixdp_genl_msg(g, IXDP_CMD_RESPONDER_SET);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "responder");
+	nla_put_u8(msg, IXDP_A_RESP_MODE, (uint8_t)mode);
+	if (port)
+		nla_put_u16(msg, IXDP_A_RESP_PORT, (uint16_t)port);
+	err = ixdp_genl_request(g, msg, &r);
+	return err ? ixctl_fail(err, &r, "responder set") : 0;
+}

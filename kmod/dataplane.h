@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side of the dataplane: a port (a netdev and the IPv4 address
+ * ixdp owns on it), its dataplane cores (one kthread each, owning an
+ * ix_core and NIC queues) and the map the receive path uses to find the
+ * owner of a frame's flow group.
+ *
+ * Who touches what:
+ *  - everything below is created and destroyed under ixdp_dp_lock (the
+ *    control path: netlink, netdev notifier, module exit);
+ *  - the receive handler reads the port's map under RCU and only pushes
+ *    frames into rings;
+ *  - a core's ix_core, responder and statistics are touched by its own
+ *    kthread only; readers of the statistics accept torn-free but stale
+ *    64-bit values.
+ */
+#ifndef _IXDP_DATAPLANE_H
+#define _IXDP_DATAPLANE_H
+
+#include <linux/completion.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+#include "core/core.h"
+#include "ring.h"
+
+#define IXDP_MAX_CORES		64
+#define IXDP_MAX_QUEUES		64
+#define IXDP_RING_SIZE		4096
+
+struct ixdp_dp;
+struct ixdp_responder;
+struct netlink_ext_ack;
+
+/* Counters of one core, written by its kthread only. */
+struct ixdp_dp_stats {
+	u64 rx_frames;		/* frames given to the TCP/IP core */
+	u64 rx_bytes;
+	u64 rx_local;		/* ... that arrived on this core's CPU */
+	u64 rx_handoff;		/* ... that another CPU handed over */
+	u64 rx_nobuf;		/* dropped: no receive buffer */
+	u64 rx_too_big;		/* dropped: larger than a buffer */
+	u64 tx_frames;
+	u64 tx_bytes;
+	u64 tx_drops;		/* allocation or driver refusal */
+	u64 tx_busy;		/* driver queue full: frames wait */
+	u64 loops;		/* loop iterations */
+	u64 batches;		/* iterations that found work */
+	u64 batch_frames;	/* frames handled in those */
+	u64 batch_max;
+	u64 busy_polls;		/* napi_busy_loop() calls */
+	u64 sleeps;
+	u64 busy_ns;
+	u64 idle_ns;
+};
+
+/* Counters of the receive handler, per CPU. */
+struct ixdp_rx_stats {
+	u64 consumed;		/* frames taken from Linux */
+	u64 passed;		/* frames left to Linux */
+	u64 ring_full;		/* dropped: owner's ring full */
+	u64 no_core;		/* dropped: no core to take it */
+	u64 unshare_fail;
+};
+
+/* A request the control path runs in a core's own kthread. */
+struct ixdp_dp_call {
+	int (*fn)(struct ixdp_dp *dp, void *arg);
+	void *arg;
+	int ret;
+	struct completion done;
+};
+
+struct ixdp_dp {
+	struct ixdp_port *port;
+	unsigned int slot;		/* index in the port's core table */
+	unsigned int cpu;
+	u16 rxq, txq;
+	struct task_struct *task;
+	struct ix_core *core;
+	struct ixdp_responder *resp;
+	unsigned int napi_id;		/* learnt from the first frame */
+	bool sleeping;			/* NEED_WAKEUP: see ixdp_dp_kick() */
+	struct ixdp_dp_call *call;	/* pending control request */
+	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
+	struct ixdp_dp_stats st;
+	struct ixdp_ring *in[];		/* [nr_cpu_ids]: one per producer */
+};
+
+/* What the receive path needs, replaced as a whole under RCU. */
+struct ixdp_map {
+	struct rcu_head rcu;
+	unsigned int ndp;
+	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, dense */
+	u8 fg_owner[IX_FG_MAX];			/* flow group -> slot */
+};
+
+struct ixdp_port {
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	__be32 addr;
+	u8 prefix;
+	u32 nfg;
+	bool rss;			/* NIC table programmed by ixdp */
+	netdev_features_t saved_features;
+	u8 rss_key[IX_RSS_KEY_LEN];
+	struct ixdp_map __rcu *map;
+	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, control path */
+	unsigned int ndp;
+	u16 resp_port;
+	u8 resp_mode;
+	struct ixdp_rx_stats __percpu *rx_stats;
+};
+
+extern struct mutex ixdp_dp_lock;
+
+/* port.c APIs: */
+void ixdp_ctl_lock(void);
+void ixdp_ctl_unlock(void);
+int ixdp_port_init(void);
+void ixdp_port_uninit(void);
+int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
+		  struct netlink_ext_ack *extack);
+int ixdp_port_del(const char *ifname, struct netlink_ext_ack *extack);
+struct ixdp_port *ixdp_port_get(void);
+int ixdp_port_remap(struct ixdp_port *port, struct netlink_ext_ack *extack);
+
+/* rx.c APIs: */
+rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb);
+
+/* dpcore.c APIs: */
+int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
+		struct netlink_ext_ack *extack);
+int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
+		struct netlink_ext_ack *extack);
+void ixdp_dp_destroy(struct ixdp_dp *dp);
+void ixdp_dp_kick(struct ixdp_dp *dp);
+int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
+		 void *arg);
+u32 ixdp_dp_connections(struct ixdp_dp *dp);
+u64 ixdp_dp_now_us(void);
+
+/* tx.c APIs: */
+void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m);
+void ixdp_tx_flush(struct ixdp_dp *dp);
+
+/* responder.c APIs: */
+struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp);
+void ixdp_responder_destroy(struct ixdp_responder *r);
+void ixdp_responder_event(void *arg, const struct ix_event *ev);
+int ixdp_responder_apply(struct ixdp_dp *dp, void *unused);
+void ixdp_responder_abort_all(struct ixdp_responder *r);
+
+#endif /* _IXDP_DATAPLANE_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dataplane cores. Each one is a kthread bound to its CPU that owns an
+ * ix_core (the TCP/IP state of the flow groups it serves) and runs to
+ * completion:
+ *
+ *   control requests -> poll the NIC queue -> frames from the rings (at
+ *   most B) -> TCP/IP -> events -> timers -> transmit
+ *
+ * Polling is adaptive: while frames keep coming the core polls its queue
+ * with napi_busy_loop(); after poll_us without work it sleeps with the
+ * queue's interrupt enabled and is woken by whoever hands it a frame or a
+ * request. On a small machine a spinning core takes the CPU the rest of
+ * the system needs, so an idle core really sleeps.
+ *
+ * Sleeping without losing a wakeup (the io_uring SQPOLL pattern): the
+ * core sets TASK_INTERRUPTIBLE, then @sleeping, then issues a full barrier
+ * (E) and re-checks its rings; a producer publishes a frame, issues a full
+ * barrier (F) and then reads @sleeping. E pairs with F: either the core
+ * sees the frame, or the producer sees @sleeping and wakes it.
+ */
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/netlink.h>
+#include <linux/sched.h>
+#include <net/busy_poll.h>
+
+#include "ixdp.h"
+#include "dataplane.h"
+
+#define IDLE_SLEEP_MS		100	/* no connection: wake for timers */
+#define ACTIVE_SLEEP_MS		1	/* connections: TCP timer resolution */
+
+u64 ixdp_dp_now_us(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+void ixdp_dp_kick(struct ixdp_dp *dp)
+{
+	/* (F) pairs with (E) in dp_sleep(). */
+	smp_mb();
+	if (READ_ONCE(dp->sleeping))
+		wake_up_process(dp->task);
+}
+
+/* Connections that hold state in this core (kthread context only). */
+static u32 dp_connections(const struct ixdp_dp *dp)
+{
+	return dp->core->cfg.nconn - dp->core->ntcb_free;
+}
+
+static int get_connections(struct ixdp_dp *dp, void *arg)
+{
+	return dp_connections(dp);
+}
+
+u32 ixdp_dp_connections(struct ixdp_dp *dp)
+{
+	return ixdp_dp_call(dp, get_connections, NULL);
+}
+
+static bool dp_rings_empty(const struct ixdp_dp *dp)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (!ixdp_ring_empty(dp->in[cpu]))
+			return false;
+	return true;
+}
+
+/*
+ * Run @fn(dp, arg) in the core's kthread and return its result. The
+ * control path is serialised by ixdp_dp_lock, so one call at a time.
+ */
+int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
+		 void *arg)
+{
+	struct ixdp_dp_call call = { .fn = fn, .arg = arg };
+
+	lockdep_assert_held(&ixdp_dp_lock);
+	init_completion(&call.done);
+	/* Release: the kthread sees a fully initialised request. */
+	smp_store_release(&dp->call, &call);
+	ixdp_dp_kick(dp);
+	wait_for_completion(&call.done);
+	return call.ret;
+}
+
+static void dp_run_call(struct ixdp_dp *dp)
+{
+	struct ixdp_dp_call *call = smp_load_acquire(&dp->call);
+
+	if (!call)
+		return;
+	call->ret = call->fn(dp, call->arg);
+	WRITE_ONCE(dp->call, NULL);
+	complete(&call->done);
+}
+
+/* Copy one received frame into a core buffer and run the stack on it. */
+static void dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
+{
+	struct ix_core *c = dp->core;
+	u32 len = skb->len + ETH_HLEN;
+	struct ix_mbuf *m;
+	u8 *buf;
+
+	if (unlikely(len > c->rxpool.bufsz - IX_HEADROOM)) {
+		dp->st.rx_too_big++;
+		goto out;
+	}
+	m = ix_core_rxbuf(c);
+	if (unlikely(!m)) {
+		dp->st.rx_nobuf++;
+		goto out;
+	}
+	buf = ix_core_data(c, m);
+	memcpy(buf, skb_mac_header(skb), ETH_HLEN);
+	if (skb_copy_bits(skb, 0, buf + ETH_HLEN, skb->len)) {
+		ix_core_free(c, m);
+		dp->st.rx_too_big++;
+		goto out;
+	}
+	m->len = len;
+	/* The NIC (or the host, for virtio) vouched for the checksums. */
+	if (skb->ip_summed == CHECKSUM_UNNECESSARY ||
+	    skb->ip_summed == CHECKSUM_PARTIAL)
+		m->flags |= IX_MBUF_CSUM_OK;
+	dp->st.rx_frames++;
+	dp->st.rx_bytes += len;
+	ix_core_rx(c, m, now);
+out:
+	consume_skb(skb);
+}
+
+/* Take up to @budget frames from the rings, own CPU's ring first. */
+static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
+{
+	unsigned int n = 0, cpu, first = dp->cpu;
+	struct sk_buff *skb;
+
+	cpu = first;
+	do {
+		while (n < budget && (skb = ixdp_ring_pop(dp->in[cpu]))) {
+			if (cpu == first)
+				dp->st.rx_local++;
+			else
+				dp->st.rx_handoff++;
+			dp_input(dp, skb, now);
+			n++;
+		}
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_possible_mask);
+	} while (cpu != first && n < budget);
+	return n;
+}
+
+/* napi_busy_loop() ends as soon as there is work or the budget is spent. */
+static bool dp_busy_loop_end(void *arg, unsigned long start)
+{
+	struct ixdp_dp *dp = arg;
+
+	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
+	       kthread_should_stop() ||
+	       busy_loop_current_time() - start >= 50;
+}
+
+static void dp_sleep(struct ixdp_dp *dp)
+{
+	long timeout = msecs_to_jiffies(dp_connections(dp) ||
+					!skb_queue_empty(&dp->tx_backlog) ?
+					ACTIVE_SLEEP_MS : IDLE_SLEEP_MS);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(dp->sleeping, true);
+	/* (E) pairs with (F) in ixdp_dp_kick(). */
+	smp_mb();
+	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
+	    !kthread_should_stop()) {
+		dp->st.sleeps++;
+		schedule_timeout(timeout);
+	}
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(dp->sleeping, false);
+}
+
+static int dp_thread(void *arg)
+{
+	struct ixdp_dp *dp = arg;
+	struct ixdp_config cfg;
+	u64 now, t0, last_work;
+	unsigned int n, napi_id;
+
+	last_work = ixdp_dp_now_us();
+	while (!kthread_should_stop()) {
+		t0 = ktime_get_ns();
+		ixdp_config_get(&cfg);
+		dp_run_call(dp);
+
+		napi_id = READ_ONCE(dp->napi_id);
+		if (napi_id && cfg.poll_us && dp_rings_empty(dp)) {
+			dp->st.busy_polls++;
+			napi_busy_loop(napi_id, dp_busy_loop_end, dp, true,
+				       cfg.batch);
+		}
+
+		ixdp_tx_flush(dp);
+		now = ixdp_dp_now_us();
+		n = dp_drain(dp, cfg.batch, now);
+		ix_core_poll(dp->core, now);
+		dp->st.loops++;
+		if (n) {
+			dp->st.batches++;
+			dp->st.batch_frames += n;
+			if (n > dp->st.batch_max)
+				dp->st.batch_max = n;
+			last_work = now;
+			dp->st.busy_ns += ktime_get_ns() - t0;
+			cond_resched();
+			continue;
+		}
+		dp->st.idle_ns += ktime_get_ns() - t0;
+		if (now - last_work < cfg.poll_us) {
+			cond_resched();
+			continue;
+		}
+		t0 = ktime_get_ns();
+		dp_sleep(dp);
+		dp->st.idle_ns += ktime_get_ns() - t0;
+	}
+	return 0;
+}
+
+static void dp_free(struct ixdp_dp *dp)
+{
+	struct sk_buff *skb;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (!dp->in[cpu])
+			continue;
+		while ((skb = ixdp_ring_pop(dp->in[cpu])))
+			kfree_skb(skb);
+		kfree(dp->in[cpu]);
+	}
+	__skb_queue_purge(&dp->tx_backlog);
+	if (dp->resp)
+		ixdp_responder_destroy(dp->resp);
+	if (dp->core)
+		ix_core_destroy(dp->core);
+	kfree(dp);
+}
+
+static int dp_start_core(struct ixdp_dp *dp, void *arg)
+{
+	ix_core_start(dp->core, ixdp_dp_now_us());
+	return ixdp_responder_apply(dp, NULL);
+}
+
+int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
+		struct netlink_ext_ack *extack)
+{
+	struct net_device *dev = port->dev;
+	struct ix_core_cfg cfg;
+	struct ixdp_dp *dp;
+	unsigned int i;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		NL_SET_ERR_MSG(extack, "CPU is not online");
+		return -EINVAL;
+	}
+	/*
+	 * Cores may share a queue when the NIC has fewer queues than cores
+	 * (e1000e has one): frames then reach their owner by handoff, and
+	 * the driver's queue lock serialises the transmitters.
+	 */
+	if (rxq >= dev->real_num_rx_queues || txq >= dev->real_num_tx_queues) {
+		NL_SET_ERR_MSG(extack, "the device has no such queue");
+		return -EINVAL;
+	}
+	if (port->ndp >= IXDP_MAX_CORES) {
+		NL_SET_ERR_MSG(extack, "too many dataplane cores");
+		return -ENOSPC;
+	}
+	for (i = 0; i < port->ndp; i++) {
+		if (port->dp[i]->cpu == cpu) {
+			NL_SET_ERR_MSG(extack, "a dataplane core already runs on this CPU");
+			return -EEXIST;
+		}
+		if (ixdp_dp_connections(port->dp[i])) {
+			NL_SET_ERR_MSG(extack, "connections exist: flow groups cannot be re-spread yet");
+			return -EBUSY;
+		}
+	}
+
+	dp = kzalloc(struct_size(dp, in, nr_cpu_ids), GFP_KERNEL);
+	if (!dp)
+		return -ENOMEM;
+	dp->port = port;
+	dp->cpu = cpu;
+	dp->rxq = rxq;
+	dp->txq = txq;
+	dp->slot = port->ndp;
+	__skb_queue_head_init(&dp->tx_backlog);
+	err = -ENOMEM;
+	for_each_possible_cpu(i) {
+		dp->in[i] = ixdp_ring_alloc(IXDP_RING_SIZE, GFP_KERNEL);
+		if (!dp->in[i])
+			goto err_free;
+	}
+
+	ix_core_cfg_default(&cfg);
+	memcpy(cfg.mac, dev->dev_addr, ETH_ALEN);
+	cfg.ip = ntohl(port->addr);
+	cfg.netmask = port->prefix ? ~0u << (32 - port->prefix) : 0;
+	cfg.nfg = port->nfg;
+	/*
+	 * Received bytes stay in their buffers until the application
+	 * returns them, so the pool must cover the windows of the
+	 * connections it serves: 8192 buffers hold 64 KB windows of 128
+	 * connections per core. ACKs need a buffer only while processed.
+	 */
+	cfg.nrxbuf = 8192;
+	cfg.ntxbuf = 2048;
+	cfg.rcv_buf = 64 * 1024;
+	cfg.tx_csum_offload = !!(dev->features & (NETIF_F_HW_CSUM |
+						    NETIF_F_IP_CSUM));
+	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
+	cfg.tx = ixdp_tx_frame;
+	cfg.event = ixdp_responder_event;
+	dp->resp = ixdp_responder_create(dp);
+	if (!dp->resp)
+		goto err_free;
+	cfg.arg = dp;
+	dp->core = ix_core_create(&cfg, ixdp_dp_now_us());
+	if (!dp->core) {
+		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP core");
+		goto err_free;
+	}
+	/* Until the map says otherwise, this core owns no flow group. */
+	for (i = 0; i < port->nfg; i++)
+		ix_core_set_fg(dp->core, i, false);
+
+	dp->task = kthread_create_on_cpu(dp_thread, dp, cpu, "ixdp/%u");
+	if (IS_ERR(dp->task)) {
+		err = PTR_ERR(dp->task);
+		dp->task = NULL;
+		goto err_free;
+	}
+	wake_up_process(dp->task);
+
+	port->dp[port->ndp++] = dp;
+	err = ixdp_port_remap(port, extack);
+	if (err)
+		goto err_stop;
+	ixdp_dp_call(dp, dp_start_core, NULL);
+	return 0;
+
+err_stop:
+	port->dp[--port->ndp] = NULL;
+	kthread_stop(dp->task);
+err_free:
+	dp_free(dp);
+	return err;
+}
+
+static int dp_abort_all(struct ixdp_dp *dp, void *arg)
+{
+	ixdp_responder_abort_all(dp->resp);
+	return 0;
+}
+
+/*
+ * Stop a core that no receive handler can reach any more: its peers get
+ * resets, its frames and buffers are freed.
+ */
+void ixdp_dp_destroy(struct ixdp_dp *dp)
+{
+	ixdp_dp_call(dp, dp_abort_all, NULL);
+	kthread_stop(dp->task);
+	dp_free(dp);
+}
+
+int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
+		struct netlink_ext_ack *extack)
+{
+	struct ixdp_dp *dp = NULL;
+	unsigned int i, slot = 0;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	for (i = 0; i < port->ndp; i++) {
+		if (port->dp[i]->cpu == cpu) {
+			dp = port->dp[i];
+			slot = i;
+		}
+	}
+	if (!dp) {
+		NL_SET_ERR_MSG(extack, "no dataplane core on this CPU");
+		return -ENOENT;
+	}
+	for (i = 0; i < port->ndp; i++) {
+		if (ixdp_dp_connections(port->dp[i])) {
+			NL_SET_ERR_MSG(extack, "connections exist: flow groups cannot be re-spread yet");
+			return -EBUSY;
+		}
+	}
+	for (i = slot; i + 1 < port->ndp; i++) {
+		port->dp[i] = port->dp[i + 1];
+		port->dp[i]->slot = i;
+	}
+	port->dp[--port->ndp] = NULL;
+	err = ixdp_port_remap(port, extack);
+	/* The old map may still be in use by a receive handler. */
+	synchronize_net();
+	ixdp_dp_destroy(dp);
+	return err;
+}

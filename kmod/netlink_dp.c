@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink commands of the dataplane objects: port, core (with counters)
+ * and the built-in responder. Policies live beside the ops table in
+ * netlink.c; here every handler checks what the policy cannot (required
+ * attributes, cross-attribute rules) and explains refusals via extack.
+ */
+#include <linux/netdevice.h>
+#include <net/genetlink.h>
+
+#include "ixdp.h"
+#include "dataplane.h"
+
+static int need(struct genl_info *info, int attr)
+{
+	if (info->attrs[attr])
+		return 0;
+	GENL_SET_ERR_MSG(info, "a required attribute is missing");
+	NL_SET_BAD_ATTR(info->extack, NULL);
+	return -EINVAL;
+}
+
+int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info)
+{
+	char ifname[IFNAMSIZ];
+	int err;
+
+	err = need(info, IXDP_A_PORT_IFNAME) ?: need(info, IXDP_A_PORT_ADDR) ?:
+	      need(info, IXDP_A_PORT_PREFIX);
+	if (err)
+		return err;
+	nla_strscpy(ifname, info->attrs[IXDP_A_PORT_IFNAME], sizeof(ifname));
+	ixdp_ctl_lock();
+	err = ixdp_port_add(genl_info_net(info), ifname,
+			    nla_get_in_addr(info->attrs[IXDP_A_PORT_ADDR]),
+			    nla_get_u8(info->attrs[IXDP_A_PORT_PREFIX]),
+			    info->extack);
+	ixdp_ctl_unlock();
+	return err;
+}
+
+int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info)
+{
+	char ifname[IFNAMSIZ];
+	int err;
+
+	err = need(info, IXDP_A_PORT_IFNAME);
+	if (err)
+		return err;
+	nla_strscpy(ifname, info->attrs[IXDP_A_PORT_IFNAME], sizeof(ifname));
+	ixdp_ctl_lock();
+	err = ixdp_port_del(ifname, info->extack);
+	ixdp_ctl_unlock();
+	return err;
+}
+
+/* Append one nest of IXDP_A_STAT {name, value} entries per counter. */
+static int put_stat(struct sk_buff *msg, const char *name, u64 value)
+{
+	struct nlattr *st = nla_nest_start(msg, IXDP_A_STAT);
+
+	if (!st || nla_put_string(msg, IXDP_A_STAT_NAME, name) ||
+	    nla_put_u64_64bit(msg, IXDP_A_STAT_VALUE, value, IXDP_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, st);
+	return 0;
+}
+
+#define PUT_STAT(msg, s, f) put_stat(msg, "dp_" #f, READ_ONCE((s)->f))
+
+static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
+{
+	struct ixdp_rx_stats sum = {};
+	struct nlattr *nest;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct ixdp_rx_stats *s = per_cpu_ptr(port->rx_stats, cpu);
+
+		sum.consumed += READ_ONCE(s->consumed);
+		sum.passed += READ_ONCE(s->passed);
+		sum.ring_full += READ_ONCE(s->ring_full);
+		sum.no_core += READ_ONCE(s->no_core);
+		sum.unshare_fail += READ_ONCE(s->unshare_fail);
+	}
+	if (nla_put_string(msg, IXDP_A_PORT_IFNAME, port->dev->name) ||
+	    nla_put_u32(msg, IXDP_A_PORT_IFINDEX, port->dev->ifindex) ||
+	    nla_put_in_addr(msg, IXDP_A_PORT_ADDR, port->addr) ||
+	    nla_put_u8(msg, IXDP_A_PORT_PREFIX, port->prefix) ||
+	    nla_put_u32(msg, IXDP_A_PORT_NFG, port->nfg) ||
+	    nla_put_u8(msg, IXDP_A_PORT_RSS, port->rss))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, IXDP_A_PORT_STATS);
+	if (!nest || PUT_STAT(msg, &sum, consumed) ||
+	    PUT_STAT(msg, &sum, passed) || PUT_STAT(msg, &sum, ring_full) ||
+	    PUT_STAT(msg, &sum, no_core) || PUT_STAT(msg, &sum, unshare_fail))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0,
+				IXDP_CMD_PORT_GET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	err = port ? put_port(msg, port) : -ENODEV;
+	mutex_unlock(&ixdp_dp_lock);
+	if (err) {
+		if (err == -ENODEV)
+			GENL_SET_ERR_MSG(info, "no port is attached");
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port;
+	u16 rxq, txq;
+	int err;
+
+	err = need(info, IXDP_A_CORE_CPU) ?: need(info, IXDP_A_CORE_RXQ);
+	if (err)
+		return err;
+	rxq = nla_get_u16(info->attrs[IXDP_A_CORE_RXQ]);
+	txq = info->attrs[IXDP_A_CORE_TXQ] ?
+	      nla_get_u16(info->attrs[IXDP_A_CORE_TXQ]) : rxq;
+	ixdp_ctl_lock();
+	port = ixdp_port_get();
+	if (!port) {
+		GENL_SET_ERR_MSG(info, "attach a port first");
+		err = -ENODEV;
+	} else {
+		err = ixdp_dp_add(port, nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
+				  rxq, txq, info->extack);
+	}
+	ixdp_ctl_unlock();
+	return err;
+}
+
+int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port;
+	int err;
+
+	err = need(info, IXDP_A_CORE_CPU);
+	if (err)
+		return err;
+	ixdp_ctl_lock();
+	port = ixdp_port_get();
+	if (!port) {
+		GENL_SET_ERR_MSG(info, "no port is attached");
+		err = -ENODEV;
+	} else {
+		err = ixdp_dp_del(port, nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
+				  info->extack);
+	}
+	ixdp_ctl_unlock();
+	return err;
+}
+
+static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
+{
+	const struct ixdp_dp_stats *s = &dp->st;
+	const struct ix_core *c = dp->core;
+	struct nlattr *nest;
+	u32 fg, nfg = 0;
+	unsigned int i;
+
+	for (fg = 0; fg < dp->port->nfg; fg++)
+		nfg += ix_core_owns_fg(c, fg);
+	if (nla_put_u32(msg, IXDP_A_CORE_CPU, dp->cpu) ||
+	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
+	    nla_put_u16(msg, IXDP_A_CORE_TXQ, dp->txq) ||
+	    nla_put_u32(msg, IXDP_A_CORE_NFG, nfg) ||
+	    nla_put_u32(msg, IXDP_A_CORE_CONNS,
+			c->cfg.nconn - READ_ONCE(c->ntcb_free)))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (PUT_STAT(msg, s, rx_frames) || PUT_STAT(msg, s, rx_bytes) ||
+	    PUT_STAT(msg, s, rx_local) || PUT_STAT(msg, s, rx_handoff) ||
+	    PUT_STAT(msg, s, rx_nobuf) || PUT_STAT(msg, s, rx_too_big) ||
+	    PUT_STAT(msg, s, tx_frames) || PUT_STAT(msg, s, tx_bytes) ||
+	    PUT_STAT(msg, s, tx_drops) || PUT_STAT(msg, s, tx_busy) ||
+	    PUT_STAT(msg, s, loops) ||
+	    PUT_STAT(msg, s, batches) || PUT_STAT(msg, s, batch_frames) ||
+	    PUT_STAT(msg, s, batch_max) || PUT_STAT(msg, s, busy_polls) ||
+	    PUT_STAT(msg, s, sleeps) || PUT_STAT(msg, s, busy_ns) ||
+	    PUT_STAT(msg, s, idle_ns))
+		return -EMSGSIZE;
+	for (i = 0; i < IX_STAT_NR; i++)
+		if (put_stat(msg, ix_core_stat_name(i), READ_ONCE(c->stat[i])))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int i = cb->args[0];
+	struct ixdp_port *port;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	for (; port && i < port->ndp; i++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
+				  NLM_F_MULTI, IXDP_CMD_CORE_GET);
+		if (!hdr)
+			break;
+		err = put_core(skb, port->dp[i]);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&ixdp_dp_lock);
+	/* A core that does not fit even an empty skb is an error. */
+	if (err && i == cb->args[0])
+		return err;
+	cb->args[0] = i;
+	return skb->len;
+}
+
+int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port;
+	unsigned int i;
+	int err;
+
+	err = need(info, IXDP_A_RESP_MODE);
+	if (err)
+		return err;
+	if (nla_get_u8(info->attrs[IXDP_A_RESP_MODE]) != IXDP_RESP_NONE &&
+	    !info->attrs[IXDP_A_RESP_PORT]) {
+		GENL_SET_ERR_MSG(info, "a responder needs a TCP port");
+		return -EINVAL;
+	}
+	ixdp_ctl_lock();
+	port = ixdp_port_get();
+	if (!port) {
+		GENL_SET_ERR_MSG(info, "no port is attached");
+		err = -ENODEV;
+		goto out;
+	}
+	port->resp_mode = nla_get_u8(info->attrs[IXDP_A_RESP_MODE]);
+	port->resp_port = info->attrs[IXDP_A_RESP_PORT] ?
+			  nla_get_u16(info->attrs[IXDP_A_RESP_PORT]) : 0;
+	for (i = 0; i < port->ndp && !err; i++)
+		err = ixdp_dp_call(port->dp[i], ixdp_responder_apply, NULL);
+	if (err)
+		GENL_SET_ERR_MSG(info, "a core could not listen on that port");
+out:
+	ixdp_ctl_unlock();
+	return err;
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ports: a netdev handed to ixdp together with one IPv4 address that ixdp
+ * owns on it. Attaching registers the receive handler and turns the
+ * device's GRO, hardware GRO and LRO off (ixdp wants wire-sized frames);
+ * detaching stops the cores and restores the device exactly. The flow
+ * groups are spread over the cores by ixdp_port_remap(), which also
+ * programs the NIC's RSS indirection table where the driver allows it.
+ */
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/inetdevice.h>
+#include <linux/netdevice.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/route.h>
+
+#include "dataplane.h"
+
+#define IXDP_PORT_FEATURES	(NETIF_F_GRO | NETIF_F_GRO_HW | NETIF_F_LRO)
+
+/*
+ * Lock order: rtnl, then ixdp_dp_lock. The netdev notifier runs under
+ * rtnl, so every control path takes rtnl first (ixdp_ctl_lock()).
+ */
+DEFINE_MUTEX(ixdp_dp_lock);
+static struct ixdp_port *the_port;
+
+void ixdp_ctl_lock(void)
+{
+	rtnl_lock();
+	mutex_lock(&ixdp_dp_lock);
+}
+
+void ixdp_ctl_unlock(void)
+{
+	mutex_unlock(&ixdp_dp_lock);
+	rtnl_unlock();
+}
+
+struct ixdp_port *ixdp_port_get(void)
+{
+	lockdep_assert_held(&ixdp_dp_lock);
+	return the_port;
+}
+
+/* Is @addr one of Linux's own addresses in @net? */
+static bool addr_used_by_linux(struct net *net, __be32 addr)
+{
+	struct net_device *dev;
+	bool used;
+
+	rcu_read_lock();
+	dev = __ip_dev_find(net, addr, false);
+	used = dev != NULL;
+	rcu_read_unlock();
+	return used;
+}
+
+/*
+ * Learn the NIC's RSS key so the software hash agrees with the NIC's.
+ * Without one, ixdp uses the well-known default key.
+ */
+static void port_read_rss_key(struct ixdp_port *port)
+{
+	const struct ethtool_ops *ops = port->dev->ethtool_ops;
+	u8 key[IX_RSS_KEY_LEN];
+
+	memcpy(port->rss_key, ix_toeplitz_default_key, IX_RSS_KEY_LEN);
+	if (!ops || !ops->get_rxfh || !ops->get_rxfh_key_size ||
+	    ops->get_rxfh_key_size(port->dev) != IX_RSS_KEY_LEN)
+		return;
+	if (!ixdp_compat_get_rxfh_key(port->dev, key))
+		memcpy(port->rss_key, key, IX_RSS_KEY_LEN);
+}
+
+int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
+		  struct netlink_ext_ack *extack)
+{
+	struct ixdp_port *port;
+	struct net_device *dev;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	if (the_port) {
+		NL_SET_ERR_MSG(extack, "a port is already attached (one at a time)");
+		return -EBUSY;
+	}
+	if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) ||
+	    ipv4_is_zeronet(addr) || ipv4_is_loopback(addr)) {
+		NL_SET_ERR_MSG(extack, "not a unicast IPv4 address");
+		return -EINVAL;
+	}
+	if (addr_used_by_linux(net, addr)) {
+		NL_SET_ERR_MSG(extack, "Linux already uses this address");
+		return -EADDRINUSE;
+	}
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->rx_stats = alloc_percpu(struct ixdp_rx_stats);
+	if (!port->rx_stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	port->addr = addr;
+	port->prefix = prefix;
+	port->nfg = IX_FG_DEFAULT;
+
+	dev = __dev_get_by_name(net, ifname);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "no such device");
+		err = -ENODEV;
+		goto err_free;
+	}
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
+	    (dev->flags & IFF_LOOPBACK)) {
+		NL_SET_ERR_MSG(extack, "not an Ethernet device");
+		err = -EOPNOTSUPP;
+		goto err_free;
+	}
+	if (dev->mtu > 1500) {
+		NL_SET_ERR_MSG(extack, "MTU above 1500 is not supported");
+		err = -EOPNOTSUPP;
+		goto err_free;
+	}
+	err = netdev_rx_handler_register(dev, ixdp_rx_handler, port);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the device already has a receive handler (bridge, bond, macvlan?)");
+		goto err_free;
+	}
+	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
+	port->dev = dev;
+	port->saved_features = dev->wanted_features & IXDP_PORT_FEATURES;
+	dev->wanted_features &= ~IXDP_PORT_FEATURES;
+	netdev_update_features(dev);
+	port_read_rss_key(port);
+
+	the_port = port;
+	netdev_info(dev, "ixdp owns %pI4/%u on this device\n", &addr, prefix);
+	return 0;
+
+err_free:
+	free_percpu(port->rx_stats);
+	kfree(port);
+	return err;
+}
+
+static void port_detach(struct ixdp_port *port)
+{
+	struct net_device *dev = port->dev;
+	struct ixdp_map *map;
+	unsigned int i;
+
+	ASSERT_RTNL();
+	netdev_rx_handler_unregister(dev);
+	/* No receive handler runs any more, none will push to a ring. */
+	synchronize_net();
+	for (i = port->ndp; i-- > 0;) {
+		ixdp_dp_destroy(port->dp[i]);
+		port->dp[i] = NULL;
+	}
+	port->ndp = 0;
+	map = rcu_dereference_protected(port->map, true);
+	RCU_INIT_POINTER(port->map, NULL);
+	kfree(map);
+
+	dev->wanted_features |= port->saved_features;
+	netdev_update_features(dev);
+	netdev_info(dev, "ixdp released %pI4\n", &port->addr);
+	netdev_put(dev, &port->dev_tracker);
+	free_percpu(port->rx_stats);
+	kfree(port);
+}
+
+int ixdp_port_del(const char *ifname, struct netlink_ext_ack *extack)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	if (!the_port || strcmp(the_port->dev->name, ifname)) {
+		NL_SET_ERR_MSG(extack, "no ixdp port on this device");
+		return -ENODEV;
+	}
+	port_detach(the_port);
+	the_port = NULL;
+	return 0;
+}
+
+/*
+ * Point the NIC's indirection table entry of each flow group at the RX
+ * queue of the group's owner. Returns 0 when the NIC steers, an error
+ * when the driver offers no table of the right size (frames then follow
+ * transmit or are handed over between cores).
+ */
+static int port_program_rss(struct ixdp_port *port, const struct ixdp_map *map)
+{
+	const struct ethtool_ops *ops = port->dev->ethtool_ops;
+	u32 *indir, size, i;
+	int err;
+
+	ASSERT_RTNL();
+	if (!ops || !ops->set_rxfh || !ops->get_rxfh_indir_size)
+		return -EOPNOTSUPP;
+	size = ops->get_rxfh_indir_size(port->dev);
+	if (!size || size % port->nfg)
+		return -EOPNOTSUPP;
+	indir = kcalloc(size, sizeof(*indir), GFP_KERNEL);
+	if (!indir)
+		return -ENOMEM;
+	for (i = 0; i < size; i++)
+		indir[i] = map->dp[map->fg_owner[i % port->nfg]]->rxq;
+	err = ixdp_compat_set_rxfh_indir(port->dev, indir, size);
+	kfree(indir);
+	return err;
+}
+
+static int set_owned_fgs(struct ixdp_dp *dp, void *arg)
+{
+	const struct ixdp_map *map = arg;
+	u32 fg;
+
+	for (fg = 0; fg < dp->port->nfg; fg++)
+		ix_core_set_fg(dp->core, fg, map->fg_owner[fg] == dp->slot);
+	return 0;
+}
+
+/*
+ * Spread the flow groups evenly over the port's cores (fg -> fg % ndp),
+ * tell every core which groups it owns, steer the NIC, then publish the
+ * map to the receive path. Moving a group that carries connections is
+ * the job of the flow-group migration protocol, not of this function:
+ * callers refuse when connections exist.
+ */
+int ixdp_port_remap(struct ixdp_port *port, struct netlink_ext_ack *extack)
+{
+	struct ixdp_map *map, *old;
+	unsigned int i;
+	u32 fg;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	map->ndp = port->ndp;
+	for (i = 0; i < port->ndp; i++)
+		map->dp[i] = port->dp[i];
+	for (fg = 0; fg < port->nfg && port->ndp; fg++)
+		map->fg_owner[fg] = fg % port->ndp;
+	for (i = 0; i < port->ndp; i++)
+		ixdp_dp_call(port->dp[i], set_owned_fgs, map);
+
+	port->rss = port->ndp && !port_program_rss(port, map);
+
+	old = rcu_dereference_protected(port->map,
+					lockdep_is_held(&ixdp_dp_lock));
+	rcu_assign_pointer(port->map, map);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static int ixdp_netdev_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct ixdp_port *port;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	/* Under rtnl, which comes before ixdp_dp_lock in the lock order. */
+	mutex_lock(&ixdp_dp_lock);
+	port = the_port;
+	if (port && port->dev == dev) {
+		port_detach(port);
+		the_port = NULL;
+	}
+	mutex_unlock(&ixdp_dp_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ixdp_netdev_nb = {
+	.notifier_call = ixdp_netdev_event,
+};
+
+int ixdp_port_init(void)
+{
+	return register_netdevice_notifier(&ixdp_netdev_nb);
+}
+
+void ixdp_port_uninit(void)
+{
+	ixdp_ctl_lock();
+	if (the_port) {
+		port_detach(the_port);
+		the_port = NULL;
+	}
+	ixdp_ctl_unlock();
+	unregister_netdevice_notifier(&ixdp_netdev_nb);
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The built-in TCP test service of a dataplane core, in use until
+ * applications attach through /dev/ixdp: "echo" sends every byte back,
+ * "discard" consumes it. It is also the event sink of the core.
+ *
+ * Echo is zero-copy, as an ixdp application's would be: the received
+ * bytes are sent by reference straight from the receive buffers, and are
+ * returned to the core (recv_done) only when the peer has acknowledged
+ * their echo (the "sent" event), since a retransmission reads them again.
+ * Bytes come back in the order they arrived, so the count of acknowledged
+ * bytes is exactly the count to return.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "ixdp.h"
+#include "dataplane.h"
+
+/* Received bytes not yet taken by sendv, in arrival order. */
+struct resp_chunk {
+	const u8 *data;
+	u32 len;
+	u32 next;
+};
+
+struct resp_conn {
+	u64 handle;
+	u32 head, tail;		/* chunk FIFO, IX_NIL when empty */
+	bool used;
+	bool eof;
+	bool closed;
+};
+
+struct ixdp_responder {
+	struct ixdp_dp *dp;
+	u16 port;		/* listening port, 0 if none */
+	u8 mode;
+	u32 nconn;
+	struct resp_conn *conn;
+	u32 nchunk;
+	struct resp_chunk *chunk;
+	u32 free_chunk;		/* free list through next */
+};
+
+struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
+{
+	struct ixdp_responder *r;
+	u32 i;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return NULL;
+	r->dp = dp;
+	r->nconn = 1024;	/* ix_core_cfg_default()'s nconn */
+	r->nchunk = 8192;	/* one per receive buffer at most */
+	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
+	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
+	if (!r->conn || !r->chunk) {
+		ixdp_responder_destroy(r);
+		return NULL;
+	}
+	for (i = 0; i < r->nchunk; i++)
+		r->chunk[i].next = i + 1 < r->nchunk ? i + 1 : IX_NIL;
+	r->free_chunk = 0;
+	return r;
+}
+
+void ixdp_responder_destroy(struct ixdp_responder *r)
+{
+	kvfree(r->conn);
+	kvfree(r->chunk);
+	kfree(r);
+}
+
+static struct ix_core *core_of(struct ixdp_responder *r)
+{
+	return r->dp->core;
+}
+
+static void conn_release(struct ixdp_responder *r, struct resp_conn *c)
+{
+	u32 i, next;
+
+	for (i = c->head; i != IX_NIL; i = next) {
+		next = r->chunk[i].next;
+		r->chunk[i].next = r->free_chunk;
+		r->free_chunk = i;
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+/* Offer queued bytes to sendv until it takes no more. */
+static void conn_push(struct ixdp_responder *r, struct resp_conn *c)
+{
+	struct ix_iov iov;
+	struct resp_chunk *k;
+	long n;
+
+	while (c->head != IX_NIL) {
+		k = &r->chunk[c->head];
+		iov.base = k->data;
+		iov.len = k->len;
+		n = ix_tcp_sendv(core_of(r), c->handle, &iov, 1);
+		if (n <= 0)
+			break;
+		k->data += n;
+		k->len -= n;
+		if (k->len)
+			break;
+		c->head = k->next;
+		if (c->head == IX_NIL)
+			c->tail = IX_NIL;
+		k->next = r->free_chunk;
+		r->free_chunk = k - r->chunk;
+	}
+	if (c->eof && c->head == IX_NIL && !c->closed) {
+		c->closed = true;
+		ix_tcp_close(core_of(r), c->handle);
+	}
+}
+
+static void on_knock(struct ixdp_responder *r, const struct ix_event *ev)
+{
+	u32 i;
+
+	for (i = 0; i < r->nconn; i++) {
+		if (r->conn[i].used)
+			continue;
+		r->conn[i].used = true;
+		r->conn[i].handle = ev->handle;
+		r->conn[i].head = IX_NIL;
+		r->conn[i].tail = IX_NIL;
+		if (ix_tcp_accept(core_of(r), ev->handle, i))
+			memset(&r->conn[i], 0, sizeof(r->conn[i]));
+		return;
+	}
+	ix_tcp_reject(core_of(r), ev->handle);
+}
+
+static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
+		    const struct ix_event *ev)
+{
+	struct resp_chunk *k;
+	u32 i;
+
+	if (!ev->len) {
+		c->eof = true;
+		conn_push(r, c);
+		return;
+	}
+	if (r->mode != IXDP_RESP_ECHO) {
+		ix_tcp_recv_done(core_of(r), c->handle, ev->len);
+		return;
+	}
+	i = r->free_chunk;
+	if (i == IX_NIL) {
+		/* Cannot happen: one chunk per receive buffer exists. */
+		ix_tcp_abort(core_of(r), c->handle);
+		return;
+	}
+	k = &r->chunk[i];
+	r->free_chunk = k->next;
+	k->data = ev->data;
+	k->len = ev->len;
+	k->next = IX_NIL;
+	if (c->tail == IX_NIL)
+		c->head = i;
+	else
+		r->chunk[c->tail].next = i;
+	c->tail = i;
+	conn_push(r, c);
+}
+
+void ixdp_responder_event(void *arg, const struct ix_event *ev)
+{
+	struct ixdp_dp *dp = arg;
+	struct ixdp_responder *r = dp->resp;
+	struct resp_conn *c = NULL;
+
+	if (ev->type == IX_EV_KNOCK) {
+		on_knock(r, ev);
+		return;
+	}
+	if (ev->cookie < r->nconn && r->conn[ev->cookie].used)
+		c = &r->conn[ev->cookie];
+	if (!c)
+		return;
+
+	switch (ev->type) {
+	case IX_EV_RECV:
+		on_recv(r, c, ev);
+		break;
+	case IX_EV_SENT:
+		/* The echo of these bytes is acknowledged: return them. */
+		ix_tcp_recv_done(core_of(r), c->handle, ev->len);
+		conn_push(r, c);
+		break;
+	case IX_EV_DEAD:
+		conn_release(r, c);
+		break;
+	}
+}
+
+/* Listen on the port's responder port (kthread context). */
+int ixdp_responder_apply(struct ixdp_dp *dp, void *unused)
+{
+	struct ixdp_responder *r = dp->resp;
+	u16 port = dp->port->resp_port;
+	u8 mode = dp->port->resp_mode;
+	int err = 0;
+
+	if (r->port && (r->port != port || mode == IXDP_RESP_NONE)) {
+		ix_tcp_unlisten(core_of(r), r->port);
+		r->port = 0;
+	}
+	if (mode != IXDP_RESP_NONE && port && r->port != port) {
+		err = ix_tcp_listen(core_of(r), port);
+		if (!err)
+			r->port = port;
+	}
+	r->mode = mode;
+	return err;
+}
+
+/* Reset every connection this core serves (kthread context). */
+void ixdp_responder_abort_all(struct ixdp_responder *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nconn; i++) {
+		if (!r->conn[i].used)
+			continue;
+		ix_tcp_abort(core_of(r), r->conn[i].handle);
+		if (r->conn[i].used)
+			conn_release(r, &r->conn[i]);
+	}
+}

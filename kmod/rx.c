@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive handler: the one place where frames leave Linux for ixdp.
+ * It runs where the driver delivers (softirq, or a dataplane kthread
+ * inside napi_busy_loop()), classifies the frame and either leaves it to
+ * Linux or hands it to the core that owns its flow group, through the
+ * single-producer ring of this CPU. It never takes a lock.
+ *
+ * ixdp takes: IPv4 addressed to the port's address, and ARP whose target
+ * is that address. Requests go to one core (any core may answer); replies
+ * go to every core, since each keeps its own neighbour cache.
+ */
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/if_vlan.h>
+#include <net/ip.h>
+
+#include "dataplane.h"
+
+struct arp_ipv4 {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
+/* Push @skb to @dp's ring of this CPU; false (and skb freed) when full. */
+static bool rx_push(struct ixdp_port *port, struct ixdp_dp *dp,
+		    struct sk_buff *skb)
+{
+	struct ixdp_ring *r = dp->in[smp_processor_id()];
+
+	if (unlikely(!ixdp_ring_push(r, skb))) {
+		this_cpu_inc(port->rx_stats->ring_full);
+		kfree_skb(skb);
+		return false;
+	}
+	ixdp_dp_kick(dp);
+	return true;
+}
+
+/* The flow group of an IPv4 frame: Toeplitz over addresses and ports. */
+static u32 rx_flow_group(const struct ixdp_port *port, struct sk_buff *skb,
+			 const struct iphdr *iph)
+{
+	u16 sport = 0, dport = 0;
+	__be16 ports[2], *pp;
+
+	if ((iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP) &&
+	    !(iph->frag_off & htons(IP_MF | IP_OFFSET))) {
+		pp = skb_header_pointer(skb, iph->ihl * 4, sizeof(ports), ports);
+		if (pp) {
+			sport = ntohs(pp[0]);
+			dport = ntohs(pp[1]);
+		}
+	}
+	return ix_toeplitz_fg(ix_toeplitz_flow(port->rss_key, ntohl(iph->saddr),
+					       ntohl(iph->daddr), sport, dport),
+			      port->nfg);
+}
+
+/* Is this ARP frame about the port's address? Sets *@request. */
+static bool rx_arp_is_ours(const struct ixdp_port *port, struct sk_buff *skb,
+			   bool *request)
+{
+	const struct arp_ipv4 *arp;
+	struct arp_ipv4 _arp;
+
+	arp = skb_header_pointer(skb, 0, sizeof(_arp), &_arp);
+	if (!arp || arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) || arp->tip != port->addr)
+		return false;
+	*request = arp->hdr.ar_op == htons(ARPOP_REQUEST);
+	return true;
+}
+
+static void rx_arp(struct ixdp_port *port, const struct ixdp_map *map,
+		   struct sk_buff *skb, bool request)
+{
+	struct sk_buff *copy;
+	unsigned int i;
+
+	for (i = 1; !request && i < map->ndp; i++) {
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (copy)
+			rx_push(port, map->dp[i], copy);
+	}
+	rx_push(port, map->dp[0], skb);
+}
+
+rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	const struct iphdr *iph = NULL;
+	struct ixdp_port *port;
+	struct ixdp_map *map;
+	bool request = false;
+	struct iphdr _iph;
+
+	port = rcu_dereference(skb->dev->rx_handler_data);
+
+	if (skb->pkt_type == PACKET_OTHERHOST || skb_vlan_tag_present(skb))
+		goto pass;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		if (!iph || iph->daddr != port->addr ||
+		    skb->pkt_type != PACKET_HOST)
+			goto pass;
+	} else if (skb->protocol != htons(ETH_P_ARP) ||
+		   !rx_arp_is_ours(port, skb, &request)) {
+		goto pass;
+	}
+
+	/* From here on the frame is ixdp's, whatever becomes of it. */
+	local_bh_disable();
+	map = rcu_dereference(port->map);
+	if (!map || !map->ndp) {
+		this_cpu_inc(port->rx_stats->no_core);
+		kfree_skb(skb);
+		goto out;
+	}
+	/*
+	 * A tap may hold a clone; the core only reads the frame, but the
+	 * skb itself must be ours to queue.
+	 */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb) {
+		this_cpu_inc(port->rx_stats->unshare_fail);
+		goto out;
+	}
+	this_cpu_inc(port->rx_stats->consumed);
+	if (iph)
+		rx_push(port, map->dp[map->fg_owner[rx_flow_group(port, skb, iph)]],
+			skb);
+	else
+		rx_arp(port, map, skb, request);
+out:
+	local_bh_enable();
+	return RX_HANDLER_CONSUMED;
+pass:
+	this_cpu_inc(port->rx_stats->passed);
+	return RX_HANDLER_PASS;
+}

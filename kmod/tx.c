@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: the TCP/IP core hands a finished Ethernet frame to its host;
+ * the frame goes out on the core's own TX queue with __dev_direct_xmit(),
+ * bypassing the qdisc (ixdp paces itself) but still feeding packet taps,
+ * so tcpdump sees both directions.
+ *
+ * When the driver's queue is full, frames wait in the core's backlog (in
+ * order) and ixdp_tx_flush() retries them on the next loop step; only a
+ * backlog beyond TX_BACKLOG_MAX drops, and TCP recovers those.
+ */
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "dataplane.h"
+
+/* Offset of the checksum field in a TCP header. */
+#define TCP_CSUM_OFFSET	16
+#define TX_BACKLOG_MAX	1024
+
+/* Hand @skb to the driver; false if the queue is full (skb kept). */
+static bool tx_one(struct ixdp_dp *dp, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+	int rc;
+
+	rc = __dev_direct_xmit(skb, dp->txq);
+	if (rc == NETDEV_TX_BUSY)
+		return false;
+	if (dev_xmit_complete(rc) && rc == NET_XMIT_SUCCESS) {
+		dp->st.tx_frames++;
+		dp->st.tx_bytes += len;
+	} else {
+		/* Dropped by the driver or by __dev_direct_xmit (freed). */
+		if (!dev_xmit_complete(rc))
+			kfree_skb(skb);
+		dp->st.tx_drops++;
+	}
+	return true;
+}
+
+/* Send what waits in the backlog, oldest first, until the queue fills. */
+void ixdp_tx_flush(struct ixdp_dp *dp)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&dp->tx_backlog))) {
+		if (!tx_one(dp, skb)) {
+			__skb_queue_head(&dp->tx_backlog, skb);
+			dp->st.tx_busy++;
+			return;
+		}
+	}
+}
+
+void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m)
+{
+	struct ixdp_dp *dp = arg;
+	struct net_device *dev = dp->port->dev;
+	unsigned int hr = LL_RESERVED_SPACE(dev);
+	u32 len = m->len;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(hr + len, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		dp->st.tx_drops++;
+		ix_core_free(c, m);
+		return;
+	}
+	skb_reserve(skb, hr);
+	skb_put_data(skb, ix_core_data(c, m), len);
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	skb_set_network_header(skb, ETH_HLEN);
+	skb->protocol = eth_hdr(skb)->h_proto;
+	if ((m->flags & IX_MBUF_CSUM_PARTIAL) &&
+	    !skb_partial_csum_set(skb, m->csum_start, TCP_CSUM_OFFSET)) {
+		dp->st.tx_drops++;
+		kfree_skb(skb);
+		ix_core_free(c, m);
+		return;
+	}
+	skb_set_queue_mapping(skb, dp->txq);
+	ix_core_free(c, m);
+
+	if (dev_nit_active(dev))
+		dev_queue_xmit_nit(skb, dev);
+	if (skb_queue_empty(&dp->tx_backlog) && tx_one(dp, skb))
+		return;
+	if (skb_queue_len(&dp->tx_backlog) >= TX_BACKLOG_MAX) {
+		dp->st.tx_drops++;
+		kfree_skb(skb);
+		return;
+	}
+	__skb_queue_tail(&dp->tx_backlog, skb);
+}
