@@ -82,6 +82,7 @@ struct ixdp_dp {
 	struct ix_core *core;
 	struct ixdp_responder *resp;
 	unsigned int napi_id;		/* learnt from the first frame */
+	unsigned int poll_budget;	/* us per napi_busy_loop() call */
 	bool sleeping;			/* NEED_WAKEUP: see ixdp_dp_kick() */
 	struct ixdp_dp_call *call;	/* pending control request */
 	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
@@ -152,5 +153,7 @@ void ixdp_responder_destroy(struct ixdp_responder *r);
 void ixdp_responder_event(void *arg, const struct ix_event *ev);
 int ixdp_responder_apply(struct ixdp_dp *dp, void *unused);
 void ixdp_responder_abort_all(struct ixdp_responder *r);
+void ixdp_responder_run(struct ixdp_responder *r);
+u64 ixdp_responder_overflow(const struct ixdp_responder *r);
 
 #endif /* _IXDP_DATAPLANE_H */

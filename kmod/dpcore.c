@@ -158,14 +158,18 @@ static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
 	return n;
 }
 
-/* napi_busy_loop() ends as soon as there is work or the budget is spent. */
+/*
+ * napi_busy_loop() returns to the loop as soon as a frame or a request
+ * is there, or after poll_us of nothing (start and now are in the
+ * busy-poll clock, about microseconds).
+ */
 static bool dp_busy_loop_end(void *arg, unsigned long start)
 {
 	struct ixdp_dp *dp = arg;
 
 	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
 	       kthread_should_stop() ||
-	       busy_loop_current_time() - start >= 50;
+	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
 static void dp_sleep(struct ixdp_dp *dp)
@@ -201,6 +205,7 @@ static int dp_thread(void *arg)
 		dp_run_call(dp);
 
 		napi_id = READ_ONCE(dp->napi_id);
+		dp->poll_budget = cfg.poll_us;
 		if (napi_id && cfg.poll_us && dp_rings_empty(dp)) {
 			dp->st.busy_polls++;
 			napi_busy_loop(napi_id, dp_busy_loop_end, dp, true,
@@ -211,6 +216,7 @@ static int dp_thread(void *arg)
 		now = ixdp_dp_now_us();
 		n = dp_drain(dp, cfg.batch, now);
 		ix_core_poll(dp->core, now);
+		ixdp_responder_run(dp->resp);
 		dp->st.loops++;
 		if (n) {
 			dp->st.batches++;

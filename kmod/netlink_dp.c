@@ -206,6 +206,8 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 	    PUT_STAT(msg, s, sleeps) || PUT_STAT(msg, s, busy_ns) ||
 	    PUT_STAT(msg, s, idle_ns))
 		return -EMSGSIZE;
+	if (put_stat(msg, "dp_event_overflow", ixdp_responder_overflow(dp->resp)))
+		return -EMSGSIZE;
 	for (i = 0; i < IX_STAT_NR; i++)
 		if (put_stat(msg, ix_core_stat_name(i), READ_ONCE(c->stat[i])))
 			return -EMSGSIZE;

@@ -10,6 +10,10 @@
  * their echo (the "sent" event), since a retransmission reads them again.
  * Bytes come back in the order they arrived, so the count of acknowledged
  * bytes is exactly the count to return.
+ *
+ * Like an application behind the event ring, the responder never calls
+ * into the core from inside the core: events are queued while the core
+ * runs and acted on by ixdp_responder_run() once it has returned.
  */
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -32,8 +36,13 @@ struct resp_conn {
 	bool closed;
 };
 
+#define RESP_EVQ	16384	/* power of two */
+
 struct ixdp_responder {
 	struct ixdp_dp *dp;
+	u32 evq_head, evq_tail;
+	u64 evq_overflow;
+	struct ix_event *evq;
 	u16 port;		/* listening port, 0 if none */
 	u8 mode;
 	u32 nconn;
@@ -56,7 +65,8 @@ struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
 	r->nchunk = 8192;	/* one per receive buffer at most */
 	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
 	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
-	if (!r->conn || !r->chunk) {
+	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);
+	if (!r->conn || !r->chunk || !r->evq) {
 		ixdp_responder_destroy(r);
 		return NULL;
 	}
@@ -70,6 +80,7 @@ void ixdp_responder_destroy(struct ixdp_responder *r)
 {
 	kvfree(r->conn);
 	kvfree(r->chunk);
+	kvfree(r->evq);
 	kfree(r);
 }
 
@@ -172,10 +183,20 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 	conn_push(r, c);
 }
 
+/* The core's event hook: queue only, the core is still running. */
 void ixdp_responder_event(void *arg, const struct ix_event *ev)
 {
-	struct ixdp_dp *dp = arg;
-	struct ixdp_responder *r = dp->resp;
+	struct ixdp_responder *r = ((struct ixdp_dp *)arg)->resp;
+
+	if (r->evq_tail - r->evq_head >= RESP_EVQ) {
+		r->evq_overflow++;
+		return;
+	}
+	r->evq[r->evq_tail++ & (RESP_EVQ - 1)] = *ev;
+}
+
+static void handle_event(struct ixdp_responder *r, const struct ix_event *ev)
+{
 	struct resp_conn *c = NULL;
 
 	if (ev->type == IX_EV_KNOCK) {
@@ -200,6 +221,22 @@ void ixdp_responder_event(void *arg, const struct ix_event *ev)
 		conn_release(r, c);
 		break;
 	}
+}
+
+/* Act on the queued events, including those the actions raise. */
+void ixdp_responder_run(struct ixdp_responder *r)
+{
+	struct ix_event ev;
+
+	while (r->evq_head != r->evq_tail) {
+		ev = r->evq[r->evq_head++ & (RESP_EVQ - 1)];
+		handle_event(r, &ev);
+	}
+}
+
+u64 ixdp_responder_overflow(const struct ixdp_responder *r)
+{
+	return r->evq_overflow;
 }
 
 /* Listen on the port's responder port (kthread context). */
@@ -228,11 +265,13 @@ void ixdp_responder_abort_all(struct ixdp_responder *r)
 {
 	u32 i;
 
+	ixdp_responder_run(r);
 	for (i = 0; i < r->nconn; i++) {
 		if (!r->conn[i].used)
 			continue;
 		ix_tcp_abort(core_of(r), r->conn[i].handle);
-		if (r->conn[i].used)
-			conn_release(r, &r->conn[i]);
+		conn_release(r, &r->conn[i]);
 	}
+	/* The resets' "dead" events name released slots: drop them. */
+	r->evq_head = r->evq_tail;
 }

@@ -16,6 +16,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/if_vlan.h>
+#include <net/busy_poll.h>
 #include <net/ip.h>
 
 #include "dataplane.h"
@@ -41,6 +42,25 @@ static bool rx_push(struct ixdp_port *port, struct ixdp_dp *dp,
 	}
 	ixdp_dp_kick(dp);
 	return true;
+}
+
+/*
+ * Learn the NAPI instance of each core's RX queue from the frames it
+ * delivers: neither 6.1 nor virtio-net on 6.12 maps a queue to its NAPI
+ * id, so a core can busy-poll its queue only once this is known.
+ */
+static void rx_learn_napi(const struct ixdp_map *map, struct sk_buff *skb)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	unsigned int i, q;
+
+	if (!skb_rx_queue_recorded(skb) || skb->napi_id < MIN_NAPI_ID)
+		return;
+	q = skb_get_rx_queue(skb);
+	for (i = 0; i < map->ndp; i++)
+		if (map->dp[i]->rxq == q && !READ_ONCE(map->dp[i]->napi_id))
+			WRITE_ONCE(map->dp[i]->napi_id, skb->napi_id);
+#endif
 }
 
 /* The flow group of an IPv4 frame: Toeplitz over addresses and ports. */
@@ -133,6 +153,7 @@ rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
 		goto out;
 	}
 	this_cpu_inc(port->rx_stats->consumed);
+	rx_learn_napi(map, skb);
 	if (iph)
 		rx_push(port, map->dp[map->fg_owner[rx_flow_group(port, skb, iph)]],
 			skb);

@@ -20,12 +20,14 @@
 #   --rss on|off         virtio RSS in QEMU (default off: see DESIGN.md §2)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
 #   --timeout SECONDS    bound on the whole run (default 300)
+#   --only STAGE[,STAGE] run only these selftest stages (see
+#                        test/selftests/run.sh)
 #   --keep               keep the work directory for inspection
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver= kernel= moddir= ko=$top/ixdp.ko mode=test nic=virtio rss=off
-smp=2 mem=1024 cpu=max append= timeout=300 keep=0
+smp=2 mem=1024 cpu=max append= timeout=300 keep=0 only=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--keep) keep=1 ;;
+	--only) only=$2; shift ;;
 	-h|--help) sed -n '3,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -109,7 +112,7 @@ ip netns exec "$ns" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -nographic -no-reboot -monitor none \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=5 panic=-1 panic_on_warn=1 oops=panic ixdp_mode=$mode $append" \
+	-append "console=ttyS0 loglevel=5 panic=-1 panic_on_warn=1 oops=panic ixdp_mode=$mode${only:+ ixdp_only=$only} $append" \
 	-serial "file:$work/console.log" \
 	-device virtio-serial-pci \
 	-chardev "file,id=res,path=$work/results.tap" \

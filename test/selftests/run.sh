@@ -17,6 +17,12 @@ emit() {
 run_stage() {
 	_name=$1
 	shift
+	# ixdp_only=NAME[,NAME] on the kernel command line runs just those
+	# stages (test/qemu/run.sh --only).
+	case ",${ixdp_only:-$_name}," in
+	*",$_name,"*) ;;
+	*) return ;;
+	esac
 	echo "# selftest: $_name" | emit
 	"$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
@@ -34,6 +40,7 @@ run_stage() {
 echo "TAP version 13" | emit
 dmesg -c > /tmp/boot.dmesg
 run_stage module-load /selftests/module.sh load
+[ -n "$ixdp_only" ] && ! grep -q '^ixdp ' /proc/modules && insmod /ixdp/ixdp.ko
 run_stage chardev /selftests/chardev
 run_stage netlink /selftests/netlink
 run_stage ixctl /selftests/ixctl.sh
