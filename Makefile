@@ -9,6 +9,8 @@
 #   make unit            cmocka unit tests only (ASan + UBSan)
 #   make qemu-test       in-guest selftests only (KERNEL=, KDIR=, NIC=, RSS=)
 #   make qemu-test-6.12  the same on Debian 12's 6.12 kernel
+#   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
+#   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
 #   make module-all      build ixdp.ko against every supported kernel
 #   make style sparse    checkpatch.pl and sparse on the kernel code
@@ -30,6 +32,7 @@ SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_S
 SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 
 .PHONY: all module user selftests check unit qemu-test qemu-test-6.12 \
+	qemu-test-rss qemu-test-e1000e \
 	qemu-test-debug demo module-all style sparse deps clean
 
 all: module user
@@ -61,6 +64,12 @@ unit:
 
 qemu-test: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode test
+
+qemu-test-rss: module user
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --rss on
+
+qemu-test-e1000e: module user
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --nic e1000e
 
 qemu-test-6.12:
 	scripts/kernels.sh run-suite 6.12

@@ -28,6 +28,7 @@
 #include "ixdp.h"
 #include "dataplane.h"
 
+#define MSG_CONNS_EXIST "connections exist: flow groups cannot move yet"
 #define IDLE_SLEEP_MS		100	/* no connection: wake for timers */
 #define ACTIVE_SLEEP_MS		1	/* connections: TCP timer resolution */
 
@@ -90,6 +91,7 @@ int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
 
 static void dp_run_call(struct ixdp_dp *dp)
 {
+	/* Acquire pairs with the release in ixdp_dp_call(). */
 	struct ixdp_dp_call *call = smp_load_acquire(&dp->call);
 
 	if (!call)
@@ -300,7 +302,7 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 			return -EEXIST;
 		}
 		if (ixdp_dp_connections(port->dp[i])) {
-			NL_SET_ERR_MSG(extack, "connections exist: flow groups cannot be re-spread yet");
+			NL_SET_ERR_MSG(extack, MSG_CONNS_EXIST);
 			return -EBUSY;
 		}
 	}
@@ -414,7 +416,7 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 	}
 	for (i = 0; i < port->ndp; i++) {
 		if (ixdp_dp_connections(port->dp[i])) {
-			NL_SET_ERR_MSG(extack, "connections exist: flow groups cannot be re-spread yet");
+			NL_SET_ERR_MSG(extack, MSG_CONNS_EXIST);
 			return -EBUSY;
 		}
 	}

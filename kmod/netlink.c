@@ -22,7 +22,6 @@ static const struct nla_policy set_config_policy[IXDP_A_MAX + 1] = {
 	[IXDP_A_CFG_POLL_US]	= NLA_POLICY_MAX(NLA_U32, IXDP_POLL_US_MAX),
 };
 
-
 static int put_config(struct sk_buff *skb, const struct ixdp_config *cfg)
 {
 	if (nla_put_u32(skb, IXDP_A_CFG_BATCH, cfg->batch) ||

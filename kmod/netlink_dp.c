@@ -66,7 +66,53 @@ static int put_stat(struct sk_buff *msg, const char *name, u64 value)
 	return 0;
 }
 
-#define PUT_STAT(msg, s, f) put_stat(msg, "dp_" #f, READ_ONCE((s)->f))
+struct stat_field {
+	const char *name;
+	size_t off;
+};
+
+static const struct stat_field dp_fields[] = {
+	{ "dp_rx_frames", offsetof(struct ixdp_dp_stats, rx_frames) },
+	{ "dp_rx_bytes", offsetof(struct ixdp_dp_stats, rx_bytes) },
+	{ "dp_rx_local", offsetof(struct ixdp_dp_stats, rx_local) },
+	{ "dp_rx_handoff", offsetof(struct ixdp_dp_stats, rx_handoff) },
+	{ "dp_rx_nobuf", offsetof(struct ixdp_dp_stats, rx_nobuf) },
+	{ "dp_rx_too_big", offsetof(struct ixdp_dp_stats, rx_too_big) },
+	{ "dp_tx_frames", offsetof(struct ixdp_dp_stats, tx_frames) },
+	{ "dp_tx_bytes", offsetof(struct ixdp_dp_stats, tx_bytes) },
+	{ "dp_tx_drops", offsetof(struct ixdp_dp_stats, tx_drops) },
+	{ "dp_tx_busy", offsetof(struct ixdp_dp_stats, tx_busy) },
+	{ "dp_loops", offsetof(struct ixdp_dp_stats, loops) },
+	{ "dp_batches", offsetof(struct ixdp_dp_stats, batches) },
+	{ "dp_batch_frames", offsetof(struct ixdp_dp_stats, batch_frames) },
+	{ "dp_batch_max", offsetof(struct ixdp_dp_stats, batch_max) },
+	{ "dp_busy_polls", offsetof(struct ixdp_dp_stats, busy_polls) },
+	{ "dp_sleeps", offsetof(struct ixdp_dp_stats, sleeps) },
+	{ "dp_busy_ns", offsetof(struct ixdp_dp_stats, busy_ns) },
+	{ "dp_idle_ns", offsetof(struct ixdp_dp_stats, idle_ns) },
+};
+
+static const struct stat_field rx_fields[] = {
+	{ "rx_consumed", offsetof(struct ixdp_rx_stats, consumed) },
+	{ "rx_passed", offsetof(struct ixdp_rx_stats, passed) },
+	{ "rx_ring_full", offsetof(struct ixdp_rx_stats, ring_full) },
+	{ "rx_no_core", offsetof(struct ixdp_rx_stats, no_core) },
+	{ "rx_unshare_fail", offsetof(struct ixdp_rx_stats, unshare_fail) },
+};
+
+/* The u64 counters of @base named by @fields, as IXDP_A_STAT nests. */
+static int put_fields(struct sk_buff *msg, const void *base,
+		      const struct stat_field *fields, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (put_stat(msg, fields[i].name,
+			     READ_ONCE(*(const u64 *)((const u8 *)base +
+						      fields[i].off))))
+			return -EMSGSIZE;
+	return 0;
+}
 
 static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
 {
@@ -91,9 +137,7 @@ static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
 	    nla_put_u8(msg, IXDP_A_PORT_RSS, port->rss))
 		return -EMSGSIZE;
 	nest = nla_nest_start(msg, IXDP_A_PORT_STATS);
-	if (!nest || PUT_STAT(msg, &sum, consumed) ||
-	    PUT_STAT(msg, &sum, passed) || PUT_STAT(msg, &sum, ring_full) ||
-	    PUT_STAT(msg, &sum, no_core) || PUT_STAT(msg, &sum, unshare_fail))
+	if (!nest || put_fields(msg, &sum, rx_fields, ARRAY_SIZE(rx_fields)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -195,16 +239,7 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (PUT_STAT(msg, s, rx_frames) || PUT_STAT(msg, s, rx_bytes) ||
-	    PUT_STAT(msg, s, rx_local) || PUT_STAT(msg, s, rx_handoff) ||
-	    PUT_STAT(msg, s, rx_nobuf) || PUT_STAT(msg, s, rx_too_big) ||
-	    PUT_STAT(msg, s, tx_frames) || PUT_STAT(msg, s, tx_bytes) ||
-	    PUT_STAT(msg, s, tx_drops) || PUT_STAT(msg, s, tx_busy) ||
-	    PUT_STAT(msg, s, loops) ||
-	    PUT_STAT(msg, s, batches) || PUT_STAT(msg, s, batch_frames) ||
-	    PUT_STAT(msg, s, batch_max) || PUT_STAT(msg, s, busy_polls) ||
-	    PUT_STAT(msg, s, sleeps) || PUT_STAT(msg, s, busy_ns) ||
-	    PUT_STAT(msg, s, idle_ns))
+	if (put_fields(msg, s, dp_fields, ARRAY_SIZE(dp_fields)))
 		return -EMSGSIZE;
 	if (put_stat(msg, "dp_event_overflow", ixdp_responder_overflow(dp->resp)))
 		return -EMSGSIZE;

@@ -52,7 +52,7 @@ static bool addr_used_by_linux(struct net *net, __be32 addr)
 
 	rcu_read_lock();
 	dev = __ip_dev_find(net, addr, false);
-	used = dev != NULL;
+	used = !!dev;
 	rcu_read_unlock();
 	return used;
 }
@@ -128,7 +128,7 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 	}
 	err = netdev_rx_handler_register(dev, ixdp_rx_handler, port);
 	if (err) {
-		NL_SET_ERR_MSG(extack, "the device already has a receive handler (bridge, bond, macvlan?)");
+		NL_SET_ERR_MSG(extack, "the device already has a receive handler");
 		goto err_free;
 	}
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);

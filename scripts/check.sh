@@ -70,6 +70,13 @@ cat "$log/qemu.log"
 # The harness's own verdict lines start with "not ok -" and count too.
 count_tap qemu "$log/qemu.log" "$rc"
 
+# The data path again on a single-queue e1000e: software steering only.
+rc=0
+test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
+	--only datapath --timeout 300 > "$log/qemu-e1000e.log" 2>&1 || rc=$?
+grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
+count_tap qemu-e1000e "$log/qemu-e1000e.log" "$rc"
+
 echo "check took $(($(date +%s) - start))s"
 if [ "$fail" -gt 0 ]; then
 	printf 'failed: %s\n' "${failed[@]}"

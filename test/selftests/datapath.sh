@@ -124,7 +124,14 @@ if [ "$NCPU" -ge 2 ]; then
 else
 	tap_check "the core carried traffic" [ "$(core_stat 0 dp_rx_frames)" -gt 1000 ]
 fi
-tap_check "no frame was lost at a handoff ring" [ "$(stat port ring_full)" -eq 0 ]
+tap_check "no frame was lost at a handoff ring" [ "$(stat port rx_ring_full)" -eq 0 ]
+if ixctl port show | grep -q 'steering rss'; then
+	# The NIC's table, programmed by ixdp, must agree with the software
+	# hash: nearly every frame arrives at its owner's CPU.
+	local_=$(stat core dp_rx_local) handoff=$(stat core dp_rx_handoff)
+	tap_check "RSS steers flows to their owner ($handoff handoffs, $local_ local)" \
+		[ $((handoff * 100)) -le "$local_" ]
+fi
 tap_check "the echo sent no reset" [ "$(stat core tcp_rst_sent)" -eq 0 ]
 
 host_run tcp-refused "$IXIP" 9

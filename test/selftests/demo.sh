@@ -29,8 +29,28 @@ say "changing the dataplane batch bound to 32, then back"
 ixctl config set batch 32 && ixctl config show
 ixctl config set batch 64 && ixctl config show
 
-say "the host side of the tap pings the guest while ixdp is loaded"
-host_run ping "$IXDP_GUEST_IP" 5 && echo "ping from the host: all replies"
+IXIP=198.18.0.3
+say "giving $IXDP_GUEST_IF to ixdp with its own address $IXIP (Linux keeps $IXDP_GUEST_IP)"
+ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
+ixctl core add cpu 0 rxq 0
+[ "$(nproc)" -ge 2 ] && ixctl core add cpu 1 rxq 1
+ixctl responder set mode echo port 7
+ixctl port show
+ixctl core show
+
+say "the host (Linux TCP/IP) pings ixdp's address and Linux's, on the same NIC"
+host_run ping "$IXIP" 20 0.02 && echo "ping $IXIP (ixdp): all replies"
+host_run ping "$IXDP_GUEST_IP" 5 0.1 && echo "ping $IXDP_GUEST_IP (Linux): all replies"
+
+say "the host's Linux TCP echoes 8 MB through ixdp's in-kernel echo service (16 connections)"
+host_run tcp-echo "$IXIP" 7 16 524288 && echo "echo: every byte came back"
+
+say "per-core counters (ixctl -s core show)"
+ixctl -s core show | grep -E 'core|dp_rx_frames|dp_tx_frames|dp_rx_local|dp_rx_handoff|dp_busy_polls|dp_sleeps|tcp_retransmits'
+
+say "detaching the port; the NIC is Linux's alone again"
+ixctl port del dev "$IXDP_GUEST_IF" && echo "port detached"
+host_run ping "$IXDP_GUEST_IP" 3 0.1 && echo "ping $IXDP_GUEST_IP (Linux): all replies"
 
 say "unloading ixdp.ko"
 rmmod ixdp && echo "rmmod: clean"
