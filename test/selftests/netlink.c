@@ -108,11 +108,14 @@ static struct nl_sock *open_sock(void)
 struct attr {
 	int type;
 	uint32_t val;
-	int width;			/* 4, 2 or 8 bytes */
+	int width;			/* 1, 2, 4 or 8 bytes */
+	const char *str;		/* a string attribute instead */
 };
 
 #define U32(t, v)	{ .type = (t), .val = (v), .width = 4 }
 #define U16(t, v)	{ .type = (t), .val = (v), .width = 2 }
+#define U8(t, v)	{ .type = (t), .val = (v), .width = 1 }
+#define STR(t, s)	{ .type = (t), .str = (s) }
 
 /* Send @cmd with @n attributes and collect the reply and the ACK. */
 
@@ -131,7 +134,11 @@ static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
 		    IXDP_GENL_VERSION);
 	for (i = 0; i < n; i++) {
-		if (attrs[i].width == 2)
+		if (attrs[i].str)
+			nla_put_string(msg, attrs[i].type, attrs[i].str);
+		else if (attrs[i].width == 1)
+			nla_put_u8(msg, attrs[i].type, attrs[i].val);
+		else if (attrs[i].width == 2)
 			nla_put_u16(msg, attrs[i].type, attrs[i].val);
 		else if (attrs[i].width == 8)
 			nla_put_u64(msg, attrs[i].type, attrs[i].val);
@@ -255,6 +262,56 @@ static void test_validation(struct nl_sock *sk)
 		       "an unknown command gets -EOPNOTSUPP");
 }
 
+/* The dataplane commands refuse what the policy or the state forbids. */
+static void test_dataplane_validation(struct nl_sock *sk)
+{
+	const struct attr no_addr[] = {
+		STR(IXDP_A_PORT_IFNAME, "eth0"), U8(IXDP_A_PORT_PREFIX, 24),
+	};
+	const struct attr bad_prefix[] = {
+		STR(IXDP_A_PORT_IFNAME, "eth0"), U32(IXDP_A_PORT_ADDR, 0x030012c6),
+		U8(IXDP_A_PORT_PREFIX, 31),
+	};
+	const struct attr long_name[] = {
+		STR(IXDP_A_PORT_IFNAME, "an-interface-name-too-long"),
+		U32(IXDP_A_PORT_ADDR, 0x030012c6), U8(IXDP_A_PORT_PREFIX, 24),
+	};
+	const struct attr multicast[] = {
+		STR(IXDP_A_PORT_IFNAME, "eth0"), U32(IXDP_A_PORT_ADDR, 0x010000e0),
+		U8(IXDP_A_PORT_PREFIX, 24),
+	};
+	const struct attr big_rxq[] = {
+		U32(IXDP_A_CORE_CPU, 0), U16(IXDP_A_CORE_RXQ, 64),
+	};
+	const struct attr no_port_core[] = {
+		U32(IXDP_A_CORE_CPU, 0), U16(IXDP_A_CORE_RXQ, 0),
+	};
+	const struct attr bad_mode[] = {
+		U8(IXDP_A_RESP_MODE, IXDP_RESP_DISCARD + 1), U16(IXDP_A_RESP_PORT, 7),
+	};
+	const struct attr mode_no_port[] = { U8(IXDP_A_RESP_MODE, IXDP_RESP_ECHO) };
+	struct reply r;
+
+	expect_refusal(sk, IXDP_CMD_PORT_ADD, no_addr, 2, -EINVAL, true,
+		       "PORT_ADD without an address is refused");
+	expect_refusal(sk, IXDP_CMD_PORT_ADD, bad_prefix, 3, -ERANGE, true,
+		       "PORT_ADD with prefix 31 is refused");
+	expect_refusal(sk, IXDP_CMD_PORT_ADD, long_name, 3, -EINVAL, true,
+		       "PORT_ADD with an over-long device name is refused");
+	expect_refusal(sk, IXDP_CMD_PORT_ADD, multicast, 3, -EINVAL, true,
+		       "PORT_ADD with a multicast address is refused");
+	expect_refusal(sk, IXDP_CMD_CORE_ADD, big_rxq, 2, -ERANGE, true,
+		       "CORE_ADD with queue 64 is refused");
+	expect_refusal(sk, IXDP_CMD_CORE_ADD, no_port_core, 2, -ENODEV, true,
+		       "CORE_ADD before any port is refused");
+	expect_refusal(sk, IXDP_CMD_RESPONDER_SET, bad_mode, 2, -ERANGE, true,
+		       "RESPONDER_SET with an unknown mode is refused");
+	expect_refusal(sk, IXDP_CMD_RESPONDER_SET, mode_no_port, 1, -EINVAL,
+		       true, "RESPONDER_SET echo without a port is refused");
+	ksft_test_result(request(sk, IXDP_CMD_PORT_GET, NULL, 0, &r) == -ENODEV,
+			 "PORT_GET without a port gets -ENODEV");
+}
+
 /* A process without CAP_NET_ADMIN may read but not change. */
 static void test_unprivileged(void)
 {
@@ -275,6 +332,10 @@ static void test_unprivileged(void)
 			_exit(11);
 		if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
 			_exit(12);
+		if (request(sk, IXDP_CMD_PORT_ADD, NULL, 0, &r) != -EPERM ||
+		    request(sk, IXDP_CMD_CORE_DEL, NULL, 0, &r) != -EPERM ||
+		    request(sk, IXDP_CMD_RESPONDER_SET, NULL, 0, &r) != -EPERM)
+			_exit(14);
 		_exit(request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r) == -EPERM ?
 		      0 : 13);
 	}
@@ -284,7 +345,7 @@ static void test_unprivileged(void)
 		ksft_print_msg("unprivileged child status %#x\n", status);
 	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 			 read_param("batch") == before,
-			 "non-root may GET_CONFIG but SET_CONFIG gets -EPERM");
+			 "non-root may read; SET_CONFIG, PORT_ADD, CORE_DEL, RESPONDER_SET get -EPERM");
 }
 
 /* Announcements carry sequence number 0: accept them as they are. */
@@ -355,7 +416,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--absent"))
 		return check_absent();
 
-	ksft_print_header(15);
+	ksft_print_header(24);
 	sk = open_sock();
 	family = sk ? genl_ctrl_resolve(sk, IXDP_GENL_NAME) : -1;
 	if (!ksft_test_result(family > 0, "family \"%s\" resolves (id %d)",
@@ -365,6 +426,7 @@ int main(int argc, char **argv)
 	test_version(sk);
 	test_config(sk, &batch0);
 	test_validation(sk);
+	test_dataplane_validation(sk);
 	test_unprivileged();
 	test_multicast(sk, batch0);
 	nl_socket_free(sk);
