@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP application interface (the IX event model) and control block
+ * lifetime.
+ *
+ * A handle is {flow group:16, generation:16, slot:32}.  It is valid from
+ * the knock or connected event until the dead event (or until abort or
+ * reject returns); the slot's generation changes when the application
+ * loses the handle, so a stale or forged handle fails with -EBADF.
+ *
+ * Events: knock(handle, peer) when a passive connection is established;
+ * connected(cookie, handle, status) for connect; recv(cookie, data, len)
+ * for in-order payload, which stays in its RX buffer until recv_done
+ * (len 0 means end of stream); sent(cookie, bytes, space) when bytes
+ * given to sendv are acknowledged and may be reused; dead(cookie, status)
+ * when the connection is gone (0 after a graceful close).
+ */
+#include "tcp.h"
+
+#define PORT_LO		32768
+#define PORT_HI		60999
+
+int ix_tcp_init(struct ix_core *c)
+{
+	u32 i, n = c->cfg.nconn;
+
+	c->tcb = ix_plat_zalloc((size_t)n * sizeof(*c->tcb));
+	c->tcb_free = ix_plat_zalloc((size_t)n * sizeof(*c->tcb_free));
+	if (!c->tcb || !c->tcb_free)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		c->tcb[i].slot = i;
+		c->tcb[i].gen = 1;
+		c->tcb_free[i] = n - 1 - i;
+	}
+	c->ntcb_free = n;
+	c->next_port = PORT_LO;
+	return 0;
+}
+
+void ix_tcp_destroy(struct ix_core *c)
+{
+	u32 i;
+
+	for (i = 0; c->tcb_free && i < c->cfg.nconn; i++)
+		if (c->tcb[i].state != IX_TCP_CLOSED)
+			ix_tcp_free(c, &c->tcb[i]);
+	ix_plat_free(c->tcb);
+	ix_plat_free(c->tcb_free);
+	c->tcb = NULL;
+	c->tcb_free = NULL;
+}
+
+struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
+			    u16 rport, u32 hash)
+{
+	struct ix_tcb *t;
+	u32 slot;
+	u16 gen;
+
+	if (!c->ntcb_free)
+		return NULL;
+	slot = c->tcb_free[--c->ntcb_free];
+	t = &c->tcb[slot];
+	gen = t->gen;
+	memset(t, 0, sizeof(*t));
+	t->slot = slot;
+	t->gen = gen;
+	t->hnext = IX_NIL;
+	t->lip = lip;
+	t->rip = rip;
+	t->lport = lport;
+	t->rport = rport;
+	t->hash = hash;
+	t->fg = (u16)ix_toeplitz_fg(hash, c->cfg.nfg);
+	t->rcv_buf = c->cfg.rcv_buf;
+	t->mss = 536;
+	t->rto = c->cfg.init_rto_us;
+	t->cwnd = t->mss;
+	t->ssthresh = 1u << 30;
+	if (!c->cfg.no_wscale)
+		t->flags |= TF_WS;
+	if (!c->cfg.no_sack)
+		t->flags |= TF_SACK;
+	if (!c->cfg.no_ts)
+		t->flags |= TF_TS;
+	t->rcv_wscale = (t->flags & TF_WS) ? ix_tcp_wscale_for(t->rcv_buf) : 0;
+	ix_mq_init(&t->rcvq);
+	ix_mq_init(&t->pend);
+	ix_mq_init(&t->ooo);
+	ix_tcp_timers_init(t);
+	ix_flowtab_insert(c, t);
+	return t;
+}
+
+static void purge_rcv(struct ix_core *c, struct ix_tcb *t)
+{
+	ix_mq_purge(&c->rxpool, &t->rcvq);
+	ix_mq_purge(&c->rxpool, &t->pend);
+	ix_mq_purge(&c->rxpool, &t->ooo);
+	t->held = 0;
+	t->dlv = 0;
+}
+
+static void new_gen(struct ix_tcb *t)
+{
+	if (!++t->gen)
+		t->gen = 1;
+}
+
+void ix_tcp_free(struct ix_core *c, struct ix_tcb *t)
+{
+	ix_tcp_timers_cancel(c, t);
+	purge_rcv(c, t);
+	ix_flowtab_remove(c, t);
+	if (t->flags & TF_SYN_COUNTED)
+		c->syn_rcvd--;
+	new_gen(t);
+	t->state = IX_TCP_CLOSED;
+	t->flags = 0;
+	c->tcb_free[c->ntcb_free++] = t->slot;
+}
+
+void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
+{
+	struct ix_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.status = status;
+	ev.cookie = t->cookie;
+	ev.handle = ix_tcp_handle(t);
+	ev.ip = t->rip;
+	ev.port = t->rport;
+	if (type == IX_EV_SENT) {
+		ev.len = t->acked_unreported;
+		ev.window = c->cfg.snd_buf - t->sq_bytes;
+	}
+	ix_core_emit(c, &ev);
+}
+
+/* The application loses the handle; the block may live on (TIME_WAIT). */
+void ix_tcp_detach(struct ix_core *c, struct ix_tcb *t, int status)
+{
+	if (t->flags & (TF_APP | TF_KNOCKED))
+		ix_tcp_event(c, t, IX_EV_DEAD, status);
+	t->flags &= ~(TF_APP | TF_KNOCKED);
+	purge_rcv(c, t);
+	new_gen(t);
+}
+
+void ix_tcp_kill(struct ix_core *c, struct ix_tcb *t, int err)
+{
+	if ((t->flags & (TF_ACTIVE | TF_APP)) == TF_ACTIVE) {
+		struct ix_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = IX_EV_CONNECTED;
+		ev.status = err;
+		ev.cookie = t->cookie;
+		ev.ip = t->rip;
+		ev.port = t->rport;
+		ix_core_emit(c, &ev);
+	} else {
+		ix_tcp_detach(c, t, err);
+	}
+	ix_tcp_free(c, t);
+}
+
+void ix_tcp_established(struct ix_core *c, struct ix_tcb *t)
+{
+	t->state = IX_TCP_ESTABLISHED;
+	t->cwnd = ix_min32(10 * t->mss, ix_max32(2 * t->mss, 14600));
+	t->ssthresh = 1u << 30;
+	t->recover = t->snd_una;
+	t->rtx_hi = t->snd_una;
+	t->retries = 0;
+	if (t->flags & TF_SYN_COUNTED) {
+		t->flags &= ~TF_SYN_COUNTED;
+		c->syn_rcvd--;
+	}
+	if (t->flags & TF_ACTIVE) {
+		t->flags |= TF_APP;
+		ix_tcp_event(c, t, IX_EV_CONNECTED, 0);
+	} else {
+		t->flags |= TF_KNOCKED;
+		ix_tcp_event(c, t, IX_EV_KNOCK, 0);
+	}
+}
+
+/* Show in-order bytes (and the end of stream) to an accepted connection. */
+void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
+{
+	struct ix_mbuf *m;
+
+	if (!(t->flags & TF_APP))
+		return;
+	while ((m = ix_mq_pop(&c->rxpool, &t->pend))) {
+		struct ix_event ev;
+
+		ix_mq_push(&c->rxpool, &t->rcvq, m);
+		t->dlv += m->plen;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = IX_EV_RECV;
+		ev.cookie = t->cookie;
+		ev.handle = ix_tcp_handle(t);
+		ev.data = ix_pool_buf(&c->rxpool, m) + m->poff;
+		ev.off = m->idx * c->rxpool.bufsz + m->poff;
+		ev.len = m->plen;
+		ix_core_emit(c, &ev);
+	}
+	if ((t->flags & (TF_FIN_RCVD | TF_EOF_SHOWN)) == TF_FIN_RCVD) {
+		t->flags |= TF_EOF_SHOWN;
+		ix_tcp_event(c, t, IX_EV_RECV, 0);
+	}
+}
+
+bool ix_tcp_listening(const struct ix_core *c, u16 port)
+{
+	unsigned int i;
+
+	for (i = 0; i < IX_LISTEN_MAX; i++)
+		if (c->listen[i].used && c->listen[i].port == port)
+			return true;
+	return false;
+}
+
+int ix_tcp_listen(struct ix_core *c, u16 port)
+{
+	unsigned int i;
+
+	if (!port)
+		return -EINVAL;
+	if (ix_tcp_listening(c, port))
+		return -EADDRINUSE;
+	for (i = 0; i < IX_LISTEN_MAX; i++) {
+		if (!c->listen[i].used) {
+			c->listen[i].used = 1;
+			c->listen[i].port = port;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int ix_tcp_unlisten(struct ix_core *c, u16 port)
+{
+	unsigned int i;
+
+	for (i = 0; i < IX_LISTEN_MAX; i++) {
+		if (c->listen[i].used && c->listen[i].port == port) {
+			c->listen[i].used = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle)
+{
+	u32 slot = (u32)handle;
+	u16 gen = (u16)(handle >> 32);
+	u16 fg = (u16)(handle >> 48);
+	struct ix_tcb *t;
+
+	if (slot >= c->cfg.nconn)
+		return NULL;
+	t = &c->tcb[slot];
+	if (t->gen != gen || t->fg != fg || t->state == IX_TCP_CLOSED ||
+	    !(t->flags & (TF_APP | TF_KNOCKED)) || !ix_core_owns_fg(c, fg))
+		return NULL;
+	return t;
+}
+
+int ix_tcp_state(struct ix_core *c, u64 handle)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	return t ? t->state : -EBADF;
+}
+
+int ix_tcp_accept(struct ix_core *c, u64 handle, u64 cookie)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (!t)
+		return -EBADF;
+	if (t->flags & TF_APP)
+		return -EINVAL;
+	t->flags = (t->flags & ~TF_KNOCKED) | TF_APP;
+	t->cookie = cookie;
+	ix_tcp_deliver(c, t);
+	return 0;
+}
+
+int ix_tcp_reject(struct ix_core *c, u64 handle)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (!t)
+		return -EBADF;
+	if (t->flags & TF_APP)
+		return -EINVAL;
+	ix_tcp_send_rst(c, t);
+	ix_tcp_free(c, t);
+	return 0;
+}
+
+static bool tuple_free(struct ix_core *c, u32 rip, u16 rport, u16 lport,
+		       u32 *hash)
+{
+	*hash = ix_toeplitz_flow(c->rss_key, rip, c->cfg.ip, rport, lport);
+	return !ix_flowtab_lookup(c, *hash, c->cfg.ip, rip, lport, rport);
+}
+
+/*
+ * Pick a local port whose return traffic hashes to a flow group this
+ * core owns (as IX does), so replies arrive on this core's queue.
+ */
+static int pick_port(struct ix_core *c, u32 rip, u16 rport, u32 *hash)
+{
+	u32 i;
+
+	for (i = 0; i <= PORT_HI - PORT_LO; i++) {
+		u16 p = c->next_port;
+
+		c->next_port = p >= PORT_HI ? PORT_LO : p + 1;
+		if (ix_tcp_listening(c, p) || !tuple_free(c, rip, rport, p, hash))
+			continue;
+		if (ix_core_owns_fg(c, ix_toeplitz_fg(*hash, c->cfg.nfg)))
+			return p;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int ix_tcp_connect(struct ix_core *c, u32 ip, u16 port, u16 lport,
+		   u64 cookie)
+{
+	struct ix_tcb *t;
+	u32 hash;
+	int p;
+
+	if (!ip || !port)
+		return -EINVAL;
+	if (lport) {
+		if (!tuple_free(c, ip, port, lport, &hash))
+			return -EADDRINUSE;
+		if (!ix_core_owns_fg(c, ix_toeplitz_fg(hash, c->cfg.nfg)))
+			return -EADDRNOTAVAIL;
+	} else {
+		p = pick_port(c, ip, port, &hash);
+		if (p < 0)
+			return p;
+		lport = (u16)p;
+	}
+	t = ix_tcp_alloc(c, c->cfg.ip, ip, lport, port, hash);
+	if (!t)
+		return -ENOMEM;
+	t->flags |= TF_ACTIVE | TF_RTT;
+	t->cookie = cookie;
+	t->iss = ix_tcp_isn(c, t->lip, t->rip, t->lport, t->rport);
+	t->snd_una = t->iss;
+	t->snd_nxt = t->iss + 1;
+	t->snd_max = t->snd_nxt;
+	t->sq_seq = t->snd_nxt;
+	t->rtt_seq = t->snd_nxt;
+	t->rtt_start = c->now;
+	t->state = IX_TCP_SYN_SENT;
+	ix_tcp_send_syn(c, t);
+	ix_tcp_arm_rtx(c, t);
+	return 0;
+}
+
+long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
+		  u32 n)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+	long total = 0;
+	u32 i;
+
+	if (!t || !(t->flags & TF_APP))
+		return -EBADF;
+	if (t->state != IX_TCP_ESTABLISHED && t->state != IX_TCP_CLOSE_WAIT)
+		return -ENOTCONN;
+	if (t->flags & TF_FIN_PENDING)
+		return -EPIPE;
+	for (i = 0; i < n; i++) {
+		u32 room = c->cfg.snd_buf - t->sq_bytes;
+		u32 len = ix_min32(iov[i].len, room);
+		struct ix_iov *last = NULL;
+
+		if (!iov[i].len)
+			continue;
+		if (!iov[i].base)
+			return total ? total : -EFAULT;
+		if (!len)
+			break;
+		if (t->sq_cnt)
+			last = &t->sq[(t->sq_head + t->sq_cnt - 1) % IX_SQ_REFS];
+		if (last && last->base + last->len == iov[i].base) {
+			last->len += len;
+		} else {
+			if (t->sq_cnt == IX_SQ_REFS)
+				break;
+			last = &t->sq[(t->sq_head + t->sq_cnt) % IX_SQ_REFS];
+			last->base = iov[i].base;
+			last->len = len;
+			t->sq_cnt++;
+		}
+		t->sq_bytes += len;
+		total += len;
+		if (len < iov[i].len)
+			break;
+	}
+	if (total)
+		ix_tcp_output(c, t);
+	return total;
+}
+
+int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+	u32 thresh, cur, nw;
+
+	if (!t || !(t->flags & TF_APP))
+		return -EBADF;
+	if (bytes > t->dlv)
+		return -EINVAL;
+	t->dlv -= bytes;
+	t->held -= bytes;
+	while (bytes) {
+		struct ix_mbuf *m = ix_mq_peek(&c->rxpool, &t->rcvq);
+
+		if (m->plen > bytes) {
+			m->poff += bytes;
+			m->plen -= bytes;
+			break;
+		}
+		bytes -= m->plen;
+		ix_mq_pop(&c->rxpool, &t->rcvq);
+		ix_pool_put(&c->rxpool, m);
+	}
+	/*
+	 * Receiver silly window avoidance: announce the opening only when
+	 * it is worth a segment and at least doubles what the peer may send.
+	 */
+	thresh = ix_min32(t->rcv_buf / 2, 2 * t->mss);
+	cur = ix_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	nw = ix_tcp_rcv_window(t);
+	if (t->state >= IX_TCP_ESTABLISHED && t->state <= IX_TCP_FIN_WAIT_2 &&
+	    nw >= cur + thresh && nw >= 2 * cur)
+		ix_tcp_send_ack(c, t);
+	return 0;
+}
+
+int ix_tcp_close(struct ix_core *c, u64 handle)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (!t)
+		return -EBADF;
+	if (t->flags & TF_FIN_PENDING)
+		return -EALREADY;
+	if (t->state == IX_TCP_ESTABLISHED)
+		t->state = IX_TCP_FIN_WAIT_1;
+	else if (t->state == IX_TCP_CLOSE_WAIT)
+		t->state = IX_TCP_LAST_ACK;
+	else
+		return -ENOTCONN;
+	t->flags |= TF_FIN_PENDING;
+	ix_tcp_output(c, t);
+	return 0;
+}
+
+int ix_tcp_abort(struct ix_core *c, u64 handle)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (!t)
+		return -EBADF;
+	ix_tcp_send_rst(c, t);
+	ix_tcp_free(c, t);
+	return 0;
+}
