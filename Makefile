@@ -7,6 +7,9 @@
 #                        ends with "N passed, N failed"
 #   make demo            boot the guest with ixdp.ko and show what it does
 #   make unit            cmocka unit tests only (ASan + UBSan)
+#   make coverage        line coverage of the core by the unit tests
+#   make interop         the core against Linux's TCP over a tap (root)
+#   make bench-core      the core's cost per segment (ns, instructions)
 #   make qemu-test       in-guest selftests only (KERNEL=, KDIR=, NIC=, RSS=)
 #   make qemu-test-6.12  the same on Debian 12's 6.12 kernel
 #   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
@@ -31,7 +34,8 @@ SELFTEST_SRCS := $(wildcard test/selftests/*.c)
 SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
 SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 
-.PHONY: all module user selftests check unit qemu-test qemu-test-6.12 \
+.PHONY: all module user selftests check unit coverage interop bench-core \
+	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
 	qemu-test-debug demo module-all style sparse deps clean
 
@@ -61,6 +65,15 @@ check:
 
 unit:
 	$(MAKE) -C test/unit check
+
+coverage:
+	$(MAKE) -C test/unit coverage
+
+interop:
+	$(MAKE) -C test/interop check
+
+bench-core:
+	$(MAKE) -C test/interop bench
 
 qemu-test: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode test
@@ -100,4 +113,5 @@ deps:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C test/unit clean 2>/dev/null || true
+	$(MAKE) -C test/interop clean 2>/dev/null || true
 	rm -rf $(BUILD)

@@ -22,6 +22,7 @@ static const struct {
 	{ IXDP_FEAT_NETLINK, "netlink" },
 	{ IXDP_FEAT_CONFIG, "config" },
 	{ IXDP_FEAT_DATAPLANE, "dataplane" },
+	{ IXDP_FEAT_ATTACH, "attach" },
 };
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)

@@ -40,18 +40,37 @@ static long ixdp_chardev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case IXDP_IOC_VERSION:
 		return ioctl_version(argp);
+	case IXDP_IOC_ATTACH:
+		return ixdp_app_attach(file->private_data, argp);
 	}
 	return -ENOTTY;
 }
 
+/* Each open file is one application context. */
 static int ixdp_chardev_open(struct inode *inode, struct file *file)
 {
+	file->private_data = ixdp_app_create();
+	if (!file->private_data)
+		return -ENOMEM;
 	return stream_open(inode, file);
+}
+
+static int ixdp_chardev_release(struct inode *inode, struct file *file)
+{
+	ixdp_app_destroy(file->private_data);
+	return 0;
+}
+
+static int ixdp_chardev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return ixdp_app_mmap(file->private_data, vma);
 }
 
 static const struct file_operations ixdp_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ixdp_chardev_open,
+	.release	= ixdp_chardev_release,
+	.mmap		= ixdp_chardev_mmap,
 	.unlocked_ioctl	= ixdp_chardev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -70,6 +89,11 @@ int ixdp_chardev_init(void)
 	BUILD_BUG_ON(offsetof(struct ixdp_version_info, features) != 8);
 	BUILD_BUG_ON(offsetof(struct ixdp_version_info, module_version) != 16);
 	BUILD_BUG_ON(offsetof(struct ixdp_version_info, resv) != 48);
+	BUILD_BUG_ON(sizeof(struct ixdp_ring_offsets) != 64);
+	BUILD_BUG_ON(sizeof(struct ixdp_attach) != 128);
+	BUILD_BUG_ON(offsetof(struct ixdp_attach, off) != 32);
+	BUILD_BUG_ON(sizeof(struct ixdp_cmd) != 64);
+	BUILD_BUG_ON(sizeof(struct ixdp_event) != 48);
 
 	return misc_register(&ixdp_miscdev);
 }

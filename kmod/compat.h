@@ -57,4 +57,15 @@ static inline int ixdp_compat_get_rxfh_key(struct net_device *dev, u8 *key)
 }
 #endif
 
+#include <linux/mm.h>
+
+/* vm_flags became read-only in 6.3, written through helpers since. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define ixdp_vm_flags_set(vma, f)	vm_flags_set(vma, f)
+#define ixdp_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
+#else
+#define ixdp_vm_flags_set(vma, f)	((vma)->vm_flags |= (f))
+#define ixdp_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
 #endif /* _IXDP_COMPAT_H */

@@ -29,8 +29,8 @@
 #include "dataplane.h"
 
 #define MSG_CONNS_EXIST "connections exist: flow groups cannot move yet"
-#define IDLE_SLEEP_MS		100	/* no connection: wake for timers */
-#define ACTIVE_SLEEP_MS		1	/* connections: TCP timer resolution */
+#define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
+#define ACTIVE_SLEEP_MS		1	/* frames wait for the driver's queue */
 
 u64 ixdp_dp_now_us(void)
 {
@@ -174,11 +174,24 @@ static bool dp_busy_loop_end(void *arg, unsigned long start)
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
+/* Until the core's next timer, at most IDLE_SLEEP_MS. */
+static long dp_sleep_jiffies(struct ixdp_dp *dp)
+{
+	u64 next = ix_core_next_timer(dp->core), now = ixdp_dp_now_us();
+	long j = msecs_to_jiffies(IDLE_SLEEP_MS);
+
+	if (!skb_queue_empty(&dp->tx_backlog))
+		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
+	if (next <= now)
+		return 1;
+	if (next - now < (u64)IDLE_SLEEP_MS * USEC_PER_MSEC)
+		j = max_t(long, usecs_to_jiffies(next - now), 1);
+	return j;
+}
+
 static void dp_sleep(struct ixdp_dp *dp)
 {
-	long timeout = msecs_to_jiffies(dp_connections(dp) ||
-					!skb_queue_empty(&dp->tx_backlog) ?
-					ACTIVE_SLEEP_MS : IDLE_SLEEP_MS);
+	long timeout = dp_sleep_jiffies(dp);
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->sleeping, true);

@@ -18,7 +18,8 @@ struct netlink_ext_ack;
 
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
 #define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
-			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE)
+			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE | \
+			 IXDP_FEAT_ATTACH)
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -32,6 +33,14 @@ struct ixdp_config {
 void ixdp_config_get(struct ixdp_config *cfg);
 int ixdp_config_update(u32 mask, const struct ixdp_config *vals,
 		       struct ixdp_config *out, struct netlink_ext_ack *extack);
+
+/* app.c APIs: */
+struct ixdp_app;
+struct vm_area_struct;
+struct ixdp_app *ixdp_app_create(void);
+void ixdp_app_destroy(struct ixdp_app *app);
+long ixdp_app_attach(struct ixdp_app *app, void __user *argp);
+int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma);
 
 /* chardev.c APIs: */
 int ixdp_chardev_init(void);

@@ -63,6 +63,12 @@ if [ -f test/unit/Makefile ]; then
 	count_tap unit "$log/unit.log" "$rc"
 fi
 
+# The core against Linux's TCP over a tap (no QEMU; needs root).
+rc=0
+timeout 300 make -s -C test/interop check > "$log/interop.log" 2>&1 || rc=$?
+grep -E '^(not )?ok |passed' "$log/interop.log"
+count_tap interop "$log/interop.log" "$rc"
+
 rc=0
 test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 300 \
 	> "$log/qemu.log" 2>&1 || rc=$?

@@ -38,6 +38,7 @@ extern "C" {
 #define IXDP_FEAT_NETLINK	(1ULL << 1)	/* "ixdp" genl family exists */
 #define IXDP_FEAT_CONFIG	(1ULL << 2)	/* IXDP_CMD_{GET,SET}_CONFIG */
 #define IXDP_FEAT_DATAPLANE	(1ULL << 3)	/* ports, cores, responder */
+#define IXDP_FEAT_ATTACH	(1ULL << 4)	/* IXDP_IOC_ATTACH, mmap regions */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -69,6 +70,116 @@ struct ixdp_version_info {
 };
 
 #define IXDP_IOC_VERSION	_IOWR(IXDP_IOC_MAGIC, 0x00, struct ixdp_version_info)
+
+/*
+ * Shared memory of an attached context. Each open file of /dev/ixdp is one
+ * application context: IXDP_IOC_ATTACH binds it to a dataplane core and
+ * creates its regions, which the application maps with mmap() at these
+ * fixed offsets (the whole region, from its start):
+ *
+ *  region            access  written by  holds
+ *  IXDP_OFF_SQ       RW      app         command tail, event head,
+ *                                        command entries
+ *  IXDP_OFF_CQ       RO      kernel      command head, event tail, flags,
+ *                                        counters, event entries
+ *  IXDP_OFF_RX_ARENA RO      kernel      received payload
+ *  IXDP_OFF_TX_ARENA RW      app         payload sent by reference
+ *
+ * Read-only regions are mapped without write permission and can never
+ * gain it: mmap(PROT_WRITE) and mprotect() get EACCES, and neither
+ * ptrace nor /proc/PID/mem can write them. RW regions must be MAP_SHARED.
+ * No region is inherited across fork(). Where each field lives inside
+ * SQ and CQ is returned by IXDP_IOC_ATTACH (struct ixdp_ring_offsets),
+ * so the layout can change without breaking binaries.
+ */
+#define IXDP_OFF_SQ		0x00000000ULL
+#define IXDP_OFF_CQ		0x10000000ULL
+#define IXDP_OFF_RX_ARENA	0x20000000ULL
+#define IXDP_OFF_TX_ARENA	0x30000000ULL
+
+/* Byte offsets of the ring fields inside the SQ and CQ regions. */
+struct ixdp_ring_offsets {
+	__u32 cmd_tail;		/* SQ: u32, app's producer index */
+	__u32 ev_head;		/* SQ: u32, app's consumer index */
+	__u32 cmds;		/* SQ: struct ixdp_cmd[cmd_entries] */
+	__u32 cmd_head;		/* CQ: u32, kernel's consumer index */
+	__u32 ev_tail;		/* CQ: u32, kernel's producer index */
+	__u32 flags;		/* CQ: u32, IXDP_CQ_* */
+	__u32 dropped;		/* CQ: u64, invalid commands refused */
+	__u32 events;		/* CQ: struct ixdp_event[ev_entries] */
+	__u32 resv[8];
+};
+
+/* Kernel flags in the CQ region. */
+#define IXDP_CQ_NEED_WAKEUP	(1U << 0)	/* the core sleeps: kick it */
+
+#define IXDP_CMD_ENTRIES_MAX	4096
+#define IXDP_EV_ENTRIES_MAX	16384
+#define IXDP_ARENA_MAX		(64U << 20)
+
+/**
+ * struct ixdp_attach - argument of IXDP_IOC_ATTACH
+ * @flags:	in: must be zero
+ * @cpu:	in: the CPU of the dataplane core to attach to
+ * @cmd_entries: in: command ring size, a power of two up to
+ *		IXDP_CMD_ENTRIES_MAX (0: 256); out: the size granted
+ * @ev_entries:	in: event ring size, a power of two up to
+ *		IXDP_EV_ENTRIES_MAX (0: 1024); out: the size granted
+ * @rx_arena:	in: RX arena bytes, up to IXDP_ARENA_MAX (0: 4 MiB); out:
+ *		granted, a multiple of the page size
+ * @tx_arena:	in/out: TX arena bytes, as @rx_arena
+ * @sq_size:	out: bytes to map at IXDP_OFF_SQ
+ * @cq_size:	out: bytes to map at IXDP_OFF_CQ
+ * @off:	out: where the ring fields are
+ * @resv:	in: must be zero
+ *
+ * Errors: EINVAL (bad size, flags or reserved field), ENOENT (no core on
+ * that CPU), EBUSY (this file is already attached), EFAULT.
+ */
+struct ixdp_attach {
+	__u32 flags;
+	__u32 cpu;
+	__u32 cmd_entries;
+	__u32 ev_entries;
+	__u32 rx_arena;
+	__u32 tx_arena;
+	__u32 sq_size;
+	__u32 cq_size;
+	struct ixdp_ring_offsets off;
+	__u64 resv[4];
+};
+
+#define IXDP_IOC_ATTACH		_IOWR(IXDP_IOC_MAGIC, 0x01, struct ixdp_attach)
+
+/*
+ * Command and event entries. Their sizes are fixed; the opcodes, event
+ * types and argument layouts come with the command processing, announced
+ * by its own feature bit. Until then the kernel reads no command.
+ */
+
+/* One command, written by the application (64 bytes). */
+struct ixdp_cmd {
+	__u8 opcode;		/* IXDP_OP_* */
+	__u8 flags;		/* must be zero */
+	__u16 resv0;		/* must be zero */
+	__u32 arg32;		/* LISTEN: port; RECV_DONE: bytes;
+				 * SENDV: iov count
+				 */
+	__u64 user_data;	/* echoed in the completion */
+	__u64 handle;		/* the connection, from knock/connected */
+	__u64 arg[4];		/* per opcode, see Documentation/abi.rst */
+	__u64 resv[1];		/* must be zero */
+};
+
+/* One event, written by the kernel (48 bytes). */
+struct ixdp_event {
+	__u8 type;		/* IXDP_EV_* */
+	__u8 resv0[3];
+	__s32 status;		/* 0 or -errno */
+	__u64 cookie;		/* the application's, from accept/connect */
+	__u64 handle;
+	__u64 arg[3];		/* per type, see Documentation/abi.rst */
+};
 
 /* ------------------------------------------------------------------ */
 /* Generic netlink family "ixdp"                                      */
