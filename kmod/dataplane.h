@@ -46,6 +46,7 @@ struct ixdp_dp_stats {
 	u64 tx_bytes;
 	u64 tx_drops;		/* allocation or driver refusal */
 	u64 tx_busy;		/* driver queue full: frames wait */
+	u64 tx_no_carrier;	/* link down: frames wait */
 	u64 loops;		/* loop iterations */
 	u64 batches;		/* iterations that found work */
 	u64 batch_frames;	/* frames handled in those */

@@ -82,6 +82,7 @@ static const struct stat_field dp_fields[] = {
 	{ "dp_tx_bytes", offsetof(struct ixdp_dp_stats, tx_bytes) },
 	{ "dp_tx_drops", offsetof(struct ixdp_dp_stats, tx_drops) },
 	{ "dp_tx_busy", offsetof(struct ixdp_dp_stats, tx_busy) },
+	{ "dp_tx_no_carrier", offsetof(struct ixdp_dp_stats, tx_no_carrier) },
 	{ "dp_loops", offsetof(struct ixdp_dp_stats, loops) },
 	{ "dp_batches", offsetof(struct ixdp_dp_stats, batches) },
 	{ "dp_batch_frames", offsetof(struct ixdp_dp_stats, batch_frames) },

@@ -18,12 +18,21 @@
 #define TCP_CSUM_OFFSET	16
 #define TX_BACKLOG_MAX	1024
 
-/* Hand @skb to the driver; false if the queue is full (skb kept). */
+/*
+ * Hand @skb to the driver; false if it must wait (skb kept): the queue is
+ * full, or the link is down for a moment (some drivers reset it when
+ * features change), which __dev_direct_xmit() would answer by dropping.
+ */
 static bool tx_one(struct ixdp_dp *dp, struct sk_buff *skb)
 {
+	struct net_device *dev = skb->dev;
 	unsigned int len = skb->len;
 	int rc;
 
+	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
+		dp->st.tx_no_carrier++;
+		return false;
+	}
 	rc = __dev_direct_xmit(skb, dp->txq);
 	if (rc == NETDEV_TX_BUSY)
 		return false;
