@@ -205,17 +205,15 @@ struct nl_msg *ixdp_genl_msg(struct ixdp_genl *g, int cmd)
 }
 
 /*
- * Send @msg (consumed) and wait for its reply and ACK. Returns 0 or the
- * kernel's -errno; @reply->extack then says why.
+ * Send @msg (consumed) and collect messages until the kernel's ACK, error
+ * or end of dump. Returns 0 or -errno.
  */
-int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
-		      struct ixdp_genl_reply *reply)
+static int transact(struct ixdp_genl *g, struct nl_msg *msg,
+		    struct request_state *st)
 {
-	struct request_state st = { .reply = reply };
 	struct nl_cb *cb;
 	int err = 0;
 
-	memset(reply, 0, sizeof(*reply));
 	if (!msg)
 		return -ENOMEM;
 	cb = nl_cb_alloc(NL_CB_CUSTOM);
@@ -223,17 +221,31 @@ int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &st);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, st);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, st);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, st);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, st);
 	if (nl_send_auto(g->sk, msg) < 0)
 		err = -EIO;
-	while (!err && !st.done)
-		if (nl_recvmsgs(g->sk, cb) < 0 && !st.done)
+	while (!err && !st->done)
+		if (nl_recvmsgs(g->sk, cb) < 0 && !st->done)
 			err = -EIO;
 	nl_cb_put(cb);
 	nlmsg_free(msg);
-	return err ? err : st.err;
+	return err ? err : st->err;
+}
+
+/*
+ * Send @msg (consumed) and wait for its reply and ACK. Returns 0 or the
+ * kernel's -errno; @reply->extack then says why.
+ */
+int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
+		      struct ixdp_genl_reply *reply)
+{
+	struct request_state st = { .reply = reply };
+
+	memset(reply, 0, sizeof(*reply));
+	return transact(g, msg, &st);
 }
 
 /* Dump @cmd; @each sees every message's attributes. */
@@ -245,29 +257,11 @@ int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
 		.reply = &reply, .each = each, .arg = arg,
 	};
 	struct nl_msg *msg = nlmsg_alloc();
-	struct nl_cb *cb;
-	int err = 0;
 
-	if (!msg)
-		return -ENOMEM;
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb ||
-	    !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
-			 NLM_F_DUMP, cmd, IXDP_GENL_VERSION)) {
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
+				NLM_F_DUMP, cmd, IXDP_GENL_VERSION)) {
 		nlmsg_free(msg);
-		if (cb)
-			nl_cb_put(cb);
-		return -ENOMEM;
+		msg = NULL;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
-	if (nl_send_auto(g->sk, msg) < 0)
-		err = -EIO;
-	while (!err && !st.done)
-		if (nl_recvmsgs(g->sk, cb) < 0 && !st.done)
-			err = -EIO;
-	nl_cb_put(cb);
-	nlmsg_free(msg);
-	return err ? err : st.err;
+	return transact(g, msg, &st);
 }

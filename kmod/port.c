@@ -148,6 +148,23 @@ err_free:
 	return err;
 }
 
+/* Put the driver's default table back (what ethtool -X equal N gives). */
+static void port_restore_rss(struct ixdp_port *port)
+{
+	const struct ethtool_ops *ops = port->dev->ethtool_ops;
+	u32 *indir, size, i;
+
+	size = ops->get_rxfh_indir_size(port->dev);
+	indir = kcalloc(size, sizeof(*indir), GFP_KERNEL);
+	if (!indir)
+		return;
+	for (i = 0; i < size; i++)
+		indir[i] = ethtool_rxfh_indir_default(i,
+					port->dev->real_num_rx_queues);
+	ixdp_compat_set_rxfh_indir(port->dev, indir, size);
+	kfree(indir);
+}
+
 static void port_detach(struct ixdp_port *port)
 {
 	struct net_device *dev = port->dev;
@@ -166,6 +183,8 @@ static void port_detach(struct ixdp_port *port)
 	map = rcu_dereference_protected(port->map, true);
 	RCU_INIT_POINTER(port->map, NULL);
 	kfree(map);
+	if (port->rss)
+		port_restore_rss(port);
 
 	dev->wanted_features |= port->saved_features;
 	netdev_update_features(dev);
