@@ -35,8 +35,15 @@ struct app_region {
 
 enum { R_SQ, R_CQ, R_RX, R_TX, R_NR };
 
+/*
+ * Locking: @lock serialises attaches. The regions never change once
+ * @attached is published (release), until the file is released, when no
+ * mapping remains; mmap() therefore only needs an acquire of @attached
+ * and takes no lock (it runs under mmap_lock, which attach may take when
+ * it copies to user memory).
+ */
 struct ixdp_app {
-	struct mutex lock;	/* attach against mmap */
+	struct mutex lock;	/* serialises attach */
 	bool attached;
 	unsigned int cpu;
 	struct ixdp_attach params;
@@ -162,7 +169,8 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	}
 	app->params = a;
 	app->cpu = a.cpu;
-	app->attached = true;
+	/* Pairs with the acquire in ixdp_app_mmap(). */
+	smp_store_release(&app->attached, true);
 	mutex_unlock(&app->lock);
 	return 0;
 
@@ -200,31 +208,25 @@ int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma)
 	size_t len = vma->vm_end - vma->vm_start;
 	struct app_region *r = NULL;
 	unsigned int i;
-	int err = 0;
 
-	mutex_lock(&app->lock);
-	for (i = 0; app->attached && i < R_NR; i++)
+	/* Pairs with the release in ixdp_app_attach(). */
+	if (!smp_load_acquire(&app->attached))
+		return -EINVAL;
+	for (i = 0; i < R_NR; i++)
 		if (app->region[i].off == off)
 			r = &app->region[i];
-	if (!r || len != r->size) {
-		err = -EINVAL;
-		goto out;
-	}
+	if (!r || len != r->size)
+		return -EINVAL;
 	if (!r->writable) {
-		if (vma->vm_flags & VM_WRITE) {
-			err = -EACCES;
-			goto out;
-		}
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
 		ixdp_vm_flags_clear(vma, VM_MAYWRITE);
 	} else if (!(vma->vm_flags & VM_SHARED)) {
 		/* A private copy would hide the application's writes. */
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	ixdp_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &app_vm_ops;
 	vma->vm_private_data = r;
-out:
-	mutex_unlock(&app->lock);
-	return err;
+	return 0;
 }

@@ -152,15 +152,14 @@ err_free:
 static void port_restore_rss(struct ixdp_port *port)
 {
 	const struct ethtool_ops *ops = port->dev->ethtool_ops;
-	u32 *indir, size, i;
+	u32 *indir, size, i, nq = port->dev->real_num_rx_queues;
 
 	size = ops->get_rxfh_indir_size(port->dev);
 	indir = kcalloc(size, sizeof(*indir), GFP_KERNEL);
 	if (!indir)
 		return;
 	for (i = 0; i < size; i++)
-		indir[i] = ethtool_rxfh_indir_default(i,
-					port->dev->real_num_rx_queues);
+		indir[i] = ethtool_rxfh_indir_default(i, nq);
 	ixdp_compat_set_rxfh_indir(port->dev, indir, size);
 	kfree(indir);
 }
