@@ -6,6 +6,8 @@
 #   make check           dependencies, build, unit tests, QEMU selftests;
 #                        ends with "N passed, N failed"
 #   make demo            boot the guest with ixdp.ko and show what it does
+#   make bench-dp        ixdp's in-kernel echo against Linux epoll in the
+#                        guest, same load generator, ratios (not a test)
 #   make unit            cmocka unit tests only (ASan + UBSan)
 #   make coverage        line coverage of the core by the unit tests
 #   make interop         the core against Linux's TCP over a tap (root)
@@ -37,7 +39,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug demo module-all style sparse deps clean
+	qemu-test-debug demo bench-dp module-all style sparse deps clean
 
 all: module user
 
@@ -48,7 +50,16 @@ IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 	      daemon/genl.c daemon/print.c
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
-user: selftests $(BUILD)/bin/ixctl
+user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen
+
+$(BUILD)/bin/echo_epoll: examples/echo_epoll.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -o $@ $<
+
+# Runs on the host side of the tap, not in the guest.
+$(BUILD)/host/loadgen: test/bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
@@ -92,6 +103,12 @@ qemu-test-debug:
 
 demo:
 	scripts/demo.sh
+
+bench-dp: module user
+	@mkdir -p $(BUILD)
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench --timeout 600 \
+		| tee $(BUILD)/bench-dp.log
+	@awk -f test/bench/ratios.awk $(BUILD)/bench-dp.log
 
 module-all:
 	scripts/kernels.sh build-all

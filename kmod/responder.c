@@ -34,7 +34,10 @@ struct resp_conn {
 	bool used;
 	bool eof;
 	bool closed;
+	bool dirty;		/* on the dirty list: push after the batch */
 };
+
+#define RESP_IOV	16	/* chunks offered to one sendv */
 
 #define RESP_EVQ	16384	/* power of two */
 
@@ -50,6 +53,8 @@ struct ixdp_responder {
 	u32 nchunk;
 	struct resp_chunk *chunk;
 	u32 free_chunk;		/* free list through next */
+	u32 ndirty;
+	u32 *dirty;		/* connections to push after this batch */
 };
 
 struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
@@ -66,7 +71,8 @@ struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
 	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
 	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
 	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);
-	if (!r->conn || !r->chunk || !r->evq) {
+	r->dirty = kvcalloc(r->nconn, sizeof(*r->dirty), GFP_KERNEL);
+	if (!r->conn || !r->chunk || !r->evq || !r->dirty) {
 		ixdp_responder_destroy(r);
 		return NULL;
 	}
@@ -81,6 +87,7 @@ void ixdp_responder_destroy(struct ixdp_responder *r)
 	kvfree(r->conn);
 	kvfree(r->chunk);
 	kvfree(r->evq);
+	kvfree(r->dirty);
 	kfree(r);
 }
 
@@ -101,34 +108,67 @@ static void conn_release(struct ixdp_responder *r, struct resp_conn *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Offer queued bytes to sendv until it takes no more. */
+/*
+ * Offer the queued chunks to sendv, RESP_IOV at a time, until it takes no
+ * more: one call per batch lets the core fill whole segments from several
+ * received pieces, as an application coalescing its writes would.
+ */
 static void conn_push(struct ixdp_responder *r, struct resp_conn *c)
 {
-	struct ix_iov iov;
+	struct ix_iov iov[RESP_IOV];
 	struct resp_chunk *k;
-	long n;
+	long total, n;
+	u32 i, cnt;
 
 	while (c->head != IX_NIL) {
-		k = &r->chunk[c->head];
-		iov.base = k->data;
-		iov.len = k->len;
-		n = ix_tcp_sendv(core_of(r), c->handle, &iov, 1);
+		total = 0;
+		for (cnt = 0, i = c->head; i != IX_NIL && cnt < RESP_IOV;
+		     i = r->chunk[i].next, cnt++) {
+			iov[cnt].base = r->chunk[i].data;
+			iov[cnt].len = r->chunk[i].len;
+			total += r->chunk[i].len;
+		}
+		n = ix_tcp_sendv(core_of(r), c->handle, iov, cnt);
 		if (n <= 0)
 			break;
-		k->data += n;
-		k->len -= n;
-		if (k->len)
+		total -= n;
+		while (n) {
+			k = &r->chunk[c->head];
+			if (n < k->len) {
+				k->data += n;
+				k->len -= n;
+				break;
+			}
+			n -= k->len;
+			c->head = k->next;
+			if (c->head == IX_NIL)
+				c->tail = IX_NIL;
+			k->next = r->free_chunk;
+			r->free_chunk = k - r->chunk;
+		}
+		if (total)
 			break;
-		c->head = k->next;
-		if (c->head == IX_NIL)
-			c->tail = IX_NIL;
-		k->next = r->free_chunk;
-		r->free_chunk = k - r->chunk;
 	}
 	if (c->eof && c->head == IX_NIL && !c->closed) {
 		c->closed = true;
 		ix_tcp_close(core_of(r), c->handle);
 	}
+}
+
+static void mark_dirty(struct ixdp_responder *r, struct resp_conn *c)
+{
+	if (c->dirty)
+		return;
+	/*
+	 * A slot released and reused within one batch can be listed twice;
+	 * should the list ever fill, push at once instead.
+	 */
+	if (r->ndirty == r->nconn) {
+		conn_push(r, c);
+		return;
+	}
+	c->dirty = true;
+	r->dirty[r->ndirty++] = c - r->conn;
 }
 
 static void on_knock(struct ixdp_responder *r, const struct ix_event *ev)
@@ -157,7 +197,7 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 
 	if (!ev->len) {
 		c->eof = true;
-		conn_push(r, c);
+		mark_dirty(r, c);
 		return;
 	}
 	if (r->mode != IXDP_RESP_ECHO) {
@@ -180,7 +220,7 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 	else
 		r->chunk[c->tail].next = i;
 	c->tail = i;
-	conn_push(r, c);
+	mark_dirty(r, c);
 }
 
 /* The core's event hook: queue only, the core is still running. */
@@ -215,7 +255,7 @@ static void handle_event(struct ixdp_responder *r, const struct ix_event *ev)
 	case IX_EV_SENT:
 		/* The echo of these bytes is acknowledged: return them. */
 		ix_tcp_recv_done(core_of(r), c->handle, ev->len);
-		conn_push(r, c);
+		mark_dirty(r, c);
 		break;
 	case IX_EV_DEAD:
 		conn_release(r, c);
@@ -228,10 +268,21 @@ void ixdp_responder_run(struct ixdp_responder *r)
 {
 	struct ix_event ev;
 
-	while (r->evq_head != r->evq_tail) {
-		ev = r->evq[r->evq_head++ & (RESP_EVQ - 1)];
-		handle_event(r, &ev);
-	}
+	struct resp_conn *c;
+
+	do {
+		while (r->evq_head != r->evq_tail) {
+			ev = r->evq[r->evq_head++ & (RESP_EVQ - 1)];
+			handle_event(r, &ev);
+		}
+		/* Pushing raises events of its own: loop until quiet. */
+		while (r->ndirty) {
+			c = &r->conn[r->dirty[--r->ndirty]];
+			c->dirty = false;
+			if (c->used)
+				conn_push(r, c);
+		}
+	} while (r->evq_head != r->evq_tail);
 }
 
 u64 ixdp_responder_overflow(const struct ixdp_responder *r)
@@ -274,4 +325,5 @@ void ixdp_responder_abort_all(struct ixdp_responder *r)
 	}
 	/* The resets' "dead" events name released slots: drop them. */
 	r->evq_head = r->evq_tail;
+	r->ndirty = 0;
 }

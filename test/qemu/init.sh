@@ -52,6 +52,7 @@ fi
 case ${ixdp_mode:-test} in
 test)	/selftests/run.sh ;;
 demo)	/selftests/demo.sh ;;
+bench)	/selftests/bench.sh ;;
 shell)	setsid cttyhack sh ;;
 *)	echo "ixdp-guest: unknown ixdp_mode=$ixdp_mode" ;;
 esac

@@ -15,7 +15,7 @@
 #   --kernel PATH        boot this bzImage (then --modules DIR|none)
 #   --modules DIR|none   module tree with the NIC drivers, or none (built in)
 #   --ko PATH            ixdp.ko to load (default: ./ixdp.ko)
-#   --mode test|demo     job for the guest (default test)
+#   --mode test|demo|bench  job for the guest (default test)
 #   --nic virtio|e1000e  NIC model (default virtio, 2 queues)
 #   --rss on|off         virtio RSS in QEMU (default off: see DESIGN.md §2)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
@@ -59,7 +59,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 [ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel (--kernel-version or --kernel)"
 [ -n "$moddir" ] || die "--modules DIR|none is needed with --kernel"
 [ -r "$ko" ] || die "no module at $ko (make module)"
-case $mode in test|demo) ;; *) die "unknown mode $mode" ;; esac
+case $mode in test|demo|bench) ;; *) die "unknown mode $mode" ;; esac
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace and tap)"
 
 mkdir -p "$top/build"
@@ -123,7 +123,7 @@ ip netns exec "$ns" qemu-system-x86_64 \
 	> "$work/qemu.log" 2>&1 &
 qemu_pid=$!
 
-if [ "$mode" = demo ]; then
+if [ "$mode" != test ]; then
 	tail -n +1 -f "$work/console.log" &
 	tail_pid=$!
 fi
@@ -173,7 +173,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 	unset "host_pid[$seq]"
 	name=${host_name[$seq]}
 	sed "s/^/host[$name]: /" "$work/host-$seq.log" >> "$work/host.log"
-	[ "$mode" = demo ] && sed "s/^/host[$name]: /" "$work/host-$seq.log"
+	[ "$mode" != test ] && sed "s/^/host[$name]: /" "$work/host-$seq.log"
 	echo "DONE $seq $rc" >&"$ctl_in"
 done
 elapsed=$(($(date +%s) - start))
@@ -225,6 +225,6 @@ if [ "$mode" = test ]; then
 	echo "qemu selftests ($(basename "$kernel"), $nic): $pass passed, $fail failed, $skip skipped in ${elapsed}s"
 	[ "$fail" -eq 0 ]
 else
-	echo "demo finished in ${elapsed}s"
+	echo "$mode finished in ${elapsed}s"
 	[ "$problems" -eq 0 ]
 fi
