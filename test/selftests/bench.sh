@@ -14,11 +14,7 @@ REPS=${ixdp_reps:-3}
 SECS=${ixdp_secs:-3}
 
 ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
-i=0
-while [ "$(cat /sys/class/net/"$IXDP_GUEST_IF"/carrier)" != 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_carrier "$IXDP_GUEST_IF"
 ixctl core add cpu 0 rxq 0
 [ "$(nproc)" -ge 2 ] && ixctl core add cpu 1 rxq 1
 ixctl responder set mode echo port 7

@@ -54,21 +54,8 @@ kthread_ticks() {
 	echo $t
 }
 
-# Some drivers (e1000e) reset the link when ixdp turns GRO off: wait for
-# the carrier, up to 10 s, as an operator would.
-wait_carrier() {
-	i=0
-	while [ "$(cat /sys/class/net/"$DEV"/carrier 2>/dev/null)" != 1 ] &&
-	      [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ $i -gt 0 ] && tap_diag "carrier came back after $((i / 10)).$((i % 10)) s"
-	return 0
-}
-
 setup() {
-	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier &&
+	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
 	ixctl core add cpu 0 rxq 0 &&
 	{ [ "$NCPU" -lt 2 ] || ixctl core add cpu 1 rxq $((1 % NRXQ)); } &&
 	ixctl responder set mode echo port 7

@@ -32,11 +32,7 @@ ixctl config set batch 64 && ixctl config show
 IXIP=198.18.0.3
 say "giving $IXDP_GUEST_IF to ixdp with its own address $IXIP (Linux keeps $IXDP_GUEST_IP)"
 ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
-i=0
-while [ "$(cat /sys/class/net/"$IXDP_GUEST_IF"/carrier)" != 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_carrier "$IXDP_GUEST_IF"
 ixctl core add cpu 0 rxq 0
 [ "$(nproc)" -ge 2 ] && ixctl core add cpu 1 rxq 1
 ixctl responder set mode echo port 7

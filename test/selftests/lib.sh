@@ -74,3 +74,16 @@ host_wait() {
 
 # Lines in the kernel log that mean a test failed whatever it printed.
 KERNEL_SPLAT='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|kernel BUG|refcount_t:'
+
+# wait_carrier DEV: some drivers (e1000e) reset the link when ixdp turns
+# GRO off at attach; wait up to 10 s for the carrier, as an operator would.
+wait_carrier() {
+	_i=0
+	while [ "$(cat /sys/class/net/"$1"/carrier 2>/dev/null)" != 1 ] &&
+	      [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ $_i -gt 0 ] && tap_diag "carrier came back after $((_i / 10)).$((_i % 10)) s"
+	return 0
+}
