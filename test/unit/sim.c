@@ -345,3 +345,17 @@ u32 sim_build_tcp(u8 *f, const u8 *dmac, u32 sip, u32 dip, u16 sport,
 		ix_csum_pseudo(sip, dip, 6, (u16)tl), tcp, tl)));
 	return 34 + tl;
 }
+
+/* Every byte sent both ways was received and acknowledged. */
+bool sim_xfer_done(struct sim *s)
+{
+	return s->app[0].rx_total == s->app[1].tx_total &&
+	       s->app[1].rx_total == s->app[0].tx_total &&
+	       s->app[0].tx_acked == s->app[0].tx_total &&
+	       s->app[1].tx_acked == s->app[1].tx_total;
+}
+
+bool sim_both_dead(struct sim *s)
+{
+	return s->app[0].dead && s->app[1].dead;
+}

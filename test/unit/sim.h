@@ -85,6 +85,8 @@ void sim_inject(struct sim *s, int to, const u8 *f, u32 len);
 u8 sim_pattern(u32 seed, u64 i);
 void sim_pump(struct sim *s, int side);
 bool sim_connect(struct sim *s, u16 port);
+bool sim_xfer_done(struct sim *s);
+bool sim_both_dead(struct sim *s);
 u32 sim_build_tcp(u8 *f, const u8 *dmac, u32 sip, u32 dip, u16 sport,
 		  u16 dport, u32 seq, u32 ack, u8 flags, u16 wnd,
 		  const u8 *opt, u32 optlen, const u8 *payload, u32 plen);

@@ -11,19 +11,6 @@
 
 #define LEN	(1u << 20)
 
-static bool xfer_done(struct sim *s)
-{
-	return s->app[0].rx_total == s->app[1].tx_total &&
-	       s->app[1].rx_total == s->app[0].tx_total &&
-	       s->app[0].tx_acked == s->app[0].tx_total &&
-	       s->app[1].tx_acked == s->app[1].tx_total;
-}
-
-static bool both_dead(struct sim *s)
-{
-	return s->app[0].dead && s->app[1].dead;
-}
-
 static void test_soak(void **state)
 {
 	const char *env = getenv("SOAK_SEEDS");
@@ -61,14 +48,14 @@ static void test_soak(void **state)
 		s.app[0].tx_total = LEN;
 		s.app[1].src = s1;
 		s.app[1].tx_total = LEN;
-		if (!sim_run(&s, 600000000, xfer_done))
+		if (!sim_run(&s, 600000000, sim_xfer_done))
 			fail_msg("seed %d: transfer incomplete (%llu, %llu)", seed,
 				 (unsigned long long)s.app[0].rx_total,
 				 (unsigned long long)s.app[1].rx_total);
 		assert_int_equal(s.app[0].rx_errors + s.app[1].rx_errors, 0);
 		assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
 		assert_int_equal(ix_tcp_close(s.c[1], s.app[1].handle), 0);
-		assert_true(sim_run(&s, 600000000, both_dead));
+		assert_true(sim_run(&s, 600000000, sim_both_dead));
 		assert_int_equal(s.app[0].dead_status, 0);
 		assert_int_equal(s.app[1].dead_status, 0);
 		sim_fini(&s);

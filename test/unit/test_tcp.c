@@ -56,19 +56,6 @@ static void test_handshake(void **state)
 	sim_fini(&s);
 }
 
-static bool xfer_done(struct sim *s)
-{
-	return s->app[0].rx_total == s->app[1].tx_total &&
-	       s->app[1].rx_total == s->app[0].tx_total &&
-	       s->app[0].tx_acked == s->app[0].tx_total &&
-	       s->app[1].tx_acked == s->app[1].tx_total;
-}
-
-static bool both_dead(struct sim *s)
-{
-	return s->app[0].dead && s->app[1].dead;
-}
-
 static void bulk(struct sim *s, u32 len, u64 limit_us)
 {
 	u8 *s0 = make_src(s->app[0].tx_seed, len);
@@ -79,7 +66,7 @@ static void bulk(struct sim *s, u32 len, u64 limit_us)
 	s->app[0].tx_total = len;
 	s->app[1].src = s1;
 	s->app[1].tx_total = len;
-	assert_true(sim_run(s, limit_us, xfer_done));
+	assert_true(sim_run(s, limit_us, sim_xfer_done));
 	assert_int_equal(s->app[0].rx_errors, 0);
 	assert_int_equal(s->app[1].rx_errors, 0);
 	assert_int_equal(s->app[0].rx_total, len);
@@ -89,7 +76,7 @@ static void bulk(struct sim *s, u32 len, u64 limit_us)
 	assert_true(sim_run(s, 2000000, NULL) || 1);
 	assert_int_equal(s->app[1].eof, 1);
 	assert_int_equal(ix_tcp_close(s->c[1], s->app[1].handle), 0);
-	assert_true(sim_run(s, 5000000, both_dead));
+	assert_true(sim_run(s, 5000000, sim_both_dead));
 	assert_int_equal(s->app[0].dead_status, 0);
 	assert_int_equal(s->app[1].dead_status, 0);
 	assert_int_equal(s->app[0].eof, 1);
@@ -468,7 +455,7 @@ static void test_simultaneous_close(void **state)
 	sim_step(&s, 60);		/* each side receives the other's FIN */
 	assert_int_equal(tcb_of(&s, 0)->state, IX_TCP_CLOSING);
 	assert_int_equal(tcb_of(&s, 1)->state, IX_TCP_CLOSING);
-	assert_true(sim_run(&s, 1000000, both_dead));
+	assert_true(sim_run(&s, 1000000, sim_both_dead));
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(s.app[i].dead_status, 0);
 		assert_int_equal(s.app[i].eof, 1);
@@ -699,7 +686,7 @@ static void test_data_before_accept(void **state)
 	sim_fini(&s);
 }
 
-static bool flood_xfer_done(struct sim *s)
+static bool flood_sim_xfer_done(struct sim *s)
 {
 	return s->app[1].rx_total == s->app[0].tx_total;
 }
@@ -730,7 +717,7 @@ static void test_syn_flood_cookies(void **state)
 	assert_int_equal(s.c[1]->syn_rcvd, 16);
 	assert_true(s.c[1]->stat[IX_STAT_TCP_SYNCOOKIE_SENT] >= 1900);
 	assert_int_equal(s.c[1]->ntcb_free, s.c[1]->cfg.nconn - 17);
-	assert_true(sim_run(&s, 5000000, flood_xfer_done));
+	assert_true(sim_run(&s, 5000000, flood_sim_xfer_done));
 	assert_int_equal(s.app[1].rx_errors, 0);
 	assert_int_equal(s.c[0]->stat[IX_STAT_TCP_RTO], 0);
 	assert_int_equal(s.app[0].dead + s.app[1].dead, 0);
@@ -809,7 +796,7 @@ static void time_wait_reuse(bool ts)
 	sim_run(&s, 10000, NULL);
 	assert_int_equal(s.app[0].eof, 1);
 	assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
-	assert_true(sim_run(&s, 100000, both_dead));
+	assert_true(sim_run(&s, 100000, sim_both_dead));
 	tw = find_tcb(s.c[1], IX_TCP_TIME_WAIT);
 	assert_non_null(tw);
 	assert_null(find_tcb(s.c[0], IX_TCP_TIME_WAIT));

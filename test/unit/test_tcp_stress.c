@@ -17,19 +17,6 @@ static u8 *make_src(u32 seed, u32 len)
 	return p;
 }
 
-static bool xfer_done(struct sim *s)
-{
-	return s->app[0].rx_total == s->app[1].tx_total &&
-	       s->app[1].rx_total == s->app[0].tx_total &&
-	       s->app[0].tx_acked == s->app[0].tx_total &&
-	       s->app[1].tx_acked == s->app[1].tx_total;
-}
-
-static bool both_dead(struct sim *s)
-{
-	return s->app[0].dead && s->app[1].dead;
-}
-
 static void lossy(u64 seed, bool sack, bool small)
 {
 	struct ix_core_cfg cfg;
@@ -59,7 +46,7 @@ static void lossy(u64 seed, bool sack, bool small)
 	s.app[0].tx_total = MB4;
 	s.app[1].src = s1;
 	s.app[1].tx_total = MB4;
-	assert_true(sim_run(&s, 600000000, xfer_done));
+	assert_true(sim_run(&s, 600000000, sim_xfer_done));
 	assert_int_equal(s.app[0].rx_errors, 0);
 	assert_int_equal(s.app[1].rx_errors, 0);
 	assert_int_equal(s.app[0].rx_total, MB4);
@@ -78,7 +65,7 @@ static void lossy(u64 seed, bool sack, bool small)
 	/* close under the same impairments */
 	assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
 	assert_int_equal(ix_tcp_close(s.c[1], s.app[1].handle), 0);
-	assert_true(sim_run(&s, 60000000, both_dead));
+	assert_true(sim_run(&s, 60000000, sim_both_dead));
 	assert_int_equal(s.app[0].dead_status, 0);
 	assert_int_equal(s.app[1].dead_status, 0);
 	assert_int_equal(s.app[0].eof, 1);
