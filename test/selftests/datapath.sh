@@ -62,11 +62,14 @@ setup() {
 }
 
 tap_diag "device $DEV: $NRXQ rx queues, $NCPU cpus"
-OUT=$(ixctl port add dev "$DEV" addr "$IXIP/24" 2>&1 && echo ACCEPTED)
-tap_diag "$OUT"
-tap_check "a port needs the module's address to be free of cores first" \
-	true
-ixctl port del dev "$DEV" 2>/dev/null
+tap_check "a port attaches without any core" \
+	ixctl port add dev "$DEV" addr "$IXIP/24"
+tap_check "port show reports its device and address" \
+	sh -c "ixctl port show | grep -q '^port $DEV .* addr $IXIP/24 '"
+tap_check "the port detaches" ixctl port del dev "$DEV"
+OUT=$(ixctl port show 2>&1)
+tap_check "afterwards no port is attached" \
+	sh -c "echo '$OUT' | grep -q 'no port is attached'"
 OUT=$(ixctl port add dev "$DEV" addr "$IXDP_GUEST_IP/24" 2>&1)
 tap_check "Linux's own address cannot be taken" \
 	sh -c "echo '$OUT' | grep -q 'Linux already uses this address'"
