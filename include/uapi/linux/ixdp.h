@@ -39,6 +39,9 @@ extern "C" {
 #define IXDP_FEAT_CONFIG	(1ULL << 2)	/* IXDP_CMD_{GET,SET}_CONFIG */
 #define IXDP_FEAT_DATAPLANE	(1ULL << 3)	/* ports, cores, responder */
 #define IXDP_FEAT_ATTACH	(1ULL << 4)	/* IXDP_IOC_ATTACH, mmap regions */
+#define IXDP_FEAT_RINGS		(1ULL << 5)	/* commands, events, IOC_WAKE,
+						 * poll()
+						 */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -111,7 +114,16 @@ struct ixdp_ring_offsets {
 };
 
 /* Kernel flags in the CQ region. */
-#define IXDP_CQ_NEED_WAKEUP	(1U << 0)	/* the core sleeps: kick it */
+#define IXDP_CQ_NEED_WAKEUP	(1U << 0)	/* the core sleeps: kick it with
+						 * IXDP_IOC_WAKE after
+						 * publishing commands
+						 */
+#define IXDP_CQ_DEAD		(1U << 1)	/* the context is torn down
+						 * (its core was removed or
+						 * the attaching thread
+						 * exited): no command is
+						 * read any more
+						 */
 
 #define IXDP_CMD_ENTRIES_MAX	4096
 #define IXDP_EV_ENTRIES_MAX	16384
@@ -126,15 +138,21 @@ struct ixdp_ring_offsets {
  * @ev_entries:	in: event ring size, a power of two up to
  *		IXDP_EV_ENTRIES_MAX (0: 1024); out: the size granted
  * @rx_arena:	in: RX arena bytes, up to IXDP_ARENA_MAX (0: 4 MiB); out:
- *		granted, a multiple of the page size
- * @tx_arena:	in/out: TX arena bytes, as @rx_arena
+ *		granted, a multiple of @rx_slice
+ * @tx_arena:	in/out: TX arena bytes, up to IXDP_ARENA_MAX (0: 4 MiB),
+ *		granted as a multiple of the page size
  * @sq_size:	out: bytes to map at IXDP_OFF_SQ
  * @cq_size:	out: bytes to map at IXDP_OFF_CQ
  * @off:	out: where the ring fields are
+ * @max_conns:	out: connections the context can hold at once: one
+ *		@rx_slice of the RX arena each
+ * @rx_slice:	out: bytes of the RX arena given to each connection (its
+ *		receive window): a connection's payload is always inside
+ *		its own slice
  * @resv:	in: must be zero
  *
- * Errors: EINVAL (bad size, flags or reserved field), ENOENT (no core on
- * that CPU), EBUSY (this file is already attached), EFAULT.
+ * Errors: EINVAL (bad size, flags, reserved or output field), ENOENT (no
+ * core on that CPU), EBUSY (this file is already attached), EFAULT.
  */
 struct ixdp_attach {
 	__u32 flags;
@@ -146,39 +164,162 @@ struct ixdp_attach {
 	__u32 sq_size;
 	__u32 cq_size;
 	struct ixdp_ring_offsets off;
-	__u64 resv[4];
+	__u32 max_conns;
+	__u32 rx_slice;
+	__u64 resv[3];
 };
 
 #define IXDP_IOC_ATTACH		_IOWR(IXDP_IOC_MAGIC, 0x01, struct ixdp_attach)
 
 /*
- * Command and event entries. Their sizes are fixed; the opcodes, event
- * types and argument layouts come with the command processing, announced
- * by its own feature bit. Until then the kernel reads no command.
+ * IXDP_IOC_WAKE: no argument (0). Wakes the dataplane core of an attached
+ * context so that it reads the commands published so far. Needed only when
+ * IXDP_CQ_NEED_WAKEUP is set: publish cmd_tail, issue a full barrier, read
+ * the flags, and kick if the bit is set (the core sets it, issues a full
+ * barrier and re-reads cmd_tail before it sleeps, so no wakeup is lost).
+ * Errors: EINVAL (not attached, or a non-zero argument), ENXIO (the
+ * context is dead, see IXDP_CQ_DEAD).
+ *
+ * poll()/epoll on the file: EPOLLIN | EPOLLRDNORM while the event ring
+ * holds events the application has not consumed (ev_tail != ev_head),
+ * EPOLLERR once the context is dead. The core wakes pollers after it
+ * publishes events; the application needs no other way to sleep.
+ */
+#define IXDP_IOC_WAKE		_IO(IXDP_IOC_MAGIC, 0x02)
+
+/*
+ * Commands and events.
+ *
+ * Rings. The command ring has cmd_entries slots; the application writes
+ * slot (tail & (cmd_entries - 1)) and then publishes tail + 1 with a
+ * release store to cmd_tail. The core reads cmd_tail with an acquire
+ * load, copies each command once, validates it and acts, then publishes
+ * cmd_head. A cmd_tail more than cmd_entries ahead of cmd_head is
+ * refused as a whole: the context is marked dead. The event ring works the
+ * same way in the other direction (ev_tail written by the core, ev_head by
+ * the application); the core never writes more than ev_entries events
+ * ahead of ev_head and never drops one: when the ring is full it stops
+ * taking this context's commands until the application makes room
+ * (received payload waits in the connection's RX slice meanwhile).
+ *
+ * Handles. A connection is named by an opaque 64-bit handle from its
+ * knock or connected event: {flow group:16, generation:16, slot:32}. Every
+ * use checks the slot range, the generation, that the connection belongs to
+ * this context and that this core owns the flow group; anything else gets
+ * a completion with -EBADF and changes nothing. A handle is valid until the
+ * connection's dead event (or until reject).
+ *
+ * Completions. A command that fails gets an IXDP_EV_COMPLETION event with
+ * status -errno. One that succeeds gets one only if it carries
+ * IXDP_CMDF_ACK, or if it returns a value (a short send, NOP). Refused
+ * commands are also counted in the CQ's "dropped" counter.
+ *
+ * Reserved words. A command's flags other than IXDP_CMDF_*, resv0, resv
+ * and every arg word the opcode does not use must be zero (-EINVAL).
  */
 
-/* One command, written by the application (64 bytes). */
+/* Command opcodes (struct ixdp_cmd.opcode). 0 is never valid. */
+enum ixdp_op {
+	IXDP_OP_NOP = 1,	/* always completes with status 0 */
+	IXDP_OP_LISTEN,		/* arg32: TCP port (1-65535) */
+	IXDP_OP_UNLISTEN,	/* arg32: TCP port */
+	IXDP_OP_ACCEPT,		/* handle (from knock); arg[0]: cookie */
+	IXDP_OP_REJECT,		/* handle (from knock): reset */
+	IXDP_OP_CONNECT,	/* arg32: port; arg[0]: cookie;
+				 * arg[1]: IPv4 address, network order
+				 */
+	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
+				 * arg32: bytes
+				 */
+	IXDP_OP_SENDV,		/* handle; arg[0]: TX arena offset of a
+				 * struct ixdp_iov array (8-byte aligned);
+				 * arg32: entries (1-IXDP_IOV_MAX)
+				 */
+	IXDP_OP_RECV_DONE,	/* handle; arg32: bytes returned */
+	IXDP_OP_CLOSE,		/* handle: graceful close (FIN) */
+	IXDP_OP_ABORT,		/* handle: reset (RST) */
+	__IXDP_OP_MAX
+};
+
+/* Command flags (struct ixdp_cmd.flags). */
+#define IXDP_CMDF_ACK		(1U << 0)	/* complete even on success */
+#define IXDP_CMDF_ALL		IXDP_CMDF_ACK
+
+#define IXDP_IOV_MAX		64
+
+/* One buffer of IXDP_OP_SENDV, inside the TX arena. */
+struct ixdp_iov {
+	__u64 off;		/* TX arena offset */
+	__u32 len;
+	__u32 resv;		/* must be zero */
+};
+
+/**
+ * struct ixdp_cmd - one command, written by the application (64 bytes)
+ *
+ * Send by reference: the bytes named by SEND and SENDV belong to the
+ * dataplane until IXDP_EV_SENT events of the connection have covered them
+ * (a retransmission reads them again), in the order they were sent; the
+ * application must not change them before. A send takes as many bytes as
+ * the connection's send buffer has room for; when that is fewer than asked
+ * (also 0), a completion reports the bytes taken, and a later SENT event
+ * announces room. -ENOTCONN: not established; -EPIPE: already closed.
+ *
+ * Receive credit: RECV_DONE returns bytes of recv events, in order; more
+ * than were announced and not yet returned gets -EINVAL.
+ */
 struct ixdp_cmd {
 	__u8 opcode;		/* IXDP_OP_* */
-	__u8 flags;		/* must be zero */
+	__u8 flags;		/* IXDP_CMDF_* */
 	__u16 resv0;		/* must be zero */
-	__u32 arg32;		/* LISTEN: port; RECV_DONE: bytes;
-				 * SENDV: iov count
-				 */
+	__u32 arg32;		/* per opcode, see enum ixdp_op */
 	__u64 user_data;	/* echoed in the completion */
 	__u64 handle;		/* the connection, from knock/connected */
-	__u64 arg[4];		/* per opcode, see Documentation/abi.rst */
+	__u64 arg[4];		/* per opcode; unused ones must be zero */
 	__u64 resv[1];		/* must be zero */
 };
 
-/* One event, written by the kernel (48 bytes). */
+/* Event types (struct ixdp_event.type). */
+enum ixdp_ev {
+	IXDP_EV_COMPLETION = 1,	/* status: result; handle: the command's;
+				 * arg[0]: user_data; arg[1]: opcode
+				 */
+	IXDP_EV_KNOCK,		/* handle; arg[0]: peer IPv4 (network
+				 * order); arg[1]: peer port; arg[2]:
+				 * local port. Answer with ACCEPT or REJECT
+				 */
+	IXDP_EV_CONNECTED,	/* cookie; status 0: handle is valid;
+				 * -errno: the connect failed (no handle)
+				 */
+	IXDP_EV_RECV,		/* cookie, handle; arg[0]: RX arena offset;
+				 * arg[1]: bytes, 0 once at end of stream
+				 */
+	IXDP_EV_SENT,		/* cookie, handle; arg[0]: bytes acked since
+				 * the last SENT; arg[1]: send room now
+				 */
+	IXDP_EV_DEAD,		/* cookie, handle; status: 0 (closed both
+				 * ways), -ECONNRESET, -ETIMEDOUT,
+				 * -ECONNABORTED (after ABORT)
+				 */
+	__IXDP_EV_MAX
+};
+
+/**
+ * struct ixdp_event - one event, written by the kernel (48 bytes)
+ *
+ * Received payload (RECV) sits in the connection's slice of the read-only
+ * RX arena; it stays there until returned with RECV_DONE, or, after the
+ * connection's DEAD event, until the application moves ev_head past that
+ * event. Every accepted or connected connection ends with exactly one DEAD
+ * event; a rejected one ends at once.
+ */
 struct ixdp_event {
 	__u8 type;		/* IXDP_EV_* */
 	__u8 resv0[3];
-	__s32 status;		/* 0 or -errno */
+	__s32 status;		/* 0 or -errno (COMPLETION: result) */
 	__u64 cookie;		/* the application's, from accept/connect */
 	__u64 handle;
-	__u64 arg[3];		/* per type, see Documentation/abi.rst */
+	__u64 arg[3];		/* per type, see enum ixdp_ev */
 };
 
 /* ------------------------------------------------------------------ */
