@@ -50,11 +50,16 @@ IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 	      daemon/genl.c daemon/print.c
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
-user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen
+user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen \
+	$(BUILD)/bin/echo_uring
 
 $(BUILD)/bin/echo_epoll: examples/echo_epoll.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -pthread -o $@ $<
+
+$(BUILD)/bin/echo_uring: examples/echo_uring.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -o $@ $< -luring
 
 # Runs on the host side of the tap, not in the guest.
 $(BUILD)/host/loadgen: test/bench/loadgen.c
