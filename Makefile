@@ -51,7 +51,7 @@ IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
 user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen \
-	$(BUILD)/bin/echo_uring
+	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck
 
 $(BUILD)/bin/echo_epoll: examples/echo_epoll.c
 	@mkdir -p $(dir $@)
@@ -63,6 +63,10 @@ $(BUILD)/bin/echo_uring: examples/echo_uring.c
 
 # Runs on the host side of the tap, not in the guest.
 $(BUILD)/host/loadgen: test/bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/host/echocheck: test/bench/echocheck.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
