@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+/*
+ * libixdp: attaching to /dev/ixdp, mapping the regions, submitting and
+ * waiting. The hot-path helpers are inline in <ixdp/ixdp.h>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ixdp_int.h"
+
+static bool is_pow2(uint32_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* @size bytes at @off fit in a region of @region bytes, aligned to @align. */
+static bool field_ok(uint32_t off, size_t size, size_t region, size_t align)
+{
+	return !(off % align) && off <= region && size <= region - off;
+}
+
+int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m)
+{
+	const struct ixdp_attach *a = m->a;
+	const struct ixdp_ring_offsets *o = &a->off;
+	const uint8_t *cq = m->cq;
+	uint8_t *sq = m->sq;
+
+	if (!is_pow2(a->cmd_entries) || a->cmd_entries > IXDP_CMD_ENTRIES_MAX ||
+	    !is_pow2(a->ev_entries) || a->ev_entries > IXDP_EV_ENTRIES_MAX)
+		return -EINVAL;
+	if (!field_ok(o->cmd_tail, 4, a->sq_size, 4) ||
+	    !field_ok(o->ev_head, 4, a->sq_size, 4) ||
+	    !field_ok(o->cmds, (size_t)a->cmd_entries * sizeof(struct ixdp_cmd),
+		      a->sq_size, 8) ||
+	    !field_ok(o->cmd_head, 4, a->cq_size, 4) ||
+	    !field_ok(o->ev_tail, 4, a->cq_size, 4) ||
+	    !field_ok(o->flags, 4, a->cq_size, 4) ||
+	    !field_ok(o->dropped, 8, a->cq_size, 8) ||
+	    !field_ok(o->events,
+		      (size_t)a->ev_entries * sizeof(struct ixdp_event),
+		      a->cq_size, 8))
+		return -EINVAL;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->cpu = a->cpu;
+	r->cmd_tail = (uint32_t *)(sq + o->cmd_tail);
+	r->ev_head = (uint32_t *)(sq + o->ev_head);
+	r->cmds = (struct ixdp_cmd *)(sq + o->cmds);
+	r->cmd_head = (const uint32_t *)(cq + o->cmd_head);
+	r->ev_tail = (const uint32_t *)(cq + o->ev_tail);
+	r->flags = (const uint32_t *)(cq + o->flags);
+	r->dropped = (const uint64_t *)(cq + o->dropped);
+	r->events = (const struct ixdp_event *)(cq + o->events);
+	r->cmd_entries = a->cmd_entries;
+	r->cmd_mask = a->cmd_entries - 1;
+	r->ev_entries = a->ev_entries;
+	r->ev_mask = a->ev_entries - 1;
+	/* The indices need not start at 0: continue from where they are. */
+	r->sqe_tail = __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
+	r->ev_hd = __atomic_load_n(r->ev_head, __ATOMIC_RELAXED);
+	r->rx_base = m->rx;
+	r->rx_size = a->rx_arena;
+	r->tx_base = m->tx;
+	r->tx_size = a->tx_arena;
+	r->max_conns = a->max_conns;
+	r->rx_slice = a->rx_slice;
+	r->sq_size = a->sq_size;
+	r->cq_size = a->cq_size;
+	return 0;
+}
+
+static void *map(int fd, size_t size, int prot, uint64_t off)
+{
+	void *p = mmap(NULL, size, prot, MAP_SHARED, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap(void *p, size_t size)
+{
+	if (p && size)
+		munmap(p, size);
+}
+
+int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
+		    const struct ixdp_params *p)
+{
+	struct ixdp_version_info vi = { 0 };
+	struct ixdp_attach a = { 0 };
+	struct ixdp_ring_mem m;
+	void *sq = NULL, *cq = NULL, *rx = NULL, *tx = NULL;
+	int fd, err;
+
+	fd = open("/dev/" IXDP_DEV_NAME, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, IXDP_IOC_VERSION, &vi) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	if (!(vi.features & IXDP_FEAT_RINGS)) {
+		err = -EOPNOTSUPP;
+		goto err_close;
+	}
+
+	a.cpu = cpu;
+	if (p) {
+		a.cmd_entries = p->cmd_entries;
+		a.ev_entries = p->ev_entries;
+		a.rx_arena = p->rx_arena;
+		a.tx_arena = p->tx_arena;
+	}
+	if (ioctl(fd, IXDP_IOC_ATTACH, &a) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+
+	sq = map(fd, a.sq_size, PROT_READ | PROT_WRITE, IXDP_OFF_SQ);
+	cq = map(fd, a.cq_size, PROT_READ, IXDP_OFF_CQ);
+	rx = map(fd, a.rx_arena, PROT_READ, IXDP_OFF_RX_ARENA);
+	tx = map(fd, a.tx_arena, PROT_READ | PROT_WRITE, IXDP_OFF_TX_ARENA);
+	if (!sq || !cq || !rx || !tx) {
+		err = -errno;
+		goto err_unmap;
+	}
+
+	m = (struct ixdp_ring_mem){ .sq = sq, .cq = cq, .rx = rx, .tx = tx,
+				    .a = &a };
+	err = ixdp_ring_init_mem(r, &m);
+	if (err)
+		goto err_unmap;
+	r->fd = fd;
+	r->sq_map = sq;
+	r->cq_map = cq;
+	r->rx_map = rx;
+	r->tx_map = tx;
+	return 0;
+
+err_unmap:
+	unmap(sq, a.sq_size);
+	unmap(cq, a.cq_size);
+	unmap(rx, a.rx_arena);
+	unmap(tx, a.tx_arena);
+err_close:
+	close(fd);
+	return err;
+}
+
+void ixdp_ring_exit(struct ixdp_ring *r)
+{
+	unmap(r->sq_map, r->sq_size);
+	unmap(r->cq_map, r->cq_size);
+	unmap(r->rx_map, r->rx_size);
+	unmap(r->tx_map, r->tx_size);
+	if (r->fd >= 0)
+		close(r->fd);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+int ixdp_submit(struct ixdp_ring *r)
+{
+	uint32_t tail = __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
+	uint32_t n = r->sqe_tail - tail;
+	uint32_t flags;
+
+	if (n)
+		__atomic_store_n(r->cmd_tail, r->sqe_tail, __ATOMIC_RELEASE);
+	/*
+	 * Pairs with the core's barrier between setting NEED_WAKEUP and
+	 * re-reading cmd_tail: either it sees the new tail, or we see the
+	 * flag.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = __atomic_load_n(r->flags, __ATOMIC_RELAXED);
+	if (flags & IXDP_CQ_DEAD)
+		return -ENXIO;
+	/*
+	 * Kick whenever the core sleeps with commands it has not taken, not
+	 * only new ones: a core that stopped on a full event ring waits for
+	 * us, and we just made room in it (ixdp_event_advance).
+	 */
+	if ((flags & IXDP_CQ_NEED_WAKEUP) &&
+	    __atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) != r->sqe_tail &&
+	    ioctl(r->fd, IXDP_IOC_WAKE, 0) < 0)
+		return -errno;
+	return (int)n;
+}
+
+int ixdp_wait(struct ixdp_ring *r, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	uint32_t n = ixdp_events_ready(r);
+	int ret;
+
+	if (n)
+		return (int)n;
+	if (ixdp_ring_dead(r))
+		return -ENXIO;
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	n = ixdp_events_ready(r);
+	if (n)
+		return (int)n;
+	if (ret && (pfd.revents & (POLLERR | POLLNVAL)))
+		return -ENXIO;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * libixdp internals: not exported from libixdp.so (see libixdp.map), but
+ * reachable from libixdp.a, which is how the unit tests give a ring memory
+ * of their own instead of the kernel's.
+ */
+#ifndef _IXDP_INT_H
+#define _IXDP_INT_H
+
+#include <ixdp/ixdp.h>
+#include <ixdp/ixev.h>
+
+/* The four regions of a context and what IXDP_IOC_ATTACH said of them. */
+struct ixdp_ring_mem {
+	void *sq;
+	const void *cq;
+	const void *rx;
+	void *tx;
+	const struct ixdp_attach *a;	/* sizes, entries, offsets */
+};
+
+/*
+ * Points @r at @m after checking that every field of a->off lies inside
+ * its region and that the ring sizes are powers of two. fd is set to -1.
+ */
+int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m);
+
+/*
+ * ixev_thread_create() on a ring set up by the caller, which the thread
+ * then owns (ixev_thread_destroy() calls ixdp_ring_exit() on it).
+ */
+int ixev_thread_attach(struct ixev_thread **tp, const struct ixdp_ring *ring,
+		       const struct ixev_params *p,
+		       const struct ixev_conn_ops *ops, void *user);
+
+#endif /* _IXDP_INT_H */
