@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+/*
+ * ixev: connections, handlers and a main loop over one ixdp context.
+ *
+ * Names. Every command and every cookie carries a context's slot: (gen <<
+ * 32 | slot + 1), 0 meaning the thread itself. A slot's generation moves
+ * on when its context is released, so a late completion or event of a
+ * released connection finds nothing instead of a freed context.
+ *
+ * TX memory. The part of the TX arena after ixev_params.tx_reserve is cut
+ * into fixed chunks (a power of two, 4 KiB by default) on a free stack:
+ * taking and giving back a chunk is O(1), and a slow connection holds only
+ * its own chunks, never the arena as a whole (a single byte ring over the
+ * arena would stall every connection behind the oldest unacknowledged
+ * byte). A connection owns at most one partly filled chunk (fill_chunk) and
+ * appends copies there; its send queue (segs) names ranges of its chunks
+ * or of the application's zero-copy buffers in stream order. SENT events
+ * acknowledge bytes in that order, so the queue is released from its head:
+ * a chunk goes back to the stack when the last range in it is acknowledged,
+ * or is refilled from its start if it is the fill chunk.
+ *
+ * Sends. A connection has at most one SEND in flight, with IXDP_CMDF_ACK so
+ * that its completion always says how many bytes the core took. A short
+ * send stops the connection until the next SENT (the core's send buffer was
+ * full); its untaken bytes go out first, so the stream keeps its order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ixdp/ixev.h>
+#include "ixdp_int.h"
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
+
+#define DEF_CHUNK	4096U
+#define DEF_SEND_WIN	(256U << 10)
+#define OVF_INIT	256U
+#define SLOTS_INIT	64U
+
+/* ctx->flags */
+#define F_EOF		(1U << 0)	/* RECV of 0 bytes seen */
+#define F_CLOSE_REQ	(1U << 1)	/* ixev_close() called */
+#define F_CLOSE_SENT	(1U << 2)
+#define F_ABORT_SENT	(1U << 3)
+#define F_BLOCKED	(1U << 4)	/* short send: wait for SENT */
+#define F_SENT_SEEN	(1U << 5)	/* SENT since the SEND in flight */
+#define F_SEND_ERR	(1U << 6)	/* a SEND failed: no more sends */
+
+struct ixev_thread {
+	struct ixdp_ring ring;
+	struct ixev_conn_ops ops;
+	void *user;
+	struct ixev_stats st;
+	int err;			/* reported by the next ixev_wait() */
+
+	struct ixev_ctx **slots;
+	uint32_t *gens;
+	uint32_t *slot_free;
+	uint32_t nslots, nslot_free;
+
+	uint32_t chunk_size;
+	uint32_t chunk_base;		/* TX offset of chunk 0 */
+	uint32_t nchunks;
+	uint32_t *chunk_free;
+	uint32_t nchunk_free;
+	uint32_t *chunk_refs;		/* ranges in the send queues */
+	uint32_t send_win;
+	uint32_t tx_reserve;
+
+	/* Commands waiting for room in the ring, oldest first. */
+	struct ixdp_cmd *ovf;
+	uint32_t ovf_head, ovf_tail, ovf_cap;
+
+	struct ixev_link dirty;
+	struct ixev_link waiters;
+};
+
+/* ---- lists ------------------------------------------------------------- */
+
+static void list_init(struct ixev_link *h)
+{
+	h->next = h->prev = h;
+}
+
+static bool linked(const struct ixev_link *l)
+{
+	return l->next;
+}
+
+static void list_add_tail(struct ixev_link *h, struct ixev_link *l)
+{
+	if (linked(l))
+		return;
+	l->prev = h->prev;
+	l->next = h;
+	h->prev->next = l;
+	h->prev = l;
+}
+
+static void list_del(struct ixev_link *l)
+{
+	if (!linked(l))
+		return;
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+}
+
+static struct ixev_link *list_pop(struct ixev_link *h)
+{
+	struct ixev_link *l = h->next;
+
+	if (l == h)
+		return NULL;
+	list_del(l);
+	return l;
+}
+
+static void mark_dirty(struct ixev_ctx *ctx)
+{
+	list_add_tail(&ctx->t->dirty, &ctx->dirty);
+}
+
+/* ---- slots ------------------------------------------------------------- */
+
+static uint64_t ctx_cookie(const struct ixev_ctx *ctx)
+{
+	return (uint64_t)ctx->gen << 32 | (ctx->slot + 1);
+}
+
+static struct ixev_ctx *ctx_lookup(struct ixev_thread *t, uint64_t cookie)
+{
+	uint32_t s = (uint32_t)cookie;
+
+	if (!s || s > t->nslots)
+		return NULL;
+	s--;
+	if (t->gens[s] != (uint32_t)(cookie >> 32))
+		return NULL;
+	return t->slots[s];
+}
+
+static int slots_grow(struct ixev_thread *t)
+{
+	uint32_t n = t->nslots ? t->nslots * 2 : SLOTS_INIT, i;
+	struct ixev_ctx **slots;
+	uint32_t *gens, *fr;
+
+	slots = realloc(t->slots, n * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	t->slots = slots;
+	gens = realloc(t->gens, n * sizeof(*gens));
+	if (!gens)
+		return -ENOMEM;
+	t->gens = gens;
+	fr = realloc(t->slot_free, n * sizeof(*fr));
+	if (!fr)
+		return -ENOMEM;
+	t->slot_free = fr;
+	for (i = n; i-- > t->nslots;) {
+		slots[i] = NULL;
+		gens[i] = 1;
+		fr[t->nslot_free++] = i;
+	}
+	t->nslots = n;
+	return 0;
+}
+
+static int slot_get(struct ixev_thread *t, struct ixev_ctx *ctx)
+{
+	uint32_t s;
+
+	if (!t->nslot_free && slots_grow(t))
+		return -ENOMEM;
+	s = t->slot_free[--t->nslot_free];
+	t->slots[s] = ctx;
+	ctx->slot = s;
+	ctx->gen = t->gens[s];
+	ctx->t = t;
+	return 0;
+}
+
+static void slot_put(struct ixev_thread *t, struct ixev_ctx *ctx)
+{
+	t->slots[ctx->slot] = NULL;
+	t->gens[ctx->slot]++;
+	t->slot_free[t->nslot_free++] = ctx->slot;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+/*
+ * A zeroed command slot: in the ring if it has room and nothing waits
+ * before it, else at the end of the overflow queue, which flush() moves to
+ * the ring in order. NULL only when memory runs out.
+ */
+static struct ixdp_cmd *queue_cmd(struct ixev_thread *t)
+{
+	struct ixdp_cmd *cmd, *ovf;
+	uint32_t n = t->ovf_tail - t->ovf_head, i;
+
+	t->st.cmds++;
+	if (!n) {
+		cmd = ixdp_get_cmd(&t->ring);
+		if (cmd)
+			return cmd;
+	}
+	if (n == t->ovf_cap) {
+		ovf = malloc(2 * t->ovf_cap * sizeof(*ovf));
+		if (!ovf) {
+			t->err = -ENOMEM;
+			return NULL;
+		}
+		for (i = 0; i < n; i++)
+			ovf[i] = t->ovf[(t->ovf_head + i) & (t->ovf_cap - 1)];
+		free(t->ovf);
+		t->ovf = ovf;
+		t->ovf_cap *= 2;
+		t->ovf_head = 0;
+		t->ovf_tail = n;
+	}
+	t->st.overflowed++;
+	cmd = &t->ovf[t->ovf_tail++ & (t->ovf_cap - 1)];
+	memset(cmd, 0, sizeof(*cmd));
+	return cmd;
+}
+
+/* Queue RECV_DONE, the next SEND and CLOSE of one connection. */
+static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
+{
+	struct ixdp_cmd *cmd;
+	struct ixev_tx_seg *seg;
+	bool unsent;
+
+	if (ctx->state != IXEV_S_OPEN || (ctx->flags & F_ABORT_SENT))
+		return;
+	if (ctx->credit) {
+		cmd = queue_cmd(t);
+		if (!cmd)
+			return;
+		ixdp_prep_recv_done(cmd, ctx->handle, ctx->credit);
+		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+		ctx->credit = 0;
+	}
+	unsent = ctx->s_sub != ctx->s_tail && !(ctx->flags & F_SEND_ERR);
+	if (unsent && !ctx->inflight && !(ctx->flags & F_BLOCKED)) {
+		seg = &ctx->segs[ctx->s_sub % IXEV_SEGS];
+		cmd = queue_cmd(t);
+		if (!cmd)
+			return;
+		ixdp_prep_send(cmd, ctx->handle, seg->off + ctx->sub_taken,
+			       seg->len - ctx->sub_taken);
+		ixdp_cmd_set_ack(cmd);
+		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+		ctx->inflight = seg->len - ctx->sub_taken;
+		ctx->flags &= ~F_SENT_SEEN;
+	}
+	if ((ctx->flags & (F_CLOSE_REQ | F_CLOSE_SENT)) == F_CLOSE_REQ &&
+	    !unsent && !ctx->inflight) {
+		cmd = queue_cmd(t);
+		if (!cmd)
+			return;
+		ixdp_prep_close(cmd, ctx->handle);
+		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+		ctx->flags |= F_CLOSE_SENT;
+	}
+}
+
+/* Queue what the connections owe, fill the ring, publish it. */
+static int flush(struct ixev_thread *t)
+{
+	struct ixev_link *l;
+	struct ixdp_cmd *cmd;
+
+	while ((l = list_pop(&t->dirty)))
+		emit_ctx(t, container_of(l, struct ixev_ctx, dirty));
+	while (t->ovf_head != t->ovf_tail && (cmd = ixdp_get_cmd(&t->ring)))
+		*cmd = t->ovf[t->ovf_head++ & (t->ovf_cap - 1)];
+	return ixdp_submit(&t->ring);
+}
+
+/* ---- TX chunks --------------------------------------------------------- */
+
+static uint32_t chunk_off(const struct ixev_thread *t, uint32_t c)
+{
+	return t->chunk_base + c * t->chunk_size;
+}
+
+static void chunk_put(struct ixev_thread *t, struct ixev_ctx *ctx, uint32_t c)
+{
+	if (--t->chunk_refs[c])
+		return;
+	if (c == ctx->fill_chunk)
+		ctx->fill_used = 0;	/* all of it is back: refill from 0 */
+	else
+		t->chunk_free[t->nchunk_free++] = c;
+}
+
+static void seg_done(struct ixev_ctx *ctx, struct ixev_tx_seg *seg,
+		     int status)
+{
+	if (seg->chunk != IXEV_NO_CHUNK)
+		chunk_put(ctx->t, ctx, seg->chunk);
+	else if (seg->cb)
+		seg->cb(ctx, seg->cb_arg, status);
+}
+
+/* Release the head of the send queue as SENT acknowledges it. */
+static void ack_bytes(struct ixev_ctx *ctx, uint64_t acked)
+{
+	struct ixev_tx_seg *seg;
+	uint32_t avail;
+
+	while (acked && ctx->s_head != ctx->s_tail) {
+		seg = &ctx->segs[ctx->s_head % IXEV_SEGS];
+		if (ctx->s_head == ctx->s_sub) {
+			/* Only the part the core took can be acknowledged. */
+			avail = ctx->sub_taken - ctx->head_acked;
+			if (acked > avail)
+				break;
+			ctx->head_acked += acked;
+			ctx->unacked -= acked;
+			return;
+		}
+		avail = seg->len - ctx->head_acked;
+		if (acked < avail) {
+			ctx->head_acked += acked;
+			ctx->unacked -= acked;
+			return;
+		}
+		acked -= avail;
+		ctx->unacked -= avail;
+		ctx->head_acked = 0;
+		ctx->s_head++;
+		seg_done(ctx, seg, 0);
+	}
+	if (acked)
+		ctx->t->st.bad_events++;
+}
+
+/* The connection is gone: every queued byte is the application's again. */
+static void drop_tx(struct ixev_ctx *ctx, int status)
+{
+	struct ixev_thread *t = ctx->t;
+	uint32_t c = ctx->fill_chunk;
+
+	ctx->fill_chunk = IXEV_NO_CHUNK;
+	while (ctx->s_head != ctx->s_tail)
+		seg_done(ctx, &ctx->segs[ctx->s_head++ % IXEV_SEGS], status);
+	ctx->s_sub = ctx->s_tail;
+	ctx->unacked = 0;
+	ctx->inflight = 0;
+	if (c != IXEV_NO_CHUNK && !t->chunk_refs[c])
+		t->chunk_free[t->nchunk_free++] = c;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+void ixev_ctx_init(struct ixev_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->rq = ctx->rq_inline;
+	ctx->rq_cap = IXEV_RSEGS;
+	ctx->fill_chunk = IXEV_NO_CHUNK;
+}
+
+void ixev_set_handler(struct ixev_ctx *ctx, unsigned int mask,
+		      ixev_handler_t handler)
+{
+	ctx->en_mask = mask;
+	ctx->handler = handler;
+}
+
+static void fire(struct ixev_ctx *ctx, unsigned int reason)
+{
+	reason &= ctx->en_mask | IXEVHUP;
+	if (reason && ctx->handler)
+		ctx->handler(ctx, reason);
+}
+
+static void ctx_release(struct ixev_thread *t, struct ixev_ctx *ctx)
+{
+	list_del(&ctx->dirty);
+	list_del(&ctx->wait);
+	slot_put(t, ctx);
+	if (ctx->rq != ctx->rq_inline)
+		free(ctx->rq);
+	ctx->rq = ctx->rq_inline;
+	ctx->rq_cap = IXEV_RSEGS;
+	ctx->rq_head = ctx->rq_tail = 0;
+	if (t->ops.release)
+		t->ops.release(ctx);
+}
+
+static void ctx_dead(struct ixev_thread *t, struct ixev_ctx *ctx, int status)
+{
+	ctx->state = IXEV_S_DEAD;
+	if (!ctx->status)
+		ctx->status = status;
+	ctx->credit = 0;
+	drop_tx(ctx, status ? status : -EPIPE);
+	list_del(&ctx->dirty);
+	t->st.dead++;
+	fire(ctx, IXEVHUP);
+	ctx_release(t, ctx);
+}
+
+int ixev_connect(struct ixev_thread *t, struct ixev_ctx *ctx, uint32_t ip,
+		 uint16_t port)
+{
+	struct ixdp_cmd *cmd;
+	int err;
+
+	if (ctx->state != IXEV_S_INIT)
+		return -EINVAL;
+	err = slot_get(t, ctx);
+	if (err)
+		return err;
+	cmd = queue_cmd(t);
+	if (!cmd) {
+		slot_put(t, ctx);
+		return -ENOMEM;
+	}
+	ixdp_prep_connect(cmd, ip, port, ctx_cookie(ctx));
+	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	ctx->state = IXEV_S_CONNECTING;
+	return 0;
+}
+
+static int port_cmd(struct ixev_thread *t, uint16_t port, bool listen)
+{
+	struct ixdp_cmd *cmd;
+
+	if (!port)
+		return -EINVAL;
+	cmd = queue_cmd(t);
+	if (!cmd)
+		return -ENOMEM;
+	if (listen)
+		ixdp_prep_listen(cmd, port);
+	else
+		ixdp_prep_unlisten(cmd, port);
+	return 0;
+}
+
+int ixev_listen(struct ixev_thread *t, uint16_t port)
+{
+	return port_cmd(t, port, true);
+}
+
+int ixev_unlisten(struct ixev_thread *t, uint16_t port)
+{
+	return port_cmd(t, port, false);
+}
+
+void ixev_close(struct ixev_ctx *ctx)
+{
+	if (ctx->state != IXEV_S_OPEN && ctx->state != IXEV_S_CONNECTING)
+		return;
+	ctx->flags |= F_CLOSE_REQ;
+	if (ctx->state == IXEV_S_OPEN)
+		mark_dirty(ctx);
+}
+
+void ixev_abort(struct ixev_ctx *ctx)
+{
+	struct ixdp_cmd *cmd;
+
+	if (ctx->state != IXEV_S_OPEN || (ctx->flags & F_ABORT_SENT))
+		return;
+	cmd = queue_cmd(ctx->t);
+	if (!cmd)
+		return;
+	ixdp_prep_abort(cmd, ctx->handle);
+	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	ctx->flags |= F_ABORT_SENT | F_CLOSE_REQ;
+	list_del(&ctx->dirty);
+}
+
+/* ---- receive ----------------------------------------------------------- */
+
+static int rq_push(struct ixev_ctx *ctx, uint32_t off, uint32_t len)
+{
+	uint32_t n = ctx->rq_tail - ctx->rq_head, i;
+	struct ixev_rx_seg *last, *rq;
+
+	if (n) {
+		last = &ctx->rq[(ctx->rq_tail - 1) & (ctx->rq_cap - 1)];
+		if (last->off + last->len == off) {
+			last->len += len;
+			return 0;
+		}
+	}
+	if (n == ctx->rq_cap) {
+		rq = malloc(2 * ctx->rq_cap * sizeof(*rq));
+		if (!rq)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			rq[i] = ctx->rq[(ctx->rq_head + i) & (ctx->rq_cap - 1)];
+		if (ctx->rq != ctx->rq_inline)
+			free(ctx->rq);
+		ctx->rq = rq;
+		ctx->rq_cap *= 2;
+		ctx->rq_head = 0;
+		ctx->rq_tail = n;
+	}
+	ctx->rq[ctx->rq_tail++ & (ctx->rq_cap - 1)] =
+		(struct ixev_rx_seg){ .off = off, .len = len };
+	return 0;
+}
+
+static ssize_t rq_none(const struct ixev_ctx *ctx)
+{
+	if (ctx->flags & F_EOF)
+		return 0;
+	return ctx->state == IXEV_S_DEAD ? -EIO : -EAGAIN;
+}
+
+ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
+{
+	const struct ixev_rx_seg *seg;
+	size_t n;
+
+	if (ctx->rq_head == ctx->rq_tail)
+		return rq_none(ctx);
+	seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
+	n = seg->len - ctx->rq_used;
+	if (n > max)
+		n = max;
+	*buf = ctx->t->ring.rx_base + seg->off + ctx->rq_used;
+	return (ssize_t)n;
+}
+
+void ixev_recv_done(struct ixev_ctx *ctx, size_t len)
+{
+	const struct ixev_rx_seg *seg;
+	size_t n, done = 0;
+
+	while (done < len && ctx->rq_head != ctx->rq_tail) {
+		seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
+		n = seg->len - ctx->rq_used;
+		if (n > len - done)
+			n = len - done;
+		ctx->rq_used += n;
+		done += n;
+		if (ctx->rq_used == seg->len) {
+			ctx->rq_head++;
+			ctx->rq_used = 0;
+		}
+	}
+	if (!done || ctx->state != IXEV_S_OPEN)
+		return;
+	ctx->credit += done;
+	ctx->rx_bytes -= done;
+	mark_dirty(ctx);
+}
+
+ssize_t ixev_recv(struct ixev_ctx *ctx, void *buf, size_t len)
+{
+	const void *p;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = ixev_recv_zc(ctx, &p, len - done);
+		if (n <= 0) {
+			if (done)
+				break;
+			return n;
+		}
+		memcpy((char *)buf + done, p, n);
+		ixev_recv_done(ctx, n);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+/* ---- send -------------------------------------------------------------- */
+
+static ssize_t send_check(const struct ixev_ctx *ctx)
+{
+	if (ctx->state == IXEV_S_DEAD)
+		return -EIO;
+	if (ctx->state == IXEV_S_INIT)
+		return -ENOTCONN;
+	if (ctx->flags & (F_CLOSE_REQ | F_SEND_ERR))
+		return -EPIPE;
+	if (ctx->s_tail - ctx->s_head == IXEV_SEGS ||
+	    ctx->unacked >= ctx->t->send_win)
+		return -EAGAIN;
+	return 0;
+}
+
+size_t ixev_send_space(const struct ixev_ctx *ctx)
+{
+	const struct ixev_thread *t = ctx->t;
+	size_t mem, win;
+
+	if (send_check(ctx))
+		return 0;
+	win = t->send_win - ctx->unacked;
+	mem = (size_t)t->nchunk_free * t->chunk_size;
+	if (ctx->fill_chunk != IXEV_NO_CHUNK)
+		mem += t->chunk_size - ctx->fill_used;
+	return win < mem ? win : mem;
+}
+
+/* The unsent tail range ends where the fill chunk's next byte goes. */
+static struct ixev_tx_seg *mergeable(struct ixev_ctx *ctx)
+{
+	struct ixev_tx_seg *seg;
+
+	if (ctx->s_sub == ctx->s_tail)
+		return NULL;
+	seg = &ctx->segs[(ctx->s_tail - 1) % IXEV_SEGS];
+	if (seg->chunk != ctx->fill_chunk ||
+	    seg->off + seg->len !=
+	    chunk_off(ctx->t, ctx->fill_chunk) + ctx->fill_used)
+		return NULL;
+	return seg;
+}
+
+ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
+{
+	struct ixev_thread *t = ctx->t;
+	struct ixev_tx_seg *seg;
+	size_t n, done = 0, k;
+	ssize_t err = send_check(ctx);
+	uint32_t c;
+
+	if (err && err != -EAGAIN)
+		return err;
+	n = err ? 0 : t->send_win - ctx->unacked;
+	if (n > len)
+		n = len;
+	while (done < n) {
+		c = ctx->fill_chunk;
+		if (c == IXEV_NO_CHUNK || ctx->fill_used == t->chunk_size) {
+			if (c != IXEV_NO_CHUNK && !t->chunk_refs[c]) {
+				ctx->fill_used = 0;
+			} else {
+				/* A full chunk stays with its ranges. */
+				ctx->fill_chunk = IXEV_NO_CHUNK;
+				if (!t->nchunk_free) {
+					list_add_tail(&t->waiters, &ctx->wait);
+					break;
+				}
+				c = t->chunk_free[--t->nchunk_free];
+				ctx->fill_chunk = c;
+				ctx->fill_used = 0;
+			}
+		}
+		k = t->chunk_size - ctx->fill_used;
+		if (k > n - done)
+			k = n - done;
+		seg = mergeable(ctx);
+		if (seg) {
+			seg->len += k;
+		} else {
+			if (ctx->s_tail - ctx->s_head == IXEV_SEGS)
+				break;
+			seg = &ctx->segs[ctx->s_tail++ % IXEV_SEGS];
+			*seg = (struct ixev_tx_seg){
+				.off = chunk_off(t, c) + ctx->fill_used,
+				.len = k, .chunk = c,
+			};
+			t->chunk_refs[c]++;
+		}
+		memcpy(t->ring.tx_base + seg->off + seg->len - k,
+		       (const char *)buf + done, k);
+		ctx->fill_used += k;
+		ctx->unacked += k;
+		done += k;
+	}
+	if (!done)
+		return len ? -EAGAIN : 0;
+	mark_dirty(ctx);
+	return (ssize_t)done;
+}
+
+int ixev_send_zc(struct ixev_ctx *ctx, uint64_t tx_off, uint32_t len,
+		 ixev_sent_cb_t cb, void *arg)
+{
+	struct ixev_thread *t = ctx->t;
+	ssize_t err = send_check(ctx);
+
+	if (!len || tx_off > t->tx_reserve || len > t->tx_reserve - tx_off)
+		return -EINVAL;
+	if (err)
+		return (int)err;
+	/* A buffer larger than the window goes alone. */
+	if (ctx->unacked && len > t->send_win - ctx->unacked)
+		return -EAGAIN;
+	ctx->segs[ctx->s_tail++ % IXEV_SEGS] = (struct ixev_tx_seg){
+		.off = (uint32_t)tx_off, .len = len, .chunk = IXEV_NO_CHUNK,
+		.cb = cb, .cb_arg = arg,
+	};
+	ctx->unacked += len;
+	mark_dirty(ctx);
+	return 0;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void cmd_error(struct ixev_thread *t, struct ixev_ctx *ctx,
+		      unsigned int op, int status)
+{
+	t->st.cmd_errors++;
+	if (t->ops.error)
+		t->ops.error(t, ctx, op, status);
+}
+
+static void send_completion(struct ixev_thread *t, struct ixev_ctx *ctx,
+			    int status)
+{
+	struct ixev_tx_seg *seg;
+	uint32_t taken;
+
+	if (!ctx->inflight) {
+		t->st.bad_events++;
+		return;
+	}
+	if (status < 0) {
+		ctx->inflight = 0;
+		ctx->flags |= F_SEND_ERR;
+		if (!ctx->status)
+			ctx->status = status;
+		cmd_error(t, ctx, IXDP_OP_SEND, status);
+		mark_dirty(ctx);	/* a pending close may go now */
+		return;
+	}
+	taken = (uint32_t)status;
+	if (taken > ctx->inflight) {
+		t->st.bad_events++;
+		taken = ctx->inflight;
+	}
+	seg = &ctx->segs[ctx->s_sub % IXEV_SEGS];
+	ctx->sub_taken += taken;
+	if (ctx->sub_taken == seg->len) {
+		ctx->s_sub++;
+		ctx->sub_taken = 0;
+	}
+	/*
+	 * A short send waits for the SENT that announces room, unless one
+	 * came while the send was in flight: it may have been queued before
+	 * this completion, and no other would follow.
+	 */
+	if (taken < ctx->inflight) {
+		t->st.short_sends++;
+		if (!(ctx->flags & F_SENT_SEEN))
+			ctx->flags |= F_BLOCKED;
+	}
+	ctx->inflight = 0;
+	mark_dirty(ctx);
+}
+
+static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
+{
+	struct ixev_ctx *ctx = ctx_lookup(t, ev->arg[0]);
+	unsigned int op = (unsigned int)ev->arg[1];
+
+	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_SEND) {
+		send_completion(t, ctx, ev->status);
+		return;
+	}
+	if (ev->status >= 0)
+		return;
+	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT) {
+		/* Never accepted: no DEAD event will follow. */
+		cmd_error(t, ctx, op, ev->status);
+		ctx_dead(t, ctx, ev->status);
+		return;
+	}
+	cmd_error(t, ctx, op, ev->status);
+}
+
+static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
+{
+	struct ixev_peer peer = {
+		.ip = (uint32_t)ev->arg[0],
+		.port = (uint16_t)ev->arg[1],
+		.local_port = (uint16_t)ev->arg[2],
+	};
+	struct ixev_ctx *ctx = t->ops.accept ? t->ops.accept(t, &peer) : NULL;
+	struct ixdp_cmd *cmd;
+
+	if (ctx && slot_get(t, ctx))
+		ctx = NULL;	/* and the application never hears of it */
+	cmd = queue_cmd(t);
+	if (!cmd) {
+		if (ctx)
+			slot_put(t, ctx);
+		return;
+	}
+	if (!ctx) {
+		ixdp_prep_reject(cmd, ev->handle);
+		t->st.rejected++;
+		return;
+	}
+	ctx->handle = ev->handle;
+	ctx->state = IXEV_S_OPEN;
+	ixdp_prep_accept(cmd, ev->handle, ctx_cookie(ctx));
+	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	t->st.accepted++;
+}
+
+static void on_connected(struct ixev_thread *t, struct ixev_ctx *ctx,
+			 const struct ixdp_event *ev)
+{
+	if (ctx->state != IXEV_S_CONNECTING) {
+		t->st.bad_events++;
+		return;
+	}
+	if (ev->status < 0) {
+		ctx->state = IXEV_S_DEAD;
+		ctx->status = ev->status;
+		drop_tx(ctx, ev->status);
+		if (t->ops.dialed)
+			t->ops.dialed(ctx, ev->status);
+		ctx_release(t, ctx);
+		return;
+	}
+	ctx->handle = ev->handle;
+	ctx->state = IXEV_S_OPEN;
+	mark_dirty(ctx);	/* sends and a close queued meanwhile */
+	if (t->ops.dialed)
+		t->ops.dialed(ctx, 0);
+}
+
+static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
+		    const struct ixdp_event *ev)
+{
+	uint64_t off = ev->arg[0], len = ev->arg[1];
+
+	if (!len) {
+		ctx->flags |= F_EOF;
+	} else if (len > UINT32_MAX || !ixdp_rx_data(&t->ring, off, len) ||
+		   rq_push(ctx, (uint32_t)off, (uint32_t)len)) {
+		t->st.bad_events++;
+		return;
+	} else {
+		ctx->rx_bytes += len;
+	}
+	fire(ctx, IXEVIN);
+}
+
+static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
+		    const struct ixdp_event *ev)
+{
+	ack_bytes(ctx, ev->arg[0]);
+	ctx->room = ev->arg[1] > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->arg[1];
+	ctx->flags |= F_SENT_SEEN;
+	if (ctx->flags & F_BLOCKED) {
+		ctx->flags &= ~F_BLOCKED;
+		mark_dirty(ctx);
+	}
+	fire(ctx, IXEVOUT);
+}
+
+static void handle_event(struct ixev_thread *t, const struct ixdp_event *ev)
+{
+	struct ixev_ctx *ctx;
+
+	t->st.events++;
+	switch (ev->type) {
+	case IXDP_EV_COMPLETION:
+		on_completion(t, ev);
+		return;
+	case IXDP_EV_KNOCK:
+		on_knock(t, ev);
+		return;
+	case IXDP_EV_CONNECTED:
+	case IXDP_EV_RECV:
+	case IXDP_EV_SENT:
+	case IXDP_EV_DEAD:
+		break;
+	default:
+		t->st.bad_events++;
+		return;
+	}
+	ctx = ctx_lookup(t, ev->cookie);
+	if (!ctx) {
+		t->st.bad_events++;
+		return;
+	}
+	if (ev->type == IXDP_EV_CONNECTED) {
+		on_connected(t, ctx, ev);
+		return;
+	}
+	if (ctx->state != IXEV_S_OPEN || ev->handle != ctx->handle) {
+		t->st.bad_events++;
+		return;
+	}
+	if (ev->type == IXDP_EV_RECV)
+		on_recv(t, ctx, ev);
+	else if (ev->type == IXDP_EV_SENT)
+		on_sent(t, ctx, ev);
+	else
+		ctx_dead(t, ctx, ev->status);
+}
+
+/* Connections that found no free chunk: there may be some now. */
+static void wake_waiters(struct ixev_thread *t)
+{
+	struct ixev_link *l;
+
+	while (t->nchunk_free && (l = list_pop(&t->waiters)))
+		fire(container_of(l, struct ixev_ctx, wait), IXEVOUT);
+}
+
+int ixev_wait(struct ixev_thread *t, int timeout_ms)
+{
+	const struct ixdp_event *ev;
+	uint32_t head, n = 0;
+	int ret;
+
+	if (t->err) {
+		ret = t->err;
+		t->err = 0;
+		return ret;
+	}
+	ret = flush(t);
+	if (ret < 0 && ret != -ENXIO)
+		return ret;
+	ret = ixdp_wait(&t->ring, timeout_ms);
+	if (ret <= 0)
+		return ret;
+	ixdp_for_each_event(&t->ring, head, ev) {
+		handle_event(t, ev);
+		n++;
+	}
+	ixdp_event_advance(&t->ring, n);
+	wake_waiters(t);
+	return (int)n;
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+int ixev_thread_attach(struct ixev_thread **tp, const struct ixdp_ring *ring,
+		       const struct ixev_params *p,
+		       const struct ixev_conn_ops *ops, void *user)
+{
+	struct ixev_thread *t;
+	uint32_t i, cs;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->ring = *ring;
+	t->ops = *ops;
+	t->user = user;
+	list_init(&t->dirty);
+	list_init(&t->waiters);
+
+	cs = p && p->chunk_size ? p->chunk_size : DEF_CHUNK;
+	t->send_win = p && p->send_win ? p->send_win : DEF_SEND_WIN;
+	t->tx_reserve = p ? p->tx_reserve : 0;
+	if ((cs & (cs - 1)) || cs < 64 || t->tx_reserve > ring->tx_size)
+		goto err_inval;
+	t->chunk_size = cs;
+	t->chunk_base = (t->tx_reserve + cs - 1) & ~(cs - 1);
+	if (t->chunk_base < ring->tx_size)
+		t->nchunks = (ring->tx_size - t->chunk_base) / cs;
+	t->chunk_free = calloc(t->nchunks + 1, sizeof(uint32_t));
+	t->chunk_refs = calloc(t->nchunks + 1, sizeof(uint32_t));
+	t->ovf_cap = OVF_INIT;
+	t->ovf = calloc(t->ovf_cap, sizeof(*t->ovf));
+	if (!t->chunk_free || !t->chunk_refs || !t->ovf || slots_grow(t))
+		goto err_nomem;
+	for (i = t->nchunks; i-- > 0;)
+		t->chunk_free[t->nchunk_free++] = i;
+	*tp = t;
+	return 0;
+
+err_inval:
+	free(t);
+	return -EINVAL;
+err_nomem:
+	/* The caller keeps the ring. */
+	memset(&t->ring, 0, sizeof(t->ring));
+	t->ring.fd = -1;
+	ixev_thread_destroy(t);
+	return -ENOMEM;
+}
+
+int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
+		       const struct ixev_params *p,
+		       const struct ixev_conn_ops *ops, void *user)
+{
+	struct ixdp_ring ring;
+	int err;
+
+	err = ixdp_ring_setup(&ring, cpu, p ? &p->ring : NULL);
+	if (err)
+		return err;
+	err = ixev_thread_attach(tp, &ring, p, ops, user);
+	if (err)
+		ixdp_ring_exit(&ring);
+	return err;
+}
+
+void ixev_thread_destroy(struct ixev_thread *t)
+{
+	if (!t)
+		return;
+	ixdp_ring_exit(&t->ring);
+	free(t->slots);
+	free(t->gens);
+	free(t->slot_free);
+	free(t->chunk_free);
+	free(t->chunk_refs);
+	free(t->ovf);
+	free(t);
+}
+
+void *ixev_thread_user(struct ixev_thread *t)
+{
+	return t->user;
+}
+
+struct ixdp_ring *ixev_thread_ring(struct ixev_thread *t)
+{
+	return &t->ring;
+}
+
+const struct ixev_stats *ixev_thread_stats(struct ixev_thread *t)
+{
+	return &t->st;
+}
+
+void *ixev_tx_reserved(struct ixev_thread *t, size_t *size)
+{
+	if (size)
+		*size = t->tx_reserve;
+	return t->ring.tx_base;
+}
