@@ -23,6 +23,7 @@ static const struct {
 	{ IXDP_FEAT_CONFIG, "config" },
 	{ IXDP_FEAT_DATAPLANE, "dataplane" },
 	{ IXDP_FEAT_ATTACH, "attach" },
+	{ IXDP_FEAT_RINGS, "rings" },
 };
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)

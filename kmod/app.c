@@ -13,74 +13,84 @@
  * next touch maps the kernel's page again. No region is copied on fork
  * (VM_DONTCOPY; a child that undoes it with MADV_DOFORK inherits the same
  * read-only flags), none can grow (VM_DONTEXPAND), none is dumped.
- */
-#include <linux/fs.h>
-#include <linux/mm.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
-#include <linux/vmalloc.h>
-
-#include "ixdp.h"
-#include "dataplane.h"
-
-#define SQ_HDR		128	/* cmd_tail, ev_head: a cache line each */
-#define CQ_HDR		256	/* cmd_head, ev_tail, flags, dropped */
-
-struct app_region {
-	void *mem;
-	size_t size;		/* page aligned */
-	u64 off;		/* mmap offset */
-	bool writable;
-};
-
-enum { R_SQ, R_CQ, R_RX, R_TX, R_NR };
-
-/*
+ *
+ * An attached context is registered with its dataplane core, whose
+ * kthread then reads its commands and writes its events (app_cmd.c,
+ * app_event.c). Release unregisters it: every connection is reset and
+ * every buffer returned before the memory is freed.
+ *
  * Locking: @lock serialises attaches. The regions never change once
  * @attached is published (release), until the file is released, when no
  * mapping remains; mmap() therefore only needs an acquire of @attached
  * and takes no lock (it runs under mmap_lock, which attach may take when
- * it copies to user memory).
+ * it copies to user memory). Registration and release hold ixdp_dp_lock,
+ * which keeps the core alive.
  */
-struct ixdp_app {
-	struct mutex lock;	/* serialises attach */
-	bool attached;
-	unsigned int cpu;
-	struct ixdp_attach params;
-	struct app_region region[R_NR];
-};
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "app.h"
+
+#define SQ_HDR		128	/* cmd_tail, ev_head: a cache line each */
+#define CQ_HDR		256	/* cmd_head, ev_tail, flags, dropped */
 
 struct ixdp_app *ixdp_app_create(void)
 {
 	struct ixdp_app *app = kzalloc(sizeof(*app), GFP_KERNEL);
 
-	if (app)
-		mutex_init(&app->lock);
+	if (!app)
+		return NULL;
+	mutex_init(&app->lock);
+	init_waitqueue_head(&app->wq);
 	return app;
+}
+
+static void app_free_mem(struct ixdp_app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < R_NR; i++) {
+		vfree(app->region[i].mem);
+		app->region[i].mem = NULL;
+	}
+	kvfree(app->conn);
+	kvfree(app->dirty);
+	app->conn = NULL;
+	app->dirty = NULL;
 }
 
 /* The last reference to the file is gone: no mapping remains. */
 void ixdp_app_destroy(struct ixdp_app *app)
 {
-	unsigned int i;
+	struct ixdp_dp *dp;
 
-	for (i = 0; i < R_NR; i++)
-		vfree(app->region[i].mem);
+	mutex_lock(&ixdp_dp_lock);
+	dp = rcu_dereference_protected(app->dp,
+				       lockdep_is_held(&ixdp_dp_lock));
+	if (dp)
+		ixdp_dp_call(dp, ixdp_app_unregister, app);
+	mutex_unlock(&ixdp_dp_lock);
+	put_pid(app->pid);
+	app_free_mem(app);
 	kfree(app);
 }
 
-static bool core_exists(unsigned int cpu)
+static struct ixdp_dp *dp_on_cpu(unsigned int cpu)
 {
-	struct ixdp_port *port;
-	bool found = false;
+	struct ixdp_port *port = ixdp_port_get();
 	unsigned int i;
 
-	mutex_lock(&ixdp_dp_lock);
-	port = ixdp_port_get();
+	lockdep_assert_held(&ixdp_dp_lock);
 	for (i = 0; port && i < port->ndp; i++)
-		found |= port->dp[i]->cpu == cpu;
-	mutex_unlock(&ixdp_dp_lock);
-	return found;
+		if (port->dp[i]->cpu == cpu)
+			return port->dp[i];
+	return NULL;
 }
 
 /* 0 -> @def; otherwise a power of two no larger than @max. */
@@ -93,13 +103,13 @@ static int ring_size(u32 *n, u32 def, u32 max)
 	return 0;
 }
 
-static int arena_size(u32 *n)
+static int arena_size(u32 *n, u32 align)
 {
 	if (!*n)
 		*n = 4U << 20;
 	if (*n > IXDP_ARENA_MAX)
 		return -EINVAL;
-	*n = PAGE_ALIGN(*n);
+	*n = ALIGN(*n, align);
 	return 0;
 }
 
@@ -113,31 +123,66 @@ static int region_alloc(struct app_region *r, size_t size, u64 off,
 	return r->mem ? 0 : -ENOMEM;
 }
 
+/* Point the ring fields into the regions and set up the connections. */
+static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
+{
+	u8 *sq = app->region[R_SQ].mem, *cq = app->region[R_CQ].mem;
+	const struct ixdp_ring_offsets *o = &a->off;
+	u32 i;
+
+	app->cmd_tail = (u32 *)(sq + o->cmd_tail);
+	app->ev_head = (u32 *)(sq + o->ev_head);
+	app->cmds = (struct ixdp_cmd *)(sq + o->cmds);
+	app->cq_cmd_head = (u32 *)(cq + o->cmd_head);
+	app->cq_ev_tail = (u32 *)(cq + o->ev_tail);
+	app->cq_flags = (u32 *)(cq + o->flags);
+	app->cq_dropped = (u64 *)(cq + o->dropped);
+	app->evs = (struct ixdp_event *)(cq + o->events);
+	app->cmd_entries = a->cmd_entries;
+	app->ev_entries = a->ev_entries;
+	app->rx = app->region[R_RX].mem;
+	app->tx = app->region[R_TX].mem;
+	app->rx_size = a->rx_arena;
+	app->tx_size = a->tx_arena;
+	app->slice_shift = ilog2(IXDP_RX_SLICE);
+	app->nconn = a->rx_arena >> app->slice_shift;
+	app->conn = kvcalloc(app->nconn, sizeof(*app->conn), GFP_KERNEL);
+	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty), GFP_KERNEL);
+	if (!app->conn || !app->dirty)
+		return -ENOMEM;
+	for (i = 0; i < app->nconn; i++)
+		app->conn[i].next = i + 1 < app->nconn ? i + 1 : IX_NIL;
+	app->free_conn = 0;
+	app->zombie_head = IX_NIL;
+	app->zombie_tail = IX_NIL;
+	return 0;
+}
+
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 {
 	struct ixdp_attach a;
 	struct ixdp_ring_offsets *o = &a.off;
-	unsigned int i;
+	struct ixdp_dp *dp;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.flags || !mem_is_zero(a.resv, sizeof(a.resv)) ||
-	    !mem_is_zero(&a.off, sizeof(a.off)) || a.sq_size || a.cq_size)
+	    !mem_is_zero(&a.off, sizeof(a.off)) || a.sq_size || a.cq_size ||
+	    a.max_conns || a.rx_slice)
 		return -EINVAL;
 	err = ring_size(&a.cmd_entries, 256, IXDP_CMD_ENTRIES_MAX) ?:
 	      ring_size(&a.ev_entries, 1024, IXDP_EV_ENTRIES_MAX) ?:
-	      arena_size(&a.rx_arena) ?: arena_size(&a.tx_arena);
+	      arena_size(&a.rx_arena, IXDP_RX_SLICE) ?:
+	      arena_size(&a.tx_arena, PAGE_SIZE);
 	if (err)
 		return err;
+	if (a.rx_arena > IXDP_ARENA_MAX)
+		return -EINVAL;
 
 	mutex_lock(&app->lock);
 	if (app->attached) {
 		err = -EBUSY;
-		goto out;
-	}
-	if (a.cpu >= nr_cpu_ids || !core_exists(a.cpu)) {
-		err = -ENOENT;
 		goto out;
 	}
 
@@ -149,6 +194,8 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	o->flags = 128;
 	o->dropped = 192;
 	o->events = CQ_HDR;
+	a.max_conns = a.rx_arena / IXDP_RX_SLICE;
+	a.rx_slice = IXDP_RX_SLICE;
 	err = region_alloc(&app->region[R_SQ],
 			   SQ_HDR + a.cmd_entries * sizeof(struct ixdp_cmd),
 			   IXDP_OFF_SQ, true) ?:
@@ -158,30 +205,79 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	      region_alloc(&app->region[R_RX], a.rx_arena, IXDP_OFF_RX_ARENA,
 			   false) ?:
 	      region_alloc(&app->region[R_TX], a.tx_arena, IXDP_OFF_TX_ARENA,
-			   true);
+			   true) ?:
+	      app_init_rings(app, &a);
 	if (err)
 		goto err_free;
 	a.sq_size = app->region[R_SQ].size;
 	a.cq_size = app->region[R_CQ].size;
-	if (copy_to_user(argp, &a, sizeof(a))) {
-		err = -EFAULT;
-		goto err_free;
-	}
 	app->params = a;
-	app->cpu = a.cpu;
+	app->pid = get_task_pid(current, PIDTYPE_PID);
+	app->tgid = task_tgid_nr(current);
+
+	mutex_lock(&ixdp_dp_lock);
+	dp = a.cpu < nr_cpu_ids ? dp_on_cpu(a.cpu) : NULL;
+	err = dp ? ixdp_dp_call(dp, ixdp_app_register, app) : -ENOENT;
+	if (!err)
+		rcu_assign_pointer(app->dp, dp);
+	mutex_unlock(&ixdp_dp_lock);
+	if (err)
+		goto err_pid;
+
+	/*
+	 * Registered: from here on only release undoes it, so a failed copy
+	 * leaves an attached context the caller can still close.
+	 */
+	if (copy_to_user(argp, &a, sizeof(a)))
+		err = -EFAULT;
 	/* Pairs with the acquire in ixdp_app_mmap(). */
 	smp_store_release(&app->attached, true);
 	mutex_unlock(&app->lock);
-	return 0;
+	return err;
 
+err_pid:
+	put_pid(app->pid);
+	app->pid = NULL;
 err_free:
-	for (i = 0; i < R_NR; i++) {
-		vfree(app->region[i].mem);
-		app->region[i].mem = NULL;
-	}
+	app_free_mem(app);
 out:
 	mutex_unlock(&app->lock);
 	return err;
+}
+
+/* IXDP_IOC_WAKE: the core sleeps and the application has commands. */
+long ixdp_app_wake(struct ixdp_app *app, unsigned long arg)
+{
+	struct ixdp_dp *dp;
+	long err = 0;
+
+	/* Pairs with the release in ixdp_app_attach(). */
+	if (arg || !smp_load_acquire(&app->attached))
+		return -EINVAL;
+	rcu_read_lock();
+	dp = rcu_dereference(app->dp);
+	if (!dp || READ_ONCE(app->dead))
+		err = -ENXIO;
+	else
+		ixdp_dp_kick(dp);
+	rcu_read_unlock();
+	return err;
+}
+
+__poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
+		       poll_table *wait)
+{
+	__poll_t mask = 0;
+
+	/* Pairs with the release in ixdp_app_attach(). */
+	if (!smp_load_acquire(&app->attached))
+		return EPOLLERR;
+	poll_wait(file, &app->wq, wait);
+	if (READ_ONCE(app->dead) || !rcu_access_pointer(app->dp))
+		mask |= EPOLLERR;
+	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->ev_head))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
 }
 
 static vm_fault_t app_fault(struct vm_fault *vmf)

@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -42,6 +43,8 @@ static long ixdp_chardev_ioctl(struct file *file, unsigned int cmd,
 		return ioctl_version(argp);
 	case IXDP_IOC_ATTACH:
 		return ixdp_app_attach(file->private_data, argp);
+	case IXDP_IOC_WAKE:
+		return ixdp_app_wake(file->private_data, arg);
 	}
 	return -ENOTTY;
 }
@@ -66,11 +69,17 @@ static int ixdp_chardev_mmap(struct file *file, struct vm_area_struct *vma)
 	return ixdp_app_mmap(file->private_data, vma);
 }
 
+static __poll_t ixdp_chardev_poll(struct file *file, poll_table *wait)
+{
+	return ixdp_app_poll(file->private_data, file, wait);
+}
+
 static const struct file_operations ixdp_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ixdp_chardev_open,
 	.release	= ixdp_chardev_release,
 	.mmap		= ixdp_chardev_mmap,
+	.poll		= ixdp_chardev_poll,
 	.unlocked_ioctl	= ixdp_chardev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -94,6 +103,10 @@ int ixdp_chardev_init(void)
 	BUILD_BUG_ON(offsetof(struct ixdp_attach, off) != 32);
 	BUILD_BUG_ON(sizeof(struct ixdp_cmd) != 64);
 	BUILD_BUG_ON(sizeof(struct ixdp_event) != 48);
+	BUILD_BUG_ON(offsetof(struct ixdp_attach, max_conns) != 96);
+	BUILD_BUG_ON(sizeof(struct ixdp_iov) != 16);
+	BUILD_BUG_ON(offsetof(struct ixdp_cmd, arg) != 24);
+	BUILD_BUG_ON(offsetof(struct ixdp_event, arg) != 24);
 
 	return misc_register(&ixdp_miscdev);
 }

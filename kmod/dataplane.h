@@ -29,9 +29,15 @@
 #define IXDP_MAX_CORES		64
 #define IXDP_MAX_QUEUES		64
 #define IXDP_RING_SIZE		4096
+/*
+ * Receive window of every connection, and so the slice of an
+ * application's RX arena each connection gets (a power of two).
+ */
+#define IXDP_RX_SLICE		(64U << 10)
 
 struct ixdp_dp;
 struct ixdp_responder;
+struct ixdp_dp_apps;
 struct netlink_ext_ack;
 
 /* Counters of one core, written by its kthread only. */
@@ -55,6 +61,17 @@ struct ixdp_dp_stats {
 	u64 sleeps;
 	u64 busy_ns;
 	u64 idle_ns;
+	u64 app_cmds;		/* commands of attached contexts */
+	u64 app_bad_cmds;	/* ... refused */
+	u64 app_events;		/* events written to their rings */
+	u64 app_ring_full;	/* times a full event ring held work back */
+	u64 app_knock_drops;	/* passive opens refused: no RX slice */
+	/* Gauges, refreshed by the kthread at every loop step. */
+	u64 apps;		/* attached contexts */
+	u64 app_conns;		/* connections held by contexts */
+	u64 conns;		/* TCP control blocks in use */
+	u64 rxbuf_free, rxbuf_total;
+	u64 txbuf_free, txbuf_total;
 };
 
 /* Counters of the receive handler, per CPU. */
@@ -82,6 +99,7 @@ struct ixdp_dp {
 	struct task_struct *task;
 	struct ix_core *core;
 	struct ixdp_responder *resp;
+	struct ixdp_dp_apps *apps;	/* attached contexts (app.h) */
 	unsigned int napi_id;		/* learnt from the first frame */
 	unsigned int poll_budget;	/* us per napi_busy_loop() call */
 	bool sleeping;			/* NEED_WAKEUP: see ixdp_dp_kick() */
@@ -156,5 +174,6 @@ int ixdp_responder_apply(struct ixdp_dp *dp, void *unused);
 void ixdp_responder_abort_all(struct ixdp_responder *r);
 void ixdp_responder_run(struct ixdp_responder *r);
 u64 ixdp_responder_overflow(const struct ixdp_responder *r);
+u16 ixdp_responder_port(const struct ixdp_responder *r);
 
 #endif /* _IXDP_DATAPLANE_H */

@@ -14,10 +14,12 @@
  * the system needs, so an idle core really sleeps.
  *
  * Sleeping without losing a wakeup (the io_uring SQPOLL pattern): the
- * core sets TASK_INTERRUPTIBLE, then @sleeping, then issues a full barrier
- * (E) and re-checks its rings; a producer publishes a frame, issues a full
- * barrier (F) and then reads @sleeping. E pairs with F: either the core
- * sees the frame, or the producer sees @sleeping and wakes it.
+ * core sets TASK_INTERRUPTIBLE, then @sleeping and every attached
+ * context's IXDP_CQ_NEED_WAKEUP, then issues a full barrier (E) and
+ * re-checks its rings and the contexts' command tails; a producer
+ * publishes a frame (or an application its commands), issues a full
+ * barrier (F) and then reads @sleeping (the flag). E pairs with F: either
+ * the core sees the work, or the producer sees that it must wake it.
  */
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
@@ -26,7 +28,7 @@
 #include <net/busy_poll.h>
 
 #include "ixdp.h"
-#include "dataplane.h"
+#include "app.h"
 
 #define MSG_CONNS_EXIST "connections exist: flow groups cannot move yet"
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
@@ -170,7 +172,7 @@ static bool dp_busy_loop_end(void *arg, unsigned long start)
 	struct ixdp_dp *dp = arg;
 
 	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
-	       kthread_should_stop() ||
+	       kthread_should_stop() || ixdp_dp_apps_pending(dp) ||
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
@@ -180,7 +182,7 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 	u64 next = ix_core_next_timer(dp->core), now = ixdp_dp_now_us();
 	long j = msecs_to_jiffies(IDLE_SLEEP_MS);
 
-	if (!skb_queue_empty(&dp->tx_backlog))
+	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_dp_apps_backlog(dp))
 		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
 	if (next <= now)
 		return 1;
@@ -193,17 +195,36 @@ static void dp_sleep(struct ixdp_dp *dp)
 {
 	long timeout = dp_sleep_jiffies(dp);
 
+	bool apps;
+
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->sleeping, true);
-	/* (E) pairs with (F) in ixdp_dp_kick(). */
+	apps = ixdp_dp_apps_prepare_sleep(dp);
+	/* (E) pairs with (F) in ixdp_dp_kick() and in the applications. */
 	smp_mb();
 	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
-	    !kthread_should_stop()) {
+	    !kthread_should_stop() && !ixdp_dp_apps_pending(dp)) {
 		dp->st.sleeps++;
 		schedule_timeout(timeout);
 	}
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->sleeping, false);
+	if (apps)
+		ixdp_dp_apps_woken(dp);
+}
+
+/* Gauges for the counters (kthread only, a few stores per step). */
+static void dp_gauges(struct ixdp_dp *dp)
+{
+	struct ix_core *c = dp->core;
+
+	dp->st.apps = dp->apps->napps;
+	dp->st.app_conns = ixdp_dp_apps_conns(dp);
+	dp->st.conns = dp_connections(dp);
+	dp->st.rxbuf_free = c->rxpool.nfree;
+	dp->st.rxbuf_total = c->rxpool.count;
+	dp->st.txbuf_free = c->txpool.nfree;
+	dp->st.txbuf_total = c->txpool.count;
 }
 
 static int dp_thread(void *arg)
@@ -232,6 +253,10 @@ static int dp_thread(void *arg)
 		n = dp_drain(dp, cfg.batch, now);
 		ix_core_poll(dp->core, now);
 		ixdp_responder_run(dp->resp);
+		n += ixdp_dp_apps_run(dp, cfg.batch);
+		/* Frames the commands produced go out in this step. */
+		ixdp_tx_flush(dp);
+		dp_gauges(dp);
 		dp->st.loops++;
 		if (n) {
 			dp->st.batches++;
@@ -270,6 +295,7 @@ static void dp_free(struct ixdp_dp *dp)
 	__skb_queue_purge(&dp->tx_backlog);
 	if (dp->resp)
 		ixdp_responder_destroy(dp->resp);
+	ixdp_dp_apps_destroy(dp->apps);
 	if (dp->core)
 		ix_core_destroy(dp->core);
 	kfree(dp);
@@ -349,14 +375,15 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	 */
 	cfg.nrxbuf = 8192;
 	cfg.ntxbuf = 2048;
-	cfg.rcv_buf = 64 * 1024;
+	cfg.rcv_buf = IXDP_RX_SLICE;
 	cfg.tx_csum_offload = !!(dev->features & (NETIF_F_HW_CSUM |
 						    NETIF_F_IP_CSUM));
 	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
 	cfg.tx = ixdp_tx_frame;
-	cfg.event = ixdp_responder_event;
+	cfg.event = ixdp_dp_event;
 	dp->resp = ixdp_responder_create(dp);
-	if (!dp->resp)
+	dp->apps = ixdp_dp_apps_create(cfg.nconn);
+	if (!dp->resp || !dp->apps)
 		goto err_free;
 	cfg.arg = dp;
 	dp->core = ix_core_create(&cfg, ixdp_dp_now_us());
@@ -393,17 +420,22 @@ err_free:
 
 static int dp_abort_all(struct ixdp_dp *dp, void *arg)
 {
+	ixdp_app_unregister_all(dp);
 	ixdp_responder_abort_all(dp->resp);
+	ixdp_tx_flush(dp);
 	return 0;
 }
 
 /*
- * Stop a core that no receive handler can reach any more: its peers get
- * resets, its frames and buffers are freed.
+ * Stop a core that no receive handler can reach any more: its contexts
+ * are ended (they see IXDP_CQ_DEAD), its peers get resets, its frames and
+ * buffers are freed. IXDP_IOC_WAKE may still hold the core under RCU.
  */
 void ixdp_dp_destroy(struct ixdp_dp *dp)
 {
+	lockdep_assert_held(&ixdp_dp_lock);
 	ixdp_dp_call(dp, dp_abort_all, NULL);
+	synchronize_rcu();
 	kthread_stop(dp->task);
 	dp_free(dp);
 }

@@ -19,7 +19,7 @@ struct netlink_ext_ack;
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
 #define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
 			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE | \
-			 IXDP_FEAT_ATTACH)
+			 IXDP_FEAT_ATTACH | IXDP_FEAT_RINGS)
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -37,9 +37,14 @@ int ixdp_config_update(u32 mask, const struct ixdp_config *vals,
 /* app.c APIs: */
 struct ixdp_app;
 struct vm_area_struct;
+struct file;
+struct poll_table_struct;
 struct ixdp_app *ixdp_app_create(void);
 void ixdp_app_destroy(struct ixdp_app *app);
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp);
+long ixdp_app_wake(struct ixdp_app *app, unsigned long arg);
+__poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
+		       struct poll_table_struct *wait);
 int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma);
 
 /* chardev.c APIs: */

@@ -91,6 +91,18 @@ static const struct stat_field dp_fields[] = {
 	{ "dp_sleeps", offsetof(struct ixdp_dp_stats, sleeps) },
 	{ "dp_busy_ns", offsetof(struct ixdp_dp_stats, busy_ns) },
 	{ "dp_idle_ns", offsetof(struct ixdp_dp_stats, idle_ns) },
+	{ "dp_app_cmds", offsetof(struct ixdp_dp_stats, app_cmds) },
+	{ "dp_app_bad_cmds", offsetof(struct ixdp_dp_stats, app_bad_cmds) },
+	{ "dp_app_events", offsetof(struct ixdp_dp_stats, app_events) },
+	{ "dp_app_ring_full", offsetof(struct ixdp_dp_stats, app_ring_full) },
+	{ "dp_app_knock_drops", offsetof(struct ixdp_dp_stats, app_knock_drops) },
+	{ "dp_apps", offsetof(struct ixdp_dp_stats, apps) },
+	{ "dp_app_conns", offsetof(struct ixdp_dp_stats, app_conns) },
+	{ "dp_conns", offsetof(struct ixdp_dp_stats, conns) },
+	{ "dp_rxbuf_free", offsetof(struct ixdp_dp_stats, rxbuf_free) },
+	{ "dp_rxbuf_total", offsetof(struct ixdp_dp_stats, rxbuf_total) },
+	{ "dp_txbuf_free", offsetof(struct ixdp_dp_stats, txbuf_free) },
+	{ "dp_txbuf_total", offsetof(struct ixdp_dp_stats, txbuf_total) },
 };
 
 static const struct stat_field rx_fields[] = {

@@ -290,6 +290,12 @@ u64 ixdp_responder_overflow(const struct ixdp_responder *r)
 	return r->evq_overflow;
 }
 
+/* The port the responder listens on, 0 if none (kthread context). */
+u16 ixdp_responder_port(const struct ixdp_responder *r)
+{
+	return r->port;
+}
+
 /* Listen on the port's responder port (kthread context). */
 int ixdp_responder_apply(struct ixdp_dp *dp, void *unused)
 {

@@ -223,6 +223,7 @@ struct ix_event {
 	u64 handle;
 	u32 ip;
 	u16 port;
+	u16 lport;		/* the local port */
 	const u8 *data;		/* payload inside the RX pool */
 	u32 off;		/* the same, as an offset in the RX pool area */
 	u32 len;

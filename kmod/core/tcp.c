@@ -132,6 +132,7 @@ void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
 	ev.handle = ix_tcp_handle(t);
 	ev.ip = t->rip;
 	ev.port = t->rport;
+	ev.lport = t->lport;
 	if (type == IX_EV_SENT) {
 		ev.len = t->acked_unreported;
 		ev.window = c->cfg.snd_buf - t->sq_bytes;
@@ -160,6 +161,7 @@ void ix_tcp_kill(struct ix_core *c, struct ix_tcb *t, int err)
 		ev.cookie = t->cookie;
 		ev.ip = t->rip;
 		ev.port = t->rport;
+		ev.lport = t->lport;
 		ix_core_emit(c, &ev);
 	} else {
 		ix_tcp_detach(c, t, err);

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Application contexts, shared by app.c (process context: attach, mmap,
+ * poll, wake, release), app_cmd.c (the core's kthread: commands) and
+ * app_event.c (the core's kthread: events, RX slices, teardown).
+ *
+ * Who touches what:
+ *  - the fields above "kthread only" are set up by attach before the
+ *    context is registered with its core and are constant afterwards;
+ *  - everything below is read and written by the core's kthread only,
+ *    except @dead, which poll() and IXDP_IOC_WAKE read with READ_ONCE;
+ *  - @dp is published with RCU: IXDP_IOC_WAKE reads it under
+ *    rcu_read_lock(), the core's teardown clears it (under ixdp_dp_lock)
+ *    and waits for a grace period before freeing the core.
+ *
+ * Shared memory: the kernel never reads back what it writes there (it
+ * keeps private copies of cmd_head and ev_tail), and it reads each word
+ * the application writes exactly once per use, into a private copy.
+ */
+#ifndef _IXDP_APP_H
+#define _IXDP_APP_H
+
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
+
+#include "ixdp.h"
+#include "dataplane.h"
+
+#define IXDP_DP_APPS		32	/* contexts attached to one core */
+
+enum { R_SQ, R_CQ, R_RX, R_TX, R_NR };
+
+struct app_region {
+	void *mem;
+	size_t size;		/* page aligned */
+	u64 off;		/* mmap offset */
+	bool writable;
+};
+
+enum app_conn_state {
+	CONN_FREE,
+	CONN_CONNECTING,	/* connect sent, no handle yet */
+	CONN_KNOCKED,		/* passive, waiting for accept or reject */
+	CONN_OPEN,		/* accepted or connected */
+	CONN_DYING,		/* gone in the core, dead event pending */
+	CONN_ZOMBIE,		/* dead event written, slice still readable */
+};
+
+/* Events a connection still owes the application (app_conn.pend). */
+#define CP_KNOCK	BIT(0)
+#define CP_CONNECTED	BIT(1)
+#define CP_EOF		BIT(2)
+#define CP_DEAD		BIT(3)
+
+/*
+ * One connection of a context, and its slice of the RX arena. Received
+ * payload is copied into the slice at @wr as the core delivers it, shown
+ * to the application by recv events up to @ann and returned by recv_done
+ * up to @rd (all three count bytes, modulo 2^32). The core never holds
+ * more than its receive window (one slice) of unreturned bytes, so the
+ * slice cannot overflow.
+ */
+struct app_conn {
+	u64 handle;		/* the core's handle, 0 before connected */
+	u64 cookie;		/* the application's */
+	u32 rd, ann, wr;
+	u32 sent;		/* acknowledged bytes not yet reported */
+	u32 window;
+	u32 dead_at;		/* ZOMBIE: freed once ev_head reaches it */
+	u32 next;		/* free list or zombie FIFO */
+	s32 status;
+	u32 peer_ip;		/* network order */
+	u16 peer_port, lport;
+	u8 state;
+	u8 pend;		/* CP_* */
+	bool dirty;		/* on the context's dirty list */
+};
+
+struct ixdp_app {
+	struct mutex lock;		/* serialises attach */
+	bool attached;			/* release: regions are ready */
+	struct ixdp_attach params;
+	struct app_region region[R_NR];
+	struct ixdp_dp __rcu *dp;
+	struct pid *pid;		/* the attaching thread */
+	pid_t tgid;
+	wait_queue_head_t wq;		/* poll() */
+
+	/* Ring fields in the shared regions. */
+	u32 *cmd_tail;			/* SQ, app */
+	u32 *ev_head;			/* SQ, app */
+	struct ixdp_cmd *cmds;		/* SQ, app */
+	u32 *cq_cmd_head;		/* CQ, kernel */
+	u32 *cq_ev_tail;		/* CQ, kernel */
+	u32 *cq_flags;			/* CQ, kernel */
+	u64 *cq_dropped;		/* CQ, kernel */
+	struct ixdp_event *evs;		/* CQ, kernel */
+	u32 cmd_entries, ev_entries;
+	u8 *rx, *tx;
+	u32 rx_size, tx_size;
+	u32 slice_shift;		/* log2 of the RX slice */
+	u32 nconn;			/* rx_size >> slice_shift */
+
+	/* kthread only (see above) */
+	bool dead;
+	unsigned int slot;		/* in the core's table */
+	u16 gen;			/* of this registration */
+	u32 cmd_head, ev_tail;
+	u32 flags;
+	struct app_conn *conn;
+	u32 free_conn;
+	u32 zombie_head, zombie_tail;
+	u32 *dirty;
+	u32 ndirty;
+	unsigned long alive_check;	/* jiffies of the next thread check */
+	u64 bad_cmds;			/* mirrored in the CQ */
+	struct ixdp_dp_stats *dst;	/* the core's counters */
+};
+
+/* A core call deferred until the core has returned. */
+struct dp_defer {
+	u64 handle;
+	u8 op;				/* DEFER_* */
+};
+
+enum { DEFER_REJECT = 1, DEFER_ABORT };
+
+/* Which context holds a core connection slot. */
+struct dp_owner {
+	u64 handle;
+	u32 conn;
+	u8 app;
+	bool used;
+};
+
+struct dp_listener {
+	u16 port;
+	u8 app;
+	bool used;
+};
+
+/* The contexts attached to one dataplane core (kthread only). */
+struct ixdp_dp_apps {
+	struct ixdp_app *app[IXDP_DP_APPS];
+	unsigned int napps;
+	u16 next_gen;
+	u32 nconn;			/* the core's connection slots */
+	struct dp_owner *owner;		/* [nconn] */
+	u32 nowned;			/* owner[] entries in use */
+	struct dp_defer *defer;		/* [nconn] */
+	u32 ndefer;
+	struct dp_listener listen[IX_LISTEN_MAX];
+	struct ixdp_iov uiov[IXDP_IOV_MAX];
+	struct ix_iov kiov[IXDP_IOV_MAX];
+};
+
+/*
+ * The core's cookie of a context's connection: which registration and
+ * which connection. Cookies of the built-in responder are below the bit.
+ */
+#define APP_COOKIE		BIT_ULL(63)
+
+static inline u64 app_cookie(const struct ixdp_app *app, u32 conn)
+{
+	return APP_COOKIE | (u64)app->gen << 40 | (u64)app->slot << 32 | conn;
+}
+
+static inline u32 app_slice(const struct ixdp_app *app, u32 conn)
+{
+	return conn << app->slice_shift;
+}
+
+/* app_event.c APIs: */
+struct ixdp_dp_apps *ixdp_dp_apps_create(u32 nconn);
+void ixdp_dp_apps_destroy(struct ixdp_dp_apps *da);
+void ixdp_dp_event(void *arg, const struct ix_event *ev);
+int ixdp_app_register(struct ixdp_dp *dp, void *arg);
+int ixdp_app_unregister(struct ixdp_dp *dp, void *arg);
+void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app);
+void ixdp_app_unregister_all(struct ixdp_dp *dp);
+unsigned int ixdp_dp_apps_run(struct ixdp_dp *dp, unsigned int budget);
+bool ixdp_dp_apps_pending(const struct ixdp_dp *dp);
+bool ixdp_dp_apps_prepare_sleep(struct ixdp_dp *dp);
+void ixdp_dp_apps_woken(struct ixdp_dp *dp);
+bool ixdp_dp_apps_backlog(const struct ixdp_dp *dp);
+u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp);
+u32 app_conn_alloc(struct ixdp_app *app);
+void app_conn_free(struct ixdp_app *app, u32 idx);
+void app_mark_dirty(struct ixdp_app *app, u32 idx);
+void app_owner_set(struct ixdp_dp *dp, u64 handle, struct ixdp_app *app,
+		   u32 idx);
+void app_owner_clear(struct ixdp_dp *dp, u64 handle);
+bool app_ev_room(struct ixdp_app *app);
+void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
+	      u64 handle, u64 a0, u64 a1, u64 a2);
+void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app);
+
+/* app_cmd.c APIs: */
+unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
+			       unsigned int budget);
+
+/* app_ports.c APIs: */
+int ixdp_port_claim(u16 port, pid_t tgid);
+void ixdp_port_unclaim(u16 port);
+
+#endif /* _IXDP_APP_H */

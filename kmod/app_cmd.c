@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Commands of application contexts, in the core's kthread.
+ *
+ * The command ring is writable by the application at any moment, so each
+ * command is copied once into a private struct and only the copy is
+ * validated and used. Validation comes before any effect: reserved words
+ * and unused arguments must be zero, a handle must name a connection of
+ * this context that this core still owns, and every {offset, length} must
+ * lie inside the TX arena (checked without overflow). A refused command
+ * changes nothing but its completion and the counters.
+ *
+ * A command is taken only while the event ring has room for its
+ * completion, which is how a full ring holds the application back.
+ */
+#include "app.h"
+
+/* What each opcode reads besides opcode, flags and user_data. */
+struct op_spec {
+	u8 args;		/* bit i: arg[i] */
+	bool arg32;
+	bool handle;
+};
+
+static const struct op_spec op_spec[__IXDP_OP_MAX] = {
+	[IXDP_OP_NOP]		= { 0, false, false },
+	[IXDP_OP_LISTEN]	= { 0, true, false },
+	[IXDP_OP_UNLISTEN]	= { 0, true, false },
+	[IXDP_OP_ACCEPT]	= { BIT(0), false, true },
+	[IXDP_OP_REJECT]	= { 0, false, true },
+	[IXDP_OP_CONNECT]	= { BIT(0) | BIT(1), true, false },
+	[IXDP_OP_SEND]		= { BIT(0), true, true },
+	[IXDP_OP_SENDV]		= { BIT(0), true, true },
+	[IXDP_OP_RECV_DONE]	= { 0, true, true },
+	[IXDP_OP_CLOSE]		= { 0, false, true },
+	[IXDP_OP_ABORT]		= { 0, false, true },
+};
+
+static int check_format(const struct ixdp_cmd *cmd)
+{
+	const struct op_spec *s;
+	unsigned int i;
+
+	if (!cmd->opcode || cmd->opcode >= __IXDP_OP_MAX)
+		return -EINVAL;
+	s = &op_spec[cmd->opcode];
+	if ((cmd->flags & ~IXDP_CMDF_ALL) || cmd->resv0 || cmd->resv[0])
+		return -EINVAL;
+	if ((!s->arg32 && cmd->arg32) || (!s->handle && cmd->handle))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(cmd->arg); i++)
+		if (!(s->args & BIT(i)) && cmd->arg[i])
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * The connection @handle names, if it is this context's and this core
+ * still owns its flow group; the core checks slot, generation and owner.
+ */
+static struct app_conn *conn_of(struct ixdp_dp *dp, struct ixdp_app *app,
+				u64 handle, u32 *idx)
+{
+	struct ixdp_dp_apps *da = dp->apps;
+	u32 slot = (u32)handle;
+	struct dp_owner *o;
+
+	if (slot >= da->nconn)
+		return NULL;
+	o = &da->owner[slot];
+	if (!o->used || o->handle != handle || o->app != app->slot ||
+	    o->conn >= app->nconn)
+		return NULL;
+	if (!ix_tcp_lookup_handle(dp->core, handle))
+		return NULL;
+	*idx = o->conn;
+	return &app->conn[o->conn];
+}
+
+/* [off, off + len) inside the TX arena, len > 0. */
+static bool tx_range(const struct ixdp_app *app, u64 off, u64 len)
+{
+	return len && off < app->tx_size && len <= app->tx_size - off;
+}
+
+static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
+{
+	struct ixdp_dp_apps *da = dp->apps;
+	struct dp_listener *l = NULL;
+	unsigned int i;
+	int err;
+
+	if (!port || port > U16_MAX)
+		return -EINVAL;
+	if (port == ixdp_responder_port(dp->resp))
+		return -EADDRINUSE;
+	for (i = 0; i < IX_LISTEN_MAX; i++) {
+		if (da->listen[i].used && da->listen[i].port == port)
+			return -EADDRINUSE;
+		if (!da->listen[i].used && !l)
+			l = &da->listen[i];
+	}
+	if (!l)
+		return -ENOSPC;
+	err = ixdp_port_claim(port, app->tgid);
+	if (err)
+		return err;
+	err = ix_tcp_listen(dp->core, port);
+	if (err) {
+		ixdp_port_unclaim(port);
+		return err;
+	}
+	l->port = port;
+	l->app = app->slot;
+	l->used = true;
+	return 0;
+}
+
+static int cmd_unlisten(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
+{
+	struct ixdp_dp_apps *da = dp->apps;
+	unsigned int i;
+
+	if (!port || port > U16_MAX)
+		return -EINVAL;
+	for (i = 0; i < IX_LISTEN_MAX; i++) {
+		if (da->listen[i].used && da->listen[i].port == port &&
+		    da->listen[i].app == app->slot) {
+			ix_tcp_unlisten(dp->core, port);
+			ixdp_port_unclaim(port);
+			da->listen[i].used = false;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
+		       const struct ixdp_cmd *cmd)
+{
+	u32 port = cmd->arg32, idx;
+	u64 ip = cmd->arg[1];
+	struct app_conn *c;
+	int err;
+
+	if (!port || port > U16_MAX || !ip || ip > U32_MAX)
+		return -EINVAL;
+	idx = app_conn_alloc(app);
+	if (idx == IX_NIL)
+		return -ENOBUFS;
+	c = &app->conn[idx];
+	c->state = CONN_CONNECTING;
+	c->cookie = cmd->arg[0];
+	c->peer_ip = (u32)ip;
+	c->peer_port = port;
+	err = ix_tcp_connect(dp->core, be32_to_cpu((__force __be32)(u32)ip),
+			     port, 0, app_cookie(app, idx));
+	if (err)
+		app_conn_free(app, idx);
+	return err;
+}
+
+/* SEND: one buffer; returns the bytes taken; *short_send if not all. */
+static long cmd_send(struct ixdp_dp *dp, struct ixdp_app *app,
+		     const struct ixdp_cmd *cmd, bool *short_send)
+{
+	struct ix_iov iov;
+	long n;
+
+	if (!tx_range(app, cmd->arg[0], cmd->arg32))
+		return -EINVAL;
+	iov.base = app->tx + cmd->arg[0];
+	iov.len = cmd->arg32;
+	n = ix_tcp_sendv(dp->core, cmd->handle, &iov, 1);
+	*short_send = n >= 0 && n < cmd->arg32;
+	return n;
+}
+
+/*
+ * SENDV: the iov array lives in the TX arena, which the application may
+ * rewrite at any moment: copy it once, then check the copy.
+ */
+static long cmd_sendv(struct ixdp_dp *dp, struct ixdp_app *app,
+		      const struct ixdp_cmd *cmd, bool *short_send)
+{
+	struct ixdp_dp_apps *da = dp->apps;
+	u64 off = cmd->arg[0], total = 0;
+	u32 cnt = cmd->arg32, i;
+	long n;
+
+	if (!cnt || cnt > IXDP_IOV_MAX || (off & 7) ||
+	    !tx_range(app, off, (u64)cnt * sizeof(struct ixdp_iov)))
+		return -EINVAL;
+	memcpy(da->uiov, app->tx + off, cnt * sizeof(struct ixdp_iov));
+	barrier();
+	for (i = 0; i < cnt; i++) {
+		if (da->uiov[i].resv ||
+		    !tx_range(app, da->uiov[i].off, da->uiov[i].len))
+			return -EINVAL;
+		da->kiov[i].base = app->tx + da->uiov[i].off;
+		da->kiov[i].len = da->uiov[i].len;
+		total += da->uiov[i].len;
+	}
+	n = ix_tcp_sendv(dp->core, cmd->handle, da->kiov, cnt);
+	*short_send = n >= 0 && n < total;
+	return n;
+}
+
+static int cmd_recv_done(struct ixdp_dp *dp, struct app_conn *c, u64 handle,
+			 u32 bytes)
+{
+	int err;
+
+	if (!bytes || bytes > c->ann - c->rd)
+		return -EINVAL;
+	err = ix_tcp_recv_done(dp->core, handle, bytes);
+	if (!err)
+		c->rd += bytes;
+	return err;
+}
+
+static int cmd_accept(struct ixdp_dp *dp, struct ixdp_app *app,
+		      struct app_conn *c, u32 idx, const struct ixdp_cmd *cmd)
+{
+	int err;
+
+	if (c->state != CONN_KNOCKED)
+		return -EINVAL;
+	/* Open first: accepting delivers the bytes that came before. */
+	c->state = CONN_OPEN;
+	c->cookie = cmd->arg[0];
+	err = ix_tcp_accept(dp->core, cmd->handle, app_cookie(app, idx));
+	if (err) {
+		c->state = CONN_KNOCKED;
+		c->cookie = 0;
+	}
+	return err;
+}
+
+static int cmd_reject(struct ixdp_dp *dp, struct ixdp_app *app,
+		      struct app_conn *c, u32 idx, u64 handle)
+{
+	int err;
+
+	if (c->state != CONN_KNOCKED)
+		return -EINVAL;
+	err = ix_tcp_reject(dp->core, handle);
+	if (!err) {
+		app_owner_clear(dp, handle);
+		app_conn_free(app, idx);
+	}
+	return err;
+}
+
+/* Reset now; the application still gets the dead event, as after any end. */
+static int cmd_abort(struct ixdp_dp *dp, struct ixdp_app *app,
+		     struct app_conn *c, u32 idx, u64 handle)
+{
+	int err = ix_tcp_abort(dp->core, handle);
+
+	if (err)
+		return err;
+	app_owner_clear(dp, handle);
+	c->wr = c->ann;
+	c->sent = 0;
+	c->pend = CP_DEAD;
+	c->status = -ECONNABORTED;
+	c->state = CONN_DYING;
+	app_mark_dirty(app, idx);
+	return 0;
+}
+
+/* Run one validated command: its result, and whether to complete it. */
+static long exec(struct ixdp_dp *dp, struct ixdp_app *app,
+		 const struct ixdp_cmd *cmd, bool *complete)
+{
+	struct app_conn *c = NULL;
+	bool short_send = false;
+	u32 idx = 0;
+	long ret;
+
+	ret = check_format(cmd);
+	if (ret)
+		return ret;
+	if (op_spec[cmd->opcode].handle) {
+		c = conn_of(dp, app, cmd->handle, &idx);
+		if (!c)
+			return -EBADF;
+	}
+	switch (cmd->opcode) {
+	case IXDP_OP_NOP:
+		*complete = true;
+		return 0;
+	case IXDP_OP_LISTEN:
+		return cmd_listen(dp, app, cmd->arg32);
+	case IXDP_OP_UNLISTEN:
+		return cmd_unlisten(dp, app, cmd->arg32);
+	case IXDP_OP_ACCEPT:
+		return cmd_accept(dp, app, c, idx, cmd);
+	case IXDP_OP_REJECT:
+		return cmd_reject(dp, app, c, idx, cmd->handle);
+	case IXDP_OP_CONNECT:
+		return cmd_connect(dp, app, cmd);
+	case IXDP_OP_SEND:
+		ret = cmd_send(dp, app, cmd, &short_send);
+		break;
+	case IXDP_OP_SENDV:
+		ret = cmd_sendv(dp, app, cmd, &short_send);
+		break;
+	case IXDP_OP_RECV_DONE:
+		return cmd_recv_done(dp, c, cmd->handle, cmd->arg32);
+	case IXDP_OP_CLOSE:
+		return ix_tcp_close(dp->core, cmd->handle);
+	case IXDP_OP_ABORT:
+		return cmd_abort(dp, app, c, idx, cmd->handle);
+	}
+	*complete |= short_send;
+	return ret;
+}
+
+/*
+ * Take up to @budget commands of @app. A tail more than a ring ahead of
+ * the head cannot come from a correct producer: the context is ended.
+ */
+unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
+			       unsigned int budget)
+{
+	struct ixdp_cmd cmd;
+	unsigned int n = 0;
+	bool complete;
+	u32 tail;
+	long ret;
+
+	/* Acquire: the entries are read after the tail that covers them. */
+	tail = smp_load_acquire(app->cmd_tail);
+	if (tail == app->cmd_head)
+		return 0;
+	if (tail - app->cmd_head > app->cmd_entries) {
+		app->dst->app_bad_cmds++;
+		WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
+		ixdp_app_kill(dp, app);
+		return 0;
+	}
+	while (n < budget && app->cmd_head != tail && !app->dead) {
+		if (!app_ev_room(app)) {
+			app->dst->app_ring_full++;
+			break;
+		}
+		memcpy(&cmd, &app->cmds[app->cmd_head & (app->cmd_entries - 1)],
+		       sizeof(cmd));
+		barrier();
+		app->cmd_head++;
+		n++;
+		complete = cmd.flags & IXDP_CMDF_ACK;
+		ret = exec(dp, app, &cmd, &complete);
+		app->dst->app_cmds++;
+		if (ret < 0) {
+			app->dst->app_bad_cmds++;
+			WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
+			complete = true;
+		}
+		if (complete)
+			app_emit(app, IXDP_EV_COMPLETION, (s32)ret, 0,
+				 cmd.handle, cmd.user_data, cmd.opcode, 0);
+	}
+	/* Release: the slots are free once the new head is seen. */
+	smp_store_release(app->cq_cmd_head, app->cmd_head);
+	return n;
+}
