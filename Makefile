@@ -8,6 +8,8 @@
 #   make demo            boot the guest with ixdp.ko and show what it does
 #   make bench-dp        ixdp's in-kernel echo against Linux epoll in the
 #                        guest, same load generator, ratios (not a test)
+#   make bench-app       ixdp's echo application, its in-kernel echo, Linux
+#                        epoll and io_uring in one guest, ratio table
 #   make unit            cmocka unit tests only (ASan + UBSan)
 #   make coverage        line coverage of the core by the unit tests
 #   make interop         the core against Linux's TCP over a tap (root)
@@ -39,7 +41,8 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug demo bench-dp module-all style sparse deps clean
+	qemu-test-debug demo bench-dp bench-app module-all style sparse deps \
+	clean
 
 all: module user
 
@@ -118,6 +121,14 @@ bench-dp: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode bench --timeout 600 \
 		| tee $(BUILD)/bench-dp.log
 	@awk -f test/bench/ratios.awk $(BUILD)/bench-dp.log
+
+# echo_ixdp (examples/echo.c) joins when built; without it the table
+# shows the other three.
+bench-app: module user
+	@mkdir -p $(BUILD)
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
+		--timeout 900 | tee $(BUILD)/bench-app.log
+	@awk -f test/bench/ratios-app.awk $(BUILD)/bench-app.log
 
 module-all:
 	scripts/kernels.sh build-all
