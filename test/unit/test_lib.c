@@ -1,0 +1,1088 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libixdp and ixev against a fake kernel: the test owns the SQ, CQ and
+ * arena memory, lays it out with offsets of its own, consumes commands
+ * (checking their encoding down to the reserved words) and produces
+ * events, with ring indices that start near 2^32 so that they wrap.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ixdp/ixdp.h>
+#include <ixdp/ixev.h>
+#include "../../lib/ixdp_int.h"
+
+#define WRAP_START	0xfffffff0U
+
+struct fk {
+	struct ixdp_attach a;
+	uint8_t *sq, *cq, *rx, *tx;
+	uint32_t *cmd_tail, *ev_head, *cmd_head, *ev_tail, *flags;
+	uint64_t *dropped;
+	struct ixdp_cmd *cmds;
+	struct ixdp_event *events;
+	struct ixdp_ring ring;
+};
+
+static void *zalloc(size_t n)
+{
+	void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
+
+	assert_non_null(p);
+	memset(p, 0, n);
+	return p;
+}
+
+/* Offsets deliberately unlike the module's, so only a->off can find them. */
+static void fk_setup(struct fk *k, uint32_t ncmd, uint32_t nev,
+		     uint32_t start, uint32_t rx, uint32_t tx)
+{
+	struct ixdp_ring_offsets *o = &k->a.off;
+	struct ixdp_ring_mem m;
+
+	memset(k, 0, sizeof(*k));
+	k->a.cpu = 3;
+	k->a.cmd_entries = ncmd;
+	k->a.ev_entries = nev;
+	k->a.rx_arena = rx;
+	k->a.tx_arena = tx;
+	k->a.max_conns = 16;
+	k->a.rx_slice = rx / 16;
+	o->cmd_tail = 8;
+	o->ev_head = 68;
+	o->cmds = 128;
+	o->cmd_head = 4;
+	o->ev_tail = 72;
+	o->flags = 132;
+	o->dropped = 200;
+	o->events = 256;
+	k->a.sq_size = 128 + ncmd * sizeof(struct ixdp_cmd);
+	k->a.cq_size = 256 + nev * sizeof(struct ixdp_event);
+	k->sq = zalloc(k->a.sq_size);
+	k->cq = zalloc(k->a.cq_size);
+	k->rx = zalloc(rx);
+	k->tx = zalloc(tx);
+	k->cmd_tail = (uint32_t *)(k->sq + o->cmd_tail);
+	k->ev_head = (uint32_t *)(k->sq + o->ev_head);
+	k->cmds = (struct ixdp_cmd *)(k->sq + o->cmds);
+	k->cmd_head = (uint32_t *)(k->cq + o->cmd_head);
+	k->ev_tail = (uint32_t *)(k->cq + o->ev_tail);
+	k->flags = (uint32_t *)(k->cq + o->flags);
+	k->dropped = (uint64_t *)(k->cq + o->dropped);
+	k->events = (struct ixdp_event *)(k->cq + o->events);
+	*k->cmd_tail = *k->cmd_head = start;
+	*k->ev_head = *k->ev_tail = start + 7;
+	m = (struct ixdp_ring_mem){ .sq = k->sq, .cq = k->cq, .rx = k->rx,
+				    .tx = k->tx, .a = &k->a };
+	assert_int_equal(ixdp_ring_init_mem(&k->ring, &m), 0);
+}
+
+static void fk_free(struct fk *k)
+{
+	free(k->sq);
+	free(k->cq);
+	free(k->rx);
+	free(k->tx);
+}
+
+/* Reserved words and the arguments an opcode does not use are zero. */
+static void check_clean(const struct ixdp_cmd *c)
+{
+	bool handle = false, arg32 = false;
+	unsigned int nargs = 0, i;
+
+	assert_int_equal(c->resv0, 0);
+	assert_int_equal(c->resv[0], 0);
+	assert_int_equal(c->flags & ~IXDP_CMDF_ALL, 0);
+	switch (c->opcode) {
+	case IXDP_OP_NOP:
+		break;
+	case IXDP_OP_LISTEN:
+	case IXDP_OP_UNLISTEN:
+		arg32 = true;
+		break;
+	case IXDP_OP_ACCEPT:
+		handle = true;
+		nargs = 1;
+		break;
+	case IXDP_OP_REJECT:
+	case IXDP_OP_CLOSE:
+	case IXDP_OP_ABORT:
+		handle = true;
+		break;
+	case IXDP_OP_CONNECT:
+		arg32 = true;
+		nargs = 2;
+		break;
+	case IXDP_OP_SEND:
+	case IXDP_OP_SENDV:
+		handle = arg32 = true;
+		nargs = 1;
+		break;
+	case IXDP_OP_RECV_DONE:
+		handle = arg32 = true;
+		break;
+	default:
+		fail_msg("bad opcode %u", c->opcode);
+	}
+	if (!handle)
+		assert_int_equal(c->handle, 0);
+	if (!arg32)
+		assert_int_equal(c->arg32, 0);
+	for (i = nargs; i < 4; i++)
+		assert_int_equal(c->arg[i], 0);
+}
+
+/* The core's side of the command ring. */
+static bool fk_take(struct fk *k, struct ixdp_cmd *c)
+{
+	uint32_t head = *k->cmd_head;
+
+	if (head == __atomic_load_n(k->cmd_tail, __ATOMIC_ACQUIRE))
+		return false;
+	*c = k->cmds[head & (k->a.cmd_entries - 1)];
+	__atomic_store_n(k->cmd_head, head + 1, __ATOMIC_RELEASE);
+	check_clean(c);
+	return true;
+}
+
+static struct ixdp_cmd fk_expect(struct fk *k, unsigned int op)
+{
+	struct ixdp_cmd c;
+
+	assert_true(fk_take(k, &c));
+	assert_int_equal(c.opcode, op);
+	return c;
+}
+
+static void fk_expect_none(struct fk *k)
+{
+	struct ixdp_cmd c;
+
+	if (fk_take(k, &c))
+		fail_msg("unexpected command opcode %u", c.opcode);
+}
+
+static uint32_t fk_ev_space(struct fk *k)
+{
+	return k->a.ev_entries - (*k->ev_tail -
+		__atomic_load_n(k->ev_head, __ATOMIC_ACQUIRE));
+}
+
+static void fk_push(struct fk *k, unsigned int type, int status,
+		    uint64_t cookie, uint64_t handle, uint64_t a0, uint64_t a1,
+		    uint64_t a2)
+{
+	uint32_t tail = *k->ev_tail;
+	struct ixdp_event *ev = &k->events[tail & (k->a.ev_entries - 1)];
+
+	assert_true(fk_ev_space(k) > 0);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->status = status;
+	ev->cookie = cookie;
+	ev->handle = handle;
+	ev->arg[0] = a0;
+	ev->arg[1] = a1;
+	ev->arg[2] = a2;
+	__atomic_store_n(k->ev_tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+static void fk_complete(struct fk *k, const struct ixdp_cmd *c, int status)
+{
+	fk_push(k, IXDP_EV_COMPLETION, status, 0, c->handle, c->user_data,
+		c->opcode, 0);
+}
+
+/* ---- libixdp ---------------------------------------------------------- */
+
+static void test_init_mem_checks(void **state)
+{
+	struct fk k;
+	struct ixdp_ring r;
+	struct ixdp_attach a;
+	struct ixdp_ring_mem m;
+
+	fk_setup(&k, 16, 16, 0, 4096, 4096);
+	assert_ptr_equal(k.ring.cmd_tail, k.cmd_tail);
+	assert_ptr_equal(k.ring.events, k.events);
+	assert_ptr_equal(k.ring.dropped, k.dropped);
+	assert_int_equal(k.ring.fd, -1);
+	assert_int_equal(k.ring.cpu, 3);
+	assert_int_equal(k.ring.rx_slice, 256);
+	m = (struct ixdp_ring_mem){ .sq = k.sq, .cq = k.cq, .rx = k.rx,
+				    .tx = k.tx, .a = &a };
+
+	a = k.a;
+	a.cmd_entries = 12;
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), -EINVAL);
+	a = k.a;
+	a.ev_entries = IXDP_EV_ENTRIES_MAX * 2;
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), -EINVAL);
+	a = k.a;
+	a.off.events = 264;	/* the last event would leave the region */
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), -EINVAL);
+	a = k.a;
+	a.off.dropped = 196;	/* misaligned u64 */
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), -EINVAL);
+	a = k.a;
+	a.off.cmd_tail = a.sq_size - 2;
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), -EINVAL);
+	a = k.a;
+	assert_int_equal(ixdp_ring_init_mem(&r, &m), 0);
+	fk_free(&k);
+}
+
+static void test_cmd_encoding(void **state)
+{
+	struct fk k;
+	struct ixdp_ring *r = &k.ring;
+	struct ixdp_cmd *c, got;
+
+	fk_setup(&k, 16, 16, 0, 4096, 4096);
+	/* A slot comes back zeroed even if the last lap left bytes in it. */
+	memset(k.cmds, 0xa5, 16 * sizeof(*k.cmds));
+
+	ixdp_prep_nop(ixdp_get_cmd(r));
+	c = ixdp_get_cmd(r);
+	ixdp_prep_listen(c, 8080);
+	ixdp_cmd_set_ack(c);
+	ixdp_cmd_set_data(c, 0x1122334455667788ULL);
+	ixdp_prep_unlisten(ixdp_get_cmd(r), 8081);
+	ixdp_prep_accept(ixdp_get_cmd(r), 0xaaaa000100000005ULL, 77);
+	ixdp_prep_reject(ixdp_get_cmd(r), 0xbbbb);
+	ixdp_prep_connect(ixdp_get_cmd(r), 0x0100000a, 443, 99);
+	ixdp_prep_send(ixdp_get_cmd(r), 5, 4096 - 64, 64);
+	ixdp_prep_sendv(ixdp_get_cmd(r), 6, 128, 3);
+	ixdp_prep_recv_done(ixdp_get_cmd(r), 7, 1500);
+	ixdp_prep_close(ixdp_get_cmd(r), 8);
+	ixdp_prep_abort(ixdp_get_cmd(r), 9);
+	assert_int_equal(ixdp_cmds_pending(r), 11);
+	fk_expect_none(&k);	/* nothing is visible before submit */
+	assert_int_equal(ixdp_submit(r), 11);
+	assert_int_equal(*k.cmd_tail, 11);
+	assert_int_equal(ixdp_cmds_pending(r), 0);
+
+	got = fk_expect(&k, IXDP_OP_NOP);
+	assert_int_equal(got.flags, 0);
+	got = fk_expect(&k, IXDP_OP_LISTEN);
+	assert_int_equal(got.arg32, 8080);
+	assert_int_equal(got.flags, IXDP_CMDF_ACK);
+	assert_int_equal(got.user_data, 0x1122334455667788ULL);
+	got = fk_expect(&k, IXDP_OP_UNLISTEN);
+	assert_int_equal(got.arg32, 8081);
+	assert_int_equal(got.user_data, 0);
+	got = fk_expect(&k, IXDP_OP_ACCEPT);
+	assert_int_equal(got.handle, 0xaaaa000100000005ULL);
+	assert_int_equal(got.arg[0], 77);
+	got = fk_expect(&k, IXDP_OP_REJECT);
+	assert_int_equal(got.handle, 0xbbbb);
+	got = fk_expect(&k, IXDP_OP_CONNECT);
+	assert_int_equal(got.arg32, 443);
+	assert_int_equal(got.arg[0], 99);
+	assert_int_equal(got.arg[1], 0x0100000a);
+	got = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(got.handle, 5);
+	assert_int_equal(got.arg[0], 4096 - 64);
+	assert_int_equal(got.arg32, 64);
+	got = fk_expect(&k, IXDP_OP_SENDV);
+	assert_int_equal(got.arg[0], 128);
+	assert_int_equal(got.arg32, 3);
+	got = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(got.handle, 7);
+	assert_int_equal(got.arg32, 1500);
+	got = fk_expect(&k, IXDP_OP_CLOSE);
+	assert_int_equal(got.handle, 8);
+	got = fk_expect(&k, IXDP_OP_ABORT);
+	assert_int_equal(got.handle, 9);
+	fk_expect_none(&k);
+	assert_int_equal(ixdp_submit(r), 0);
+	fk_free(&k);
+}
+
+/* Fill, drain in part, refill, across the 2^32 wrap of both indices. */
+static void test_cmd_ring_full_wrap(void **state)
+{
+	struct fk k;
+	struct ixdp_ring *r = &k.ring;
+	struct ixdp_cmd got;
+	uint32_t seq = 0, want = 0, i, round;
+
+	fk_setup(&k, 8, 16, WRAP_START, 4096, 4096);
+	for (round = 0; round < 10; round++) {
+		while (ixdp_cmd_space(r)) {
+			struct ixdp_cmd *c = ixdp_get_cmd(r);
+
+			assert_non_null(c);
+			ixdp_prep_nop(c);
+			ixdp_cmd_set_data(c, seq++);
+		}
+		assert_null(ixdp_get_cmd(r));
+		assert_true(ixdp_submit(r) > 0);
+		/* The core takes 3 (or what is left), in order. */
+		for (i = 0; i < 3 && fk_take(&k, &got); i++)
+			assert_int_equal(got.user_data, want++);
+		assert_int_equal(ixdp_cmd_space(r), i);
+	}
+	while (fk_take(&k, &got))
+		assert_int_equal(got.user_data, want++);
+	assert_int_equal(want, seq);
+	assert_int_equal(seq, 8 + 9 * 3);
+	/* The published tail wrapped past zero. */
+	assert_int_equal(*k.cmd_tail, (uint32_t)(WRAP_START + seq));
+	assert_true(*k.cmd_tail < WRAP_START);
+	assert_int_equal(ixdp_cmd_space(r), 8);
+
+	/* A cmd_head beyond the tail (a kernel bug) reads as a full ring. */
+	*k.cmd_head = *k.cmd_tail + 1;
+	assert_null(ixdp_get_cmd(r));
+	fk_free(&k);
+}
+
+static void test_submit_wakeup_dead(void **state)
+{
+	struct fk k;
+	struct ixdp_ring *r = &k.ring;
+	struct ixdp_cmd got;
+
+	fk_setup(&k, 8, 16, 0, 4096, 4096);
+	*k.flags = IXDP_CQ_NEED_WAKEUP;
+	/* Nothing untaken: no kick, so the fake fd is never touched. */
+	assert_int_equal(ixdp_submit(r), 0);
+	ixdp_prep_nop(ixdp_get_cmd(r));
+	/* Untaken commands and a sleeping core: IXDP_IOC_WAKE on fd -1. */
+	assert_int_equal(ixdp_submit(r), -EBADF);
+	assert_int_equal(*k.cmd_tail, 1);	/* published before the kick */
+	/* Still untaken on a later submit with nothing new: kick again. */
+	assert_int_equal(ixdp_submit(r), -EBADF);
+	assert_true(fk_take(&k, &got));
+	assert_int_equal(ixdp_submit(r), 0);
+	*k.flags = 0;
+	ixdp_prep_nop(ixdp_get_cmd(r));
+	assert_int_equal(ixdp_submit(r), 1);
+	*k.flags = IXDP_CQ_DEAD;
+	assert_true(ixdp_ring_dead(r));
+	assert_int_equal(ixdp_submit(r), -ENXIO);
+	assert_int_equal(ixdp_wait(r, 0), -ENXIO);
+	*k.dropped = 12;
+	assert_int_equal(ixdp_dropped(r), 12);
+	fk_free(&k);
+}
+
+static void test_events_wrap(void **state)
+{
+	struct fk k;
+	struct ixdp_ring *r = &k.ring;
+	const struct ixdp_event *ev;
+	uint32_t head, n, want = 0, pushed = 0, round;
+
+	fk_setup(&k, 8, 8, WRAP_START, 4096, 4096);
+	assert_null(ixdp_peek_event(r));
+	assert_int_equal(ixdp_wait(r, 0), 0);	/* poll(-1 fd) times out */
+	for (round = 0; round < 6; round++) {
+		while (fk_ev_space(&k))
+			fk_push(&k, IXDP_EV_SENT, 0, pushed++, 0, 0, 0, 0);
+		assert_int_equal(ixdp_events_ready(r), 8);
+		assert_int_equal(ixdp_wait(r, 0), 8);
+		ev = ixdp_peek_event(r);
+		assert_non_null(ev);
+		assert_int_equal(ev->cookie, want);
+		/* Consume five; the core may then write five more. */
+		n = 0;
+		ixdp_for_each_event(r, head, ev) {
+			if (n == 5)
+				break;
+			assert_int_equal(ev->cookie, want++);
+			n++;
+		}
+		ixdp_event_advance(r, n);
+		assert_int_equal(fk_ev_space(&k), 5);
+		assert_int_equal(*k.ev_head, r->ev_hd);
+	}
+	assert_int_equal(want, 30);
+	assert_true(*k.ev_head < WRAP_START);	/* wrapped */
+	/* A tail more than a ring ahead is clamped. */
+	*k.ev_tail = r->ev_hd + 100;
+	assert_int_equal(ixdp_events_ready(r), 8);
+	fk_free(&k);
+}
+
+static void test_rx_bounds(void **state)
+{
+	struct fk k;
+	struct ixdp_ring *r = &k.ring;
+
+	fk_setup(&k, 8, 8, 0, 4096, 8192);
+	assert_ptr_equal(ixdp_rx_data(r, 0, 4096), k.rx);
+	assert_ptr_equal(ixdp_rx_data(r, 4000, 96), k.rx + 4000);
+	assert_ptr_equal(ixdp_rx_data(r, 4096, 0), k.rx + 4096);
+	assert_null(ixdp_rx_data(r, 4000, 97));
+	assert_null(ixdp_rx_data(r, 4097, 0));
+	assert_null(ixdp_rx_data(r, UINT64_MAX, 2));
+	assert_null(ixdp_rx_data(r, 2, UINT64_MAX));
+	assert_ptr_equal(ixdp_tx_base(r), k.tx);
+	assert_int_equal(ixdp_tx_size(r), 8192);
+	fk_free(&k);
+}
+
+/* ---- ixev ------------------------------------------------------------- */
+
+#define NCONN	16
+
+struct conn {
+	struct ixev_ctx ctx;
+	int in_use;
+	int released;
+	int hups;
+	int outs;
+	int eofs;
+	int dialed;
+	int dial_status;
+	int zc_done;
+	int zc_status;
+	int no_echo;		/* read nothing: let data pile up */
+};
+
+static struct conn conns[NCONN];
+static int accept_none;
+static int errors;
+static unsigned int last_err_op;
+static int last_err;
+
+#define to_conn(c) ((struct conn *)((char *)(c) - offsetof(struct conn, ctx)))
+
+/* Echo: zero-copy read, copying send, credit what was sent, close on EOF. */
+static void echo_handler(struct ixev_ctx *ctx, unsigned int reason)
+{
+	struct conn *c = to_conn(ctx);
+	const void *p;
+	ssize_t n, k;
+
+	if (reason & IXEVHUP) {
+		c->hups++;
+		return;
+	}
+	if (reason & IXEVOUT)
+		c->outs++;
+	if (c->no_echo)
+		return;
+	for (;;) {
+		n = ixev_recv_zc(ctx, &p, SIZE_MAX);
+		if (n == 0) {
+			c->eofs++;
+			ixev_close(ctx);
+			return;
+		}
+		if (n < 0)
+			return;
+		k = ixev_send(ctx, p, n);
+		if (k < 0)
+			return;
+		ixev_recv_done(ctx, k);
+	}
+}
+
+static struct conn *conn_new(void)
+{
+	int i;
+
+	for (i = 0; i < NCONN; i++) {
+		if (!conns[i].in_use) {
+			memset(&conns[i], 0, sizeof(conns[i]));
+			conns[i].in_use = 1;
+			ixev_ctx_init(&conns[i].ctx);
+			ixev_set_handler(&conns[i].ctx, IXEVIN | IXEVOUT,
+					 echo_handler);
+			return &conns[i];
+		}
+	}
+	return NULL;
+}
+
+static struct ixev_ctx *t_accept(struct ixev_thread *t,
+				 const struct ixev_peer *peer)
+{
+	struct conn *c;
+
+	if (accept_none)
+		return NULL;
+	c = conn_new();
+	return c ? &c->ctx : NULL;
+}
+
+static void t_release(struct ixev_ctx *ctx)
+{
+	struct conn *c = to_conn(ctx);
+
+	c->released++;
+	c->in_use = 0;
+}
+
+static void t_dialed(struct ixev_ctx *ctx, int status)
+{
+	struct conn *c = to_conn(ctx);
+
+	c->dialed++;
+	c->dial_status = status;
+}
+
+static void t_error(struct ixev_thread *t, struct ixev_ctx *ctx,
+		    unsigned int op, int status)
+{
+	errors++;
+	last_err_op = op;
+	last_err = status;
+}
+
+static const struct ixev_conn_ops ops = {
+	.accept = t_accept,
+	.release = t_release,
+	.dialed = t_dialed,
+	.error = t_error,
+};
+
+static struct ixev_thread *ev_setup(struct fk *k, uint32_t ncmd,
+				    uint32_t start, uint32_t tx,
+				    const struct ixev_params *p)
+{
+	struct ixev_thread *t;
+
+	memset(conns, 0, sizeof(conns));
+	accept_none = 0;
+	errors = 0;
+	last_err = 0;
+	last_err_op = 0;
+	fk_setup(k, ncmd, 64, start, 64 * 1024, tx);
+	assert_int_equal(ixev_thread_attach(&t, &k->ring, p, &ops, k), 0);
+	assert_ptr_equal(ixev_thread_user(t), k);
+	return t;
+}
+
+static void ev_teardown(struct fk *k, struct ixev_thread *t)
+{
+	ixev_thread_destroy(t);
+	fk_free(k);
+}
+
+/* Run one loop and expect it to have handled @n events. */
+static void loop(struct ixev_thread *t, int n)
+{
+	assert_int_equal(ixev_wait(t, 0), n);
+}
+
+/* A knock, accepted: returns the ACCEPT's cookie. */
+static uint64_t knock(struct fk *k, struct ixev_thread *t, uint64_t handle)
+{
+	struct ixdp_cmd c;
+
+	fk_push(k, IXDP_EV_KNOCK, 0, 0, handle, 0x0200000a, 40000, 7);
+	loop(t, 1);
+	loop(t, 0);	/* publishes */
+	c = fk_expect(k, IXDP_OP_ACCEPT);
+	assert_int_equal(c.handle, handle);
+	assert_int_not_equal(c.arg[0], 0);
+	return c.arg[0];
+}
+
+/* Put @len bytes of @pat at @off of the RX arena and announce them. */
+static void recv_ev(struct fk *k, uint64_t cookie, uint64_t handle,
+		    uint32_t off, uint32_t len, uint8_t pat)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		k->rx[off + i] = (uint8_t)(pat + i);
+	fk_push(k, IXDP_EV_RECV, 0, cookie, handle, off, len, 0);
+}
+
+static void check_tx(struct fk *k, const struct ixdp_cmd *c, uint8_t pat)
+{
+	uint32_t i;
+
+	assert_true(c->arg[0] + c->arg32 <= k->a.tx_arena);
+	for (i = 0; i < c->arg32; i++)
+		assert_int_equal(k->tx[c->arg[0] + i], (uint8_t)(pat + i));
+}
+
+static void test_ixev_echo(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, WRAP_START, 64 * 1024, NULL);
+	const struct ixev_stats *st = ixev_thread_stats(t);
+	struct ixdp_cmd c, s;
+	uint64_t ck, h = 0x0001000200000003ULL;
+
+	ck = knock(&k, t, h);
+	fk_expect_none(&k);
+	assert_int_equal(st->accepted, 1);
+	assert_int_equal(conns[0].in_use, 1);
+
+	/* Two receives in one batch: one SEND (merged), one RECV_DONE. */
+	recv_ev(&k, ck, h, 0, 100, 1);
+	recv_ev(&k, ck, h, 100, 50, 101);
+	loop(t, 2);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(c.handle, h);
+	assert_int_equal(c.arg32, 150);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.handle, h);
+	assert_int_equal(s.arg32, 150);
+	assert_int_equal(s.flags, IXDP_CMDF_ACK);
+	check_tx(&k, &s, 1);
+	fk_expect_none(&k);
+
+	/* More data while that SEND is in flight: queued, not sent. */
+	recv_ev(&k, ck, h, 150, 40, 151);
+	loop(t, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(c.arg32, 40);
+	fk_expect_none(&k);
+
+	/* The first SEND taken whole: the next one carries the 40. */
+	fk_complete(&k, &s, 150);
+	loop(t, 1);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg32, 40);
+	check_tx(&k, &s, 151);
+	fk_expect_none(&k);
+
+	/* Short: 15 of 40 taken; the rest waits for SENT. */
+	fk_complete(&k, &s, 15);
+	loop(t, 1);
+	loop(t, 0);
+	fk_expect_none(&k);
+	assert_int_equal(st->short_sends, 1);
+	fk_push(&k, IXDP_EV_SENT, 0, ck, h, 165, 1000, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].outs, 1);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg32, 25);
+	check_tx(&k, &s, 151 + 15);
+	fk_expect_none(&k);
+
+	/* EOF: close only after the 25 are taken, then DEAD releases. */
+	fk_push(&k, IXDP_EV_RECV, 0, ck, h, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].eofs, 1);
+	loop(t, 0);
+	fk_expect_none(&k);
+	fk_complete(&k, &s, 25);
+	loop(t, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_CLOSE);
+	assert_int_equal(c.handle, h);
+	fk_expect_none(&k);
+	/* Sends after close are refused. */
+	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), -EPIPE);
+
+	fk_push(&k, IXDP_EV_SENT, 0, ck, h, 25, 1000, 0);
+	fk_push(&k, IXDP_EV_DEAD, 0, ck, h, 0, 0, 0);
+	loop(t, 2);
+	assert_int_equal(conns[0].hups, 1);
+	assert_int_equal(conns[0].released, 1);
+	assert_int_equal(st->dead, 1);
+	assert_int_equal(st->bad_events, 0);
+	assert_int_equal(st->cmd_errors, 0);
+	loop(t, 0);
+	fk_expect_none(&k);	/* nothing for a dead connection */
+
+	/* A late event for the released connection finds nothing. */
+	fk_push(&k, IXDP_EV_RECV, 0, ck, h, 0, 10, 0);
+	loop(t, 1);
+	assert_int_equal(st->bad_events, 1);
+	assert_int_equal(conns[0].released, 1);
+	ev_teardown(&k, t);
+}
+
+static void test_ixev_reject_and_errors(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, NULL);
+	const struct ixev_stats *st = ixev_thread_stats(t);
+	struct ixdp_cmd c, s;
+	uint64_t ck, ck2, h = 0x77;
+
+	/* The application says no: REJECT, no context. */
+	accept_none = 1;
+	fk_push(&k, IXDP_EV_KNOCK, 0, 0, 0x55, 0, 0, 0);
+	loop(t, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_REJECT);
+	assert_int_equal(c.handle, 0x55);
+	assert_int_equal(st->rejected, 1);
+	accept_none = 0;
+
+	/* LISTEN fails: reported with no context. */
+	assert_int_equal(ixev_listen(t, 0), -EINVAL);
+	assert_int_equal(ixev_listen(t, 7), 0);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_LISTEN);
+	assert_int_equal(c.arg32, 7);
+	fk_complete(&k, &c, -EADDRINUSE);
+	loop(t, 1);
+	assert_int_equal(errors, 1);
+	assert_int_equal(last_err_op, IXDP_OP_LISTEN);
+	assert_int_equal(last_err, -EADDRINUSE);
+
+	/* A SEND that fails stops the connection's sends. */
+	ck = knock(&k, t, h);
+	recv_ev(&k, ck, h, 0, 10, 0);
+	loop(t, 1);
+	loop(t, 0);
+	fk_expect(&k, IXDP_OP_RECV_DONE);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	fk_complete(&k, &s, -ENOTCONN);
+	loop(t, 1);
+	assert_int_equal(errors, 2);
+	assert_int_equal(last_err, -ENOTCONN);
+	assert_int_equal(ixev_send(&conns[0].ctx, "abc", 3), -EPIPE);
+	assert_int_equal(conns[0].ctx.status, -ENOTCONN);
+
+	/* A reset: HUP, release, bytes still unread are gone. */
+	conns[0].no_echo = 1;
+	recv_ev(&k, ck, h, 10, 5, 0);
+	fk_push(&k, IXDP_EV_DEAD, -ECONNRESET, ck, h, 0, 0, 0);
+	loop(t, 2);
+	assert_int_equal(conns[0].hups, 1);
+	assert_int_equal(conns[0].released, 1);
+	loop(t, 0);
+	fk_expect_none(&k);	/* no RECV_DONE after DEAD */
+
+	/* The slot is reused with a new generation: old cookies miss. */
+	ck2 = knock(&k, t, h + 1);
+	assert_int_equal((uint32_t)ck2, (uint32_t)ck);
+	assert_int_not_equal(ck2, ck);
+	fk_push(&k, IXDP_EV_DEAD, 0, ck, h, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].released, 0);	/* the new one lives */
+	assert_int_equal(st->bad_events, 1);
+
+	/* ACCEPT refused by the core: no DEAD will come; released at once. */
+	ck2 = knock(&k, t, h + 2);
+	c.opcode = IXDP_OP_ACCEPT;
+	c.handle = h + 2;
+	c.user_data = ck2;
+	fk_complete(&k, &c, -EBADF);
+	loop(t, 1);
+	assert_int_equal(conns[1].released, 1);
+	assert_int_equal(conns[1].hups, 1);
+	ev_teardown(&k, t);
+}
+
+/* Ten knocks against a four-slot ring: every ACCEPT arrives, in order. */
+static void test_ixev_cmd_overflow(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 4, WRAP_START + 12, 64 * 1024,
+					 NULL);
+	const struct ixev_stats *st = ixev_thread_stats(t);
+	uint64_t handles[10], cookies[10];
+	struct ixdp_cmd c;
+	int i, got = 0;
+
+	for (i = 0; i < 10; i++)
+		fk_push(&k, IXDP_EV_KNOCK, 0, 0, 100 + i, 0, 0, 0);
+	loop(t, 10);
+	assert_int_equal(st->overflowed, 6);
+	while (got < 10) {
+		loop(t, 0);
+		/* The core takes only two per loop. */
+		for (i = 0; i < 2 && fk_take(&k, &c); i++, got++) {
+			assert_int_equal(c.opcode, IXDP_OP_ACCEPT);
+			handles[got] = c.handle;
+			cookies[got] = c.arg[0];
+		}
+	}
+	for (i = 0; i < 10; i++)
+		assert_int_equal(handles[i], 100 + i);
+	/* All ten contexts answer to their cookies. */
+	for (i = 0; i < 10; i++)
+		fk_push(&k, IXDP_EV_DEAD, 0, cookies[i], 100 + i, 0, 0, 0);
+	loop(t, 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(conns[i].released, 1);
+	assert_int_equal(st->bad_events, 0);
+	loop(t, 0);
+	fk_expect_none(&k);
+	ev_teardown(&k, t);
+}
+
+/*
+ * TX arena of four 256-byte chunks shared by two connections: a send
+ * stops at the arena's end, and a connection that found no chunk hears
+ * IXEVOUT once another's acknowledged bytes return one.
+ */
+static void test_ixev_tx_chunks(void **state)
+{
+	struct ixev_params p = { .chunk_size = 256 };
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 1024, &p);
+	struct ixev_ctx *a, *b;
+	struct ixdp_cmd s;
+	uint64_t cka, ckb;
+	uint8_t buf[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7);
+	cka = knock(&k, t, 1);
+	ckb = knock(&k, t, 2);
+	a = &conns[0].ctx;
+	b = &conns[1].ctx;
+	assert_int_equal(ixev_send_space(a), 1024);
+
+	/* 1000 bytes: four chunks' worth minus 24; the arena is used up. */
+	assert_int_equal(ixev_send(a, buf, 1000), 1000);
+	assert_int_equal(ixev_send(a, buf + 1000, 100), 24);
+	assert_int_equal(ixev_send(b, buf, 10), -EAGAIN);
+	loop(t, 0);
+	/* One contiguous range per chunk, one SEND at a time. */
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg[0], 0);
+	assert_int_equal(s.arg32, 256);
+	assert_memory_equal(k.tx, buf, 256);
+	fk_expect_none(&k);
+	fk_complete(&k, &s, 256);
+	loop(t, 1);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg32, 256);
+	assert_memory_equal(k.tx + s.arg[0], buf + 256, 256);
+	fk_complete(&k, &s, 256);
+	loop(t, 1);
+	assert_int_equal(conns[1].outs, 0);
+
+	/* 300 acknowledged: chunk one is free; b hears of it. */
+	fk_push(&k, IXDP_EV_SENT, 0, cka, 1, 300, 5000, 0);
+	loop(t, 1);
+	assert_int_equal(conns[1].outs, 1);
+	assert_int_equal(ixev_send(b, buf, 10), 10);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);	/* a's third chunk */
+	assert_int_equal(s.handle, 1);
+	assert_int_equal(s.arg32, 256);
+	assert_memory_equal(k.tx + s.arg[0], buf + 512, 256);
+	s = fk_expect(&k, IXDP_OP_SEND);	/* b, in the freed chunk */
+	assert_int_equal(s.handle, 2);
+	assert_int_equal(s.arg[0], 0);
+	assert_int_equal(s.arg32, 10);
+	assert_memory_equal(k.tx, buf, 10);
+	fk_expect_none(&k);
+
+	/* DEAD gives every chunk of a back; b keeps its own. */
+	fk_push(&k, IXDP_EV_DEAD, -ETIMEDOUT, cka, 1, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].released, 1);
+	assert_int_equal(ixev_send_space(b), 1024 - 10);
+	(void)ckb;
+	ev_teardown(&k, t);
+}
+
+/* A window of 300 bytes: sends stop there and resume on SENT. */
+static void test_ixev_send_window(void **state)
+{
+	struct ixev_params p = { .send_win = 300 };
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, &p);
+	struct ixev_ctx *a;
+	struct ixdp_cmd s;
+	uint8_t buf[500] = { 0 };
+	uint64_t ck;
+
+	ck = knock(&k, t, 9);
+	a = &conns[0].ctx;
+	assert_int_equal(ixev_send(a, buf, 500), 300);
+	assert_int_equal(ixev_send(a, buf, 1), -EAGAIN);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg32, 300);
+	fk_complete(&k, &s, 300);
+	fk_push(&k, IXDP_EV_SENT, 0, ck, 9, 120, 5000, 0);
+	loop(t, 2);
+	assert_int_equal(conns[0].outs, 1);
+	assert_int_equal(ixev_send_space(a), 120);
+	assert_int_equal(ixev_send(a, buf, 500), 120);
+	/* Acknowledging more than was taken is a kernel bug: counted. */
+	fk_push(&k, IXDP_EV_SENT, 0, ck, 9, 1000, 5000, 0);
+	loop(t, 1);
+	assert_int_equal(ixev_thread_stats(t)->bad_events, 1);
+	ev_teardown(&k, t);
+}
+
+static void zc_sent(struct ixev_ctx *ctx, void *arg, int status)
+{
+	struct conn *c = to_conn(ctx);
+
+	c->zc_done++;
+	c->zc_status = status;
+	assert_ptr_equal(arg, &conns[0]);
+}
+
+static void test_ixev_send_zc(void **state)
+{
+	struct ixev_params p = { .tx_reserve = 4096 };
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, &p);
+	struct ixev_ctx *a;
+	struct ixdp_cmd s;
+	size_t sz;
+	uint8_t *user = ixev_tx_reserved(t, &sz);
+	uint64_t ck;
+
+	assert_ptr_equal(user, k.tx);
+	assert_int_equal(sz, 4096);
+	ck = knock(&k, t, 4);
+	a = &conns[0].ctx;
+	assert_int_equal(ixev_send_zc(a, 4000, 200, zc_sent, &conns[0]),
+			 -EINVAL);
+	memcpy(user + 100, "hello", 5);
+	assert_int_equal(ixev_send_zc(a, 100, 5, zc_sent, &conns[0]), 0);
+	/* A copy after it lands in the chunk area, after the reserve. */
+	assert_int_equal(ixev_send(a, "world", 5), 5);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg[0], 100);
+	assert_int_equal(s.arg32, 5);
+	fk_complete(&k, &s, 5);
+	loop(t, 1);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.arg[0], 4096);
+	assert_memory_equal(k.tx + 4096, "world", 5);
+	fk_push(&k, IXDP_EV_SENT, 0, ck, 4, 4, 5000, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].zc_done, 0);	/* 4 of 5 */
+	fk_push(&k, IXDP_EV_SENT, 0, ck, 4, 1, 5000, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].zc_done, 1);
+	assert_int_equal(conns[0].zc_status, 0);
+
+	/* A zero-copy buffer not acknowledged when the connection dies. */
+	assert_int_equal(ixev_send_zc(a, 0, 10, zc_sent, &conns[0]), 0);
+	fk_push(&k, IXDP_EV_DEAD, -ECONNRESET, ck, 4, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(conns[0].zc_done, 2);
+	assert_int_equal(conns[0].zc_status, -ECONNRESET);
+	ev_teardown(&k, t);
+}
+
+static void test_ixev_connect(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, NULL);
+	struct conn *c1 = conn_new(), *c2 = conn_new();
+	struct ixdp_cmd c, s;
+	uint64_t ck1, ck2;
+
+	assert_int_equal(ixev_connect(t, &c1->ctx, 0x0300000a, 80), 0);
+	assert_int_equal(ixev_connect(t, &c1->ctx, 0x0300000a, 80), -EINVAL);
+	assert_int_equal(ixev_connect(t, &c2->ctx, 0x0400000a, 81), 0);
+	/* Bytes and a close queued before the connection exists. */
+	assert_int_equal(ixev_send(&c1->ctx, "GET", 3), 3);
+	ixev_close(&c1->ctx);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_CONNECT);
+	assert_int_equal(c.arg32, 80);
+	assert_int_equal(c.arg[1], 0x0300000a);
+	ck1 = c.arg[0];
+	c = fk_expect(&k, IXDP_OP_CONNECT);
+	ck2 = c.arg[0];
+	assert_int_not_equal(ck1, ck2);
+	fk_expect_none(&k);
+
+	fk_push(&k, IXDP_EV_CONNECTED, 0, ck1, 0x99, 0, 0, 0);
+	fk_push(&k, IXDP_EV_CONNECTED, -ECONNREFUSED, ck2, 0, 0, 0, 0);
+	loop(t, 2);
+	assert_int_equal(c1->dialed, 1);
+	assert_int_equal(c1->dial_status, 0);
+	assert_int_equal(c2->dialed, 1);
+	assert_int_equal(c2->dial_status, -ECONNREFUSED);
+	assert_int_equal(c2->released, 1);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s.handle, 0x99);
+	assert_int_equal(s.arg32, 3);
+	fk_expect_none(&k);	/* the close waits for the bytes */
+	fk_complete(&k, &s, 3);
+	loop(t, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_CLOSE);
+	assert_int_equal(c.handle, 0x99);
+
+	/* Abort drops what is queued and sends RST at once. */
+	ixev_abort(&c1->ctx);
+	loop(t, 0);
+	fk_expect(&k, IXDP_OP_ABORT);
+	fk_push(&k, IXDP_EV_DEAD, -ECONNABORTED, ck1, 0x99, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(c1->released, 1);
+	ev_teardown(&k, t);
+}
+
+/*
+ * Many small receives that are not contiguous (the application reads
+ * nothing) outgrow the inline receive queue; every byte is kept.
+ */
+static void test_ixev_rx_queue_growth(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, NULL);
+	struct ixdp_cmd c;
+	uint8_t out[200];
+	uint64_t ck;
+	int i;
+
+	ck = knock(&k, t, 5);
+	conns[0].no_echo = 1;
+	for (i = 0; i < 40; i++)
+		recv_ev(&k, ck, 5, i * 10, 5, (uint8_t)(i * 5));
+	loop(t, 40);
+	assert_int_equal(ixev_recv(&conns[0].ctx, out, sizeof(out)), 200);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(out[i], (uint8_t)i);
+	assert_int_equal(ixev_recv(&conns[0].ctx, out, 1), -EAGAIN);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(c.arg32, 200);
+	/* Out of the arena: refused, not read. */
+	fk_push(&k, IXDP_EV_RECV, 0, ck, 5, 64 * 1024 - 4, 8, 0);
+	loop(t, 1);
+	assert_int_equal(ixev_thread_stats(t)->bad_events, 1);
+	assert_int_equal(ixev_recv(&conns[0].ctx, out, 1), -EAGAIN);
+	fk_push(&k, IXDP_EV_RECV, 0, ck, 5, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(ixev_recv(&conns[0].ctx, out, 1), 0);
+	ev_teardown(&k, t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_mem_checks),
+		cmocka_unit_test(test_cmd_encoding),
+		cmocka_unit_test(test_cmd_ring_full_wrap),
+		cmocka_unit_test(test_submit_wakeup_dead),
+		cmocka_unit_test(test_events_wrap),
+		cmocka_unit_test(test_rx_bounds),
+		cmocka_unit_test(test_ixev_echo),
+		cmocka_unit_test(test_ixev_reject_and_errors),
+		cmocka_unit_test(test_ixev_cmd_overflow),
+		cmocka_unit_test(test_ixev_tx_chunks),
+		cmocka_unit_test(test_ixev_send_window),
+		cmocka_unit_test(test_ixev_send_zc),
+		cmocka_unit_test(test_ixev_connect),
+		cmocka_unit_test(test_ixev_rx_queue_growth),
+	};
+
+	return cmocka_run_group_tests_name("libixdp", tests, NULL, NULL);
+}
