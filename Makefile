@@ -56,6 +56,42 @@ DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen \
 	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck
 
+# libixdp and the programs on it; one set of PIC objects for .a and .so.
+user: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so \
+	$(BUILD)/lib/pkgconfig/libixdp.pc $(BUILD)/bin/echo_ixdp
+
+LIB_SRCS := lib/ixdp.c lib/ixev.c
+LIB_HDRS := include/ixdp/ixdp.h include/ixdp/ixev.h lib/ixdp_int.h \
+	    include/uapi/linux/ixdp.h
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
+
+$(BUILD)/lib/obj/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/libixdp.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/lib/libixdp.so.1: $(LIB_OBJS) lib/libixdp.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libixdp.so.1 \
+		-Wl,--version-script=lib/libixdp.map -o $@ $(LIB_OBJS)
+
+$(BUILD)/lib/libixdp.so: $(BUILD)/lib/libixdp.so.1
+	ln -sf libixdp.so.1 $@
+
+$(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@prefix@|$(CURDIR)|' -e 's|@libdir@|$(BUILD)/lib|' \
+	    -e 's|@includedir@|$(CURDIR)/include|' \
+	    -e 's|@uapidir@|$(CURDIR)/include/uapi|' -e 's|@version@|1.0|' \
+	    $< > $@
+
+# Static, so that the guest's initramfs needs no library path for it.
+$(BUILD)/bin/echo_ixdp: examples/echo.c $(BUILD)/lib/libixdp.a $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -o $@ $< $(BUILD)/lib/libixdp.a
+
 $(BUILD)/bin/echo_epoll: examples/echo_epoll.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -pthread -o $@ $<

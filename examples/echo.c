@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * echo_ixdp: a TCP echo server on ixev. One thread per dataplane core,
+ * each with its own ixdp context listening on the port. Bytes are read in
+ * place from the RX arena, copied into the TX arena and sent by reference;
+ * when the peer closes, what is left is echoed and the connection closed.
+ *
+ *   echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB] [-t TX_ARENA_MB]
+ *             [-n MAX_SECONDS] [-q]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ixdp/ixev.h>
+
+#define MAX_THREADS	64
+
+struct conn {
+	struct ixev_ctx ctx;
+	struct conn *next, *prev;	/* the worker's live connections */
+};
+
+struct worker {
+	pthread_t tid;
+	unsigned int cpu;
+	struct ixev_thread *t;
+	struct conn live;		/* list head */
+	uint64_t conns, bytes, errors, resets;
+	int err;
+};
+
+static volatile sig_atomic_t stop;
+static uint16_t port = 7;
+static struct ixev_params params;
+static unsigned int max_seconds;
+static int quiet;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static struct worker *worker_of(struct ixev_ctx *ctx)
+{
+	return ixev_thread_user(ctx->t);
+}
+
+/* Echo what can be sent; on end of stream, close once all is queued. */
+static void echo(struct ixev_ctx *ctx, unsigned int reason)
+{
+	struct worker *w = worker_of(ctx);
+	const void *p;
+	ssize_t n, k;
+
+	if (reason & IXEVHUP) {
+		if (ctx->status < 0)
+			w->resets++;
+		return;
+	}
+	for (;;) {
+		n = ixev_recv_zc(ctx, &p, SIZE_MAX);
+		if (n == 0) {
+			ixev_close(ctx);
+			return;
+		}
+		if (n < 0)
+			return;		/* -EAGAIN: more will come */
+		k = ixev_send(ctx, p, n);
+		if (k < 0) {
+			if (k != -EAGAIN) {
+				w->errors++;
+				ixev_abort(ctx);
+			}
+			return;		/* -EAGAIN: IXEVOUT resumes */
+		}
+		ixev_recv_done(ctx, k);
+		w->bytes += k;
+	}
+}
+
+static struct ixev_ctx *on_accept(struct ixev_thread *t,
+				  const struct ixev_peer *peer)
+{
+	struct worker *w = ixev_thread_user(t);
+	struct conn *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	ixev_ctx_init(&c->ctx);
+	ixev_set_handler(&c->ctx, IXEVIN | IXEVOUT, echo);
+	c->next = w->live.next;
+	c->prev = &w->live;
+	w->live.next->prev = c;
+	w->live.next = c;
+	w->conns++;
+	return &c->ctx;
+}
+
+static void on_release(struct ixev_ctx *ctx)
+{
+	struct conn *c = (struct conn *)ctx;
+
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	free(c);
+}
+
+static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
+		     unsigned int opcode, int status)
+{
+	struct worker *w = ixev_thread_user(t);
+
+	w->errors++;
+	if (!quiet)
+		fprintf(stderr, "echo_ixdp: cpu %u: command %u: %s\n", w->cpu,
+			opcode, strerror(-status));
+}
+
+static const struct ixev_conn_ops ops = {
+	.accept = on_accept,
+	.release = on_release,
+	.error = on_error,
+};
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	time_t end = max_seconds ? time(NULL) + max_seconds : 0;
+	struct conn *c;
+	int ret;
+
+	w->live.next = w->live.prev = &w->live;
+	ret = ixev_thread_create(&w->t, w->cpu, &params, &ops, w);
+	if (ret) {
+		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s\n", w->cpu,
+			strerror(-ret));
+		w->err = ret;
+		return NULL;
+	}
+	ret = ixev_listen(w->t, port);
+	while (!ret && !stop && (!end || time(NULL) < end)) {
+		ret = ixev_wait(w->t, 100);
+		if (ret == -EINTR || ret > 0)
+			ret = 0;
+	}
+	if (ret) {
+		fprintf(stderr, "echo_ixdp: cpu %u: %s\n", w->cpu,
+			strerror(-ret));
+		w->err = ret;
+	}
+	/* Closing the context resets what is still open. */
+	ixev_thread_destroy(w->t);
+	while (w->live.next != &w->live) {
+		c = w->live.next;
+		w->live.next = c->next;
+		free(c);
+	}
+	return NULL;
+}
+
+static int parse_cpus(const char *s, struct worker *w, unsigned int *n)
+{
+	char *end;
+	unsigned long v;
+
+	*n = 0;
+	for (;;) {
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || end == s || v > 4095 || *n == MAX_THREADS)
+			return -1;
+		w[(*n)++].cpu = (unsigned int)v;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+}
+
+static int parse_mb(const char *s, uint32_t *bytes)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end || !v || v > (IXDP_ARENA_MAX >> 20))
+		return -1;
+	*bytes = (uint32_t)(v << 20);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
+		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-q]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static struct worker workers[MAX_THREADS];
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int n = 1, i;
+	char *end;
+	long v;
+	int opt, failed = 0;
+
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:q")) != -1) {
+		switch (opt) {
+		case 'p':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 65535)
+				usage();
+			port = (uint16_t)v;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, workers, &n))
+				usage();
+			break;
+		case 'r':
+			if (parse_mb(optarg, &params.ring.rx_arena))
+				usage();
+			break;
+		case 't':
+			if (parse_mb(optarg, &params.ring.tx_arena))
+				usage();
+			break;
+		case 'n':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 0)
+				usage();
+			max_seconds = (unsigned int)v;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	/* No SA_RESTART: a signal ends the poll() of ixev_wait(). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&workers[i].tid, NULL, run, &workers[i])) {
+			fprintf(stderr, "echo_ixdp: pthread_create failed\n");
+			stop = 1;
+			n = i;
+			failed = 1;
+			break;
+		}
+	}
+	if (!quiet && n)
+		printf("echo_ixdp: port %u, %u thread(s)\n", port, n);
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		pthread_join(workers[i].tid, NULL);
+	for (i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+
+		printf("echo_ixdp: cpu %u: connections %llu bytes %llu errors %llu resets %llu%s\n",
+		       w->cpu, (unsigned long long)w->conns,
+		       (unsigned long long)w->bytes,
+		       (unsigned long long)w->errors,
+		       (unsigned long long)w->resets,
+		       w->err ? " (failed)" : "");
+		if (w->err)
+			failed = 1;
+	}
+	return failed;
+}
