@@ -761,6 +761,7 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 {
 	struct ixev_ctx *ctx = ctx_lookup(t, ev->arg[0]);
 	unsigned int op = (unsigned int)ev->arg[1];
+	struct ixdp_cmd *cmd;
 
 	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_SEND) {
 		send_completion(t, ctx, ev->status);
@@ -769,8 +770,17 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 	if (ev->status >= 0)
 		return;
 	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT) {
-		/* Never accepted: no DEAD event will follow. */
+		/*
+		 * Never accepted, so no DEAD event will follow. The core may
+		 * still hold the knocked connection: reset it, unless the
+		 * handle itself was refused.
+		 */
 		cmd_error(t, ctx, op, ev->status);
+		if (ev->status != -EBADF) {
+			cmd = queue_cmd(t);
+			if (cmd)
+				ixdp_prep_reject(cmd, ctx->handle);
+		}
 		ctx_dead(t, ctx, ev->status);
 		return;
 	}

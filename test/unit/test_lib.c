@@ -776,6 +776,20 @@ static void test_ixev_reject_and_errors(void **state)
 	loop(t, 1);
 	assert_int_equal(conns[1].released, 1);
 	assert_int_equal(conns[1].hups, 1);
+	loop(t, 0);
+	fk_expect_none(&k);	/* the handle is not ours: nothing to reset */
+
+	/* Refused for another reason: the knocked connection is reset. */
+	ck2 = knock(&k, t, h + 3);
+	c.handle = h + 3;
+	c.user_data = ck2;
+	fk_complete(&k, &c, -ENOBUFS);
+	loop(t, 1);
+	assert_int_equal(conns[1].released, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_REJECT);
+	assert_int_equal(c.handle, h + 3);
+	fk_expect_none(&k);
 	ev_teardown(&k, t);
 }
 
