@@ -183,13 +183,16 @@ int ixdp_submit(struct ixdp_ring *r)
 		return -ENXIO;
 	/*
 	 * Kick whenever the core sleeps with commands it has not taken, not
-	 * only new ones: a core that stopped on a full event ring waits for
-	 * us, and we just made room in it (ixdp_event_advance).
+	 * only new ones, or after room was made in a full event ring: a core
+	 * that stopped there waits for us, with commands or events held back.
 	 */
 	if ((flags & IXDP_CQ_NEED_WAKEUP) &&
-	    __atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) != r->sqe_tail &&
-	    ioctl(r->fd, IXDP_IOC_WAKE, 0) < 0)
-		return -errno;
+	    (__atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) != r->sqe_tail ||
+	     r->ev_unblocked)) {
+		r->ev_unblocked = false;
+		if (ioctl(r->fd, IXDP_IOC_WAKE, 0) < 0)
+			return -errno;
+	}
 	return (int)n;
 }
 

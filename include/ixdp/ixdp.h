@@ -58,6 +58,8 @@ struct ixdp_ring {
 	/* Local copies: the next command slot and the next event to read. */
 	uint32_t sqe_tail;
 	uint32_t ev_hd;
+	/* Events were consumed from a full ring: the core may wait for room. */
+	bool ev_unblocked;
 
 	const uint8_t *rx_base;
 	size_t rx_size;
@@ -258,6 +260,9 @@ static inline const struct ixdp_event *ixdp_peek_event(const struct ixdp_ring *r
  */
 static inline void ixdp_event_advance(struct ixdp_ring *r, uint32_t n)
 {
+	if (n && __atomic_load_n(r->ev_tail, __ATOMIC_RELAXED) - r->ev_hd >=
+	    r->ev_entries)
+		r->ev_unblocked = true;
 	r->ev_hd += n;
 	__atomic_store_n(r->ev_head, r->ev_hd, __ATOMIC_RELEASE);
 }

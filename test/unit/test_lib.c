@@ -363,12 +363,23 @@ static void test_submit_wakeup_dead(void **state)
 	assert_int_equal(ixdp_submit(r), -EBADF);
 	assert_true(fk_take(&k, &got));
 	assert_int_equal(ixdp_submit(r), 0);
+	/* Room made in a full event ring: the core may wait for it. */
+	while (fk_ev_space(&k))
+		fk_push(&k, IXDP_EV_SENT, 0, 0, 0, 0, 0, 0);
+	ixdp_event_advance(r, 1);
+	assert_int_equal(ixdp_submit(r), -EBADF);
+	assert_int_equal(ixdp_submit(r), 0);	/* once */
+	ixdp_event_advance(r, 1);		/* not full any more */
+	assert_int_equal(ixdp_submit(r), 0);
 	*k.flags = 0;
 	ixdp_prep_nop(ixdp_get_cmd(r));
 	assert_int_equal(ixdp_submit(r), 1);
 	*k.flags = IXDP_CQ_DEAD;
 	assert_true(ixdp_ring_dead(r));
 	assert_int_equal(ixdp_submit(r), -ENXIO);
+	/* Dead, but events are left: they come first. */
+	assert_int_equal(ixdp_wait(r, 0), 14);
+	ixdp_event_advance(r, 14);
 	assert_int_equal(ixdp_wait(r, 0), -ENXIO);
 	*k.dropped = 12;
 	assert_int_equal(ixdp_dropped(r), 12);
