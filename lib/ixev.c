@@ -347,12 +347,13 @@ static void drop_tx(struct ixev_ctx *ctx, int status)
 	struct ixev_thread *t = ctx->t;
 	uint32_t c = ctx->fill_chunk;
 
-	ctx->fill_chunk = IXEV_NO_CHUNK;
+	/* The fill chunk stays the fill chunk here, so it is freed once. */
 	while (ctx->s_head != ctx->s_tail)
 		seg_done(ctx, &ctx->segs[ctx->s_head++ % IXEV_SEGS], status);
 	ctx->s_sub = ctx->s_tail;
 	ctx->unacked = 0;
 	ctx->inflight = 0;
+	ctx->fill_chunk = IXEV_NO_CHUNK;
 	if (c != IXEV_NO_CHUNK && !t->chunk_refs[c])
 		t->chunk_free[t->nchunk_free++] = c;
 }

@@ -909,7 +909,14 @@ static void test_ixev_tx_chunks(void **state)
 	loop(t, 1);
 	assert_int_equal(conns[0].released, 1);
 	assert_int_equal(ixev_send_space(b), 1024 - 10);
-	(void)ckb;
+
+	/* b dies holding a partly filled chunk: it returns exactly once. */
+	fk_push(&k, IXDP_EV_DEAD, -ECONNRESET, ckb, 2, 0, 0, 0);
+	loop(t, 1);
+	assert_int_equal(conns[1].released, 1);
+	knock(&k, t, 3);
+	assert_int_equal(ixev_send_space(&conns[0].ctx), 1024);
+	assert_int_equal(ixev_send(&conns[0].ctx, buf, 2048), 1024);
 	ev_teardown(&k, t);
 }
 
