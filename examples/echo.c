@@ -25,14 +25,12 @@
 
 struct conn {
 	struct ixev_ctx ctx;
-	struct conn *next, *prev;	/* the worker's live connections */
 };
 
 struct worker {
 	pthread_t tid;
 	unsigned int cpu;
 	struct ixev_thread *t;
-	struct conn live;		/* list head */
 	uint64_t conns, bytes, errors, resets;
 	int err;
 };
@@ -96,21 +94,13 @@ static struct ixev_ctx *on_accept(struct ixev_thread *t,
 		return NULL;
 	ixev_ctx_init(&c->ctx);
 	ixev_set_handler(&c->ctx, IXEVIN | IXEVOUT, echo);
-	c->next = w->live.next;
-	c->prev = &w->live;
-	w->live.next->prev = c;
-	w->live.next = c;
 	w->conns++;
 	return &c->ctx;
 }
 
 static void on_release(struct ixev_ctx *ctx)
 {
-	struct conn *c = (struct conn *)ctx;
-
-	c->prev->next = c->next;
-	c->next->prev = c->prev;
-	free(c);
+	free((struct conn *)ctx);
 }
 
 static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
@@ -134,10 +124,8 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	time_t end = max_seconds ? time(NULL) + max_seconds : 0;
-	struct conn *c;
 	int ret;
 
-	w->live.next = w->live.prev = &w->live;
 	ret = ixev_thread_create(&w->t, w->cpu, &params, &ops, w);
 	if (ret) {
 		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s\n", w->cpu,
@@ -156,13 +144,8 @@ static void *run(void *arg)
 			strerror(-ret));
 		w->err = ret;
 	}
-	/* Closing the context resets what is still open. */
+	/* Resets what is still open and releases (frees) it. */
 	ixev_thread_destroy(w->t);
-	while (w->live.next != &w->live) {
-		c = w->live.next;
-		w->live.next = c->next;
-		free(c);
-	}
 	return NULL;
 }
 

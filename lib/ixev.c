@@ -1015,8 +1015,22 @@ int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
 
 void ixev_thread_destroy(struct ixev_thread *t)
 {
+	struct ixev_ctx *ctx;
+	uint32_t s;
+
 	if (!t)
 		return;
+	/* Closing the file resets them; the application gets them back. */
+	for (s = 0; s < t->nslots; s++) {
+		ctx = t->slots[s];
+		if (!ctx)
+			continue;
+		ctx->state = IXEV_S_DEAD;
+		if (!ctx->status)
+			ctx->status = -ECONNABORTED;
+		drop_tx(ctx, ctx->status);
+		ctx_release(t, ctx);
+	}
 	ixdp_ring_exit(&t->ring);
 	free(t->slots);
 	free(t->gens);

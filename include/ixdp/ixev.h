@@ -165,6 +165,10 @@ struct ixev_ctx {
 int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
 		       const struct ixev_params *p,
 		       const struct ixev_conn_ops *ops, void *user);
+/*
+ * Closes the context, which resets its connections: each context still
+ * held is released (status -ECONNABORTED, no handler call).
+ */
 void ixev_thread_destroy(struct ixev_thread *t);
 void *ixev_thread_user(struct ixev_thread *t);
 struct ixdp_ring *ixev_thread_ring(struct ixev_thread *t);

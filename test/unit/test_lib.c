@@ -1094,6 +1094,182 @@ static void test_ixev_rx_queue_growth(void **state)
 	fk_push(&k, IXDP_EV_RECV, 0, ck, 5, 0, 0, 0);
 	loop(t, 1);
 	assert_int_equal(ixev_recv(&conns[0].ctx, out, 1), 0);
+	/* Still open at the end: destroy releases it (and its queue). */
+	ev_teardown(&k, t);
+	assert_int_equal(conns[0].released, 1);
+	assert_int_equal(conns[0].ctx.status, -ECONNABORTED);
+}
+
+/*
+ * Random echo traffic through the fake core: receives of random sizes
+ * that wrap around each connection's RX slice, sends taken in random
+ * (often short) parts, acknowledgements in random pieces, then EOF,
+ * close and DEAD. Every echoed byte is checked in order, every credit
+ * against what was announced, and the TX arena must be whole at the end.
+ */
+#define S_CONNS		8
+#define S_SLICE		4096
+#define S_BYTES		200000
+
+struct s_conn {
+	uint64_t handle, cookie;
+	uint64_t gen;		/* bytes the peer sent */
+	uint64_t ann;		/* announced in RECV events */
+	uint64_t rd;		/* credited by RECV_DONE */
+	uint64_t taken;		/* echoed bytes the core took */
+	uint64_t acked;
+	bool eof_sent, closed, dead_sent;
+};
+
+static uint8_t s_pat(int i, uint64_t pos)
+{
+	return (uint8_t)(pos * 31 + i * 7 + (pos >> 9));
+}
+
+static uint32_t s_rand(uint32_t *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 8;
+}
+
+static struct s_conn *s_find(struct s_conn *sc, uint64_t handle)
+{
+	int i;
+
+	for (i = 0; i < S_CONNS; i++)
+		if (sc[i].handle == handle)
+			return &sc[i];
+	fail_msg("unknown handle %llx", (unsigned long long)handle);
+	return NULL;
+}
+
+static void s_core_cmds(struct fk *k, struct s_conn *sc, uint32_t *seed)
+{
+	struct ixdp_cmd c;
+	struct s_conn *x;
+	uint32_t budget = s_rand(seed) % 8;	/* a slow core, at times */
+	uint64_t i, take;
+	int ci;
+
+	while (budget-- && fk_ev_space(k) > 4 && fk_take(k, &c)) {
+		if (c.opcode == IXDP_OP_ACCEPT) {
+			x = s_find(sc, c.handle);
+			x->cookie = c.arg[0];
+			continue;
+		}
+		x = s_find(sc, c.handle);
+		ci = (int)(x - sc);
+		switch (c.opcode) {
+		case IXDP_OP_RECV_DONE:
+			assert_true(c.arg32 > 0);
+			assert_true(c.arg32 <= x->ann - x->rd);
+			x->rd += c.arg32;
+			break;
+		case IXDP_OP_SEND:
+			assert_false(x->closed);
+			assert_int_equal(c.flags, IXDP_CMDF_ACK);
+			take = s_rand(seed) % 4 ? c.arg32 : s_rand(seed) %
+			       (c.arg32 + 1);
+			for (i = 0; i < take; i++)
+				assert_int_equal(k->tx[c.arg[0] + i],
+						 s_pat(ci, x->taken + i));
+			x->taken += take;
+			fk_complete(k, &c, (int)take);
+			break;
+		case IXDP_OP_CLOSE:
+			assert_true(x->eof_sent);
+			assert_int_equal(x->taken, x->gen);
+			x->closed = true;
+			break;
+		default:
+			fail_msg("unexpected opcode %u", c.opcode);
+		}
+	}
+}
+
+static void s_core_events(struct fk *k, struct s_conn *sc, uint32_t *seed)
+{
+	uint64_t len, off, i, n;
+	struct s_conn *x;
+	int ci;
+
+	for (ci = 0; ci < S_CONNS; ci++) {
+		x = &sc[ci];
+		if (!x->cookie || x->dead_sent || fk_ev_space(k) < 4)
+			continue;
+		/* New bytes into the slice, split where it wraps. */
+		len = s_rand(seed) % 3000;
+		if (len > S_SLICE - (x->gen - x->rd))
+			len = S_SLICE - (x->gen - x->rd);
+		if (len > S_BYTES - x->gen)
+			len = S_BYTES - x->gen;
+		for (i = 0; i < len; i++)
+			k->rx[ci * S_SLICE + (x->gen + i) % S_SLICE] =
+				s_pat(ci, x->gen + i);
+		x->gen += len;
+		while (x->ann < x->gen) {
+			off = x->ann % S_SLICE;
+			n = x->gen - x->ann;
+			if (n > S_SLICE - off)
+				n = S_SLICE - off;
+			fk_push(k, IXDP_EV_RECV, 0, x->cookie, x->handle,
+				ci * S_SLICE + off, n, 0);
+			x->ann += n;
+		}
+		if (x->gen == S_BYTES && !x->eof_sent) {
+			fk_push(k, IXDP_EV_RECV, 0, x->cookie, x->handle,
+				ci * S_SLICE + x->gen % S_SLICE, 0, 0);
+			x->eof_sent = true;
+		}
+		/* The peer acknowledges part of what was taken. */
+		if (x->taken > x->acked && s_rand(seed) % 2) {
+			n = 1 + s_rand(seed) % (x->taken - x->acked);
+			x->acked += n;
+			fk_push(k, IXDP_EV_SENT, 0, x->cookie, x->handle, n,
+				65536, 0);
+		}
+		if (x->closed && x->acked == x->taken) {
+			fk_push(k, IXDP_EV_DEAD, 0, x->cookie, x->handle,
+				0, 0, 0);
+			x->dead_sent = true;
+		}
+	}
+}
+
+static void test_ixev_echo_stress(void **state)
+{
+	struct ixev_params p = { .chunk_size = 1024 };
+	struct s_conn sc[S_CONNS] = { { 0 } };
+	uint32_t seed = 12345, iter;
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 16, WRAP_START, 16 * 1024, &p);
+	int i, done = 0;
+
+	/* fk_setup gave 64 KiB of RX: eight 4 KiB slices fit. */
+	for (i = 0; i < S_CONNS; i++) {
+		sc[i].handle = 0x100 + i;
+		fk_push(&k, IXDP_EV_KNOCK, 0, 0, sc[i].handle, 0, 0, 0);
+	}
+	for (iter = 0; iter < 200000 && done < S_CONNS; iter++) {
+		assert_true(ixev_wait(t, 0) >= 0);
+		s_core_cmds(&k, sc, &seed);
+		s_core_events(&k, sc, &seed);
+		for (done = 0, i = 0; i < S_CONNS; i++)
+			done += conns[i].released;
+	}
+	assert_int_equal(done, S_CONNS);
+	for (i = 0; i < S_CONNS; i++) {
+		assert_int_equal(sc[i].taken, S_BYTES);
+		assert_int_equal(sc[i].rd, S_BYTES);
+		assert_true(conns[i].eofs >= 1);
+	}
+	assert_int_equal(ixev_thread_stats(t)->bad_events, 0);
+	assert_int_equal(ixev_thread_stats(t)->cmd_errors, 0);
+	assert_true(ixev_thread_stats(t)->short_sends > 0);
+	assert_true(ixev_thread_stats(t)->overflowed > 0);
+	/* Every chunk is back. */
+	knock(&k, t, 0x999);
+	assert_int_equal(ixev_send_space(&conns[0].ctx), 16 * 1024);
 	ev_teardown(&k, t);
 }
 
@@ -1114,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_ixev_send_zc),
 		cmocka_unit_test(test_ixev_connect),
 		cmocka_unit_test(test_ixev_rx_queue_growth),
+		cmocka_unit_test(test_ixev_echo_stress),
 	};
 
 	return cmocka_run_group_tests_name("libixdp", tests, NULL, NULL);
