@@ -688,6 +688,8 @@ int ixev_send_zc(struct ixev_ctx *ctx, uint64_t tx_off, uint32_t len,
 	struct ixev_thread *t = ctx->t;
 	ssize_t err = send_check(ctx);
 
+	if (err && err != -EAGAIN)
+		return (int)err;
 	if (!len || tx_off > t->tx_reserve || len > t->tx_reserve - tx_off)
 		return -EINVAL;
 	if (err)
@@ -848,13 +850,20 @@ static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 
 	if (!len) {
 		ctx->flags |= F_EOF;
-	} else if (len > UINT32_MAX || !ixdp_rx_data(&t->ring, off, len) ||
-		   rq_push(ctx, (uint32_t)off, (uint32_t)len)) {
+		fire(ctx, IXEVIN);
+		return;
+	}
+	if (len > UINT32_MAX || !ixdp_rx_data(&t->ring, off, len)) {
 		t->st.bad_events++;
 		return;
-	} else {
-		ctx->rx_bytes += len;
 	}
+	if (rq_push(ctx, (uint32_t)off, (uint32_t)len)) {
+		/* The bytes can never be returned: the connection is stuck. */
+		t->err = -ENOMEM;
+		ixev_abort(ctx);
+		return;
+	}
+	ctx->rx_bytes += len;
 	fire(ctx, IXEVIN);
 }
 
@@ -936,6 +945,9 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 	ret = flush(t);
 	if (ret < 0 && ret != -ENXIO)
 		return ret;
+	/* Commands left over wait for slots, which free without an event. */
+	if (t->ovf_head != t->ovf_tail)
+		timeout_ms = 0;
 	ret = ixdp_wait(&t->ring, timeout_ms);
 	if (ret <= 0)
 		return ret;

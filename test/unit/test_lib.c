@@ -968,11 +968,17 @@ static void test_ixev_send_zc(void **state)
 	struct ixev_ctx *a;
 	struct ixdp_cmd s;
 	size_t sz;
-	uint8_t *user = ixev_tx_reserved(t, &sz);
+	uint8_t *user = ixev_tx_reserved(t, &sz), sz_buf[1];
+	struct ixev_ctx idle;
 	uint64_t ck;
 
 	assert_ptr_equal(user, k.tx);
 	assert_int_equal(sz, 4096);
+	/* Not yet a connection. */
+	ixev_ctx_init(&idle);
+	assert_int_equal(ixev_send_zc(&idle, 0, 5, zc_sent, NULL), -ENOTCONN);
+	assert_int_equal(ixev_send(&idle, "x", 1), -ENOTCONN);
+	assert_int_equal(ixev_recv(&idle, sz_buf, 1), -EAGAIN);
 	ck = knock(&k, t, 4);
 	a = &conns[0].ctx;
 	assert_int_equal(ixev_send_zc(a, 4000, 200, zc_sent, &conns[0]),
