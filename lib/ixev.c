@@ -17,7 +17,7 @@
  * or of the application's zero-copy buffers in stream order. SENT events
  * acknowledge bytes in that order, so the queue is released from its head:
  * a chunk goes back to the stack when the last range in it is acknowledged,
- * or is refilled from its start if it is the fill chunk.
+ * the fill chunk too, so an idle connection holds no TX memory.
  *
  * Sends. A connection has at most one SEND in flight, with IXDP_CMDF_ACK so
  * that its completion always says how many bytes the core took. A short
@@ -289,14 +289,18 @@ static uint32_t chunk_off(const struct ixev_thread *t, uint32_t c)
 	return t->chunk_base + c * t->chunk_size;
 }
 
+/*
+ * The last range of a chunk was acknowledged. Even the fill chunk goes
+ * back: an idle connection holds no TX memory, so any number of them can
+ * share an arena of few chunks.
+ */
 static void chunk_put(struct ixev_thread *t, struct ixev_ctx *ctx, uint32_t c)
 {
 	if (--t->chunk_refs[c])
 		return;
 	if (c == ctx->fill_chunk)
-		ctx->fill_used = 0;	/* all of it is back: refill from 0 */
-	else
-		t->chunk_free[t->nchunk_free++] = c;
+		ctx->fill_chunk = IXEV_NO_CHUNK;
+	t->chunk_free[t->nchunk_free++] = c;
 }
 
 static void seg_done(struct ixev_ctx *ctx, struct ixev_tx_seg *seg,
@@ -345,17 +349,17 @@ static void ack_bytes(struct ixev_ctx *ctx, uint64_t acked)
 static void drop_tx(struct ixev_ctx *ctx, int status)
 {
 	struct ixev_thread *t = ctx->t;
-	uint32_t c = ctx->fill_chunk;
 
-	/* The fill chunk stays the fill chunk here, so it is freed once. */
 	while (ctx->s_head != ctx->s_tail)
 		seg_done(ctx, &ctx->segs[ctx->s_head++ % IXEV_SEGS], status);
 	ctx->s_sub = ctx->s_tail;
 	ctx->unacked = 0;
 	ctx->inflight = 0;
-	ctx->fill_chunk = IXEV_NO_CHUNK;
-	if (c != IXEV_NO_CHUNK && !t->chunk_refs[c])
-		t->chunk_free[t->nchunk_free++] = c;
+	/* Still set only if no range was in it (chunk_put frees the rest). */
+	if (ctx->fill_chunk != IXEV_NO_CHUNK) {
+		t->chunk_free[t->nchunk_free++] = ctx->fill_chunk;
+		ctx->fill_chunk = IXEV_NO_CHUNK;
+	}
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -640,19 +644,17 @@ ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
 	while (done < n) {
 		c = ctx->fill_chunk;
 		if (c == IXEV_NO_CHUNK || ctx->fill_used == t->chunk_size) {
-			if (c != IXEV_NO_CHUNK && !t->chunk_refs[c]) {
-				ctx->fill_used = 0;
-			} else {
-				/* A full chunk stays with its ranges. */
-				ctx->fill_chunk = IXEV_NO_CHUNK;
-				if (!t->nchunk_free) {
-					list_add_tail(&t->waiters, &ctx->wait);
-					break;
-				}
-				c = t->chunk_free[--t->nchunk_free];
-				ctx->fill_chunk = c;
-				ctx->fill_used = 0;
+			/* A full chunk stays with its ranges. */
+			if (c != IXEV_NO_CHUNK && !t->chunk_refs[c])
+				t->chunk_free[t->nchunk_free++] = c;
+			ctx->fill_chunk = IXEV_NO_CHUNK;
+			if (!t->nchunk_free) {
+				list_add_tail(&t->waiters, &ctx->wait);
+				break;
 			}
+			c = t->chunk_free[--t->nchunk_free];
+			ctx->fill_chunk = c;
+			ctx->fill_used = 0;
 		}
 		k = t->chunk_size - ctx->fill_used;
 		if (k > n - done)

@@ -914,9 +914,21 @@ static void test_ixev_tx_chunks(void **state)
 	fk_push(&k, IXDP_EV_DEAD, -ECONNRESET, ckb, 2, 0, 0, 0);
 	loop(t, 1);
 	assert_int_equal(conns[1].released, 1);
-	knock(&k, t, 3);
-	assert_int_equal(ixev_send_space(&conns[0].ctx), 1024);
-	assert_int_equal(ixev_send(&conns[0].ctx, buf, 2048), 1024);
+	cka = knock(&k, t, 3);
+	a = &conns[0].ctx;
+	assert_int_equal(ixev_send_space(a), 1024);
+
+	/* Once all of it is acknowledged, a holds no chunk at all. */
+	assert_int_equal(ixev_send(a, buf, 10), 10);
+	assert_int_equal(ixev_send_space(a), 1024 - 10);
+	loop(t, 0);
+	s = fk_expect(&k, IXDP_OP_SEND);
+	fk_complete(&k, &s, 10);
+	fk_push(&k, IXDP_EV_SENT, 0, cka, 3, 10, 5000, 0);
+	loop(t, 2);
+	assert_int_equal(a->fill_chunk, IXEV_NO_CHUNK);
+	assert_int_equal(ixev_send_space(a), 1024);
+	assert_int_equal(ixev_send(a, buf, 2048), 1024);
 	ev_teardown(&k, t);
 }
 
