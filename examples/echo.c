@@ -255,8 +255,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct worker *w = &workers[i];
 
-		printf("echo_ixdp: cpu %u: connections %llu bytes %llu errors %llu resets %llu%s\n",
-		       w->cpu, (unsigned long long)w->conns,
+		printf("echo_ixdp: cpu %u: connections %llu bytes %llu "
+		       "errors %llu resets %llu%s\n", w->cpu,
+		       (unsigned long long)w->conns,
 		       (unsigned long long)w->bytes,
 		       (unsigned long long)w->errors,
 		       (unsigned long long)w->resets,

@@ -237,7 +237,8 @@ static inline uint32_t ixdp_events_ready(const struct ixdp_ring *r)
 }
 
 /* The oldest unconsumed event, or NULL. */
-static inline const struct ixdp_event *ixdp_peek_event(const struct ixdp_ring *r)
+static inline const struct ixdp_event *
+ixdp_peek_event(const struct ixdp_ring *r)
 {
 	if (!ixdp_events_ready(r))
 		return NULL;
