@@ -43,11 +43,45 @@ say "the host (Linux TCP/IP) pings ixdp's address and Linux's, on the same NIC"
 host_run ping "$IXIP" 20 0.02 && echo "ping $IXIP (ixdp): all replies"
 host_run ping "$IXDP_GUEST_IP" 5 0.1 && echo "ping $IXDP_GUEST_IP (Linux): all replies"
 
-say "the host's Linux TCP echoes 8 MB through ixdp's in-kernel echo service (16 connections)"
+cores=0
+[ "$(nproc)" -ge 2 ] && cores=0,1
+say "starting echo_ixdp: an echo server on libixdp, one thread per dataplane core ($cores)"
+echo_ixdp -p 7000 -c "$cores" -q &
+ixpid=$!
+echo_epoll "$IXDP_GUEST_IP" 7 "$(nproc)" &
+eppid=$!
+echo_uring "$IXDP_GUEST_IP" 8 "$(nproc)" &
+urpid=$!
+i=0
+until host_run echo-check "$IXIP" 7000 1 1 1 --timeout 5 --label probe ||
+      [ $i -ge 5 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+
+say "the host's Linux TCP checks it: 16 connections x 200 messages of 1 B..64 KB, byte-exact, graceful close"
+host_run echo-check "$IXIP" 7000 16 200 1,7,64,512,1460,4096,16384,65536 \
+	--timeout 90 --label ixdp-app && echo "echo_ixdp: every byte came back, in order"
+
+say "the same load generator against echo_ixdp (ixdp) and Linux's echo_epoll and echo_uring on this guest"
+echo "   (64 B messages, 3 s each; msgs/s and round-trip p50/p99 in microseconds)"
+for cfg in "1 1" "32 1" "32 16"; do
+	set -- $cfg
+	host_run bench-echo "$IXIP" 7000 "$1" "$2" 64 3 "ixdp-app/c$1d$2"
+	host_run bench-echo "$IXDP_GUEST_IP" 7 "$1" "$2" 64 3 "epoll/c$1d$2"
+	host_run bench-echo "$IXDP_GUEST_IP" 8 "$1" "$2" 64 3 "uring/c$1d$2"
+done
+
+say "the in-kernel echo service on port 7 of ixdp's address, for comparison"
 host_run tcp-echo "$IXIP" 7 16 524288 && echo "echo: every byte came back"
 
 say "per-core counters (ixctl -s core show)"
-ixctl -s core show | grep -E 'core|dp_rx_frames|dp_tx_frames|dp_rx_local|dp_rx_handoff|dp_busy_polls|dp_sleeps|tcp_retransmits'
+ixctl -s core show | grep -E 'core|dp_rx_frames|dp_tx_frames|dp_rx_handoff|dp_sleeps|dp_app|dp_apps|dp_rxbuf|tcp_retransmits'
+
+say "stopping the servers; echo_ixdp's context is torn down"
+kill "$ixpid" "$eppid" "$urpid"
+wait "$ixpid" "$eppid" "$urpid" 2>/dev/null
+ixctl -s core show | grep -E 'core|dp_apps|dp_app_conns|dp_rxbuf_free'
 
 say "detaching the port; the NIC is Linux's alone again"
 ixctl port del dev "$IXDP_GUEST_IF" && echo "port detached"
