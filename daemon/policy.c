@@ -478,7 +478,7 @@ static void add_core(struct ixdp_policy *p, const struct ixdp_policy_sample *s,
 {
 	p->have_up = true;
 	p->last_up_us = now;
-	plan(p, s, s->active | BIT64(core), p->cfg.rebalance_spread / 2, d);
+	plan(p, s, s->active | BIT64(core), 0, d);
 	say(d, IXDP_POLICY_ADD_CORE, core, "add core %d: %s", core, why);
 }
 
@@ -496,7 +496,7 @@ static void remove_core(struct ixdp_policy *p,
 		return;
 	}
 	p->draining = core;
-	plan(p, s, s->active & ~BIT64(core), p->cfg.rebalance_spread / 2, d);
+	plan(p, s, s->active & ~BIT64(core), 0, d);
 	say(d, IXDP_POLICY_DRAIN_CORE, core, "drain core %d: %s", core,
 	    why);
 }
@@ -566,7 +566,7 @@ static bool finish_removal(struct ixdp_policy *p,
 		return true;
 	}
 	p->draining = c;
-	plan(p, s, s->active & ~BIT64(c), cfg->rebalance_spread / 2, d);
+	plan(p, s, s->active & ~BIT64(c), 0, d);
 	say(d, IXDP_POLICY_DRAIN_CORE, c,
 	    "drain core %d: flow groups left", c);
 	return true;
@@ -576,9 +576,9 @@ int ixdp_policy_step(struct ixdp_policy *p,
 		     const struct ixdp_policy_sample *s, uint64_t now_us,
 		     struct ixdp_policy_decision *d)
 {
-	const struct ixdp_policy_cfg *cfg = &p->cfg;
 	char why[WHY_LEN], msg[IXDP_POLICY_REASON_LEN];
 	double load[IXDP_POLICY_MAX_CORES], w[IXDP_POLICY_MAX_FG];
+	const struct ixdp_policy_cfg *cfg;
 	const char *up, *down;
 	struct signals sg;
 	bool restart;
@@ -586,6 +586,7 @@ int ixdp_policy_step(struct ixdp_policy *p,
 
 	if (!p || !s || !d)
 		return -EINVAL;
+	cfg = &p->cfg;
 	err = check_sample(p, s, now_us);
 	if (err)
 		return err;
