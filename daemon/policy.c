@@ -18,6 +18,7 @@
 #define BIT64(n)	(1ULL << (n))
 /* A sample arriving after this many periods restarts the averages. */
 #define GAP_PERIODS	4
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
 /* The condition part of a reason. */
 #define WHY_LEN		112
 
@@ -436,9 +437,9 @@ static bool held(uint64_t now, bool have, uint64_t since, uint64_t hold)
 	return have && now - since < hold;
 }
 
-static void __attribute__((format(printf, 4, 5)))
-say(struct ixdp_policy_decision *d, enum ixdp_policy_action a, int core,
-    const char *fmt, ...)
+static void __printf(4, 5) say(struct ixdp_policy_decision *d,
+				enum ixdp_policy_action a, int core,
+				const char *fmt, ...)
 {
 	va_list ap;
 

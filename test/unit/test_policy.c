@@ -367,40 +367,38 @@ static void test_invalid_cfg(void **state)
 	struct ixdp_policy_cfg good, cfg;
 	struct ixdp_policy p;
 	double nan = __builtin_nan("");
-	int i;
+
+#define REFUSED(change) do {						\
+		cfg = good;						\
+		change;							\
+		assert_int_equal(ixdp_policy_cfg_check(&cfg), -EINVAL);	\
+		assert_int_equal(ixdp_policy_init(&p, &cfg, 1), -EINVAL); \
+	} while (0)
 
 	cfg4(&good);
-	for (i = 0; ; i++) {
-		cfg = good;
-		switch (i) {
-		case 0: cfg.min_cores = 0; break;
-		case 1: cfg.min_cores = 3; cfg.max_cores = 2; break;
-		case 2: cfg.max_cores = 5; break;	/* > popcount(0xf) */
-		case 3: cfg.cores = ~0ULL; cfg.max_cores = 65; break;
-		case 4: cfg.sample_period_us = 0; break;
-		case 5: cfg.alpha_fast = 0; break;
-		case 6: cfg.alpha_fast = 1.5; break;
-		case 7: cfg.alpha_slow = 0.75; break;	/* > fast */
-		case 8: cfg.alpha_slow = -0.1; break;
-		case 9: cfg.alpha_fast = nan; break;
-		case 10: cfg.remove_queue = 32; break;	/* no hysteresis */
-		case 11: cfg.remove_queue = -1; break;
-		case 12: cfg.add_queue = nan; break;
-		case 13: cfg.add_busy = 1.1; break;
-		case 14: cfg.remove_busy = 0.95; break;	/* > add_busy */
-		case 15: cfg.remove_busy = nan; break;
-		case 16: cfg.idle_margin = 0.5; break;
-		case 17: cfg.rebalance_spread = 0; break;
-		case 18: cfg.max_moves = 0; break;
-		case 19: cfg.max_moves = IXDP_POLICY_MAX_FG + 1; break;
-		case 20: cfg.cores = 0; break;
-		default: goto done;
-		}
-		assert_int_equal(ixdp_policy_cfg_check(&cfg), -EINVAL);
-		assert_int_equal(ixdp_policy_init(&p, &cfg, 1), -EINVAL);
-	}
-done:
-	assert_int_equal(i, 21);
+	REFUSED(cfg.min_cores = 0);
+	REFUSED(cfg.min_cores = 3; cfg.max_cores = 2);
+	REFUSED(cfg.max_cores = 5);		/* > popcount(0xf) */
+	REFUSED(cfg.cores = ~0ULL; cfg.max_cores = 65);
+	REFUSED(cfg.cores = 0);
+	REFUSED(cfg.sample_period_us = 0);
+	REFUSED(cfg.alpha_fast = 0);
+	REFUSED(cfg.alpha_fast = 1.5);
+	REFUSED(cfg.alpha_fast = nan);
+	REFUSED(cfg.alpha_slow = 0.75);		/* > alpha_fast */
+	REFUSED(cfg.alpha_slow = -0.1);
+	REFUSED(cfg.remove_queue = 32);		/* no hysteresis */
+	REFUSED(cfg.remove_queue = -1);
+	REFUSED(cfg.add_queue = nan);
+	REFUSED(cfg.add_busy = 1.1);
+	REFUSED(cfg.remove_busy = 0.95);	/* > add_busy */
+	REFUSED(cfg.remove_busy = nan);
+	REFUSED(cfg.idle_margin = 0.5);
+	REFUSED(cfg.rebalance_spread = 0);
+	REFUSED(cfg.max_moves = 0);
+	REFUSED(cfg.max_moves = IXDP_POLICY_MAX_FG + 1);
+#undef REFUSED
+
 	assert_int_equal(ixdp_policy_cfg_check(NULL), -EINVAL);
 	assert_int_equal(ixdp_policy_init(&p, &good, 65), -EINVAL);
 	assert_int_equal(ixdp_policy_init(&p, &good, 4), 0);
