@@ -71,7 +71,7 @@ struct app_conn {
 	u32 dead_at;		/* ZOMBIE: freed once ev_head reaches it */
 	u32 next;		/* free list or zombie FIFO */
 	s32 status;
-	u32 peer_ip;		/* network order */
+	__be32 peer_ip;
 	u16 peer_port, lport;
 	u8 state;
 	u8 pend;		/* CP_* */

@@ -151,9 +151,9 @@ static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
 	c = &app->conn[idx];
 	c->state = CONN_CONNECTING;
 	c->cookie = cmd->arg[0];
-	c->peer_ip = (u32)ip;
+	c->peer_ip = (__force __be32)(u32)ip;
 	c->peer_port = port;
-	err = ix_tcp_connect(dp->core, be32_to_cpu((__force __be32)(u32)ip),
+	err = ix_tcp_connect(dp->core, be32_to_cpu(c->peer_ip),
 			     port, 0, app_cookie(app, idx));
 	if (err)
 		app_conn_free(app, idx);

@@ -366,7 +366,8 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 	if (c->pend & CP_KNOCK) {
 		if (!*room)
 			return false;
-		app_emit(app, IXDP_EV_KNOCK, 0, 0, c->handle, c->peer_ip,
+		app_emit(app, IXDP_EV_KNOCK, 0, 0, c->handle,
+			 (__force u32)c->peer_ip,
 			 c->peer_port, c->lport);
 		c->pend &= ~CP_KNOCK;
 		(*room)--;
@@ -375,8 +376,8 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 		if (!*room)
 			return false;
 		app_emit(app, IXDP_EV_CONNECTED, c->status, c->cookie,
-			 c->status ? 0 : c->handle, c->peer_ip, c->peer_port,
-			 0);
+			 c->status ? 0 : c->handle, (__force u32)c->peer_ip,
+			 c->peer_port, 0);
 		c->pend &= ~CP_CONNECTED;
 		(*room)--;
 		if (c->status) {

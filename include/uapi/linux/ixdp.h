@@ -177,6 +177,9 @@ struct ixdp_attach {
  * IXDP_CQ_NEED_WAKEUP is set: publish cmd_tail, issue a full barrier, read
  * the flags, and kick if the bit is set (the core sets it, issues a full
  * barrier and re-reads cmd_tail before it sleeps, so no wakeup is lost).
+ * A core that holds events back for a full event ring re-checks the ring
+ * at least every millisecond; an application that made room and wants
+ * them at once kicks too.
  * Errors: EINVAL (not attached, or a non-zero argument), ENXIO (the
  * context is dead, see IXDP_CQ_DEAD).
  *
@@ -211,8 +214,11 @@ struct ixdp_attach {
  *
  * Completions. A command that fails gets an IXDP_EV_COMPLETION event with
  * status -errno. One that succeeds gets one only if it carries
- * IXDP_CMDF_ACK, or if it returns a value (a short send, NOP). Refused
- * commands are also counted in the CQ's "dropped" counter.
+ * IXDP_CMDF_ACK, or if it returns a value (a short send, NOP); the status
+ * of a successful SEND or SENDV is the number of bytes taken, of any other
+ * command 0. A completion may come before events the core raised earlier
+ * but had not yet written. Refused commands are also counted in the CQ's
+ * "dropped" counter.
  *
  * Reserved words. A command's flags other than IXDP_CMDF_*, resv0, resv
  * and every arg word the opcode does not use must be zero (-EINVAL).
@@ -223,7 +229,9 @@ enum ixdp_op {
 	IXDP_OP_NOP = 1,	/* always completes with status 0 */
 	IXDP_OP_LISTEN,		/* arg32: TCP port (1-65535) */
 	IXDP_OP_UNLISTEN,	/* arg32: TCP port */
-	IXDP_OP_ACCEPT,		/* handle (from knock); arg[0]: cookie */
+	IXDP_OP_ACCEPT,		/* handle (from knock); arg[0]: cookie.
+				 * On failure the connection stays knocked
+				 */
 	IXDP_OP_REJECT,		/* handle (from knock): reset */
 	IXDP_OP_CONNECT,	/* arg32: port; arg[0]: cookie;
 				 * arg[1]: IPv4 address, network order
@@ -232,7 +240,8 @@ enum ixdp_op {
 				 * arg32: bytes
 				 */
 	IXDP_OP_SENDV,		/* handle; arg[0]: TX arena offset of a
-				 * struct ixdp_iov array (8-byte aligned);
+				 * struct ixdp_iov array (8-byte aligned),
+				 * read once when the command is taken;
 				 * arg32: entries (1-IXDP_IOV_MAX)
 				 */
 	IXDP_OP_RECV_DONE,	/* handle; arg32: bytes returned */
@@ -289,7 +298,8 @@ enum ixdp_ev {
 				 * local port. Answer with ACCEPT or REJECT
 				 */
 	IXDP_EV_CONNECTED,	/* cookie; status 0: handle is valid;
-				 * -errno: the connect failed (no handle)
+				 * -errno: the connect failed (no handle);
+				 * arg[0]: peer IPv4, arg[1]: peer port
 				 */
 	IXDP_EV_RECV,		/* cookie, handle; arg[0]: RX arena offset;
 				 * arg[1]: bytes, 0 once at end of stream
