@@ -184,7 +184,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
-		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-q]\n");
+		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US] [-q]\n"
+		"  -s: poll the event ring this long before sleeping (50)\n");
 	exit(2);
 }
 
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
 	long v;
 	int opt, failed = 0;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:q")) != -1) {
+	params.ring.spin_us = 50;
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:q")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -222,6 +224,12 @@ int main(int argc, char **argv)
 			if (*end || v < 0)
 				usage();
 			max_seconds = (unsigned int)v;
+			break;
+		case 's':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 1000000)
+				usage();
+			params.ring.spin_us = (uint32_t)v;
 			break;
 		case 'q':
 			quiet = 1;

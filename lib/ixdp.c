@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ixdp_int.h"
@@ -140,6 +141,7 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 	r->cq_map = cq;
 	r->rx_map = rx;
 	r->tx_map = tx;
+	r->spin_us = p ? p->spin_us : 0;
 	return 0;
 
 err_unmap:
@@ -196,6 +198,40 @@ int ixdp_submit(struct ixdp_ring *r)
 	return (int)n;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax()	__builtin_ia32_pause()
+#else
+#define cpu_relax()	__asm__ __volatile__("" ::: "memory")
+#endif
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Poll the event ring for up to spin_us: while the core is busy, its next
+ * events come within microseconds, sooner than a sleep and a wakeup.
+ */
+static uint32_t spin_for_events(struct ixdp_ring *r)
+{
+	uint64_t end = now_us() + r->spin_us;
+	uint32_t n, i;
+
+	do {
+		for (i = 0; i < 64; i++) {
+			n = ixdp_events_ready(r);
+			if (n)
+				return n;
+			cpu_relax();
+		}
+	} while (now_us() < end);
+	return 0;
+}
+
 int ixdp_wait(struct ixdp_ring *r, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
@@ -206,6 +242,11 @@ int ixdp_wait(struct ixdp_ring *r, int timeout_ms)
 		return (int)n;
 	if (ixdp_ring_dead(r))
 		return -ENXIO;
+	if (r->spin_us && timeout_ms) {
+		n = spin_for_events(r);
+		if (n)
+			return (int)n;
+	}
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0)
 		return -errno;

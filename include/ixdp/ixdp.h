@@ -34,6 +34,9 @@ struct ixdp_params {
 	uint32_t ev_entries;
 	uint32_t rx_arena;
 	uint32_t tx_arena;
+	uint32_t spin_us;	/* ixdp_wait() polls the event ring this long
+				 * before it sleeps in poll() (0: never)
+				 */
 };
 
 struct ixdp_ring {
@@ -67,6 +70,7 @@ struct ixdp_ring {
 	size_t tx_size;
 	uint32_t max_conns;
 	uint32_t rx_slice;
+	uint32_t spin_us;
 
 	/* What ixdp_ring_exit() unmaps (NULL when not mapped by the library). */
 	void *sq_map, *cq_map, *rx_map, *tx_map;
