@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Raw helpers of the ring selftests: one attached context of /dev/ixdp
+ * with its four regions mapped, the command and event rings driven
+ * exactly as include/uapi/linux/ixdp.h describes (release store of
+ * cmd_tail, full barrier, NEED_WAKEUP check and IXDP_IOC_WAKE; acquire
+ * load of ev_tail, release store of ev_head). No libixdp: these tests
+ * check the kernel on its own.
+ *
+ * Also: the per-core counters of "ixctl -j core show -s".
+ */
+#ifndef IXDP_RINGS_H
+#define IXDP_RINGS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ixdp.h>
+
+struct rctx {
+	int fd;
+	unsigned int cpu;
+	struct ixdp_attach a;
+	uint8_t *sq, *cq, *rx, *tx;
+	uint32_t *cmd_tail, *ev_head;
+	const uint32_t *cmd_head, *ev_tail, *flags;
+	const uint64_t *dropped;
+	struct ixdp_cmd *cmds;
+	const struct ixdp_event *evs;
+	uint32_t tail;		/* our copy of cmd_tail */
+	uint32_t head;		/* our copy of ev_head */
+	uint64_t wakes;		/* IXDP_IOC_WAKE calls made */
+};
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static inline uint32_t load_acq(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void store_rel(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t rctx_dropped(const struct rctx *c)
+{
+	return __atomic_load_n(c->dropped, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t rctx_flags(const struct rctx *c)
+{
+	return __atomic_load_n(c->flags, __ATOMIC_ACQUIRE);
+}
+
+static inline bool rctx_dead(const struct rctx *c)
+{
+	return rctx_flags(c) & IXDP_CQ_DEAD;
+}
+
+static void *rctx_map(int fd, size_t len, int prot, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void rctx_unmap(struct rctx *c)
+{
+	if (c->sq)
+		munmap(c->sq, c->a.sq_size);
+	if (c->cq)
+		munmap(c->cq, c->a.cq_size);
+	if (c->rx)
+		munmap(c->rx, c->a.rx_arena);
+	if (c->tx)
+		munmap(c->tx, c->a.tx_arena);
+	c->sq = c->cq = c->rx = c->tx = NULL;
+}
+
+/*
+ * Open /dev/ixdp, attach to the core on @cpu with the sizes in @want (or
+ * the defaults) and map the regions: 0 or -errno.
+ */
+static int rctx_open(struct rctx *c, unsigned int cpu,
+		     const struct ixdp_attach *want)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->cpu = cpu;
+	c->fd = open("/dev/ixdp", O_RDWR | O_CLOEXEC);
+	if (c->fd < 0)
+		return -errno;
+	if (want)
+		c->a = *want;
+	c->a.cpu = cpu;
+	if (ioctl(c->fd, IXDP_IOC_ATTACH, &c->a) < 0) {
+		err = -errno;
+		close(c->fd);
+		c->fd = -1;
+		return err;
+	}
+	c->sq = rctx_map(c->fd, c->a.sq_size, PROT_READ | PROT_WRITE,
+			 IXDP_OFF_SQ);
+	c->cq = rctx_map(c->fd, c->a.cq_size, PROT_READ, IXDP_OFF_CQ);
+	c->rx = rctx_map(c->fd, c->a.rx_arena, PROT_READ, IXDP_OFF_RX_ARENA);
+	c->tx = rctx_map(c->fd, c->a.tx_arena, PROT_READ | PROT_WRITE,
+			 IXDP_OFF_TX_ARENA);
+	if (!c->sq || !c->cq || !c->rx || !c->tx) {
+		err = -errno;
+		rctx_unmap(c);
+		close(c->fd);
+		c->fd = -1;
+		return err ? err : -ENOMEM;
+	}
+	c->cmd_tail = (uint32_t *)(c->sq + c->a.off.cmd_tail);
+	c->ev_head = (uint32_t *)(c->sq + c->a.off.ev_head);
+	c->cmds = (struct ixdp_cmd *)(c->sq + c->a.off.cmds);
+	c->cmd_head = (const uint32_t *)(c->cq + c->a.off.cmd_head);
+	c->ev_tail = (const uint32_t *)(c->cq + c->a.off.ev_tail);
+	c->flags = (const uint32_t *)(c->cq + c->a.off.flags);
+	c->dropped = (const uint64_t *)(c->cq + c->a.off.dropped);
+	c->evs = (const struct ixdp_event *)(c->cq + c->a.off.events);
+	c->tail = *c->cmd_tail;
+	c->head = *c->ev_head;
+	return 0;
+}
+
+static void rctx_close(struct rctx *c)
+{
+	rctx_unmap(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Free command slots now. */
+static inline uint32_t rctx_room(const struct rctx *c)
+{
+	return c->a.cmd_entries - (c->tail - load_acq(c->cmd_head));
+}
+
+/* The next command slot, zeroed; the caller checked rctx_room(). */
+static inline struct ixdp_cmd *rctx_slot(struct rctx *c)
+{
+	struct ixdp_cmd *cmd = &c->cmds[c->tail & (c->a.cmd_entries - 1)];
+
+	memset(cmd, 0, sizeof(*cmd));
+	c->tail++;
+	return cmd;
+}
+
+/*
+ * Publish the slots taken so far: release store of cmd_tail, full
+ * barrier, then kick the core if it sleeps. Returns the WAKE result.
+ */
+static inline int rctx_publish(struct rctx *c)
+{
+	store_rel(c->cmd_tail, c->tail);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rctx_flags(c) & IXDP_CQ_NEED_WAKEUP) {
+		c->wakes++;
+		if (ioctl(c->fd, IXDP_IOC_WAKE, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The next unread event, or NULL. */
+static inline const struct ixdp_event *rctx_peek(struct rctx *c)
+{
+	if (load_acq(c->ev_tail) == c->head)
+		return NULL;
+	return &c->evs[c->head & (c->a.ev_entries - 1)];
+}
+
+static inline void rctx_advance(struct rctx *c)
+{
+	c->head++;
+	store_rel(c->ev_head, c->head);
+}
+
+/* poll() the context: revents, 0 on timeout, -errno. */
+static inline int rctx_poll(const struct rctx *c, int ms)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int n = poll(&p, 1, ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
+}
+
+/* ---- per-core counters ("ixctl -j core show -s") ---- */
+
+#define STAT_OUT_MAX	(256 << 10)
+
+/* The JSON of every core, or NULL; free() it. */
+static char *stat_snapshot(void)
+{
+	FILE *f = popen("ixctl -j core show -s 2>/dev/null", "r");
+	size_t n = 0, r;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(STAT_OUT_MAX + 1);
+	if (buf)
+		while (n < STAT_OUT_MAX &&
+		       (r = fread(buf + n, 1, STAT_OUT_MAX - n, f)) > 0)
+			n += r;
+	if (pclose(f) != 0 && buf) {
+		free(buf);
+		return NULL;
+	}
+	if (buf)
+		buf[n] = 0;
+	return buf;
+}
+
+/*
+ * Counter @name of the core on @cpu (-1: the sum over every core) in a
+ * snapshot; -1 if there is no such core or counter. Each core is one
+ * object that starts with "cpu".
+ */
+static long long stat_of(const char *snap, int cpu, const char *name)
+{
+	char key[96];
+	const char *p = snap, *next, *k;
+	long long sum = 0;
+	bool found = false;
+
+	if (!snap)
+		return -1;
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	while ((p = strstr(p, "\"cpu\":"))) {
+		int c = atoi(p + 6);
+
+		next = strstr(p + 6, "\"cpu\":");
+		k = strstr(p, key);
+		if (k && (!next || k < next) && (cpu < 0 || c == cpu)) {
+			sum += strtoll(k + strlen(key), NULL, 10);
+			found = true;
+		}
+		p += 6;
+	}
+	return found ? sum : -1;
+}
+
+static long long core_stat(int cpu, const char *name)
+{
+	char *snap = stat_snapshot();
+	long long v = stat_of(snap, cpu, name);
+
+	free(snap);
+	return v;
+}
+
+/* Number of dataplane cores. */
+static int core_count(void)
+{
+	char *snap = stat_snapshot();
+	const char *p = snap;
+	int n = 0;
+
+	while (p && (p = strstr(p, "\"cpu\":"))) {
+		n++;
+		p += 6;
+	}
+	free(snap);
+	return n;
+}
+
+#endif /* IXDP_RINGS_H */
