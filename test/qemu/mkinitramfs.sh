@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest's initramfs: busybox, the NIC drivers of the guest
-# kernel (with their dependencies, in load order), ixdp.ko, and the
-# selftest programs with the shared libraries they need.
+# kernel (with their dependencies, in load order), ixdp.ko, iproute2's tc
+# and the traffic-control modules, and the selftest programs with the
+# shared libraries they need.
 #
 # mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
@@ -18,6 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # Drivers the guest needs, each with its dependencies.
 want_modules="virtio_pci virtio_net virtio_console e1000e"
+# Traffic control for the lossy-link stage (test/selftests/app_lossy.sh),
+# loaded by that stage only: they go to /modules/tc.order, not order.
+tc_modules="sch_ingress act_mirred cls_u32 ifb sch_netem"
 
 root=$(mktemp -d)
 chmod 755 "$root"
@@ -34,7 +38,8 @@ echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 
-# Copy one module, decompressed (busybox insmod reads plain .ko only).
+# Copy one module, decompressed (busybox insmod reads plain .ko only),
+# and list it in the load order file $order.
 copy_module() {
 	local src=$moddir/$1 name
 	name=$(basename "$1")
@@ -43,13 +48,16 @@ copy_module() {
 	*.ko.zst) zstd -qdc "$src" > "$root/modules/${name%.zst}"; name=${name%.zst} ;;
 	*.ko) cp "$src" "$root/modules/$name" ;;
 	esac
-	echo "$name" >> "$root/modules/order"
+	echo "$name" >> "$order"
 }
 
-if [ "$moddir" != none ]; then
-	declare -A added=()
-	: > "$root/modules/order"
-	for m in $want_modules; do
+declare -A added=()
+# add_modules ORDERFILE MODULES...: each module with its dependencies.
+add_modules() {
+	local order=$1 m line self deps d i
+	shift
+	: > "$order"
+	for m in "$@"; do
 		line=$(grep -E "(^|/)$m\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" || true)
 		# Built into this kernel: nothing to load.
 		[ -n "$line" ] || continue
@@ -67,6 +75,10 @@ if [ "$moddir" != none ]; then
 			copy_module "$self"
 		fi
 	done
+}
+if [ "$moddir" != none ]; then
+	add_modules "$root/modules/order" $want_modules
+	add_modules "$root/modules/tc.order" $tc_modules
 fi
 
 cp "$ko" "$root/ixdp/ixdp.ko"
@@ -86,6 +98,15 @@ for f in "$builddir"/selftests/* "$builddir"/bin/*; do
 	*) cp "$f" "$root/selftests/" ;;
 	esac
 	copy_with_libs "$f"
+done
+# iproute2's tc (busybox's cannot add netem or mirred), where the
+# selftests look for it.
+for tc in /usr/sbin/tc /sbin/tc; do
+	[ -x "$tc" ] || continue
+	mkdir -p "$root/usr/sbin"
+	cp "$tc" "$root/usr/sbin/tc"
+	copy_with_libs "$tc"
+	break
 done
 for f in "$top"/test/selftests/*.sh; do
 	[ -e "$f" ] && cp "$f" "$root/selftests/"
