@@ -1376,9 +1376,9 @@ static void fz_gen(struct fuzzer *f, struct ixdp_cmd *cmd, uint32_t i)
 		if ((op == IXDP_OP_ABORT || op == IXDP_OP_CLOSE ||
 		     op == IXDP_OP_REJECT) && rnd() % 200)
 			cmd->handle ^= 1ULL << 32;
-	}
-	else if (rnd() % 100 < 3)
+	} else if (rnd() % 100 < 3) {
 		cmd->handle = rnd();
+	}
 	/* Now and then one word the opcode does not use. */
 	if (rnd() % 100 < 4) {
 		k = rnd() % 5;
