@@ -48,7 +48,7 @@ run_stage host-side /selftests/host.sh
 run_stage datapath /selftests/datapath.sh
 run_stage app /selftests/app.sh
 run_stage rings /selftests/rings.sh
-run_stage app-lossy /selftests/app_lossy.sh
+run_stage app-echo /selftests/app_echo.sh
 run_stage app-lossy /selftests/app_lossy.sh
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log

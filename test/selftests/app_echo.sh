@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# An application on ixdp's rings: echo_ixdp (examples/echo.c) on both
+# cores, checked byte-exact by the host's echocheck (test/host/
+# echo-check.sh): 64 concurrent connections, graceful close, no reset.
+# Stopped by PID afterwards, it must leave no context, connection or
+# buffer behind.
+. /selftests/lib.sh
+
+R=/selftests/rings
+IXIP=198.18.0.3
+PORT=7000
+DEV=$IXDP_GUEST_IF
+NRXQ=$(ls -d /sys/class/net/"$DEV"/queues/rx-* 2>/dev/null | wc -l)
+CORES=0
+[ "$(nproc)" -ge 2 ] && CORES=0,1
+
+# Sizes. echocheck cycles message m of connection c through
+# SIZES[(c + m) % n] and takes at most 64 sizes, so one list cannot hold
+# a 64 KiB message and stay small: with 64 entries the mean would be
+# >= 1 KiB, and 64 x 2000 messages would move >= 131 MB each way, far
+# beyond TCG's ~15-20 MB/s. Two runs instead:
+#  - 64 connections x 2000 messages over 64 sizes from 1 B to 4 KiB,
+#    mostly small (14 each of 1, 7, 64 and 128 B; 4 x 512, 2 x 1460,
+#    1 x 4096: 11864 B per cycle, mean 185 B): ~24 MB;
+#  - 64 connections x 8 messages of 16 KiB and 64 KiB: ~21 MB.
+# Together 1 B to 64 KiB, ~45 MB each way.
+SMALL=
+for s in 1 7 64 128; do
+	for _ in $(seq 14); do SMALL="$SMALL,$s"; done
+done
+SMALL="${SMALL#,},512,512,512,512,1460,1460,4096"
+LARGE=16384,65536
+
+# rings MODE ARGS...: a mode of rings.c whose TAP lines join this stream.
+rings() {
+	TAP_START=$((TAP_N + 1)) "$R" "$@" > /tmp/app-echo-c.out 2>&1
+	_rc=$?
+	cat /tmp/app-echo-c.out
+	TAP_N=$((TAP_N + $(grep -cE '^(not )?ok ' /tmp/app-echo-c.out)))
+	_f=$(grep -cE '^not ok ' /tmp/app-echo-c.out)
+	TAP_FAIL=$((TAP_FAIL + _f))
+	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
+		tap_not_ok "rings $1 exited with status $_rc without a failing check"
+	fi
+}
+
+setup() {
+	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
+	ixctl core add cpu 0 rxq 0 &&
+	{ [ "$CORES" = 0 ] || ixctl core add cpu 1 rxq $((1 % NRXQ)); }
+}
+
+teardown() {
+	ixctl port del dev "$DEV" >/dev/null 2>&1
+}
+
+if ! tap_check "echo_ixdp is installed" \
+	sh -c 'command -v echo_ixdp >/dev/null' ||
+   ! tap_check "port and cores $CORES come up" setup; then
+	teardown
+	tap_finish
+	exit
+fi
+
+T0=$(date +%s)
+echo_ixdp -p "$PORT" -c "$CORES" > /tmp/echo_ixdp.out 2>&1 &
+pid=$!
+ncores=$(echo "$CORES" | tr ',' ' ' | wc -w)
+tap_check "echo_ixdp attaches a context to each of its $ncores cores" \
+	"$R" wait dp_apps "$ncores" 10
+host_run ring-peer probe "$IXIP" "$PORT" --timeout 20
+tap_check "echo_ixdp accepts connections on port $PORT" [ $? -eq 0 ]
+
+host_run echo-check "$IXIP" "$PORT" 64 2000 "$SMALL" --timeout 110 \
+	--label app-echo-small
+tap_check "64 x 2000 messages of 1 B to 4 KiB echoed byte-exact, closed gracefully" \
+	[ $? -eq 0 ]
+host_run echo-check "$IXIP" "$PORT" 64 8 "$LARGE" --timeout 110 \
+	--label app-echo-large
+tap_check "64 x 8 messages of 16 and 64 KiB echoed byte-exact, closed gracefully" \
+	[ $? -eq 0 ]
+tap_diag "echo runs took $(($(date +%s) - T0)) s"
+ixctl -s core show | sed 's/^/# /'
+
+tap_check "echo_ixdp is still running" kill -0 "$pid"
+kill "$pid" 2>/dev/null
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -9 "$pid"
+	tap_not_ok "echo_ixdp exits on SIGTERM within 5 s"
+else
+	tap_ok "echo_ixdp exits on SIGTERM within 5 s"
+fi
+wait "$pid" 2>/dev/null
+sed 's/^/# echo_ixdp: /' /tmp/echo_ixdp.out | tail -n 20
+rings idle "after echo_ixdp stopped" 10
+
+teardown
+tap_finish
