@@ -129,19 +129,25 @@ def new_msg(c, size):
 def hold(args):
     deadline = time.monotonic() + args.timeout
     socks = []
+    ends = {}
     for i in range(args.conns):
         try:
             s = connect(args.host, args.port, deadline)
         except OSError as e:
             print(f"hold: connection {i}: {e}")
             return 1
-        s.sendall(f"hello {i}\n".encode())
+        try:
+            s.sendall(f"hello {i}\n".encode())
+        except (ConnectionResetError, BrokenPipeError):
+            # Reset at once (rejected): that is an end too.
+            ends["reset"] = ends.get("reset", 0) + 1
+            s.close()
+            continue
         s.setblocking(False)
         socks.append(s)
     sel = selectors.DefaultSelector()
     for i, s in enumerate(socks):
         sel.register(s, selectors.EVENT_READ, i)
-    ends = {}
     live = len(socks)
     while live and time.monotonic() < deadline:
         for key, _ in sel.select(timeout=0.5):
@@ -158,7 +164,7 @@ def hold(args):
             live -= 1
     if live:
         ends["timeout"] = live
-    print(f"hold: {len(socks)} connections, ends {ends}")
+    print(f"hold: {args.conns} connections, ends {ends}")
     return 0 if ends.get("reset", 0) == args.conns else 1
 
 

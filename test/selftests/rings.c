@@ -348,6 +348,11 @@ static void on_recv(struct app *a, struct conn *c, const struct ixdp_event *ev)
 		(uint32_t)len, 0, 0);
 }
 
+/* The thread test rejects the first knock any of its contexts sees. */
+static bool reject_next;
+static uint64_t rejected;
+static struct app *rejected_by;
+
 static void on_event(struct app *a, const struct ixdp_event *ev)
 {
 	struct conn *c;
@@ -359,6 +364,14 @@ static void on_event(struct app *a, const struct ixdp_event *ev)
 		return;
 	}
 	if (ev->type == IXDP_EV_KNOCK) {
+		if (reject_next) {
+			reject_next = false;
+			rejected = ev->handle;
+			rejected_by = a;
+			app_cmd(a, IXDP_OP_REJECT, IXDP_CMDF_ACK,
+				UD(T_TEST, 4, 0), ev->handle, 0, 0, 0);
+			return;
+		}
 		if (!a->accept_knocks) {
 			if (a->nknocks < MAXC)
 				a->knocks[a->nknocks++] = ev->handle;
@@ -796,6 +809,142 @@ static void validate_cmd_tail_jump(struct app *a, struct app *b,
 	app_close(&d);
 }
 
+/* CPU time (clock ticks) of the kthread "ixdp/@cpu", -1 if not found. */
+static long kthread_ticks(unsigned int cpu)
+{
+	char path[64], comm[32], want[32], buf[512];
+	unsigned long ut, st;
+	long ticks = -1;
+	FILE *f;
+	int pid;
+
+	snprintf(want, sizeof(want), "ixdp/%u\n", cpu);
+	for (pid = 2; pid < 32768 && ticks < 0; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f) || strcmp(comm, want)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (f && fgets(buf, sizeof(buf), f)) {
+			char *p = strrchr(buf, ')');
+
+			if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+					&ut, &st) == 2)
+				ticks = (long)(ut + st);
+		}
+		if (f)
+			fclose(f);
+	}
+	return ticks;
+}
+
+/*
+ * A full event ring holds the context's commands back: with 16 event
+ * slots and 64 NOPs published, at most 16 are taken until events are
+ * consumed; then all 64 complete, in order, none lost.
+ */
+static void validate_backpressure(unsigned int cpu)
+{
+	struct ixdp_attach want = { .ev_entries = 16 };
+	uint32_t head0, taken, queued, i, got = 0, order = 0;
+	const struct ixdp_event *e;
+	static struct rctx r;
+	uint64_t end;
+	long ticks;
+	int err;
+
+	err = rctx_open(&r, cpu, &want);
+	if (!ksft_test_result(!err && r.a.ev_entries == 16,
+			      "a context attaches with an event ring of 16 (%d)",
+			      err))
+		return;
+	head0 = load_acq(r.cmd_head);
+	for (i = 0; i < 64; i++) {
+		struct ixdp_cmd *cmd = rctx_slot(&r);
+
+		cmd->opcode = IXDP_OP_NOP;
+		cmd->flags = IXDP_CMDF_ACK;
+		cmd->user_data = 1000 + i;
+	}
+	rctx_publish(&r);
+	sleep_ms(300);
+	ticks = kthread_ticks(cpu);
+	sleep_ms(1000);
+	if (ticks >= 0)
+		ticks = kthread_ticks(cpu) - ticks;
+	ksft_print_msg("the core's kthread used %ld ticks (1/%ld s) in the 1 s its context's event ring stayed full\n",
+		       ticks, sysconf(_SC_CLK_TCK));
+	taken = load_acq(r.cmd_head) - head0;
+	queued = load_acq(r.ev_tail) - r.head;
+	ksft_test_result(queued <= 16 && taken <= 16 && taken >= 1,
+			 "with the event ring full the core took %u of 64 commands and wrote %u events",
+			 taken, queued);
+	end = now_ms() + 5000;
+	while (got < 64 && now_ms() < end) {
+		while ((e = rctx_peek(&r))) {
+			if (e->type == IXDP_EV_COMPLETION && !e->status &&
+			    e->arg[0] == 1000 + got)
+				order++;
+			got++;
+			rctx_advance(&r);
+		}
+		/* Room was made: kick the core if it sleeps. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (rctx_flags(&r) & IXDP_CQ_NEED_WAKEUP)
+			ioctl(r.fd, IXDP_IOC_WAKE, 0);
+		rctx_poll(&r, 10);
+	}
+	ksft_test_result(got == 64 && order == 64 && !rctx_dead(&r),
+			 "as events are consumed all 64 complete, in order (%u, %u)",
+			 got, order);
+	rctx_close(&r);
+}
+
+/*
+ * An ev_head that no consumer could have written (far ahead of ev_tail)
+ * may only hurt its own context: the others keep completing commands.
+ */
+static void validate_bad_ev_head(unsigned int cpu, struct app *b)
+{
+	struct ixdp_cmd m = mk(IXDP_OP_NOP, 0, 0, 0, 0), *cmd;
+	static struct rctx r;
+	bool back;
+	int err;
+
+	err = rctx_open(&r, cpu, NULL);
+	if (!ksft_test_result(!err, "a context attaches (%d)", err))
+		return;
+	store_rel(r.ev_head, r.head + 0x40000000);
+	cmd = rctx_slot(&r);
+	cmd->opcode = IXDP_OP_NOP;
+	cmd->flags = IXDP_CMDF_ACK;
+	rctx_publish(&r);
+	sleep_ms(200);
+	m.flags = IXDP_CMDF_ACK;
+	ksft_test_result(test_cmd(b, &m, NULL) == 0,
+			 "a bogus ev_head in one context leaves another context of its core working");
+	ksft_print_msg("with the bogus ev_head: cmd_head %u of %u, ev_tail %u, flags %#x\n",
+		       load_acq(r.cmd_head), r.tail, load_acq(r.ev_tail),
+		       rctx_flags(&r));
+	store_rel(r.ev_head, r.head);
+	rctx_publish(&r);
+	back = false;
+	for (err = 0; err < 100 && !back; err++) {
+		back = rctx_peek(&r) != NULL;
+		if (!back)
+			rctx_poll(&r, 10);
+	}
+	ksft_print_msg("once ev_head is sane again the NOP %s\n",
+		       back ? "completes" : "does not complete");
+	rctx_close(&r);
+}
+
 /* cmd_entries commands published at once are all taken. */
 static void validate_full_ring(struct app *b)
 {
@@ -1192,6 +1341,8 @@ static int validate(uint16_t port, uint16_t closed)
 	validate_sendv(&A, c);
 	validate_listen(&A, cx);
 	validate_full_ring(&B);
+	validate_backpressure(cpu);
+	validate_bad_ev_head(cpu, &B);
 	validate_cmd_tail_jump(&A, &B, c, cpu);
 
 	/* Close: a send after it is refused, then EOF and DEAD. */
@@ -1994,6 +2145,7 @@ struct thread_arg {
 	unsigned int conns;
 	bool attached, listening, held;
 	int32_t abort_status, dead_status, stale_status;
+	int32_t reject_status, accept_rejected;
 };
 
 /* Attach, listen, accept and hold; abort one; exit with everything open. */
@@ -2017,6 +2169,7 @@ static void *thread_main(void *p)
 	}
 	if (!t->attached)
 		return NULL;
+	reject_next = true;
 	for (i = 0; i < t->n; i++) {
 		m = mk(IXDP_OP_LISTEN, 0, t->port, 0, 0);
 		m.flags = IXDP_CMDF_ACK;
@@ -2036,6 +2189,15 @@ static void *thread_main(void *p)
 			break;
 		}
 		apps_pump(as, t->n, 20);
+	}
+	t->reject_status = 1;
+	t->accept_rejected = 1;
+	if (rejected_by) {
+		struct cpl *l = wait_cpl(rejected_by, UD(T_TEST, 4, 0), 1000);
+
+		t->reject_status = l ? l->status : 1;
+		m = mk(IXDP_OP_ACCEPT, rejected, 0, 1, 0);
+		t->accept_rejected = test_cmd(rejected_by, &m, NULL);
 	}
 	for (i = 0; i < t->n && !c; i++)
 		for (k = 0; k < MAXC && !c; k++)
@@ -2071,7 +2233,12 @@ static int thread_test(uint16_t port, unsigned int conns)
 			      "a thread attaches to every core and listens on port %u",
 			      port))
 		return ksft_finish();
-	ksft_test_result(t.held, "it accepted and holds %u connections", conns);
+	ksft_test_result(t.reject_status == 0,
+			 "REJECT of the first KNOCK completes (%d)", t.reject_status);
+	ksft_expect_err(t.accept_rejected, -EBADF,
+			"ACCEPT of the rejected handle gets -EBADF");
+	ksft_test_result(t.held, "it accepted and holds %u more connections",
+			 conns);
 	ksft_test_result(t.abort_status == 0 && t.dead_status == -ECONNABORTED,
 			 "ABORT completes and the connection ends with DEAD -ECONNABORTED (%d, %d)",
 			 t.abort_status, t.dead_status);

@@ -123,11 +123,11 @@ tap_check "the host saw every one of the 64 connections reset after echoing" \
 rings idle "after kill -9" 10
 
 # A thread attaches, holds connections and exits without closing.
-host_spawn ring-peer hold "$IXIP" 7500 8 --timeout 60
+host_spawn ring-peer hold "$IXIP" 7500 9 --timeout 60
 t=$HOST_TICKET
 rings thread 7500 8
 host_wait "$t"
-tap_check "the host saw all 8 held connections reset" [ $? -eq 0 ]
+tap_check "the host saw all 9 connections reset (1 rejected, 8 held)" [ $? -eq 0 ]
 rings idle "after the thread exit" 10
 
 teardown
