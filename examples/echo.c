@@ -185,7 +185,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
 		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US] [-q]\n"
-		"  -s: poll the event ring this long before sleeping (50)\n");
+		"  -s: poll the event ring this long before sleeping (0)\n");
 	exit(2);
 }
 
@@ -198,7 +198,6 @@ int main(int argc, char **argv)
 	long v;
 	int opt, failed = 0;
 
-	params.ring.spin_us = 50;
 	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:q")) != -1) {
 		switch (opt) {
 		case 'p':
