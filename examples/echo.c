@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,12 +121,24 @@ static const struct ixev_conn_ops ops = {
 	.error = on_error,
 };
 
+static int pin = 1;
+
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	time_t end = max_seconds ? time(NULL) + max_seconds : 0;
+	cpu_set_t set;
 	int ret;
 
+	/*
+	 * As in IX, the application thread runs on its dataplane core's CPU:
+	 * handing events and commands across is then a local wakeup.
+	 */
+	if (pin) {
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 	ret = ixev_thread_create(&w->t, w->cpu, &params, &ops, w);
 	if (ret) {
 		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s\n", w->cpu,
@@ -184,7 +197,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
-		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US] [-q]\n"
+		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US] [-P] [-q]\n"
+		"  -P: do not pin each thread to its dataplane core's CPU\n"
 		"  -s: poll the event ring this long before sleeping (0)\n");
 	exit(2);
 }
@@ -198,7 +212,7 @@ int main(int argc, char **argv)
 	long v;
 	int opt, failed = 0;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:q")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:Pq")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -229,6 +243,9 @@ int main(int argc, char **argv)
 			if (*end || v < 0 || v > 1000000)
 				usage();
 			params.ring.spin_us = (uint32_t)v;
+			break;
+		case 'P':
+			pin = 0;
 			break;
 		case 'q':
 			quiet = 1;
