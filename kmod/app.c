@@ -76,6 +76,8 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	if (dp)
 		ixdp_dp_call(dp, ixdp_app_unregister, app);
 	mutex_unlock(&ixdp_dp_lock);
+	if (app->attached)
+		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
 	put_pid(app->pid);
 	app_free_mem(app);
 	kfree(app);
@@ -223,6 +225,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	mutex_unlock(&ixdp_dp_lock);
 	if (err)
 		goto err_pid;
+	ixdp_nl_announce_app(IXDP_CMD_APP_ATTACH, app);
 
 	/*
 	 * Registered: from here on only release undoes it, so a failed copy
@@ -273,6 +276,11 @@ __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 	if (!smp_load_acquire(&app->attached))
 		return EPOLLERR;
 	poll_wait(file, &app->wq, wait);
+	/*
+	 * Pairs with the barrier of wq_has_sleeper() in publish(): either the
+	 * core sees this waiter, or this sees the core's new ev_tail.
+	 */
+	smp_mb();
 	if (READ_ONCE(app->dead) || !rcu_access_pointer(app->dp))
 		mask |= EPOLLERR;
 	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->ev_head))

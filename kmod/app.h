@@ -115,7 +115,9 @@ struct ixdp_app {
 	u32 *dirty;
 	u32 ndirty;
 	unsigned long alive_check;	/* jiffies of the next thread check */
-	u64 bad_cmds;			/* mirrored in the CQ */
+	u64 ncmds, bad_cmds;		/* bad_cmds mirrored in the CQ */
+	u64 nevents;
+	u32 nused;			/* connections not CONN_FREE */
 	struct ixdp_dp_stats *dst;	/* the core's counters */
 };
 
@@ -192,7 +194,7 @@ void app_mark_dirty(struct ixdp_app *app, u32 idx);
 void app_owner_set(struct ixdp_dp *dp, u64 handle, struct ixdp_app *app,
 		   u32 idx);
 void app_owner_clear(struct ixdp_dp *dp, u64 handle);
-bool app_ev_room(struct ixdp_app *app);
+bool app_ev_room(const struct ixdp_app *app);
 void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 	      u64 handle, u64 a0, u64 a1, u64 a2);
 void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app);

@@ -353,6 +353,7 @@ unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
 		n++;
 		complete = cmd.flags & IXDP_CMDF_ACK;
 		ret = exec(dp, app, &cmd, &complete);
+		app->ncmds++;
 		app->dst->app_cmds++;
 		if (ret < 0) {
 			app->dst->app_bad_cmds++;

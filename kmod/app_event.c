@@ -52,16 +52,28 @@ void ixdp_dp_apps_destroy(struct ixdp_dp_apps *da)
 /* Connections                                                        */
 /* ------------------------------------------------------------------ */
 
+static bool ev_head(const struct ixdp_app *app, u32 *head);
+static void reclaim_zombies(struct ixdp_app *app, u32 head);
+
 u32 app_conn_alloc(struct ixdp_app *app)
 {
-	u32 idx = app->free_conn;
 	struct app_conn *c;
+	bool dirty;
+	u32 idx, head;
 
+	/* Slices the application has moved past may be free already. */
+	if (app->free_conn == IX_NIL && ev_head(app, &head))
+		reclaim_zombies(app, head);
+	idx = app->free_conn;
 	if (idx == IX_NIL)
 		return IX_NIL;
 	c = &app->conn[idx];
 	app->free_conn = c->next;
+	WRITE_ONCE(app->nused, app->nused + 1);
+	/* A slot freed while listed stays listed: never list it twice. */
+	dirty = c->dirty;
 	memset(c, 0, sizeof(*c));
+	c->dirty = dirty;
 	c->next = IX_NIL;
 	return idx;
 }
@@ -72,6 +84,7 @@ void app_conn_free(struct ixdp_app *app, u32 idx)
 
 	c->state = CONN_FREE;
 	c->pend = 0;
+	WRITE_ONCE(app->nused, app->nused - 1);
 	c->next = app->free_conn;
 	app->free_conn = idx;
 }
@@ -81,6 +94,8 @@ void app_mark_dirty(struct ixdp_app *app, u32 idx)
 	struct app_conn *c = &app->conn[idx];
 
 	if (c->dirty)
+		return;
+	if (WARN_ON_ONCE(app->ndirty >= app->nconn))
 		return;
 	c->dirty = true;
 	app->dirty[app->ndirty++] = idx;
@@ -227,6 +242,11 @@ static void on_recv(struct ixdp_dp *dp, struct ixdp_app *app, u32 idx,
 		/* The core overran its window: never expected. */
 		pr_warn_ratelimited("connection overran its RX slice\n");
 		defer(dp, DEFER_ABORT, c->handle);
+		app_owner_clear(dp, c->handle);
+		c->state = CONN_DYING;
+		c->status = -EIO;
+		c->pend = CP_DEAD;
+		c->wr = c->ann;
 		return;
 	}
 	off = c->wr & (size - 1);
@@ -322,7 +342,7 @@ void ixdp_dp_event(void *arg, const struct ix_event *ev)
  * more than ev_entries behind the tail is impossible, and a context that
  * writes it only stops its own events.
  */
-static bool ev_head(struct ixdp_app *app, u32 *head)
+static bool ev_head(const struct ixdp_app *app, u32 *head)
 {
 	u32 h = READ_ONCE(*app->ev_head);
 
@@ -332,7 +352,7 @@ static bool ev_head(struct ixdp_app *app, u32 *head)
 	return true;
 }
 
-bool app_ev_room(struct ixdp_app *app)
+bool app_ev_room(const struct ixdp_app *app)
 {
 	u32 h;
 
@@ -354,6 +374,7 @@ void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 	e->arg[1] = a1;
 	e->arg[2] = a2;
 	app->ev_tail++;
+	app->nevents++;
 	app->dst->app_events++;
 }
 
@@ -524,6 +545,7 @@ void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
 		}
 	}
 	app->ndirty = 0;
+	WRITE_ONCE(app->nused, 0);
 	app->flags |= IXDP_CQ_DEAD;
 	WRITE_ONCE(*app->cq_flags, app->flags);
 	publish(app);
@@ -638,8 +660,10 @@ bool ixdp_dp_apps_pending(const struct ixdp_dp *dp)
 		return false;
 	for (i = 0; i < IXDP_DP_APPS; i++) {
 		app = da->app[i];
+		/* Commands that wait for event-ring room are not work. */
 		if (app && !app->dead &&
-		    READ_ONCE(*app->cmd_tail) != app->cmd_head)
+		    READ_ONCE(*app->cmd_tail) != app->cmd_head &&
+		    app_ev_room(app))
 			return true;
 	}
 	return false;

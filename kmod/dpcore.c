@@ -276,6 +276,8 @@ static int dp_thread(void *arg)
 		t0 = ktime_get_ns();
 		dp_sleep(dp);
 		dp->st.idle_ns += ktime_get_ns() - t0;
+		/* dp_sleep() may return at once: never hog the CPU. */
+		cond_resched();
 	}
 	return 0;
 }

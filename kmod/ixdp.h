@@ -52,14 +52,16 @@ int ixdp_chardev_init(void);
 void ixdp_chardev_uninit(void);
 
 /* netlink.c APIs: */
+struct sk_buff;
 extern struct genl_family ixdp_genl_family;
 int ixdp_netlink_init(void);
 void ixdp_netlink_uninit(void);
+void ixdp_nl_announce(u8 cmd, int (*fill)(struct sk_buff *, const void *),
+		      const void *arg);
 
 /* netlink_dp.c APIs: */
 struct genl_info;
 struct netlink_callback;
-struct sk_buff;
 int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info);
@@ -67,5 +69,8 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void ixdp_nl_announce_app(u8 cmd, const struct ixdp_app *app);
 
 #endif /* _IXDP_H */

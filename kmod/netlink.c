@@ -89,6 +89,29 @@ static int get_config_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Send a notification on the "events" group: @fill adds the attributes of
+ * @arg to a message of command @cmd. Best effort: a notification that
+ * cannot be built is dropped (listeners re-read the state with a dump).
+ */
+void ixdp_nl_announce(u8 cmd, int (*fill)(struct sk_buff *, const void *),
+		      const void *arg)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = new_msg(NULL, cmd, &hdr);
+	if (!msg)
+		return;
+	if (fill(msg, arg)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&ixdp_genl_family, msg, 0, IXDP_MCGRP_EVENTS_ID,
+			  GFP_KERNEL);
+}
+
 static void announce_config(const struct ixdp_config *cfg)
 {
 	struct sk_buff *msg;
@@ -202,6 +225,14 @@ static const struct genl_ops ixdp_genl_ops[] = {
 	{
 		.cmd	= IXDP_CMD_CORE_GET,
 		.dumpit	= ixdp_nl_core_dump,
+	},
+	{
+		.cmd	= IXDP_CMD_FG_GET,
+		.dumpit	= ixdp_nl_fg_dump,
+	},
+	{
+		.cmd	= IXDP_CMD_APP_GET,
+		.dumpit	= ixdp_nl_app_dump,
 	},
 	{
 		.cmd	= IXDP_CMD_RESPONDER_SET,

@@ -9,7 +9,7 @@
 #include <net/genetlink.h>
 
 #include "ixdp.h"
-#include "dataplane.h"
+#include "app.h"
 
 static int need(struct genl_info *info, int attr)
 {
@@ -18,6 +18,27 @@ static int need(struct genl_info *info, int attr)
 	GENL_SET_ERR_MSG(info, "a required attribute is missing");
 	NL_SET_BAD_ATTR(info->extack, NULL);
 	return -EINVAL;
+}
+
+static int fill_ifname(struct sk_buff *msg, const void *ifname)
+{
+	return nla_put_string(msg, IXDP_A_PORT_IFNAME, ifname);
+}
+
+struct core_id {
+	u32 cpu;
+	u16 rxq, txq;
+};
+
+static int fill_core_id(struct sk_buff *msg, const void *arg)
+{
+	const struct core_id *id = arg;
+
+	if (nla_put_u32(msg, IXDP_A_CORE_CPU, id->cpu) ||
+	    nla_put_u16(msg, IXDP_A_CORE_RXQ, id->rxq) ||
+	    nla_put_u16(msg, IXDP_A_CORE_TXQ, id->txq))
+		return -EMSGSIZE;
+	return 0;
 }
 
 int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info)
@@ -36,6 +57,8 @@ int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info)
 			    nla_get_u8(info->attrs[IXDP_A_PORT_PREFIX]),
 			    info->extack);
 	ixdp_ctl_unlock();
+	if (!err)
+		ixdp_nl_announce(IXDP_CMD_PORT_ADD, fill_ifname, ifname);
 	return err;
 }
 
@@ -51,6 +74,8 @@ int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 	ixdp_ctl_lock();
 	err = ixdp_port_del(ifname, info->extack);
 	ixdp_ctl_unlock();
+	if (!err)
+		ixdp_nl_announce(IXDP_CMD_PORT_DEL, fill_ifname, ifname);
 	return err;
 }
 
@@ -208,12 +233,23 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 				  rxq, txq, info->extack);
 	}
 	ixdp_ctl_unlock();
+	if (!err) {
+		struct core_id id = {
+			.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
+			.rxq = rxq,
+			.txq = txq,
+		};
+
+		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
+	}
 	return err;
 }
 
 int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 {
+	struct core_id id = {};
 	struct ixdp_port *port;
+	unsigned int i;
 	int err;
 
 	err = need(info, IXDP_A_CORE_CPU);
@@ -225,10 +261,18 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "no port is attached");
 		err = -ENODEV;
 	} else {
-		err = ixdp_dp_del(port, nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
-				  info->extack);
+		id.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]);
+		for (i = 0; i < port->ndp; i++) {
+			if (port->dp[i]->cpu == id.cpu) {
+				id.rxq = port->dp[i]->rxq;
+				id.txq = port->dp[i]->txq;
+			}
+		}
+		err = ixdp_dp_del(port, id.cpu, info->extack);
 	}
 	ixdp_ctl_unlock();
+	if (!err)
+		ixdp_nl_announce(IXDP_CMD_CORE_DEL, fill_core_id, &id);
 	return err;
 }
 
@@ -324,4 +368,122 @@ int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info)
 out:
 	ixdp_ctl_unlock();
 	return err;
+}
+
+/* One message per flow group: its owner and the owner's queue. */
+int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int fg = cb->args[0];
+	const struct ixdp_map *map;
+	const struct ixdp_dp *dp;
+	struct ixdp_port *port;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	map = port ? rcu_dereference_protected(port->map,
+				lockdep_is_held(&ixdp_dp_lock)) : NULL;
+	for (; map && map->ndp && fg < port->nfg; fg++) {
+		dp = map->dp[map->fg_owner[fg]];
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
+				  NLM_F_MULTI, IXDP_CMD_FG_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u32(skb, IXDP_A_FG_ID, fg) ||
+		    nla_put_u32(skb, IXDP_A_CORE_CPU, dp->cpu) ||
+		    nla_put_u16(skb, IXDP_A_CORE_RXQ, dp->rxq)) {
+			genlmsg_cancel(skb, hdr);
+			err = -EMSGSIZE;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&ixdp_dp_lock);
+	if (err && fg == cb->args[0])
+		return err;
+	cb->args[0] = fg;
+	return skb->len;
+}
+
+static int fill_app_id(struct sk_buff *msg, const void *arg)
+{
+	const struct ixdp_app *app = arg;
+
+	if (nla_put_u32(msg, IXDP_A_APP_PID, app->tgid) ||
+	    nla_put_u32(msg, IXDP_A_APP_TID, pid_nr(app->pid)) ||
+	    nla_put_u32(msg, IXDP_A_CORE_CPU, app->params.cpu))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* An attach or a detach, for the "events" group (process context). */
+void ixdp_nl_announce_app(u8 cmd, const struct ixdp_app *app)
+{
+	ixdp_nl_announce(cmd, fill_app_id, app);
+}
+
+/* The kthread writes these counters; a dump reads them stale but whole. */
+static int put_app(struct sk_buff *msg, const struct ixdp_app *app)
+{
+	struct nlattr *nest;
+
+	if (fill_app_id(msg, app) ||
+	    nla_put_u32(msg, IXDP_A_APP_CONNS, READ_ONCE(app->nused)) ||
+	    nla_put_u32(msg, IXDP_A_APP_MAX_CONNS, app->nconn) ||
+	    nla_put_u8(msg, IXDP_A_APP_DEAD, READ_ONCE(app->dead)))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, IXDP_A_APP_STATS);
+	if (!nest ||
+	    put_stat(msg, "app_cmds", READ_ONCE(app->ncmds)) ||
+	    put_stat(msg, "app_bad_cmds", READ_ONCE(app->bad_cmds)) ||
+	    put_stat(msg, "app_events", READ_ONCE(app->nevents)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * One message per attached context. Registration changes only through
+ * ixdp_dp_call() under ixdp_dp_lock, so the tables hold still here.
+ */
+int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int i = cb->args[0], j = cb->args[1];
+	const struct ixdp_app *app;
+	struct ixdp_port *port;
+	bool full = false;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	for (; port && i < port->ndp && !full; i++, j = 0) {
+		for (; j < IXDP_DP_APPS; j++) {
+			app = port->dp[i]->apps->app[j];
+			if (!app)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq,
+					  &ixdp_genl_family, NLM_F_MULTI,
+					  IXDP_CMD_APP_GET);
+			if (!hdr || put_app(skb, app)) {
+				if (hdr)
+					genlmsg_cancel(skb, hdr);
+				err = -EMSGSIZE;
+				full = true;
+				break;
+			}
+			genlmsg_end(skb, hdr);
+		}
+		if (full)
+			break;
+	}
+	mutex_unlock(&ixdp_dp_lock);
+	if (err && i == cb->args[0] && j == cb->args[1])
+		return err;
+	cb->args[0] = i;
+	cb->args[1] = j;
+	return skb->len;
 }

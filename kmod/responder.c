@@ -243,7 +243,9 @@ static void handle_event(struct ixdp_responder *r, const struct ix_event *ev)
 		on_knock(r, ev);
 		return;
 	}
-	if (ev->cookie < r->nconn && r->conn[ev->cookie].used)
+	/* An event of another owner's connection can carry cookie 0. */
+	if (ev->cookie < r->nconn && r->conn[ev->cookie].used &&
+	    r->conn[ev->cookie].handle == ev->handle)
 		c = &r->conn[ev->cookie];
 	if (!c)
 		return;

@@ -206,6 +206,7 @@ void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
 		ev.type = IX_EV_RECV;
 		ev.cookie = t->cookie;
 		ev.handle = ix_tcp_handle(t);
+		ev.lport = t->lport;
 		ev.data = ix_pool_buf(&c->rxpool, m) + m->poff;
 		ev.off = m->idx * c->rxpool.bufsz + m->poff;
 		ev.len = m->plen;

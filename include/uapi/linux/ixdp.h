@@ -178,8 +178,8 @@ struct ixdp_attach {
  * the flags, and kick if the bit is set (the core sets it, issues a full
  * barrier and re-reads cmd_tail before it sleeps, so no wakeup is lost).
  * A core that holds events back for a full event ring re-checks the ring
- * at least every millisecond; an application that made room and wants
- * them at once kicks too.
+ * every timer tick while it has nothing else to do; an application that
+ * made room and wants them at once kicks too.
  * Errors: EINVAL (not attached, or a non-zero argument), ENXIO (the
  * context is dead, see IXDP_CQ_DEAD).
  *
@@ -374,6 +374,19 @@ struct ixdp_event {
  * IXDP_CMD_CORE_GET: dump; one message per core with IXDP_A_CORE_* and
  *	IXDP_A_CORE_STATS, a nest of IXDP_A_STAT entries, each a nest of
  *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE.
+ * IXDP_CMD_FG_GET: dump; one message per flow group of the port with
+ *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner) and IXDP_A_CORE_RXQ (the
+ *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS).
+ * IXDP_CMD_APP_GET: dump; one message per attached application context
+ *	with IXDP_A_APP_PID (process), IXDP_A_APP_TID (attaching thread),
+ *	IXDP_A_CORE_CPU, IXDP_A_APP_CONNS, IXDP_A_APP_MAX_CONNS,
+ *	IXDP_A_APP_DEAD and IXDP_A_APP_STATS (IXDP_A_STAT entries).
+ * Notifications on the "events" group, sent by the module only (a
+ *	request with these commands gets -EOPNOTSUPP): IXDP_CMD_PORT_ADD and
+ *	IXDP_CMD_PORT_DEL with IXDP_A_PORT_IFNAME, IXDP_CMD_CORE_ADD and
+ *	IXDP_CMD_CORE_DEL with IXDP_A_CORE_CPU/RXQ/TXQ (the flow groups were
+ *	spread again), IXDP_CMD_APP_ATTACH and IXDP_CMD_APP_DETACH with
+ *	IXDP_A_APP_PID, IXDP_A_APP_TID and IXDP_A_CORE_CPU.
  * IXDP_CMD_RESPONDER_SET (admin): IXDP_A_RESP_PORT and IXDP_A_RESP_MODE
  *	in: the built-in TCP test service every core runs on that port
  *	(echo or discard), or none.
@@ -390,6 +403,10 @@ enum ixdp_genl_cmd {
 	IXDP_CMD_CORE_DEL,
 	IXDP_CMD_CORE_GET,
 	IXDP_CMD_RESPONDER_SET,
+	IXDP_CMD_FG_GET,
+	IXDP_CMD_APP_GET,
+	IXDP_CMD_APP_ATTACH,		/* notification only */
+	IXDP_CMD_APP_DETACH,		/* notification only */
 
 	__IXDP_CMD_MAX,
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
@@ -424,6 +441,13 @@ enum ixdp_genl_attr {
 	IXDP_A_RESP_MODE,		/* u8, enum ixdp_resp_mode */
 	IXDP_A_PORT_STATS,		/* nest of IXDP_A_STAT */
 	IXDP_A_CORE_CONNS,		/* u32 (out): connections held */
+	IXDP_A_FG_ID,			/* u32: flow group */
+	IXDP_A_APP_PID,			/* u32: process (thread group) id */
+	IXDP_A_APP_TID,			/* u32: attaching thread id */
+	IXDP_A_APP_CONNS,		/* u32: connections held */
+	IXDP_A_APP_MAX_CONNS,		/* u32: RX slices */
+	IXDP_A_APP_DEAD,		/* u8: 1 once the context has ended */
+	IXDP_A_APP_STATS,		/* nest of IXDP_A_STAT */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
