@@ -64,6 +64,18 @@ if ! tap_check "echo_ixdp is installed" \
 	exit
 fi
 
+# Unreclaimable slab, to see whether the traffic leaves memory behind.
+slab() {
+	awk '$1 == "SUnreclaim:" { print $2 " kB" }' /proc/meminfo
+}
+
+# The five largest slab caches (name, kB), if slabinfo is readable.
+top_slabs() {
+	awk 'NR > 2 { printf "%s %d\n", $1, $3 * $4 / 1024 }' /proc/slabinfo \
+		2>/dev/null | sort -k2 -n -r | head -n 5 | tr '\n' ' '
+}
+
+tap_diag "unreclaimable slab before: $(slab)"
 T0=$(date +%s)
 echo_ixdp -p "$PORT" -c "$CORES" > /tmp/echo_ixdp.out 2>&1 &
 pid=$!
@@ -77,11 +89,13 @@ host_run echo-check "$IXIP" "$PORT" 64 2000 "$SMALL" --timeout 110 \
 	--label app-echo-small
 tap_check "64 x 2000 messages of 1 B to 4 KiB echoed byte-exact, closed gracefully" \
 	[ $? -eq 0 ]
+tap_diag "unreclaimable slab: $(slab); largest caches (kB): $(top_slabs)"
 host_run echo-check "$IXIP" "$PORT" 64 8 "$LARGE" --timeout 110 \
 	--label app-echo-large
 tap_check "64 x 8 messages of 16 and 64 KiB echoed byte-exact, closed gracefully" \
 	[ $? -eq 0 ]
-tap_diag "echo runs took $(($(date +%s) - T0)) s"
+tap_diag "echo runs took $(($(date +%s) - T0)) s; unreclaimable slab: $(slab)"
+tap_diag "largest slab caches (kB): $(top_slabs)"
 ixctl -s core show | sed 's/^/# /'
 
 tap_check "echo_ixdp is still running" kill -0 "$pid"
@@ -100,6 +114,7 @@ fi
 wait "$pid" 2>/dev/null
 sed 's/^/# echo_ixdp: /' /tmp/echo_ixdp.out | tail -n 20
 rings idle "after echo_ixdp stopped" 10
+tap_diag "unreclaimable slab after echo_ixdp stopped: $(slab)"
 
 teardown
 tap_finish

@@ -6,8 +6,12 @@
  *   rings validate PORT CLOSED  every documented refusal, against a live
  *                               connection made with IXDP_OP_CONNECT to
  *                               a host echo server on PORT (CLOSED: a
- *                               host port nobody listens on)
- *   rings fuzz N PORT           N random commands, ring drained
+ *                               host port nobody listens on); a full
+ *                               command ring, a full event ring, a bogus
+ *                               ev_head, cmd_tail a ring ahead
+ *   rings fuzz N PORT           N random commands, ring drained, while a
+ *                               host peer connects to PORT ($FUZZ_SEED
+ *                               picks another sequence)
  *   rings echo PORT MSGS        connect out, echo MSGS messages, close
  *   rings poll PORT             poll() sleeps until an event; WAKE
  *   rings serve PORT N          echo server on every core (killed -9)
