@@ -50,6 +50,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
+	      daemon/ixctl_obj.c daemon/ixctl_monitor.c \
 	      daemon/genl.c daemon/print.c
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 

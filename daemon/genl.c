@@ -51,6 +51,13 @@ static const enum {
 	[IXDP_A_RESP_MODE]	= A_U8,
 	[IXDP_A_PORT_STATS]	= A_STATS,
 	[IXDP_A_CORE_CONNS]	= A_U32,
+	[IXDP_A_FG_ID]		= A_U32,
+	[IXDP_A_APP_PID]	= A_U32,
+	[IXDP_A_APP_TID]	= A_U32,
+	[IXDP_A_APP_CONNS]	= A_U32,
+	[IXDP_A_APP_MAX_CONNS]	= A_U32,
+	[IXDP_A_APP_DEAD]	= A_U8,
+	[IXDP_A_APP_STATS]	= A_STATS,
 };
 
 /* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */
@@ -72,18 +79,15 @@ static void parse_stats(struct ixdp_genl_reply *r, struct nlattr *nest)
 	}
 }
 
-static int on_valid(struct nl_msg *msg, void *arg)
+/* Decode one message of the family into @r (which the caller cleared). */
+int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
 {
-	struct request_state *st = arg;
-	struct ixdp_genl_reply *r = st->reply;
 	struct nlattr *tb[IXDP_A_MAX + 1];
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	int i;
 
 	if (genlmsg_parse(nlh, 0, tb, IXDP_A_MAX, NULL))
-		return NL_SKIP;
-	if (st->each)
-		memset(r, 0, sizeof(*r));
+		return -EINVAL;
 	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
 	for (i = 1; i <= IXDP_A_MAX; i++) {
 		if (!tb[i])
@@ -120,6 +124,18 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		}
 		r->has[i] = true;
 	}
+	return 0;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct request_state *st = arg;
+	struct ixdp_genl_reply *r = st->reply;
+
+	if (st->each)
+		memset(r, 0, sizeof(*r));
+	if (ixdp_genl_parse(msg, r))
+		return NL_SKIP;
 	if (st->each)
 		st->each(r, st->arg);
 	return NL_OK;

@@ -27,7 +27,7 @@ struct ixdp_genl_reply {
 	bool has[IXDP_A_MAX + 1];
 	uint64_t num[IXDP_A_MAX + 1];	/* u8..u64 attributes */
 	char str[IXDP_A_MAX + 1][64];	/* string attributes */
-	unsigned int nstats;		/* from IXDP_A_{PORT,CORE}_STATS */
+	unsigned int nstats;		/* from IXDP_A_{PORT,CORE,APP}_STATS */
 	char stat_name[IXDP_GENL_MAX_STATS][32];
 	uint64_t stat_value[IXDP_GENL_MAX_STATS];
 	char extack[256];		/* kernel's explanation of a refusal */
@@ -43,5 +43,6 @@ int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
 		      struct ixdp_genl_reply *reply);
 int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
 		   void *arg);
+int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r);
 
 #endif /* IXDP_DAEMON_GENL_H */

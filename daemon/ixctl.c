@@ -23,6 +23,10 @@ static const struct {
 	{ "core", ixctl_core, "{ show | add cpu N rxq Q [ txq Q ] | del cpu N }" },
 	{ "responder", ixctl_responder,
 	  "set mode { echo | discard | none } [ port P ]" },
+	{ "fg", ixctl_fg, "show: flow groups and the cores that own them" },
+	{ "app", ixctl_app, "show: attached application contexts" },
+	{ "monitor", ixctl_monitor,
+	  "[ count N ] [ timeout S ]: print the module's notifications" },
 };
 
 bool ixctl_show_stats;

@@ -22,5 +22,13 @@ int ixctl_config(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_port(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_core(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_responder(struct ixdp_genl *g, int argc, char **argv);
+void ixctl_print_stats(const struct ixdp_genl_reply *r);
+
+/* ixctl_obj.c APIs: */
+int ixctl_fg(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_app(struct ixdp_genl *g, int argc, char **argv);
+
+/* ixctl_monitor.c APIs: */
+int ixctl_monitor(struct ixdp_genl *g, int argc, char **argv);
 
 #endif /* IXDP_IXCTL_H */

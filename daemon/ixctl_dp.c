@@ -39,7 +39,7 @@ static int parse_num(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static void print_stats(const struct ixdp_genl_reply *r)
+void ixctl_print_stats(const struct ixdp_genl_reply *r)
 {
 	unsigned int i;
 
@@ -137,7 +137,7 @@ static int port_show(struct ixdp_genl *g)
 		  r.num[IXDP_A_PORT_NFG]);
 	print_str("steering", " steering %s",
 		  r.num[IXDP_A_PORT_RSS] ? "rss" : "software");
-	print_stats(&r);
+	ixctl_print_stats(&r);
 	print_nl();
 	print_close_object();
 	return 0;
@@ -211,7 +211,7 @@ static void print_core(const struct ixdp_genl_reply *r, void *arg)
 		  r->num[IXDP_A_CORE_NFG]);
 	print_u64("connections", " connections %" PRIu64,
 		  r->num[IXDP_A_CORE_CONNS]);
-	print_stats(r);
+	ixctl_print_stats(r);
 	print_nl();
 	print_close_object();
 }

@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The dataplane objects that ixctl shows, and the notifications of the
+# "events" group: flow groups and their owners, attached application
+# contexts, and the announcements of port, core and app changes.
+. /selftests/lib.sh
+
+IXIP=198.18.0.3
+MON=/tmp/objects-monitor.txt
+rm -f "$MON"
+
+ixctl monitor count 5 timeout 60 > "$MON" 2>&1 &
+monpid=$!
+sleep 0.5
+
+ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24" >/dev/null
+wait_carrier "$IXDP_GUEST_IF"
+ixctl core add cpu 0 rxq 0 >/dev/null
+ixctl core add cpu 1 rxq 1 >/dev/null
+
+nfg=$(ixctl -j port show | sed -n 's/.*"flow_groups":\([0-9]*\).*/\1/p')
+fgs=$(ixctl fg show)
+tap_diag "port has ${nfg:-?} flow groups"
+tap_check "fg show lists every flow group once" \
+	[ -n "$nfg" ] && [ "$(echo "$fgs" | grep -c '^fg ')" -eq "$nfg" ] &&
+	[ "$(echo "$fgs" | sed -n 's/^fg \([0-9]*\) .*/\1/p' | sort -un | wc -l)" -eq "$nfg" ]
+on0=$(echo "$fgs" | grep -c ' cpu 0 rxq 0$')
+on1=$(echo "$fgs" | grep -c ' cpu 1 rxq 1$')
+tap_diag "flow groups on cpu 0: $on0, on cpu 1: $on1"
+tap_check "fg show: every group is owned by one of the two cores, evenly" \
+	[ $((on0 + on1)) -eq "$nfg" ] && [ "$on0" -eq "$on1" ]
+tap_check "fg show agrees with core show's counts" \
+	sh -c "ixctl core show | grep -q 'core cpu 0 .* flow-groups $on0 '"
+
+tap_check "app show is empty before any application attaches" \
+	[ -z "$(ixctl app show)" ]
+echo_ixdp -p 7200 -c 0,1 -q &
+epid=$!
+i=0
+while [ "$(ixctl app show | grep -c '^app ')" -lt 2 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+apps=$(ixctl app show)
+tap_diag "$apps"
+tap_check "app show lists echo_ixdp's two contexts, one per core" \
+	[ "$(echo "$apps" | grep -c "^app pid $epid tid [0-9]* cpu [01] connections 0 max-connections [0-9]* live")" -eq 2 ] &&
+	[ "$(echo "$apps" | sed -n 's/.* cpu \([01]\) .*/\1/p' | sort -u | wc -l)" -eq 2 ]
+tap_check "app show -j is JSON with the same fields" \
+	sh -c "ixctl -j app show | grep -q '^\[{\"pid\":$epid,\"tid\":[0-9]*,\"cpu\":[01],\"connections\":0,\"max_connections\":[0-9]*,\"state\":\"live\"'"
+host_run echo-check "$IXIP" 7200 4 50 1,64,4096 --timeout 30 --label objects >/dev/null
+apps=$(ixctl -s app show)
+tap_check "app show -s counts the contexts' commands and events" \
+	sh -c "echo '$apps' | grep -q 'app_cmds [1-9]' && echo '$apps' | grep -q 'app_events [1-9]'"
+kill "$epid"
+wait "$epid" 2>/dev/null
+tap_check "app show is empty once the application has exited" \
+	[ -z "$(ixctl app show)" ]
+
+wait "$monpid"
+mrc=$?
+tap_diag "$(cat "$MON")"
+tap_check "monitor saw the five notifications and exited 0" [ "$mrc" -eq 0 ]
+tap_check "monitor: port add, two core adds, two app attaches, in order" \
+	sh -c "grep -q '^port add dev $IXDP_GUEST_IF' $MON &&
+	       [ \$(grep -c '^core add cpu [01] rxq [01] txq [01]$' $MON) -eq 2 ] &&
+	       [ \$(grep -c '^app attach cpu [01] pid $epid tid [0-9]*$' $MON) -eq 2 ] &&
+	       [ \"\$(sed -n 1p $MON | cut -d' ' -f1-2)\" = 'port add' ]"
+
+ixctl -j monitor count 2 timeout 30 > "$MON" 2>&1 &
+monpid=$!
+sleep 0.5
+ixctl core del cpu 1 >/dev/null
+ixctl port del dev "$IXDP_GUEST_IF" >/dev/null
+wait "$monpid"
+mrc=$?
+tap_diag "$(cat "$MON")"
+tap_check "monitor -j: core del and port del as JSON" \
+	[ "$mrc" -eq 0 ] &&
+	grep -q '{"event":"core del","cpu":1,"rxq":1,"txq":1}' "$MON" &&
+	grep -q "{\"event\":\"port del\",\"dev\":\"$IXDP_GUEST_IF\"}" "$MON"
+
+ixctl monitor count 1 timeout 1 >/dev/null 2>&1
+tap_check "monitor: a timeout before the count is reached exits 1" [ $? -eq 1 ]
+ixctl monitor count x >/dev/null 2>&1
+tap_check "monitor: a bad count is a usage error (2)" [ $? -eq 2 ]
+ixctl fg show >/dev/null 2>&1
+tap_check "fg show without a port prints nothing and succeeds" \
+	[ $? -eq 0 ] && [ -z "$(ixctl fg show)" ]
+tap_finish
