@@ -14,7 +14,8 @@
  * the ring has room. A full ring therefore loses nothing: received bytes
  * wait in the slice (the core's receive window keeps the peer within
  * it), acknowledged bytes add up, and the core stops taking the context's
- * commands until the application makes room.
+ * commands until the application makes room. The core's receive buffers
+ * are returned as soon as their bytes are in the slice.
  */
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -255,6 +256,12 @@ static void on_recv(struct ixdp_dp *dp, struct ixdp_app *app, u32 idx,
 	if (first < ev->len)
 		memcpy(slice, ev->data + first, ev->len - first);
 	c->wr += ev->len;
+	/*
+	 * The bytes live in the slice now: the core's buffer goes back to
+	 * the pool at once, while the window stays closed on them until
+	 * recv_done. A slow application holds its slices, never the pool.
+	 */
+	ix_core_rx_consumed(dp->core);
 }
 
 static void on_conn_event(struct ixdp_dp *dp, struct dp_owner *o,

@@ -210,6 +210,12 @@ void ix_core_emit(struct ix_core *c, const struct ix_event *ev)
 	c->cfg.event(c->cfg.arg, ev);
 }
 
+/* From inside the event hook: the recv event's bytes have been copied. */
+void ix_core_rx_consumed(struct ix_core *c)
+{
+	c->rx_consumed = true;
+}
+
 void ix_core_rx(struct ix_core *c, struct ix_mbuf *m, u64 now)
 {
 	if (now > c->now)

@@ -25,8 +25,13 @@
  *
  * The event hook is called synchronously from inside the core (from
  * ix_core_rx, ix_core_poll and the commands); it must queue the event and
- * must not call back into the core.  Received payload referenced by a recv
- * event stays valid until recv_done returns it or the dead event arrives.
+ * must not call back into the core, with one exception: a hook that has
+ * copied a recv event's bytes may call ix_core_rx_consumed(), and the
+ * buffer is freed as soon as the hook returns (the bytes still count
+ * against the receive window until recv_done).  Otherwise received
+ * payload referenced by a recv event stays valid until recv_done returns
+ * it or the dead event arrives.  A connection's recv events are either
+ * all consumed or none.
  *
  * Prototypes are grouped by the file that implements them.
  */
@@ -279,6 +284,7 @@ struct ix_core {
 	u32 challenge_acks;
 	u64 challenge_sec;
 	u16 next_port;
+	bool rx_consumed;		/* set by the event hook, see above */
 };
 
 /* core.c APIs: */
@@ -296,6 +302,7 @@ void ix_core_poll(struct ix_core *c, u64 now);
 u64 ix_core_next_timer(const struct ix_core *c);
 void ix_core_xmit(struct ix_core *c, struct ix_mbuf *m);
 void ix_core_emit(struct ix_core *c, const struct ix_event *ev);
+void ix_core_rx_consumed(struct ix_core *c);
 const char *ix_core_stat_name(unsigned int i);
 bool ix_core_owns_fg(const struct ix_core *c, u32 fg);
 void ix_core_set_fg(struct ix_core *c, u32 fg, bool owned);

@@ -100,6 +100,7 @@ static void purge_rcv(struct ix_core *c, struct ix_tcb *t)
 	ix_mq_purge(&c->rxpool, &t->ooo);
 	t->held = 0;
 	t->dlv = 0;
+	t->rel = 0;
 }
 
 static void new_gen(struct ix_tcb *t)
@@ -210,7 +211,18 @@ void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
 		ev.data = ix_pool_buf(&c->rxpool, m) + m->poff;
 		ev.off = m->idx * c->rxpool.bufsz + m->poff;
 		ev.len = m->plen;
+		c->rx_consumed = false;
 		ix_core_emit(c, &ev);
+		/*
+		 * Copied out: a consuming connection holds no other buffer,
+		 * so this one is alone in rcvq.
+		 */
+		if (c->rx_consumed && t->rcvq.count == 1 &&
+		    ix_mq_peek(&c->rxpool, &t->rcvq) == m) {
+			ix_mq_pop(&c->rxpool, &t->rcvq);
+			t->rel += m->plen;
+			ix_pool_put(&c->rxpool, m);
+		}
 	}
 	if ((t->flags & (TF_FIN_RCVD | TF_EOF_SHOWN)) == TF_FIN_RCVD) {
 		t->flags |= TF_EOF_SHOWN;
@@ -423,7 +435,7 @@ long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
 int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
-	u32 thresh, cur, nw;
+	u32 thresh, cur, nw, done;
 
 	if (!t || !(t->flags & TF_APP))
 		return -EBADF;
@@ -431,6 +443,10 @@ int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes)
 		return -EINVAL;
 	t->dlv -= bytes;
 	t->held -= bytes;
+	/* Bytes copied out left their buffers already. */
+	done = ix_min32(bytes, t->rel);
+	t->rel -= done;
+	bytes -= done;
 	while (bytes) {
 		struct ix_mbuf *m = ix_mq_peek(&c->rxpool, &t->rcvq);
 

@@ -13,7 +13,10 @@
  * in-order bytes not yet shown to the application (before accept), rcvq
  * the bytes shown by a recv event and not yet returned by recv_done, ooo
  * the out-of-order segments.  held counts the payload bytes of all three
- * and the advertised window is rcv_buf - held.
+ * and the advertised window is rcv_buf - held.  A host that copied a
+ * recv event's bytes out (ix_core_rx_consumed()) lets the buffer go at
+ * once: rel counts those bytes, shown and not yet returned, which are in
+ * no buffer but still in held, so the window stays the application's.
  */
 #ifndef IX_TCP_H
 #define IX_TCP_H
@@ -99,7 +102,8 @@ struct ix_tcb {
 	/* receive side */
 	u32 irs, rcv_nxt, rcv_adv, rcv_buf;
 	u32 held;
-	u32 dlv;			/* bytes in rcvq (shown to the app) */
+	u32 dlv;			/* bytes shown, not yet returned */
+	u32 rel;			/* ... of which copied out: not in rcvq */
 	u32 last_ack_sent;
 	u32 ts_recent;
 	u32 last_ooo_seq;

@@ -105,9 +105,21 @@ static void sim_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
 static void sim_event(void *arg, const struct ix_event *ev)
 {
 	struct sim_app *a = arg;
+	u32 i;
 
 	if (a->nev < SIM_MAX_EVENTS)
 		a->ev[a->nev++] = *ev;
+	/* A copying host: the bytes are checked now and the buffer let go. */
+	if (a->copy_out && ev->type == IX_EV_RECV && ev->len) {
+		for (i = 0; i < ev->len; i++)
+			if (ev->data[i] !=
+			    sim_pattern(a->rx_seed, a->rx_copied + i))
+				a->rx_errors++;
+		a->rx_copied += ev->len;
+		ix_core_rx_consumed(a->c);
+		if (a->nev <= SIM_MAX_EVENTS && a->nev)
+			a->ev[a->nev - 1].data = NULL;
+	}
 	if (ev->type < 8) {
 		a->nev_type[ev->type]++;
 		a->last[ev->type] = *ev;
@@ -137,7 +149,7 @@ static void app_handle(struct sim *s, struct sim_app *a, const struct ix_event *
 			a->eof = 1;
 			break;
 		}
-		for (i = 0; i < ev->len; i++)
+		for (i = 0; ev->data && i < ev->len; i++)
 			if (ev->data[i] != sim_pattern(a->rx_seed, a->rx_total + i))
 				a->rx_errors++;
 		a->rx_total += ev->len;

@@ -38,6 +38,8 @@ struct sim_app {
 	int eof;
 	bool auto_accept;
 	bool manual_done;	/* do not return received bytes */
+	bool copy_out;		/* check and consume recv bytes in the hook */
+	u64 rx_copied;
 	const u8 *src;		/* bytes to send */
 	u64 tx_total, tx_queued, tx_acked;
 	u64 rx_total, rx_undone;

@@ -390,6 +390,50 @@ static void test_zero_window(void **state)
 	free(src);
 }
 
+/*
+ * A host that copies received bytes out (ix_core_rx_consumed()) gets every
+ * buffer back at once, yet the window still closes on bytes it has not
+ * returned: a slow application throttles its own peer, not the pool.
+ */
+static void test_rx_copy_out(void **state)
+{
+	struct ix_core_cfg cfg;
+	struct ix_tcb *t;
+	struct sim s;
+	u8 *src;
+
+	ix_core_cfg_default(&cfg);
+	cfg.rcv_buf = 65536;
+	sim_init(&s, 34, &cfg);
+	src = make_src(s.app[0].tx_seed, 300000);
+	assert_true(sim_connect(&s, 80));
+	s.app[1].manual_done = true;
+	s.app[1].copy_out = true;
+	send_bytes(&s, src, 300000);
+	assert_true(sim_run(&s, 1000000, sender_stalled));
+	t = tcb_of(&s, 1);
+	assert_int_equal(s.app[1].rx_total, 65536);
+	assert_int_equal(t->held, 65536);
+	assert_int_equal(t->rel, 65536);
+	assert_int_equal(t->rcvq.count, 0);
+	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
+	/* credit is still bounded by what was shown */
+	assert_int_equal(ix_tcp_recv_done(s.c[1], s.app[1].handle, 65537),
+			 -EINVAL);
+	assert_int_equal(ix_tcp_recv_done(s.c[1], s.app[1].handle, 1000), 0);
+	assert_int_equal(t->rel, 64536);
+	assert_int_equal(ix_tcp_recv_done(s.c[1], s.app[1].handle, 64536), 0);
+	assert_int_equal(t->held, 0);
+	s.app[1].rx_undone = 0;
+	s.app[1].manual_done = false;
+	assert_true(sim_run(&s, 20000000, rx_done));
+	assert_int_equal(s.app[1].rx_errors, 0);
+	assert_int_equal(s.app[1].rx_total, 300000);
+	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
+	sim_fini(&s);
+	free(src);
+}
+
 static bool simul_open_done(struct sim *s)
 {
 	return s->app[0].connected && s->app[1].connected;
@@ -1653,6 +1697,7 @@ int main(void)
 		cmocka_unit_test(test_fast_retransmit_newreno),
 		cmocka_unit_test(test_sack_several_holes),
 		cmocka_unit_test(test_zero_window),
+		cmocka_unit_test(test_rx_copy_out),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_simultaneous_close),
 		cmocka_unit_test(test_rst_validation),
