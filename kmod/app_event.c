@@ -533,7 +533,7 @@ void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app)
  * End a context: its peers get resets, its slices and the core's buffers
  * are freed, its listening ports are released, and the application sees
  * IXDP_CQ_DEAD and EPOLLERR. The regions stay mapped until it closes the
- * file. Connections still being opened are aborted when they complete.
+ * file. Connects still waiting for their handshake are dropped too.
  */
 void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
 {
@@ -549,6 +549,8 @@ void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
 		if (c->state == CONN_OPEN || c->state == CONN_KNOCKED) {
 			app_owner_clear(dp, c->handle);
 			ix_tcp_abort(dp->core, c->handle);
+		} else if (c->state == CONN_CONNECTING) {
+			ix_tcp_abort_connecting(dp->core, app_cookie(app, i));
 		}
 	}
 	app->ndirty = 0;

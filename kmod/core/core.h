@@ -388,6 +388,7 @@ long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
 int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes);
 int ix_tcp_close(struct ix_core *c, u64 handle);
 int ix_tcp_abort(struct ix_core *c, u64 handle);
+int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie);
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle);
 int ix_tcp_state(struct ix_core *c, u64 handle);
 

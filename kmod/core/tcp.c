@@ -395,10 +395,11 @@ long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
 
 	if (!t || !(t->flags & TF_APP))
 		return -EBADF;
-	if (t->state != IX_TCP_ESTABLISHED && t->state != IX_TCP_CLOSE_WAIT)
-		return -ENOTCONN;
+	/* Closed by the application first: that is what it needs to hear. */
 	if (t->flags & TF_FIN_PENDING)
 		return -EPIPE;
+	if (t->state != IX_TCP_ESTABLISHED && t->state != IX_TCP_CLOSE_WAIT)
+		return -ENOTCONN;
 	for (i = 0; i < n; i++) {
 		u32 room = c->cfg.snd_buf - t->sq_bytes;
 		u32 len = ix_min32(iov[i].len, room);
@@ -489,6 +490,26 @@ int ix_tcp_close(struct ix_core *c, u64 handle)
 	t->flags |= TF_FIN_PENDING;
 	ix_tcp_output(c, t);
 	return 0;
+}
+
+/*
+ * Abort a connect still waiting for its handshake (no handle exists yet),
+ * named by its cookie: the host forgets its end before the core does.
+ */
+int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie)
+{
+	struct ix_tcb *t;
+	u32 i;
+
+	for (i = 0; i < c->cfg.nconn; i++) {
+		t = &c->tcb[i];
+		if (t->state == IX_TCP_SYN_SENT && t->cookie == cookie &&
+		    (t->flags & (TF_ACTIVE | TF_APP)) == TF_ACTIVE) {
+			ix_tcp_free(c, t);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int ix_tcp_abort(struct ix_core *c, u64 handle)

@@ -681,6 +681,34 @@ static void test_refused_and_timeout(void **state)
 	sim_fini(&s);
 }
 
+/* A connect the host gives up on before its handshake is forgotten. */
+static void test_abort_connecting(void **state)
+{
+	struct dropper d = { .side = 0, .all = true };
+	u64 connected;
+	struct sim s;
+
+	sim_init(&s, 45, NULL);
+	s.priv = &d;
+	s.filter = drop_filter;
+	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 81, 0, 8), 0);
+	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 81, 0, 9), 0);
+	sim_run(&s, 100000, NULL);
+	assert_int_equal(s.c[0]->ntcb_free, s.c[0]->cfg.nconn - 2);
+	assert_int_equal(ix_tcp_abort_connecting(s.c[0], 7), -ENOENT);
+	assert_int_equal(ix_tcp_abort_connecting(s.c[0], 8), 0);
+	assert_int_equal(ix_tcp_abort_connecting(s.c[0], 8), -ENOENT);
+	assert_int_equal(s.c[0]->ntcb_free, s.c[0]->cfg.nconn - 1);
+	/* the other one still times out, with its own cookie */
+	connected = s.app[0].nev_type[IX_EV_CONNECTED];
+	sim_run(&s, 130000000, NULL);
+	assert_int_equal(s.app[0].nev_type[IX_EV_CONNECTED], connected + 1);
+	assert_int_equal(s.app[0].last[IX_EV_CONNECTED].cookie, 9);
+	assert_int_equal(s.app[0].connected, -ETIMEDOUT);
+	assert_int_equal(s.c[0]->ntcb_free, s.c[0]->cfg.nconn);
+	sim_fini(&s);
+}
+
 static void test_reject(void **state)
 {
 	struct sim s;
@@ -1134,7 +1162,7 @@ static void test_api_states(void **state)
 	/* close, then no more sending */
 	assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
 	assert_int_equal(ix_tcp_sendv(s.c[0], s.app[0].handle, iov, 1),
-			 -ENOTCONN);
+			 -EPIPE);
 	sim_run(&s, 100000, NULL);
 	assert_int_equal(t->state, IX_TCP_FIN_WAIT_2);
 	assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), -EALREADY);
@@ -1704,6 +1732,7 @@ int main(void)
 		cmocka_unit_test(test_challenge_ack_limit),
 		cmocka_unit_test(test_handle_validation),
 		cmocka_unit_test(test_refused_and_timeout),
+		cmocka_unit_test(test_abort_connecting),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_data_before_accept),
 		cmocka_unit_test(test_syn_flood_cookies),
