@@ -114,6 +114,15 @@ $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
 
+# The control daemon (Documentation/ixdpd.rst).
+IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c \
+	      daemon/genl.c daemon/policy.c
+user: $(BUILD)/bin/ixdpd
+
+$(BUILD)/bin/ixdpd: $(IXDPD_SRCS) $(DAEMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXDPD_SRCS) $(NL_LIBS)
+
 selftests: $(SELFTEST_BINS)
 
 $(BUILD)/selftests/%: test/selftests/%.c $(SELFTEST_HDRS)

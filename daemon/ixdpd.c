@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ixdpd: the control daemon of ixdp.
+ *
+ *   ixdpd [-f] [-n] [-t] [-v] [-c CONFIG] [-l LOGFILE] | -V | -h
+ *
+ * Applies the configuration file to the dataplane at start and on SIGHUP
+ * (leaving alone whatever already matches, so that a restart under load
+ * changes nothing), retries what the kernel refuses for now, optionally
+ * runs the dynamic core policy (daemon/policy.h), and tells systemd when
+ * it is ready (Type=notify). It is only the control plane: on SIGTERM it
+ * exits and the dataplane keeps running. Documentation/ixdpd.rst.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "ixdpd.h"
+
+#ifndef IXDPD_VERSION
+#define IXDPD_VERSION	"1.0"
+#endif
+
+static FILE *log_file;
+static bool log_syslog, log_verbose;
+
+static const char *level_name(enum ixdpd_level lvl)
+{
+	switch (lvl) {
+	case LOG_LVL_ERR:
+		return "error";
+	case LOG_LVL_WARN:
+		return "warning";
+	case LOG_LVL_INFO:
+		return "info";
+	case LOG_LVL_DEBUG:
+		return "debug";
+	}
+	return "?";
+}
+
+/*
+ * One line per decision: to stderr with a syslog level prefix ("<6>"),
+ * which journald understands; to the -l file with a time stamp; or to
+ * syslog when running in the background without -l.
+ */
+void ixdpd_log(enum ixdpd_level lvl, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (lvl == LOG_LVL_DEBUG && !log_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_syslog) {
+		syslog((int)lvl, "%s", msg);
+	} else if (log_file) {
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(log_file, "%s.%03ld ixdpd %s: %s\n", when,
+			ts.tv_nsec / 1000000, level_name(lvl), msg);
+		fflush(log_file);
+	} else {
+		fprintf(stderr, "<%d>%s\n", (int)lvl, msg);
+	}
+}
+
+/*
+ * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, a path
+ * or, with a leading '@', an abstract socket.
+ */
+static void notify(const char *fmt, ...)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[256];
+	socklen_t len;
+	size_t plen;
+	va_list ap;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	plen = strlen(path);
+	if (plen >= sizeof(sa.sun_path)) {
+		log_warn("NOTIFY_SOCKET is too long, not notifying");
+		return;
+	}
+	memcpy(sa.sun_path, path, plen);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
+			  (path[0] == '@' ? 0 : 1));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   len) < 0)
+		log_warn("notify %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The policy loop's memory between samples. */
+struct policy_state {
+	struct ixdp_policy p;
+	struct ixdpd_kstate ks;
+	struct ixdp_policy_sample s;
+	struct ixdp_policy_decision d;
+	bool have_prev;
+	uint64_t prev_active;
+	struct ixdpd_kcore prev[IXDPD_MAX_CORES];	/* by CPU */
+	char last_key[2][96];		/* the last two decisions logged */
+	char last_deferred[96];		/* of the last deferral logged */
+};
+
+struct daemon {
+	struct ixdp_genl g;
+	struct ixdpd_config cfg;
+	struct policy_state *ps;
+	unsigned int deferred;
+	uint64_t next_retry, next_sample;
+};
+
+static int policy_start(struct daemon *dm)
+{
+	struct ixdpd_kstate ks;
+	int err;
+
+	if (!dm->cfg.policy) {
+		free(dm->ps);
+		dm->ps = NULL;
+		return 0;
+	}
+	if (!dm->ps) {
+		dm->ps = calloc(1, sizeof(*dm->ps));
+		if (!dm->ps)
+			return -ENOMEM;
+	}
+	memset(dm->ps, 0, sizeof(*dm->ps));
+	err = ixdpd_cores_read(&dm->g, &ks);
+	if (!err)
+		err = ixdp_policy_init(&dm->ps->p, &dm->cfg.pol, ks.ncores);
+	if (err) {
+		log_err("policy: cannot start: %s", strerror(-err));
+		return err;
+	}
+	log_info("policy: on, cores %#" PRIx64 ", %u to %u running, sample every %u ms",
+		 dm->cfg.pol.cores, dm->cfg.pol.min_cores, dm->cfg.pol.max_cores,
+		 dm->cfg.sample_ms);
+	dm->next_sample = now_us() + dm->cfg.pol.sample_period_us;
+	return 0;
+}
+
+/* A decision's identity for the logs: action, core, reason to a digit. */
+static void decision_key(const struct ixdp_policy_decision *d, char *key,
+			 size_t len)
+{
+	size_t n = strcspn(d->reason, "0123456789");
+
+	snprintf(key, len, "%d/%d/%.*s", d->action, d->core,
+		 (int)(n < 64 ? n : 64), d->reason);
+}
+
+/*
+ * Carry out what the kernel allows today: starting and stopping a core,
+ * which it accepts only while no connection exists. Moving flow groups
+ * (drain, rebalance) needs live migration, which it does not have yet.
+ */
+static void policy_apply(struct daemon *dm, const char *key)
+{
+	struct policy_state *ps = dm->ps;
+	const struct ixdp_policy_decision *d = &ps->d;
+	const struct ixdpd_core_cfg *c = NULL;
+	char extack[320];
+	unsigned int i;
+	int err;
+
+	switch (d->action) {
+	case IXDP_POLICY_NONE:
+		return;
+	case IXDP_POLICY_ADD_CORE:
+		for (i = 0; i < dm->cfg.ncores; i++)
+			if (dm->cfg.core[i].cpu == (uint32_t)d->core)
+				c = &dm->cfg.core[i];
+		if (!c) {
+			log_err("policy: core %d is not configured", d->core);
+			return;
+		}
+		err = ixdpd_core_add(&dm->g, c, extack, sizeof(extack));
+		break;
+	case IXDP_POLICY_PARK_CORE:
+		err = ixdpd_core_del(&dm->g, (uint32_t)d->core, extack,
+				     sizeof(extack));
+		break;
+	case IXDP_POLICY_DRAIN_CORE:
+	case IXDP_POLICY_REBALANCE:
+	default:
+		err = -EOPNOTSUPP;
+		snprintf(extack, sizeof(extack),
+			 "moving flow groups needs live migration");
+		break;
+	}
+	if (!err) {
+		log_info("policy: %s core %d done", ixdp_policy_action_name(d->action),
+			 d->core);
+		ps->last_deferred[0] = '\0';
+		return;
+	}
+	if (err != -EBUSY && err != -EOPNOTSUPP) {
+		log_err("policy: %s core %d failed: %s",
+			ixdp_policy_action_name(d->action), d->core, extack);
+		return;
+	}
+	if (!strcmp(ps->last_deferred, key))
+		return;
+	snprintf(ps->last_deferred, sizeof(ps->last_deferred), "%s", key);
+	log_warn("policy: %s core %d deferred: migration not available (%s)",
+		 ixdp_policy_action_name(d->action), d->core, extack);
+}
+
+static void policy_sample(struct daemon *dm)
+{
+	struct policy_state *ps = dm->ps;
+	struct ixdp_policy_sample *s = &ps->s;
+	struct ixdpd_kstate *ks = &ps->ks;
+	uint64_t active = 0, t = now_us();
+	char key[96];
+	unsigned int i;
+	int err;
+
+	err = ixdpd_cores_read(&dm->g, ks);
+	if (err) {
+		log_err("policy: cannot read the cores: %s", strerror(-err));
+		return;
+	}
+	memset(s, 0, offsetof(struct ixdp_policy_sample, nfg));
+	for (i = 0; i < ks->ncores; i++) {
+		const struct ixdpd_kcore *k = &ks->core[i], *o;
+		struct ixdp_policy_core_sample *cs;
+
+		if (k->cpu >= IXDPD_MAX_CORES)
+			continue;
+		o = &ps->prev[k->cpu];
+		cs = &s->core[k->cpu];
+		active |= 1ULL << k->cpu;
+		cs->busy_ns = k->busy_ns - o->busy_ns;
+		cs->idle_ns = k->idle_ns - o->idle_ns;
+		cs->frames = k->rx_frames - o->rx_frames;
+		cs->cmds = k->app_cmds - o->app_cmds;
+		cs->batches = k->batches - o->batches;
+		cs->batch_frames = k->batch_frames - o->batch_frames;
+		cs->qdelay_us = IXDP_POLICY_NO_QDELAY;
+	}
+	/*
+	 * A new set of cores only gives a baseline: a core's counters since
+	 * it started are no sample of one period.
+	 */
+	if (!ps->have_prev || active != ps->prev_active) {
+		log_debug("policy: cores %#" PRIx64 ": new baseline", active);
+		goto keep;
+	}
+	s->active = active;
+	s->nfg = 0;	/* the kernel cannot move flow groups yet */
+	err = ixdp_policy_step(&ps->p, s, t, &ps->d);
+	if (err) {
+		log_err("policy: step: %s", strerror(-err));
+		goto keep;
+	}
+	decision_key(&ps->d, key, sizeof(key));
+	/*
+	 * Info for a decision unlike the last two (a refused step up
+	 * alternates with its hold-down), debug otherwise.
+	 */
+	ixdpd_log(strcmp(key, ps->last_key[0]) && strcmp(key, ps->last_key[1]) ?
+		  LOG_LVL_INFO : LOG_LVL_DEBUG,
+		  "policy: [%s] %s (cores %u, fast queue %.1f, slow queue %.1f, busy %.2f, idle %.2f)",
+		  ixdp_policy_action_name(ps->d.action), ps->d.reason,
+		  ps->d.ncores, ps->d.fast_queue, ps->d.slow_queue,
+		  ps->d.fast_busy, ps->d.fast_idle);
+	if (strcmp(key, ps->last_key[0])) {
+		memcpy(ps->last_key[1], ps->last_key[0],
+		       sizeof(ps->last_key[1]));
+		snprintf(ps->last_key[0], sizeof(ps->last_key[0]), "%s", key);
+	}
+	/* Steady again: a later refusal is news. */
+	if (ps->d.action == IXDP_POLICY_NONE && !strstr(key, "hold-down"))
+		ps->last_deferred[0] = '\0';
+	policy_apply(dm, key);
+keep:
+	memset(ps->prev, 0, sizeof(ps->prev));
+	for (i = 0; i < ks->ncores; i++)
+		if (ks->core[i].cpu < IXDPD_MAX_CORES)
+			ps->prev[ks->core[i].cpu] = ks->core[i];
+	ps->prev_active = active;
+	ps->have_prev = true;
+}
+
+static void status(struct daemon *dm)
+{
+	notify("STATUS=port %s, %u cores configured, policy %s, %u changes deferred",
+	       dm->cfg.ifname, dm->cfg.ncores, dm->cfg.policy ? "on" : "off",
+	       dm->deferred);
+}
+
+/* Returns 0, or -errno if the kernel's state could not be read. */
+static int reconcile(struct daemon *dm, bool initial,
+		     struct ixdpd_reconcile_result *res)
+{
+	unsigned int before = dm->deferred;
+	int err;
+
+	err = ixdpd_reconcile(&dm->g, &dm->cfg, initial, false, res);
+	if (err)
+		return err;
+	dm->deferred = res->deferred;
+	if (dm->deferred)
+		dm->next_retry = now_us() + (uint64_t)dm->cfg.retry_s * 1000000;
+	else if (before)
+		log_info("reconcile: the deferred changes are done");
+	if (before != dm->deferred)
+		status(dm);
+	return 0;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct ixdpd_reconcile_result res;
+	struct ixdpd_config *cfg;
+	char err[512];
+
+	notify("RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_us());
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		log_err("SIGHUP: out of memory");
+		goto out;
+	}
+	if (ixdpd_config_load(dm->cfg.path, cfg, err, sizeof(err))) {
+		log_err("SIGHUP: %s; keeping the configuration in use", err);
+		free(cfg);
+		goto out;
+	}
+	log_info("SIGHUP: %s read again, reconciling", cfg->path);
+	dm->cfg = *cfg;
+	free(cfg);
+	if (reconcile(dm, true, &res) == 0)
+		policy_start(dm);
+out:
+	notify("READY=1");
+	status(dm);
+}
+
+static int serve(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd;
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (fd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		uint64_t t = now_us(), wake = UINT64_MAX;
+		struct ixdpd_reconcile_result res;
+		int timeout = -1;
+
+		if (dm->deferred)
+			wake = dm->next_retry;
+		if (dm->ps && dm->next_sample < wake)
+			wake = dm->next_sample;
+		if (wake != UINT64_MAX)
+			timeout = wake <= t ? 0 : (int)((wake - t + 999) / 1000);
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd.revents & POLLIN &&
+		    read(fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reload(dm);
+				continue;
+			}
+			log_info("%s: exiting; the dataplane keeps running",
+				 strsignal((int)si.ssi_signo));
+			notify("STOPPING=1");
+			return 0;
+		}
+		t = now_us();
+		if (dm->deferred && t >= dm->next_retry &&
+		    reconcile(dm, false, &res))
+			dm->next_retry = t + (uint64_t)dm->cfg.retry_s * 1000000;
+		if (dm->ps && t >= dm->next_sample) {
+			policy_sample(dm);
+			dm->next_sample += dm->cfg.pol.sample_period_us;
+			if (dm->next_sample < t)	/* we fell behind */
+				dm->next_sample = t + dm->cfg.pol.sample_period_us;
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: ixdpd [-f] [-n] [-t] [-v] [-c CONFIG] [-l LOGFILE]\n"
+		   "       ixdpd -V | -h\n"
+		   "  -c CONFIG   configuration file (default %s)\n"
+		   "  -f          stay in the foreground, log to stderr\n"
+		   "  -l LOGFILE  log to LOGFILE instead\n"
+		   "  -n          dry run: print the plan, change nothing\n"
+		   "  -t          check the configuration file and exit\n"
+		   "  -v          log debug messages too\n"
+		   "  -V          print the version\n", IXDPD_DEFAULT_CONF);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = IXDPD_DEFAULT_CONF, *logpath = NULL;
+	bool foreground = false, dry = false, check = false;
+	struct ixdpd_reconcile_result res;
+	static struct daemon dm;
+	char err[512];
+	sigset_t set;
+	int opt, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* the plan, among the logs */
+	while ((opt = getopt(argc, argv, "c:fl:ntvVh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'l':
+			logpath = optarg;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'v':
+			log_verbose = true;
+			break;
+		case 'V':
+			printf("ixdpd %s (ixdp netlink family version %d)\n",
+			       IXDPD_VERSION, IXDP_GENL_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* A bad file is refused before the kernel is touched. */
+	if (ixdpd_config_load(path, &dm.cfg, err, sizeof(err))) {
+		fprintf(stderr, "ixdpd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("ixdpd: %s: OK (port %s, %u cores, policy %s)\n", path,
+		       dm.cfg.ifname, dm.cfg.ncores, dm.cfg.policy ? "on" : "off");
+		return 0;
+	}
+	if (logpath) {
+		log_file = fopen(logpath, "a");
+		if (!log_file) {
+			fprintf(stderr, "ixdpd: %s: %s\n", logpath,
+				strerror(errno));
+			return 1;
+		}
+	}
+	ret = ixdp_genl_open(&dm.g);
+	if (ret) {
+		fprintf(stderr, "ixdpd: %s\n", ret == -ENOENT ?
+			"the ixdp module is not loaded" : strerror(-ret));
+		return 1;
+	}
+	if (dry) {
+		ret = ixdpd_reconcile(&dm.g, &dm.cfg, true, true, &res);
+		ixdp_genl_close(&dm.g);
+		return ret ? 1 : 0;
+	}
+	if (!foreground) {
+		if (daemon(0, 0)) {
+			fprintf(stderr, "ixdpd: daemon: %s\n", strerror(errno));
+			return 1;
+		}
+		if (!log_file) {
+			openlog("ixdpd", LOG_PID, LOG_DAEMON);
+			log_syslog = true;
+		}
+	}
+	/* Signals arrive through a signalfd in serve(). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	log_info("ixdpd %s starting, pid %d, config %s", IXDPD_VERSION,
+		 (int)getpid(), path);
+	if (reconcile(&dm, true, &res) || res.failed) {
+		log_err("start: the configuration could not be applied; exiting (the dataplane is left as it is)");
+		ixdp_genl_close(&dm.g);
+		return 1;
+	}
+	if (policy_start(&dm)) {
+		ixdp_genl_close(&dm.g);
+		return 1;
+	}
+	notify("READY=1\nSTATUS=port %s, %u cores configured, policy %s, %u changes deferred",
+	       dm.cfg.ifname, dm.cfg.ncores, dm.cfg.policy ? "on" : "off",
+	       dm.deferred);
+	log_info("ready");
+	ret = serve(&dm);
+	free(dm.ps);
+	ixdp_genl_close(&dm.g);
+	return ret;
+}
