@@ -107,7 +107,7 @@ host_wait "$t"
 r3=$?
 kill "$hpid" 2>/dev/null
 tap_check "Linux's address answers ping and TCP while ixdp serves its own" \
-	[ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && [ "$r3" -eq 0 ]
+	[ "$r1" -eq 0 -a "$r2" -eq 0 -a "$r3" -eq 0 ]
 
 host_run tcp-echo "$IXIP" 7 32 524288
 tap_check "16 MB echoed byte-exact over 32 connections, closed gracefully" [ $? -eq 0 ]
@@ -123,7 +123,7 @@ ixctl -s port show | sed 's/^/# /'
 if [ "$NCPU" -ge 2 ]; then
 	a=$(core_stat 0 dp_rx_frames) b=$(core_stat 1 dp_rx_frames)
 	tap_check "both cores carried traffic (rx $a and $b frames)" \
-		[ "$a" -gt 1000 ] && [ "$b" -gt 1000 ]
+		[ "$a" -gt 1000 -a "$b" -gt 1000 ]
 else
 	tap_check "the core carried traffic" [ "$(core_stat 0 dp_rx_frames)" -gt 1000 ]
 fi

@@ -25,7 +25,7 @@ tap_check "ixctl -j version is JSON" \
 	sh -c "echo '$OUT' | grep -q '^{\"module_version\":\".*\",\"abi_version\":1,\"features\":\"0x3f\"}$'"
 run_ixctl config set batch 16 poll_us 200
 tap_check "ixctl config set changes both values" \
-	[ "$RC" -eq 0 ] && [ "$(param batch)" = 16 ] && [ "$(param poll_us)" = 200 ]
+	[ "$RC" -eq 0 -a "$(param batch)" = 16 -a "$(param poll_us)" = 200 ]
 run_ixctl -j config show
 tap_check "ixctl -j config show reports them" \
 	[ "$OUT" = '{"batch":16,"poll_us":200}' ]
