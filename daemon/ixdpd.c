@@ -29,6 +29,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
 #include "ixdpd.h"
 
 #ifndef IXDPD_VERSION
@@ -151,7 +156,146 @@ struct daemon {
 	struct policy_state *ps;
 	unsigned int deferred;
 	uint64_t next_retry, next_sample;
+	struct nl_sock *ev;		/* the "events" group */
+	bool ev_own;			/* the events read now are ixdpd's */
+	bool recheck;			/* changed outside ixdpd: reconcile */
+	struct ixdp_genl_reply evr;
+	struct ixdpd_cpus cpus;
 };
+
+static const char *event_name(int cmd)
+{
+	switch (cmd) {
+	case IXDP_CMD_SET_CONFIG:	return "config set";
+	case IXDP_CMD_PORT_ADD:		return "port add";
+	case IXDP_CMD_PORT_DEL:		return "port del";
+	case IXDP_CMD_CORE_ADD:		return "core add";
+	case IXDP_CMD_CORE_DEL:		return "core del";
+	case IXDP_CMD_APP_ATTACH:	return "app attach";
+	case IXDP_CMD_APP_DETACH:	return "app detach";
+	}
+	return NULL;
+}
+
+/* The attributes a notification may carry, in the order ixctl prints. */
+static const struct {
+	int attr;
+	const char *key;
+} ev_fields[] = {
+	{ IXDP_A_PORT_IFNAME, "dev" },
+	{ IXDP_A_CFG_BATCH, "batch" },
+	{ IXDP_A_CFG_POLL_US, "poll_us" },
+	{ IXDP_A_CORE_CPU, "cpu" },
+	{ IXDP_A_CORE_RXQ, "rxq" },
+	{ IXDP_A_CORE_TXQ, "txq" },
+	{ IXDP_A_APP_PID, "pid" },
+	{ IXDP_A_APP_TID, "tid" },
+};
+
+/*
+ * One notification: logged at info; a port, core or config change that
+ * ixdpd did not make brings a reconcile on the next retry tick.
+ */
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct daemon *dm = arg;
+	struct ixdp_genl_reply *r = &dm->evr;
+	const char *name;
+	char line[256];
+	bool change;
+	size_t i, n;
+
+	memset(r, 0, sizeof(*r));
+	if (ixdp_genl_parse(msg, r))
+		return NL_SKIP;
+	name = event_name(r->cmd);
+	if (name)
+		n = (size_t)snprintf(line, sizeof(line), "%s", name);
+	else
+		n = (size_t)snprintf(line, sizeof(line), "command %d", r->cmd);
+	for (i = 0; i < sizeof(ev_fields) / sizeof(ev_fields[0]) &&
+		    n < sizeof(line); i++) {
+		int a = ev_fields[i].attr;
+
+		if (!r->has[a])
+			continue;
+		if (a == IXDP_A_PORT_IFNAME)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s %s", ev_fields[i].key,
+					      r->str[a]);
+		else
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s %" PRIu64, ev_fields[i].key,
+					      r->num[a]);
+	}
+	change = r->cmd != IXDP_CMD_APP_ATTACH &&
+		 r->cmd != IXDP_CMD_APP_DETACH;
+	log_info("kernel: %s%s", line, !change ? "" : dm->ev_own ?
+		 " (ixdpd's change)" : " (not made by ixdpd)");
+	if (change && !dm->ev_own && !dm->recheck) {
+		uint64_t at = now_us() + (uint64_t)dm->cfg.retry_s * 1000000;
+
+		dm->recheck = true;
+		if (!dm->deferred || at < dm->next_retry)
+			dm->next_retry = at;
+		log_info("reconcile: the kernel was changed outside ixdpd; checking it against the config in %u s",
+			 dm->cfg.retry_s);
+	}
+	return NL_OK;
+}
+
+static void events_open(struct daemon *dm)
+{
+	int grp, err;
+
+	dm->ev = nl_socket_alloc();
+	if (!dm->ev) {
+		log_warn("events: out of memory; changes made outside ixdpd go unnoticed");
+		return;
+	}
+	err = genl_connect(dm->ev);
+	grp = err ? err : genl_ctrl_resolve_grp(dm->ev, IXDP_GENL_NAME,
+						IXDP_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(dm->ev, grp) ||
+	    nl_socket_set_nonblocking(dm->ev)) {
+		log_warn("events: cannot join the \"%s\" group; changes made outside ixdpd go unnoticed",
+			 IXDP_MCGRP_EVENTS);
+		nl_socket_free(dm->ev);
+		dm->ev = NULL;
+		return;
+	}
+	nl_socket_disable_seq_check(dm->ev);
+	nl_socket_modify_cb(dm->ev, NL_CB_VALID, NL_CB_CUSTOM, on_event, dm);
+	log_debug("events: joined the \"%s\" group", IXDP_MCGRP_EVENTS);
+}
+
+/*
+ * Read the notifications queued so far. @own: they follow changes ixdpd
+ * just made (the kernel queues a notification before it answers the
+ * request), so they are ixdpd's.
+ */
+static void events_read(struct daemon *dm, bool own)
+{
+	int err, i;
+
+	if (!dm->ev)
+		return;
+	dm->ev_own = own;
+	for (i = 0; i < 1000; i++) {
+		err = nl_recvmsgs_default(dm->ev);
+		if (err >= 0)
+			continue;
+		if (err != -NLE_NOMEM)
+			break;
+		/* ENOBUFS: the socket overflowed, events were lost */
+		log_warn("events: notifications were lost; checking the kernel against the config");
+		if (!dm->recheck) {
+			dm->recheck = true;
+			dm->next_retry = now_us();
+		}
+	}
+	dm->ev_own = false;
+}
 
 static int policy_start(struct daemon *dm)
 {
@@ -317,7 +461,11 @@ static void policy_sample(struct daemon *dm)
 	/* Steady again: a later refusal is news. */
 	if (ps->d.action == IXDP_POLICY_NONE && !strstr(key, "hold-down"))
 		ps->last_deferred[0] = '\0';
-	policy_apply(dm, key);
+	if (ps->d.action != IXDP_POLICY_NONE) {
+		events_read(dm, false);
+		policy_apply(dm, key);
+		events_read(dm, true);
+	}
 keep:
 	memset(ps->prev, 0, sizeof(ps->prev));
 	for (i = 0; i < ks->ncores; i++)
@@ -339,11 +487,22 @@ static int reconcile(struct daemon *dm, bool initial,
 		     struct ixdpd_reconcile_result *res)
 {
 	unsigned int before = dm->deferred;
+	bool outside;
 	int err;
 
+	events_read(dm, false);
+	outside = dm->recheck;
+	dm->recheck = false;
+	if (outside)
+		log_info("reconcile: checking the kernel against the config after a change made outside ixdpd");
 	err = ixdpd_reconcile(&dm->g, &dm->cfg, initial, false, res);
-	if (err)
+	events_read(dm, !err && res->changes);
+	if (err) {
+		dm->recheck = dm->recheck || outside;
 		return err;
+	}
+	if (outside && !res->changes && !res->deferred && !res->failed)
+		log_info("reconcile: the kernel matches the config again, nothing to change");
 	dm->deferred = res->deferred;
 	if (dm->deferred)
 		dm->next_retry = now_us() + (uint64_t)dm->cfg.retry_s * 1000000;
@@ -371,9 +530,17 @@ static void reload(struct daemon *dm)
 		free(cfg);
 		goto out;
 	}
+	if (ixdpd_cpus_check(cfg, err, sizeof(err))) {
+		log_err("SIGHUP: %s; keeping the configuration in use", err);
+		free(cfg);
+		goto out;
+	}
 	log_info("SIGHUP: %s read again, reconciling", cfg->path);
 	dm->cfg = *cfg;
 	free(cfg);
+	if (dm->cpus.nsaved)
+		ixdpd_irq_restore(&dm->cpus, "SIGHUP, steering again");
+	ixdpd_cpus_apply(&dm->cpus, &dm->cfg);
 	if (reconcile(dm, true, &res) == 0)
 		policy_start(dm);
 out:
@@ -384,7 +551,7 @@ out:
 static int serve(struct daemon *dm)
 {
 	struct signalfd_siginfo si;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	sigset_t set;
 	int fd;
 
@@ -397,24 +564,28 @@ static int serve(struct daemon *dm)
 		log_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	pfd.fd = fd;
-	pfd.events = POLLIN;
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = dm->ev ? nl_socket_get_fd(dm->ev) : -1;
+	pfd[1].events = POLLIN;
 	for (;;) {
 		uint64_t t = now_us(), wake = UINT64_MAX;
 		struct ixdpd_reconcile_result res;
 		int timeout = -1;
 
-		if (dm->deferred)
+		if (dm->deferred || dm->recheck)
 			wake = dm->next_retry;
 		if (dm->ps && dm->next_sample < wake)
 			wake = dm->next_sample;
 		if (wake != UINT64_MAX)
 			timeout = wake <= t ? 0 : (int)((wake - t + 999) / 1000);
-		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (pfd.revents & POLLIN &&
+		if (pfd[1].revents & POLLIN)
+			events_read(dm, false);
+		if (pfd[0].revents & POLLIN &&
 		    read(fd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
 				reload(dm);
@@ -426,7 +597,7 @@ static int serve(struct daemon *dm)
 			return 0;
 		}
 		t = now_us();
-		if (dm->deferred && t >= dm->next_retry &&
+		if ((dm->deferred || dm->recheck) && t >= dm->next_retry &&
 		    reconcile(dm, false, &res))
 			dm->next_retry = t + (uint64_t)dm->cfg.retry_s * 1000000;
 		if (dm->ps && t >= dm->next_sample) {
@@ -516,6 +687,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* Refused CPUs, like a bad file, leave the kernel untouched. */
+	if (ixdpd_cpus_check(&dm.cfg, err, sizeof(err))) {
+		log_err("%s", err);
+		if (log_file)
+			fprintf(stderr, "ixdpd: %s\n", err);
+		return 1;
+	}
 	ret = ixdp_genl_open(&dm.g);
 	if (ret) {
 		fprintf(stderr, "ixdpd: %s\n", ret == -ENOENT ?
@@ -546,21 +724,31 @@ int main(int argc, char **argv)
 
 	log_info("ixdpd %s starting, pid %d, config %s", IXDPD_VERSION,
 		 (int)getpid(), path);
+	events_open(&dm);
+	ixdpd_cpus_apply(&dm.cpus, &dm.cfg);
 	if (reconcile(&dm, true, &res) || res.failed) {
 		log_err("start: the configuration could not be applied; exiting (the dataplane is left as it is)");
-		ixdp_genl_close(&dm.g);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	if (policy_start(&dm)) {
-		ixdp_genl_close(&dm.g);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	notify("READY=1\nSTATUS=port %s, %u cores configured, policy %s, %u changes deferred",
 	       dm.cfg.ifname, dm.cfg.ncores, dm.cfg.policy ? "on" : "off",
 	       dm.deferred);
 	log_info("ready");
 	ret = serve(&dm);
+out:
+	if (dm.cfg.irq_restore)
+		ixdpd_irq_restore(&dm.cpus, "exiting");
+	else if (dm.cpus.nsaved)
+		log_info("irq_restore off: %u IRQs stay off the dataplane CPUs",
+			 dm.cpus.nsaved);
 	free(dm.ps);
+	if (dm.ev)
+		nl_socket_free(dm.ev);
 	ixdp_genl_close(&dm.g);
 	return ret;
 }

@@ -24,6 +24,13 @@ struct ixdpd_core_cfg {
 	unsigned int line;
 };
 
+/* The "isolation" setting: what to do with a dataplane CPU not isolated. */
+enum ixdpd_isolation {
+	IXDPD_ISOL_WARN,	/* the default */
+	IXDPD_ISOL_OFF,
+	IXDPD_ISOL_REQUIRE,
+};
+
 /* The parsed configuration file. */
 struct ixdpd_config {
 	char path[256];
@@ -41,6 +48,9 @@ struct ixdpd_config {
 	bool policy;
 	uint32_t sample_ms;
 	uint32_t retry_s;
+	enum ixdpd_isolation isolation;
+	bool irq_steer;		/* default off */
+	bool irq_restore;	/* default on */
 	struct ixdp_policy_cfg pol;
 };
 
@@ -84,6 +94,7 @@ void ixdpd_log(enum ixdpd_level lvl, const char *fmt, ...)
 int ixdpd_config_load(const char *path, struct ixdpd_config *cfg,
 		      char *err, size_t errlen);
 const char *ixdpd_resp_mode_name(uint8_t mode);
+const char *ixdpd_isolation_name(enum ixdpd_isolation mode);
 
 /* ixdpd_kernel.c APIs: */
 int ixdpd_kstate_read(struct ixdp_genl *g, struct ixdpd_kstate *ks);
@@ -101,5 +112,25 @@ int ixdpd_core_add(struct ixdp_genl *g, const struct ixdpd_core_cfg *c,
 		   char *extack, size_t len);
 int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
 		   size_t len);
+
+/*
+ * ixdpd_kernel.c, CPUs and IRQs (DESIGN.md §6): the dataplane CPUs'
+ * isolation, the other IRQs and ixdpd itself kept off them.
+ */
+#define IXDPD_MAX_IRQS		1024
+
+struct ixdpd_irq_saved {
+	unsigned int irq;
+	char orig[128];		/* smp_affinity_list as found */
+};
+
+struct ixdpd_cpus {
+	unsigned int nsaved;
+	struct ixdpd_irq_saved saved[IXDPD_MAX_IRQS];
+};
+
+int ixdpd_cpus_check(const struct ixdpd_config *cfg, char *err, size_t len);
+void ixdpd_cpus_apply(struct ixdpd_cpus *st, const struct ixdpd_config *cfg);
+void ixdpd_irq_restore(struct ixdpd_cpus *st, const char *why);
 
 #endif /* IXDP_DAEMON_IXDPD_H */

@@ -109,7 +109,8 @@ static const struct knob {
 /* Settings other than the knobs; their index in parser.seen. */
 enum {
 	S_PORT, S_BATCH, S_POLL_US, S_RESPONDER, S_POLICY, S_SAMPLE_MS,
-	S_RETRY_S, S_KNOBS	/* knobs[i] is S_KNOBS + i */
+	S_RETRY_S, S_ISOLATION, S_IRQ_STEER, S_IRQ_RESTORE,
+	S_KNOBS			/* knobs[i] is S_KNOBS + i */
 };
 
 static bool once(struct parser *p, unsigned int idx, const char *key,
@@ -299,6 +300,20 @@ static int parse_knob(struct parser *p, const struct knob *k,
 	return 0;
 }
 
+/* KEY on|off, set once. */
+static int parse_bool(struct parser *p, char **tok, int ntok,
+		      unsigned int idx, bool *out)
+{
+	int err;
+
+	if (ntok != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
+		return fail(p, "usage: %s { on | off }", tok[0]);
+	if (!once(p, idx, tok[0], &err))
+		return err;
+	*out = !strcmp(tok[1], "on");
+	return 0;
+}
+
 static int parse_line(struct parser *p, char *line)
 {
 	char *tok[MAX_TOKENS + 1], *s, *save;
@@ -341,13 +356,26 @@ static int parse_line(struct parser *p, char *line)
 	if (!strcmp(tok[0], "retry_s"))
 		return parse_uint(p, tok, ntok, S_RETRY_S, 1, 3600,
 				  &cfg->retry_s);
-	if (!strcmp(tok[0], "policy")) {
-		if (ntok != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
-			return fail(p, "usage: policy { on | off }");
-		if (!once(p, S_POLICY, "policy", &err))
-			return err;
-		cfg->policy = !strcmp(tok[1], "on");
-		return 0;
+	if (!strcmp(tok[0], "policy"))
+		return parse_bool(p, tok, ntok, S_POLICY, &cfg->policy);
+	if (!strcmp(tok[0], "irq_steer"))
+		return parse_bool(p, tok, ntok, S_IRQ_STEER, &cfg->irq_steer);
+	if (!strcmp(tok[0], "irq_restore"))
+		return parse_bool(p, tok, ntok, S_IRQ_RESTORE,
+				  &cfg->irq_restore);
+	if (!strcmp(tok[0], "isolation")) {
+		if (ntok != 2)
+			return fail(p, "usage: isolation { off | warn | require }");
+		if (!strcmp(tok[1], "off"))
+			cfg->isolation = IXDPD_ISOL_OFF;
+		else if (!strcmp(tok[1], "warn"))
+			cfg->isolation = IXDPD_ISOL_WARN;
+		else if (!strcmp(tok[1], "require"))
+			cfg->isolation = IXDPD_ISOL_REQUIRE;
+		else
+			return fail(p, "isolation: unknown mode \"%s\" (usage: isolation { off | warn | require })",
+				    tok[1]);
+		return once(p, S_ISOLATION, "isolation", &err) ? 0 : err;
 	}
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
 		if (!strcmp(tok[0], knobs[i].name))
@@ -440,6 +468,8 @@ int ixdpd_config_load(const char *path, struct ixdpd_config *cfg,
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	cfg->sample_ms = 100;
 	cfg->retry_s = 5;
+	cfg->isolation = IXDPD_ISOL_WARN;
+	cfg->irq_restore = true;
 	ixdp_policy_cfg_default(&cfg->pol);
 	f = fopen(path, "r");
 	if (!f) {
@@ -464,6 +494,19 @@ int ixdpd_config_load(const char *path, struct ixdpd_config *cfg,
 	}
 	fclose(f);
 	return ret ? ret : finish(&p);
+}
+
+const char *ixdpd_isolation_name(enum ixdpd_isolation mode)
+{
+	switch (mode) {
+	case IXDPD_ISOL_OFF:
+		return "off";
+	case IXDPD_ISOL_WARN:
+		return "warn";
+	case IXDPD_ISOL_REQUIRE:
+		return "require";
+	}
+	return "?";
 }
 
 const char *ixdpd_resp_mode_name(uint8_t mode)
