@@ -51,6 +51,7 @@ run_stage rings /selftests/rings.sh
 run_stage app-echo /selftests/app_echo.sh
 run_stage app-lossy /selftests/app_lossy.sh
 run_stage ixdpd /selftests/ixdpd.sh
+run_stage ixdpd-cpus /selftests/ixdpd_cpus.sh
 run_stage objects /selftests/objects.sh
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log
