@@ -281,3 +281,33 @@ int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
 	}
 	return transact(g, msg, &st);
 }
+
+/* What the module announces, named as ixctl's commands are ("core add"). */
+const char *ixdp_genl_event_name(int cmd)
+{
+	switch (cmd) {
+	case IXDP_CMD_SET_CONFIG:	return "config set";
+	case IXDP_CMD_PORT_ADD:		return "port add";
+	case IXDP_CMD_PORT_DEL:		return "port del";
+	case IXDP_CMD_CORE_ADD:		return "core add";
+	case IXDP_CMD_CORE_DEL:		return "core del";
+	case IXDP_CMD_APP_ATTACH:	return "app attach";
+	case IXDP_CMD_APP_DETACH:	return "app detach";
+	}
+	return NULL;
+}
+
+/* The attributes a notification may carry, in the order they are shown. */
+const struct ixdp_genl_field ixdp_genl_event_fields[] = {
+	{ IXDP_A_PORT_IFNAME, "dev" },
+	{ IXDP_A_CFG_BATCH, "batch" },
+	{ IXDP_A_CFG_POLL_US, "poll_us" },
+	{ IXDP_A_CORE_CPU, "cpu" },
+	{ IXDP_A_CORE_RXQ, "rxq" },
+	{ IXDP_A_CORE_TXQ, "txq" },
+	{ IXDP_A_APP_PID, "pid" },
+	{ IXDP_A_APP_TID, "tid" },
+};
+
+const unsigned int ixdp_genl_nevent_fields =
+	sizeof(ixdp_genl_event_fields) / sizeof(ixdp_genl_event_fields[0]);

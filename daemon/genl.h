@@ -45,4 +45,14 @@ int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
 		   void *arg);
 int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r);
 
+/* Notifications of the "events" group: their names and attributes. */
+struct ixdp_genl_field {
+	int attr;		/* IXDP_A_* */
+	const char *key;
+};
+
+extern const struct ixdp_genl_field ixdp_genl_event_fields[];
+extern const unsigned int ixdp_genl_nevent_fields;
+const char *ixdp_genl_event_name(int cmd);
+
 #endif /* IXDP_DAEMON_GENL_H */

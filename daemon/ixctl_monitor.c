@@ -27,56 +27,30 @@ struct monitor {
 	unsigned long seen;
 };
 
-static const char *event_name(int cmd)
-{
-	switch (cmd) {
-	case IXDP_CMD_SET_CONFIG:	return "config set";
-	case IXDP_CMD_PORT_ADD:		return "port add";
-	case IXDP_CMD_PORT_DEL:		return "port del";
-	case IXDP_CMD_CORE_ADD:		return "core add";
-	case IXDP_CMD_CORE_DEL:		return "core del";
-	case IXDP_CMD_APP_ATTACH:	return "app attach";
-	case IXDP_CMD_APP_DETACH:	return "app detach";
-	}
-	return "unknown";
-}
-
-/* The attributes a notification may carry, in a fixed order. */
-static const struct {
-	int attr;
-	const char *key;
-} fields[] = {
-	{ IXDP_A_PORT_IFNAME, "dev" },
-	{ IXDP_A_CFG_BATCH, "batch" },
-	{ IXDP_A_CFG_POLL_US, "poll_us" },
-	{ IXDP_A_CORE_CPU, "cpu" },
-	{ IXDP_A_CORE_RXQ, "rxq" },
-	{ IXDP_A_CORE_TXQ, "txq" },
-	{ IXDP_A_APP_PID, "pid" },
-	{ IXDP_A_APP_TID, "tid" },
-};
-
 static int on_event(struct nl_msg *msg, void *arg)
 {
+	const struct ixdp_genl_field *f;
 	struct ixdp_genl_reply r = { 0 };
 	struct monitor *m = arg;
+	const char *name;
+	unsigned int i;
 	char fmt[32];
-	size_t i;
 
 	if (ixdp_genl_parse(msg, &r))
 		return NL_SKIP;
 	print_open_object();
-	print_str("event", "%s", event_name(r.cmd));
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (!r.has[fields[i].attr])
+	name = ixdp_genl_event_name(r.cmd);
+	print_str("event", "%s", name ? name : "unknown");
+	for (i = 0; i < ixdp_genl_nevent_fields; i++) {
+		f = &ixdp_genl_event_fields[i];
+		if (!r.has[f->attr])
 			continue;
-		if (fields[i].attr == IXDP_A_PORT_IFNAME) {
-			snprintf(fmt, sizeof(fmt), " %s %%s", fields[i].key);
-			print_str(fields[i].key, fmt, r.str[fields[i].attr]);
+		if (f->attr == IXDP_A_PORT_IFNAME) {
+			snprintf(fmt, sizeof(fmt), " %s %%s", f->key);
+			print_str(f->key, fmt, r.str[f->attr]);
 		} else {
-			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64,
-				 fields[i].key);
-			print_u64(fields[i].key, fmt, r.num[fields[i].attr]);
+			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, f->key);
+			print_u64(f->key, fmt, r.num[f->attr]);
 		}
 	}
 	print_nl();

@@ -163,35 +163,6 @@ struct daemon {
 	struct ixdpd_cpus cpus;
 };
 
-static const char *event_name(int cmd)
-{
-	switch (cmd) {
-	case IXDP_CMD_SET_CONFIG:	return "config set";
-	case IXDP_CMD_PORT_ADD:		return "port add";
-	case IXDP_CMD_PORT_DEL:		return "port del";
-	case IXDP_CMD_CORE_ADD:		return "core add";
-	case IXDP_CMD_CORE_DEL:		return "core del";
-	case IXDP_CMD_APP_ATTACH:	return "app attach";
-	case IXDP_CMD_APP_DETACH:	return "app detach";
-	}
-	return NULL;
-}
-
-/* The attributes a notification may carry, in the order ixctl prints. */
-static const struct {
-	int attr;
-	const char *key;
-} ev_fields[] = {
-	{ IXDP_A_PORT_IFNAME, "dev" },
-	{ IXDP_A_CFG_BATCH, "batch" },
-	{ IXDP_A_CFG_POLL_US, "poll_us" },
-	{ IXDP_A_CORE_CPU, "cpu" },
-	{ IXDP_A_CORE_RXQ, "rxq" },
-	{ IXDP_A_CORE_TXQ, "txq" },
-	{ IXDP_A_APP_PID, "pid" },
-	{ IXDP_A_APP_TID, "tid" },
-};
-
 /*
  * One notification: logged at info; a port, core or config change that
  * ixdpd did not make brings a reconcile on the next retry tick.
@@ -208,24 +179,25 @@ static int on_event(struct nl_msg *msg, void *arg)
 	memset(r, 0, sizeof(*r));
 	if (ixdp_genl_parse(msg, r))
 		return NL_SKIP;
-	name = event_name(r->cmd);
+	name = ixdp_genl_event_name(r->cmd);
 	if (name)
 		n = (size_t)snprintf(line, sizeof(line), "%s", name);
 	else
 		n = (size_t)snprintf(line, sizeof(line), "command %d", r->cmd);
-	for (i = 0; i < sizeof(ev_fields) / sizeof(ev_fields[0]) &&
-		    n < sizeof(line); i++) {
-		int a = ev_fields[i].attr;
+	for (i = 0; i < ixdp_genl_nevent_fields && n < sizeof(line); i++) {
+		int a = ixdp_genl_event_fields[i].attr;
 
 		if (!r->has[a])
 			continue;
 		if (a == IXDP_A_PORT_IFNAME)
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      " %s %s", ev_fields[i].key,
+					      " %s %s",
+					      ixdp_genl_event_fields[i].key,
 					      r->str[a]);
 		else
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      " %s %" PRIu64, ev_fields[i].key,
+					      " %s %" PRIu64,
+					      ixdp_genl_event_fields[i].key,
 					      r->num[a]);
 	}
 	change = r->cmd != IXDP_CMD_APP_ATTACH &&

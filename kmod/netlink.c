@@ -112,22 +112,14 @@ void ixdp_nl_announce(u8 cmd, int (*fill)(struct sk_buff *, const void *),
 			  GFP_KERNEL);
 }
 
+static int fill_config(struct sk_buff *msg, const void *cfg)
+{
+	return put_config(msg, cfg);
+}
+
 static void announce_config(const struct ixdp_config *cfg)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = new_msg(NULL, IXDP_CMD_SET_CONFIG, &hdr);
-	if (!msg)
-		return;
-	if (put_config(msg, cfg)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_end(msg, hdr);
-	/* No listener (-ESRCH) is the common case and not an error. */
-	genlmsg_multicast(&ixdp_genl_family, msg, 0, IXDP_MCGRP_EVENTS_ID,
-			  GFP_KERNEL);
+	ixdp_nl_announce(IXDP_CMD_SET_CONFIG, fill_config, cfg);
 }
 
 static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
