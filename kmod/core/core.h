@@ -392,4 +392,13 @@ int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie);
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle);
 int ix_tcp_state(struct ix_core *c, u64 handle);
 
+/* fgmove.c APIs: */
+struct ix_fg_blob;
+typedef void (*ix_fg_rehandle_fn)(void *arg, u64 old_handle, u64 new_handle,
+				  u64 cookie);
+int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out);
+int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
+		 ix_fg_rehandle_fn cb, void *arg);
+void ix_fg_blob_free(struct ix_fg_blob *blob);
+
 #endif /* IX_CORE_H */
