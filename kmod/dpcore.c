@@ -194,7 +194,6 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 static void dp_sleep(struct ixdp_dp *dp)
 {
 	long timeout = dp_sleep_jiffies(dp);
-
 	bool apps;
 
 	set_current_state(TASK_INTERRUPTIBLE);
