@@ -99,19 +99,7 @@ tap_diag "largest slab caches (kB): $(top_slabs)"
 ixctl -s core show | sed 's/^/# /'
 
 tap_check "echo_ixdp is still running" kill -0 "$pid"
-kill "$pid" 2>/dev/null
-i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if kill -0 "$pid" 2>/dev/null; then
-	kill -9 "$pid"
-	tap_not_ok "echo_ixdp exits on SIGTERM within 5 s"
-else
-	tap_ok "echo_ixdp exits on SIGTERM within 5 s"
-fi
-wait "$pid" 2>/dev/null
+tap_check "echo_ixdp exits 0 on SIGTERM within 5 s" stop_pid "$pid"
 sed 's/^/# echo_ixdp: /' /tmp/echo_ixdp.out | tail -n 20
 rings idle "after echo_ixdp stopped" 10
 tap_diag "unreclaimable slab after echo_ixdp stopped: $(slab)"

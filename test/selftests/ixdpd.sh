@@ -54,32 +54,6 @@ no_port() {
 	ixctl port show 2>&1 | grep -q 'no port is attached'
 }
 
-# wait_for FILE PATTERN SECONDS
-wait_for() {
-	_i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt $(($3 * 10)) ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	grep -q "$2" "$1" 2>/dev/null
-}
-
-# stop_pid PID: SIGTERM, up to 5 s; 0 if it exited by itself with 0.
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || return 1
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -9 "$1"
-		wait "$1" 2>/dev/null
-		return 1
-	fi
-	wait "$1"
-}
-
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 	ixctl port del dev "$DEV" >/dev/null 2>&1

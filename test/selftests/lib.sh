@@ -87,3 +87,29 @@ wait_carrier() {
 	[ $_i -gt 0 ] && tap_diag "carrier came back after $((_i / 10)).$((_i % 10)) s"
 	return 0
 }
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	_i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# stop_pid PID: SIGTERM, up to 5 s; 0 if it exited by itself with 0.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || return 1
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -9 "$1"
+		wait "$1" 2>/dev/null
+		return 1
+	fi
+	wait "$1"
+}
