@@ -31,6 +31,17 @@ u8 sim_pattern(u32 seed, u64 i)
 	return (u8)((x >> 29) ^ (x >> (8 * (i & 3))));
 }
 
+/* A buffer holding @len bytes of pattern @seed (the caller frees it). */
+u8 *sim_make_src(u32 seed, u32 len)
+{
+	u8 *p = malloc(len);
+	u32 i;
+
+	for (i = 0; p && i < len; i++)
+		p[i] = sim_pattern(seed, i);
+	return p;
+}
+
 static bool chance(struct sim *s, u32 ppm)
 {
 	return ppm && sim_rand(s) % 1000000 < ppm;

@@ -85,6 +85,7 @@ void sim_step(struct sim *s, u64 dt);
 bool sim_run(struct sim *s, u64 max_us, bool (*done)(struct sim *s));
 void sim_inject(struct sim *s, int to, const u8 *f, u32 len);
 u8 sim_pattern(u32 seed, u64 i);
+u8 *sim_make_src(u32 seed, u32 len);
 void sim_pump(struct sim *s, int side);
 bool sim_connect(struct sim *s, u16 port);
 bool sim_xfer_done(struct sim *s);

@@ -11,16 +11,6 @@
 
 static const u8 mac2[6] = { 0x02, 0, 0, 0, 0, 2 };
 
-static u8 *make_src(u32 seed, u32 len)
-{
-	u8 *p = malloc(len);
-	u32 i;
-
-	for (i = 0; i < len; i++)
-		p[i] = sim_pattern(seed, i);
-	return p;
-}
-
 /* A second core for side 1: same configuration, same listening ports. */
 static struct ix_core *twin(struct sim *s, u16 port)
 {
@@ -125,7 +115,7 @@ static void close_both(struct sim *s)
 static void bulk_moves(u64 seed, u32 len, u32 moves, u64 gap)
 {
 	struct ix_core *other;
-	u8 *s0 = make_src(100, len), *s1 = make_src(101, len);
+	u8 *s0 = sim_make_src(100, len), *s1 = sim_make_src(101, len);
 	struct sim s;
 	u32 i, fg;
 
@@ -291,7 +281,7 @@ static void test_move_zero_copy_echo(void **state)
 	u32 i, fg, moved_refs = 0;
 
 	e->total = 4u << 20;
-	e->src = make_src(5, e->total);
+	e->src = sim_make_src(5, e->total);
 	sim_init(&s, 3, NULL);
 	s.priv = e;
 	s.on_event = echo_event;
@@ -382,7 +372,7 @@ static void test_move_enospc(void **state)
 	struct ix_fg_blob *blob;
 	struct ix_mbuf **held;
 	struct rehandle r = { NULL, 0 };
-	u8 *src = make_src(100, 50000);
+	u8 *src = sim_make_src(100, 50000);
 	struct sim s;
 	u32 i, n, fg, nfree;
 	u64 rx;
@@ -527,7 +517,7 @@ static void test_move_rto(void **state)
 {
 	struct ix_core *b, *old;
 	struct ix_tcb *t;
-	u8 *src = make_src(101, 20000);
+	u8 *src = sim_make_src(101, 20000);
 	bool drop = false;
 	struct sim s;
 	u64 expires;

@@ -7,16 +7,6 @@
 
 #define MB4	(4u << 20)
 
-static u8 *make_src(u32 seed, u32 len)
-{
-	u8 *p = malloc(len);
-	u32 i;
-
-	for (i = 0; i < len; i++)
-		p[i] = sim_pattern(seed, i);
-	return p;
-}
-
 static struct ix_tcb *tcb_of(struct sim *s, int side)
 {
 	return ix_tcp_lookup_handle(s->c[side], s->app[side].handle);
@@ -58,8 +48,8 @@ static void test_handshake(void **state)
 
 static void bulk(struct sim *s, u32 len, u64 limit_us)
 {
-	u8 *s0 = make_src(s->app[0].tx_seed, len);
-	u8 *s1 = make_src(s->app[1].tx_seed, len);
+	u8 *s0 = sim_make_src(s->app[0].tx_seed, len);
+	u8 *s1 = sim_make_src(s->app[1].tx_seed, len);
 
 	assert_true(sim_connect(s, 5001));
 	s->app[0].src = s0;
@@ -190,7 +180,7 @@ static void send_bytes(struct sim *s, u8 *buf, u32 len)
 static void rto_backoff(bool ts)
 {
 	struct dropper d = { .side = 0, .all_data = true };
-	u8 *src = make_src(100, 200000);
+	u8 *src = sim_make_src(100, 200000);
 	struct ix_core_cfg cfg;
 	struct ix_tcb *t;
 	struct sim s;
@@ -276,7 +266,7 @@ static void test_rto_give_up(void **state)
 static void recovery_case(bool sack, u32 mask, u32 nseg)
 {
 	struct dropper d = { .side = 0 };
-	u8 *src = make_src(100, 400000);
+	u8 *src = sim_make_src(100, 400000);
 	struct ix_core_cfg cfg;
 	struct ix_tcb *t;
 	struct sim s;
@@ -346,7 +336,7 @@ static void test_zero_window(void **state)
 {
 	struct dropper d = { .side = 5 };
 	struct ix_core_cfg cfg;
-	u8 *src = make_src(100, 1000000);
+	u8 *src = sim_make_src(100, 1000000);
 	struct ix_tcb *t;
 	struct sim s;
 	u64 probes;
@@ -405,7 +395,7 @@ static void test_rx_copy_out(void **state)
 	ix_core_cfg_default(&cfg);
 	cfg.rcv_buf = 65536;
 	sim_init(&s, 34, &cfg);
-	src = make_src(s.app[0].tx_seed, 300000);
+	src = sim_make_src(s.app[0].tx_seed, 300000);
 	assert_true(sim_connect(&s, 80));
 	s.app[1].manual_done = true;
 	s.app[1].copy_out = true;
@@ -766,7 +756,7 @@ static bool flood_sim_xfer_done(struct sim *s)
 static void test_syn_flood_cookies(void **state)
 {
 	struct ix_core_cfg cfg;
-	u8 *src = make_src(100, 1000000);
+	u8 *src = sim_make_src(100, 1000000);
 	u8 f[128], opt[4] = { 2, 4, 0x05, 0xb4 };
 	u32 len, i, cookie = 0, seq = 0;
 	struct sim s;
@@ -938,7 +928,7 @@ static void test_delayed_ack(void **state)
 	assert_int_equal(s.app[0].tx_acked, 100);
 	/* two full segments are acknowledged at once */
 	{
-		u8 *src = make_src(0, 2920);
+		u8 *src = sim_make_src(0, 2920);
 
 		assert_int_equal(ix_tcp_sendv(s.c[0], s.app[0].handle,
 					      &(struct ix_iov){ src, 2920 }, 1),
@@ -1528,7 +1518,7 @@ static void test_keyed_isn(void **state)
  */
 static void test_ack_on_old_duplicate(void **state)
 {
-	u8 *src = make_src(101, 100000);
+	u8 *src = sim_make_src(101, 100000);
 	struct ix_tcb *sv, *cl;
 	u8 f[2048], pay[100] = { 0 };
 	u32 len, i, data = 0, seq, ack, plen, max0;
