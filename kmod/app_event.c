@@ -730,3 +730,14 @@ u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp)
 {
 	return dp->apps->nowned;
 }
+
+/*
+ * Does an attached context know this connection of the core (by its
+ * handle, or by its cookie while connecting)? Such a connection cannot
+ * follow its flow group to another core yet.
+ */
+bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
+			bool bound)
+{
+	return owner_of(dp->apps, handle) || (bound && (cookie & APP_COOKIE));
+}

@@ -17,6 +17,7 @@
 #ifndef _IXDP_DATAPLANE_H
 #define _IXDP_DATAPLANE_H
 
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -34,6 +35,19 @@
  * application's RX arena each connection gets (a power of two).
  */
 #define IXDP_RX_SLICE		(64U << 10)
+
+/*
+ * What the receive handler learnt of a frame, in skb->cb for the core:
+ * its flow group, IXDP_FG_NONE for ARP.
+ */
+struct ixdp_skb_cb {
+	u32 fg;
+};
+
+#define IXDP_SKB_CB(skb)	((struct ixdp_skb_cb *)(skb)->cb)
+#define IXDP_FG_NONE		U32_MAX
+/* Frames a core holds for the flow groups moving to it, at most. */
+#define IXDP_HOLD_MAX		8192
 
 struct ixdp_dp;
 struct ixdp_responder;
@@ -66,6 +80,12 @@ struct ixdp_dp_stats {
 	u64 app_events;		/* events written to their rings */
 	u64 app_ring_full;	/* times a full event ring held work back */
 	u64 app_knock_drops;	/* passive opens refused: no RX slice */
+	u64 fg_in;		/* flow groups imported */
+	u64 fg_out;		/* ... exported */
+	u64 conns_in;		/* connections imported */
+	u64 conns_out;		/* ... exported */
+	u64 held;		/* frames held while their group moved in */
+	u64 held_drops;		/* ... dropped: hold full or move undone */
 	/* Gauges, refreshed by the kthread at every loop step. */
 	u64 apps;		/* attached contexts */
 	u64 app_conns;		/* connections held by contexts */
@@ -103,6 +123,10 @@ struct ixdp_dp {
 	unsigned int napi_id;		/* learnt from the first frame */
 	unsigned int poll_budget;	/* us per napi_busy_loop() call */
 	bool sleeping;			/* NEED_WAKEUP: see ixdp_dp_kick() */
+	bool parked;			/* control path writes: no groups */
+	u32 nhold;			/* kthread only: groups held */
+	unsigned long hold[BITS_TO_LONGS(IX_FG_MAX)];	/* kthread only */
+	struct sk_buff_head held;	/* kthread only, their frames */
 	struct ixdp_dp_call *call;	/* pending control request */
 	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
 	struct ixdp_dp_stats st;
@@ -113,6 +137,8 @@ struct ixdp_dp {
 struct ixdp_map {
 	struct rcu_head rcu;
 	unsigned int ndp;
+	unsigned int arp_dp;			/* answers ARP requests */
+	u64 active;				/* slots not parked */
 	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, dense */
 	u8 fg_owner[IX_FG_MAX];			/* flow group -> slot */
 };
@@ -145,7 +171,8 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 		  struct netlink_ext_ack *extack);
 int ixdp_port_del(const char *ifname, struct netlink_ext_ack *extack);
 struct ixdp_port *ixdp_port_get(void);
-int ixdp_port_remap(struct ixdp_port *port, struct netlink_ext_ack *extack);
+int ixdp_port_publish(struct ixdp_port *port, const u8 *owner);
+void ixdp_port_owners(const struct ixdp_port *port, u8 *owner);
 
 /* rx.c APIs: */
 rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb);
@@ -161,6 +188,20 @@ int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
 		 void *arg);
 u32 ixdp_dp_connections(struct ixdp_dp *dp);
 u64 ixdp_dp_now_us(void);
+void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now);
+unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now);
+
+/* migrate.c APIs: */
+struct ixdp_move_stats {
+	u32 fgs, conns, held;
+	u64 hold_ns, switch_ns, export_ns, import_ns, total_ns;
+};
+
+int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
+		 struct ixdp_dp *src, struct ixdp_dp *dst,
+		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
+		    struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
 
 /* tx.c APIs: */
 void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m);
@@ -175,5 +216,19 @@ void ixdp_responder_abort_all(struct ixdp_responder *r);
 void ixdp_responder_run(struct ixdp_responder *r);
 u64 ixdp_responder_overflow(const struct ixdp_responder *r);
 u16 ixdp_responder_port(const struct ixdp_responder *r);
+
+/* What a move carries of one responder connection (migrate.c). */
+struct ixdp_resp_state {
+	u64 handle;
+	u32 unsent;		/* newest received bytes not yet echoed */
+	bool eof, closed, valid;
+};
+
+u32 ixdp_responder_nconn(const struct ixdp_responder *r);
+void ixdp_responder_save(struct ixdp_responder *r, u32 fg,
+			 struct ixdp_resp_state *out);
+void ixdp_responder_drop(struct ixdp_responder *r, u32 fg);
+void ixdp_responder_adopt(struct ixdp_responder *r, u64 handle,
+			  const struct ixdp_resp_state *st);
 
 #endif /* _IXDP_DATAPLANE_H */

@@ -30,7 +30,7 @@
 #include "ixdp.h"
 #include "app.h"
 
-#define MSG_CONNS_EXIST "connections exist: flow groups cannot move yet"
+#define MSG_LAST_CORE "connections exist and no other core can take them"
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
 #define ACTIVE_SLEEP_MS		1	/* frames wait for the driver's queue */
 
@@ -104,7 +104,7 @@ static void dp_run_call(struct ixdp_dp *dp)
 }
 
 /* Copy one received frame into a core buffer and run the stack on it. */
-static void dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
+void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
 {
 	struct ix_core *c = dp->core;
 	u32 len = skb->len + ETH_HLEN;
@@ -139,6 +139,61 @@ out:
 	consume_skb(skb);
 }
 
+/*
+ * Keep a frame of a flow group that is moving to this core until the
+ * group's connections have arrived (migrate.c); false if not such a frame.
+ */
+static bool dp_hold(struct ixdp_dp *dp, struct sk_buff *skb)
+{
+	u32 fg = IXDP_SKB_CB(skb)->fg;
+
+	if (fg == IXDP_FG_NONE || fg >= IX_FG_MAX || !test_bit(fg, dp->hold))
+		return false;
+	if (skb_queue_len(&dp->held) >= IXDP_HOLD_MAX) {
+		dp->st.held_drops++;
+		kfree_skb(skb);
+		return true;
+	}
+	dp->st.held++;
+	__skb_queue_tail(&dp->held, skb);
+	return true;
+}
+
+static void dp_take(struct ixdp_dp *dp, struct sk_buff *skb, bool local,
+		    u64 now)
+{
+	if (local)
+		dp->st.rx_local++;
+	else
+		dp->st.rx_handoff++;
+	if (unlikely(dp->nhold) && dp_hold(dp, skb))
+		return;
+	ixdp_dp_input(dp, skb, now);
+}
+
+/*
+ * Run every frame that is in the rings now, and no later one: after the
+ * receive map stopped sending a flow group here and readers drained, the
+ * group's last frames are among these.
+ */
+unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now)
+{
+	unsigned int n = 0, cpu;
+	struct sk_buff *skb;
+	u32 avail;
+
+	for_each_possible_cpu(cpu) {
+		/* Acquire pairs with the producer's release of prod. */
+		avail = smp_load_acquire(&dp->in[cpu]->prod) -
+			READ_ONCE(dp->in[cpu]->cons);
+		while (avail-- && (skb = ixdp_ring_pop(dp->in[cpu]))) {
+			dp_take(dp, skb, cpu == dp->cpu, now);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Take up to @budget frames from the rings, own CPU's ring first. */
 static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
 {
@@ -148,11 +203,7 @@ static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
 	cpu = first;
 	do {
 		while (n < budget && (skb = ixdp_ring_pop(dp->in[cpu]))) {
-			if (cpu == first)
-				dp->st.rx_local++;
-			else
-				dp->st.rx_handoff++;
-			dp_input(dp, skb, now);
+			dp_take(dp, skb, cpu == first, now);
 			n++;
 		}
 		cpu = cpumask_next(cpu, cpu_possible_mask);
@@ -184,6 +235,9 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 
 	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_dp_apps_backlog(dp))
 		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
+	/* A parked core has no connection: only a kick wakes it. */
+	if (READ_ONCE(dp->parked) && next == U64_MAX)
+		return MAX_SCHEDULE_TIMEOUT;
 	if (next <= now)
 		return 1;
 	if (next - now < (u64)IDLE_SLEEP_MS * USEC_PER_MSEC)
@@ -232,6 +286,7 @@ static int dp_thread(void *arg)
 	struct ixdp_config cfg;
 	u64 now, t0, last_work;
 	unsigned int n, napi_id;
+	bool parked;
 
 	last_work = ixdp_dp_now_us();
 	while (!kthread_should_stop()) {
@@ -241,7 +296,8 @@ static int dp_thread(void *arg)
 
 		napi_id = READ_ONCE(dp->napi_id);
 		dp->poll_budget = cfg.poll_us;
-		if (napi_id && cfg.poll_us && dp_rings_empty(dp)) {
+		parked = READ_ONCE(dp->parked);
+		if (napi_id && cfg.poll_us && !parked && dp_rings_empty(dp)) {
 			dp->st.busy_polls++;
 			napi_busy_loop(napi_id, dp_busy_loop_end, dp, true,
 				       cfg.batch);
@@ -268,7 +324,7 @@ static int dp_thread(void *arg)
 			continue;
 		}
 		dp->st.idle_ns += ktime_get_ns() - t0;
-		if (now - last_work < cfg.poll_us) {
+		if (!parked && now - last_work < cfg.poll_us) {
 			cond_resched();
 			continue;
 		}
@@ -294,6 +350,7 @@ static void dp_free(struct ixdp_dp *dp)
 		kfree(dp->in[cpu]);
 	}
 	__skb_queue_purge(&dp->tx_backlog);
+	__skb_queue_purge(&dp->held);
 	if (dp->resp)
 		ixdp_responder_destroy(dp->resp);
 	ixdp_dp_apps_destroy(dp->apps);
@@ -308,10 +365,21 @@ static int dp_start_core(struct ixdp_dp *dp, void *arg)
 	return ixdp_responder_apply(dp, NULL);
 }
 
+static int dp_own_all(struct ixdp_dp *dp, void *arg)
+{
+	u32 fg;
+
+	for (fg = 0; fg < dp->port->nfg; fg++)
+		ix_core_set_fg(dp->core, fg, true);
+	return 0;
+}
+
 int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 		struct netlink_ext_ack *extack)
 {
 	struct net_device *dev = port->dev;
+	struct ixdp_move_stats st = {};
+	u8 owner[IX_FG_MAX];
 	struct ix_core_cfg cfg;
 	struct ixdp_dp *dp;
 	unsigned int i;
@@ -341,10 +409,6 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 			NL_SET_ERR_MSG(extack, "a dataplane core already runs on this CPU");
 			return -EEXIST;
 		}
-		if (ixdp_dp_connections(port->dp[i])) {
-			NL_SET_ERR_MSG(extack, MSG_CONNS_EXIST);
-			return -EBUSY;
-		}
 	}
 
 	dp = kzalloc(struct_size(dp, in, nr_cpu_ids), GFP_KERNEL);
@@ -356,6 +420,7 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	dp->txq = txq;
 	dp->slot = port->ndp;
 	__skb_queue_head_init(&dp->tx_backlog);
+	__skb_queue_head_init(&dp->held);
 	err = -ENOMEM;
 	for_each_possible_cpu(i) {
 		dp->in[i] = ixdp_ring_alloc(IXDP_RING_SIZE, GFP_KERNEL);
@@ -392,7 +457,7 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP core");
 		goto err_free;
 	}
-	/* Until the map says otherwise, this core owns no flow group. */
+	/* Until a group moves here, this core owns none. */
 	for (i = 0; i < port->nfg; i++)
 		ix_core_set_fg(dp->core, i, false);
 
@@ -404,11 +469,21 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	}
 	wake_up_process(dp->task);
 
+	/* The first core takes every group; later ones get their share. */
+	ixdp_port_owners(port, owner);
 	port->dp[port->ndp++] = dp;
-	err = ixdp_port_remap(port, extack);
+	if (port->ndp == 1) {
+		memset(owner, 0, sizeof(owner));
+		ixdp_dp_call(dp, dp_own_all, NULL);
+	}
+	err = ixdp_port_publish(port, owner);
 	if (err)
 		goto err_stop;
 	ixdp_dp_call(dp, dp_start_core, NULL);
+	if (port->ndp > 1 && ixdp_fg_balance(port, NULL, &st, extack))
+		/* Kept as a warning: the core runs, the groups stay put. */
+		netdev_warn(dev, "ixdp: cpu %u started, flow groups not spread\n",
+			    cpu);
 	return 0;
 
 err_stop:
@@ -441,12 +516,20 @@ void ixdp_dp_destroy(struct ixdp_dp *dp)
 	dp_free(dp);
 }
 
+/*
+ * Stop the core on @cpu. Its flow groups move to the other active cores
+ * first, so its connections live on; only the last core may take
+ * connections with it, and it refuses while any exist.
+ */
 int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 		struct netlink_ext_ack *extack)
 {
+	struct ixdp_move_stats st = {};
 	struct ixdp_dp *dp = NULL;
 	unsigned int i, slot = 0;
+	u8 owner[IX_FG_MAX];
 	int err;
+	u32 fg;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&ixdp_dp_lock);
@@ -460,20 +543,41 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 		NL_SET_ERR_MSG(extack, "no dataplane core on this CPU");
 		return -ENOENT;
 	}
-	for (i = 0; i < port->ndp; i++) {
-		if (ixdp_dp_connections(port->dp[i])) {
-			NL_SET_ERR_MSG(extack, MSG_CONNS_EXIST);
+	if (port->ndp == 1 && ixdp_dp_connections(dp)) {
+		NL_SET_ERR_MSG(extack, MSG_LAST_CORE);
+		return -EBUSY;
+	}
+	if (port->ndp > 1) {
+		err = ixdp_fg_balance(port, dp, &st, extack);
+		if (err)
+			return err;
+	}
+	ixdp_port_owners(port, owner);
+	for (fg = 0; fg < port->nfg && port->ndp > 1; fg++) {
+		if (owner[fg] == slot) {
+			NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
 			return -EBUSY;
 		}
+		if (owner[fg] > slot)
+			owner[fg]--;
 	}
 	for (i = slot; i + 1 < port->ndp; i++) {
 		port->dp[i] = port->dp[i + 1];
 		port->dp[i]->slot = i;
 	}
 	port->dp[--port->ndp] = NULL;
-	err = ixdp_port_remap(port, extack);
+	err = ixdp_port_publish(port, owner);
+	if (err) {
+		/* The old map still names it: put it back where it was. */
+		for (i = port->ndp++; i > slot; i--) {
+			port->dp[i] = port->dp[i - 1];
+			port->dp[i]->slot = i;
+		}
+		port->dp[slot] = dp;
+		return err;
+	}
 	/* The old map may still be in use by a receive handler. */
 	synchronize_net();
 	ixdp_dp_destroy(dp);
-	return err;
+	return 0;
 }

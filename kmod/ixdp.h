@@ -19,7 +19,8 @@ struct netlink_ext_ack;
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
 #define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
 			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE | \
-			 IXDP_FEAT_ATTACH | IXDP_FEAT_RINGS)
+			 IXDP_FEAT_ATTACH | IXDP_FEAT_RINGS | \
+			 IXDP_FEAT_FG_MOVE)
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -72,5 +73,13 @@ int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb);
 void ixdp_nl_announce_app(u8 cmd, const struct ixdp_app *app);
+
+/* netlink_move.c APIs: */
+struct ixdp_move_stats;
+int ixdp_nl_put_move(struct sk_buff *msg, const struct ixdp_move_stats *st);
+void ixdp_nl_announce_move(u32 from, u32 to, s32 fg,
+			   const struct ixdp_move_stats *st);
+int ixdp_nl_fg_move(struct sk_buff *skb, struct genl_info *info);
+int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _IXDP_H */

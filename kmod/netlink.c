@@ -161,6 +161,18 @@ static const struct nla_policy core_policy[IXDP_A_MAX + 1] = {
 	[IXDP_A_CORE_TXQ]	= NLA_POLICY_MAX(NLA_U16, IXDP_MAX_QUEUES - 1),
 };
 
+static const struct nla_policy core_set_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_CORE_CPU]	= { .type = NLA_U32 },
+	[IXDP_A_CORE_PARKED]	= NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy fg_move_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_FG_ID]		= NLA_POLICY_MAX(NLA_U32, IX_FG_MAX - 1),
+	[IXDP_A_FG_FROM_CPU]	= { .type = NLA_U32 },
+	[IXDP_A_CORE_CPU]	= { .type = NLA_U32 },
+	[IXDP_A_FG_BALANCE]	= { .type = NLA_FLAG },
+};
+
 static const struct nla_policy responder_policy[IXDP_A_MAX + 1] = {
 	[IXDP_A_RESP_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[IXDP_A_RESP_MODE]	= NLA_POLICY_MAX(NLA_U8, IXDP_RESP_DISCARD),
@@ -215,8 +227,22 @@ static const struct genl_ops ixdp_genl_ops[] = {
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
+		.cmd	= IXDP_CMD_CORE_SET,
+		.doit	= ixdp_nl_core_set,
+		.policy	= core_set_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
 		.cmd	= IXDP_CMD_CORE_GET,
 		.dumpit	= ixdp_nl_core_dump,
+	},
+	{
+		.cmd	= IXDP_CMD_FG_MOVE,
+		.doit	= ixdp_nl_fg_move,
+		.policy	= fg_move_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= IXDP_CMD_FG_GET,

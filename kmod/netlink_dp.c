@@ -121,6 +121,12 @@ static const struct stat_field dp_fields[] = {
 	{ "dp_app_events", offsetof(struct ixdp_dp_stats, app_events) },
 	{ "dp_app_ring_full", offsetof(struct ixdp_dp_stats, app_ring_full) },
 	{ "dp_app_knock_drops", offsetof(struct ixdp_dp_stats, app_knock_drops) },
+	{ "dp_fg_in", offsetof(struct ixdp_dp_stats, fg_in) },
+	{ "dp_fg_out", offsetof(struct ixdp_dp_stats, fg_out) },
+	{ "dp_conns_in", offsetof(struct ixdp_dp_stats, conns_in) },
+	{ "dp_conns_out", offsetof(struct ixdp_dp_stats, conns_out) },
+	{ "dp_held", offsetof(struct ixdp_dp_stats, held) },
+	{ "dp_held_drops", offsetof(struct ixdp_dp_stats, held_drops) },
 	{ "dp_apps", offsetof(struct ixdp_dp_stats, apps) },
 	{ "dp_app_conns", offsetof(struct ixdp_dp_stats, app_conns) },
 	{ "dp_conns", offsetof(struct ixdp_dp_stats, conns) },
@@ -290,6 +296,7 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
 	    nla_put_u16(msg, IXDP_A_CORE_TXQ, dp->txq) ||
 	    nla_put_u32(msg, IXDP_A_CORE_NFG, nfg) ||
+	    nla_put_u8(msg, IXDP_A_CORE_PARKED, READ_ONCE(dp->parked)) ||
 	    nla_put_u32(msg, IXDP_A_CORE_CONNS,
 			c->cfg.nconn - READ_ONCE(c->ntcb_free)))
 		return -EMSGSIZE;

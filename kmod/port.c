@@ -3,8 +3,8 @@
  * Ports: a netdev handed to ixdp together with one IPv4 address that ixdp
  * owns on it. Attaching registers the receive handler and turns the
  * device's GRO, hardware GRO and LRO off (ixdp wants wire-sized frames);
- * detaching stops the cores and restores the device exactly. The flow
- * groups are spread over the cores by ixdp_port_remap(), which also
+ * detaching stops the cores and restores the device exactly. Where the
+ * flow groups go is published by ixdp_port_publish(), which also
  * programs the NIC's RSS indirection table where the driver allows it.
  */
 #include <linux/etherdevice.h>
@@ -234,28 +234,32 @@ static int port_program_rss(struct ixdp_port *port, const struct ixdp_map *map)
 	return err;
 }
 
-static int set_owned_fgs(struct ixdp_dp *dp, void *arg)
+/* The owner (core slot) of every flow group, as the receive path sees it. */
+void ixdp_port_owners(const struct ixdp_port *port, u8 *owner)
 {
-	const struct ixdp_map *map = arg;
-	u32 fg;
+	const struct ixdp_map *map;
 
-	for (fg = 0; fg < dp->port->nfg; fg++)
-		ix_core_set_fg(dp->core, fg, map->fg_owner[fg] == dp->slot);
-	return 0;
+	lockdep_assert_held(&ixdp_dp_lock);
+	map = rcu_dereference_protected(port->map,
+					lockdep_is_held(&ixdp_dp_lock));
+	if (map)
+		memcpy(owner, map->fg_owner, IX_FG_MAX);
+	else
+		memset(owner, 0, IX_FG_MAX);
 }
 
 /*
- * Spread the flow groups evenly over the port's cores (fg -> fg % ndp),
- * tell every core which groups it owns, steer the NIC, then publish the
- * map to the receive path. Moving a group that carries connections is
- * the job of the flow-group migration protocol, not of this function:
- * callers refuse when connections exist.
+ * Publish the port's cores and @owner (flow group -> core slot) to the
+ * receive path and steer the NIC's table the same way. The cores' own
+ * idea of what they own is the migration protocol's business (migrate.c):
+ * this only says where frames go. Readers of the old map may still run
+ * when it returns (callers synchronize_net() where that matters).
  */
-int ixdp_port_remap(struct ixdp_port *port, struct netlink_ext_ack *extack)
+int ixdp_port_publish(struct ixdp_port *port, const u8 *owner)
 {
 	struct ixdp_map *map, *old;
 	unsigned int i;
-	u32 fg;
+	bool arp = false;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&ixdp_dp_lock);
@@ -263,12 +267,17 @@ int ixdp_port_remap(struct ixdp_port *port, struct netlink_ext_ack *extack)
 	if (!map)
 		return -ENOMEM;
 	map->ndp = port->ndp;
-	for (i = 0; i < port->ndp; i++)
+	for (i = 0; i < port->ndp; i++) {
 		map->dp[i] = port->dp[i];
-	for (fg = 0; fg < port->nfg && port->ndp; fg++)
-		map->fg_owner[fg] = fg % port->ndp;
-	for (i = 0; i < port->ndp; i++)
-		ixdp_dp_call(port->dp[i], set_owned_fgs, map);
+		if (port->dp[i]->parked)
+			continue;
+		map->active |= BIT_ULL(i);
+		if (!arp) {
+			map->arp_dp = i;
+			arp = true;
+		}
+	}
+	memcpy(map->fg_owner, owner, IX_FG_MAX);
 
 	port->rss = port->ndp && !port_program_rss(port, map);
 

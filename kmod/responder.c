@@ -335,3 +335,124 @@ void ixdp_responder_abort_all(struct ixdp_responder *r)
 	r->evq_head = r->evq_tail;
 	r->ndirty = 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Flow-group moves (migrate.c)                                       */
+/* ------------------------------------------------------------------ */
+
+u32 ixdp_responder_nconn(const struct ixdp_responder *r)
+{
+	return r->nconn;
+}
+
+static bool conn_in_fg(const struct resp_conn *c, u32 fg)
+{
+	return c->used && (u16)(c->handle >> 48) == fg;
+}
+
+/*
+ * Record what the responder knows of each connection of flow group @fg
+ * in out[its cookie]: how many received bytes are still to be echoed
+ * (the newest ones it holds: chunks are taken in arrival order) and
+ * whether EOF was seen and the connection closed. Run the queued events
+ * first, so that nothing of @fg is pending.
+ */
+void ixdp_responder_save(struct ixdp_responder *r, u32 fg,
+			 struct ixdp_resp_state *out)
+{
+	u32 i, k;
+
+	ixdp_responder_run(r);
+	for (i = 0; i < r->nconn; i++) {
+		const struct resp_conn *c = &r->conn[i];
+		struct ixdp_resp_state *st = &out[i];
+
+		if (!conn_in_fg(c, fg))
+			continue;
+		st->handle = c->handle;
+		st->unsent = 0;
+		for (k = c->head; k != IX_NIL; k = r->chunk[k].next)
+			st->unsent += r->chunk[k].len;
+		st->eof = c->eof;
+		st->closed = c->closed;
+		st->valid = true;
+	}
+}
+
+/* Forget the connections of @fg: the core exported them. */
+void ixdp_responder_drop(struct ixdp_responder *r, u32 fg)
+{
+	u32 i;
+
+	for (i = 0; i < r->nconn; i++)
+		if (conn_in_fg(&r->conn[i], fg))
+			conn_release(r, &r->conn[i]);
+}
+
+struct adopt {
+	struct ixdp_responder *r;
+	struct resp_conn *c;
+	int err;
+};
+
+static void adopt_chunk(void *arg, const u8 *data, u32 len)
+{
+	struct adopt *a = arg;
+	struct ixdp_responder *r = a->r;
+	struct resp_conn *c = a->c;
+	struct resp_chunk *k;
+	u32 i = r->free_chunk;
+
+	if (i == IX_NIL) {
+		a->err = -ENOSPC;
+		return;
+	}
+	k = &r->chunk[i];
+	r->free_chunk = k->next;
+	k->data = data;
+	k->len = len;
+	k->next = IX_NIL;
+	if (c->tail == IX_NIL)
+		c->head = i;
+	else
+		r->chunk[c->tail].next = i;
+	c->tail = i;
+}
+
+/*
+ * Take over a connection another core's responder served, now known by
+ * @handle in this core: its unsent bytes are the newest @st->unsent bytes
+ * the core holds for it. A connection that cannot be taken over is reset.
+ */
+void ixdp_responder_adopt(struct ixdp_responder *r, u64 handle,
+			  const struct ixdp_resp_state *st)
+{
+	struct adopt a = { .r = r };
+	struct resp_conn *c;
+	u32 i;
+
+	for (i = 0; i < r->nconn && r->conn[i].used; i++)
+		;
+	if (i == r->nconn || ix_tcp_set_cookie(core_of(r), handle, i)) {
+		ix_tcp_abort(core_of(r), handle);
+		return;
+	}
+	c = &r->conn[i];
+	c->used = true;
+	c->handle = handle;
+	c->head = IX_NIL;
+	c->tail = IX_NIL;
+	c->eof = st->eof;
+	c->closed = st->closed;
+	a.c = c;
+	if (st->unsent)
+		a.err = ix_tcp_shown_tail(core_of(r), handle, st->unsent,
+					  adopt_chunk, &a);
+	if (a.err) {
+		ix_tcp_abort(core_of(r), handle);
+		conn_release(r, c);
+		return;
+	}
+	if (c->head != IX_NIL || (c->eof && !c->closed))
+		mark_dirty(r, c);
+}

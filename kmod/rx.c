@@ -104,12 +104,16 @@ static void rx_arp(struct ixdp_port *port, const struct ixdp_map *map,
 	struct sk_buff *copy;
 	unsigned int i;
 
-	for (i = 1; !request && i < map->ndp; i++) {
+	IXDP_SKB_CB(skb)->fg = IXDP_FG_NONE;
+	/* Parked cores serve no flow group and need no neighbours. */
+	for (i = 0; !request && i < map->ndp; i++) {
+		if (i == map->arp_dp || !(map->active & BIT_ULL(i)))
+			continue;
 		copy = skb_clone(skb, GFP_ATOMIC);
 		if (copy)
 			rx_push(port, map->dp[i], copy);
 	}
-	rx_push(port, map->dp[0], skb);
+	rx_push(port, map->dp[map->arp_dp], skb);
 }
 
 rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
@@ -120,6 +124,7 @@ rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
 	struct ixdp_map *map;
 	bool request = false;
 	struct iphdr _iph;
+	u32 fg;
 
 	port = rcu_dereference(skb->dev->rx_handler_data);
 
@@ -154,11 +159,13 @@ rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
 	}
 	this_cpu_inc(port->rx_stats->consumed);
 	rx_learn_napi(map, skb);
-	if (iph)
-		rx_push(port, map->dp[map->fg_owner[rx_flow_group(port, skb, iph)]],
-			skb);
-	else
+	if (iph) {
+		fg = rx_flow_group(port, skb, iph);
+		IXDP_SKB_CB(skb)->fg = fg;
+		rx_push(port, map->dp[map->fg_owner[fg]], skb);
+	} else {
 		rx_arp(port, map, skb, request);
+	}
 out:
 	local_bh_enable();
 	return RX_HANDLER_CONSUMED;

@@ -391,6 +391,10 @@ int ix_tcp_abort(struct ix_core *c, u64 handle);
 int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie);
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle);
 int ix_tcp_state(struct ix_core *c, u64 handle);
+int ix_tcp_set_cookie(struct ix_core *c, u64 handle, u64 cookie);
+int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
+		      void (*fn)(void *arg, const u8 *data, u32 len),
+		      void *arg);
 
 /* fgmove.c APIs: */
 struct ix_fg_blob;
@@ -400,5 +404,9 @@ int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out);
 int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg);
 void ix_fg_blob_free(struct ix_fg_blob *blob);
+u32 ix_fg_blob_conns(const struct ix_fg_blob *blob);
+int ix_fg_for_each(struct ix_core *c, u32 fg,
+		   int (*fn)(void *arg, u64 handle, u64 cookie, bool bound),
+		   void *arg);
 
 #endif /* IX_CORE_H */

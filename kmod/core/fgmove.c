@@ -42,10 +42,11 @@
  *     at their absolute times (one already due fires at B's next poll
  *     that advances the wheel), the ARP entry is added if B has none for
  *     that address, and cb(arg, old handle, new handle, cookie) tells the
- *     host.  cb is called for every connection; for the ones the
+ *     host; B owns g from the first call on, so cb may act on the new
+ *     handle.  cb is called for every connection; for the ones the
  *     application holds no handle to (TF_APP and TF_KNOCKED clear:
  *     SYN_SENT, SYN_RCVD, TIME_WAIT, ...) both handles are invalid as
- *     application handles and the host ignores them.  Finally B owns g.
+ *     application handles and the host ignores them.
  *
  * Plain data moves unchanged: state, sequence numbers, flags (TF_*),
  * held/dlv/rel (rel bytes were copied out by the host and are in no
@@ -319,6 +320,39 @@ void ix_fg_blob_free(struct ix_fg_blob *blob)
 	ix_plat_free(blob);
 }
 
+u32 ix_fg_blob_conns(const struct ix_fg_blob *blob)
+{
+	return blob->nconn;
+}
+
+/*
+ * Call fn(arg, handle, cookie, bound) for each connection of flow group
+ * @fg, where bound says whether the host knows it by handle or cookie
+ * (accepted, knocked, or an active open in progress); stop at the first
+ * non-zero return and return it.  Lets the host decide whether it can
+ * follow the group to another core before exporting it.
+ */
+int ix_fg_for_each(struct ix_core *c, u32 fg,
+		   int (*fn)(void *arg, u64 handle, u64 cookie, bool bound),
+		   void *arg)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < c->cfg.nconn; i++) {
+		const struct ix_tcb *t = &c->tcb[i];
+
+		if (!in_fg(t, fg))
+			continue;
+		err = fn(arg, ix_tcp_handle(t), t->cookie,
+			 (t->flags & (TF_APP | TF_KNOCKED)) ||
+			 t->state == IX_TCP_SYN_SENT);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void arp_add(struct ix_core *c, const struct ix_fg_conn *cn)
 {
 	unsigned int i;
@@ -419,6 +453,8 @@ int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
 		return err;
 	if (now > b->now)
 		b->now = now;
+	/* Owned first: the host may use the new handles in cb. */
+	ix_core_set_fg(b, blob->fg, true);
 	for (i = 0; i < blob->nconn; i++) {
 		const struct ix_fg_conn *cn = &blob->conn[i];
 		struct ix_tcb *t;
@@ -427,6 +463,5 @@ int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
 		if (cb)
 			cb(arg, cn->old_handle, ix_tcp_handle(t), cn->cookie);
 	}
-	ix_core_set_fg(b, blob->fg, true);
 	return (int)blob->nconn;
 }

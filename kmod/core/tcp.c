@@ -512,6 +512,61 @@ int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie)
 	return -ENOENT;
 }
 
+/*
+ * Give an accepted or connected connection a new cookie: the host's
+ * record of it moved (a flow group imported by another core).
+ */
+int ix_tcp_set_cookie(struct ix_core *c, u64 handle, u64 cookie)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (!t || !(t->flags & TF_APP))
+		return -EBADF;
+	t->cookie = cookie;
+	return 0;
+}
+
+/*
+ * Call fn(arg, data, len), in stream order, for the last @bytes bytes of
+ * what recv events showed and recv_done has not returned yet, as they
+ * lie in the connection's buffers: a zero-copy host rebuilds its view of
+ * them after a move. -EINVAL if fewer bytes are in buffers.
+ */
+int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
+		      void (*fn)(void *arg, const u8 *data, u32 len),
+		      void *arg)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+	struct ix_pool *p = &c->rxpool;
+	u32 total = 0, skip, i;
+	struct ix_mbuf *m;
+
+	if (!t)
+		return -EBADF;
+	for (i = t->rcvq.head; i != IX_NIL; i = m->next) {
+		m = ix_pool_mbuf(p, i);
+		total += m->plen;
+	}
+	if (bytes > total)
+		return -EINVAL;
+	skip = total - bytes;
+	for (i = t->rcvq.head; i != IX_NIL && bytes; i = m->next) {
+		u32 off = 0, len;
+
+		m = ix_pool_mbuf(p, i);
+		if (skip >= m->plen) {
+			skip -= m->plen;
+			continue;
+		}
+		off = skip;
+		skip = 0;
+		len = m->plen - off;
+		fn(arg, ix_pool_buf(p, m) + m->poff + off, len);
+		bytes -= len;
+	}
+	return 0;
+}
+
 int ix_tcp_abort(struct ix_core *c, u64 handle)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);

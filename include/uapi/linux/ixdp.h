@@ -42,6 +42,7 @@ extern "C" {
 #define IXDP_FEAT_RINGS		(1ULL << 5)	/* commands, events, IOC_WAKE,
 						 * poll()
 						 */
+#define IXDP_FEAT_FG_MOVE	(1ULL << 6)	/* IXDP_CMD_FG_MOVE, CORE_SET */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -368,12 +369,38 @@ struct ixdp_event {
  * IXDP_CMD_CORE_ADD (admin): IXDP_A_CORE_CPU, IXDP_A_CORE_RXQ and
  *	optionally IXDP_A_CORE_TXQ (default: the RX queue number) in. Starts
  *	a dataplane core on that CPU owning those queues of the port; the
- *	flow groups are spread evenly over the cores again, which is only
- *	allowed while no connection exists (-EBUSY).
- * IXDP_CMD_CORE_DEL (admin): IXDP_A_CORE_CPU in. Same rule.
+ *	flow groups are then spread evenly over the active cores again, by
+ *	live migration (IXDP_CMD_FG_MOVE) of the groups that change owner.
+ * IXDP_CMD_CORE_DEL (admin): IXDP_A_CORE_CPU in. Its flow groups move to
+ *	the other active cores first, so its connections live on (-EBUSY if
+ *	it is the last core and connections exist, or a group cannot move).
+ * IXDP_CMD_CORE_SET (admin): IXDP_A_CORE_CPU and IXDP_A_CORE_PARKED in.
+ *	Parking moves every flow group of the core to the other active
+ *	cores (spread evenly), then the core owns none, takes no new work
+ *	and its kthread sleeps until unparked; unparking makes it eligible
+ *	again without moving anything (IXDP_CMD_FG_MOVE or IXDP_A_FG_BALANCE
+ *	give it groups). The last active core cannot be parked (-EBUSY).
+ * IXDP_CMD_FG_MOVE (admin): live migration of flow groups between cores
+ *	(no byte lost, duplicated or reordered). One of:
+ *	  IXDP_A_FG_ID and IXDP_A_CORE_CPU: that group to that core;
+ *	  IXDP_A_FG_FROM_CPU and IXDP_A_CORE_CPU: every group of one core;
+ *	  IXDP_A_FG_BALANCE: spread all groups evenly over the active cores,
+ *	  moving as few as possible.
+ *	The target must be an active core (not parked). Groups whose
+ *	connections an application holds cannot move yet (-EBUSY). Answers
+ *	IXDP_A_MOVE_FGS, IXDP_A_MOVE_CONNS, IXDP_A_MOVE_HELD and the time
+ *	of each step: IXDP_A_MOVE_HOLD_NS (target told to hold the groups'
+ *	frames), _SWITCH_NS (receive map and NIC table switched, readers
+ *	drained), _EXPORT_NS (source finished the frames it had and handed
+ *	the connections over), _IMPORT_NS (target took them and ran the
+ *	frames it held) and _TOTAL_NS, summed over the moves made.
+ *	Each (source, target) step is announced on the "events" group as
+ *	IXDP_CMD_FG_MOVE with IXDP_A_FG_FROM_CPU, IXDP_A_CORE_CPU, the
+ *	IXDP_A_MOVE_* of that step and IXDP_A_FG_ID when one group moved.
  * IXDP_CMD_CORE_GET: dump; one message per core with IXDP_A_CORE_* and
  *	IXDP_A_CORE_STATS, a nest of IXDP_A_STAT entries, each a nest of
- *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE.
+ *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE; IXDP_A_CORE_PARKED says
+ *	whether it is parked.
  * IXDP_CMD_FG_GET: dump; one message per flow group of the port with
  *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner) and IXDP_A_CORE_RXQ (the
  *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS).
@@ -386,7 +413,9 @@ struct ixdp_event {
  *	IXDP_CMD_PORT_DEL with IXDP_A_PORT_IFNAME, IXDP_CMD_CORE_ADD and
  *	IXDP_CMD_CORE_DEL with IXDP_A_CORE_CPU/RXQ/TXQ (the flow groups were
  *	spread again), IXDP_CMD_APP_ATTACH and IXDP_CMD_APP_DETACH with
- *	IXDP_A_APP_PID, IXDP_A_APP_TID and IXDP_A_CORE_CPU.
+ *	IXDP_A_APP_PID, IXDP_A_APP_TID and IXDP_A_CORE_CPU. Requests that
+ *	are also announced: IXDP_CMD_SET_CONFIG, IXDP_CMD_CORE_SET (with
+ *	IXDP_A_CORE_CPU and IXDP_A_CORE_PARKED) and IXDP_CMD_FG_MOVE (above).
  * IXDP_CMD_RESPONDER_SET (admin): IXDP_A_RESP_PORT and IXDP_A_RESP_MODE
  *	in: the built-in TCP test service every core runs on that port
  *	(echo or discard), or none.
@@ -407,6 +436,8 @@ enum ixdp_genl_cmd {
 	IXDP_CMD_APP_GET,
 	IXDP_CMD_APP_ATTACH,		/* notification only */
 	IXDP_CMD_APP_DETACH,		/* notification only */
+	IXDP_CMD_CORE_SET,
+	IXDP_CMD_FG_MOVE,
 
 	__IXDP_CMD_MAX,
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
@@ -448,6 +479,17 @@ enum ixdp_genl_attr {
 	IXDP_A_APP_MAX_CONNS,		/* u32: RX slices */
 	IXDP_A_APP_DEAD,		/* u8: 1 once the context has ended */
 	IXDP_A_APP_STATS,		/* nest of IXDP_A_STAT */
+	IXDP_A_CORE_PARKED,		/* u8: 1 parked, 0 active */
+	IXDP_A_FG_FROM_CPU,		/* u32: the source core */
+	IXDP_A_FG_BALANCE,		/* flag: spread over active cores */
+	IXDP_A_MOVE_FGS,		/* u32 (out): flow groups moved */
+	IXDP_A_MOVE_CONNS,		/* u32 (out): connections moved */
+	IXDP_A_MOVE_HELD,		/* u32 (out): frames held by target */
+	IXDP_A_MOVE_HOLD_NS,		/* u64 (out): step times, see FG_MOVE */
+	IXDP_A_MOVE_SWITCH_NS,		/* u64 (out) */
+	IXDP_A_MOVE_EXPORT_NS,		/* u64 (out) */
+	IXDP_A_MOVE_IMPORT_NS,		/* u64 (out) */
+	IXDP_A_MOVE_TOTAL_NS,		/* u64 (out) */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration of flow groups between the dataplane cores of a port
+ * (DESIGN.md §7): every connection of the groups leaves core A (src) and
+ * lives on in core B (dst) with no byte lost, duplicated or reordered.
+ * The TCP/IP half is kmod/core/fgmove.c; this is the host half, run by
+ * the control path (under ixdp_dp_lock and rtnl) in five timed steps:
+ *
+ *  hold    B is told to hold the frames of the groups: from now on it
+ *          queues them, in arrival order, instead of running them.
+ *  switch  The receive map (and the NIC's RSS table, where ixdp steers
+ *          it) sends the groups to B; synchronize_net() waits until no
+ *          receive handler still uses the old map, so every frame of the
+ *          groups that went to A is in A's rings by now.
+ *  export  A runs exactly the frames its rings hold (the groups' last
+ *          frames are among them), lets the built-in responder act on
+ *          the events they raised, then exports each group: the
+ *          connections, their queued bytes and timers go into a blob,
+ *          and the responder's record of them into a table by cookie.
+ *  import  B imports each blob, takes the responder's records over,
+ *          stops holding the groups and runs the frames it held, first.
+ *  undo    Groups A could not export (an application holds one of their
+ *          connections, or no memory) and groups B could not import
+ *          (no room) go back to A the same way, A holding and then
+ *          importing what it exported; the frames B held for them are
+ *          dropped, which TCP repairs.
+ *
+ * Connections of application contexts do not move yet: the context is
+ * bound to A's rings, so such groups stay with A (-EBUSY).
+ */
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/netdevice.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "ixdp.h"
+#include "app.h"
+
+#define MSG_APP_BOUND "an application holds connections of the flow group"
+
+struct mv {
+	struct ixdp_dp *src, *dst;
+	struct ixdp_dp *importer;		/* whose responder adopts */
+	DECLARE_BITMAP(fgs, IX_FG_MAX);		/* groups moving */
+	DECLARE_BITMAP(stay, IX_FG_MAX);	/* ... that A kept */
+	DECLARE_BITMAP(back, IX_FG_MAX);	/* ... that B refused */
+	const unsigned long *cur;		/* the set a step works on */
+	struct ix_fg_blob *blob[IX_FG_MAX];
+	struct ixdp_resp_state *resp;		/* by A's responder cookie */
+	u32 nresp;
+	u32 conns, held, busy;
+	int err;				/* of an export that failed */
+};
+
+static int mv_hold(struct ixdp_dp *dp, void *arg)
+{
+	struct mv *mv = arg;
+	u32 fg;
+
+	for_each_set_bit(fg, mv->cur, IX_FG_MAX)
+		if (!__test_and_set_bit(fg, dp->hold))
+			dp->nhold++;
+	return 0;
+}
+
+/*
+ * Stop holding the groups of @set and run the frames held for the ones
+ * this core now owns, in the order they came; drop the others' (a move
+ * undone). Returns how many ran.
+ */
+static u32 dp_unhold(struct ixdp_dp *dp, const unsigned long *set, u64 now)
+{
+	struct sk_buff_head keep;
+	struct sk_buff *skb;
+	u32 fg, n = 0;
+
+	for_each_set_bit(fg, set, IX_FG_MAX)
+		if (__test_and_clear_bit(fg, dp->hold))
+			dp->nhold--;
+	__skb_queue_head_init(&keep);
+	while ((skb = __skb_dequeue(&dp->held))) {
+		fg = IXDP_SKB_CB(skb)->fg;
+		if (test_bit(fg, dp->hold)) {
+			__skb_queue_tail(&keep, skb);
+		} else if (ix_core_owns_fg(dp->core, fg)) {
+			ixdp_dp_input(dp, skb, now);
+			n++;
+		} else {
+			dp->st.held_drops++;
+			kfree_skb(skb);
+		}
+	}
+	skb_queue_splice(&keep, &dp->held);
+	return n;
+}
+
+static int mv_release(struct ixdp_dp *dp, void *arg)
+{
+	struct mv *mv = arg;
+
+	dp_unhold(dp, mv->cur, ixdp_dp_now_us());
+	return 0;
+}
+
+static int app_bound(void *arg, u64 handle, u64 cookie, bool bound)
+{
+	return ixdp_dp_apps_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
+}
+
+/* Before anything changes: leave out the groups applications hold. */
+static int mv_check(struct ixdp_dp *dp, void *arg)
+{
+	struct mv *mv = arg;
+	u32 fg;
+
+	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
+		if (ix_fg_for_each(dp->core, fg, app_bound, dp)) {
+			__clear_bit(fg, mv->fgs);
+			mv->busy++;
+		}
+	}
+	return 0;
+}
+
+static int mv_export(struct ixdp_dp *dp, void *arg)
+{
+	struct mv *mv = arg;
+	u64 now = ixdp_dp_now_us();
+	u32 fg;
+	int n;
+
+	ixdp_dp_drain_snapshot(dp, now);
+	ixdp_responder_run(dp->resp);
+	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
+		/* A knock or connect since mv_check() may have bound it. */
+		if (ix_fg_for_each(dp->core, fg, app_bound, dp)) {
+			__set_bit(fg, mv->stay);
+			mv->busy++;
+			continue;
+		}
+		ixdp_responder_save(dp->resp, fg, mv->resp);
+		n = ix_fg_export(dp->core, fg, &mv->blob[fg]);
+		if (n < 0) {
+			__set_bit(fg, mv->stay);
+			mv->err = n;
+			continue;
+		}
+		ixdp_responder_drop(dp->resp, fg);
+		dp->st.fg_out++;
+		dp->st.conns_out += n;
+	}
+	ixdp_tx_flush(dp);
+	return 0;
+}
+
+/* The core's callback for each imported connection. */
+static void mv_rehandle(void *arg, u64 old_handle, u64 new_handle, u64 cookie)
+{
+	struct mv *mv = arg;
+	const struct ixdp_resp_state *st;
+
+	if (cookie >= mv->nresp)
+		return;
+	st = &mv->resp[cookie];
+	if (st->valid && st->handle == old_handle)
+		ixdp_responder_adopt(mv->importer->resp, new_handle, st);
+}
+
+static int mv_import(struct ixdp_dp *dp, void *arg)
+{
+	DECLARE_BITMAP(done, IX_FG_MAX);
+	struct mv *mv = arg;
+	u64 now = ixdp_dp_now_us();
+	u32 fg;
+	int n;
+
+	bitmap_zero(done, IX_FG_MAX);
+	mv->importer = dp;
+	for_each_set_bit(fg, mv->cur, IX_FG_MAX) {
+		if (!mv->blob[fg])
+			continue;
+		n = ix_fg_import(dp->core, mv->blob[fg], now, mv_rehandle, mv);
+		if (n < 0) {
+			__set_bit(fg, mv->back);
+			continue;
+		}
+		ix_fg_blob_free(mv->blob[fg]);
+		mv->blob[fg] = NULL;
+		__set_bit(fg, done);
+		dp->st.fg_in++;
+		dp->st.conns_in += n;
+		mv->conns += n;
+	}
+	/* The held frames are older than any still in the rings. */
+	mv->held += dp_unhold(dp, done, now);
+	ixdp_responder_run(dp->resp);
+	ixdp_tx_flush(dp);
+	return 0;
+}
+
+static int publish(struct ixdp_port *port, const unsigned long *set,
+		   unsigned int slot)
+{
+	u8 owner[IX_FG_MAX];
+	u32 fg;
+	int err;
+
+	ixdp_port_owners(port, owner);
+	for_each_set_bit(fg, set, IX_FG_MAX)
+		owner[fg] = slot;
+	err = ixdp_port_publish(port, owner);
+	if (!err)
+		synchronize_net();
+	return err;
+}
+
+/* Send back to A what did not arrive in B (the "undo" step). */
+static void mv_undo(struct ixdp_port *port, struct mv *mv)
+{
+	DECLARE_BITMAP(undo, IX_FG_MAX);
+	bool back = !bitmap_empty(mv->back, IX_FG_MAX);
+	u32 fg, conns = mv->conns, held = mv->held;
+
+	bitmap_or(undo, mv->stay, mv->back, IX_FG_MAX);
+	if (bitmap_empty(undo, IX_FG_MAX))
+		return;
+	mv->cur = mv->back;
+	if (back)
+		ixdp_dp_call(mv->src, mv_hold, mv);
+	/* Only an allocation can fail here: retry rather than lose them. */
+	while (publish(port, undo, mv->src->slot))
+		usleep_range(1000, 2000);
+	mv->cur = undo;
+	ixdp_dp_call(mv->dst, mv_release, mv);
+	mv->cur = mv->back;
+	if (back)
+		ixdp_dp_call(mv->src, mv_import, mv);
+	/* What went back is not part of the move. */
+	mv->conns = conns;
+	mv->held = held;
+	for_each_set_bit(fg, mv->back, IX_FG_MAX) {
+		if (!mv->blob[fg])
+			continue;
+		/* Cannot happen: A had room for them a moment ago. */
+		pr_warn("flow group %u lost its connections in a failed move\n",
+			fg);
+		ix_fg_blob_free(mv->blob[fg]);
+		mv->blob[fg] = NULL;
+	}
+}
+
+/*
+ * Move the flow groups of @fgs, all owned by @src, to @dst, and add what
+ * was done to @st. -EBUSY if some stayed with @src because applications
+ * hold their connections; the others moved all the same.
+ */
+int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
+		 struct ixdp_dp *src, struct ixdp_dp *dst,
+		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
+{
+	struct ixdp_move_stats step = {};
+	u64 t0, t1;
+	struct mv *mv;
+	u32 fg, nfg;
+	int err = 0;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ixdp_dp_lock);
+	if (src == dst || bitmap_empty(fgs, IX_FG_MAX))
+		return 0;
+	if (dst->parked) {
+		NL_SET_ERR_MSG(extack, "the target core is parked");
+		return -EINVAL;
+	}
+	mv = kvzalloc(sizeof(*mv), GFP_KERNEL);
+	if (!mv)
+		return -ENOMEM;
+	mv->nresp = ixdp_responder_nconn(src->resp);
+	mv->resp = kvcalloc(mv->nresp, sizeof(*mv->resp), GFP_KERNEL);
+	if (!mv->resp) {
+		kvfree(mv);
+		return -ENOMEM;
+	}
+	mv->src = src;
+	mv->dst = dst;
+	bitmap_copy(mv->fgs, fgs, IX_FG_MAX);
+	mv->cur = mv->fgs;
+
+	t0 = ktime_get_ns();
+	ixdp_dp_call(src, mv_check, mv);
+	if (bitmap_empty(mv->fgs, IX_FG_MAX))
+		goto out;
+
+	ixdp_dp_call(dst, mv_hold, mv);
+	t1 = ktime_get_ns();
+	step.hold_ns = t1 - t0;
+
+	err = publish(port, mv->fgs, dst->slot);
+	if (err) {
+		ixdp_dp_call(dst, mv_release, mv);
+		goto out;
+	}
+	step.switch_ns = ktime_get_ns() - t1;
+	t1 += step.switch_ns;
+
+	ixdp_dp_call(src, mv_export, mv);
+	step.export_ns = ktime_get_ns() - t1;
+	t1 += step.export_ns;
+
+	ixdp_dp_call(dst, mv_import, mv);
+	step.import_ns = ktime_get_ns() - t1;
+
+	mv_undo(port, mv);
+	step.total_ns = ktime_get_ns() - t0;
+
+	nfg = bitmap_weight(mv->fgs, IX_FG_MAX) -
+	      bitmap_weight(mv->stay, IX_FG_MAX) -
+	      bitmap_weight(mv->back, IX_FG_MAX);
+	step.fgs = nfg;
+	step.conns = mv->conns;
+	step.held = mv->held;
+	st->fgs += step.fgs;
+	st->conns += step.conns;
+	st->held += step.held;
+	st->hold_ns += step.hold_ns;
+	st->switch_ns += step.switch_ns;
+	st->export_ns += step.export_ns;
+	st->import_ns += step.import_ns;
+	st->total_ns += step.total_ns;
+
+	if (nfg) {
+		fg = find_first_bit(mv->fgs, IX_FG_MAX);
+		ixdp_nl_announce_move(src->cpu, dst->cpu,
+				      nfg == 1 && bitmap_weight(mv->fgs, IX_FG_MAX) == 1 ?
+				      (s32)fg : -1, &step);
+	}
+
+	if (mv->err && !mv->busy) {
+		NL_SET_ERR_MSG(extack, "a flow group could not be exported");
+		err = mv->err;
+	} else if (!bitmap_empty(mv->back, IX_FG_MAX)) {
+		NL_SET_ERR_MSG(extack, "the target core has no room for the connections");
+		err = -ENOSPC;
+	}
+out:
+	if (mv->busy && !err) {
+		NL_SET_ERR_MSG(extack, MSG_APP_BOUND);
+		err = -EBUSY;
+	}
+	kvfree(mv->resp);
+	kvfree(mv);
+	return err;
+}
+
+/*
+ * Spread the port's flow groups evenly over its active cores other than
+ * @leaving, moving as few as possible: each core keeps its groups up to
+ * its share (the larger shares go to the cores that hold more), and the
+ * rest, with every group of @leaving and of parked cores, go to the
+ * cores below their share.
+ */
+struct balance {
+	unsigned int act[IXDP_MAX_CORES], quota[IXDP_MAX_CORES];
+	unsigned int cnt[IXDP_MAX_CORES], keep[IXDP_MAX_CORES];
+	bool active[IXDP_MAX_CORES];
+	u8 owner[IX_FG_MAX], target[IX_FG_MAX];
+	DECLARE_BITMAP(set, IX_FG_MAX);
+};
+
+/* Each core's share: the larger ones go to the cores holding more. */
+static void balance_quota(struct balance *b, unsigned int n, u32 nfg)
+{
+	unsigned int j, extra = nfg % n;
+
+	for (j = 0; j < n; j++) {
+		b->quota[b->act[j]] = nfg / n;
+		if (extra && b->cnt[b->act[j]] > nfg / n) {
+			b->quota[b->act[j]]++;
+			extra--;
+		}
+	}
+	for (j = 0; j < n && extra; j++) {
+		if (b->cnt[b->act[j]] <= nfg / n) {
+			b->quota[b->act[j]]++;
+			extra--;
+		}
+	}
+}
+
+/* Where each group goes: kept up to its owner's share, else to a gap. */
+static void balance_plan(struct balance *b, unsigned int n, u32 nfg)
+{
+	unsigned int j, s;
+	u32 fg;
+
+	for (fg = 0; fg < nfg; fg++) {
+		s = b->owner[fg];
+		b->target[fg] = s;
+		if (b->active[s] && b->keep[s] < b->quota[s])
+			b->keep[s]++;
+		else
+			b->target[fg] = U8_MAX;
+	}
+	for (fg = 0, j = 0; fg < nfg; fg++) {
+		if (b->target[fg] != U8_MAX)
+			continue;
+		/* The shares add up to nfg: a gap is always left. */
+		while (b->keep[b->act[j]] >= b->quota[b->act[j]])
+			j++;
+		b->target[fg] = b->act[j];
+		b->keep[b->act[j]]++;
+	}
+}
+
+/*
+ * Spread the port's flow groups evenly over its active cores other than
+ * @leaving, moving as few as possible: each core keeps its groups up to
+ * its share, and the rest, with every group of @leaving and of parked
+ * cores, go to the cores below their share.
+ */
+int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
+		    struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
+{
+	unsigned int n = 0, i, s, d;
+	struct balance *b;
+	int err = 0, e;
+	u32 fg;
+
+	lockdep_assert_held(&ixdp_dp_lock);
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < port->ndp; i++) {
+		if (port->dp[i]->parked || port->dp[i] == leaving)
+			continue;
+		b->act[n++] = i;
+		b->active[i] = true;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG(extack, "no active core can take the flow groups");
+		kfree(b);
+		return -EBUSY;
+	}
+	ixdp_port_owners(port, b->owner);
+	for (fg = 0; fg < port->nfg; fg++)
+		b->cnt[b->owner[fg]]++;
+	balance_quota(b, n, port->nfg);
+	balance_plan(b, n, port->nfg);
+
+	for (s = 0; s < port->ndp; s++) {
+		for (d = 0; d < port->ndp; d++) {
+			if (s == d)
+				continue;
+			bitmap_zero(b->set, IX_FG_MAX);
+			for (fg = 0; fg < port->nfg; fg++)
+				if (b->owner[fg] == s && b->target[fg] == d)
+					__set_bit(fg, b->set);
+			e = ixdp_fg_move(port, b->set, port->dp[s], port->dp[d],
+					 st, extack);
+			if (e && !err)
+				err = e;
+		}
+	}
+	kfree(b);
+	return err;
+}
