@@ -27,9 +27,12 @@ struct request_state {
 	bool done;
 };
 
-/* Attribute types and how to read them. */
+/*
+ * Attribute types and how to read them. A_FLAG has no payload: its
+ * presence is the value, so only has[] records it.
+ */
 static const enum {
-	A_NONE, A_U8, A_U16, A_U32, A_U64, A_STR, A_STATS
+	A_NONE, A_U8, A_U16, A_U32, A_U64, A_STR, A_STATS, A_FLAG
 } attr_kind[IXDP_A_MAX + 1] = {
 	[IXDP_A_ABI_VERSION]	= A_U32,
 	[IXDP_A_MODULE_VERSION]	= A_STR,
@@ -58,6 +61,17 @@ static const enum {
 	[IXDP_A_APP_MAX_CONNS]	= A_U32,
 	[IXDP_A_APP_DEAD]	= A_U8,
 	[IXDP_A_APP_STATS]	= A_STATS,
+	[IXDP_A_CORE_PARKED]	= A_U8,
+	[IXDP_A_FG_FROM_CPU]	= A_U32,
+	[IXDP_A_FG_BALANCE]	= A_FLAG,
+	[IXDP_A_MOVE_FGS]	= A_U32,
+	[IXDP_A_MOVE_CONNS]	= A_U32,
+	[IXDP_A_MOVE_HELD]	= A_U32,
+	[IXDP_A_MOVE_HOLD_NS]	= A_U64,
+	[IXDP_A_MOVE_SWITCH_NS]	= A_U64,
+	[IXDP_A_MOVE_EXPORT_NS]	= A_U64,
+	[IXDP_A_MOVE_IMPORT_NS]	= A_U64,
+	[IXDP_A_MOVE_TOTAL_NS]	= A_U64,
 };
 
 /* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */
@@ -118,6 +132,8 @@ int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
 			break;
 		case A_STR:
 			nla_strlcpy(r->str[i], tb[i], sizeof(r->str[i]));
+			break;
+		case A_FLAG:
 			break;
 		default:
 			continue;
@@ -291,6 +307,8 @@ const char *ixdp_genl_event_name(int cmd)
 	case IXDP_CMD_PORT_DEL:		return "port del";
 	case IXDP_CMD_CORE_ADD:		return "core add";
 	case IXDP_CMD_CORE_DEL:		return "core del";
+	case IXDP_CMD_CORE_SET:		return "core set";
+	case IXDP_CMD_FG_MOVE:		return "fg move";
 	case IXDP_CMD_APP_ATTACH:	return "app attach";
 	case IXDP_CMD_APP_DETACH:	return "app detach";
 	}
@@ -302,11 +320,22 @@ const struct ixdp_genl_field ixdp_genl_event_fields[] = {
 	{ IXDP_A_PORT_IFNAME, "dev" },
 	{ IXDP_A_CFG_BATCH, "batch" },
 	{ IXDP_A_CFG_POLL_US, "poll_us" },
+	{ IXDP_A_FG_ID, "fg" },
+	{ IXDP_A_FG_FROM_CPU, "from_cpu" },
 	{ IXDP_A_CORE_CPU, "cpu" },
 	{ IXDP_A_CORE_RXQ, "rxq" },
 	{ IXDP_A_CORE_TXQ, "txq" },
+	{ IXDP_A_CORE_PARKED, "parked" },
 	{ IXDP_A_APP_PID, "pid" },
 	{ IXDP_A_APP_TID, "tid" },
+	{ IXDP_A_MOVE_FGS, "fgs" },
+	{ IXDP_A_MOVE_CONNS, "conns" },
+	{ IXDP_A_MOVE_HELD, "held" },
+	{ IXDP_A_MOVE_HOLD_NS, "hold_ns" },
+	{ IXDP_A_MOVE_SWITCH_NS, "switch_ns" },
+	{ IXDP_A_MOVE_EXPORT_NS, "export_ns" },
+	{ IXDP_A_MOVE_IMPORT_NS, "import_ns" },
+	{ IXDP_A_MOVE_TOTAL_NS, "total_ns" },
 };
 
 const unsigned int ixdp_genl_nevent_fields =

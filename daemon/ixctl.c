@@ -4,8 +4,10 @@
  * iproute2:  ixctl [-j] [-p] OBJECT { COMMAND | help }
  * Output is text by default and JSON with -j (pretty with -p).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ixctl.h"
@@ -20,10 +22,13 @@ static const struct {
 	{ "config", ixctl_config, "{ show | set [ batch N ] [ poll_us US ] }" },
 	{ "port", ixctl_port,
 	  "{ show | add dev IFNAME addr A.B.C.D/N | del dev IFNAME }" },
-	{ "core", ixctl_core, "{ show | add cpu N rxq Q [ txq Q ] | del cpu N }" },
+	{ "core", ixctl_core,
+	  "{ show | add cpu N rxq Q [ txq Q ] | del cpu N |\n"
+	  "               set cpu N parked { on | off } }" },
 	{ "responder", ixctl_responder,
 	  "set mode { echo | discard | none } [ port P ]" },
-	{ "fg", ixctl_fg, "show: flow groups and the cores that own them" },
+	{ "fg", ixctl_fg,
+	  "{ show | move FG cpu N | move from CPU cpu N | balance }" },
 	{ "app", ixctl_app, "show: attached application contexts" },
 	{ "monitor", ixctl_monitor,
 	  "[ count N ] [ timeout S ]: print the module's notifications" },
@@ -48,6 +53,26 @@ bool ixctl_matches(const char *arg, const char *word)
 	size_t len = strlen(arg);
 
 	return len && len <= strlen(word) && !strncmp(arg, word, len);
+}
+
+/*
+ * A whole argument as a number up to @max (decimal, 0x hex or 0 octal).
+ * It must start with a digit: strtoull() would skip blanks and take a
+ * sign, and "-1" must not wrap around to a large value.
+ */
+int ixctl_parse_num(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int ixctl_fail(int err, const struct ixdp_genl_reply *r, const char *what)

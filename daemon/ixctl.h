@@ -13,6 +13,7 @@ extern bool ixctl_show_stats;
 int ixctl_fail(int err, const struct ixdp_genl_reply *r, const char *what);
 int ixctl_usage_error(const char *fmt, const char *arg);
 bool ixctl_matches(const char *arg, const char *word);
+int ixctl_parse_num(const char *s, uint64_t max, uint64_t *out);
 
 /* ixctl_module.c APIs: */
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv);

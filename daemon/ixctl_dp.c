@@ -7,6 +7,7 @@
  *   ixctl [-s] port show
  *   ixctl core add cpu N rxq Q [ txq Q ]
  *   ixctl core del cpu N
+ *   ixctl core set cpu N parked { on | off }
  *   ixctl [-s] core show
  *   ixctl responder set mode { echo | discard | none } [ port P ]
  */
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <net/if.h>
@@ -23,21 +23,6 @@
 
 #include "ixctl.h"
 #include "print.h"
-
-static int parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -EINVAL;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 void ixctl_print_stats(const struct ixdp_genl_reply *r)
 {
@@ -82,7 +67,7 @@ static int port_add(struct ixdp_genl *g, int argc, char **argv)
 		return ixctl_usage_error("device name too long: \"%s\"", dev);
 	snprintf(buf, sizeof(buf), "%s", addr);
 	slash = strchr(buf, '/');
-	if (!slash || parse_num(slash + 1, 32, &prefix) || prefix < 1 ||
+	if (!slash || ixctl_parse_num(slash + 1, 32, &prefix) || prefix < 1 ||
 	    prefix > 30)
 		return ixctl_usage_error("address needs a /PREFIX from 1 to 30: \"%s\"",
 					 addr);
@@ -181,8 +166,8 @@ static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
 			return ixctl_usage_error("core: unknown key \"%s\"",
 						 argv[0]);
 		}
-		if (parse_num(argv[1], attr == IXDP_A_CORE_CPU ? UINT32_MAX :
-			      UINT16_MAX, &v)) {
+		if (ixctl_parse_num(argv[1], attr == IXDP_A_CORE_CPU ?
+				    UINT32_MAX : UINT16_MAX, &v)) {
 			nlmsg_free(msg);
 			return ixctl_usage_error("core: \"%s\" needs a number",
 						 argv[0]);
@@ -201,6 +186,50 @@ static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
 	return err ? ixctl_fail(err, &r, "core") : 0;
 }
 
+/*
+ * Parking moves a core's flow groups away and puts its kthread to sleep;
+ * unparking only makes it eligible again (fg move or balance give it
+ * groups back).
+ */
+static int core_set(struct ixdp_genl *g, int argc, char **argv)
+{
+	struct ixdp_genl_reply r;
+	struct nl_msg *msg;
+	uint64_t cpu = 0;
+	int parked = -1, err;
+	bool has_cpu = false;
+
+	for (; argc >= 2; argc -= 2, argv += 2) {
+		if (ixctl_matches(argv[0], "cpu")) {
+			if (ixctl_parse_num(argv[1], UINT32_MAX, &cpu))
+				return ixctl_usage_error("core set: bad cpu \"%s\"",
+							 argv[1]);
+			has_cpu = true;
+		} else if (ixctl_matches(argv[0], "parked")) {
+			if (!strcmp(argv[1], "on"))
+				parked = 1;
+			else if (!strcmp(argv[1], "off"))
+				parked = 0;
+			else
+				return ixctl_usage_error("core set: parked \"%s\" is not on or off",
+							 argv[1]);
+		} else {
+			return ixctl_usage_error("core set: unknown key \"%s\"",
+						 argv[0]);
+		}
+	}
+	if (argc || !has_cpu || parked < 0)
+		return ixctl_usage_error("usage: ixctl core set cpu N parked { on | off }%s",
+					 "");
+	msg = ixdp_genl_msg(g, IXDP_CMD_CORE_SET);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "core set");
+	nla_put_u32(msg, IXDP_A_CORE_CPU, (uint32_t)cpu);
+	nla_put_u8(msg, IXDP_A_CORE_PARKED, (uint8_t)parked);
+	err = ixdp_genl_request(g, msg, &r);
+	return err ? ixctl_fail(err, &r, "core set") : 0;
+}
+
 static void print_core(const struct ixdp_genl_reply *r, void *arg)
 {
 	print_open_object();
@@ -209,6 +238,10 @@ static void print_core(const struct ixdp_genl_reply *r, void *arg)
 	print_u64("txq", " txq %" PRIu64, r->num[IXDP_A_CORE_TXQ]);
 	print_u64("flow_groups", " flow-groups %" PRIu64,
 		  r->num[IXDP_A_CORE_NFG]);
+	/* A bare word, as app show's live/dead; older modules send none. */
+	if (r->has[IXDP_A_CORE_PARKED])
+		print_str("state", " %s",
+			  r->num[IXDP_A_CORE_PARKED] ? "parked" : "active");
 	print_u64("connections", " connections %" PRIu64,
 		  r->num[IXDP_A_CORE_CONNS]);
 	ixctl_print_stats(r);
@@ -230,6 +263,15 @@ int ixctl_core(struct ixdp_genl *g, int argc, char **argv)
 		return core_change(g, IXDP_CMD_CORE_ADD, argc - 1, argv + 1);
 	if (ixctl_matches(argv[0], "del"))
 		return core_change(g, IXDP_CMD_CORE_DEL, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "set"))
+		return core_set(g, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "help")) {
+		printf("Usage: ixctl [ -s ] core show\n"
+		       "       ixctl core add cpu N rxq Q [ txq Q ]\n"
+		       "       ixctl core del cpu N\n"
+		       "       ixctl core set cpu N parked { on | off }\n");
+		return 0;
+	}
 	return ixctl_usage_error("core: unknown command \"%s\"", argv[0]);
 }
 
@@ -255,7 +297,7 @@ int ixctl_responder(struct ixdp_genl *g, int argc, char **argv)
 				return ixctl_usage_error("responder: unknown mode \"%s\"",
 							 argv[1]);
 		} else if (ixctl_matches(argv[0], "port")) {
-			if (parse_num(argv[1], UINT16_MAX, &port) || !port)
+			if (ixctl_parse_num(argv[1], UINT16_MAX, &port) || !port)
 				return ixctl_usage_error("responder: bad port \"%s\"",
 							 argv[1]);
 		} else {

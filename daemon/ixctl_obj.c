@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ixctl objects that only show the dataplane's state: "fg" (flow groups
- * and their owners) and "app" (attached application contexts).
+ * ixctl objects of the dataplane's state: "fg" (flow groups, their owners
+ * and their live migration between cores) and "app" (attached application
+ * contexts).
  *
  *   ixctl fg show
+ *   ixctl fg move FG cpu N
+ *   ixctl fg move from CPU cpu N
+ *   ixctl fg balance
  *   ixctl [-s] app show
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 
 #include "ixctl.h"
 #include "print.h"
@@ -22,6 +31,131 @@ static void print_fg(const struct ixdp_genl_reply *r, void *arg)
 	print_close_object();
 }
 
+/*
+ * A step time of a move: the kernel's nanoseconds as they are in JSON,
+ * for scripts; microseconds rounded to one decimal in text, the scale
+ * at which a person compares the steps.
+ */
+static void print_move_time(const char *key, const char *text_key,
+			    uint64_t ns)
+{
+	uint64_t tenths = ns / 100 + (ns % 100 >= 50);
+
+	if (print_is_json())
+		print_u64(key, "", ns);
+	else
+		printf(" %s %" PRIu64 ".%" PRIu64, text_key, tenths / 10,
+		       tenths % 10);
+}
+
+static void print_move(const struct ixdp_genl_reply *r)
+{
+	print_open_object();
+	if (!print_is_json())
+		printf("moved");
+	print_u64("fgs", " fgs %" PRIu64, r->num[IXDP_A_MOVE_FGS]);
+	print_u64("conns", " conns %" PRIu64, r->num[IXDP_A_MOVE_CONNS]);
+	print_u64("held", " held %" PRIu64, r->num[IXDP_A_MOVE_HELD]);
+	print_move_time("hold_ns", "hold_us", r->num[IXDP_A_MOVE_HOLD_NS]);
+	print_move_time("switch_ns", "switch_us",
+			r->num[IXDP_A_MOVE_SWITCH_NS]);
+	print_move_time("export_ns", "export_us",
+			r->num[IXDP_A_MOVE_EXPORT_NS]);
+	print_move_time("import_ns", "import_us",
+			r->num[IXDP_A_MOVE_IMPORT_NS]);
+	print_move_time("total_ns", "total_us", r->num[IXDP_A_MOVE_TOTAL_NS]);
+	print_nl();
+	print_close_object();
+}
+
+/* Send a built FG_MOVE (consumed) and print what the kernel moved. */
+static int fg_move_send(struct ixdp_genl *g, struct nl_msg *msg,
+			const char *what)
+{
+	struct ixdp_genl_reply r;
+	int err;
+
+	err = ixdp_genl_request(g, msg, &r);
+	if (err)
+		return ixctl_fail(err, &r, what);
+	print_move(&r);
+	return 0;
+}
+
+/*
+ * fg move FG cpu N: one group to core N; fg move from CPU cpu N: every
+ * group of core CPU to core N. Exactly one source and one target; the
+ * kernel checks that they exist and that the target is active.
+ */
+static int fg_move(struct ixdp_genl *g, int argc, char **argv)
+{
+	bool has_fg = false, has_from = false, has_cpu = false;
+	uint64_t fg = 0, from = 0, cpu = 0;
+	struct nl_msg *msg;
+
+	while (argc > 0) {
+		if (ixctl_matches(argv[0], "from") ||
+		    ixctl_matches(argv[0], "cpu")) {
+			bool is_cpu = ixctl_matches(argv[0], "cpu");
+
+			if (argc < 2 || ixctl_parse_num(argv[1], UINT32_MAX,
+							is_cpu ? &cpu : &from))
+				return ixctl_usage_error("fg move: \"%s\" needs a number",
+							 argv[0]);
+			if (is_cpu ? has_cpu : has_from)
+				return ixctl_usage_error("fg move: \"%s\" given twice",
+							 argv[0]);
+			if (is_cpu)
+				has_cpu = true;
+			else
+				has_from = true;
+			argc -= 2;
+			argv += 2;
+		} else if (!has_fg && isdigit((unsigned char)argv[0][0])) {
+			if (ixctl_parse_num(argv[0], UINT32_MAX, &fg))
+				return ixctl_usage_error("fg move: not a flow group: \"%s\"",
+							 argv[0]);
+			has_fg = true;
+			argc--;
+			argv++;
+		} else {
+			return ixctl_usage_error("fg move: unknown argument \"%s\"",
+						 argv[0]);
+		}
+	}
+	if (has_fg && has_from)
+		return ixctl_usage_error("fg move: a flow group or \"from CPU\", not both%s",
+					 "");
+	if (!has_cpu || (!has_fg && !has_from))
+		return ixctl_usage_error("usage: ixctl fg move { FG | from CPU } cpu N%s",
+					 "");
+
+	msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "fg move");
+	if (has_fg)
+		nla_put_u32(msg, IXDP_A_FG_ID, (uint32_t)fg);
+	else
+		nla_put_u32(msg, IXDP_A_FG_FROM_CPU, (uint32_t)from);
+	nla_put_u32(msg, IXDP_A_CORE_CPU, (uint32_t)cpu);
+	return fg_move_send(g, msg, "fg move");
+}
+
+/* fg balance: every group spread evenly over the active cores. */
+static int fg_balance(struct ixdp_genl *g, int argc, char **argv)
+{
+	struct nl_msg *msg;
+
+	if (argc)
+		return ixctl_usage_error("fg balance: unknown argument \"%s\"",
+					 argv[0]);
+	msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
+	if (!msg)
+		return ixctl_fail(-ENOMEM, NULL, "fg balance");
+	nla_put_flag(msg, IXDP_A_FG_BALANCE);
+	return fg_move_send(g, msg, "fg balance");
+}
+
 int ixctl_fg(struct ixdp_genl *g, int argc, char **argv)
 {
 	int err;
@@ -31,6 +165,17 @@ int ixctl_fg(struct ixdp_genl *g, int argc, char **argv)
 		err = ixdp_genl_dump(g, IXDP_CMD_FG_GET, print_fg, NULL);
 		print_close_array();
 		return err ? ixctl_fail(err, NULL, "fg show") : 0;
+	}
+	if (ixctl_matches(argv[0], "move"))
+		return fg_move(g, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "balance"))
+		return fg_balance(g, argc - 1, argv + 1);
+	if (ixctl_matches(argv[0], "help")) {
+		printf("Usage: ixctl fg show\n"
+		       "       ixctl fg move FG cpu N\n"
+		       "       ixctl fg move from CPU cpu N\n"
+		       "       ixctl fg balance\n");
+		return 0;
 	}
 	return ixctl_usage_error("fg: unknown command \"%s\"", argv[0]);
 }

@@ -14,6 +14,9 @@
  *	  --depth D      messages in flight per connection (default 1)
  *	  --half-close   shut down the sending side right after the last
  *	                 message is sent, before its echo is in
+ *	  --duration S   stop starting messages after S seconds: each
+ *	                 connection finishes the one it is sending, waits
+ *	                 for its echoes and closes (MSGS is then a bound)
  *
  *   echocheck --serve PORT --count N [options]
  *	An echo server: accepts N connections (on --bind ADDRESS, default
@@ -65,6 +68,7 @@ struct conn {
 	enum state state;
 	uint32_t id;
 	uint32_t tx_msg, rx_msg;	/* message being sent, received */
+	uint32_t nmsgs;			/* messages it sends in all */
 	uint32_t tx_off, rx_off;	/* bytes of it so far */
 	int shut;			/* our SHUT_WR is done */
 	int bad_msg;			/* rx_msg mismatched already */
@@ -75,7 +79,7 @@ struct conn {
 
 static uint32_t nsizes, sizes[MAX_SIZES], depth = 1, nmsgs;
 static int half_close;
-static double timeout_s = 120;
+static double timeout_s = 120, duration_s;
 static const char *label = "echocheck";
 static uint64_t mismatches, resets, errors, msgs_done, bytes_done;
 static unsigned int reports;
@@ -188,7 +192,7 @@ static void shut_wr(struct conn *c)
 /* Send as much as the window of DEPTH messages and the socket allow. */
 static void client_tx(struct conn *c, char *buf)
 {
-	while (c->state == ST_RUNNING && c->tx_msg < nmsgs &&
+	while (c->state == ST_RUNNING && c->tx_msg < c->nmsgs &&
 	       c->tx_msg < c->rx_msg + depth) {
 		uint32_t size = msg_size(c, c->tx_msg);
 		uint32_t len = size - c->tx_off;
@@ -208,7 +212,7 @@ static void client_tx(struct conn *c, char *buf)
 			c->tx_off = 0;
 			c->tx_msg++;
 		}
-		if (c->tx_msg == nmsgs && half_close)
+		if (c->tx_msg == c->nmsgs && half_close)
 			shut_wr(c);
 		if ((size_t)n < len)
 			return;
@@ -268,7 +272,7 @@ static void client_rx(struct conn *c, char *buf, char *want)
 				c->bad_msg = 0;
 				msgs_done++;
 			}
-			if (c->rx_msg == nmsgs)
+			if (c->rx_msg == c->nmsgs)
 				break;
 		}
 		if (done < n) {
@@ -278,7 +282,7 @@ static void client_rx(struct conn *c, char *buf, char *want)
 			drop(c);
 			return;
 		}
-		if (c->rx_msg == nmsgs) {
+		if (c->rx_msg == c->nmsgs) {
 			c->state = ST_WAIT_EOF;
 			shut_wr(c);
 			if (c->state == ST_FAILED)
@@ -287,11 +291,26 @@ static void client_rx(struct conn *c, char *buf, char *want)
 	}
 }
 
+/*
+ * --duration is over: no message after the one being sent. A connection
+ * whose echoes are all in closes now.
+ */
+static void stop_sending(struct conn *c)
+{
+	if (c->state != ST_RUNNING && c->state != ST_CONNECTING)
+		return;
+	c->nmsgs = c->tx_off ? c->tx_msg + 1 : c->tx_msg;
+	if (c->state == ST_RUNNING && c->rx_msg == c->nmsgs) {
+		c->state = ST_WAIT_EOF;
+		shut_wr(c);
+	}
+}
+
 /* Connected: the first messages go out (or, with none, our FIN). */
 static void client_start(struct conn *c, char *buf)
 {
 	c->state = ST_RUNNING;
-	if (!nmsgs) {
+	if (!c->nmsgs) {
 		c->state = ST_WAIT_EOF;
 		shut_wr(c);
 		return;
@@ -344,7 +363,7 @@ static int run_client(const char *address, int port, uint32_t nconn)
 	char *buf = malloc(CHUNK), *want = malloc(CHUNK);
 	uint32_t i, live, eof_ok = 0, failed = 0, shown = 0;
 	double t0 = now_s(), left;
-	int one = 1, timed_out = 0;
+	int one = 1, timed_out = 0, stopped = 0;
 
 	if (!c || !pfd || !buf || !want)
 		return 1;
@@ -356,6 +375,7 @@ static int run_client(const char *address, int port, uint32_t nconn)
 	raise_nofile(nconn);
 	for (i = 0; i < nconn; i++) {
 		c[i].id = i;
+		c[i].nmsgs = nmsgs;
 		c[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (c[i].fd < 0) {
 			fail(&c[i], errno, "socket");
@@ -369,6 +389,11 @@ static int run_client(const char *address, int port, uint32_t nconn)
 			fail(&c[i], errno, "connect");
 	}
 	for (;;) {
+		if (duration_s > 0 && !stopped && now_s() - t0 >= duration_s) {
+			stopped = 1;
+			for (i = 0; i < nconn; i++)
+				stop_sending(&c[i]);
+		}
 		live = 0;
 		for (i = 0; i < nconn; i++) {
 			struct conn *k = &c[i];
@@ -381,7 +406,7 @@ static int run_client(const char *address, int port, uint32_t nconn)
 				break;
 			case ST_RUNNING:
 				pfd[i].events = POLLIN;
-				if (k->tx_msg < nmsgs &&
+				if (k->tx_msg < k->nmsgs &&
 				    k->tx_msg < k->rx_msg + depth)
 					pfd[i].events |= POLLOUT;
 				break;
@@ -433,8 +458,8 @@ static int run_client(const char *address, int port, uint32_t nconn)
 			continue;
 		if (shown++ < MAX_REPORTS)
 			fprintf(stderr, "echocheck: conn %u %s: sent %u/%u, echoed %u/%u messages\n",
-				i, state_name(c[i].state), c[i].tx_msg, nmsgs,
-				c[i].rx_msg, nmsgs);
+				i, state_name(c[i].state), c[i].tx_msg,
+				c[i].nmsgs, c[i].rx_msg, c[i].nmsgs);
 	}
 	if (timed_out)
 		fprintf(stderr, "echocheck: timed out after %.0f s: %u of %u connections unfinished\n",
@@ -595,6 +620,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echocheck ADDRESS PORT CONNS MSGS SIZES [--depth D] [--half-close]\n"
+		"                 [--duration S]\n"
 		"                 [--timeout S] [--label L]\n"
 		"       echocheck --serve PORT --count N [--bind ADDRESS] [--timeout S] [--label L]\n");
 	exit(2);
@@ -616,6 +642,8 @@ int main(int argc, char **argv)
 			label = argv[++i];
 		else if (!strcmp(a, "--depth") && more)
 			depth = atoi(argv[++i]);
+		else if (!strcmp(a, "--duration") && more)
+			duration_s = atof(argv[++i]);
 		else if (!strcmp(a, "--half-close"))
 			half_close = 1;
 		else if (!strcmp(a, "--serve") && more)

@@ -4,6 +4,10 @@
  * control plane drives it: resolution, the version and configuration
  * commands, strict validation with extended-ACK messages, the admin-only
  * rule and the "events" multicast group.
+ *
+ * "netlink move" checks only how FG_MOVE and CORE_SET refuse bad input,
+ * against a module that has a port with 128 flow groups and cores on
+ * CPUs 0 and 1, the one on CPU 1 active; the caller sets that up.
  */
 #include <poll.h>
 #include <sys/socket.h>
@@ -110,12 +114,14 @@ struct attr {
 	uint32_t val;
 	int width;			/* 1, 2, 4 or 8 bytes */
 	const char *str;		/* a string attribute instead */
+	bool flag;			/* an NLA_FLAG instead: no payload */
 };
 
 #define U32(t, v)	{ .type = (t), .val = (v), .width = 4 }
 #define U16(t, v)	{ .type = (t), .val = (v), .width = 2 }
 #define U8(t, v)	{ .type = (t), .val = (v), .width = 1 }
 #define STR(t, s)	{ .type = (t), .str = (s) }
+#define FLAG(t)		{ .type = (t), .flag = true }
 
 /* Send @cmd with @n attributes and collect the reply and the ACK. */
 
@@ -134,7 +140,9 @@ static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
 		    IXDP_GENL_VERSION);
 	for (i = 0; i < n; i++) {
-		if (attrs[i].str)
+		if (attrs[i].flag)
+			nla_put_flag(msg, attrs[i].type);
+		else if (attrs[i].str)
 			nla_put_string(msg, attrs[i].type, attrs[i].str);
 		else if (attrs[i].width == 1)
 			nla_put_u8(msg, attrs[i].type, attrs[i].val);
@@ -312,40 +320,149 @@ static void test_dataplane_validation(struct nl_sock *sk)
 			 "PORT_GET without a port gets -ENODEV");
 }
 
-/* A process without CAP_NET_ADMIN may read but not change. */
-static void test_unprivileged(void)
+/*
+ * Run @checks in a child that became nobody, which leaves it without
+ * CAP_NET_ADMIN; true if it exited 0 (every check held).
+ */
+static bool as_unprivileged(int (*checks)(struct nl_sock *sk))
 {
-	const struct attr a = U32(IXDP_A_CFG_BATCH, 7);
-	int before = read_param("batch");
 	int status = -1;
 	pid_t pid;
 
 	pid = fork();
 	if (pid == 0) {
 		struct nl_sock *sk;
-		struct reply r;
 
 		if (setgid(65534) || setuid(65534))
 			_exit(10);
 		sk = open_sock();
 		if (!sk)
 			_exit(11);
-		if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
-			_exit(12);
-		if (request(sk, IXDP_CMD_PORT_ADD, NULL, 0, &r) != -EPERM ||
-		    request(sk, IXDP_CMD_CORE_DEL, NULL, 0, &r) != -EPERM ||
-		    request(sk, IXDP_CMD_RESPONDER_SET, NULL, 0, &r) != -EPERM)
-			_exit(14);
-		_exit(request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r) == -EPERM ?
-		      0 : 13);
+		_exit(checks(sk));
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		status = -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		ksft_print_msg("unprivileged child status %#x\n", status);
-	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-			 read_param("batch") == before,
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The child's checks: its exit status, 0 if all held. */
+static int unprivileged_checks(struct nl_sock *sk)
+{
+	const struct attr a = U32(IXDP_A_CFG_BATCH, 7);
+	struct reply r;
+
+	if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
+		return 12;
+	if (request(sk, IXDP_CMD_PORT_ADD, NULL, 0, &r) != -EPERM ||
+	    request(sk, IXDP_CMD_CORE_DEL, NULL, 0, &r) != -EPERM ||
+	    request(sk, IXDP_CMD_RESPONDER_SET, NULL, 0, &r) != -EPERM)
+		return 14;
+	return request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r) == -EPERM ? 0 : 13;
+}
+
+/* A process without CAP_NET_ADMIN may read but not change. */
+static void test_unprivileged(void)
+{
+	int before = read_param("batch");
+	bool ok = as_unprivileged(unprivileged_checks);
+
+	ksft_test_result(ok && read_param("batch") == before,
 			 "non-root may read; SET_CONFIG, PORT_ADD, CORE_DEL, RESPONDER_SET get -EPERM");
+}
+
+/*
+ * FG_MOVE and CORE_SET refuse, with an extack message, what their policy
+ * or the dataplane's state forbids: a port with 128 flow groups, cores
+ * on CPUs 0 and 1 (1 active), none on CPU 7. Nothing here may move a
+ * group: every request is wrong in exactly one way.
+ */
+static void test_move_validation(struct nl_sock *sk)
+{
+	const struct attr fg_only[] = { U32(IXDP_A_FG_ID, 0) };
+	const struct attr fg_u8[] = {
+		U8(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 1),
+	};
+	const struct attr fg_and_from[] = {
+		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_FG_FROM_CPU, 0),
+		U32(IXDP_A_CORE_CPU, 1),
+	};
+	const struct attr fg_huge[] = {
+		U32(IXDP_A_FG_ID, 100000), U32(IXDP_A_CORE_CPU, 1),
+	};
+	const struct attr fg_beyond[] = {
+		U32(IXDP_A_FG_ID, 300), U32(IXDP_A_CORE_CPU, 1),
+	};
+	const struct attr to_nowhere[] = {
+		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 7),
+	};
+	const struct attr from_nowhere[] = {
+		U32(IXDP_A_FG_FROM_CPU, 7), U32(IXDP_A_CORE_CPU, 1),
+	};
+	const struct attr balance_fg[] = {
+		FLAG(IXDP_A_FG_BALANCE), U32(IXDP_A_FG_ID, 0),
+	};
+	const struct attr cpu_only[] = { U32(IXDP_A_CORE_CPU, 1) };
+	const struct attr parked_2[] = {
+		U32(IXDP_A_CORE_CPU, 1), U8(IXDP_A_CORE_PARKED, 2),
+	};
+	const struct attr park_nowhere[] = {
+		U32(IXDP_A_CORE_CPU, 7), U8(IXDP_A_CORE_PARKED, 1),
+	};
+
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, NULL, 0, -EINVAL, true,
+		       "FG_MOVE without attributes is refused");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_only, 1, -EINVAL, true,
+		       "FG_MOVE of a group without a target core is refused");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_u8, 2, -EINVAL, true,
+		       "FG_MOVE with a u8 where the u32 FG_ID is due is refused");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_and_from, 3, -EINVAL, true,
+		       "FG_MOVE with both FG_ID and FG_FROM_CPU is refused");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_huge, 2, -ERANGE, true,
+		       "FG_MOVE of group 100000 is refused with -ERANGE");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_beyond, 2, -ENOENT, true,
+		       "FG_MOVE of group 300 of 128 gets -ENOENT");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, to_nowhere, 2, -ENOENT, true,
+		       "FG_MOVE to a CPU without a core gets -ENOENT");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, from_nowhere, 2, -ENOENT, true,
+		       "FG_MOVE from a CPU without a core gets -ENOENT");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, balance_fg, 2, -EINVAL, true,
+		       "FG_MOVE with FG_BALANCE and FG_ID is refused");
+	expect_refusal(sk, IXDP_CMD_CORE_SET, cpu_only, 1, -EINVAL, true,
+		       "CORE_SET without CORE_PARKED is refused");
+	expect_refusal(sk, IXDP_CMD_CORE_SET, parked_2, 2, -ERANGE, true,
+		       "CORE_SET with parked=2 is refused with -ERANGE");
+	expect_refusal(sk, IXDP_CMD_CORE_SET, park_nowhere, 2, -ENOENT, true,
+		       "CORE_SET of a CPU without a core gets -ENOENT");
+}
+
+/*
+ * The child's checks for the move commands. Their attributes name CPU 7,
+ * where there is no core, so that a missing admin check would answer
+ * -ENOENT instead of changing anything.
+ */
+static int unprivileged_move_checks(struct nl_sock *sk)
+{
+	const struct attr move[] = {
+		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 7),
+	};
+	const struct attr park[] = {
+		U32(IXDP_A_CORE_CPU, 7), U8(IXDP_A_CORE_PARKED, 1),
+	};
+	struct reply r;
+
+	if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
+		return 12;
+	if (request(sk, IXDP_CMD_FG_MOVE, move, 2, &r) != -EPERM)
+		return 15;
+	return request(sk, IXDP_CMD_CORE_SET, park, 2, &r) == -EPERM ? 0 : 16;
+}
+
+static void test_move_unprivileged(void)
+{
+	ksft_test_result(as_unprivileged(unprivileged_move_checks),
+			 "non-root: FG_MOVE and CORE_SET get -EPERM");
 }
 
 /* Announcements carry sequence number 0: accept them as they are. */
@@ -410,19 +527,27 @@ static int check_absent(void)
 
 int main(int argc, char **argv)
 {
+	bool move = argc > 1 && !strcmp(argv[1], "move");
 	struct nl_sock *sk;
 	uint32_t batch0 = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "--absent"))
 		return check_absent();
 
-	ksft_print_header(24);
+	ksft_print_header(move ? 14 : 24);
 	sk = open_sock();
 	family = sk ? genl_ctrl_resolve(sk, IXDP_GENL_NAME) : -1;
 	if (!ksft_test_result(family > 0, "family \"%s\" resolves (id %d)",
 			      IXDP_GENL_NAME, family))
 		return ksft_finish();
 
+	/* The move checks only: the others want a module without a port. */
+	if (move) {
+		test_move_validation(sk);
+		test_move_unprivileged();
+		nl_socket_free(sk);
+		return ksft_finish();
+	}
 	test_version(sk);
 	test_config(sk, &batch0);
 	test_validation(sk);
