@@ -164,8 +164,8 @@ struct daemon {
 };
 
 /*
- * One notification: logged at info; a port, core or config change that
- * ixdpd did not make brings a reconcile on the next retry tick.
+ * One notification: logged; a port, core or config change that ixdpd
+ * did not make brings a reconcile on the next retry tick.
  */
 static int on_event(struct nl_msg *msg, void *arg)
 {
@@ -200,10 +200,16 @@ static int on_event(struct nl_msg *msg, void *arg)
 					      ixdp_genl_event_fields[i].key,
 					      r->num[a]);
 	}
+	/*
+	 * Applications, flow-group moves and parking are no part of the
+	 * config: nothing to reconcile. Moves come by the dozen: debug.
+	 */
 	change = r->cmd != IXDP_CMD_APP_ATTACH &&
-		 r->cmd != IXDP_CMD_APP_DETACH;
-	log_info("kernel: %s%s", line, !change ? "" : dm->ev_own ?
-		 " (ixdpd's change)" : " (not made by ixdpd)");
+		 r->cmd != IXDP_CMD_APP_DETACH &&
+		 r->cmd != IXDP_CMD_FG_MOVE && r->cmd != IXDP_CMD_CORE_SET;
+	ixdpd_log(r->cmd == IXDP_CMD_FG_MOVE ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+		  "kernel: %s%s", line, !change ? "" : dm->ev_own ?
+		  " (ixdpd's change)" : " (not made by ixdpd)");
 	if (change && !dm->ev_own && !dm->recheck) {
 		uint64_t at = now_us() + (uint64_t)dm->cfg.retry_s * 1000000;
 
@@ -271,6 +277,7 @@ static void events_read(struct daemon *dm, bool own)
 
 static int policy_start(struct daemon *dm)
 {
+	unsigned int i, running = 0;
 	struct ixdpd_kstate ks;
 	int err;
 
@@ -286,8 +293,10 @@ static int policy_start(struct daemon *dm)
 	}
 	memset(dm->ps, 0, sizeof(*dm->ps));
 	err = ixdpd_cores_read(&dm->g, &ks);
+	for (i = 0; i < ks.ncores; i++)
+		running += !ks.core[i].parked;
 	if (!err)
-		err = ixdp_policy_init(&dm->ps->p, &dm->cfg.pol, ks.ncores);
+		err = ixdp_policy_init(&dm->ps->p, &dm->cfg.pol, running);
 	if (err) {
 		log_err("policy: cannot start: %s", strerror(-err));
 		return err;
@@ -310,60 +319,121 @@ static void decision_key(const struct ixdp_policy_decision *d, char *key,
 }
 
 /*
- * Carry out what the kernel allows today: starting and stopping a core,
- * which it accepts only while no connection exists. Moving flow groups
- * (drain, rebalance) needs live migration, which it does not have yet.
+ * Make the decision's moves whose flow group is still where the policy
+ * saw it, one FG_MOVE each (a live migration in the kernel). Returns the
+ * first error, its explanation in @extack; *@done counts the moves made.
+ */
+static int apply_moves(struct daemon *dm, char *extack, size_t len,
+		       unsigned int *done)
+{
+	struct policy_state *ps = dm->ps;
+	const struct ixdp_policy_decision *d = &ps->d;
+	char why[320];
+	int err = 0, e;
+	uint32_t i;
+
+	for (i = 0; i < d->nmoves; i++) {
+		const struct ixdp_policy_move *m = &d->moves[i];
+
+		if (m->fg >= ps->s.nfg || ps->s.fg_owner[m->fg] != m->from)
+			continue;
+		e = ixdpd_fg_move(&dm->g, m->fg, m->to, why, sizeof(why));
+		if (e) {
+			if (!err) {
+				err = e;
+				snprintf(extack, len, "flow group %u: %s", m->fg,
+					 why);
+			}
+			continue;
+		}
+		ps->s.fg_owner[m->fg] = m->to;
+		(*done)++;
+	}
+	return err;
+}
+
+/* The kernel's core on @cpu in the last sample, or NULL. */
+static const struct ixdpd_kcore *kcore_of(const struct ixdpd_kstate *ks,
+					  int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < ks->ncores; i++)
+		if (ks->core[i].cpu == (uint32_t)cpu)
+			return &ks->core[i];
+	return NULL;
+}
+
+/*
+ * Carry out a decision: a core is added by unparking it (or starting it
+ * if the kernel has none there), flow groups move one by one by live
+ * migration, and a core is parked once its groups are gone (the kernel
+ * moves any left). A refusal under load (-EBUSY: an application holds
+ * connections of a group) is logged once and retried by later steps.
  */
 static void policy_apply(struct daemon *dm, const char *key)
 {
 	struct policy_state *ps = dm->ps;
 	const struct ixdp_policy_decision *d = &ps->d;
 	const struct ixdpd_core_cfg *c = NULL;
-	char extack[320];
-	unsigned int i;
-	int err;
+	const struct ixdpd_kcore *k;
+	unsigned int i, moved = 0;
+	char extack[400] = "";
+	uint32_t nfg;
+	int err = 0;
 
 	switch (d->action) {
 	case IXDP_POLICY_NONE:
 		return;
 	case IXDP_POLICY_ADD_CORE:
-		for (i = 0; i < dm->cfg.ncores; i++)
-			if (dm->cfg.core[i].cpu == (uint32_t)d->core)
-				c = &dm->cfg.core[i];
-		if (!c) {
-			log_err("policy: core %d is not configured", d->core);
-			return;
+		k = kcore_of(&ps->ks, d->core);
+		if (k && k->parked) {
+			err = ixdpd_core_park(&dm->g, (uint32_t)d->core, false,
+					      extack, sizeof(extack));
+		} else if (!k) {
+			for (i = 0; i < dm->cfg.ncores; i++)
+				if (dm->cfg.core[i].cpu == (uint32_t)d->core)
+					c = &dm->cfg.core[i];
+			if (!c) {
+				log_err("policy: core %d is not configured",
+					d->core);
+				return;
+			}
+			err = ixdpd_core_add(&dm->g, c, extack, sizeof(extack));
+			/* The kernel spread the groups: move from there. */
+			if (!err)
+				err = ixdpd_fg_owners(&dm->g, ps->s.fg_owner,
+						      IXDP_POLICY_MAX_FG, &nfg);
 		}
-		err = ixdpd_core_add(&dm->g, c, extack, sizeof(extack));
-		break;
-	case IXDP_POLICY_PARK_CORE:
-		err = ixdpd_core_del(&dm->g, (uint32_t)d->core, extack,
-				     sizeof(extack));
+		if (!err)
+			err = apply_moves(dm, extack, sizeof(extack), &moved);
 		break;
 	case IXDP_POLICY_DRAIN_CORE:
 	case IXDP_POLICY_REBALANCE:
-	default:
-		err = -EOPNOTSUPP;
-		snprintf(extack, sizeof(extack),
-			 "moving flow groups needs live migration");
+		err = apply_moves(dm, extack, sizeof(extack), &moved);
+		break;
+	case IXDP_POLICY_PARK_CORE:
+		err = ixdpd_core_park(&dm->g, (uint32_t)d->core, true, extack,
+				      sizeof(extack));
 		break;
 	}
 	if (!err) {
-		log_info("policy: %s core %d done", ixdp_policy_action_name(d->action),
-			 d->core);
+		log_info("policy: %s core %d done, %u flow groups moved",
+			 ixdp_policy_action_name(d->action), d->core, moved);
 		ps->last_deferred[0] = '\0';
 		return;
 	}
-	if (err != -EBUSY && err != -EOPNOTSUPP) {
-		log_err("policy: %s core %d failed: %s",
-			ixdp_policy_action_name(d->action), d->core, extack);
+	if (err != -EBUSY) {
+		log_err("policy: %s core %d failed after %u moves: %s",
+			ixdp_policy_action_name(d->action), d->core, moved,
+			extack);
 		return;
 	}
 	if (!strcmp(ps->last_deferred, key))
 		return;
 	snprintf(ps->last_deferred, sizeof(ps->last_deferred), "%s", key);
-	log_warn("policy: %s core %d deferred: migration not available (%s)",
-		 ixdp_policy_action_name(d->action), d->core, extack);
+	log_warn("policy: %s core %d deferred after %u moves: %s",
+		 ixdp_policy_action_name(d->action), d->core, moved, extack);
 }
 
 static void policy_sample(struct daemon *dm)
@@ -386,7 +456,8 @@ static void policy_sample(struct daemon *dm)
 		const struct ixdpd_kcore *k = &ks->core[i], *o;
 		struct ixdp_policy_core_sample *cs;
 
-		if (k->cpu >= IXDPD_MAX_CORES)
+		/* A parked core is no running core: the policy may add it. */
+		if (k->cpu >= IXDPD_MAX_CORES || k->parked)
 			continue;
 		o = &ps->prev[k->cpu];
 		cs = &s->core[k->cpu];
@@ -408,7 +479,12 @@ static void policy_sample(struct daemon *dm)
 		goto keep;
 	}
 	s->active = active;
-	s->nfg = 0;	/* the kernel cannot move flow groups yet */
+	err = ixdpd_fg_owners(&dm->g, s->fg_owner, IXDP_POLICY_MAX_FG, &s->nfg);
+	if (err) {
+		log_err("policy: cannot read the flow groups: %s",
+			strerror(-err));
+		goto keep;
+	}
 	err = ixdp_policy_step(&ps->p, s, t, &ps->d);
 	if (err) {
 		log_err("policy: step: %s", strerror(-err));

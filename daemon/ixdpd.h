@@ -59,6 +59,7 @@ struct ixdpd_kcore {
 	uint32_t cpu;
 	uint16_t rxq, txq;
 	uint32_t nfg, conns;
+	bool parked;
 	/* cumulative counters, for the policy */
 	uint64_t busy_ns, idle_ns, rx_frames, app_cmds, batches, batch_frames;
 };
@@ -110,6 +111,12 @@ int ixdpd_reconcile(struct ixdp_genl *g, const struct ixdpd_config *cfg,
 		    bool initial, bool dry, struct ixdpd_reconcile_result *res);
 int ixdpd_core_add(struct ixdp_genl *g, const struct ixdpd_core_cfg *c,
 		   char *extack, size_t len);
+int ixdpd_core_park(struct ixdp_genl *g, uint32_t cpu, bool park,
+		    char *extack, size_t len);
+int ixdpd_fg_move(struct ixdp_genl *g, uint32_t fg, uint32_t cpu,
+		  char *extack, size_t len);
+int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, size_t max,
+		    uint32_t *nfg);
 int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
 		   size_t len);
 

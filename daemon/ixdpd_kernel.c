@@ -50,6 +50,7 @@ static void on_core(const struct ixdp_genl_reply *r, void *arg)
 	c->txq = (uint16_t)r->num[IXDP_A_CORE_TXQ];
 	c->nfg = (uint32_t)r->num[IXDP_A_CORE_NFG];
 	c->conns = (uint32_t)r->num[IXDP_A_CORE_CONNS];
+	c->parked = r->num[IXDP_A_CORE_PARKED] != 0;
 	c->busy_ns = stat_of(r, "dp_busy_ns");
 	c->idle_ns = stat_of(r, "dp_idle_ns");
 	c->rx_frames = stat_of(r, "dp_rx_frames");
@@ -114,6 +115,68 @@ int ixdpd_core_add(struct ixdp_genl *g, const struct ixdpd_core_cfg *c,
 		nla_put_u16(msg, IXDP_A_CORE_TXQ, c->txq);
 	}
 	return request(g, msg, extack, len);
+}
+
+int ixdpd_core_park(struct ixdp_genl *g, uint32_t cpu, bool park,
+		    char *extack, size_t len)
+{
+	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_CORE_SET);
+
+	if (msg) {
+		nla_put_u32(msg, IXDP_A_CORE_CPU, cpu);
+		nla_put_u8(msg, IXDP_A_CORE_PARKED, park);
+	}
+	return request(g, msg, extack, len);
+}
+
+int ixdpd_fg_move(struct ixdp_genl *g, uint32_t fg, uint32_t cpu,
+		  char *extack, size_t len)
+{
+	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
+
+	if (msg) {
+		nla_put_u32(msg, IXDP_A_FG_ID, fg);
+		nla_put_u32(msg, IXDP_A_CORE_CPU, cpu);
+	}
+	return request(g, msg, extack, len);
+}
+
+struct fg_owners {
+	uint8_t *owner;
+	size_t max;
+	uint32_t n;
+	bool bad;
+};
+
+static void on_fg(const struct ixdp_genl_reply *r, void *arg)
+{
+	struct fg_owners *o = arg;
+	uint64_t fg = r->num[IXDP_A_FG_ID], cpu = r->num[IXDP_A_CORE_CPU];
+
+	if (!r->has[IXDP_A_FG_ID] || !r->has[IXDP_A_CORE_CPU] ||
+	    fg >= o->max || cpu > UINT8_MAX) {
+		o->bad = true;
+		return;
+	}
+	o->owner[fg] = (uint8_t)cpu;
+	if (fg + 1 > o->n)
+		o->n = (uint32_t)fg + 1;
+}
+
+/* The owner (CPU) of every flow group, from the FG_GET dump. */
+int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, size_t max,
+		    uint32_t *nfg)
+{
+	struct fg_owners o = { .owner = owner, .max = max };
+	int err;
+
+	err = ixdp_genl_dump(g, IXDP_CMD_FG_GET, on_fg, &o);
+	if (err)
+		return err;
+	if (o.bad)
+		return -EPROTO;
+	*nfg = o.n;
+	return 0;
 }
 
 int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
@@ -340,9 +403,13 @@ static void cores_step(struct rc *rc, bool initial)
 				do_core_del(rc, k->cpu);
 			continue;
 		}
-		/* Same CPU, other queues: delete and add, both or neither. */
-		if (conns) {
-			defer(rc, "core %u has rxq %u txq %u, config says rxq %u txq %u: not replaced while %u connections exist",
+		/*
+		 * Same CPU, other queues: delete and add, both or neither.
+		 * Its flow groups move away and back meanwhile, which needs
+		 * another core while connections exist.
+		 */
+		if (conns && ks->ncores < 2) {
+			defer(rc, "core %u has rxq %u txq %u, config says rxq %u txq %u: not replaced while %u connections exist and no other core runs",
 			      k->cpu, k->rxq, k->txq, c->rxq, c->txq, conns);
 			continue;
 		}

@@ -235,8 +235,12 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 
 	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_dp_apps_backlog(dp))
 		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
-	/* A parked core has no connection: only a kick wakes it. */
-	if (READ_ONCE(dp->parked) && next == U64_MAX)
+	/*
+	 * A parked core serves no flow group, so no connection and no
+	 * frame: only a kick (a request, an application) wakes it. Its
+	 * housekeeping timers (ARP aging) wait until it is unparked.
+	 */
+	if (READ_ONCE(dp->parked))
 		return MAX_SCHEDULE_TIMEOUT;
 	if (next <= now)
 		return 1;
@@ -378,7 +382,6 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 		struct netlink_ext_ack *extack)
 {
 	struct net_device *dev = port->dev;
-	struct ixdp_move_stats st = {};
 	u8 owner[IX_FG_MAX];
 	struct ix_core_cfg cfg;
 	struct ixdp_dp *dp;
@@ -469,7 +472,10 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	}
 	wake_up_process(dp->task);
 
-	/* The first core takes every group; later ones get their share. */
+	/*
+	 * The first core takes every group; a later one starts with none
+	 * (the caller spreads them, ixdp_fg_balance()).
+	 */
 	ixdp_port_owners(port, owner);
 	port->dp[port->ndp++] = dp;
 	if (port->ndp == 1) {
@@ -480,10 +486,6 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	if (err)
 		goto err_stop;
 	ixdp_dp_call(dp, dp_start_core, NULL);
-	if (port->ndp > 1 && ixdp_fg_balance(port, NULL, &st, extack))
-		/* Kept as a warning: the core runs, the groups stay put. */
-		netdev_warn(dev, "ixdp: cpu %u started, flow groups not spread\n",
-			    cpu);
 	return 0;
 
 err_stop:

@@ -219,7 +219,9 @@ int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 
 int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ixdp_move_stats st = {};
 	struct ixdp_port *port;
+	struct core_id id;
 	u16 rxq, txq;
 	int err;
 
@@ -229,25 +231,25 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 	rxq = nla_get_u16(info->attrs[IXDP_A_CORE_RXQ]);
 	txq = info->attrs[IXDP_A_CORE_TXQ] ?
 	      nla_get_u16(info->attrs[IXDP_A_CORE_TXQ]) : rxq;
+	id.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]);
+	id.rxq = rxq;
+	id.txq = txq;
 	ixdp_ctl_lock();
 	port = ixdp_port_get();
 	if (!port) {
 		GENL_SET_ERR_MSG(info, "attach a port first");
 		err = -ENODEV;
 	} else {
-		err = ixdp_dp_add(port, nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
-				  rxq, txq, info->extack);
+		err = ixdp_dp_add(port, id.cpu, rxq, txq, info->extack);
+	}
+	if (!err) {
+		/* The core first, then the moves that give it its share. */
+		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
+		if (port->ndp > 1 && ixdp_fg_balance(port, NULL, &st, NULL))
+			pr_warn("cpu %u started, but not all flow groups could move to it\n",
+				id.cpu);
 	}
 	ixdp_ctl_unlock();
-	if (!err) {
-		struct core_id id = {
-			.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]),
-			.rxq = rxq,
-			.txq = txq,
-		};
-
-		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
-	}
 	return err;
 }
 

@@ -223,32 +223,31 @@ C3=$(conns_total)
 tap_check "the load was still running across the restart ($C3 connections)" \
 	[ "$C3" -ge 1 ]
 
-# A change the kernel refuses under load is deferred, then made.
-write_conf 64 "$CONF" no
-kill -HUP "$PID"
-wait_for "$LOG2" 'deferred: core del cpu 1' 5
-deferred_log() {
-	grep -q 'core 1 is not in the config: delete it' "$LOG2" &&
-	grep -q 'deferred: core del cpu 1: the kernel refuses it now' "$LOG2"
-}
+# A core removed under load: the kernel moves its flow groups to core 0
+# first (live migration), so the load goes on undisturbed.
 core1_runs() {
 	ixctl core show | grep -q "^core cpu 1 rxq $RXQ1 "
 }
-tap_check "SIGHUP without core 1 under load: the delete is deferred" \
-	deferred_log
-tap_check "core 1 still runs meanwhile" core1_runs
+write_conf 64 "$CONF" no
+kill -HUP "$PID"
+wait_for "$LOG2" 'core del cpu 1' 10
+sleep 0.5
+del_log() {
+	grep -q 'core 1 is not in the config: delete it' "$LOG2" &&
+	! grep -q 'deferred: core del cpu 1' "$LOG2" && ! core1_runs
+}
+tap_check "SIGHUP without core 1 under load: core 1 is deleted at once" \
+	del_log
+nfg0=$(ixctl -j core show | tr '{' '\n' | grep '"cpu":0,' |
+	sed -n 's/.*"flow_groups":\([0-9]*\).*/\1/p')
+tap_check "its flow groups moved to core 0 (core 0 owns $nfg0)" \
+	[ "$nfg0" = "$(ixctl fg show | grep -c ' cpu 0 ')" ]
 host_wait "$TICKET"
 RC=$?
 tap_diag "the load ran $(($(centisecs) - TL)) cs"
-tap_check "16 x $MSGS messages echoed byte-exact across the restart and the SIGHUP, no reset" \
+tap_check "16 x $MSGS messages echoed byte-exact across the restart and the core removal, no reset" \
 	[ $RC -eq 0 ]
-wait_for "$LOG2" 'the deferred changes are done' 20
-sed -n '/SIGHUP/,$p' "$LOG2" | sed 's/^/# ixdpd: /'
-core1_gone() {
-	! core1_runs && grep -q 'the deferred changes are done' "$LOG2"
-}
-tap_check "once the connections are gone, the retry deletes core 1" \
-	core1_gone
+sed -n '/SIGHUP/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 20
 
 # --- SIGHUP applies an edited config; a broken one is refused
 write_conf 32
@@ -276,9 +275,9 @@ tap_check "SIGHUP with a broken config keeps the old one, says where" \
 	hup_refused
 
 
-# The core policy: it parks an idle core (the kernel allows that with no
-# connection), and under load its step up is deferred, since adding a
-# core with connections needs flow-group migration.
+# The core policy: it parks an idle core (its groups move to the other),
+# adds it back when the load rises (groups move to it again) and parks
+# it when the load is gone. A parked core's kthread does not run.
 write_conf 32
 cat >> "$CONF" <<EOF
 policy on
@@ -287,35 +286,70 @@ add_busy 0.05
 remove_busy 0.01
 EOF
 kill -HUP "$PID"
-wait_for "$LOG2" 'policy: park core [0-9]* done' 10
-ncores() {
-	ixctl core show | grep -c '^core '
+wait_for "$LOG2" 'policy: park core [0-9]* done' 15
+# state_of CPU: "parked" or "active", from ixctl -j core show.
+state_of() {
+	ixctl -j core show | tr '{' '\n' | grep "\"cpu\":$1," |
+		sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
 }
-parked() {
-	grep -q 'policy: park core [0-9]* done' "$LOG2" && [ "$(ncores)" -eq 1 ]
+PC=$(sed -n 's/.*policy: park core \([0-9]*\) done.*/\1/p' "$LOG2" | head -n 1)
+OC=$((1 - ${PC:-0}))
+ixctl core show | sed 's/^/# /'
+parked_down() {
+	[ -n "$PC" ] && [ "$(state_of "$PC")" = parked ] &&
+	[ "$(state_of "$OC")" = active ] &&
+	[ "$(ixctl fg show | grep -c " cpu $PC ")" -eq 0 ]
 }
-tap_check "policy on: the idle dataplane is parked down to one core" parked
+tap_check "policy on, idle: core ${PC:-?} is parked (core show -j says so), core $OC owns every group" \
+	parked_down
+kpid=
+for p in /proc/[0-9]*; do
+	[ "$(cat "$p/comm" 2>/dev/null)" = "ixdp/$PC" ] && kpid=${p#/proc/}
+done
+runs() {
+	awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }' \
+		"/proc/$kpid/status" 2>/dev/null
+}
+sleep 0.5
+R0=$(runs)
+sleep 2
+R1=$(runs)
+tap_diag "ixdp/$PC (pid ${kpid:-?}): context switches $R0 -> $R1 over 2 s parked"
+not_running() {
+	[ -n "$kpid" ] && [ "$R0" = "$R1" ]
+}
+tap_check "the parked core's kthread does not run (no CPU used)" not_running
+NADD0=$(grep -c "policy: add core $PC done" "$LOG2")
 host_spawn echo-check "$IXIP" 7 16 "$MSGS" "$SIZES" --timeout 100 \
 	--label ixdpd-policy
 TICKET=$HOST_TICKET
-wait_for "$LOG2" 'policy: add core [0-9]* deferred: migration not available' 15
-add_deferred() {
-	grep -q 'policy: add core [0-9]* deferred: migration not available' \
-		"$LOG2" && [ "$(ncores)" -eq 1 ]
+i=0
+while [ "$(grep -c "policy: add core $PC done" "$LOG2")" -le "$NADD0" ] &&
+      [ $i -lt 150 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+ixctl core show | sed 's/^/# /'
+added() {
+	[ "$(state_of "$PC")" = active ] &&
+	[ "$(ixctl fg show | grep -c " cpu $PC ")" -gt 0 ]
 }
-tap_check "under load its step up is deferred: migration not available" \
-	add_deferred
+tap_check "under load it adds core $PC back: active, flow groups moved to it" \
+	added
 host_wait "$TICKET"
-tap_check "16 x $MSGS messages echoed byte-exact on one core under the policy" \
+tap_check "16 x $MSGS messages echoed byte-exact while the policy moved groups" \
 	[ $? -eq 0 ]
-NDEF=$(grep -c 'deferred: migration not available' "$LOG2")
+i=0
+while [ "$(state_of "$PC")" != parked ] && [ $i -lt 150 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+tap_check "once the load is gone it parks core $PC again" \
+	[ "$(state_of "$PC")" = parked ]
 NINFO=$(grep -c '^<6>policy: \[' "$LOG2")
-few_logs() {
-	[ "$NDEF" -le 3 ] && [ "$NINFO" -le 20 ]
-}
-tap_check "the deferral is logged once per decision, not per sample ($NDEF), and few decisions at info ($NINFO)" \
-	few_logs
-sed -n '/batch 64 -> 32/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 60
+tap_check "few decisions are logged at info ($NINFO)" [ "$NINFO" -le 30 ]
+sed -n '/policy: on/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 60
 tap_check "ixdpd stops on SIGTERM" stop_pid "$PID"
 PID=
 port_left() {

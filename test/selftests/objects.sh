@@ -13,7 +13,7 @@ NRXQ=$(ls -d /sys/class/net/"$IXDP_GUEST_IF"/queues/rx-* | wc -l)
 Q1=$((1 % NRXQ))
 rm -f "$MON"
 
-ixctl monitor count 5 timeout 60 > "$MON" 2>&1 &
+ixctl monitor count 6 timeout 60 > "$MON" 2>&1 &
 monpid=$!
 sleep 0.5
 
@@ -70,14 +70,20 @@ tap_check "app show is empty once the application has exited" \
 wait "$monpid"
 mrc=$?
 tap_diag "$(cat "$MON")"
-tap_check "monitor saw the five notifications and exited 0" [ "$mrc" -eq 0 ]
-tap_check "monitor: port add, two core adds, two app attaches, in order" \
-	sh -c "grep -q '^port add dev $IXDP_GUEST_IF' $MON &&
-	       [ \$(grep -c '^core add cpu [01] rxq [01] txq [01]$' $MON) -eq 2 ] &&
-	       [ \$(grep -c '^app attach cpu [01] pid $epid tid [0-9]*$' $MON) -eq 2 ] &&
-	       [ \"\$(sed -n 1p $MON | cut -d' ' -f1-2)\" = 'port add' ]"
+tap_check "monitor saw the six notifications and exited 0" [ "$mrc" -eq 0 ]
+mon_text() {
+	[ "$(sed -n 1p "$MON" | cut -d' ' -f1-2)" = 'port add' ] &&
+	grep -q "^port add dev $IXDP_GUEST_IF" "$MON" &&
+	[ "$(grep -c '^core add cpu [01] rxq [01] txq [01]$' "$MON")" -eq 2 ] &&
+	[ "$(grep -c "^app attach cpu [01] pid $epid tid [0-9]*$" "$MON")" -eq 2 ] &&
+	# The second core first, then half the groups moving to it.
+	[ "$(grep -n '' "$MON" | sed -n 's/^\([0-9]*\):core add cpu 1 .*/\1/p')" -lt \
+	  "$(grep -n '' "$MON" | sed -n 's/^\([0-9]*\):fg move from_cpu 0 cpu 1 fgs 64 .*/\1/p')" ]
+}
+tap_check "monitor: port add, core add, core add, fg move of 64 groups to it, two app attaches" \
+	mon_text
 
-ixctl -j monitor count 2 timeout 30 > "$MON" 2>&1 &
+ixctl -j monitor count 3 timeout 30 > "$MON" 2>&1 &
 monpid=$!
 sleep 0.5
 ixctl core del cpu 1 >/dev/null
@@ -87,10 +93,12 @@ mrc=$?
 tap_diag "$(cat "$MON")"
 mon_json() {
 	[ "$mrc" -eq 0 ] &&
+	grep -q '{"event":"fg move","from_cpu":1,"cpu":0,"fgs":64,' "$MON" &&
 	grep -q "{\"event\":\"core del\",\"cpu\":1,\"rxq\":$Q1,\"txq\":$Q1}" "$MON" &&
 	grep -q "{\"event\":\"port del\",\"dev\":\"$IXDP_GUEST_IF\"}" "$MON"
 }
-tap_check "monitor -j: core del and port del as JSON" mon_json
+tap_check "monitor -j: the groups moving off core 1, its del and port del as JSON" \
+	mon_json
 
 ixctl monitor count 1 timeout 1 >/dev/null 2>&1
 tap_check "monitor: a timeout before the count is reached exits 1" [ $? -eq 1 ]

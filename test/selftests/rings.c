@@ -689,23 +689,6 @@ static bool conn_close_graceful(struct app *a, struct conn *c)
 	return c->dead && !c->dead_status && c->eof;
 }
 
-/* Position of the core on @cpu in the cores' order (its flow groups). */
-static int core_slot(int cpu)
-{
-	char *snap = stat_snapshot();
-	const char *p = snap;
-	int n = 0, slot = -1;
-
-	while (p && (p = strstr(p, "\"cpu\":"))) {
-		if (atoi(p + 6) == cpu)
-			slot = n;
-		n++;
-		p += 6;
-	}
-	free(snap);
-	return slot;
-}
-
 static struct ixdp_cmd mk(uint8_t op, uint64_t handle, uint32_t arg32,
 			  uint64_t a0, uint64_t a1)
 {
@@ -1321,9 +1304,9 @@ static int validate(uint16_t port, uint16_t closed)
 	c = &A.c[idx];
 	fg = c->handle >> 48;
 	ksft_print_msg("handle %#llx\n", (unsigned long long)c->handle);
-	ksft_test_result(ncores > 0 && fg % ncores == core_slot(cpu),
-			 "its flow group %u belongs to the attached core (slot %d of %d)",
-			 fg, core_slot(cpu), ncores);
+	ksft_test_result(fg_owner_cpu(fg) == cpu,
+			 "its flow group %u belongs to the attached core (cpu %d, fg show says %d)",
+			 fg, cpu, fg_owner_cpu(fg));
 	snap = stat_snapshot();
 	ksft_test_result(stat_of(snap, cpu, "dp_app_conns") == 1 &&
 			 stat_of(snap, -1, "dp_app_conns") == 1,

@@ -296,4 +296,21 @@ static int core_count(void)
 	return n;
 }
 
+/* The CPU of the core that owns flow group @fg ("ixctl fg show"), or -1. */
+static int fg_owner_cpu(unsigned int fg)
+{
+	FILE *f = popen("ixctl fg show 2>/dev/null", "r");
+	unsigned int g;
+	char line[128];
+	int cpu, owner = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "fg %u cpu %d", &g, &cpu) == 2 && g == fg)
+			owner = cpu;
+	pclose(f);
+	return owner;
+}
+
 #endif /* IXDP_RINGS_H */
