@@ -340,13 +340,17 @@ tap_check "under load it adds core $PC back: active, flow groups moved to it" \
 host_wait "$TICKET"
 tap_check "16 x $MSGS messages echoed byte-exact while the policy moved groups" \
 	[ $? -eq 0 ]
+# The least loaded core goes, whichever it is.
+nparked() {
+	ixctl -j core show | grep -o '"state":"parked"' | wc -l
+}
 i=0
-while [ "$(state_of "$PC")" != parked ] && [ $i -lt 150 ]; do
+while [ "$(nparked)" -ne 1 ] && [ $i -lt 150 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-tap_check "once the load is gone it parks core $PC again" \
-	[ "$(state_of "$PC")" = parked ]
+ixctl core show | sed 's/^/# /'
+tap_check "once the load is gone it parks one core again" [ "$(nparked)" -eq 1 ]
 NINFO=$(grep -c '^<6>policy: \[' "$LOG2")
 tap_check "few decisions are logged at info ($NINFO)" [ "$NINFO" -le 30 ]
 sed -n '/policy: on/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 60
