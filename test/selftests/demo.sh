@@ -75,6 +75,24 @@ done
 say "the in-kernel echo service on port 7 of ixdp's address, for comparison"
 host_run tcp-echo "$IXIP" 7 16 524288 && echo "echo: every byte came back"
 
+if [ "$(nproc)" -ge 2 ]; then
+	say "live flow-group migration: every group moves between cpu 0 and 1, 10 times, under 16 checked connections"
+	host_spawn echo-check "$IXIP" 7 16 1000000 1,64,512,1460 --depth 2 \
+		--duration 8 --timeout 60 --label ixdp-moving
+	mt=$HOST_TICKET
+	sleep 1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ixctl fg move from 0 cpu 1 > /tmp/demo-move.txt &&
+		ixctl fg move from 1 cpu 0 >> /tmp/demo-move.txt || echo "a move failed"
+	done
+	echo "   the last two moves (ixctl fg move from 0 cpu 1, and back):"
+	sed 's/^/   /' /tmp/demo-move.txt
+	host_wait "$mt" && echo "echo: every byte came back in order across 20 moves, no reset"
+	say "parking cpu 1: its groups move to cpu 0 and its kthread sleeps; then back"
+	ixctl core set cpu 1 parked on && ixctl core show
+	ixctl core set cpu 1 parked off && ixctl fg balance && ixctl core show
+fi
+
 say "per-core counters (ixctl -s core show)"
 ixctl -s core show | grep -E 'core|dp_rx_frames|dp_tx_frames|dp_rx_handoff|dp_sleeps|dp_app|dp_apps|dp_rxbuf|tcp_retransmits'
 

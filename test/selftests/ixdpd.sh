@@ -337,8 +337,21 @@ added() {
 }
 tap_check "under load it adds core $PC back: active, flow groups moved to it" \
 	added
+# SIGKILL in the middle of the load, and a restart: nothing is disturbed.
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+LOG3=/tmp/ixdpd-3.log
+ixdpd -f -c "$CONF" 2> "$LOG3" &
+PID=$!
+tap_check "killed with SIGKILL under load and restarted, ixdpd is ready" \
+	wait_for "$LOG3" '^<6>ready' 10
+k9_restart() {
+	grep -q 'reconcile: nothing to change' "$LOG3" &&
+	! grep -qE 'add it|delete it|replace it|deferred|failed' "$LOG3"
+}
+tap_check "the restart after SIGKILL changed nothing" k9_restart
 host_wait "$TICKET"
-tap_check "16 x $MSGS messages echoed byte-exact while the policy moved groups" \
+tap_check "16 x $MSGS messages echoed byte-exact while the policy moved groups and ixdpd was killed" \
 	[ $? -eq 0 ]
 # The least loaded core goes, whichever it is.
 nparked() {
@@ -351,9 +364,10 @@ while [ "$(nparked)" -ne 1 ] && [ $i -lt 150 ]; do
 done
 ixctl core show | sed 's/^/# /'
 tap_check "once the load is gone it parks one core again" [ "$(nparked)" -eq 1 ]
-NINFO=$(grep -c '^<6>policy: \[' "$LOG2")
+NINFO=$(cat "$LOG2" "$LOG3" | grep -c '^<6>policy: \[')
 tap_check "few decisions are logged at info ($NINFO)" [ "$NINFO" -le 30 ]
-sed -n '/policy: on/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 60
+sed -n '/policy: on/,$p' "$LOG2" | sed 's/^/# ixdpd: /' | head -n 40
+grep 'policy:' "$LOG3" | sed 's/^/# ixdpd (after SIGKILL): /' | head -n 30
 tap_check "ixdpd stops on SIGTERM" stop_pid "$PID"
 PID=
 port_left() {
