@@ -188,6 +188,7 @@ bool ixdp_dp_apps_prepare_sleep(struct ixdp_dp *dp);
 void ixdp_dp_apps_woken(struct ixdp_dp *dp);
 bool ixdp_dp_apps_backlog(const struct ixdp_dp *dp);
 u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp);
+void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp);
 bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
 			bool bound);
 u32 app_conn_alloc(struct ixdp_app *app);

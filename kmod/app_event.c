@@ -731,6 +731,12 @@ u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp)
 	return dp->apps->nowned;
 }
 
+/* Run the core calls deferred while the core ran (rejects, aborts). */
+void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp)
+{
+	run_deferred(dp);
+}
+
 /*
  * Does an attached context know this connection of the core (by its
  * handle, or by its cookie while connecting)? Such a connection cannot

@@ -260,7 +260,8 @@ static void dp_sleep(struct ixdp_dp *dp)
 	/* (E) pairs with (F) in ixdp_dp_kick() and in the applications. */
 	smp_mb();
 	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
-	    !kthread_should_stop() && !ixdp_dp_apps_pending(dp)) {
+	    !kthread_should_stop() && !ixdp_dp_apps_pending(dp) &&
+	    (timeout != MAX_SCHEDULE_TIMEOUT || READ_ONCE(dp->parked))) {
 		dp->st.sleeps++;
 		schedule_timeout(timeout);
 	}
@@ -549,16 +550,18 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 		NL_SET_ERR_MSG(extack, MSG_LAST_CORE);
 		return -EBUSY;
 	}
-	if (port->ndp > 1) {
+	/*
+	 * What counts is that its own groups moved: a refusal among the
+	 * other cores' moves (an application's group) does not stop it.
+	 */
+	if (port->ndp > 1)
 		err = ixdp_fg_balance(port, dp, &st, extack);
-		if (err)
-			return err;
-	}
 	ixdp_port_owners(port, owner);
 	for (fg = 0; fg < port->nfg && port->ndp > 1; fg++) {
 		if (owner[fg] == slot) {
-			NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
-			return -EBUSY;
+			if (!err)
+				NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
+			return err ?: -EBUSY;
 		}
 		if (owner[fg] > slot)
 			owner[fg]--;

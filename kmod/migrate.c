@@ -23,7 +23,8 @@
  *          connections, or no memory) and groups B could not import
  *          (no room) go back to A the same way, A holding and then
  *          importing what it exported; the frames B held for them are
- *          dropped, which TCP repairs.
+ *          dropped, which TCP repairs. Should A have filled up meanwhile,
+ *          those connections are lost (logged) and A owns the group.
  *
  * Connections of application contexts do not move yet: the context is
  * bound to A's rings, so such groups stay with A (-EBUSY).
@@ -52,6 +53,8 @@ struct mv {
 	struct ixdp_resp_state *resp;		/* by A's responder cookie */
 	u32 nresp;
 	u32 conns, held, busy;
+	u32 lost;				/* connections no core took */
+	bool undoing;				/* importing back into A */
 	int err;				/* of an export that failed */
 };
 
@@ -134,6 +137,8 @@ static int mv_export(struct ixdp_dp *dp, void *arg)
 
 	ixdp_dp_drain_snapshot(dp, now);
 	ixdp_responder_run(dp->resp);
+	/* Rejects of knocks nobody takes: not a connection to carry over. */
+	ixdp_dp_apps_run_deferred(dp);
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
 		/* A knock or connect since mv_check() may have bound it. */
 		if (ix_fg_for_each(dp->core, fg, app_bound, dp)) {
@@ -183,6 +188,20 @@ static int mv_import(struct ixdp_dp *dp, void *arg)
 		if (!mv->blob[fg])
 			continue;
 		n = ix_fg_import(dp->core, mv->blob[fg], now, mv_rehandle, mv);
+		if (n < 0 && mv->undoing) {
+			/*
+			 * A filled up while the group was away: its
+			 * connections are lost. A owns the group again, so
+			 * the peers' next segments get resets and new
+			 * connections work.
+			 */
+			mv->lost += ix_fg_blob_conns(mv->blob[fg]);
+			ix_fg_blob_free(mv->blob[fg]);
+			mv->blob[fg] = NULL;
+			ix_core_set_fg(dp->core, fg, true);
+			__set_bit(fg, done);
+			continue;
+		}
 		if (n < 0) {
 			__set_bit(fg, mv->back);
 			continue;
@@ -222,7 +241,7 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 {
 	DECLARE_BITMAP(undo, IX_FG_MAX);
 	bool back = !bitmap_empty(mv->back, IX_FG_MAX);
-	u32 fg, conns = mv->conns, held = mv->held;
+	u32 conns = mv->conns, held = mv->held;
 
 	bitmap_or(undo, mv->stay, mv->back, IX_FG_MAX);
 	if (bitmap_empty(undo, IX_FG_MAX))
@@ -230,26 +249,24 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 	mv->cur = mv->back;
 	if (back)
 		ixdp_dp_call(mv->src, mv_hold, mv);
-	/* Only an allocation can fail here: retry rather than lose them. */
+	/*
+	 * Only the map's allocation can fail here: retry, since B must not
+	 * stay the owner of groups it does not have.
+	 */
 	while (publish(port, undo, mv->src->slot))
 		usleep_range(1000, 2000);
 	mv->cur = undo;
 	ixdp_dp_call(mv->dst, mv_release, mv);
 	mv->cur = mv->back;
+	mv->undoing = true;
 	if (back)
 		ixdp_dp_call(mv->src, mv_import, mv);
 	/* What went back is not part of the move. */
 	mv->conns = conns;
 	mv->held = held;
-	for_each_set_bit(fg, mv->back, IX_FG_MAX) {
-		if (!mv->blob[fg])
-			continue;
-		/* Cannot happen: A had room for them a moment ago. */
-		pr_warn("flow group %u lost its connections in a failed move\n",
-			fg);
-		ix_fg_blob_free(mv->blob[fg]);
-		mv->blob[fg] = NULL;
-	}
+	if (mv->lost)
+		pr_warn("a failed move lost %u connections: neither core had room\n",
+			mv->lost);
 }
 
 /*
@@ -294,9 +311,10 @@ int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
 	if (bitmap_empty(mv->fgs, IX_FG_MAX))
 		goto out;
 
-	ixdp_dp_call(dst, mv_hold, mv);
 	t1 = ktime_get_ns();
-	step.hold_ns = t1 - t0;
+	ixdp_dp_call(dst, mv_hold, mv);
+	step.hold_ns = ktime_get_ns() - t1;
+	t1 += step.hold_ns;
 
 	err = publish(port, mv->fgs, dst->slot);
 	if (err) {
@@ -338,11 +356,11 @@ int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
 				      (s32)fg : -1, &step);
 	}
 
-	if (mv->err && !mv->busy) {
+	if (mv->err) {
 		NL_SET_ERR_MSG(extack, "a flow group could not be exported");
 		err = mv->err;
 	} else if (!bitmap_empty(mv->back, IX_FG_MAX)) {
-		NL_SET_ERR_MSG(extack, "the target core has no room for the connections");
+		NL_SET_ERR_MSG(extack, "the target core cannot take the connections");
 		err = -ENOSPC;
 	}
 out:

@@ -208,15 +208,16 @@ static int set_parked(struct ixdp_port *port, struct ixdp_dp *dp, bool park,
 	if (dp->parked == park)
 		return 0;
 	if (park) {
+		/* Only its own groups must move (see ixdp_dp_del()). */
 		err = ixdp_fg_balance(port, dp, &st, extack);
-		if (err)
-			return err;
 		ixdp_port_owners(port, owner);
-		for (fg = 0; fg < port->nfg; fg++) {
-			if (owner[fg] == dp->slot) {
+		for (fg = 0; fg < port->nfg; fg++)
+			if (owner[fg] == dp->slot)
+				break;
+		if (fg < port->nfg) {
+			if (!err)
 				NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
-				return -EBUSY;
-			}
+			return err ?: -EBUSY;
 		}
 	}
 	WRITE_ONCE(dp->parked, park);
@@ -236,6 +237,7 @@ int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info)
 	struct ixdp_port *port;
 	struct park_note note;
 	struct ixdp_dp *dp;
+	bool changed;
 	int err;
 
 	if (!info->attrs[IXDP_A_CORE_CPU] || !info->attrs[IXDP_A_CORE_PARKED]) {
@@ -252,10 +254,16 @@ int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	dp = core_on(port, info, IXDP_A_CORE_CPU);
-	err = dp ? set_parked(port, dp, note.parked, info->extack) : -ENOENT;
+	if (!dp) {
+		err = -ENOENT;
+		goto out;
+	}
+	changed = dp->parked != !!note.parked;
+	err = set_parked(port, dp, note.parked, info->extack);
+	/* In order with the moves parking made: under the lock. */
+	if (!err && changed)
+		ixdp_nl_announce(IXDP_CMD_CORE_SET, fill_park, &note);
 out:
 	ixdp_ctl_unlock();
-	if (!err)
-		ixdp_nl_announce(IXDP_CMD_CORE_SET, fill_park, &note);
 	return err;
 }

@@ -373,7 +373,8 @@ struct ixdp_event {
  *	live migration (IXDP_CMD_FG_MOVE) of the groups that change owner.
  * IXDP_CMD_CORE_DEL (admin): IXDP_A_CORE_CPU in. Its flow groups move to
  *	the other active cores first, so its connections live on (-EBUSY if
- *	it is the last core and connections exist, or a group cannot move).
+ *	it is the last core and connections exist, if no other core is
+ *	active, or if one of its groups cannot move).
  * IXDP_CMD_CORE_SET (admin): IXDP_A_CORE_CPU and IXDP_A_CORE_PARKED in.
  *	Parking moves every flow group of the core to the other active
  *	cores (spread evenly), then the core owns none, takes no new work
@@ -484,7 +485,9 @@ enum ixdp_genl_attr {
 	IXDP_A_FG_BALANCE,		/* flag: spread over active cores */
 	IXDP_A_MOVE_FGS,		/* u32 (out): flow groups moved */
 	IXDP_A_MOVE_CONNS,		/* u32 (out): connections moved */
-	IXDP_A_MOVE_HELD,		/* u32 (out): frames held by target */
+	IXDP_A_MOVE_HELD,		/* u32 (out): frames the target held,
+					 * then ran after the import
+					 */
 	IXDP_A_MOVE_HOLD_NS,		/* u64 (out): step times, see FG_MOVE */
 	IXDP_A_MOVE_SWITCH_NS,		/* u64 (out) */
 	IXDP_A_MOVE_EXPORT_NS,		/* u64 (out) */
