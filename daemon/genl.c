@@ -72,6 +72,11 @@ static const enum {
 	[IXDP_A_MOVE_EXPORT_NS]	= A_U64,
 	[IXDP_A_MOVE_IMPORT_NS]	= A_U64,
 	[IXDP_A_MOVE_TOTAL_NS]	= A_U64,
+	[IXDP_A_QUEUE_KIND]	= A_U8,
+	[IXDP_A_QUEUE_ID]	= A_U16,
+	[IXDP_A_QUEUE_CPUS]	= A_U64,
+	[IXDP_A_QUEUE_NFG]	= A_U32,
+	[IXDP_A_QUEUE_NAPI]	= A_U32,
 };
 
 /* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */
@@ -93,7 +98,12 @@ static void parse_stats(struct ixdp_genl_reply *r, struct nlattr *nest)
 	}
 }
 
-/* Decode one message of the family into @r (which the caller cleared). */
+/*
+ * Decode one message of the family into @r (which the caller cleared).
+ * The port's counters come first, whatever the attribute order, so that
+ * a reply with two nests (IXDP_CMD_STATS_GET) keeps them apart: the
+ * port's at [0, nport_stats), the other nest's after them.
+ */
 int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
 {
 	struct nlattr *tb[IXDP_A_MAX + 1];
@@ -103,6 +113,9 @@ int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
 	if (genlmsg_parse(nlh, 0, tb, IXDP_A_MAX, NULL))
 		return -EINVAL;
 	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
+	if (tb[IXDP_A_PORT_STATS])
+		parse_stats(r, tb[IXDP_A_PORT_STATS]);
+	r->nport_stats = r->nstats;
 	for (i = 1; i <= IXDP_A_MAX; i++) {
 		if (!tb[i])
 			continue;
@@ -118,7 +131,8 @@ int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
 			r->num[i] = nla_get_u16(tb[i]);
 			break;
 		case A_STATS:
-			parse_stats(r, tb[i]);
+			if (i != IXDP_A_PORT_STATS)
+				parse_stats(r, tb[i]);
 			break;
 		case A_U32:
 			if (nla_len(tb[i]) != 4)

@@ -19,7 +19,7 @@ struct ixdp_genl {
 	int family;
 };
 
-#define IXDP_GENL_MAX_STATS	128
+#define IXDP_GENL_MAX_STATS	256
 
 /* The attributes of one reply, by IXDP_A_* type. */
 struct ixdp_genl_reply {
@@ -28,6 +28,7 @@ struct ixdp_genl_reply {
 	uint64_t num[IXDP_A_MAX + 1];	/* u8..u64 attributes */
 	char str[IXDP_A_MAX + 1][64];	/* string attributes */
 	unsigned int nstats;		/* from IXDP_A_{PORT,CORE,APP}_STATS */
+	unsigned int nport_stats;	/* the first ones, IXDP_A_PORT_STATS' */
 	char stat_name[IXDP_GENL_MAX_STATS][32];
 	uint64_t stat_value[IXDP_GENL_MAX_STATS];
 	char extack[256];		/* kernel's explanation of a refusal */

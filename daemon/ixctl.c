@@ -30,6 +30,9 @@ static const struct {
 	{ "fg", ixctl_fg,
 	  "{ show | move FG cpu N | move from CPU cpu N | balance }" },
 	{ "app", ixctl_app, "show: attached application contexts" },
+	{ "queue", ixctl_queue,
+	  "show: the NIC's queues, the cores that own them, flow groups" },
+	{ "stats", ixctl_stats, "show: the port's and the cores' counter totals" },
 	{ "monitor", ixctl_monitor,
 	  "[ count N ] [ timeout S ]: print the module's notifications" },
 };

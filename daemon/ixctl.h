@@ -24,10 +24,14 @@ int ixctl_port(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_core(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_responder(struct ixdp_genl *g, int argc, char **argv);
 void ixctl_print_stats(const struct ixdp_genl_reply *r);
+void ixctl_print_counters(const struct ixdp_genl_reply *r, const char *key,
+			  unsigned int from, unsigned int to);
 
 /* ixctl_obj.c APIs: */
 int ixctl_fg(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_app(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_queue(struct ixdp_genl *g, int argc, char **argv);
+int ixctl_stats(struct ixdp_genl *g, int argc, char **argv);
 
 /* ixctl_monitor.c APIs: */
 int ixctl_monitor(struct ixdp_genl *g, int argc, char **argv);

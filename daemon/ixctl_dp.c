@@ -24,14 +24,17 @@
 #include "ixctl.h"
 #include "print.h"
 
-void ixctl_print_stats(const struct ixdp_genl_reply *r)
+/*
+ * The counters [@from, @to) of @r as the object @key: all of them in
+ * JSON, one "name value" line each of those that are not zero in text.
+ */
+void ixctl_print_counters(const struct ixdp_genl_reply *r, const char *key,
+			  unsigned int from, unsigned int to)
 {
 	unsigned int i;
 
-	if (!ixctl_show_stats && !print_is_json())
-		return;
-	print_open_named("stats");
-	for (i = 0; i < r->nstats; i++) {
+	print_open_named(key);
+	for (i = from; i < to && i < r->nstats; i++) {
 		if (!print_is_json() && !r->stat_value[i])
 			continue;
 		if (!print_is_json())
@@ -39,6 +42,13 @@ void ixctl_print_stats(const struct ixdp_genl_reply *r)
 		print_u64(r->stat_name[i], "%" PRIu64, r->stat_value[i]);
 	}
 	print_close_object();
+}
+
+void ixctl_print_stats(const struct ixdp_genl_reply *r)
+{
+	if (!ixctl_show_stats && !print_is_json())
+		return;
+	ixctl_print_counters(r, "stats", 0, r->nstats);
 }
 
 static int port_add(struct ixdp_genl *g, int argc, char **argv)

@@ -25,6 +25,7 @@ static const struct {
 	{ IXDP_FEAT_ATTACH, "attach" },
 	{ IXDP_FEAT_RINGS, "rings" },
 	{ IXDP_FEAT_FG_MOVE, "fg-move" },
+	{ IXDP_FEAT_OBJECTS, "objects" },
 };
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ixctl objects of the dataplane's state: "fg" (flow groups, their owners
- * and their live migration between cores) and "app" (attached application
- * contexts).
+ * and their live migration between cores), "app" (attached application
+ * contexts), "queue" (the NIC's queues and the cores that own them) and
+ * "stats" (the totals of the port's and the cores' counters).
  *
  *   ixctl fg show
  *   ixctl fg move FG cpu N
  *   ixctl fg move from CPU cpu N
  *   ixctl fg balance
  *   ixctl [-s] app show
+ *   ixctl queue show
+ *   ixctl stats show
  */
 #include <ctype.h>
 #include <errno.h>
@@ -207,4 +210,81 @@ int ixctl_app(struct ixdp_genl *g, int argc, char **argv)
 		return err ? ixctl_fail(err, NULL, "app show") : 0;
 	}
 	return ixctl_usage_error("app: unknown command \"%s\"", argv[0]);
+}
+
+static const char *queue_kind(uint64_t kind)
+{
+	switch (kind) {
+	case IXDP_QUEUE_RX:	return "rx";
+	case IXDP_QUEUE_TX:	return "tx";
+	}
+	return "unknown";
+}
+
+/* Flow groups and the NAPI id only mean something for an RX queue. */
+static void print_queue(const struct ixdp_genl_reply *r, void *arg)
+{
+	print_open_object();
+	print_str("kind", "queue %s", queue_kind(r->num[IXDP_A_QUEUE_KIND]));
+	print_u64("id", " %" PRIu64, r->num[IXDP_A_QUEUE_ID]);
+	print_bitmap("cpus", " cpus %s", r->num[IXDP_A_QUEUE_CPUS]);
+	if (r->num[IXDP_A_QUEUE_KIND] == IXDP_QUEUE_RX) {
+		print_u64("flow_groups", " flow-groups %" PRIu64,
+			  r->num[IXDP_A_QUEUE_NFG]);
+		print_u64("napi", " napi %" PRIu64, r->num[IXDP_A_QUEUE_NAPI]);
+	}
+	print_nl();
+	print_close_object();
+}
+
+int ixctl_queue(struct ixdp_genl *g, int argc, char **argv)
+{
+	int err;
+
+	if (argc == 0 || ixctl_matches(argv[0], "show")) {
+		print_open_array();
+		err = ixdp_genl_dump(g, IXDP_CMD_QUEUE_GET, print_queue, NULL);
+		print_close_array();
+		return err ? ixctl_fail(err, NULL, "queue show") : 0;
+	}
+	if (ixctl_matches(argv[0], "help")) {
+		printf("Usage: ixctl queue show\n");
+		return 0;
+	}
+	return ixctl_usage_error("queue: unknown command \"%s\"", argv[0]);
+}
+
+/*
+ * The port's counters and the cores' summed ones, always (no -s needed:
+ * they are what this object shows), as two groups.
+ */
+static int stats_show(struct ixdp_genl *g)
+{
+	struct ixdp_genl_reply r;
+	int err;
+
+	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_STATS_GET), &r);
+	if (err)
+		return ixctl_fail(err, &r, "stats show");
+	print_open_object();
+	print_u64("flow_groups", "stats flow-groups %" PRIu64,
+		  r.num[IXDP_A_PORT_NFG]);
+	print_u64("connections", " connections %" PRIu64,
+		  r.num[IXDP_A_CORE_CONNS]);
+	ixctl_print_counters(&r, "port", 0, r.nport_stats);
+	ixctl_print_counters(&r, "cores", r.nport_stats, r.nstats);
+	print_nl();
+	print_close_object();
+	return 0;
+}
+
+int ixctl_stats(struct ixdp_genl *g, int argc, char **argv)
+{
+	if (argc == 0 || ixctl_matches(argv[0], "show"))
+		return stats_show(g);
+	if (ixctl_matches(argv[0], "help")) {
+		printf("Usage: ixctl stats show\n");
+		return 0;
+	}
+	return ixctl_usage_error("stats: unknown command \"%s\"", argv[0]);
 }

@@ -139,6 +139,36 @@ void print_hex(const char *key, const char *text_fmt, uint64_t val)
 	}
 }
 
+/*
+ * A set of small numbers, bit i standing for i (CPUs): a JSON array of
+ * them; in text @text_fmt with a "%s" that becomes the list, as "0,1,5",
+ * or "none" for the empty set.
+ */
+void print_bitmap(const char *key, const char *text_fmt, uint64_t bits)
+{
+	char list[64 * 3 + 1] = "none";
+	size_t len = 0;
+	int i;
+
+	if (json_mode) {
+		json_key(key);
+		putchar('[');
+	}
+	for (i = 0; i < 64; i++) {
+		if (!(bits & (1ULL << i)))
+			continue;
+		if (json_mode)
+			printf("%s%d", bits & ((1ULL << i) - 1) ? "," : "", i);
+		else
+			len += snprintf(list + len, sizeof(list) - len, "%s%d",
+					len ? "," : "", i);
+	}
+	if (json_mode)
+		putchar(']');
+	else
+		printf(text_fmt, list);
+}
+
 void print_str(const char *key, const char *text_fmt, const char *val)
 {
 	if (json_mode) {

@@ -19,6 +19,7 @@ void print_open_array(void);
 void print_close_array(void);
 void print_u64(const char *key, const char *text_fmt, uint64_t val);
 void print_hex(const char *key, const char *text_fmt, uint64_t val);
+void print_bitmap(const char *key, const char *text_fmt, uint64_t bits);
 void print_str(const char *key, const char *text_fmt, const char *val);
 void print_nl(void);
 

@@ -20,7 +20,7 @@ struct netlink_ext_ack;
 #define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
 			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE | \
 			 IXDP_FEAT_ATTACH | IXDP_FEAT_RINGS | \
-			 IXDP_FEAT_FG_MOVE)
+			 IXDP_FEAT_FG_MOVE | IXDP_FEAT_OBJECTS)
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -72,6 +72,8 @@ int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ixdp_nl_queue_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ixdp_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
 void ixdp_nl_announce_app(u8 cmd, const struct ixdp_app *app);
 
 /* netlink_move.c APIs: */

@@ -253,6 +253,14 @@ static const struct genl_ops ixdp_genl_ops[] = {
 		.dumpit	= ixdp_nl_app_dump,
 	},
 	{
+		.cmd	= IXDP_CMD_QUEUE_GET,
+		.dumpit	= ixdp_nl_queue_dump,
+	},
+	{
+		.cmd	= IXDP_CMD_STATS_GET,
+		.doit	= ixdp_nl_stats_get,
+	},
+	{
 		.cmd	= IXDP_CMD_RESPONDER_SET,
 		.doit	= ixdp_nl_responder_set,
 		.policy	= responder_policy,

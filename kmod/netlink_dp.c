@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netlink commands of the dataplane objects: port, core (with counters)
+ * Netlink commands of the dataplane objects: port, core (with counters),
+ * flow group, application context, NIC queue, the totals of the counters
  * and the built-in responder. Policies live beside the ops table in
  * netlink.c; here every handler checks what the policy cannot (required
  * attributes, cross-attribute rules) and explains refusals via extack.
@@ -158,21 +159,29 @@ static int put_fields(struct sk_buff *msg, const void *base,
 	return 0;
 }
 
-static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
+/* The receive handler's counters, over every CPU. */
+static void port_rx_sum(const struct ixdp_port *port, struct ixdp_rx_stats *sum)
 {
-	struct ixdp_rx_stats sum = {};
-	struct nlattr *nest;
 	int cpu;
 
+	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct ixdp_rx_stats *s = per_cpu_ptr(port->rx_stats, cpu);
 
-		sum.consumed += READ_ONCE(s->consumed);
-		sum.passed += READ_ONCE(s->passed);
-		sum.ring_full += READ_ONCE(s->ring_full);
-		sum.no_core += READ_ONCE(s->no_core);
-		sum.unshare_fail += READ_ONCE(s->unshare_fail);
+		sum->consumed += READ_ONCE(s->consumed);
+		sum->passed += READ_ONCE(s->passed);
+		sum->ring_full += READ_ONCE(s->ring_full);
+		sum->no_core += READ_ONCE(s->no_core);
+		sum->unshare_fail += READ_ONCE(s->unshare_fail);
 	}
+}
+
+static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
+{
+	struct ixdp_rx_stats sum;
+	struct nlattr *nest;
+
+	port_rx_sum(port, &sum);
 	if (nla_put_string(msg, IXDP_A_PORT_IFNAME, port->dev->name) ||
 	    nla_put_u32(msg, IXDP_A_PORT_IFINDEX, port->dev->ifindex) ||
 	    nla_put_in_addr(msg, IXDP_A_PORT_ADDR, port->addr) ||
@@ -495,4 +504,153 @@ int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->args[0] = i;
 	cb->args[1] = j;
 	return skb->len;
+}
+
+/*
+ * One message per NIC queue of the port's device: RX queues, then TX.
+ * cb->args[0] counts the queues sent.
+ */
+static int put_queue(struct sk_buff *msg, const struct ixdp_port *port,
+		     const struct ixdp_map *map, bool rx, u16 q)
+{
+	u32 napi = 0, nfg = 0, fg;
+	unsigned int i;
+	u64 cpus = 0;
+
+	for (i = 0; i < port->ndp; i++) {
+		const struct ixdp_dp *dp = port->dp[i];
+
+		if ((rx ? dp->rxq : dp->txq) != q)
+			continue;
+		if (dp->cpu < 64)
+			cpus |= BIT_ULL(dp->cpu);
+		if (rx && !napi)
+			napi = READ_ONCE(dp->napi_id);
+	}
+	for (fg = 0; rx && map && map->ndp && fg < port->nfg; fg++)
+		nfg += map->dp[map->fg_owner[fg]]->rxq == q;
+	if (nla_put_u8(msg, IXDP_A_QUEUE_KIND, rx ? IXDP_QUEUE_RX : IXDP_QUEUE_TX) ||
+	    nla_put_u16(msg, IXDP_A_QUEUE_ID, q) ||
+	    nla_put_u64_64bit(msg, IXDP_A_QUEUE_CPUS, cpus, IXDP_A_PAD) ||
+	    (rx && (nla_put_u32(msg, IXDP_A_QUEUE_NFG, nfg) ||
+		    nla_put_u32(msg, IXDP_A_QUEUE_NAPI, napi))))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int ixdp_nl_queue_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int i = cb->args[0], nrx, ntx;
+	const struct ixdp_map *map;
+	struct ixdp_port *port;
+	void *hdr;
+	int err = 0;
+
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	nrx = port ? port->dev->real_num_rx_queues : 0;
+	ntx = port ? port->dev->real_num_tx_queues : 0;
+	map = port ? rcu_dereference_protected(port->map,
+				lockdep_is_held(&ixdp_dp_lock)) : NULL;
+	for (; i < nrx + ntx; i++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
+				  NLM_F_MULTI, IXDP_CMD_QUEUE_GET);
+		if (!hdr)
+			break;
+		err = put_queue(skb, port, map, i < nrx,
+				i < nrx ? i : i - nrx);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&ixdp_dp_lock);
+	if (err && i == cb->args[0])
+		return err;
+	cb->args[0] = i;
+	return skb->len;
+}
+
+/* Every core's counters added up; the maxima stay maxima. */
+static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
+{
+	u64 dp_sum[ARRAY_SIZE(dp_fields)] = {}, core_sum[IX_STAT_NR] = {};
+	u64 overflow = 0, v;
+	struct ixdp_rx_stats rx;
+	struct nlattr *nest;
+	unsigned int i, k;
+	u32 conns = 0;
+
+	for (i = 0; i < port->ndp; i++) {
+		const struct ixdp_dp *dp = port->dp[i];
+		const struct ix_core *c = dp->core;
+
+		for (k = 0; k < ARRAY_SIZE(dp_fields); k++) {
+			v = READ_ONCE(*(const u64 *)((const u8 *)&dp->st +
+						     dp_fields[k].off));
+			if (dp_fields[k].off == offsetof(struct ixdp_dp_stats,
+							 batch_max))
+				dp_sum[k] = max(dp_sum[k], v);
+			else
+				dp_sum[k] += v;
+		}
+		for (k = 0; k < IX_STAT_NR; k++)
+			core_sum[k] += READ_ONCE(c->stat[k]);
+		overflow += ixdp_responder_overflow(dp->resp);
+		conns += c->cfg.nconn - READ_ONCE(c->ntcb_free);
+	}
+	port_rx_sum(port, &rx);
+	if (nla_put_u32(msg, IXDP_A_PORT_NFG, port->nfg) ||
+	    nla_put_u32(msg, IXDP_A_CORE_CONNS, conns))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, IXDP_A_PORT_STATS);
+	if (!nest || put_fields(msg, &rx, rx_fields, ARRAY_SIZE(rx_fields)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (k = 0; k < ARRAY_SIZE(dp_fields); k++)
+		if (put_stat(msg, dp_fields[k].name, dp_sum[k]))
+			return -EMSGSIZE;
+	if (put_stat(msg, "dp_event_overflow", overflow))
+		return -EMSGSIZE;
+	for (k = 0; k < IX_STAT_NR; k++)
+		if (put_stat(msg, ix_core_stat_name(k), core_sum[k]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int ixdp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	/* About a hundred counters: more than one page of attributes. */
+	msg = genlmsg_new(4 * NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0,
+				IXDP_CMD_STATS_GET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	err = port ? put_totals(msg, port) : -ENODEV;
+	mutex_unlock(&ixdp_dp_lock);
+	if (err) {
+		if (err == -ENODEV)
+			GENL_SET_ERR_MSG(info, "no port is attached");
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }

@@ -40,6 +40,55 @@ tap_check "fg show: every group is owned by one of the two cores, evenly" fg_eve
 tap_check "fg show agrees with core show's counts" \
 	sh -c "ixctl core show | grep -q 'core cpu 0 .* flow-groups $on0 '"
 
+queues=$(ixctl queue show)
+tap_diag "$queues"
+rx_once() {
+	[ "$(echo "$queues" | grep -c '^queue rx ')" -eq "$NRXQ" ] &&
+	[ "$(echo "$queues" | sed -n 's/^queue rx \([0-9]*\) .*/\1/p' | sort -un | wc -l)" -eq "$NRXQ" ]
+}
+tap_check "queue show lists each of the device's $NRXQ RX queues once" rx_once
+# Two queues: one per core; one queue: both cores own it.
+rx_owners() {
+	if [ "$NRXQ" -eq 1 ]; then
+		echo "$queues" | grep -q '^queue rx 0 cpus 0,1 '
+	else
+		echo "$queues" | grep -q '^queue rx 0 cpus 0 ' &&
+		echo "$queues" | grep -q '^queue rx 1 cpus 1 '
+	fi
+}
+tap_check "queue show: rx queue 0 is owned by cpu 0, rx queue $Q1 by cpu 1" \
+	rx_owners
+rx_nfg() {
+	n=$(echo "$queues" | grep -c '^queue rx .* flow-groups [0-9]* ')
+	sum=$(echo "$queues" |
+	      sed -n 's/^queue rx .* flow-groups \([0-9]*\) .*/\1/p' |
+	      awk '{ s += $1 } END { print s + 0 }')
+	tap_diag "flow groups of the RX queues: $sum"
+	[ -n "$nfg" ] && [ "$n" -eq "$NRXQ" ] && [ "$sum" -eq "$nfg" ]
+}
+tap_check "queue show: the RX queues' flow groups add up to the port's" rx_nfg
+queue_json() {
+	ixctl -j queue show |
+		grep -q '^\[{"kind":"rx","id":0,"cpus":\[0[],].*}]$'
+}
+tap_check "queue show -j is a JSON array, rx queue 0 first, cpu 0 its owner" \
+	queue_json
+stats_text() {
+	out=$(ixctl stats show)
+	tap_diag "$(echo "$out" | sed -n 1p)"
+	[ -n "$nfg" ] &&
+	[ "$(echo "$out" | sed -n 1p)" = "stats flow-groups $nfg connections 0" ]
+}
+tap_check "stats show: the port's flow groups, no connections yet" stats_text
+stats_json() {
+	out=$(ixctl -j stats show)
+	tap_diag "$out"
+	echo "$out" | grep -q "^{\"flow_groups\":$nfg,\"connections\":0,\"port\":{" &&
+	echo "$out" | grep -q '"cores":{[^}]*"dp_rx_frames":[0-9]'
+}
+tap_check "stats show -j: the port's and the cores' counters as two objects" \
+	stats_json
+
 tap_check "app show is empty before any application attaches" \
 	[ -z "$(ixctl app show)" ]
 echo_ixdp -p 7200 -c 0,1 -q &

@@ -43,6 +43,7 @@ extern "C" {
 						 * poll()
 						 */
 #define IXDP_FEAT_FG_MOVE	(1ULL << 6)	/* IXDP_CMD_FG_MOVE, CORE_SET */
+#define IXDP_FEAT_OBJECTS	(1ULL << 7)	/* IXDP_CMD_QUEUE_GET, STATS_GET */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -405,6 +406,17 @@ struct ixdp_event {
  * IXDP_CMD_FG_GET: dump; one message per flow group of the port with
  *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner) and IXDP_A_CORE_RXQ (the
  *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS).
+ * IXDP_CMD_QUEUE_GET: dump; one message per NIC queue of the port's
+ *	device, RX queues first: IXDP_A_QUEUE_KIND (IXDP_QUEUE_RX or _TX),
+ *	IXDP_A_QUEUE_ID, IXDP_A_QUEUE_CPUS (u64 bitmap of the CPUs of the
+ *	cores that own it, 0: still Linux's alone), and for RX queues
+ *	IXDP_A_QUEUE_NFG (flow groups whose owner polls it: where the NIC's
+ *	RSS table points them when IXDP_A_PORT_RSS) and IXDP_A_QUEUE_NAPI
+ *	(the NAPI id the cores busy-poll, 0 until learnt).
+ * IXDP_CMD_STATS_GET: the dataplane's totals: IXDP_A_PORT_STATS (the
+ *	receive handler, over all CPUs) and IXDP_A_CORE_STATS with every
+ *	core counter summed over the cores (the *_max ones: their maximum),
+ *	plus IXDP_A_PORT_NFG and IXDP_A_CORE_CONNS. -ENODEV without a port.
  * IXDP_CMD_APP_GET: dump; one message per attached application context
  *	with IXDP_A_APP_PID (process), IXDP_A_APP_TID (attaching thread),
  *	IXDP_A_CORE_CPU, IXDP_A_APP_CONNS, IXDP_A_APP_MAX_CONNS,
@@ -439,6 +451,8 @@ enum ixdp_genl_cmd {
 	IXDP_CMD_APP_DETACH,		/* notification only */
 	IXDP_CMD_CORE_SET,
 	IXDP_CMD_FG_MOVE,
+	IXDP_CMD_QUEUE_GET,
+	IXDP_CMD_STATS_GET,
 
 	__IXDP_CMD_MAX,
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
@@ -493,9 +507,20 @@ enum ixdp_genl_attr {
 	IXDP_A_MOVE_EXPORT_NS,		/* u64 (out) */
 	IXDP_A_MOVE_IMPORT_NS,		/* u64 (out) */
 	IXDP_A_MOVE_TOTAL_NS,		/* u64 (out) */
+	IXDP_A_QUEUE_KIND,		/* u8 (out): enum ixdp_queue_kind */
+	IXDP_A_QUEUE_ID,		/* u16 (out) */
+	IXDP_A_QUEUE_CPUS,		/* u64 (out): bitmap of owners' CPUs */
+	IXDP_A_QUEUE_NFG,		/* u32 (out): flow groups steered */
+	IXDP_A_QUEUE_NAPI,		/* u32 (out): NAPI id, 0 if unknown */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
+};
+
+/* IXDP_A_QUEUE_KIND */
+enum ixdp_queue_kind {
+	IXDP_QUEUE_RX,
+	IXDP_QUEUE_TX,
 };
 
 /* The built-in TCP test service (IXDP_CMD_RESPONDER_SET). */
