@@ -10,6 +10,8 @@
 #                        guest, same load generator, ratios (not a test)
 #   make bench-app       ixdp's echo application, its in-kernel echo, Linux
 #                        epoll and io_uring in one guest, ratio table
+#   make bench-policy    ixdpd's core policy against two always-active
+#                        cores under a stepped load: rates, p99, CPU time
 #   make unit            cmocka unit tests only (ASan + UBSan)
 #   make coverage        line coverage of the core by the unit tests
 #   make interop         the core against Linux's TCP over a tap (root)
@@ -41,7 +43,8 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug demo bench-dp bench-app module-all style sparse deps \
+	qemu-test-debug demo bench-dp bench-app bench-policy module-all style \
+	sparse deps \
 	clean
 
 all: module user
@@ -175,6 +178,14 @@ bench-app: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
 		--timeout 900 | tee $(BUILD)/bench-app.log
 	@awk -f test/bench/ratios-app.awk $(BUILD)/bench-app.log
+
+# ixdpd's dynamic core policy against two always-active cores under a
+# stepped load: throughput, p50/p99 and dataplane CPU time (not a test).
+bench-policy: module user
+	@mkdir -p $(BUILD)
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench-policy \
+		--timeout 900 | tee $(BUILD)/bench-policy.log
+	@awk -f test/bench/ratios-policy.awk $(BUILD)/bench-policy.log
 
 module-all:
 	scripts/kernels.sh build-all

@@ -15,7 +15,8 @@
 #   --kernel PATH        boot this bzImage (then --modules DIR|none)
 #   --modules DIR|none   module tree with the NIC drivers, or none (built in)
 #   --ko PATH            ixdp.ko to load (default: ./ixdp.ko)
-#   --mode test|demo|bench|bench-app  job for the guest (default test)
+#   --mode test|demo|bench|bench-app|bench-policy  job for the guest
+#                        (default test)
 #   --nic virtio|e1000e  NIC model (default virtio, 2 queues)
 #   --rss on|off         virtio RSS in QEMU (default off: see DESIGN.md §2)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
@@ -59,7 +60,9 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 [ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel (--kernel-version or --kernel)"
 [ -n "$moddir" ] || die "--modules DIR|none is needed with --kernel"
 [ -r "$ko" ] || die "no module at $ko (make module)"
-case $mode in test|demo|bench|bench-app) ;; *) die "unknown mode $mode" ;; esac
+case $mode in test|demo|bench|bench-app|bench-policy) ;;
+*) die "unknown mode $mode" ;;
+esac
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace and tap)"
 
 mkdir -p "$top/build"
