@@ -77,6 +77,7 @@ static const enum {
 	[IXDP_A_QUEUE_CPUS]	= A_U64,
 	[IXDP_A_QUEUE_NFG]	= A_U32,
 	[IXDP_A_QUEUE_NAPI]	= A_U32,
+	[IXDP_A_FG_FRAMES]	= A_U64,
 };
 
 /* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */

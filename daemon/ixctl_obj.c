@@ -30,6 +30,10 @@ static void print_fg(const struct ixdp_genl_reply *r, void *arg)
 	print_u64("fg", "fg %" PRIu64, r->num[IXDP_A_FG_ID]);
 	print_u64("cpu", " cpu %" PRIu64, r->num[IXDP_A_CORE_CPU]);
 	print_u64("rxq", " rxq %" PRIu64, r->num[IXDP_A_CORE_RXQ]);
+	/* The load: always in JSON, with -s in text (keeps lines short). */
+	if (r->has[IXDP_A_FG_FRAMES] && (print_is_json() || ixctl_show_stats))
+		print_u64("frames", " frames %" PRIu64,
+			  r->num[IXDP_A_FG_FRAMES]);
 	print_nl();
 	print_close_object();
 }

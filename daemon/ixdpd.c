@@ -148,6 +148,9 @@ struct policy_state {
 	struct ixdpd_kcore prev[IXDPD_MAX_CORES];	/* by CPU */
 	char last_key[2][96];		/* the last two decisions logged */
 	char last_deferred[96];		/* of the last deferral logged */
+	bool have_prev_fg;
+	uint64_t fg_frames[IXDP_POLICY_MAX_FG];	/* FG_GET's counts */
+	uint64_t prev_fg_frames[IXDP_POLICY_MAX_FG];
 };
 
 struct daemon {
@@ -403,7 +406,8 @@ static void policy_apply(struct daemon *dm, const char *key)
 			/* The kernel spread the groups: move from there. */
 			if (!err)
 				err = ixdpd_fg_owners(&dm->g, ps->s.fg_owner,
-						      IXDP_POLICY_MAX_FG, &nfg);
+						      NULL, IXDP_POLICY_MAX_FG,
+						      &nfg);
 		}
 		if (!err)
 			err = apply_moves(dm, extack, sizeof(extack), &moved);
@@ -479,12 +483,24 @@ static void policy_sample(struct daemon *dm)
 		goto keep;
 	}
 	s->active = active;
-	err = ixdpd_fg_owners(&dm->g, s->fg_owner, IXDP_POLICY_MAX_FG, &s->nfg);
+	err = ixdpd_fg_owners(&dm->g, s->fg_owner, ps->fg_frames,
+			      IXDP_POLICY_MAX_FG, &s->nfg);
 	if (err) {
 		log_err("policy: cannot read the flow groups: %s",
 			strerror(-err));
 		goto keep;
 	}
+	/*
+	 * Each group's load: frames since the last sample. A count that
+	 * went down (its core was deleted) gives no sample.
+	 */
+	s->has_fg_load = ps->have_prev_fg;
+	for (i = 0; i < s->nfg; i++) {
+		s->fg_load[i] = ps->fg_frames[i] >= ps->prev_fg_frames[i] ?
+				ps->fg_frames[i] - ps->prev_fg_frames[i] : 0;
+		ps->prev_fg_frames[i] = ps->fg_frames[i];
+	}
+	ps->have_prev_fg = true;
 	err = ixdp_policy_step(&ps->p, s, t, &ps->d);
 	if (err) {
 		log_err("policy: step: %s", strerror(-err));

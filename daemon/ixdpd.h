@@ -115,8 +115,8 @@ int ixdpd_core_park(struct ixdp_genl *g, uint32_t cpu, bool park,
 		    char *extack, size_t len);
 int ixdpd_fg_move(struct ixdp_genl *g, uint32_t fg, uint32_t cpu,
 		  char *extack, size_t len);
-int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, size_t max,
-		    uint32_t *nfg);
+int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, uint64_t *frames,
+		    size_t max, uint32_t *nfg);
 int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
 		   size_t len);
 

@@ -143,6 +143,7 @@ int ixdpd_fg_move(struct ixdp_genl *g, uint32_t fg, uint32_t cpu,
 
 struct fg_owners {
 	uint8_t *owner;
+	uint64_t *frames;
 	size_t max;
 	uint32_t n;
 	bool bad;
@@ -159,15 +160,20 @@ static void on_fg(const struct ixdp_genl_reply *r, void *arg)
 		return;
 	}
 	o->owner[fg] = (uint8_t)cpu;
+	if (o->frames)
+		o->frames[fg] = r->num[IXDP_A_FG_FRAMES];
 	if (fg + 1 > o->n)
 		o->n = (uint32_t)fg + 1;
 }
 
-/* The owner (CPU) of every flow group, from the FG_GET dump. */
-int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, size_t max,
-		    uint32_t *nfg)
+/*
+ * The owner (CPU) of every flow group and, if @frames, the frames it has
+ * run so far, from the FG_GET dump.
+ */
+int ixdpd_fg_owners(struct ixdp_genl *g, uint8_t *owner, uint64_t *frames,
+		    size_t max, uint32_t *nfg)
 {
-	struct fg_owners o = { .owner = owner, .max = max };
+	struct fg_owners o = { .owner = owner, .frames = frames, .max = max };
 	int err;
 
 	err = ixdp_genl_dump(g, IXDP_CMD_FG_GET, on_fg, &o);

@@ -127,6 +127,7 @@ struct ixdp_dp {
 	u32 nhold;			/* kthread only: groups held */
 	unsigned long hold[BITS_TO_LONGS(IX_FG_MAX)];	/* kthread only */
 	struct sk_buff_head held;	/* kthread only, their frames */
+	u64 fg_frames[IX_FG_MAX];	/* kthread writes: frames by group */
 	struct ixdp_dp_call *call;	/* pending control request */
 	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
 	struct ixdp_dp_stats st;

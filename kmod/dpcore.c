@@ -107,9 +107,13 @@ static void dp_run_call(struct ixdp_dp *dp)
 void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
 {
 	struct ix_core *c = dp->core;
-	u32 len = skb->len + ETH_HLEN;
+	u32 len = skb->len + ETH_HLEN, fg = IXDP_SKB_CB(skb)->fg;
 	struct ix_mbuf *m;
 	u8 *buf;
+
+	/* The load of each group, for the policy (read by netlink). */
+	if (fg < IX_FG_MAX)
+		WRITE_ONCE(dp->fg_frames[fg], dp->fg_frames[fg] + 1);
 
 	if (unlikely(len > c->rxpool.bufsz - IX_HEADROOM)) {
 		dp->st.rx_too_big++;

@@ -388,10 +388,11 @@ out:
 	return err;
 }
 
-/* One message per flow group: its owner and the owner's queue. */
+/* One message per flow group: its owner, the owner's queue, its load. */
 int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int fg = cb->args[0];
+	unsigned int fg = cb->args[0], i;
+	u64 frames;
 	const struct ixdp_map *map;
 	const struct ixdp_dp *dp;
 	struct ixdp_port *port;
@@ -409,9 +410,13 @@ int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  NLM_F_MULTI, IXDP_CMD_FG_GET);
 		if (!hdr)
 			break;
+		for (i = 0, frames = 0; i < port->ndp; i++)
+			frames += READ_ONCE(port->dp[i]->fg_frames[fg]);
 		if (nla_put_u32(skb, IXDP_A_FG_ID, fg) ||
 		    nla_put_u32(skb, IXDP_A_CORE_CPU, dp->cpu) ||
-		    nla_put_u16(skb, IXDP_A_CORE_RXQ, dp->rxq)) {
+		    nla_put_u16(skb, IXDP_A_CORE_RXQ, dp->rxq) ||
+		    nla_put_u64_64bit(skb, IXDP_A_FG_FRAMES, frames,
+				      IXDP_A_PAD)) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;
 			break;

@@ -111,6 +111,17 @@ host_run echo-check "$IXIP" 7200 4 50 1,64,4096 --timeout 30 --label objects >/d
 apps=$(ixctl -s app show)
 tap_check "app show -s counts the contexts' commands and events" \
 	sh -c "echo '$apps' | grep -q 'app_cmds [1-9]' && echo '$apps' | grep -q 'app_events [1-9]'"
+# Each group's load: the frames its cores ran, at most all the frames.
+fgframes=$(ixctl -j fg show | grep -o '"frames":[0-9]*' | cut -d: -f2 |
+	awk '{ s += $1 } END { print s + 0 }')
+rxframes=$(ixctl -j stats show | grep -o '"dp_rx_frames":[0-9]*' | cut -d: -f2)
+tap_diag "frames by flow group: $fgframes of ${rxframes:-?} frames run"
+fg_load() {
+	[ "$fgframes" -gt 0 ] && [ -n "$rxframes" ] &&
+	[ "$fgframes" -le "$rxframes" ] &&
+	ixctl -s fg show | grep -q '^fg [0-9]* cpu [01] rxq [01] frames [1-9]'
+}
+tap_check "fg show counts each group's frames (-j always, text with -s)" fg_load
 kill "$epid"
 wait "$epid" 2>/dev/null
 tap_check "app show is empty once the application has exited" \

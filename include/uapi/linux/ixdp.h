@@ -404,8 +404,10 @@ struct ixdp_event {
  *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE; IXDP_A_CORE_PARKED says
  *	whether it is parked.
  * IXDP_CMD_FG_GET: dump; one message per flow group of the port with
- *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner) and IXDP_A_CORE_RXQ (the
- *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS).
+ *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner), IXDP_A_CORE_RXQ (the
+ *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS)
+ *	and IXDP_A_FG_FRAMES (frames of the group that the port's cores have
+ *	run so far, whichever owned it: the load the core policy balances).
  * IXDP_CMD_QUEUE_GET: dump; one message per NIC queue of the port's
  *	device, RX queues first: IXDP_A_QUEUE_KIND (IXDP_QUEUE_RX or _TX),
  *	IXDP_A_QUEUE_ID, IXDP_A_QUEUE_CPUS (u64 bitmap of the CPUs of the
@@ -512,6 +514,7 @@ enum ixdp_genl_attr {
 	IXDP_A_QUEUE_CPUS,		/* u64 (out): bitmap of owners' CPUs */
 	IXDP_A_QUEUE_NFG,		/* u32 (out): flow groups steered */
 	IXDP_A_QUEUE_NAPI,		/* u32 (out): NAPI id, 0 if unknown */
+	IXDP_A_FG_FRAMES,		/* u64 (out): frames of a flow group */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
