@@ -153,6 +153,7 @@ struct ixdp_port {
 	bool rss;			/* NIC table programmed by ixdp */
 	netdev_features_t saved_features;
 	u8 rss_key[IX_RSS_KEY_LEN];
+	u8 secret[32];			/* the cores' ISN and cookie keys */
 	struct ixdp_map __rcu *map;
 	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, control path */
 	unsigned int ndp;

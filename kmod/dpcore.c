@@ -242,10 +242,12 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 	/*
 	 * A parked core serves no flow group, so no connection and no
 	 * frame: only a kick (a request, an application) wakes it. Its
-	 * housekeeping timers (ARP aging) wait until it is unparked.
+	 * housekeeping timers (ARP aging) wait until it is unparked; only
+	 * attached contexts still need their periodic check (a thread that
+	 * exited with its file open).
 	 */
 	if (READ_ONCE(dp->parked))
-		return MAX_SCHEDULE_TIMEOUT;
+		return dp->apps->napps ? j : MAX_SCHEDULE_TIMEOUT;
 	if (next <= now)
 		return 1;
 	if (next - now < (u64)IDLE_SLEEP_MS * USEC_PER_MSEC)
@@ -453,6 +455,7 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	cfg.tx_csum_offload = !!(dev->features & (NETIF_F_HW_CSUM |
 						    NETIF_F_IP_CSUM));
 	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
+	memcpy(cfg.secret, port->secret, sizeof(cfg.secret));
 	cfg.tx = ixdp_tx_frame;
 	cfg.event = ixdp_dp_event;
 	dp->resp = ixdp_responder_create(dp);

@@ -12,6 +12,7 @@
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <net/route.h>
 
@@ -108,6 +109,8 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 	port->addr = addr;
 	port->prefix = prefix;
 	port->nfg = IX_FG_DEFAULT;
+	/* One key for all cores: SYN cookies stay valid across moves. */
+	get_random_bytes(port->secret, sizeof(port->secret));
 
 	dev = __dev_get_by_name(net, ifname);
 	if (!dev) {

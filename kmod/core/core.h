@@ -256,6 +256,12 @@ struct ix_core_cfg {
 	bool no_sack, no_ts, no_wscale;
 	bool tx_csum_offload;
 	u8 rss_key[IX_RSS_KEY_LEN];	/* all zero: Microsoft default key */
+	/*
+	 * ISN and SYN-cookie keys (16 bytes each). Cores that serve one
+	 * address share them, so that a cookie one core sent is valid on
+	 * another after a flow-group move; all zero: random per core.
+	 */
+	u8 secret[32];
 	void (*tx)(void *arg, struct ix_core *c, struct ix_mbuf *m);
 	void (*event)(void *arg, const struct ix_event *ev);
 	void *arg;

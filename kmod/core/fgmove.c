@@ -58,7 +58,8 @@
  * already shown point into A's pool: only send references are rebased,
  * so the host must not keep other pointers into held RX buffers across a
  * move (a copying host, ix_core_rx_consumed(), keeps none).  SYN cookies
- * sent by A are not valid on B (per-core keys); that SYN is retried.
+ * sent by A are valid on B only if both have the same cfg.secret (the
+ * module gives all cores of a port one).
  *
  * ix_timerwheel_move_fg() is not used: it needs both wheels in one
  * thread.

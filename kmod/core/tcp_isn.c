@@ -80,6 +80,14 @@ u64 ix_tcp_siphash(const u8 *key, const u64 *words, u32 n)
 
 void ix_tcp_isn_init(struct ix_core *c)
 {
+	static const u8 zero[sizeof(c->cfg.secret)];
+
+	if (memcmp(c->cfg.secret, zero, sizeof(zero))) {
+		memcpy(c->isn_key, c->cfg.secret, sizeof(c->isn_key));
+		memcpy(c->cookie_key, c->cfg.secret + sizeof(c->isn_key),
+		       sizeof(c->cookie_key));
+		return;
+	}
 	ix_plat_random(c->isn_key, sizeof(c->isn_key));
 	ix_plat_random(c->cookie_key, sizeof(c->cookie_key));
 }

@@ -440,6 +440,49 @@ static void test_move_with_backlog(void **state)
 	free(e);
 }
 
+/*
+ * Cores that share cfg.secret (the module gives one per port) accept
+ * each other's SYN cookies: a handshake that completes after its flow
+ * group moved still succeeds. A core with its own random keys does not.
+ */
+static void test_cookie_across_cores(void **state)
+{
+	struct ix_tcp_seg syn = { .seq = 123456, .sport = 40000, .dport = 7,
+				  .mss = 1460, .ws = 7 }, ack;
+	struct ix_core *a, *b, *other;
+	struct ix_core_cfg cfg;
+	u32 cookie, mss;
+	struct sim s;
+	u8 ws, wso;
+
+	sim_init(&s, 11, NULL);
+	cfg = s.c[1]->cfg;
+	memset(cfg.secret, 0x5a, sizeof(cfg.secret));
+	a = ix_core_create(&cfg, s.now);
+	b = ix_core_create(&cfg, s.now);
+	cfg.secret[31] ^= 1;	/* the cookie half of the keys */
+	other = ix_core_create(&cfg, s.now);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(other);
+	cookie = ix_tcp_cookie_make(a, SIM_IP(2), SIM_IP(1), &syn, &wso);
+	ack = syn;
+	ack.seq = syn.seq + 1;
+	ack.ack = cookie + 1;
+	assert_true(ix_tcp_cookie_check(b, SIM_IP(2), SIM_IP(1), &ack, &mss,
+					&ws));
+	assert_int_equal(ws, wso);
+	assert_false(ix_tcp_cookie_check(other, SIM_IP(2), SIM_IP(1), &ack,
+					 &mss, &ws));
+	/* and the default (all-zero secret) cores of the simulation differ */
+	assert_false(ix_tcp_cookie_check(s.c[1], SIM_IP(2), SIM_IP(1), &ack,
+					 &mss, &ws));
+	ix_core_destroy(a);
+	ix_core_destroy(b);
+	ix_core_destroy(other);
+	sim_fini(&s);
+}
+
 static void test_move_empty_fg(void **state)
 {
 	struct ix_core *b;
@@ -669,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_move_zero_copy_echo),
 		cmocka_unit_test(test_move_back_and_forth_50),
 		cmocka_unit_test(test_move_with_backlog),
+		cmocka_unit_test(test_cookie_across_cores),
 		cmocka_unit_test(test_move_empty_fg),
 		cmocka_unit_test(test_move_enospc),
 		cmocka_unit_test(test_move_time_wait),
