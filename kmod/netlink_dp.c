@@ -196,25 +196,29 @@ static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
 	return 0;
 }
 
-int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Answer @info with a message of @cmd that @put fills from the port
+ * (-ENODEV without one), @size bytes at most.
+ */
+static int reply_port(struct genl_info *info, u8 cmd, size_t size,
+		      int (*put)(struct sk_buff *, const struct ixdp_port *))
 {
 	struct ixdp_port *port;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(size, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0,
-				IXDP_CMD_PORT_GET);
+	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0, cmd);
 	if (!hdr) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
 	mutex_lock(&ixdp_dp_lock);
 	port = ixdp_port_get();
-	err = port ? put_port(msg, port) : -ENODEV;
+	err = port ? put(msg, port) : -ENODEV;
 	mutex_unlock(&ixdp_dp_lock);
 	if (err) {
 		if (err == -ENODEV)
@@ -224,6 +228,11 @@ int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return reply_port(info, IXDP_CMD_PORT_GET, NLMSG_GOODSIZE, put_port);
 }
 
 int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
@@ -631,31 +640,7 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 
 int ixdp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ixdp_port *port;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
 	/* About a hundred counters: more than one page of attributes. */
-	msg = genlmsg_new(4 * NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0,
-				IXDP_CMD_STATS_GET);
-	if (!hdr) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	mutex_lock(&ixdp_dp_lock);
-	port = ixdp_port_get();
-	err = port ? put_totals(msg, port) : -ENODEV;
-	mutex_unlock(&ixdp_dp_lock);
-	if (err) {
-		if (err == -ENODEV)
-			GENL_SET_ERR_MSG(info, "no port is attached");
-		nlmsg_free(msg);
-		return err;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return reply_port(info, IXDP_CMD_STATS_GET, 4 * NLMSG_GOODSIZE,
+			  put_totals);
 }

@@ -189,12 +189,31 @@ static void on_knock(struct ixdp_responder *r, const struct ix_event *ev)
 	ix_tcp_reject(core_of(r), ev->handle);
 }
 
+/* Queue @len received bytes at @data behind @c's; false: no free chunk. */
+static bool chunk_append(struct ixdp_responder *r, struct resp_conn *c,
+			 const u8 *data, u32 len)
+{
+	struct resp_chunk *k;
+	u32 i = r->free_chunk;
+
+	if (i == IX_NIL)
+		return false;
+	k = &r->chunk[i];
+	r->free_chunk = k->next;
+	k->data = data;
+	k->len = len;
+	k->next = IX_NIL;
+	if (c->tail == IX_NIL)
+		c->head = i;
+	else
+		r->chunk[c->tail].next = i;
+	c->tail = i;
+	return true;
+}
+
 static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 		    const struct ix_event *ev)
 {
-	struct resp_chunk *k;
-	u32 i;
-
 	if (!ev->len) {
 		c->eof = true;
 		mark_dirty(r, c);
@@ -204,22 +223,11 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 		ix_tcp_recv_done(core_of(r), c->handle, ev->len);
 		return;
 	}
-	i = r->free_chunk;
-	if (i == IX_NIL) {
+	if (!chunk_append(r, c, ev->data, ev->len)) {
 		/* Cannot happen: one chunk per receive buffer exists. */
 		ix_tcp_abort(core_of(r), c->handle);
 		return;
 	}
-	k = &r->chunk[i];
-	r->free_chunk = k->next;
-	k->data = ev->data;
-	k->len = ev->len;
-	k->next = IX_NIL;
-	if (c->tail == IX_NIL)
-		c->head = i;
-	else
-		r->chunk[c->tail].next = i;
-	c->tail = i;
 	mark_dirty(r, c);
 }
 
@@ -398,25 +406,9 @@ struct adopt {
 static void adopt_chunk(void *arg, const u8 *data, u32 len)
 {
 	struct adopt *a = arg;
-	struct ixdp_responder *r = a->r;
-	struct resp_conn *c = a->c;
-	struct resp_chunk *k;
-	u32 i = r->free_chunk;
 
-	if (i == IX_NIL) {
+	if (!chunk_append(a->r, a->c, data, len))
 		a->err = -ENOSPC;
-		return;
-	}
-	k = &r->chunk[i];
-	r->free_chunk = k->next;
-	k->data = data;
-	k->len = len;
-	k->next = IX_NIL;
-	if (c->tail == IX_NIL)
-		c->head = i;
-	else
-		r->chunk[c->tail].next = i;
-	c->tail = i;
 }
 
 /*
