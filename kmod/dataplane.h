@@ -204,6 +204,8 @@ int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
 		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
 int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
 		    struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+void ixdp_migrate_init(void);
+void ixdp_migrate_uninit(void);
 
 /* tx.c APIs: */
 void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m);

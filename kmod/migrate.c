@@ -29,7 +29,9 @@
  * Connections of application contexts do not move yet: the context is
  * bound to A's rings, so such groups stay with A (-EBUSY).
  */
+#include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/ktime.h>
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
@@ -41,6 +43,45 @@
 #include "app.h"
 
 #define MSG_APP_BOUND "an application holds connections of the flow group"
+
+/*
+ * Fault injection for the undo step, which no healthy run reaches:
+ * /sys/kernel/debug/ixdp/fail_move_export and fail_move_import (the
+ * kernel's fault_attr knobs) make a group's export fail (-ENOMEM) or its
+ * import into the target fail (-ENOSPC). Only kernels built with
+ * CONFIG_FAULT_INJECTION_DEBUG_FS have them.
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static DECLARE_FAULT_ATTR(fail_export);
+static DECLARE_FAULT_ATTR(fail_import);
+static struct dentry *ixdp_debugfs;
+
+void ixdp_migrate_init(void)
+{
+	ixdp_debugfs = debugfs_create_dir("ixdp", NULL);
+	fault_create_debugfs_attr("fail_move_export", ixdp_debugfs,
+				  &fail_export);
+	fault_create_debugfs_attr("fail_move_import", ixdp_debugfs,
+				  &fail_import);
+}
+
+void ixdp_migrate_uninit(void)
+{
+	debugfs_remove_recursive(ixdp_debugfs);
+}
+
+#define mv_should_fail(attr)	should_fail(&(attr), 1)
+#else
+void ixdp_migrate_init(void)
+{
+}
+
+void ixdp_migrate_uninit(void)
+{
+}
+
+#define mv_should_fail(attr)	false
+#endif
 
 struct mv {
 	struct ixdp_dp *src, *dst;
@@ -147,7 +188,8 @@ static int mv_export(struct ixdp_dp *dp, void *arg)
 			continue;
 		}
 		ixdp_responder_save(dp->resp, fg, mv->resp);
-		n = ix_fg_export(dp->core, fg, &mv->blob[fg]);
+		n = mv_should_fail(fail_export) ? -ENOMEM :
+		    ix_fg_export(dp->core, fg, &mv->blob[fg]);
 		if (n < 0) {
 			__set_bit(fg, mv->stay);
 			mv->err = n;
@@ -187,7 +229,8 @@ static int mv_import(struct ixdp_dp *dp, void *arg)
 	for_each_set_bit(fg, mv->cur, IX_FG_MAX) {
 		if (!mv->blob[fg])
 			continue;
-		n = ix_fg_import(dp->core, mv->blob[fg], now, mv_rehandle, mv);
+		n = !mv->undoing && mv_should_fail(fail_import) ? -ENOSPC :
+		    ix_fg_import(dp->core, mv->blob[fg], now, mv_rehandle, mv);
 		if (n < 0 && mv->undoing) {
 			/*
 			 * A filled up while the group was away: its

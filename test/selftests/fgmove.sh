@@ -147,14 +147,53 @@ del_add() {
 tap_check "under load, core del cpu 1 moves its groups to cpu 0 and core add gives half back" \
 	del_add
 
+# Failed moves (fault injection, on kernels that have it): the undo step
+# takes the groups back to their core, still under load, losing nothing.
+drops=$(( $(stat 0 dp_held_drops) + $(stat 1 dp_held_drops) ))
+FI=/sys/kernel/debug/ixdp
+[ -d "$FI" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# inject NAME TIMES: the next TIMES tries of NAME fail, quietly.
+inject() {
+	echo 0 > "$FI/$1/verbose" && echo 1 > "$FI/$1/interval" &&
+	echo 100 > "$FI/$1/probability" && echo "$2" > "$FI/$1/times"
+}
+if [ -d "$FI/fail_move_import" ] && [ -d "$FI/fail_move_export" ]; then
+	inject fail_move_import 3
+	ixctl fg move from 0 cpu 1 > /tmp/fgmove-fi.txt 2>&1
+	irc=$?
+	left_import=$(ixctl fg show | grep -c ' cpu 0 ')
+	inject fail_move_export 2
+	ixctl fg move from 0 cpu 1 >> /tmp/fgmove-fi.txt 2>&1
+	erc=$?
+	left_export=$(ixctl fg show | grep -c ' cpu 0 ')
+	echo 0 > "$FI/fail_move_import/probability"
+	echo 0 > "$FI/fail_move_export/probability"
+	sed 's/^/# /' /tmp/fgmove-fi.txt
+	tap_diag "groups left on cpu 0: $left_import after 3 failed imports, $left_export after 2 failed exports"
+	undo_import() {
+		[ "$irc" -eq 1 ] && [ "$left_import" -eq 3 ] &&
+		grep -q 'the target core cannot take the connections' /tmp/fgmove-fi.txt
+	}
+	tap_check "3 imports refused under load: those groups go back to cpu 0, the rest move" \
+		undo_import
+	undo_export() {
+		[ "$erc" -eq 1 ] && [ "$left_export" -eq 2 ] &&
+		grep -q 'a flow group could not be exported' /tmp/fgmove-fi.txt
+	}
+	tap_check "2 exports failing under load: those groups stay on cpu 0, the other moves" \
+		undo_export
+	ixctl fg balance > /dev/null
+else
+	tap_diag "no fault injection in this kernel: the undo step is not exercised here (make qemu-test-debug does)"
+fi
+
 host_wait "$ticket"
 rc=$?
 tap_check "echocheck: 64 connections byte-exact for ${LOAD_S} s, no reset, graceful close (exit $rc)" \
 	[ "$rc" -eq 0 ]
-drops=$(( $(stat 0 dp_held_drops) + $(stat 1 dp_held_drops) ))
 cin=$(( $(stat 0 dp_conns_in) + $(stat 1 dp_conns_in) ))
 cout=$(( $(stat 0 dp_conns_out) + $(stat 1 dp_conns_out) ))
-tap_diag "connections exported $cout, imported $cin; held frames dropped $drops"
+tap_diag "connections exported $cout, imported $cin; held frames dropped $drops (before any failed move)"
 none_lost() {
 	[ "$cin" -eq "$cout" ] && [ "$drops" -eq 0 ]
 }
