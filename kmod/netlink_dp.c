@@ -334,34 +334,58 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 	return 0;
 }
 
-int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * A dump of the port's objects 0..@n-1, resumed at cb->args[0]: one
+ * message of @cmd each, filled by put(msg, port, i). The caller holds
+ * ixdp_dp_lock. An object that does not fit even an empty skb is an
+ * error; otherwise the dump goes on in the next skb.
+ */
+static int dump_port(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		     struct ixdp_port *port, unsigned int n,
+		     int (*put)(struct sk_buff *, struct ixdp_port *,
+				unsigned int))
 {
 	unsigned int i = cb->args[0];
-	struct ixdp_port *port;
 	void *hdr;
 	int err = 0;
 
-	mutex_lock(&ixdp_dp_lock);
-	port = ixdp_port_get();
-	for (; port && i < port->ndp; i++) {
+	lockdep_assert_held(&ixdp_dp_lock);
+	for (; i < n; i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
-				  NLM_F_MULTI, IXDP_CMD_CORE_GET);
+				  NLM_F_MULTI, cmd);
 		if (!hdr)
 			break;
-		err = put_core(skb, port->dp[i]);
+		err = put(skb, port, i);
 		if (err) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
 	}
-	mutex_unlock(&ixdp_dp_lock);
-	/* A core that does not fit even an empty skb is an error. */
 	if (err && i == cb->args[0])
 		return err;
 	cb->args[0] = i;
 	return skb->len;
+}
+
+static int put_core_at(struct sk_buff *msg, struct ixdp_port *port,
+		       unsigned int i)
+{
+	return put_core(msg, port->dp[i]);
+}
+
+int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ixdp_port *port;
+	int ret;
+
+	mutex_lock(&ixdp_dp_lock);
+	port = ixdp_port_get();
+	ret = dump_port(skb, cb, IXDP_CMD_CORE_GET, port, port ? port->ndp : 0,
+			put_core_at);
+	mutex_unlock(&ixdp_dp_lock);
+	return ret;
 }
 
 int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info)
@@ -397,46 +421,44 @@ out:
 	return err;
 }
 
-/* One message per flow group: its owner, the owner's queue, its load. */
+/* The receive path's map, as the control path (ixdp_dp_lock) sees it. */
+static const struct ixdp_map *port_map(const struct ixdp_port *port)
+{
+	return rcu_dereference_protected(port->map,
+					 lockdep_is_held(&ixdp_dp_lock));
+}
+
+/* Flow group @fg: its owner, the owner's queue, its load. */
+static int put_fg(struct sk_buff *msg, struct ixdp_port *port, unsigned int fg)
+{
+	const struct ixdp_map *map = port_map(port);
+	const struct ixdp_dp *dp = map->dp[map->fg_owner[fg]];
+	unsigned int i;
+	u64 frames = 0;
+
+	for (i = 0; i < port->ndp; i++)
+		frames += READ_ONCE(port->dp[i]->fg_frames[fg]);
+	if (nla_put_u32(msg, IXDP_A_FG_ID, fg) ||
+	    nla_put_u32(msg, IXDP_A_CORE_CPU, dp->cpu) ||
+	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
+	    nla_put_u64_64bit(msg, IXDP_A_FG_FRAMES, frames, IXDP_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int fg = cb->args[0], i;
-	u64 frames;
 	const struct ixdp_map *map;
-	const struct ixdp_dp *dp;
 	struct ixdp_port *port;
-	void *hdr;
-	int err = 0;
+	int ret;
 
 	mutex_lock(&ixdp_dp_lock);
 	port = ixdp_port_get();
-	map = port ? rcu_dereference_protected(port->map,
-				lockdep_is_held(&ixdp_dp_lock)) : NULL;
-	for (; map && map->ndp && fg < port->nfg; fg++) {
-		dp = map->dp[map->fg_owner[fg]];
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
-				  NLM_F_MULTI, IXDP_CMD_FG_GET);
-		if (!hdr)
-			break;
-		for (i = 0, frames = 0; i < port->ndp; i++)
-			frames += READ_ONCE(port->dp[i]->fg_frames[fg]);
-		if (nla_put_u32(skb, IXDP_A_FG_ID, fg) ||
-		    nla_put_u32(skb, IXDP_A_CORE_CPU, dp->cpu) ||
-		    nla_put_u16(skb, IXDP_A_CORE_RXQ, dp->rxq) ||
-		    nla_put_u64_64bit(skb, IXDP_A_FG_FRAMES, frames,
-				      IXDP_A_PAD)) {
-			genlmsg_cancel(skb, hdr);
-			err = -EMSGSIZE;
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
+	map = port ? port_map(port) : NULL;
+	ret = dump_port(skb, cb, IXDP_CMD_FG_GET, port,
+			map && map->ndp ? port->nfg : 0, put_fg);
 	mutex_unlock(&ixdp_dp_lock);
-	if (err && fg == cb->args[0])
-		return err;
-	cb->args[0] = fg;
-	return skb->len;
+	return ret;
 }
 
 static int fill_app_id(struct sk_buff *msg, const void *arg)
@@ -520,19 +542,19 @@ int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/*
- * One message per NIC queue of the port's device: RX queues, then TX.
- * cb->args[0] counts the queues sent.
- */
-static int put_queue(struct sk_buff *msg, const struct ixdp_port *port,
-		     const struct ixdp_map *map, bool rx, u16 q)
+/* NIC queue @i of the port's device: RX queues first, then TX. */
+static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
+		     unsigned int i)
 {
+	unsigned int nrx = port->dev->real_num_rx_queues, k;
+	const struct ixdp_map *map = port_map(port);
+	bool rx = i < nrx;
+	u16 q = rx ? i : i - nrx;
 	u32 napi = 0, nfg = 0, fg;
-	unsigned int i;
 	u64 cpus = 0;
 
-	for (i = 0; i < port->ndp; i++) {
-		const struct ixdp_dp *dp = port->dp[i];
+	for (k = 0; k < port->ndp; k++) {
+		const struct ixdp_dp *dp = port->dp[k];
 
 		if ((rx ? dp->rxq : dp->txq) != q)
 			continue;
@@ -554,37 +576,17 @@ static int put_queue(struct sk_buff *msg, const struct ixdp_port *port,
 
 int ixdp_nl_queue_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int i = cb->args[0], nrx, ntx;
-	const struct ixdp_map *map;
 	struct ixdp_port *port;
-	void *hdr;
-	int err = 0;
+	int ret;
 
 	mutex_lock(&ixdp_dp_lock);
 	port = ixdp_port_get();
-	nrx = port ? port->dev->real_num_rx_queues : 0;
-	ntx = port ? port->dev->real_num_tx_queues : 0;
-	map = port ? rcu_dereference_protected(port->map,
-				lockdep_is_held(&ixdp_dp_lock)) : NULL;
-	for (; i < nrx + ntx; i++) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
-				  NLM_F_MULTI, IXDP_CMD_QUEUE_GET);
-		if (!hdr)
-			break;
-		err = put_queue(skb, port, map, i < nrx,
-				i < nrx ? i : i - nrx);
-		if (err) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
+	ret = dump_port(skb, cb, IXDP_CMD_QUEUE_GET, port,
+			port ? port->dev->real_num_rx_queues +
+			       port->dev->real_num_tx_queues : 0,
+			put_queue);
 	mutex_unlock(&ixdp_dp_lock);
-	if (err && i == cb->args[0])
-		return err;
-	cb->args[0] = i;
-	return skb->len;
+	return ret;
 }
 
 /* Every core's counters added up; the maxima stay maxima. */
