@@ -273,6 +273,32 @@ static bool echo_dead(struct sim *s)
 	return e->dead[0] && e->dead[1];
 }
 
+/*
+ * A zero-copy echo of @total pseudo-random bytes (seed @src_seed) from
+ * side 0 to side 1 over an impaired wire (sim seed @seed), connected and
+ * running; returns side 1's twin core and in *@fg the echo's flow group.
+ */
+static struct ix_core *echo_start(struct sim *s, struct echo *e, u32 total,
+				  u32 src_seed, u64 seed, u32 *fg)
+{
+	struct ix_core *other;
+
+	e->total = total;
+	e->src = sim_make_src(src_seed, e->total);
+	sim_init(s, seed, NULL);
+	s->priv = e;
+	s->on_event = echo_event;
+	assert_int_equal(ix_tcp_listen(s->c[1], 7), 0);
+	assert_int_equal(ix_tcp_connect(s->c[0], SIM_IP(2), 7, 0, 1), 0);
+	sim_run(s, 2000, NULL);
+	assert_true(e->h[0] && e->h[1]);
+	other = twin(s, 7);
+	impair(s);
+	echo_pump(s);
+	*fg = fg_of(s->c[1], e->h[1]);
+	return other;
+}
+
 static void test_move_zero_copy_echo(void **state)
 {
 	struct echo *e = calloc(1, sizeof(*e));
@@ -281,19 +307,7 @@ static void test_move_zero_copy_echo(void **state)
 	struct sim s;
 	u32 i, fg, moved_refs = 0;
 
-	e->total = 4u << 20;
-	e->src = sim_make_src(5, e->total);
-	sim_init(&s, 3, NULL);
-	s.priv = e;
-	s.on_event = echo_event;
-	assert_int_equal(ix_tcp_listen(s.c[1], 7), 0);
-	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 7, 0, 1), 0);
-	sim_run(&s, 2000, NULL);
-	assert_true(e->h[0] && e->h[1]);
-	other = twin(&s, 7);
-	impair(&s);
-	echo_pump(&s);
-	fg = fg_of(s.c[1], e->h[1]);
+	other = echo_start(&s, e, 4u << 20, 5, 3, &fg);
 	for (i = 0; i < 10; i++) {
 		u32 refs = 0, k;
 
@@ -387,19 +401,7 @@ static void test_move_with_backlog(void **state)
 	struct adopt a;
 	struct sim s;
 
-	e->total = 2u << 20;
-	e->src = sim_make_src(9, e->total);
-	sim_init(&s, 4, NULL);
-	s.priv = e;
-	s.on_event = echo_event;
-	assert_int_equal(ix_tcp_listen(s.c[1], 7), 0);
-	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 7, 0, 1), 0);
-	sim_run(&s, 2000, NULL);
-	assert_true(e->h[0] && e->h[1]);
-	other = twin(&s, 7);
-	impair(&s);
-	echo_pump(&s);
-	fg = fg_of(s.c[1], e->h[1]);
+	other = echo_start(&s, e, 2u << 20, 9, 4, &fg);
 	for (i = 0; i < 40; i++) {
 		sim_run(&s, 300, NULL);
 		/* every other move: with received bytes not echoed yet */
