@@ -82,6 +82,7 @@ enum ix_stat {
 	IX_DROP_TCP_PAWS,
 	IX_DROP_TCP_ACK,
 	IX_DROP_TCP_RCVBUF,
+	IX_DROP_TCP_PREACCEPT,
 	IX_DROP_TCP_BADCOOKIE,
 	IX_DROP_TCP_BACKLOG,
 	IX_DROP_TCP_NOMEM,
@@ -211,6 +212,7 @@ struct ix_sack_blk {
 struct ix_listener {
 	u16 port;
 	u8 used;
+	u32 pre_bufs;		/* buffers of its connections not yet accepted */
 };
 
 enum ix_event_type {
@@ -286,6 +288,7 @@ struct ix_core {
 	u32 *ftab;
 	u32 ftab_mask;
 	u32 syn_rcvd;
+	u32 pre_bufs;			/* buffers held before accept */
 	u64 last_cookie;		/* us, last SYN cookie sent (+1) */
 	u32 challenge_acks;
 	u64 challenge_sec;

@@ -433,6 +433,8 @@ static struct ix_tcb *import_one(struct ix_core *c,
 	ix_flowtab_insert(c, t);
 	if (t->flags & TF_SYN_COUNTED)
 		c->syn_rcvd++;
+	t->pre_bufs = 0;
+	ix_tcp_pre_sync(c, t);
 	tm[0] = &t->t_rtx;
 	tm[1] = &t->t_dack;
 	tm[2] = &t->t_wait;

@@ -113,6 +113,7 @@ void ix_tcp_free(struct ix_core *c, struct ix_tcb *t)
 {
 	ix_tcp_timers_cancel(c, t);
 	purge_rcv(c, t);
+	ix_tcp_pre_sync(c, t);
 	ix_flowtab_remove(c, t);
 	if (t->flags & TF_SYN_COUNTED)
 		c->syn_rcvd--;
@@ -120,6 +121,51 @@ void ix_tcp_free(struct ix_core *c, struct ix_tcb *t)
 	t->state = IX_TCP_CLOSED;
 	t->flags = 0;
 	c->tcb_free[c->ntcb_free++] = t->slot;
+}
+
+static struct ix_listener *listener_of(struct ix_core *c,
+				       const struct ix_tcb *t)
+{
+	unsigned int i;
+
+	if (t->flags & TF_ACTIVE)
+		return NULL;
+	for (i = 0; i < IX_LISTEN_MAX; i++)
+		if (c->listen[i].used && c->listen[i].port == t->lport)
+			return &c->listen[i];
+	return NULL;
+}
+
+/*
+ * Charge @t's buffers to its core and listener while it is not accepted
+ * (see IX_PRE_BUFS_CONN); call after any change of its queues or TF_APP.
+ */
+void ix_tcp_pre_sync(struct ix_core *c, struct ix_tcb *t)
+{
+	struct ix_listener *l;
+	u32 n = 0;
+
+	if (!(t->flags & TF_APP) && t->state != IX_TCP_CLOSED)
+		n = t->rcvq.count + t->pend.count + t->ooo.count;
+	if (n == t->pre_bufs)
+		return;
+	c->pre_bufs += n - t->pre_bufs;
+	l = listener_of(c, t);
+	/* A listener opened again since then starts from zero. */
+	if (l && (n > t->pre_bufs || l->pre_bufs >= t->pre_bufs - n))
+		l->pre_bufs += n - t->pre_bufs;
+	else if (l)
+		l->pre_bufs = 0;
+	t->pre_bufs = n;
+}
+
+bool ix_tcp_pre_full(struct ix_core *c, const struct ix_tcb *t)
+{
+	const struct ix_listener *l = listener_of(c, t);
+
+	return t->pend.count + t->ooo.count >= IX_PRE_BUFS_CONN ||
+	       c->pre_bufs >= c->cfg.nrxbuf / 4 ||
+	       (l && l->pre_bufs >= c->cfg.nrxbuf / 16);
 }
 
 void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
@@ -252,6 +298,7 @@ int ix_tcp_listen(struct ix_core *c, u16 port)
 		if (!c->listen[i].used) {
 			c->listen[i].used = 1;
 			c->listen[i].port = port;
+			c->listen[i].pre_bufs = 0;
 			return 0;
 		}
 	}
@@ -304,6 +351,7 @@ int ix_tcp_accept(struct ix_core *c, u64 handle, u64 cookie)
 		return -EINVAL;
 	t->flags = (t->flags & ~TF_KNOCKED) | TF_APP;
 	t->cookie = cookie;
+	ix_tcp_pre_sync(c, t);
 	ix_tcp_deliver(c, t);
 	return 0;
 }

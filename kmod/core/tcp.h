@@ -102,6 +102,7 @@ struct ix_tcb {
 	/* receive side */
 	u32 irs, rcv_nxt, rcv_adv, rcv_buf;
 	u32 held;
+	u32 pre_bufs;			/* counted in ix_core.pre_bufs */
 	u32 dlv;			/* bytes shown, not yet returned */
 	u32 rel;			/* ... of which copied out: not in rcvq */
 	u32 last_ack_sent;
@@ -140,10 +141,23 @@ static inline u64 ix_tcp_handle(const struct ix_tcb *t)
 	return ((u64)t->fg << 48) | ((u64)t->gen << 32) | t->slot;
 }
 
+/*
+ * Receive buffers a passive connection holds before the application took
+ * it (accept) are bounded three ways: IX_PRE_BUFS_CONN per connection
+ * (room for a peer's initial window), a sixteenth of the receive pool per
+ * listener and a quarter of it per core. A listener whose owner never
+ * accepts therefore cannot drain the pool that every other connection
+ * receives into; what is refused is dropped unacknowledged and sent
+ * again by the peer once the connection is accepted.
+ */
+#define IX_PRE_BUFS_CONN	16
+
 /* tcp.c APIs (internal): */
 struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash);
 void ix_tcp_free(struct ix_core *c, struct ix_tcb *t);
+void ix_tcp_pre_sync(struct ix_core *c, struct ix_tcb *t);
+bool ix_tcp_pre_full(struct ix_core *c, const struct ix_tcb *t);
 bool ix_tcp_listening(const struct ix_core *c, u16 port);
 void ix_tcp_set_state(struct ix_core *c, struct ix_tcb *t, u8 state);
 void ix_tcp_established(struct ix_core *c, struct ix_tcb *t);

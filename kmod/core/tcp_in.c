@@ -474,6 +474,11 @@ static bool data_input(struct ix_core *c, struct ix_tcb *t,
 		t->flags |= TF_ACKNOW;
 		return false;
 	}
+	if (!(t->flags & TF_APP) && ix_tcp_pre_full(c, t)) {
+		/* Not taken yet: the peer sends it again after accept. */
+		c->stat[IX_DROP_TCP_PREACCEPT]++;
+		return false;
+	}
 	if (seq != t->rcv_nxt) {
 		c->stat[IX_STAT_TCP_OOO]++;
 		if (fin)
@@ -714,6 +719,7 @@ static bool tcb_input(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m,
 		case IX_TCP_FIN_WAIT_1:
 		case IX_TCP_FIN_WAIT_2:
 			held = data_input(c, t, m, s);
+			ix_tcp_pre_sync(c, t);
 			break;
 		default:
 			t->flags |= TF_ACKNOW;	/* retransmitted FIN */

@@ -717,9 +717,25 @@ static void test_reject(void **state)
 	sim_fini(&s);
 }
 
+static bool rx_eof_acked(struct sim *s)
+{
+	return s->app[1].eof && s->app[0].tx_acked == s->app[0].tx_total;
+}
+
+static bool knocked8(struct sim *s)
+{
+	return s->app[1].knocked == 8;
+}
+
+/*
+ * Bytes that arrive before accept are held, but only IX_PRE_BUFS_CONN
+ * buffers of them: the rest is dropped unacknowledged and the peer sends
+ * it again once the connection is accepted. Nothing is lost, and the
+ * core-wide count of such buffers returns to zero.
+ */
 static void test_data_before_accept(void **state)
 {
-	u8 buf[5000];
+	u8 buf[40000];
 	struct sim s;
 	int i;
 
@@ -728,23 +744,71 @@ static void test_data_before_accept(void **state)
 	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 80, 0, 3), 0);
 	sim_run(&s, 100000, NULL);
 	assert_int_equal(s.app[1].knocked, 1);
-	for (i = 0; i < 5000; i++)
+	for (i = 0; i < (int)sizeof(buf); i++)
 		buf[i] = sim_pattern(100, i);
 	s.app[0].src = buf;
-	s.app[0].tx_total = 5000;
+	s.app[0].tx_total = sizeof(buf);
 	sim_pump(&s, 0);
 	assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
 	sim_run(&s, 100000, NULL);
-	/* held, acknowledged, but not shown before accept */
+	/* held and acknowledged up to the cap, not shown before accept */
 	assert_int_equal(s.app[1].rx_total, 0);
-	assert_int_equal(s.app[0].tx_acked, 5000);
 	assert_int_equal(s.app[1].nev_type[IX_EV_RECV], 0);
+	assert_true(s.app[0].tx_acked > 0);
+	assert_true(s.app[0].tx_acked <= IX_PRE_BUFS_CONN * 1460);
+	assert_int_equal(s.c[1]->pre_bufs, IX_PRE_BUFS_CONN);
+	assert_true(s.c[1]->stat[IX_DROP_TCP_PREACCEPT] > 0);
 	assert_int_equal(ix_tcp_accept(s.c[1], s.app[1].handle, 77), 0);
-	sim_step(&s, 1);
-	assert_int_equal(s.app[1].rx_total, 5000);
-	assert_int_equal(s.app[1].eof, 1);
+	assert_int_equal(s.c[1]->pre_bufs, 0);
+	assert_true(sim_run(&s, 30000000, rx_eof_acked));
+	assert_int_equal(s.app[1].rx_total, sizeof(buf));
+	assert_int_equal(s.app[0].tx_acked, sizeof(buf));
 	assert_int_equal(s.app[1].last[IX_EV_RECV].cookie, 77);
 	assert_int_equal(s.app[1].rx_errors, 0);
+	sim_fini(&s);
+}
+
+/*
+ * Many connections that are never accepted cannot take more than a
+ * quarter of the receive pool between them; a reject gives theirs back.
+ */
+static void test_preaccept_pool_bound(void **state)
+{
+	u8 buf[8000];
+	struct sim s;
+	int i, n = 0;
+
+	sim_init(&s, 43, NULL);
+	s.c[1]->cfg.nrxbuf = 256;	/* per listener: 16 buffers */
+	assert_int_equal(ix_tcp_listen(s.c[1], 80), 0);
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = sim_pattern(7, i);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 80, 0,
+						100 + i), 0);
+	assert_true(sim_run(&s, 5000000, knocked8));
+	for (i = 0; i < (int)s.c[0]->cfg.nconn; i++) {
+		struct ix_tcb *t = &s.c[0]->tcb[i];
+		struct ix_iov iov = { buf, sizeof(buf) };
+
+		if (t->state != IX_TCP_ESTABLISHED)
+			continue;
+		assert_true(ix_tcp_sendv(s.c[0], ix_tcp_handle(t), &iov,
+					 1) > 0);
+		n++;
+	}
+	assert_int_equal(n, 8);
+	sim_run(&s, 300000, NULL);
+	assert_int_equal(s.c[1]->pre_bufs, 16);
+	assert_true(s.c[1]->stat[IX_DROP_TCP_PREACCEPT] > 0);
+	for (i = 0; i < (int)s.c[1]->cfg.nconn; i++) {
+		struct ix_tcb *t = &s.c[1]->tcb[i];
+
+		if (t->state != IX_TCP_CLOSED && (t->flags & TF_KNOCKED))
+			assert_int_equal(ix_tcp_reject(s.c[1],
+						       ix_tcp_handle(t)), 0);
+	}
+	assert_int_equal(s.c[1]->pre_bufs, 0);
 	sim_fini(&s);
 }
 
@@ -1725,6 +1789,7 @@ int main(void)
 		cmocka_unit_test(test_abort_connecting),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_data_before_accept),
+		cmocka_unit_test(test_preaccept_pool_bound),
 		cmocka_unit_test(test_syn_flood_cookies),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_time_wait_reuse_seq),
