@@ -54,6 +54,7 @@ module:
 
 IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 	      daemon/ixctl_obj.c daemon/ixctl_monitor.c \
+	      daemon/ixctl_grant.c daemon/grant.c \
 	      daemon/genl.c daemon/print.c
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
@@ -119,7 +120,8 @@ $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 
 # The control daemon (Documentation/ixdpd.rst).
 IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c \
-	      daemon/genl.c daemon/policy.c
+	      daemon/ixdpd_grants.c daemon/genl.c daemon/grant.c \
+	      daemon/policy.c
 user: $(BUILD)/bin/ixdpd
 
 $(BUILD)/bin/ixdpd: $(IXDPD_SRCS) $(DAEMON_HDRS)

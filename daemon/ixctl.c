@@ -33,6 +33,9 @@ static const struct {
 	{ "queue", ixctl_queue,
 	  "show: the NIC's queues, the cores that own them, flow groups" },
 	{ "stats", ixctl_stats, "show: the port's and the cores' counter totals" },
+	{ "grant", ixctl_grant,
+	  "{ show | add | del } ports LO[-HI] { user U | group G }\n"
+	  "               [ rights { listen | connect | all } ]" },
 	{ "monitor", ixctl_monitor,
 	  "[ count N ] [ timeout S ]: print the module's notifications" },
 };

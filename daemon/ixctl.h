@@ -33,6 +33,9 @@ int ixctl_app(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_queue(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_stats(struct ixdp_genl *g, int argc, char **argv);
 
+/* ixctl_grant.c APIs: */
+int ixctl_grant(struct ixdp_genl *g, int argc, char **argv);
+
 /* ixctl_monitor.c APIs: */
 int ixctl_monitor(struct ixdp_genl *g, int argc, char **argv);
 

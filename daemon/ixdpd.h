@@ -12,9 +12,11 @@
 #include <net/if.h>
 
 #include "genl.h"
+#include "grant.h"
 #include "policy.h"
 
 #define IXDPD_MAX_CORES		IXDP_POLICY_MAX_CORES	/* CPUs 0..63 */
+#define IXDPD_MAX_GRANTS	64
 #define IXDPD_DEFAULT_CONF	"/etc/ixdp/ixdpd.conf"
 
 struct ixdpd_core_cfg {
@@ -45,6 +47,8 @@ struct ixdpd_config {
 	bool has_responder;
 	uint8_t resp_mode;	/* enum ixdp_resp_mode */
 	uint16_t resp_port;
+	unsigned int ngrants;	/* > 0: the kernel's grants are these */
+	struct ixdp_grant_spec grant[IXDPD_MAX_GRANTS];
 	bool policy;
 	uint32_t sample_ms;
 	uint32_t retry_s;
@@ -106,6 +110,15 @@ struct ixdpd_reconcile_result {
 	unsigned int deferred;	/* refused for now: retried later */
 	unsigned int failed;	/* refused for good */
 };
+
+/* ixdpd_grants.c APIs: */
+struct ixdpd_grant_step {
+	unsigned int added, removed, failed;
+};
+
+int ixdpd_grants_reconcile(struct ixdp_genl *g,
+			   const struct ixdpd_config *cfg, bool dry,
+			   struct ixdpd_grant_step *st);
 
 int ixdpd_reconcile(struct ixdp_genl *g, const struct ixdpd_config *cfg,
 		    bool initial, bool dry, struct ixdpd_reconcile_result *res);

@@ -247,6 +247,29 @@ static int parse_responder(struct parser *p, char **tok, int ntok)
 	return 0;
 }
 
+/* grant ports LO[-HI] { user U | group G } [ rights R ] */
+static int parse_grant(struct parser *p, char **tok, int ntok)
+{
+	struct ixdpd_config *cfg = p->cfg;
+	struct ixdp_grant_spec g;
+	char why[160];
+	unsigned int i;
+
+	if (ixdp_grant_parse(ntok - 1, tok + 1, &g, why, sizeof(why)))
+		return fail(p, "grant: %s", why);
+	g.rights = g.rights ?: IXDP_GRANT_ALL;
+	for (i = 0; i < cfg->ngrants; i++)
+		if (cfg->grant[i].lo == g.lo && cfg->grant[i].hi == g.hi &&
+		    cfg->grant[i].is_gid == g.is_gid &&
+		    cfg->grant[i].id == g.id)
+			return fail(p, "grant: ports %u-%u for that %s are already granted",
+				    g.lo, g.hi, g.is_gid ? "group" : "user");
+	if (cfg->ngrants == IXDPD_MAX_GRANTS)
+		return fail(p, "grant: more than %d grants", IXDPD_MAX_GRANTS);
+	cfg->grant[cfg->ngrants++] = g;
+	return 0;
+}
+
 /* KEY N with N in [min, max], set once. */
 static int parse_uint(struct parser *p, char **tok, int ntok,
 		      unsigned int idx, uint64_t min, uint64_t max,
@@ -338,6 +361,8 @@ static int parse_line(struct parser *p, char *line)
 		return parse_core(p, tok, ntok);
 	if (!strcmp(tok[0], "responder"))
 		return parse_responder(p, tok, ntok);
+	if (!strcmp(tok[0], "grant"))
+		return parse_grant(p, tok, ntok);
 	if (!strcmp(tok[0], "batch")) {
 		err = parse_uint(p, tok, ntok, S_BATCH, IXDP_BATCH_MIN,
 				 IXDP_BATCH_MAX, &cfg->batch);

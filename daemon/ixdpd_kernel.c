@@ -511,6 +511,19 @@ static void responder_step(struct rc *rc)
 		  ixdpd_resp_mode_name(cfg->resp_mode), cfg->resp_port);
 }
 
+/* The grant lines of the config, when there are any (ixdpd_grants.c). */
+static void grants_step(struct rc *rc)
+{
+	struct ixdpd_grant_step st;
+
+	if (ixdpd_grants_reconcile(rc->g, rc->cfg, rc->dry, &st)) {
+		rc->res->failed++;
+		return;
+	}
+	rc->res->changes += st.added + st.removed;
+	rc->res->failed += st.failed;
+}
+
 /*
  * Bring the kernel to @cfg. @initial: at start and on SIGHUP (with the
  * policy on, later retries leave missing cores to the policy). @dry: print
@@ -540,6 +553,7 @@ int ixdpd_reconcile(struct ixdp_genl *g, const struct ixdpd_config *cfg,
 		cores_step(&rc, initial);
 	config_step(&rc);
 	responder_step(&rc);
+	grants_step(&rc);
 	if (!res->changes && !res->deferred && !res->failed)
 		ixdpd_log(rc.note, "reconcile: nothing to change");
 	else if (res->changes || res->failed || rc.note == LOG_LVL_INFO)

@@ -26,6 +26,8 @@
  * it copies to user memory). Registration and release hold ixdp_dp_lock,
  * which keeps the core alive.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -79,7 +81,10 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	if (app->attached)
 		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
 	put_pid(app->pid);
+	if (app->cred)
+		put_cred(app->cred);
 	app_free_mem(app);
+	ixdp_account_release(&app->acct);
 	kfree(app);
 }
 
@@ -115,13 +120,17 @@ static int arena_size(u32 *n, u32 align)
 	return 0;
 }
 
+/*
+ * Zeroed pages charged to the caller's memory cgroup. The fault handler
+ * maps them one by one, so VM_USERMAP (vmalloc_user()) is not needed.
+ */
 static int region_alloc(struct app_region *r, size_t size, u64 off,
 			bool writable)
 {
 	r->size = PAGE_ALIGN(size);
 	r->off = off;
 	r->writable = writable;
-	r->mem = vmalloc_user(r->size);
+	r->mem = __vmalloc(r->size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	return r->mem ? 0 : -ENOMEM;
 }
 
@@ -148,8 +157,10 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	app->tx_size = a->tx_arena;
 	app->slice_shift = ilog2(IXDP_RX_SLICE);
 	app->nconn = a->rx_arena >> app->slice_shift;
-	app->conn = kvcalloc(app->nconn, sizeof(*app->conn), GFP_KERNEL);
-	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty), GFP_KERNEL);
+	app->conn = kvcalloc(app->nconn, sizeof(*app->conn),
+			     GFP_KERNEL_ACCOUNT);
+	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty),
+			      GFP_KERNEL_ACCOUNT);
 	if (!app->conn || !app->dirty)
 		return -ENOMEM;
 	for (i = 0; i < app->nconn; i++)
@@ -160,11 +171,46 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	return 0;
 }
 
+/*
+ * The connection slots a context may hold on @cpu's core: half of them,
+ * so that no context alone can fill the core. 0: no core there; -ENOSPC:
+ * the core has all the contexts it can take (checked again when the
+ * context registers, since this is before any allocation).
+ */
+static int core_share(u32 cpu, u32 *conns)
+{
+	struct ixdp_dp *dp;
+	int err = 0;
+
+	mutex_lock(&ixdp_dp_lock);
+	dp = cpu < nr_cpu_ids ? dp_on_cpu(cpu) : NULL;
+	if (!dp)
+		err = -ENOENT;
+	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
+		err = -ENOSPC;
+	else
+		*conns = dp->apps->nconn / 2;
+	mutex_unlock(&ixdp_dp_lock);
+	return err;
+}
+
+/* The kernel memory a context of these sizes pins, for the accounting. */
+static size_t attach_bytes(const struct ixdp_attach *a)
+{
+	size_t conns = a->rx_arena / IXDP_RX_SLICE;
+
+	return PAGE_ALIGN(SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd)) +
+	       PAGE_ALIGN(CQ_HDR + a->ev_entries * sizeof(struct ixdp_event)) +
+	       a->rx_arena + a->tx_arena +
+	       conns * (sizeof(struct app_conn) + sizeof(u32));
+}
+
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 {
 	struct ixdp_attach a;
 	struct ixdp_ring_offsets *o = &a.off;
 	struct ixdp_dp *dp;
+	u32 share = 0;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -187,6 +233,14 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 		err = -EBUSY;
 		goto out;
 	}
+	/* Everything that can refuse comes before the memory. */
+	err = core_share(a.cpu, &share);
+	if (err)
+		goto out;
+	a.rx_arena = min(a.rx_arena, share * IXDP_RX_SLICE);
+	err = ixdp_account_charge(&app->acct, attach_bytes(&a));
+	if (err)
+		goto out;
 
 	o->cmd_tail = 0;
 	o->ev_head = 64;
@@ -216,9 +270,11 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	app->params = a;
 	app->pid = get_task_pid(current, PIDTYPE_PID);
 	app->tgid = task_tgid_nr(current);
+	app->cred = get_current_cred();
+	app->net_admin = capable(CAP_NET_ADMIN);
 
 	mutex_lock(&ixdp_dp_lock);
-	dp = a.cpu < nr_cpu_ids ? dp_on_cpu(a.cpu) : NULL;
+	dp = dp_on_cpu(a.cpu);
 	err = dp ? ixdp_dp_call(dp, ixdp_app_register, app) : -ENOENT;
 	if (!err)
 		rcu_assign_pointer(app->dp, dp);
@@ -241,8 +297,11 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 err_pid:
 	put_pid(app->pid);
 	app->pid = NULL;
+	put_cred(app->cred);
+	app->cred = NULL;
 err_free:
 	app_free_mem(app);
+	ixdp_account_release(&app->acct);
 out:
 	mutex_unlock(&app->lock);
 	return err;

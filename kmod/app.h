@@ -20,6 +20,7 @@
 #ifndef _IXDP_APP_H
 #define _IXDP_APP_H
 
+#include <linux/cred.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -29,6 +30,14 @@
 #include "dataplane.h"
 
 #define IXDP_DP_APPS		32	/* contexts attached to one core */
+
+/* What a context is charged for (app_account.c). */
+struct ixdp_account {
+	kuid_t uid;
+	struct user_struct *user;	/* RLIMIT_MEMLOCK charged, or NULL */
+	unsigned long pages;
+	bool counted;			/* in the user's context count */
+};
 
 enum { R_SQ, R_CQ, R_RX, R_TX, R_NR };
 
@@ -86,6 +95,9 @@ struct ixdp_app {
 	struct ixdp_dp __rcu *dp;
 	struct pid *pid;		/* the attaching thread */
 	pid_t tgid;
+	const struct cred *cred;	/* the attaching thread's, for grants */
+	bool net_admin;			/* CAP_NET_ADMIN at attach: any port */
+	struct ixdp_account acct;
 	wait_queue_head_t wq;		/* poll() */
 
 	/* Ring fields in the shared regions. */
@@ -139,6 +151,7 @@ struct dp_owner {
 
 struct dp_listener {
 	u16 port;
+	u16 backlog;			/* knocked connections at most */
 	u8 app;
 	bool used;
 };
@@ -205,6 +218,10 @@ void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app);
 /* app_cmd.c APIs: */
 unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
 			       unsigned int budget);
+
+/* app_account.c APIs: */
+int ixdp_account_charge(struct ixdp_account *acct, size_t bytes);
+void ixdp_account_release(struct ixdp_account *acct);
 
 /* app_ports.c APIs: */
 int ixdp_port_claim(u16 port, pid_t tgid);

@@ -14,6 +14,7 @@
  * completion, which is how a full ring holds the application back.
  */
 #include "app.h"
+#include "grant.h"
 
 /* What each opcode reads besides opcode, flags and user_data. */
 struct op_spec {
@@ -24,7 +25,7 @@ struct op_spec {
 
 static const struct op_spec op_spec[__IXDP_OP_MAX] = {
 	[IXDP_OP_NOP]		= { 0, false, false },
-	[IXDP_OP_LISTEN]	= { 0, true, false },
+	[IXDP_OP_LISTEN]	= { BIT(0), true, false },
 	[IXDP_OP_UNLISTEN]	= { 0, true, false },
 	[IXDP_OP_ACCEPT]	= { BIT(0), false, true },
 	[IXDP_OP_REJECT]	= { 0, false, true },
@@ -83,24 +84,31 @@ static bool tx_range(const struct ixdp_app *app, u64 off, u64 len)
 	return len && off < app->tx_size && len <= app->tx_size - off;
 }
 
-static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
+static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
+		      u64 backlog)
 {
 	struct ixdp_dp_apps *da = dp->apps;
 	struct dp_listener *l = NULL;
-	unsigned int i;
+	unsigned int i, mine = 0;
 	int err;
 
-	if (!port || port > U16_MAX)
+	if (!port || port > U16_MAX || backlog > IXDP_BACKLOG_MAX)
 		return -EINVAL;
+	if (!ixdp_grant_allows(app, port, IXDP_GRANT_LISTEN)) {
+		app->dst->app_denied++;
+		return -EACCES;
+	}
 	if (port == ixdp_responder_port(dp->resp))
 		return -EADDRINUSE;
 	for (i = 0; i < IX_LISTEN_MAX; i++) {
 		if (da->listen[i].used && da->listen[i].port == port)
 			return -EADDRINUSE;
+		if (da->listen[i].used && da->listen[i].app == app->slot)
+			mine++;
 		if (!da->listen[i].used && !l)
 			l = &da->listen[i];
 	}
-	if (!l)
+	if (!l || mine >= IXDP_CTX_LISTEN_MAX)
 		return -ENOSPC;
 	err = ixdp_port_claim(port, app->tgid);
 	if (err)
@@ -111,6 +119,7 @@ static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
 		return err;
 	}
 	l->port = port;
+	l->backlog = backlog ?: IXDP_BACKLOG_DEFAULT;
 	l->app = app->slot;
 	l->used = true;
 	return 0;
@@ -145,6 +154,10 @@ static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
 
 	if (!port || port > U16_MAX || !ip || ip > U32_MAX)
 		return -EINVAL;
+	if (!ixdp_grant_allows(app, port, IXDP_GRANT_CONNECT)) {
+		app->dst->app_denied++;
+		return -EACCES;
+	}
 	idx = app_conn_alloc(app);
 	if (idx == IX_NIL)
 		return -ENOBUFS;
@@ -292,7 +305,7 @@ static long exec(struct ixdp_dp *dp, struct ixdp_app *app,
 		*complete = true;
 		return 0;
 	case IXDP_OP_LISTEN:
-		return cmd_listen(dp, app, cmd->arg32);
+		return cmd_listen(dp, app, cmd->arg32, cmd->arg[0]);
 	case IXDP_OP_UNLISTEN:
 		return cmd_unlisten(dp, app, cmd->arg32);
 	case IXDP_OP_ACCEPT:

@@ -167,22 +167,42 @@ static void run_deferred(struct ixdp_dp *dp)
 /* Routing the core's events (inside the core)                        */
 /* ------------------------------------------------------------------ */
 
-static struct ixdp_app *listener_of(struct ixdp_dp_apps *da, u16 port)
+static struct dp_listener *listener_of(struct ixdp_dp_apps *da, u16 port)
 {
 	unsigned int i;
 
 	for (i = 0; i < IX_LISTEN_MAX; i++)
 		if (da->listen[i].used && da->listen[i].port == port)
-			return da->app[da->listen[i].app];
+			return &da->listen[i];
 	return NULL;
 }
 
-static void on_knock(struct ixdp_dp *dp, struct ixdp_app *app,
+/* The listen backlog: connections of @l knocked and not yet answered. */
+static bool backlog_full(const struct ixdp_app *app,
+			 const struct dp_listener *l)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < app->nconn; i++)
+		if (app->conn[i].state == CONN_KNOCKED &&
+		    app->conn[i].lport == l->port && ++n >= l->backlog)
+			return true;
+	return false;
+}
+
+static void on_knock(struct ixdp_dp *dp, const struct dp_listener *l,
 		     const struct ix_event *ev)
 {
+	struct ixdp_app *app = dp->apps->app[l->app];
 	struct app_conn *c;
 	u32 idx;
 
+	if (!app->dead && backlog_full(app, l)) {
+		/* As Linux with tcp_abort_on_overflow: a reset. */
+		app->dst->app_backlog_drops++;
+		defer(dp, DEFER_REJECT, ev->handle);
+		return;
+	}
 	idx = app->dead ? IX_NIL : app_conn_alloc(app);
 	if (idx == IX_NIL) {
 		app->dst->app_knock_drops++;
@@ -308,16 +328,16 @@ void ixdp_dp_event(void *arg, const struct ix_event *ev)
 {
 	struct ixdp_dp *dp = arg;
 	struct ixdp_dp_apps *da = dp->apps;
-	struct ixdp_app *app;
+	struct dp_listener *l;
 	struct dp_owner *o;
 
 	switch (ev->type) {
 	case IX_EV_KNOCK:
 		if (ev->lport == ixdp_responder_port(dp->resp))
 			break;
-		app = listener_of(da, ev->lport);
-		if (app)
-			on_knock(dp, app, ev);
+		l = listener_of(da, ev->lport);
+		if (l && da->app[l->app])
+			on_knock(dp, l, ev);
 		else
 			defer(dp, DEFER_REJECT, ev->handle);
 		return;

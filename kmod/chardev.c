@@ -88,7 +88,8 @@ static struct miscdevice ixdp_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= IXDP_DEV_NAME,
 	.fops	= &ixdp_fops,
-	.mode	= 0600,
+	/* The group comes from udev (scripts/60-ixdp.rules). */
+	.mode	= 0660,
 };
 
 int ixdp_chardev_init(void)

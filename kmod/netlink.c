@@ -11,6 +11,7 @@
 
 #include "ixdp.h"
 #include "dataplane.h"
+#include "grant.h"
 
 enum {
 	IXDP_MCGRP_EVENTS_ID,
@@ -178,6 +179,14 @@ static const struct nla_policy responder_policy[IXDP_A_MAX + 1] = {
 	[IXDP_A_RESP_MODE]	= NLA_POLICY_MAX(NLA_U8, IXDP_RESP_DISCARD),
 };
 
+static const struct nla_policy grant_policy[IXDP_A_MAX + 1] = {
+	[IXDP_A_GRANT_PORT_LO]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[IXDP_A_GRANT_PORT_HI]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[IXDP_A_GRANT_UID]	= { .type = NLA_U32 },
+	[IXDP_A_GRANT_GID]	= { .type = NLA_U32 },
+	[IXDP_A_GRANT_RIGHTS]	= NLA_POLICY_RANGE(NLA_U32, 1, IXDP_GRANT_ALL),
+};
+
 static const struct genl_ops ixdp_genl_ops[] = {
 	{
 		.cmd	= IXDP_CMD_GET_VERSION,
@@ -266,6 +275,24 @@ static const struct genl_ops ixdp_genl_ops[] = {
 		.policy	= responder_policy,
 		.maxattr = IXDP_A_MAX,
 		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_GRANT_ADD,
+		.doit	= ixdp_nl_grant_add,
+		.policy	= grant_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_GRANT_DEL,
+		.doit	= ixdp_nl_grant_del,
+		.policy	= grant_policy,
+		.maxattr = IXDP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= IXDP_CMD_GRANT_GET,
+		.dumpit	= ixdp_nl_grant_dump,
 	},
 };
 

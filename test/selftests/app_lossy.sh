@@ -106,7 +106,8 @@ impairment_gone() {
 setup() {
 	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
 	ixctl core add cpu 0 rxq 0 &&
-	{ [ "$CORES" = 0 ] || ixctl core add cpu 1 rxq $((1 % NRXQ)); }
+	{ [ "$CORES" = 0 ] || ixctl core add cpu 1 rxq $((1 % NRXQ)); } &&
+	app_user_setup "$PORT"
 }
 
 teardown() {
@@ -129,7 +130,7 @@ if ! tap_check "echo_ixdp and iproute2's tc are installed" \
 	exit
 fi
 
-echo_ixdp -p "$PORT" -c "$CORES" -q > /tmp/echo_ixdp_lossy.out 2>&1 &
+as_app echo_ixdp -p "$PORT" -c "$CORES" -q > /tmp/echo_ixdp_lossy.out 2>&1 &
 pid=$!
 tap_check "echo_ixdp attaches a context to each of its $NCORES cores" \
 	wait_stat dp_apps "$NCORES" 10

@@ -113,3 +113,27 @@ stop_pid() {
 	fi
 	wait "$1"
 }
+
+# The ordinary user the application tests run as, the way an operator
+# would start a service: its own uid and gid, a member of the group that
+# may open /dev/ixdp (a udev rule gives the device that group; this
+# guest has no udev, so app_user_setup does what the rule would), and a
+# RLIMIT_MEMLOCK large enough for its contexts (LimitMEMLOCK=).
+APP_UID=1000
+APP_GID=1000
+IXDP_GID=100
+APP_MEMLOCK=268435456
+
+# as_app CMD ARGS...: run CMD as that user (same PID: runas execs).
+as_app() {
+	/selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
+		-l "$APP_MEMLOCK" -- "$@"
+}
+
+# app_user_setup LO-HI: the device's group as scripts/60-ixdp.rules sets
+# it, and a grant of those TCP ports (listen and connect) to the user.
+app_user_setup() {
+	chgrp "$IXDP_GID" /dev/ixdp && chmod 0660 /dev/ixdp &&
+	{ ixctl grant add ports "$1" user "$APP_UID" 2>/tmp/grant.err ||
+	  grep -q 'exists already' /tmp/grant.err; }
+}

@@ -221,7 +221,7 @@ static inline int rctx_poll(const struct rctx *c, int ms)
 #define STAT_OUT_MAX	(256 << 10)
 
 /* The JSON of every core, or NULL; free() it. */
-static char *stat_snapshot(void)
+static inline char *stat_snapshot(void)
 {
 	FILE *f = popen("ixctl -j core show -s 2>/dev/null", "r");
 	size_t n = 0, r;
@@ -248,7 +248,7 @@ static char *stat_snapshot(void)
  * snapshot; -1 if there is no such core or counter. Each core is one
  * object that starts with "cpu".
  */
-static long long stat_of(const char *snap, int cpu, const char *name)
+static inline long long stat_of(const char *snap, int cpu, const char *name)
 {
 	char key[96];
 	const char *p = snap, *next, *k;
@@ -272,7 +272,7 @@ static long long stat_of(const char *snap, int cpu, const char *name)
 	return found ? sum : -1;
 }
 
-static long long core_stat(int cpu, const char *name)
+static inline long long core_stat(int cpu, const char *name)
 {
 	char *snap = stat_snapshot();
 	long long v = stat_of(snap, cpu, name);
@@ -282,7 +282,7 @@ static long long core_stat(int cpu, const char *name)
 }
 
 /* Number of dataplane cores. */
-static int core_count(void)
+static inline int core_count(void)
 {
 	char *snap = stat_snapshot();
 	const char *p = snap;
@@ -297,7 +297,7 @@ static int core_count(void)
 }
 
 /* The CPU of the core that owns flow group @fg ("ixctl fg show"), or -1. */
-static int fg_owner_cpu(unsigned int fg)
+static inline int fg_owner_cpu(unsigned int fg)
 {
 	FILE *f = popen("ixctl fg show 2>/dev/null", "r");
 	unsigned int g;

@@ -47,6 +47,7 @@ run_stage ixctl /selftests/ixctl.sh
 run_stage host-side /selftests/host.sh
 run_stage datapath /selftests/datapath.sh
 run_stage app /selftests/app.sh
+run_stage unpriv /selftests/unpriv.sh
 run_stage rings /selftests/rings.sh
 run_stage app-echo /selftests/app_echo.sh
 run_stage app-lossy /selftests/app_lossy.sh

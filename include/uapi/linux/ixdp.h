@@ -44,6 +44,11 @@ extern "C" {
 						 */
 #define IXDP_FEAT_FG_MOVE	(1ULL << 6)	/* IXDP_CMD_FG_MOVE, CORE_SET */
 #define IXDP_FEAT_OBJECTS	(1ULL << 7)	/* IXDP_CMD_QUEUE_GET, STATS_GET */
+#define IXDP_FEAT_GRANTS	(1ULL << 8)	/* unprivileged contexts: port
+						 * grants (IXDP_CMD_GRANT_*),
+						 * per-user accounting, the
+						 * LISTEN backlog
+						 */
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -153,8 +158,22 @@ struct ixdp_ring_offsets {
  *		its own slice
  * @resv:	in: must be zero
  *
+ * Limits. A context holds at most half of its core's connection slots:
+ * a larger @rx_arena is granted only up to that many slices. Its memory
+ * (rings, arenas, per-connection state) is charged to the caller's memory
+ * cgroup and, unless the caller has CAP_IPC_LOCK, to its user's
+ * RLIMIT_MEMLOCK, which io_uring, AF_XDP and perf share: a non-root
+ * application with the default sizes (about 8.1 MiB) needs a limit above
+ * the usual 8 MiB (LimitMEMLOCK= in systemd, ulimit -l). A user holds at
+ * most ixdp.max_contexts contexts (module parameter, default 64) unless
+ * the caller has CAP_SYS_RESOURCE.
+ *
  * Errors: EINVAL (bad size, flags, reserved or output field), ENOENT (no
- * core on that CPU), EBUSY (this file is already attached), EFAULT.
+ * core on that CPU), EBUSY (this file is already attached), ENOSPC (the
+ * core has its 32 contexts already), ENOBUFS (RLIMIT_MEMLOCK would be
+ * exceeded), EDQUOT (the user has ixdp.max_contexts contexts), ENOMEM
+ * (no memory, or the memory cgroup's limit), EFAULT. Each is returned
+ * before the memory is allocated, ENOMEM aside.
  */
 struct ixdp_attach {
 	__u32 flags;
@@ -229,14 +248,22 @@ struct ixdp_attach {
 /* Command opcodes (struct ixdp_cmd.opcode). 0 is never valid. */
 enum ixdp_op {
 	IXDP_OP_NOP = 1,	/* always completes with status 0 */
-	IXDP_OP_LISTEN,		/* arg32: TCP port (1-65535) */
+	IXDP_OP_LISTEN,		/* arg32: TCP port (1-65535); arg[0]:
+				 * backlog, the knocked connections not
+				 * yet accepted or rejected (0: 128; at
+				 * most IXDP_BACKLOG_MAX). Beyond it a
+				 * passive open is reset. -EACCES without
+				 * a grant, -ENOSPC past
+				 * IXDP_CTX_LISTEN_MAX ports
+				 */
 	IXDP_OP_UNLISTEN,	/* arg32: TCP port */
 	IXDP_OP_ACCEPT,		/* handle (from knock); arg[0]: cookie.
 				 * On failure the connection stays knocked
 				 */
 	IXDP_OP_REJECT,		/* handle (from knock): reset */
 	IXDP_OP_CONNECT,	/* arg32: port; arg[0]: cookie;
-				 * arg[1]: IPv4 address, network order
+				 * arg[1]: IPv4 address, network order.
+				 * -EACCES without a grant for the port
 				 */
 	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
 				 * arg32: bytes
@@ -257,6 +284,9 @@ enum ixdp_op {
 #define IXDP_CMDF_ALL		IXDP_CMDF_ACK
 
 #define IXDP_IOV_MAX		64
+#define IXDP_BACKLOG_DEFAULT	128
+#define IXDP_BACKLOG_MAX	1024
+#define IXDP_CTX_LISTEN_MAX	4	/* ports one context listens on */
 
 /* One buffer of IXDP_OP_SENDV, inside the TX arena. */
 struct ixdp_iov {
@@ -434,6 +464,20 @@ struct ixdp_event {
  * IXDP_CMD_RESPONDER_SET (admin): IXDP_A_RESP_PORT and IXDP_A_RESP_MODE
  *	in: the built-in TCP test service every core runs on that port
  *	(echo or discard), or none.
+ * IXDP_CMD_GRANT_ADD (admin): IXDP_A_GRANT_PORT_LO, optionally
+ *	IXDP_A_GRANT_PORT_HI (default: LO), exactly one of IXDP_A_GRANT_UID
+ *	and IXDP_A_GRANT_GID, and IXDP_A_GRANT_RIGHTS (default: both) in.
+ *	Lets contexts of that user, or of members of that group, LISTEN on
+ *	(IXDP_GRANT_LISTEN) or CONNECT to (IXDP_GRANT_CONNECT) ports LO-HI.
+ *	A context attached with CAP_NET_ADMIN needs no grant; any other is
+ *	refused with -EACCES. Grants are checked when a listen or connect
+ *	runs. Adding rights to an existing key widens it; -EEXIST if it
+ *	had them all; -ENOSPC past 256 grants.
+ * IXDP_CMD_GRANT_DEL (admin): the same key (ports, uid or gid) and
+ *	optionally IXDP_A_GRANT_RIGHTS (default: all) in: those rights are
+ *	taken away; a grant left with none is removed. -ENOENT: no grant.
+ * IXDP_CMD_GRANT_GET: dump; one message per grant with its
+ *	IXDP_A_GRANT_* attributes.
  */
 enum ixdp_genl_cmd {
 	IXDP_CMD_UNSPEC,
@@ -455,6 +499,9 @@ enum ixdp_genl_cmd {
 	IXDP_CMD_FG_MOVE,
 	IXDP_CMD_QUEUE_GET,
 	IXDP_CMD_STATS_GET,
+	IXDP_CMD_GRANT_ADD,
+	IXDP_CMD_GRANT_DEL,
+	IXDP_CMD_GRANT_GET,
 
 	__IXDP_CMD_MAX,
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
@@ -515,6 +562,11 @@ enum ixdp_genl_attr {
 	IXDP_A_QUEUE_NFG,		/* u32 (out): flow groups steered */
 	IXDP_A_QUEUE_NAPI,		/* u32 (out): NAPI id, 0 if unknown */
 	IXDP_A_FG_FRAMES,		/* u64 (out): frames of a flow group */
+	IXDP_A_GRANT_PORT_LO,		/* u16: first TCP port, >= 1 */
+	IXDP_A_GRANT_PORT_HI,		/* u16: last TCP port, >= LO */
+	IXDP_A_GRANT_UID,		/* u32: a user */
+	IXDP_A_GRANT_GID,		/* u32: a group */
+	IXDP_A_GRANT_RIGHTS,		/* u32: IXDP_GRANT_* */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
@@ -532,6 +584,11 @@ enum ixdp_resp_mode {
 	IXDP_RESP_ECHO,		/* every byte is sent back */
 	IXDP_RESP_DISCARD,	/* bytes are consumed and dropped */
 };
+
+/* IXDP_A_GRANT_RIGHTS */
+#define IXDP_GRANT_LISTEN	(1U << 0)
+#define IXDP_GRANT_CONNECT	(1U << 1)
+#define IXDP_GRANT_ALL		(IXDP_GRANT_LISTEN | IXDP_GRANT_CONNECT)
 
 /* Limits of the tunables (also enforced on the module parameters). */
 #define IXDP_BATCH_MIN		1

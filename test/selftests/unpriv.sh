@@ -1,0 +1,141 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unprivileged applications (test/selftests/unpriv.c, run through runas
+# as uid 1000): the device's group, port grants (ixctl grant), netlink
+# writes for root only, RLIMIT_MEMLOCK and the per-user context quota,
+# the per-core context limit and the listen backlog. One dataplane core,
+# so that every connection reaches the context under test.
+. /selftests/lib.sh
+
+U=/selftests/unpriv
+IXIP=198.18.0.3
+DEV=$IXDP_GUEST_IF
+
+# unpriv [runas ...] MODE ARGS...: a mode's TAP lines join this stream.
+unpriv() {
+	TAP_START=$((TAP_N + 1)) "$@" > /tmp/unpriv-c.out 2>&1
+	_rc=$?
+	cat /tmp/unpriv-c.out
+	_n=$(grep -cE '^(not )?ok ' /tmp/unpriv-c.out)
+	_f=$(grep -cE '^not ok ' /tmp/unpriv-c.out)
+	TAP_N=$((TAP_N + _n))
+	TAP_FAIL=$((TAP_FAIL + _f))
+	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
+		tap_not_ok "unpriv $* exited with status $_rc without a failing check"
+	fi
+}
+
+# The sum over the cores of a counter (ixctl -j stats show).
+total() {
+	ixctl -j stats show | tr ',{}' '\n\n\n' |
+		sed -n "s/^ *\"$1\": *\([0-9]*\).*/\1/p" | head -n1
+}
+
+oom_lines() {
+	dmesg | grep -ciE 'out of memory|oom-kill|page allocation failure|invoked oom-killer'
+}
+
+setup() {
+	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
+	ixctl core add cpu 0 rxq 0
+}
+
+teardown() {
+	for g in "7600 user $APP_UID" "7601 user $APP_UID" \
+		 "7602 group $IXDP_GID" "7610 user $APP_UID"; do
+		set -- $g
+		ixctl grant del ports "$1" "$2" "$3" >/dev/null 2>&1
+	done
+	echo 64 > /sys/module/ixdp/parameters/max_contexts
+	ixctl port del dev "$DEV" >/dev/null 2>&1
+}
+
+if ! tap_check "a port and one dataplane core come up" setup; then
+	teardown
+	tap_finish
+	exit
+fi
+oom0=$(oom_lines)
+
+tap_check "/dev/ixdp is created with mode 0660" \
+	[ "$(stat -c %a /dev/ixdp)" = 660 ]
+chgrp "$IXDP_GID" /dev/ixdp
+unpriv /selftests/runas -u 2000 -g 2000 -- "$U" open-denied
+
+# netlink: reading is open to all, changing is for CAP_NET_ADMIN.
+tap_check "an ordinary user reads the grants" as_app ixctl grant show
+as_app ixctl grant add ports 7600 user "$APP_UID" > /tmp/unpriv.err 2>&1
+rc=$?
+tap_diag "$(cat /tmp/unpriv.err)"
+tap_check "an ordinary user cannot add a grant (status $rc)" \
+	sh -c "[ $rc -ne 0 ] && grep -qi 'not permitted' /tmp/unpriv.err"
+tap_check "nor remove a core" sh -c \
+	"! /selftests/runas -u $APP_UID -g $APP_GID -- ixctl core del cpu 0 2>/dev/null"
+
+# RLIMIT_MEMLOCK at the usual 8 MiB: the default sizes do not fit.
+unpriv /selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
+	-l 8388608 -- "$U" memlock 0
+
+# Grants.
+unpriv as_app "$U" listen 0 7600 -13
+unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7601 -13
+denied=$(total dp_app_denied)
+tap_check "the two refusals are counted in dp_app_denied ($denied)" \
+	[ "${denied:-0}" -eq 2 ]
+tap_check "ixctl grant add ports 7600 user $APP_UID rights listen" \
+	ixctl grant add ports 7600 user "$APP_UID" rights listen
+tap_check "ixctl grant add ports 7601 user $APP_UID rights connect" \
+	ixctl grant add ports 7601 user "$APP_UID" rights connect
+tap_check "ixctl grant add ports 7602 group $IXDP_GID" \
+	ixctl grant add ports 7602 group "$IXDP_GID"
+ixctl grant show | sed 's/^/# /'
+tap_check "ixctl -j grant show lists the three grants" \
+	[ "$(ixctl -j grant show | grep -o '"rights"' | wc -l)" -eq 3 ]
+unpriv as_app "$U" listen 0 7600 0
+unpriv as_app "$U" listen 0 7602 0
+unpriv as_app "$U" listen 0 7601 -13
+# Nothing listens on the host's port 7601: the grant lets the connect
+# through, and the host's reset answers it.
+unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7601 -111
+unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7600 -13
+tap_check "a grant that exists already is refused" \
+	sh -c "! ixctl grant add ports 7600 user $APP_UID rights listen 2>/dev/null"
+tap_check "bad grants are refused: port 0, a reversed range, no user" sh -c \
+	"! ixctl grant add ports 0 user 1 2>/dev/null &&
+	 ! ixctl grant add ports 10-5 user 1 2>/dev/null &&
+	 ! ixctl grant add ports 10 2>/dev/null &&
+	 ! ixctl grant del ports 9999 user 1 2>/dev/null"
+tap_check "ixctl grant del ports 7600 user $APP_UID" \
+	ixctl grant del ports 7600 user "$APP_UID"
+unpriv as_app "$U" listen 0 7600 -13
+
+# Memory and context limits, and the kernel log stays free of the OOM
+# killer and allocation failures.
+unpriv as_app "$U" exhaust 0
+echo 3 > /sys/module/ixdp/parameters/max_contexts
+unpriv as_app "$U" quota 0 3
+echo 64 > /sys/module/ixdp/parameters/max_contexts
+unpriv "$U" full 0
+tap_check "no OOM killer or allocation failure in the kernel log" \
+	[ "$(oom_lines)" -eq "$oom0" ]
+
+# The backlog: 10 connections to a listener of backlog 4 that never
+# accepts; 6 are reset at once, the 4 knocked ones when it exits.
+ixctl grant add ports 7610 user "$APP_UID" >/dev/null
+drops0=$(total dp_app_backlog_drops)
+host_spawn ring-peer hold "$IXIP" 7610 10 --timeout 60
+t=$HOST_TICKET
+unpriv as_app "$U" backlog 0 7610 4 12
+host_wait "$t"
+tap_check "the host saw all 10 connections reset" [ $? -eq 0 ]
+drops=$(($(total dp_app_backlog_drops) - drops0))
+tap_check "dp_app_backlog_drops counts the 6 beyond the backlog ($drops)" \
+	[ "$drops" -eq 6 ]
+sleep 1
+free=$(total dp_rxbuf_free)
+all=$(total dp_rxbuf_total)
+tap_check "every receive buffer is back ($free of $all)" [ "$free" -eq "$all" ]
+
+teardown
+tap_finish
