@@ -134,13 +134,22 @@ fi
 # Serve the guest's requests until QEMU exits or time runs out.
 exec {ctl_out}<>"$work/ctl.out" {ctl_in}<>"$work/ctl.in"
 timed_out=0
+partial=
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
 		timed_out=1
 		break
 	fi
-	line=
-	read -r -t 1 -u "$ctl_out" line || true
+	# A read that times out mid-line (a slow guest writes a request in
+	# pieces) returns the piece: keep it until the newline comes.
+	part= rc=0
+	read -r -t 1 -u "$ctl_out" part || rc=$?
+	if [ "$rc" -gt 128 ]; then
+		partial=$partial$part
+		continue
+	fi
+	line=$partial$part
+	partial=
 	[ -n "$line" ] || continue
 	set -- $line
 	verb=${1:-} seq=${2:-}
