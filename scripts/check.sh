@@ -83,6 +83,20 @@ test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
 grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
 count_tap qemu-e1000e "$log/qemu-e1000e.log" "$rc"
 
+# The whole suite again on the KASAN + UBSan + lockdep + kmemleak kernel
+# of ../shared/kernels: any report in its log fails the run (run.sh's
+# verdict, and the kernel-log stage's kmemleak scan).
+if ls ../shared/kernels/linux-image-*-ixdp-debug_*.deb >/dev/null 2>&1; then
+	rc=0
+	scripts/kernels.sh run-suite debug > "$log/qemu-debug.log" 2>&1 || rc=$?
+	grep -E '^(not )?ok |passed|run.sh:' "$log/qemu-debug.log" |
+		grep -vE '^ok ' | tail -n 40
+	grep -E 'selftests \(' "$log/qemu-debug.log"
+	count_tap qemu-debug "$log/qemu-debug.log" "$rc"
+else
+	echo "ok - debug-kernel suite # SKIP no debug kernel in ../shared/kernels"
+fi
+
 echo "check took $(($(date +%s) - start))s"
 if [ "$fail" -gt 0 ]; then
 	printf 'failed: %s\n' "${failed[@]}"

@@ -182,7 +182,13 @@ void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
 	ev.lport = t->lport;
 	if (type == IX_EV_SENT) {
 		ev.len = t->acked_unreported;
-		ev.window = c->cfg.snd_buf - t->sq_bytes;
+		/*
+		 * Room a send can take now: none while every send reference
+		 * is in use, even with bytes to spare (a buffer that does
+		 * not continue the last one needs a reference of its own).
+		 */
+		ev.window = t->sq_cnt == IX_SQ_REFS ? 0 :
+			    c->cfg.snd_buf - t->sq_bytes;
 	}
 	ix_core_emit(c, &ev);
 }

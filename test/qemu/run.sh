@@ -204,7 +204,7 @@ fi
 
 # Verdict. The guest must have said it finished; the console must be
 # free of kernel splats even if no test noticed them.
-splat='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection|Kernel panic|Call Trace|possible circular locking|inconsistent lock state|suspicious RCU usage'
+splat='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection|Kernel panic|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|blocked for more than|soft lockup|hard LOCKUP|refcount_t:'
 problems=0
 if [ "$timed_out" = 1 ]; then
 	echo "not ok - guest did not finish within ${timeout}s (wedged or too slow)"

@@ -812,6 +812,34 @@ static void test_preaccept_pool_bound(void **state)
 	sim_fini(&s);
 }
 
+/*
+ * The room a SENT event announces is 0 while every send reference is in
+ * use: a send would be taken short with 0 bytes however many bytes the
+ * send buffer has free.
+ */
+static void test_sent_room_refs(void **state)
+{
+	struct ix_tcb *t;
+	struct sim s;
+	u32 cnt;
+
+	sim_init(&s, 47, NULL);
+	assert_true(sim_connect(&s, 80));
+	t = ix_tcp_lookup_handle(s.c[0], s.app[0].handle);
+	assert_non_null(t);
+	cnt = t->sq_cnt;
+	t->sq_cnt = IX_SQ_REFS;
+	ix_tcp_event(s.c[0], t, IX_EV_SENT, 0);
+	sim_step(&s, 1);
+	assert_int_equal(s.app[0].last[IX_EV_SENT].window, 0);
+	t->sq_cnt = cnt;
+	ix_tcp_event(s.c[0], t, IX_EV_SENT, 0);
+	sim_step(&s, 1);
+	assert_int_equal(s.app[0].last[IX_EV_SENT].window,
+			 s.c[0]->cfg.snd_buf - t->sq_bytes);
+	sim_fini(&s);
+}
+
 static bool flood_sim_xfer_done(struct sim *s)
 {
 	return s->app[1].rx_total == s->app[0].tx_total;
@@ -1790,6 +1818,7 @@ int main(void)
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_data_before_accept),
 		cmocka_unit_test(test_preaccept_pool_bound),
+		cmocka_unit_test(test_sent_room_refs),
 		cmocka_unit_test(test_syn_flood_cookies),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_time_wait_reuse_seq),

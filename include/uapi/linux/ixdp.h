@@ -338,6 +338,9 @@ enum ixdp_ev {
 				 */
 	IXDP_EV_SENT,		/* cookie, handle; arg[0]: bytes acked since
 				 * the last SENT; arg[1]: send room now
+				 * (0 while the connection holds 64
+				 * unacknowledged buffers: a later SENT
+				 * announces room)
 				 */
 	IXDP_EV_DEAD,		/* cookie, handle; status: 0 (closed both
 				 * ways), -ECONNRESET, -ETIMEDOUT,
