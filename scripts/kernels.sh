@@ -89,7 +89,7 @@ run-suite)
 		# page fragment), which 1 GiB did not always hold.
 		rc=0
 		test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
-			--cpu max,la57=off --append kasan_multi_shot \
+			--cpu max,la57=off --append "kasan_multi_shot ixdp_slow=4" \
 			--mem 2048 --timeout 900 --mode test || rc=$?
 		# Leave the tree's ixdp.ko built for the default kernel again.
 		make -s module

@@ -189,11 +189,16 @@ int main(void)
 	if (!(r.sq && r.cq && r.rx && r.tx))
 		return ksft_finish();
 
-	/* The writable regions work and keep what was written. */
+	/*
+	 * The writable regions work and keep what was written. The store
+	 * goes to a command slot, not to cmd_tail: a core that happens to be
+	 * awake (a slow or busy machine) would take the published commands
+	 * and move cmd_head, which the CQ check below expects untouched.
+	 */
 	memset(r.tx, 0x5a, r.a.tx_arena);
-	*(volatile uint32_t *)(r.sq + r.a.off.cmd_tail) = 7;
+	*(volatile uint32_t *)(r.sq + r.a.off.cmds) = 7;
 	ok = r.tx[r.a.tx_arena - 1] == 0x5a &&
-	     *(volatile uint32_t *)(r.sq + r.a.off.cmd_tail) == 7;
+	     *(volatile uint32_t *)(r.sq + r.a.off.cmds) == 7;
 	ksft_test_result(ok, "SQ and TX arena are writable");
 	ksft_test_result(*(volatile uint32_t *)(r.cq + r.a.off.ev_tail) == 0 &&
 			 r.rx[0] == 0, "CQ and RX arena are readable");
