@@ -35,7 +35,7 @@ LARGE=16384,65536
 
 # rings MODE ARGS...: a mode of rings.c whose TAP lines join this stream.
 rings() {
-	TAP_START=$((TAP_N + 1)) as_app "$R" "$@" > /tmp/app-echo-c.out 2>&1
+	TAP_START=$((TAP_N + 1)) $AS_APP "$R" "$@" > /tmp/app-echo-c.out 2>&1
 	_rc=$?
 	cat /tmp/app-echo-c.out
 	TAP_N=$((TAP_N + $(grep -cE '^(not )?ok ' /tmp/app-echo-c.out)))
@@ -78,7 +78,7 @@ top_slabs() {
 
 tap_diag "unreclaimable slab before: $(slab)"
 T0=$(date +%s)
-as_app echo_ixdp -p "$PORT" -c "$CORES" > /tmp/echo_ixdp.out 2>&1 &
+$AS_APP echo_ixdp -p "$PORT" -c "$CORES" > /tmp/echo_ixdp.out 2>&1 &
 pid=$!
 ncores=$(echo "$CORES" | tr ',' ' ' | wc -w)
 tap_check "echo_ixdp attaches a context to each of its $ncores cores" \

@@ -130,7 +130,7 @@ if ! tap_check "echo_ixdp and iproute2's tc are installed" \
 	exit
 fi
 
-as_app echo_ixdp -p "$PORT" -c "$CORES" -q > /tmp/echo_ixdp_lossy.out 2>&1 &
+$AS_APP echo_ixdp -p "$PORT" -c "$CORES" -q > /tmp/echo_ixdp_lossy.out 2>&1 &
 pid=$!
 tap_check "echo_ixdp attaches a context to each of its $NCORES cores" \
 	wait_stat dp_apps "$NCORES" 10

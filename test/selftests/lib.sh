@@ -124,11 +124,10 @@ APP_GID=1000
 IXDP_GID=100
 APP_MEMLOCK=268435456
 
-# as_app CMD ARGS...: run CMD as that user (same PID: runas execs).
-as_app() {
-	/selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
-		-l "$APP_MEMLOCK" -- "$@"
-}
+# $AS_APP CMD ARGS...: run CMD as that user. A prefix, not a function:
+# "$AS_APP cmd &" leaves the command's own PID in $! (runas execs),
+# where a function would leave a subshell's.
+AS_APP="/selftests/runas -u $APP_UID -g $APP_GID -G $IXDP_GID -l $APP_MEMLOCK --"
 
 # app_user_setup LO-HI: the device's group as scripts/60-ixdp.rules sets
 # it, and a grant of those TCP ports (listen and connect) to the user.

@@ -1045,8 +1045,10 @@ static void validate_refusals(struct app *a, struct app *b, struct app *cx,
 		       "ABORT with unused arg[0] gets -EINVAL (and does not abort)");
 	expect_refused(a, mk(IXDP_OP_RECV_DONE, H, 1, 1, 0), -EINVAL,
 		       "RECV_DONE with unused arg[0] gets -EINVAL");
-	expect_refused(a, mk(IXDP_OP_LISTEN, 0, 8000, 1, 0), -EINVAL,
-		       "LISTEN with unused arg[0] gets -EINVAL");
+	expect_refused(a, mk(IXDP_OP_LISTEN, 0, 7998, 0, 1), -EINVAL,
+		       "LISTEN with unused arg[1] gets -EINVAL");
+	expect_refused(a, mk(IXDP_OP_LISTEN, 0, 7998, IXDP_BACKLOG_MAX + 1, 0),
+		       -EINVAL, "LISTEN with a backlog over IXDP_BACKLOG_MAX gets -EINVAL");
 	m = mk(IXDP_OP_CONNECT, 0, 7199, 1, host_ip());
 	m.arg[2] = 1;
 	expect_refused(a, m, -EINVAL, "CONNECT with unused arg[2] gets -EINVAL");

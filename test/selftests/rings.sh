@@ -13,7 +13,7 @@
 #    peer sees resets and every connection and buffer comes back;
 #  - a thread that attached and holds connections exits: its contexts
 #    die and the connections are torn down.
-# The applications run as an ordinary user (lib.sh's as_app), except the
+# The applications run as an ordinary user (lib.sh's AS_APP), except the
 # core removal, which is the administrator's.
 # The kernel log is checked by the final kernel-log stage.
 . /selftests/lib.sh
@@ -45,7 +45,9 @@ setup() {
 	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
 	ixctl core add cpu 0 rxq 0 &&
 	{ [ "$NCPU" -lt 2 ] || ixctl core add cpu 1 rxq $((1 % NRXQ)); } &&
-	ixctl responder set mode echo port 7 && app_user_setup 7000-7999
+	ixctl responder set mode echo port 7 && app_user_setup 7000-7999 &&
+	{ ixctl grant add ports 7 user "$APP_UID" rights listen 2>/dev/null ||
+	  true; }
 }
 
 teardown() {
@@ -63,7 +65,7 @@ fi
 # A context whose core goes away (before any connection exists: a core
 # can only be removed then).
 [ "$NCPU" -ge 2 ] && AS= rings coredel 1 $((1 % NRXQ))
-AS=as_app
+AS=$AS_APP
 
 # Validation, on a connection to the host's echo server.
 host_spawn echo-serve 7101 1 90
@@ -103,7 +105,7 @@ tap_check "the late host connection was echoed and closed gracefully" [ $? -eq 0
 # SIGKILL of a process holding 64 busy connections.
 host_spawn ring-peer busy "$IXIP" 7400 64 --timeout 100
 t=$HOST_TICKET
-as_app "$R" serve 7400 64 > /tmp/rings-serve.out 2>&1 &
+$AS_APP "$R" serve 7400 64 > /tmp/rings-serve.out 2>&1 &
 spid=$!
 i=0
 while ! grep -q 'serve: busy' /tmp/rings-serve.out && [ $i -lt 600 ] &&

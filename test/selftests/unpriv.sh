@@ -5,7 +5,8 @@
 # as uid 1000): the device's group, port grants (ixctl grant), netlink
 # writes for root only, RLIMIT_MEMLOCK and the per-user context quota,
 # the per-core context limit and the listen backlog. One dataplane core,
-# so that every connection reaches the context under test.
+# so that every connection reaches the context under test. Its ports
+# (66xx) lie outside the 7000-7999 that the other stages grant.
 . /selftests/lib.sh
 
 U=/selftests/unpriv
@@ -42,8 +43,8 @@ setup() {
 }
 
 teardown() {
-	for g in "7600 user $APP_UID" "7601 user $APP_UID" \
-		 "7602 group $IXDP_GID" "7610 user $APP_UID"; do
+	for g in "6600 user $APP_UID" "6601 user $APP_UID" \
+		 "6602 group $IXDP_GID" "6610 user $APP_UID"; do
 		set -- $g
 		ixctl grant del ports "$1" "$2" "$3" >/dev/null 2>&1
 	done
@@ -64,8 +65,8 @@ chgrp "$IXDP_GID" /dev/ixdp
 unpriv /selftests/runas -u 2000 -g 2000 -- "$U" open-denied
 
 # netlink: reading is open to all, changing is for CAP_NET_ADMIN.
-tap_check "an ordinary user reads the grants" as_app ixctl grant show
-as_app ixctl grant add ports 7600 user "$APP_UID" > /tmp/unpriv.err 2>&1
+tap_check "an ordinary user reads the grants" $AS_APP ixctl grant show
+$AS_APP ixctl grant add ports 6600 user "$APP_UID" > /tmp/unpriv.err 2>&1
 rc=$?
 tap_diag "$(cat /tmp/unpriv.err)"
 tap_check "an ordinary user cannot add a grant (status $rc)" \
@@ -78,43 +79,43 @@ unpriv /selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
 	-l 8388608 -- "$U" memlock 0
 
 # Grants.
-unpriv as_app "$U" listen 0 7600 -13
-unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7601 -13
+unpriv $AS_APP "$U" listen 0 6600 -13
+unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -13
 denied=$(total dp_app_denied)
 tap_check "the two refusals are counted in dp_app_denied ($denied)" \
 	[ "${denied:-0}" -eq 2 ]
-tap_check "ixctl grant add ports 7600 user $APP_UID rights listen" \
-	ixctl grant add ports 7600 user "$APP_UID" rights listen
-tap_check "ixctl grant add ports 7601 user $APP_UID rights connect" \
-	ixctl grant add ports 7601 user "$APP_UID" rights connect
-tap_check "ixctl grant add ports 7602 group $IXDP_GID" \
-	ixctl grant add ports 7602 group "$IXDP_GID"
+tap_check "ixctl grant add ports 6600 user $APP_UID rights listen" \
+	ixctl grant add ports 6600 user "$APP_UID" rights listen
+tap_check "ixctl grant add ports 6601 user $APP_UID rights connect" \
+	ixctl grant add ports 6601 user "$APP_UID" rights connect
+tap_check "ixctl grant add ports 6602 group $IXDP_GID" \
+	ixctl grant add ports 6602 group "$IXDP_GID"
 ixctl grant show | sed 's/^/# /'
 tap_check "ixctl -j grant show lists the three grants" \
-	[ "$(ixctl -j grant show | grep -o '"rights"' | wc -l)" -eq 3 ]
-unpriv as_app "$U" listen 0 7600 0
-unpriv as_app "$U" listen 0 7602 0
-unpriv as_app "$U" listen 0 7601 -13
-# Nothing listens on the host's port 7601: the grant lets the connect
+	[ "$(ixctl -j grant show | grep -oE '"port_lo": ?660[0-9]' | wc -l)" -eq 3 ]
+unpriv $AS_APP "$U" listen 0 6600 0
+unpriv $AS_APP "$U" listen 0 6602 0
+unpriv $AS_APP "$U" listen 0 6601 -13
+# Nothing listens on the host's port 6601: the grant lets the connect
 # through, and the host's reset answers it.
-unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7601 -111
-unpriv as_app "$U" connect 0 "$IXDP_HOST_IP" 7600 -13
+unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -111
+unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6600 -13
 tap_check "a grant that exists already is refused" \
-	sh -c "! ixctl grant add ports 7600 user $APP_UID rights listen 2>/dev/null"
+	sh -c "! ixctl grant add ports 6600 user $APP_UID rights listen 2>/dev/null"
 tap_check "bad grants are refused: port 0, a reversed range, no user" sh -c \
 	"! ixctl grant add ports 0 user 1 2>/dev/null &&
 	 ! ixctl grant add ports 10-5 user 1 2>/dev/null &&
 	 ! ixctl grant add ports 10 2>/dev/null &&
 	 ! ixctl grant del ports 9999 user 1 2>/dev/null"
-tap_check "ixctl grant del ports 7600 user $APP_UID" \
-	ixctl grant del ports 7600 user "$APP_UID"
-unpriv as_app "$U" listen 0 7600 -13
+tap_check "ixctl grant del ports 6600 user $APP_UID" \
+	ixctl grant del ports 6600 user "$APP_UID"
+unpriv $AS_APP "$U" listen 0 6600 -13
 
 # Memory and context limits, and the kernel log stays free of the OOM
 # killer and allocation failures.
-unpriv as_app "$U" exhaust 0
+unpriv $AS_APP "$U" exhaust 0
 echo 3 > /sys/module/ixdp/parameters/max_contexts
-unpriv as_app "$U" quota 0 3
+unpriv $AS_APP "$U" quota 0 3
 echo 64 > /sys/module/ixdp/parameters/max_contexts
 unpriv "$U" full 0
 tap_check "no OOM killer or allocation failure in the kernel log" \
@@ -122,11 +123,11 @@ tap_check "no OOM killer or allocation failure in the kernel log" \
 
 # The backlog: 10 connections to a listener of backlog 4 that never
 # accepts; 6 are reset at once, the 4 knocked ones when it exits.
-ixctl grant add ports 7610 user "$APP_UID" >/dev/null
+ixctl grant add ports 6610 user "$APP_UID" >/dev/null
 drops0=$(total dp_app_backlog_drops)
-host_spawn ring-peer hold "$IXIP" 7610 10 --timeout 60
+host_spawn ring-peer hold "$IXIP" 6610 10 --timeout 60
 t=$HOST_TICKET
-unpriv as_app "$U" backlog 0 7610 4 12
+unpriv $AS_APP "$U" backlog 0 6610 4 12
 host_wait "$t"
 tap_check "the host saw all 10 connections reset" [ $? -eq 0 ]
 drops=$(($(total dp_app_backlog_drops) - drops0))
