@@ -44,7 +44,7 @@
 
 struct ixdp_app *ixdp_app_create(void)
 {
-	struct ixdp_app *app = kzalloc(sizeof(*app), GFP_KERNEL);
+	struct ixdp_app *app = kzalloc(sizeof(*app), GFP_KERNEL_ACCOUNT);
 
 	if (!app)
 		return NULL;
@@ -121,8 +121,17 @@ static int arena_size(u32 *n, u32 align)
 }
 
 /*
- * Zeroed pages charged to the caller's memory cgroup. The fault handler
- * maps them one by one, so VM_USERMAP (vmalloc_user()) is not needed.
+ * Memory of a context: charged to the caller's memory cgroup, and never
+ * worth the OOM killer or a warning: past the cgroup's limit (or when
+ * memory is short) the attach fails with -ENOMEM instead. Without
+ * __GFP_NORETRY a charge over the limit would invoke the cgroup's OOM
+ * killer from inside the ioctl.
+ */
+#define APP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN)
+
+/*
+ * Zeroed pages. The fault handler maps them one by one, so VM_USERMAP
+ * (vmalloc_user()) is not needed.
  */
 static int region_alloc(struct app_region *r, size_t size, u64 off,
 			bool writable)
@@ -130,7 +139,7 @@ static int region_alloc(struct app_region *r, size_t size, u64 off,
 	r->size = PAGE_ALIGN(size);
 	r->off = off;
 	r->writable = writable;
-	r->mem = __vmalloc(r->size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	r->mem = __vmalloc(r->size, APP_GFP | __GFP_ZERO);
 	return r->mem ? 0 : -ENOMEM;
 }
 
@@ -157,10 +166,8 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	app->tx_size = a->tx_arena;
 	app->slice_shift = ilog2(IXDP_RX_SLICE);
 	app->nconn = a->rx_arena >> app->slice_shift;
-	app->conn = kvcalloc(app->nconn, sizeof(*app->conn),
-			     GFP_KERNEL_ACCOUNT);
-	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty),
-			      GFP_KERNEL_ACCOUNT);
+	app->conn = kvcalloc(app->nconn, sizeof(*app->conn), APP_GFP);
+	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty), APP_GFP);
 	if (!app->conn || !app->dirty)
 		return -ENOMEM;
 	for (i = 0; i < app->nconn; i++)

@@ -10,6 +10,8 @@
  *                                   and the charge comes back on close
  *   unpriv quota CPU N              N small contexts, the next: EDQUOT
  *   unpriv full CPU                 32 contexts on a core, the 33rd: ENOSPC
+ *   unpriv memcg CPU                in a memory cgroup with a small limit,
+ *                                   64 MiB arenas until refused: ENOMEM
  *   unpriv listen CPU PORT WANT     LISTEN's status is WANT (0, -13, ...)
  *   unpriv connect CPU IP PORT WANT CONNECT's outcome: -13 (refused by a
  *                                   grant) or 0 (connected)
@@ -105,6 +107,33 @@ static int exhaust(unsigned int cpu)
 		rctx_close(&c[i]);
 	err = rctx_open(&c[0], cpu, &big);
 	ksft_expect_err(err, 0, "after closing them the whole limit is free again");
+	if (!err)
+		rctx_close(&c[0]);
+	return 0;
+}
+
+/*
+ * Run by root (no RLIMIT_MEMLOCK charge) inside a memory cgroup whose
+ * limit is far below what is asked: the charge fails, the attach gets
+ * ENOMEM, and the OOM killer is never called (unpriv.sh checks the log).
+ */
+static int memcg(unsigned int cpu)
+{
+	static struct rctx c[MAX_CTX];
+	struct ixdp_attach big = {
+		.rx_arena = IXDP_ARENA_MAX, .tx_arena = IXDP_ARENA_MAX,
+	};
+	int n = 0, err = 0, i;
+
+	while (n < MAX_CTX && !(err = rctx_open(&c[n], cpu, &big)))
+		n++;
+	ksft_print_msg("attached %d, then %d (%s)\n", n, err, strerror(-err));
+	ksft_test_result(err == -ENOMEM,
+			 "past its memory cgroup's limit an attach gets ENOMEM");
+	for (i = 0; i < n; i++)
+		rctx_close(&c[i]);
+	err = rctx_open(&c[0], cpu, &small);
+	ksft_expect_err(err, 0, "and a small context still fits afterwards");
 	if (!err)
 		rctx_close(&c[0]);
 	return 0;
@@ -267,6 +296,8 @@ int main(int argc, char **argv)
 		quota(cpu, atoi(argv[3]));
 	else if (!strcmp(mode, "full") && argc == 3)
 		full(cpu);
+	else if (!strcmp(mode, "memcg") && argc == 3)
+		memcg(cpu);
 	else if (!strcmp(mode, "listen") && argc == 5)
 		listen_mode(cpu, (unsigned int)atoi(argv[3]), atoi(argv[4]));
 	else if (!strcmp(mode, "connect") && argc == 6)

@@ -118,6 +118,20 @@ echo 3 > /sys/module/ixdp/parameters/max_contexts
 unpriv $AS_APP "$U" quota 0 3
 echo 64 > /sys/module/ixdp/parameters/max_contexts
 unpriv "$U" full 0
+# A memory cgroup of 48 MiB: root's contexts (no RLIMIT_MEMLOCK charge)
+# are refused by the cgroup, not by the OOM killer.
+CG=/sys/fs/cgroup
+if { mountpoint -q "$CG" || mount -t cgroup2 none "$CG"; } 2>/dev/null &&
+   echo +memory > "$CG/cgroup.subtree_control" 2>/dev/null &&
+   mkdir -p "$CG/ixdp-test" && echo 50331648 > "$CG/ixdp-test/memory.max"; then
+	unpriv sh -c "echo \$\$ > $CG/ixdp-test/cgroup.procs && exec $U memcg 0"
+	tap_diag "cgroup memory.events: $(tr '\n' ' ' < "$CG/ixdp-test/memory.events")"
+	tap_check "the cgroup's OOM killer never ran" \
+		grep -q '^oom_kill 0' "$CG/ixdp-test/memory.events"
+	rmdir "$CG/ixdp-test"
+else
+	tap_ok "memory cgroup limit # SKIP no cgroup2 memory controller"
+fi
 tap_check "no OOM killer or allocation failure in the kernel log" \
 	[ "$(oom_lines)" -eq "$oom0" ]
 
