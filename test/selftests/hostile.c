@@ -26,7 +26,8 @@
  *   conns PORT IP RPORT N
  *		   two contexts with 64 MiB RX arenas: one accepts every
  *		   connection to PORT, the other connects N times to
- *		   IP:RPORT; all are held and never read
+ *		   IP:RPORT (a refused connect is tried again 500 ms later,
+ *		   5 times at most); all are held and never read
  *   attach MAX	   attach contexts (smallest rings and arenas) until one is
  *		   refused or MAX are attached, and hold them; "ready" comes
  *		   after the first
@@ -41,7 +42,7 @@
  * "effect: ..." once the pattern took hold: its progress (the core's
  * dp_app_conns for the connection patterns, completions for flood)
  * reached -g, or stopped growing for 3 s, or the attach was refused.
- * Progress goes to stdout as "# " lines every 2 s.
+ * Progress goes to stdout as "# " lines every 5 s.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -57,7 +58,8 @@
 #define BIG_ARENA	(64U << 20)	/* IXDP_ARENA_MAX: 1024 slices */
 #define PENDMAX		8192		/* commands waiting for ring room */
 #define STABLE_MS	3000
-#define REPORT_MS	2000
+#define REPORT_MS	5000
+#define RETRIES		5		/* of a refused connect */
 
 enum mode { M_LISTEN, M_HOARD, M_DEAF, M_FLOOD, M_CONNS, M_ATTACH };
 
@@ -75,7 +77,7 @@ static struct {
 	uint64_t knocks, accepts, connects, connected, connect_err;
 	uint64_t recvs, recv_bytes, eofs, deads;
 	uint64_t events, cpls, cpl_err, cmds, wakes, wake_err, pend_drop;
-	uint64_t listen_ok;
+	uint64_t listen_ok, refused, retried;
 } st;
 
 static enum mode mode;
@@ -164,6 +166,9 @@ static void on_event(struct hctx *h, const struct ixdp_event *ev)
 			st.connect_err++;
 		else
 			st.connected++;
+		/* The host's listener may not be up yet: try again later. */
+		if (ev->status == -ECONNREFUSED)
+			st.refused++;
 		break;
 	case IXDP_EV_RECV:
 		if (ev->arg[1]) {
@@ -213,12 +218,13 @@ static int hx_listen(struct hctx *h, uint16_t port)
 
 static void report(const char *what)
 {
-	printf("# %s %s: knocks %llu accepts %llu connects %llu connected %llu connect_err %llu recv %llu B eof %llu dead %llu events %llu cpl %llu cpl_err %llu cmds %llu wakes %llu wake_err %llu pend_drop %llu\n",
+	printf("# %s %s: knocks %llu accepts %llu connects %llu connected %llu connect_err %llu (refused %llu) recv %llu B eof %llu dead %llu events %llu cpl %llu cpl_err %llu cmds %llu wakes %llu wake_err %llu pend_drop %llu\n",
 	       mode_name[mode], what, (unsigned long long)st.knocks,
 	       (unsigned long long)st.accepts,
 	       (unsigned long long)st.connects,
 	       (unsigned long long)st.connected,
 	       (unsigned long long)st.connect_err,
+	       (unsigned long long)st.refused,
 	       (unsigned long long)st.recv_bytes,
 	       (unsigned long long)st.eofs, (unsigned long long)st.deads,
 	       (unsigned long long)st.events, (unsigned long long)st.cpls,
@@ -241,7 +247,7 @@ static long long progress_metric(void)
 	return core_stat(-1, "dp_app_conns");
 }
 
-/* Every 500 ms: has the pattern taken hold? Every 2 s: a report. */
+/* Every 500 ms: has the pattern taken hold? Every 5 s: a report. */
 static void progress(struct progress *p)
 {
 	uint64_t now = now_ms();
@@ -326,6 +332,7 @@ static int conns(uint16_t port, const char *ip, uint16_t rport,
 	};
 	struct progress p = { 0 };
 	static struct hctx in, out;
+	uint64_t retry_at = 0;
 	struct ixdp_cmd c;
 	uint32_t addr = inet_addr(ip);
 	unsigned int i;
@@ -352,6 +359,18 @@ static int conns(uint16_t port, const char *ip, uint16_t rport,
 	while (now_ms() < deadline) {
 		hx_drain(&in);
 		hx_drain(&out);
+		/* Refused connects again every 500 ms, RETRIES times each. */
+		if (now_ms() >= retry_at && st.refused > st.retried &&
+		    st.retried < (uint64_t)n * RETRIES) {
+			while (st.retried < st.refused) {
+				c = mk(IXDP_OP_CONNECT, 0, rport, 1000 + i++,
+				       addr);
+				hx_queue(&out, &c);
+				st.connects++;
+				st.retried++;
+			}
+			retry_at = now_ms() + 500;
+		}
 		hx_flush(&in);
 		hx_flush(&out);
 		progress(&p);

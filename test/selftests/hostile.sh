@@ -90,14 +90,14 @@ pattern() {
 		sh -c "grep -q '^ready' /tmp/hostile-$_p.out &&
 		       [ ${_apps:-0} -ge 2 ]"; then
 		kill -9 "$_hpid" 2>/dev/null
-		wait "$_hpid"
+		{ wait "$_hpid"; } 2>/dev/null
 		sed 's/^/# hostile: /' "/tmp/hostile-$_p.out"
 		return
 	fi
 
 	# Connections to echo_ixdp that exist before the pattern starts.
 	host_spawn echo-check "$IXIP" "$EPORT" 16 100000 "$SIZES" \
-		--duration "$DUR" --timeout $((DUR + 16)) --label "$_p-existing"
+		--duration "$DUR" --timeout $((DUR + 10)) --label "$_p-existing"
 	_te=$HOST_TICKET
 	_ts=$(date +%s)
 	sleep 2
@@ -117,7 +117,7 @@ pattern() {
 		sh -c "grep -q '^effect' /tmp/hostile-$_p.out && [ $_at -le $((DUR - 4)) ]"
 	"$H" show "$_p: under the pattern" | grep '^#'
 
-	host_run echo-check "$IXIP" "$EPORT" 4 20 "$SIZES" --timeout 15 \
+	host_run echo-check "$IXIP" "$EPORT" 4 20 "$SIZES" --timeout 10 \
 		--label "$_p-new"
 	tap_check "$_p: echo_ixdp accepts and echoes new connections meanwhile" \
 		[ $? -eq 0 ]
@@ -129,9 +129,9 @@ pattern() {
 	tap_check "$_p: the hostile process was still running when killed" \
 		kill -0 "$_hpid"
 	kill -9 "$_hpid" 2>/dev/null
-	wait "$_hpid"
+	{ wait "$_hpid"; } 2>/dev/null
 	grep -v '^ready' "/tmp/hostile-$_p.out" | sed 's/^\([^#]\)/# \1/'
-	tap_join "$H" settle "$_p: after the kill" "$IDLE" 20
+	tap_join "$H" settle "$_p: after the kill" "$IDLE" 10
 	"$H" show "$_p: after" | grep '^#'
 	if [ -n "$_tp" ]; then
 		host_wait "$_tp"
@@ -178,8 +178,8 @@ pattern deaf "-g 272 deaf 7102" \
 pattern flood "-d 3 -g 50000 flood"
 # (e) 2000 connections held: the host's listener takes the hostile's
 # 1000 connects, and the host opens 1000 to the hostile's port.
-pattern conns "-g 2016 conns 7103 $HOSTIP 7301 1000" \
-	"listen 7301 1000 --hold 90" \
+pattern conns "-d 3 -g 2016 conns 7103 $HOSTIP 7301 1000" \
+	"listen 7301 1000 --hold 60" \
 	"flood $IXIP 7103 1000 --bytes 100 --hold 90"
 # (f) contexts until refused.
 pattern attach "-d 3 attach 4096"
