@@ -78,6 +78,7 @@ static struct {
 	uint64_t recvs, recv_bytes, eofs, deads;
 	uint64_t events, cpls, cpl_err, cmds, wakes, wake_err, pend_drop;
 	uint64_t listen_ok, refused, retried;
+	int connect_errno;		/* of the last failed connect */
 } st;
 
 static enum mode mode;
@@ -150,8 +151,10 @@ static void on_event(struct hctx *h, const struct ixdp_event *ev)
 			st.cpl_err++;
 		if (ev->arg[1] == IXDP_OP_LISTEN && !ev->status)
 			st.listen_ok++;
-		if (ev->arg[1] == IXDP_OP_CONNECT && ev->status < 0)
+		if (ev->arg[1] == IXDP_OP_CONNECT && ev->status < 0) {
 			st.connect_err++;
+			st.connect_errno = -ev->status;
+		}
 		break;
 	case IXDP_EV_KNOCK:
 		st.knocks++;
@@ -162,10 +165,12 @@ static void on_event(struct hctx *h, const struct ixdp_event *ev)
 		}
 		break;
 	case IXDP_EV_CONNECTED:
-		if (ev->status)
+		if (ev->status) {
 			st.connect_err++;
-		else
+			st.connect_errno = -ev->status;
+		} else {
 			st.connected++;
+		}
 		/* The host's listener may not be up yet: try again later. */
 		if (ev->status == -ECONNREFUSED)
 			st.refused++;
@@ -218,13 +223,13 @@ static int hx_listen(struct hctx *h, uint16_t port)
 
 static void report(const char *what)
 {
-	printf("# %s %s: knocks %llu accepts %llu connects %llu connected %llu connect_err %llu (refused %llu) recv %llu B eof %llu dead %llu events %llu cpl %llu cpl_err %llu cmds %llu wakes %llu wake_err %llu pend_drop %llu\n",
+	printf("# %s %s: knocks %llu accepts %llu connects %llu connected %llu connect_err %llu (refused %llu, last errno %d) recv %llu B eof %llu dead %llu events %llu cpl %llu cpl_err %llu cmds %llu wakes %llu wake_err %llu pend_drop %llu\n",
 	       mode_name[mode], what, (unsigned long long)st.knocks,
 	       (unsigned long long)st.accepts,
 	       (unsigned long long)st.connects,
 	       (unsigned long long)st.connected,
 	       (unsigned long long)st.connect_err,
-	       (unsigned long long)st.refused,
+	       (unsigned long long)st.refused, st.connect_errno,
 	       (unsigned long long)st.recv_bytes,
 	       (unsigned long long)st.eofs, (unsigned long long)st.deads,
 	       (unsigned long long)st.events, (unsigned long long)st.cpls,

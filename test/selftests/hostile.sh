@@ -167,20 +167,20 @@ sed 's/^/# idle: /' "$IDLE"
 # (a) 256 knocked connections with 64 KiB each: more than the core's
 # 8192 RX buffers can hold while nobody accepts them.
 pattern listen "-g 272 listen 7100" \
-	"flood $IXIP 7100 256 --bytes 65536 --hold 90"
+	"flood $IXIP 7100 256 --bytes 65536 --hold 40"
 # (b) the same bytes copied into the hoarder's slices, never returned.
 pattern hoard "-g 272 hoard 7101" \
-	"flood $IXIP 7101 256 --bytes 65536 --hold 90"
+	"flood $IXIP 7101 256 --bytes 65536 --hold 40"
 # (c) knocks and bytes for a context whose event ring stays full.
 pattern deaf "-g 272 deaf 7102" \
-	"flood $IXIP 7102 256 --bytes 65536 --hold 90"
+	"flood $IXIP 7102 256 --bytes 65536 --hold 40"
 # (d) commands at full speed.
 pattern flood "-d 3 -g 50000 flood"
 # (e) 2000 connections held: the host's listener takes the hostile's
 # 1000 connects, and the host opens 1000 to the hostile's port.
 pattern conns "-d 3 -g 2016 conns 7103 $HOSTIP 7301 1000" \
-	"listen 7301 1000 --hold 60" \
-	"flood $IXIP 7103 1000 --bytes 100 --hold 90"
+	"listen 7301 1000 --hold 40" \
+	"flood $IXIP 7103 1000 --bytes 100 --hold 40"
 # (f) contexts until refused.
 pattern attach "-d 3 attach 4096"
 
