@@ -531,7 +531,7 @@ static const char *const watch[] = {
 static const char *const extra[] = {
 	"dp_rx_nobuf", "dp_app_knock_drops", "dp_app_ring_full",
 	"dp_app_cmds", "dp_app_bad_cmds", "dp_app_events", "dp_rx_frames",
-	"dp_tx_drops", "dp_held_drops", "dp_sleeps",
+	"dp_tx_drops", "dp_tx_busy", "dp_held_drops", "dp_sleeps",
 };
 #define NEXTRA	(sizeof(extra) / sizeof(extra[0]))
 

@@ -175,14 +175,14 @@ pattern hoard "-g 272 hoard 7101" \
 pattern deaf "-g 272 deaf 7102" \
 	"flood $IXIP 7102 256 --bytes 65536 --hold 40"
 # (d) commands at full speed.
-pattern flood "-d 3 -g 50000 flood"
+pattern flood "-d 4 -g 50000 flood"
 # (e) 2000 connections held: the host's listener takes the hostile's
 # 1000 connects, and the host opens 1000 to the hostile's port.
-pattern conns "-d 3 -g 2016 conns 7103 $HOSTIP 7301 1000" \
+pattern conns "-d 4 -g 2016 conns 7103 $HOSTIP 7301 1000" \
 	"listen 7301 1000 --hold 40" \
 	"flood $IXIP 7103 1000 --bytes 100 --hold 40"
 # (f) contexts until refused.
-pattern attach "-d 3 attach 4096"
+pattern attach "-d 4 attach 4096"
 
 tap_check "echo_ixdp exits 0 on SIGTERM within 5 s" stop_pid "$echo_pid"
 sed 's/^/# echo_ixdp: /' /tmp/hostile-echo.out | tail -n 20
