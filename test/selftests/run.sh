@@ -51,6 +51,7 @@ run_stage unpriv /selftests/unpriv.sh
 run_stage rings /selftests/rings.sh
 run_stage app-echo /selftests/app_echo.sh
 run_stage app-lossy /selftests/app_lossy.sh
+run_stage hostile /selftests/hostile.sh
 run_stage netlink-move /selftests/netlink_move.sh
 run_stage fgmove /selftests/fgmove.sh
 run_stage ixdpd /selftests/ixdpd.sh
