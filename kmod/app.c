@@ -279,6 +279,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	app->tgid = task_tgid_nr(current);
 	app->cred = get_current_cred();
 	app->net_admin = capable(CAP_NET_ADMIN);
+	app->sys_resource = capable(CAP_SYS_RESOURCE);
 
 	mutex_lock(&ixdp_dp_lock);
 	dp = dp_on_cpu(a.cpu);

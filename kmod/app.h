@@ -97,6 +97,7 @@ struct ixdp_app {
 	pid_t tgid;
 	const struct cred *cred;	/* the attaching thread's, for grants */
 	bool net_admin;			/* CAP_NET_ADMIN at attach: any port */
+	bool sys_resource;		/* CAP_SYS_RESOURCE: no user limits */
 	struct ixdp_account acct;
 	wait_queue_head_t wq;		/* poll() */
 
@@ -204,6 +205,7 @@ u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp);
 void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp);
 bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
 			bool bound);
+bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app);
 u32 app_conn_alloc(struct ixdp_app *app);
 void app_conn_free(struct ixdp_app *app, u32 idx);
 void app_mark_dirty(struct ixdp_app *app, u32 idx);

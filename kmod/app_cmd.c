@@ -158,6 +158,10 @@ static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
 		app->dst->app_denied++;
 		return -EACCES;
 	}
+	if (app_user_full(dp, app)) {
+		app->dst->app_share_drops++;
+		return -ENOBUFS;
+	}
 	idx = app_conn_alloc(app);
 	if (idx == IX_NIL)
 		return -ENOBUFS;

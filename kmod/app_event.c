@@ -177,6 +177,31 @@ static struct dp_listener *listener_of(struct ixdp_dp_apps *da, u16 port)
 	return NULL;
 }
 
+/*
+ * A user's share of a core: half of its connection slots and half of its
+ * context slots, whatever the number of contexts and processes, so that
+ * one user cannot fill the core for another.
+ */
+static bool same_user(const struct ixdp_app *a, const struct ixdp_app *b)
+{
+	return uid_eq(a->cred->euid, b->cred->euid);
+}
+
+bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app)
+{
+	struct ixdp_dp_apps *da = dp->apps;
+	const struct ixdp_app *a;
+	unsigned int i;
+	u32 n = 0;
+
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		a = da->app[i];
+		if (a && !a->dead && same_user(a, app))
+			n += a->nused;
+	}
+	return n >= da->nconn / 2;
+}
+
 /* The listen backlog: connections of @l knocked and not yet answered. */
 static bool backlog_full(const struct ixdp_app *app,
 			 const struct dp_listener *l)
@@ -200,6 +225,11 @@ static void on_knock(struct ixdp_dp *dp, const struct dp_listener *l,
 	if (!app->dead && backlog_full(app, l)) {
 		/* As Linux with tcp_abort_on_overflow: a reset. */
 		app->dst->app_backlog_drops++;
+		defer(dp, DEFER_REJECT, ev->handle);
+		return;
+	}
+	if (!app->dead && app_user_full(dp, app)) {
+		app->dst->app_share_drops++;
 		defer(dp, DEFER_REJECT, ev->handle);
 		return;
 	}
@@ -586,8 +616,12 @@ int ixdp_app_register(struct ixdp_dp *dp, void *arg)
 {
 	struct ixdp_dp_apps *da = dp->apps;
 	struct ixdp_app *app = arg;
-	unsigned int i;
+	unsigned int i, mine = 0;
 
+	for (i = 0; i < IXDP_DP_APPS && !app->sys_resource; i++)
+		mine += da->app[i] && same_user(da->app[i], app);
+	if (mine >= IXDP_DP_APPS / 2)
+		return -EDQUOT;
 	for (i = 0; i < IXDP_DP_APPS; i++) {
 		if (da->app[i])
 			continue;

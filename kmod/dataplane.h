@@ -81,6 +81,7 @@ struct ixdp_dp_stats {
 	u64 app_ring_full;	/* times a full event ring held work back */
 	u64 app_knock_drops;	/* passive opens refused: no RX slice */
 	u64 app_backlog_drops;	/* ... refused: the listen backlog is full */
+	u64 app_share_drops;	/* opens refused: the user holds its share */
 	u64 app_denied;		/* listens and connects without a grant */
 	u64 fg_in;		/* flow groups imported */
 	u64 fg_out;		/* ... exported */

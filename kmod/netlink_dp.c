@@ -125,6 +125,8 @@ static const struct stat_field dp_fields[] = {
 	{ "dp_app_backlog_drops",
 	  offsetof(struct ixdp_dp_stats, app_backlog_drops) },
 	{ "dp_app_denied", offsetof(struct ixdp_dp_stats, app_denied) },
+	{ "dp_app_share_drops",
+	  offsetof(struct ixdp_dp_stats, app_share_drops) },
 	{ "dp_fg_in", offsetof(struct ixdp_dp_stats, fg_in) },
 	{ "dp_fg_out", offsetof(struct ixdp_dp_stats, fg_out) },
 	{ "dp_conns_in", offsetof(struct ixdp_dp_stats, conns_in) },

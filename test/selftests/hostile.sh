@@ -4,7 +4,8 @@
 # One hostile application context must not hurt a well-behaved one on the
 # same dataplane core. echo_ixdp serves port 7000 on the only core (cpu 0);
 # for each pattern of test/selftests/hostile.c a hostile process attaches
-# to that core and misbehaves, and while it does:
+# to that core and misbehaves (as uid 1001; echo_ixdp runs as uid 1000,
+# both ordinary users in the device's group), and while it does:
 #  - the host's echocheck keeps 16 connections that were opened before the
 #    pattern started busy, byte-exact, and closes them gracefully;
 #  - new connections to echo_ixdp are accepted and echoed byte-exact;
@@ -55,9 +56,16 @@ tap_join() {
 	fi
 }
 
+# The hostile process runs as a user of its own, as a second service on
+# the machine would: the isolation is between users.
+HOSTILE_UID=1001
+AS_HOSTILE="/selftests/runas -u $HOSTILE_UID -g $HOSTILE_UID -G $IXDP_GID -l $APP_MEMLOCK --"
+
 setup() {
 	ixctl port add dev "$DEV" addr "$IXIP/24" && wait_carrier "$DEV" &&
-	ixctl core add cpu 0 rxq 0
+	ixctl core add cpu 0 rxq 0 && app_user_setup "$EPORT" &&
+	{ ixctl grant add ports 7100-7399 user "$HOSTILE_UID" 2>/dev/null ||
+	  true; }
 }
 
 teardown() {
@@ -66,7 +74,7 @@ teardown() {
 
 echo_pid=
 start_echo() {
-	echo_ixdp -p "$EPORT" -c 0 >> /tmp/hostile-echo.out 2>&1 &
+	$AS_APP echo_ixdp -p "$EPORT" -c 0 >> /tmp/hostile-echo.out 2>&1 &
 	echo_pid=$!
 	"$R" wait dp_apps 1 10 > /dev/null &&
 	host_run ring-peer probe "$IXIP" "$EPORT" --timeout 20
@@ -82,7 +90,7 @@ pattern() {
 	_p=$1
 	tap_diag "---- pattern $_p at $(now) s ----"
 	"$H" show "$_p: before" | grep '^#'
-	"$H" -c 0 $AFF -t 150 $2 > "/tmp/hostile-$_p.out" 2>&1 &
+	$AS_HOSTILE "$H" -c 0 $AFF -t 150 $2 > "/tmp/hostile-$_p.out" 2>&1 &
 	_hpid=$!
 	wait_for "/tmp/hostile-$_p.out" '^ready' 15
 	_apps=$("$R" wait dp_apps 2 5 | sed -n 's/^# dp_apps = //p')

@@ -171,7 +171,8 @@ struct ixdp_ring_offsets {
  * Errors: EINVAL (bad size, flags, reserved or output field), ENOENT (no
  * core on that CPU), EBUSY (this file is already attached), ENOSPC (the
  * core has its 32 contexts already), ENOBUFS (RLIMIT_MEMLOCK would be
- * exceeded), EDQUOT (the user has ixdp.max_contexts contexts), ENOMEM
+ * exceeded), EDQUOT (the user has ixdp.max_contexts contexts, or 16 on
+ * that core), ENOMEM
  * (no memory, or the memory cgroup's limit), EFAULT. Each is returned
  * before the memory is allocated, ENOMEM aside.
  */
@@ -263,7 +264,10 @@ enum ixdp_op {
 	IXDP_OP_REJECT,		/* handle (from knock): reset */
 	IXDP_OP_CONNECT,	/* arg32: port; arg[0]: cookie;
 				 * arg[1]: IPv4 address, network order.
-				 * -EACCES without a grant for the port
+				 * -EACCES without a grant for the port;
+				 * -ENOBUFS when the context has no free
+				 * slice or its user holds half of the
+				 * core's connections
 				 */
 	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
 				 * arg32: bytes
