@@ -31,11 +31,11 @@ FI=/sys/kernel/debug
 
 if [ "${ixdp_fuzz:-short}" = long ]; then
 	CMDS=${ixdp_fuzz_cmds:-1000000}
-	NL=${ixdp_fuzz_nl:-50000}
+	NL=${ixdp_fuzz_nl:-100000}
 	FRAMES=${ixdp_fuzz_frames:-60000}
 else
 	CMDS=${ixdp_fuzz_cmds:-100000}
-	NL=${ixdp_fuzz_nl:-3000}
+	NL=${ixdp_fuzz_nl:-20000}
 	FRAMES=${ixdp_fuzz_frames:-6000}
 fi
 SEED=${ixdp_fuzz_seed:-$(($(date +%s) % 1000000007))}
@@ -58,6 +58,16 @@ setup() {
 teardown() {
 	ixctl responder set mode none >/dev/null 2>&1
 	ixctl port del dev "$DEV" >/dev/null 2>&1
+}
+
+# dp_sum NAME: a counter summed over the cores.
+dp_sum() {
+	ixctl -s core show | awk -v n="$1" '$1 == n { s += $2 } END { print s + 0 }'
+}
+
+# drops: every drop_* counter of the cores, summed.
+drops() {
+	ixctl -s core show | awk '$1 ~ /^drop_/ { s += $2 } END { print s + 0 }'
 }
 
 # healthy LABEL: ixdp's address answers ping and the responder echoes.
@@ -116,6 +126,7 @@ fi_start() {
 	done
 	echo 0 > "$FI/fail_page_alloc/min-order"
 	FI_TIMES=$2
+	dmesg -c >> /tmp/fuzz.dmesg
 	echo "ixdp-fuzz: fault injection on" > /dev/kmsg
 }
 
@@ -142,6 +153,19 @@ fi_stop() {
 	fi_tasks 0
 	echo "ixdp-fuzz: fault injection off" > /dev/kmsg
 	FI_INJECTED=$((FI_INJECTED + _n))
+	# The allocation-failure reports could fill the log buffer: check
+	# this window's log now (the marks must still be in it) and clear it.
+	dmesg -c >> /tmp/fuzz.dmesg
+	/selftests/splats.sh "$KERNEL_SPLAT" /tmp/fuzz.dmesg > /tmp/fuzz.splat \
+		2> /tmp/fuzz.splat-left
+	tap_diag "$(cat /tmp/fuzz.splat-left)"
+	if [ -s /tmp/fuzz.splat ]; then
+		sed 's/^/# /' /tmp/fuzz.splat | head -n 40
+		tap_not_ok "$1: no warning, bug or lockdep report under injected faults"
+	else
+		tap_ok "$1: no warning, bug or lockdep report under injected faults"
+	fi
+	: > /tmp/fuzz.dmesg
 }
 
 # as_faulty CMD ARGS...: run CMD with make-it-fail set (inherited by
@@ -222,6 +246,24 @@ done
 tap_diag "FUZZ commands $done_cmds"
 tap_check "$done_cmds commands fuzzed (wanted $CMDS)" [ "$done_cmds" -ge "$CMDS" ]
 healthy "after the command fuzzer"
+
+# 2. Generic netlink, then the stage's own set-up again.
+c_run fuzz_nl -s "$SEED" -d "$DEV" -a "$IXIP/24" -u $((NL / 10 + 1)) "$NL"
+got=$(sed -n 's/^# FUZZ netlink=\([0-9]*\).*/\1/p' /tmp/fuzz_nl.out)
+tap_diag "FUZZ netlink ${got:-0}"
+teardown
+tap_check "after the netlink fuzzer the port and cores come up again" setup
+healthy "after the netlink fuzzer"
+
+# 3. Malformed frames from the host.
+rx0=$(dp_sum dp_rx_frames) drop0=$(drops)
+host_run fuzz-frames "$IXIP" "$FRAMES" --seconds 100 --seed "$SEED"
+rc=$?
+rx1=$(dp_sum dp_rx_frames) drop1=$(drops)
+tap_diag "FUZZ frames $FRAMES (the cores ran $((rx1 - rx0)) frames, dropped $((drop1 - drop0)) as malformed)"
+tap_check "the host sent $FRAMES odd and malformed frames (exit $rc)" [ "$rc" -eq 0 ]
+tap_check "the cores counted malformed frames as dropped" [ $((drop1 - drop0)) -gt 0 ]
+healthy "after the malformed frames"
 
 teardown
 tap_diag "FUZZ faults-injected $FI_INJECTED"

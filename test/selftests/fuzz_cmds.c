@@ -180,8 +180,10 @@ static uint64_t fz_handle(struct fctx *f)
 	case 8:
 		return h + (1ULL << 32);	/* next generation */
 	case 9:
-		return (h & ~0xffffffffULL) | (uint32_t)PICK(s, 0, 1,
-			h + 1, 0xffffffff, rnd(s) % 4096);
+		/* Same group and generation, another slot. */
+		return (h & ~0xffffffffULL) |
+		       (uint32_t)PICK(s, 0, 1, h + 1, 0xffffffff,
+				      rnd(s) % 4096);
 	case 10:
 		return PICK(s, 0, ~0ULL, 1ULL << 63, 0xffffULL << 48, rnd(s));
 	default:
@@ -738,6 +740,17 @@ static bool idle_done(const struct idle_state *st)
 	       !st->listed;
 }
 
+/* Exit status 3: a planned _exit() mid-batch. */
+static bool expected_end(int fate, int st)
+{
+	if (WIFEXITED(st))
+		return !WEXITSTATUS(st) ||
+		       (WEXITSTATUS(st) == 3 &&
+			(fate == FATE_EXIT || fate == FATE_UNMAP));
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL &&
+	       fate == FATE_KILL;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: fuzz_cmds [-s SEED] [-j PROCS] [-t SECONDS] [-w SECONDS]\n"
@@ -852,14 +865,7 @@ int main(int argc, char **argv)
 				if (waitpid(pid[i], &st, WNOHANG) != pid[i])
 					continue;
 				pid[i] = 0;
-				if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 ||
-				    (WEXITSTATUS(st) == 3 &&
-				     (fate[i] == FATE_EXIT ||
-				      fate[i] == FATE_UNMAP))))
-					continue;
-				if (WIFSIGNALED(st) &&
-				    WTERMSIG(st) == SIGKILL &&
-				    fate[i] == FATE_KILL)
+				if (expected_end(fate[i], st))
 					continue;
 				if (unexpected++ < 10)
 					ksft_print_msg("process %d (fate %s, round %u) ended with status %#x\n",
