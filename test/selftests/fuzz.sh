@@ -80,11 +80,10 @@ healthy() {
 
 # c_run NAME ARGS...: a C fuzzer whose TAP stream (with its own plan) is
 # folded into this one; its "# FUZZ" lines are kept for the totals.
-# C_WRAP=as_faulty runs it with make-it-fail set.
 c_run() {
 	_name=$1
 	shift
-	$C_WRAP "/selftests/$_name" "$@" > "/tmp/$_name.out" 2>&1
+	"/selftests/$_name" "$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
 	while IFS= read -r _l; do
 		case $_l in
@@ -168,12 +167,6 @@ fi_stop() {
 	: > /tmp/fuzz.dmesg
 }
 
-# as_faulty CMD ARGS...: run CMD with make-it-fail set (inherited by
-# its children).
-as_faulty() {
-	sh -c 'echo 1 > /proc/self/make-it-fail && exec "$@"' faulty "$@"
-}
-
 # fg_mover SECONDS: move every flow group back and forth meanwhile.
 fg_mover() {
 	_end=$(($(date +%s) + $1))
@@ -225,7 +218,7 @@ while [ "$done_cmds" -lt "$CMDS" ]; do
 		fi_tasks 1
 		(echo 1 > /proc/self/make-it-fail; fg_mover 80) &
 		mpid=$!
-		C_WRAP=as_faulty c_run fuzz_cmds -s "$s" -t 90 -f "$n"
+		c_run fuzz_cmds -s "$s" -t 90 -f "$n"
 		touch /tmp/fuzz-stop
 		wait "$mpid"
 		fi_stop "cmds-$chunk"

@@ -32,7 +32,9 @@
  * no context left, no connection of an application, every buffer back
  * (within -w SECONDS, default 30; connections that were closed may
  * linger in TIME_WAIT, so dp_conns is only reported). -f: fault
- * injection is on, attach failures are expected.
+ * injection is armed: the fuzzing processes get make-it-fail (attach
+ * failures are then expected) and the checks run without it, with the
+ * dataplane kthreads' make-it-fail cleared.
  *
  * SEED (default: from the clock) is printed; the same SEED and N replay
  * the same command stream of every process (their timing differs).
@@ -740,6 +742,43 @@ static bool idle_done(const struct idle_state *st)
 	       !st->listed;
 }
 
+/*
+ * -f: failslab and fail_page_alloc (task-filter) hit the fuzzing
+ * processes, which inherit make-it-fail, while they run; the checks that
+ * follow run without it, and the dataplane kthreads are spared again.
+ */
+static void make_it_fail(const char *pid, int on)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/make-it-fail", pid);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d\n", on);
+		fclose(f);
+	}
+}
+
+static void kthreads_spared(void)
+{
+	char path[64], comm[32];
+	unsigned int pid;
+	FILE *f;
+
+	for (pid = 2; pid < 32768; pid++) {
+		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ixdp", 4)) {
+			snprintf(path, sizeof(path), "%u", pid);
+			make_it_fail(path, 0);
+		}
+		fclose(f);
+	}
+}
+
 /* Exit status 3: a planned _exit() mid-batch. */
 static bool expected_end(int fate, int st)
 {
@@ -824,6 +863,8 @@ int main(int argc, char **argv)
 	}
 
 	rs = seed_mix(o.seed, 0);
+	if (o.faults)
+		make_it_fail("self", 1);
 	start = now_ms();
 	limit = start + (uint64_t)o.secs * 1000;
 	while (__atomic_load_n(&sh->cmds, __ATOMIC_RELAXED) < o.n &&
@@ -878,6 +919,10 @@ int main(int argc, char **argv)
 				sleep_ms(5);
 		}
 		round++;
+	}
+	if (o.faults) {
+		make_it_fail("self", 0);
+		kthreads_spared();
 	}
 	ksft_print_msg("commands %llu in %llu ms: %lu processes in %u rounds (fates: close %lu exit %lu kill %lu unmap %lu thread %lu)\n",
 		       (unsigned long long)sh->cmds,
