@@ -167,22 +167,28 @@ fi_stop() {
 	: > /tmp/fuzz.dmesg
 }
 
-# fg_mover SECONDS: move every flow group back and forth meanwhile.
+# faulty CMD ARGS...: run CMD with make-it-fail set.
+faulty() {
+	sh -c 'echo 1 > /proc/self/make-it-fail && exec "$@"' faulty "$@"
+}
+
+# fg_mover SECONDS: move every flow group back and forth meanwhile, each
+# ixctl under injected faults (the loop itself without).
 fg_mover() {
 	_end=$(($(date +%s) + $1))
 	_ok=0 _fail=0
 	while [ "$(date +%s)" -lt "$_end" ] && [ ! -e /tmp/fuzz-stop ]; do
-		if ixctl fg move from 0 cpu 1 >/dev/null 2>&1; then
+		if faulty ixctl fg move from 0 cpu 1 >/dev/null 2>&1; then
 			_ok=$((_ok + 1))
 		else
 			_fail=$((_fail + 1))
 		fi
-		if ixctl fg move from 1 cpu 0 >/dev/null 2>&1; then
+		if faulty ixctl fg move from 1 cpu 0 >/dev/null 2>&1; then
 			_ok=$((_ok + 1))
 		else
 			_fail=$((_fail + 1))
 		fi
-		ixctl fg balance >/dev/null 2>&1
+		faulty ixctl fg balance >/dev/null 2>&1
 	done
 	echo "$_ok $_fail" > /tmp/fuzz-moves
 }
@@ -216,7 +222,7 @@ while [ "$done_cmds" -lt "$CMDS" ]; do
 		rm -f /tmp/fuzz-stop /tmp/fuzz-moves
 		fi_start 2 2000
 		fi_tasks 1
-		(echo 1 > /proc/self/make-it-fail; fg_mover 80) &
+		fg_mover 80 &
 		mpid=$!
 		c_run fuzz_cmds -s "$s" -t 90 -f "$n"
 		touch /tmp/fuzz-stop
