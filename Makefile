@@ -21,6 +21,9 @@
 #   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
 #   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
+#   make fuzz            the long fuzz stage (1e6 commands, netlink, bad
+#                        frames) on that kernel with fault injection
+#                        (FUZZ_SEED=N replays a seed)
 #   make module-all      build ixdp.ko against every supported kernel
 #   make style sparse    checkpatch.pl and sparse on the kernel code
 #   make deps            install what a fresh Debian 12 machine lacks
@@ -43,7 +46,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug demo bench-dp bench-app bench-policy module-all style \
+	qemu-test-debug fuzz demo bench-dp bench-app bench-policy module-all style \
 	sparse deps \
 	clean
 
@@ -163,6 +166,9 @@ qemu-test-6.12:
 
 qemu-test-debug:
 	scripts/kernels.sh run-suite debug
+
+fuzz:
+	scripts/kernels.sh run-fuzz
 
 demo:
 	scripts/demo.sh

@@ -7,6 +7,9 @@
 #   kernels.sh version 6.1|6.12    the release of that series installed here
 #   kernels.sh build-all           build ixdp.ko against every supported kernel
 #   kernels.sh run-suite 6.12|debug  run the in-guest suite on that kernel
+#   kernels.sh run-fuzz            the long fuzz stage on the debug kernel,
+#                                  with fault injection (FUZZ_SEED=N to
+#                                  replay a seed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,8 +104,25 @@ run-suite)
 		;;
 	esac
 	;;
+run-fuzz)
+	unpack_debug
+	v=$(debug_version)
+	d=$(debug_root)
+	make module user KDIR="$d/usr/src/linux-headers-$v"
+	# The long counts (test/selftests/fuzz.sh) and failslab and
+	# fail_page_alloc around attach, connection set-up and flow-group
+	# moves; the guest reads these ixdp_* parameters as variables.
+	rc=0
+	test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
+		--cpu max,la57=off --mem 2048 --timeout 3600 --mode test \
+		--only module-load,fuzz,module-unload,kernel-log \
+		--append "kasan_multi_shot ixdp_fuzz=long ixdp_fuzz_faults=1${FUZZ_SEED:+ ixdp_fuzz_seed=$FUZZ_SEED}" \
+		|| rc=$?
+	make -s module
+	exit $rc
+	;;
 *)
-	echo "usage: kernels.sh default-version|version S|build-all|run-suite K" >&2
+	echo "usage: kernels.sh default-version|version S|build-all|run-suite K|run-fuzz" >&2
 	exit 2
 	;;
 esac
