@@ -50,6 +50,25 @@ unpack_debug() {
 	dpkg-deb -x $src/linux-headers-*-ixdp-debug_*.deb "$d"
 }
 
+# run_debug RUN.SH-OPTIONS...: build for the debug kernel, boot it with
+# the suite and those options, rebuild for the default kernel, exit with
+# the suite's status. KASAN's shadow and kmemleak's objects need room:
+# under this kernel the cores are slow and frames queue (each pinning a
+# page fragment), which 1 GiB did not always hold.
+run_debug() {
+	local v d rc=0
+
+	unpack_debug
+	v=$(debug_version)
+	d=$(debug_root)
+	make module user KDIR="$d/usr/src/linux-headers-$v"
+	test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
+		--cpu max,la57=off --mem 2048 --mode test "$@" || rc=$?
+	# Leave the tree's ixdp.ko built for the default kernel again.
+	make -s module
+	exit $rc
+}
+
 cmd=${1:-}
 case $cmd in
 default-version)
@@ -83,20 +102,7 @@ run-suite)
 		test/qemu/run.sh --kernel-version "$v" --mode test
 		;;
 	debug)
-		unpack_debug
-		v=$(debug_version)
-		d=$(debug_root)
-		make module user KDIR="$d/usr/src/linux-headers-$v"
-		# KASAN's shadow and kmemleak's objects need room: under this
-		# kernel the cores are slow and frames queue (each pinning a
-		# page fragment), which 1 GiB did not always hold.
-		rc=0
-		test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
-			--cpu max,la57=off --append "kasan_multi_shot ixdp_slow=4" \
-			--mem 2048 --timeout 900 --mode test || rc=$?
-		# Leave the tree's ixdp.ko built for the default kernel again.
-		make -s module
-		exit $rc
+		run_debug --timeout 900 --append "kasan_multi_shot ixdp_slow=4"
 		;;
 	*)
 		echo "usage: kernels.sh run-suite 6.12|debug" >&2
@@ -105,21 +111,12 @@ run-suite)
 	esac
 	;;
 run-fuzz)
-	unpack_debug
-	v=$(debug_version)
-	d=$(debug_root)
-	make module user KDIR="$d/usr/src/linux-headers-$v"
 	# The long counts (test/selftests/fuzz.sh) and failslab and
 	# fail_page_alloc around attach, connection set-up and flow-group
 	# moves; the guest reads these ixdp_* parameters as variables.
-	rc=0
-	test/qemu/run.sh --kernel "$d/boot/vmlinuz-$v" --modules none \
-		--cpu max,la57=off --mem 2048 --timeout 3600 --mode test \
+	run_debug --timeout 3600 \
 		--only module-load,fuzz,module-unload,kernel-log \
-		--append "kasan_multi_shot ixdp_fuzz=long ixdp_fuzz_faults=1${FUZZ_SEED:+ ixdp_fuzz_seed=$FUZZ_SEED}" \
-		|| rc=$?
-	make -s module
-	exit $rc
+		--append "kasan_multi_shot ixdp_fuzz=long ixdp_fuzz_faults=1${FUZZ_SEED:+ ixdp_fuzz_seed=$FUZZ_SEED}"
 	;;
 *)
 	echo "usage: kernels.sh default-version|version S|build-all|run-suite K|run-fuzz" >&2

@@ -42,20 +42,6 @@ AFF=
 SIZES=1,64,512,1460,4096
 T0=$(date +%s)
 
-# tap_join PROGRAM ARGS...: a mode of hostile.c or rings.c whose TAP
-# lines (numbered from $TAP_START, no plan) join this stream.
-tap_join() {
-	TAP_START=$((TAP_N + 1)) "$@" > /tmp/hostile-c.out 2>&1
-	_rc=$?
-	cat /tmp/hostile-c.out
-	TAP_N=$((TAP_N + $(grep -cE '^(not )?ok ' /tmp/hostile-c.out)))
-	_f=$(grep -cE '^not ok ' /tmp/hostile-c.out)
-	TAP_FAIL=$((TAP_FAIL + _f))
-	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
-		tap_not_ok "$1 $2 exited with status $_rc without a failing check"
-	fi
-}
-
 # The hostile process runs as a user of its own, as a second service on
 # the machine would: the isolation is between users.
 HOSTILE_UID=1001

@@ -38,6 +38,21 @@ tap_finish() {
 	[ "$TAP_FAIL" -eq 0 ]
 }
 
+# tap_join PROGRAM ARGS...: a C selftest that prints TAP result lines
+# numbered from $TAP_START and no plan; its lines join this stream, and
+# a non-zero exit without a failing line is a failure of its own.
+tap_join() {
+	TAP_START=$((TAP_N + 1)) "$@" > /tmp/tap-join.out 2>&1
+	_rc=$?
+	cat /tmp/tap-join.out
+	TAP_N=$((TAP_N + $(grep -cE '^(not )?ok ' /tmp/tap-join.out)))
+	_f=$(grep -cE '^not ok ' /tmp/tap-join.out)
+	TAP_FAIL=$((TAP_FAIL + _f))
+	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
+		tap_not_ok "$* exited with status $_rc without a failing check"
+	fi
+}
+
 # host_run NAME ARGS...: run test/host/NAME.sh with ARGS inside the
 # harness's network namespace (the host side of the tap) while the guest
 # keeps serving, and return its exit status. The harness bounds it in

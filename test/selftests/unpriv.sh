@@ -13,20 +13,6 @@ U=/selftests/unpriv
 IXIP=198.18.0.3
 DEV=$IXDP_GUEST_IF
 
-# unpriv [runas ...] MODE ARGS...: a mode's TAP lines join this stream.
-unpriv() {
-	TAP_START=$((TAP_N + 1)) "$@" > /tmp/unpriv-c.out 2>&1
-	_rc=$?
-	cat /tmp/unpriv-c.out
-	_n=$(grep -cE '^(not )?ok ' /tmp/unpriv-c.out)
-	_f=$(grep -cE '^not ok ' /tmp/unpriv-c.out)
-	TAP_N=$((TAP_N + _n))
-	TAP_FAIL=$((TAP_FAIL + _f))
-	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
-		tap_not_ok "unpriv $* exited with status $_rc without a failing check"
-	fi
-}
-
 # The sum over the cores of a counter (ixctl -j stats show).
 total() {
 	ixctl -j stats show | tr ',{}' '\n\n\n' |
@@ -62,7 +48,7 @@ oom0=$(oom_lines)
 tap_check "/dev/ixdp is created with mode 0660" \
 	[ "$(stat -c %a /dev/ixdp)" = 660 ]
 chgrp "$IXDP_GID" /dev/ixdp
-unpriv /selftests/runas -u 2000 -g 2000 -- "$U" open-denied
+tap_join /selftests/runas -u 2000 -g 2000 -- "$U" open-denied
 
 # netlink: reading is open to all, changing is for CAP_NET_ADMIN.
 tap_check "an ordinary user reads the grants" $AS_APP ixctl grant show
@@ -75,12 +61,12 @@ tap_check "nor remove a core" sh -c \
 	"! /selftests/runas -u $APP_UID -g $APP_GID -- ixctl core del cpu 0 2>/dev/null"
 
 # RLIMIT_MEMLOCK at the usual 8 MiB: the default sizes do not fit.
-unpriv /selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
+tap_join /selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" \
 	-l 8388608 -- "$U" memlock 0
 
 # Grants.
-unpriv $AS_APP "$U" listen 0 6600 -13
-unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -13
+tap_join $AS_APP "$U" listen 0 6600 -13
+tap_join $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -13
 denied=$(total dp_app_denied)
 tap_check "the two refusals are counted in dp_app_denied ($denied)" \
 	[ "${denied:-0}" -eq 2 ]
@@ -93,13 +79,13 @@ tap_check "ixctl grant add ports 6602 group $IXDP_GID" \
 ixctl grant show | sed 's/^/# /'
 tap_check "ixctl -j grant show lists the three grants" \
 	[ "$(ixctl -j grant show | grep -oE '"port_lo": ?660[0-9]' | wc -l)" -eq 3 ]
-unpriv $AS_APP "$U" listen 0 6600 0
-unpriv $AS_APP "$U" listen 0 6602 0
-unpriv $AS_APP "$U" listen 0 6601 -13
+tap_join $AS_APP "$U" listen 0 6600 0
+tap_join $AS_APP "$U" listen 0 6602 0
+tap_join $AS_APP "$U" listen 0 6601 -13
 # Nothing listens on the host's port 6601: the grant lets the connect
 # through, and the host's reset answers it.
-unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -111
-unpriv $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6600 -13
+tap_join $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6601 -111
+tap_join $AS_APP "$U" connect 0 "$IXDP_HOST_IP" 6600 -13
 tap_check "a grant that exists already is refused" \
 	sh -c "! ixctl grant add ports 6600 user $APP_UID rights listen 2>/dev/null"
 tap_check "bad grants are refused: port 0, a reversed range, no user" sh -c \
@@ -109,22 +95,22 @@ tap_check "bad grants are refused: port 0, a reversed range, no user" sh -c \
 	 ! ixctl grant del ports 9999 user 1 2>/dev/null"
 tap_check "ixctl grant del ports 6600 user $APP_UID" \
 	ixctl grant del ports 6600 user "$APP_UID"
-unpriv $AS_APP "$U" listen 0 6600 -13
+tap_join $AS_APP "$U" listen 0 6600 -13
 
 # Memory and context limits, and the kernel log stays free of the OOM
 # killer and allocation failures.
-unpriv $AS_APP "$U" exhaust 0
+tap_join $AS_APP "$U" exhaust 0
 echo 3 > /sys/module/ixdp/parameters/max_contexts
-unpriv $AS_APP "$U" quota 0 3
+tap_join $AS_APP "$U" quota 0 3
 echo 64 > /sys/module/ixdp/parameters/max_contexts
-unpriv "$U" full 0
+tap_join "$U" full 0
 # A memory cgroup of 48 MiB: root's contexts (no RLIMIT_MEMLOCK charge)
 # are refused by the cgroup, not by the OOM killer.
 CG=/sys/fs/cgroup
 if { mountpoint -q "$CG" || mount -t cgroup2 none "$CG"; } 2>/dev/null &&
    echo +memory > "$CG/cgroup.subtree_control" 2>/dev/null &&
    mkdir -p "$CG/ixdp-test" && echo 50331648 > "$CG/ixdp-test/memory.max"; then
-	unpriv sh -c "echo \$\$ > $CG/ixdp-test/cgroup.procs && exec $U memcg 0"
+	tap_join sh -c "echo \$\$ > $CG/ixdp-test/cgroup.procs && exec $U memcg 0"
 	tap_diag "cgroup memory.events: $(tr '\n' ' ' < "$CG/ixdp-test/memory.events")"
 	tap_check "the cgroup's OOM killer never ran" \
 		grep -q '^oom_kill 0' "$CG/ixdp-test/memory.events"
@@ -141,7 +127,7 @@ ixctl grant add ports 6610 user "$APP_UID" >/dev/null
 drops0=$(total dp_app_backlog_drops)
 host_spawn ring-peer hold "$IXIP" 6610 10 --timeout 60
 t=$HOST_TICKET
-unpriv $AS_APP "$U" backlog 0 6610 4 12
+tap_join $AS_APP "$U" backlog 0 6610 4 12
 host_wait "$t"
 tap_check "the host saw all 10 connections reset" [ $? -eq 0 ]
 drops=$(($(total dp_app_backlog_drops) - drops0))
