@@ -110,6 +110,16 @@ static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
 	struct worker *w = ixev_thread_user(t);
 
 	w->errors++;
+	if (opcode == IXDP_OP_LISTEN) {
+		/* Nothing to serve without the port: say why and stop. */
+		fprintf(stderr, "echo_ixdp: cpu %u: cannot listen on port %u: %s%s\n",
+			w->cpu, port, strerror(-status),
+			status == -EACCES ?
+			" (this user has no grant for the port; the administrator gives one with \"ixctl grant add ports PORT user USER\")" :
+			"");
+		w->err = status;
+		return;
+	}
 	if (!quiet)
 		fprintf(stderr, "echo_ixdp: cpu %u: command %u: %s\n", w->cpu,
 			opcode, strerror(-status));
@@ -120,6 +130,20 @@ static const struct ixev_conn_ops ops = {
 	.release = on_release,
 	.error = on_error,
 };
+
+/* What an unprivileged user can do about a refused attach. */
+static const char *attach_hint(int err)
+{
+	switch (err) {
+	case -EACCES:
+		return " (/dev/ixdp is for the members of its group)";
+	case -ENOBUFS:
+		return " (RLIMIT_MEMLOCK is below the rings and arenas: raise it with LimitMEMLOCK= or ulimit -l, or ask for smaller arenas with -r and -t)";
+	case -EDQUOT:
+		return " (this user holds all the contexts it may: ixdp.max_contexts, or 16 on one core)";
+	}
+	return "";
+}
 
 static int pin = 1;
 
@@ -141,13 +165,13 @@ static void *run(void *arg)
 	}
 	ret = ixev_thread_create(&w->t, w->cpu, &params, &ops, w);
 	if (ret) {
-		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s\n", w->cpu,
-			strerror(-ret));
+		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s%s\n", w->cpu,
+			strerror(-ret), attach_hint(ret));
 		w->err = ret;
 		return NULL;
 	}
 	ret = ixev_listen(w->t, port);
-	while (!ret && !stop && (!end || time(NULL) < end)) {
+	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)
 			ret = 0;

@@ -97,6 +97,19 @@ tap_check "ixctl grant del ports 6600 user $APP_UID" \
 	ixctl grant del ports 6600 user "$APP_UID"
 tap_join $AS_APP "$U" listen 0 6600 -13
 
+# What an application says when it is refused.
+$AS_APP echo_ixdp -p 6620 -c 0 > /tmp/unpriv-echo.out 2>&1
+rc=$?
+sed 's/^/# /' /tmp/unpriv-echo.out
+tap_check "echo_ixdp without a grant exits with status $rc, saying why" sh -c \
+	"[ $rc -ne 0 ] && grep -q 'cannot listen on port 6620: Permission denied (this user has no grant' /tmp/unpriv-echo.out"
+/selftests/runas -u "$APP_UID" -g "$APP_GID" -G "$IXDP_GID" -l 8388608 -- \
+	echo_ixdp -p 6620 -c 0 > /tmp/unpriv-echo.out 2>&1
+rc=$?
+sed 's/^/# /' /tmp/unpriv-echo.out
+tap_check "echo_ixdp under an 8 MiB RLIMIT_MEMLOCK exits with status $rc, saying why" sh -c \
+	"[ $rc -ne 0 ] && grep -q 'No buffer space available (RLIMIT_MEMLOCK' /tmp/unpriv-echo.out"
+
 # Memory and context limits, and the kernel log stays free of the OOM
 # killer and allocation failures.
 tap_join $AS_APP "$U" exhaust 0
