@@ -26,6 +26,7 @@ static const struct {
 	{ IXDP_FEAT_RINGS, "rings" },
 	{ IXDP_FEAT_FG_MOVE, "fg-move" },
 	{ IXDP_FEAT_OBJECTS, "objects" },
+	{ IXDP_FEAT_GRANTS, "grants" },
 };
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)
