@@ -152,14 +152,17 @@ interop:
 bench-core:
 	$(MAKE) -C test/interop bench
 
+# ONLY=STAGE[,STAGE...]: just those stages of test/selftests/run.sh.
+QEMU_ONLY := $(if $(ONLY),--only $(ONLY))
+
 qemu-test: module user
-	test/qemu/run.sh --kernel-version $(KVER) --mode test
+	test/qemu/run.sh --kernel-version $(KVER) --mode test $(QEMU_ONLY)
 
 qemu-test-rss: module user
-	test/qemu/run.sh --kernel-version $(KVER) --mode test --rss on
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --rss on $(QEMU_ONLY)
 
 qemu-test-e1000e: module user
-	test/qemu/run.sh --kernel-version $(KVER) --mode test --nic e1000e
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --nic e1000e $(QEMU_ONLY)
 
 qemu-test-6.12:
 	scripts/kernels.sh run-suite 6.12

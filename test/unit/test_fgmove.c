@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 static const u8 mac2[6] = { 0x02, 0, 0, 0, 0, 2 };
 
@@ -721,5 +722,6 @@ int main(void)
 		cmocka_unit_test(test_move_rto),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include <ixdp/ixdp.h>
 #include <ixdp/ixev.h>
@@ -1311,5 +1312,6 @@ int main(void)
 		cmocka_unit_test(test_ixev_echo_stress),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("libixdp", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 static const u8 mac1[6] = { 0x02, 0, 0, 0, 0, 1 };
 
@@ -501,5 +502,6 @@ int main(void)
 	};
 
 	(void)ipv4;
+	unit_filter();
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "../../daemon/policy.h"
 
@@ -1040,5 +1041,6 @@ int main(void)
 		cmocka_unit_test(test_trace_controls),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #define LEN	(1u << 20)
 
@@ -70,5 +71,6 @@ int main(void)
 		cmocka_unit_test(test_soak),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("soak", tests, NULL, NULL);
 }

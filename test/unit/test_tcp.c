@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #define MB4	(4u << 20)
 
@@ -1838,5 +1839,6 @@ int main(void)
 		cmocka_unit_test(test_many_connections),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("tcp", tests, NULL, NULL);
 }

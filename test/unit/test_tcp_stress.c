@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #define MB4	(4u << 20)
 
@@ -98,5 +99,6 @@ int main(void)
 		cmocka_unit_test(test_lossy_small_window),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("tcp_stress", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "unit.h"
 
 struct rec {
 	struct ix_timer t;
@@ -210,5 +211,6 @@ int main(void)
 		cmocka_unit_test(test_next_deadline),
 	};
 
+	unit_filter();
 	return cmocka_run_group_tests_name("timerwheel", tests, NULL, NULL);
 }
