@@ -36,23 +36,23 @@ static void collect(const struct ixdp_genl_reply *r, void *arg)
 	g->rights = (uint32_t)r->num[IXDP_A_GRANT_RIGHTS];
 }
 
-static bool same(const struct ixdp_grant_spec *a,
-		 const struct ixdp_grant_spec *b)
+static bool same_key(const struct ixdp_grant_spec *a,
+		     const struct ixdp_grant_spec *b)
 {
 	return a->lo == b->lo && a->hi == b->hi && a->is_gid == b->is_gid &&
-	       a->id == b->id &&
-	       (a->rights ?: IXDP_GRANT_ALL) == (b->rights ?: IXDP_GRANT_ALL);
+	       a->id == b->id;
 }
 
-static bool listed(const struct ixdp_grant_spec *g,
-		   const struct ixdp_grant_spec *list, unsigned int n)
+/* The rights @list gives @g's key (ports and user or group), or 0. */
+static uint32_t rights_in(const struct ixdp_grant_spec *g,
+			  const struct ixdp_grant_spec *list, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (same(g, &list[i]))
-			return true;
-	return false;
+		if (same_key(g, &list[i]))
+			return list[i].rights ?: IXDP_GRANT_ALL;
+	return 0;
 }
 
 static int change(struct ixdp_genl *g, int cmd,
@@ -78,7 +78,7 @@ static void describe(const struct ixdp_grant_spec *g, char *buf, size_t len)
 		 ixdp_grant_rights_name(g->rights ?: IXDP_GRANT_ALL));
 }
 
-int ixdpd_grants_reconcile(struct ixdp_genl *g,
+int ixdpd_grants_reconcile(struct ixdp_genl *g_nl,
 			   const struct ixdpd_config *cfg, bool dry,
 			   struct ixdpd_grant_step *st)
 {
@@ -91,35 +91,26 @@ int ixdpd_grants_reconcile(struct ixdp_genl *g,
 	if (!cfg->ngrants)
 		return 0;
 	k.n = 0;
-	err = ixdp_genl_dump(g, IXDP_CMD_GRANT_GET, collect, &k);
+	err = ixdp_genl_dump(g_nl, IXDP_CMD_GRANT_GET, collect, &k);
 	if (err) {
 		log_err("cannot read the kernel's grants: %s", strerror(-err));
 		return err;
 	}
-	for (i = 0; i < k.n; i++) {
-		if (listed(&k.g[i], cfg->grant, cfg->ngrants))
-			continue;
-		describe(&k.g[i], what, sizeof(what));
-		if (dry) {
-			printf("plan: remove grant %s (not in the config)\n", what);
-		} else if (change(g, IXDP_CMD_GRANT_DEL, &k.g[i], extack,
-				  sizeof(extack))) {
-			log_err("grant del %s failed: %s", what, extack);
-			st->failed++;
-			continue;
-		} else {
-			log_info("grant %s removed (not in the config)", what);
-		}
-		st->removed++;
-	}
+	/*
+	 * Rights are added first, then taken away, so that a grant that
+	 * changes is never missing in between.
+	 */
 	for (i = 0; i < cfg->ngrants; i++) {
-		if (listed(&cfg->grant[i], k.g, k.n))
+		struct ixdp_grant_spec g = cfg->grant[i];
+
+		g.rights &= ~rights_in(&g, k.g, k.n);
+		if (!g.rights)
 			continue;
-		describe(&cfg->grant[i], what, sizeof(what));
+		describe(&g, what, sizeof(what));
 		if (dry) {
 			printf("plan: add grant %s\n", what);
-		} else if (change(g, IXDP_CMD_GRANT_ADD, &cfg->grant[i],
-				  extack, sizeof(extack))) {
+		} else if (change(g_nl, IXDP_CMD_GRANT_ADD, &g, extack,
+				  sizeof(extack))) {
 			log_err("grant add %s failed: %s", what, extack);
 			st->failed++;
 			continue;
@@ -127,6 +118,26 @@ int ixdpd_grants_reconcile(struct ixdp_genl *g,
 			log_info("grant %s added", what);
 		}
 		st->added++;
+	}
+	for (i = 0; i < k.n; i++) {
+		struct ixdp_grant_spec g = k.g[i];
+
+		g.rights &= ~rights_in(&g, cfg->grant, cfg->ngrants);
+		if (!g.rights)
+			continue;
+		describe(&g, what, sizeof(what));
+		if (dry) {
+			printf("plan: remove grant %s (more than the config gives)\n",
+			       what);
+		} else if (change(g_nl, IXDP_CMD_GRANT_DEL, &g, extack,
+				  sizeof(extack))) {
+			log_err("grant del %s failed: %s", what, extack);
+			st->failed++;
+			continue;
+		} else {
+			log_info("grant %s removed (more than the config gives)", what);
+		}
+		st->removed++;
 	}
 	return 0;
 }

@@ -184,7 +184,7 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
  * the core has all the contexts it can take (checked again when the
  * context registers, since this is before any allocation).
  */
-static int core_share(u32 cpu, u32 *conns)
+static int core_share(u32 cpu, bool unlimited, u32 *conns)
 {
 	struct ixdp_dp *dp;
 	int err = 0;
@@ -195,6 +195,9 @@ static int core_share(u32 cpu, u32 *conns)
 		err = -ENOENT;
 	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
 		err = -ENOSPC;
+	else if (!unlimited && ixdp_dp_user_contexts(dp, current_euid()) >=
+		 IXDP_USER_APPS)
+		err = -EDQUOT;
 	else
 		*conns = dp->apps->nconn / 2;
 	mutex_unlock(&ixdp_dp_lock);
@@ -241,7 +244,8 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 		goto out;
 	}
 	/* Everything that can refuse comes before the memory. */
-	err = core_share(a.cpu, &share);
+	app->sys_resource = capable(CAP_SYS_RESOURCE);
+	err = core_share(a.cpu, app->sys_resource, &share);
 	if (err)
 		goto out;
 	a.rx_arena = min(a.rx_arena, share * IXDP_RX_SLICE);
@@ -279,7 +283,6 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	app->tgid = task_tgid_nr(current);
 	app->cred = get_current_cred();
 	app->net_admin = capable(CAP_NET_ADMIN);
-	app->sys_resource = capable(CAP_SYS_RESOURCE);
 
 	mutex_lock(&ixdp_dp_lock);
 	dp = dp_on_cpu(a.cpu);

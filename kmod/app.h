@@ -30,6 +30,7 @@
 #include "dataplane.h"
 
 #define IXDP_DP_APPS		32	/* contexts attached to one core */
+#define IXDP_USER_APPS		(IXDP_DP_APPS / 2)	/* ... of one user */
 
 /* What a context is charged for (app_account.c). */
 struct ixdp_account {
@@ -206,6 +207,7 @@ void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp);
 bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
 			bool bound);
 bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app);
+unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid);
 u32 app_conn_alloc(struct ixdp_app *app);
 void app_conn_free(struct ixdp_app *app, u32 idx);
 void app_mark_dirty(struct ixdp_app *app, u32 idx);

@@ -12,7 +12,8 @@
  *    CAP_IPC_LOCK. An attach beyond it gets -ENOBUFS before anything is
  *    allocated, never the OOM killer.
  *
- * Contexts. A user holds at most ixdp_max_contexts contexts at once over
+ * Contexts. A user (effective uid, as for the per-core shares and the
+ * grants) holds at most ixdp_max_contexts contexts at once over
  * all cores (module parameter; 0: no limit), unless the process has
  * CAP_SYS_RESOURCE; one more gets -EDQUOT.
  *
@@ -116,7 +117,7 @@ int ixdp_account_charge(struct ixdp_account *acct, size_t bytes)
 {
 	int err;
 
-	acct->uid = current_uid();
+	acct->uid = current_euid();
 	err = contexts_get(acct->uid, capable(CAP_SYS_RESOURCE));
 	if (err)
 		return err;

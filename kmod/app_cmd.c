@@ -89,7 +89,8 @@ static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
 {
 	struct ixdp_dp_apps *da = dp->apps;
 	struct dp_listener *l = NULL;
-	unsigned int i, mine = 0;
+	unsigned int i, mine = 0, users = 0;
+	struct ixdp_app *owner;
 	int err;
 
 	if (!port || port > U16_MAX || backlog > IXDP_BACKLOG_MAX)
@@ -103,12 +104,16 @@ static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
 	for (i = 0; i < IX_LISTEN_MAX; i++) {
 		if (da->listen[i].used && da->listen[i].port == port)
 			return -EADDRINUSE;
-		if (da->listen[i].used && da->listen[i].app == app->slot)
-			mine++;
-		if (!da->listen[i].used && !l)
-			l = &da->listen[i];
+		if (!da->listen[i].used) {
+			l = l ?: &da->listen[i];
+			continue;
+		}
+		owner = da->app[da->listen[i].app];
+		mine += owner == app;
+		users += owner && uid_eq(owner->cred->euid, app->cred->euid);
 	}
-	if (!l || mine >= IXDP_CTX_LISTEN_MAX)
+	/* A context's share of the core's listeners, and its user's. */
+	if (!l || mine >= IXDP_CTX_LISTEN_MAX || users >= IX_LISTEN_MAX / 2)
 		return -ENOSPC;
 	err = ixdp_port_claim(port, app->tgid);
 	if (err)

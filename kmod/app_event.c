@@ -187,6 +187,20 @@ static bool same_user(const struct ixdp_app *a, const struct ixdp_app *b)
 	return uid_eq(a->cred->euid, b->cred->euid);
 }
 
+/*
+ * Contexts of the user @euid on the core. Registration changes under
+ * ixdp_dp_lock, which the callers hold (or they run on the kthread).
+ */
+unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid)
+{
+	const struct ixdp_dp_apps *da = dp->apps;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < IXDP_DP_APPS; i++)
+		n += da->app[i] && uid_eq(da->app[i]->cred->euid, euid);
+	return n;
+}
+
 bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app)
 {
 	struct ixdp_dp_apps *da = dp->apps;
@@ -616,11 +630,11 @@ int ixdp_app_register(struct ixdp_dp *dp, void *arg)
 {
 	struct ixdp_dp_apps *da = dp->apps;
 	struct ixdp_app *app = arg;
-	unsigned int i, mine = 0;
+	unsigned int i;
 
-	for (i = 0; i < IXDP_DP_APPS && !app->sys_resource; i++)
-		mine += da->app[i] && same_user(da->app[i], app);
-	if (mine >= IXDP_DP_APPS / 2)
+	/* Checked before the allocation too (core_share()); this decides. */
+	if (!app->sys_resource &&
+	    ixdp_dp_user_contexts(dp, app->cred->euid) >= IXDP_USER_APPS)
 		return -EDQUOT;
 	for (i = 0; i < IXDP_DP_APPS; i++) {
 		if (da->app[i])

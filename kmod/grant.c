@@ -92,13 +92,6 @@ bool ixdp_grant_get(unsigned int idx, struct ixdp_grant *g)
 	return ok;
 }
 
-void ixdp_grant_flush(void)
-{
-	spin_lock(&grants_lock);
-	ngrants = 0;
-	spin_unlock(&grants_lock);
-}
-
 static bool in_groups(const struct cred *cred, kgid_t gid)
 {
 	const struct group_info *gi = cred->group_info;

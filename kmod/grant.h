@@ -20,7 +20,6 @@ struct ixdp_grant {
 int ixdp_grant_add(const struct ixdp_grant *g);
 int ixdp_grant_del(const struct ixdp_grant *g);
 bool ixdp_grant_get(unsigned int idx, struct ixdp_grant *g);
-void ixdp_grant_flush(void);
 bool ixdp_grant_allows(const struct ixdp_app *app, u16 port, u32 right);
 
 /* netlink_grant.c APIs: */

@@ -48,6 +48,7 @@ static const char *const stat_names[IX_STAT_NR] = {
 	[IX_STAT_ARP_EXPIRED] = "arp_expired",
 	[IX_STAT_ICMP_ECHO] = "icmp_echo_replies",
 	[IX_STAT_TCP_RETRANS] = "tcp_retransmits",
+	[IX_STAT_TCP_TW_RECYCLED] = "tcp_time_wait_recycled",
 	[IX_STAT_TCP_RTO] = "tcp_timeouts",
 	[IX_STAT_TCP_FAST_RETRANS] = "tcp_fast_retransmits",
 	[IX_STAT_TCP_PARTIAL_ACK] = "tcp_partial_acks",

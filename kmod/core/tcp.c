@@ -51,6 +51,27 @@ void ix_tcp_destroy(struct ix_core *c)
 	c->tcb_free = NULL;
 }
 
+/*
+ * The table is full: give a connection in TIME_WAIT up for the new one,
+ * as Linux does past tcp_max_tw_buckets. Otherwise connections closed by
+ * this side would hold their blocks for 2 MSL, and a user who opens and
+ * closes connections fast would fill the core for everybody. A scan, but
+ * only when the table is full.
+ */
+static bool reclaim_time_wait(struct ix_core *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->cfg.nconn; i++) {
+		if (c->tcb[i].state == IX_TCP_TIME_WAIT) {
+			ix_tcp_free(c, &c->tcb[i]);
+			c->stat[IX_STAT_TCP_TW_RECYCLED]++;
+			return true;
+		}
+	}
+	return false;
+}
+
 struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash)
 {
@@ -58,7 +79,7 @@ struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
 	u32 slot;
 	u16 gen;
 
-	if (!c->ntcb_free)
+	if (!c->ntcb_free && !reclaim_time_wait(c))
 		return NULL;
 	slot = c->tcb_free[--c->ntcb_free];
 	t = &c->tcb[slot];
@@ -200,6 +221,7 @@ void ix_tcp_detach(struct ix_core *c, struct ix_tcb *t, int status)
 		ix_tcp_event(c, t, IX_EV_DEAD, status);
 	t->flags &= ~(TF_APP | TF_KNOCKED);
 	purge_rcv(c, t);
+	ix_tcp_pre_sync(c, t);
 	new_gen(t);
 }
 

@@ -165,6 +165,50 @@ dry_nothing() {
 }
 tap_check "-n against the running state plans nothing" dry_nothing
 
+# --- grants: with "grant" lines the kernel's grants become exactly them
+grants() {
+	ixctl grant show | sort | tr '\n' ';'
+}
+wait_grants() {
+	_i=0
+	while [ "$(grants)" != "$1" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	tap_diag "grants: $(grants)"
+	[ "$(grants)" = "$1" ]
+}
+SAVED=$(ixctl -j grant show)
+for g in $(ixctl grant show | awk '{ print $3 "," $4 "," $5 }'); do
+	ixctl grant del ports "${g%%,*}" $(echo "${g#*,}" | tr ',' ' ') \
+		>/dev/null
+done
+ixctl grant add ports 9200 user 1000 >/dev/null
+write_conf 64
+printf 'grant ports 9100-9101 user 1000\ngrant ports 9102 group 100 rights listen\n' \
+	>> "$CONF"
+ixdpd -n -c "$CONF" > /tmp/ixdpd-plan.out 2>&1
+grep grant /tmp/ixdpd-plan.out | sed 's/^/# -n: /'
+tap_check "-n plans the two grants and the removal of the other" sh -c \
+	"grep -q '^plan: add grant ports 9100-9101 user 1000 rights all' /tmp/ixdpd-plan.out &&
+	 grep -q '^plan: add grant ports 9102-9102 group 100 rights listen' /tmp/ixdpd-plan.out &&
+	 grep -q '^plan: remove grant ports 9200-9200 user 1000' /tmp/ixdpd-plan.out"
+kill -HUP "$PID"
+tap_check "on SIGHUP the kernel's grants become the config's" wait_grants \
+	"grant ports 9100-9101 user 1000 rights all;grant ports 9102-9102 group 100 rights listen;"
+sed -i 's/^grant ports 9100-9101 user 1000$/grant ports 9100-9101 user 1000 rights connect/' "$CONF"
+kill -HUP "$PID"
+tap_check "a grant whose rights change in the config changes in place" wait_grants \
+	"grant ports 9100-9101 user 1000 rights connect;grant ports 9102-9102 group 100 rights listen;"
+write_conf 64
+kill -HUP "$PID"
+sleep 1
+tap_check "without grant lines the kernel's grants are left alone" wait_grants \
+	"grant ports 9100-9101 user 1000 rights connect;grant ports 9102-9102 group 100 rights listen;"
+ixctl grant del ports 9100-9101 user 1000 >/dev/null
+ixctl grant del ports 9102 group 100 >/dev/null
+tap_diag "grants before this part (restored by the stages that need them): $SAVED"
+
 # --- SIGTERM and restart under load
 T0=$(centisecs)
 host_run echo-check "$IXIP" 7 16 500 "$SIZES" --timeout 60 \

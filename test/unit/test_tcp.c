@@ -841,6 +841,46 @@ static void test_sent_room_refs(void **state)
 	sim_fini(&s);
 }
 
+/*
+ * A full connection table gives a TIME_WAIT block up for a new connect,
+ * so closing connections fast cannot fill the core for others.
+ */
+static bool connected_knocked(struct sim *s)
+{
+	return s->app[0].connected == 1 && s->app[1].knocked;
+}
+
+static void test_time_wait_recycled(void **state)
+{
+	struct ix_core_cfg cfg;
+	struct sim s;
+	int i;
+
+	ix_core_cfg_default(&cfg);
+	cfg.nconn = 4;
+	sim_init(&s, 53, &cfg);
+	assert_int_equal(ix_tcp_listen(s.c[1], 80), 0);
+	s.app[1].auto_accept = true;
+	for (i = 0; i < 6; i++) {
+		s.app[0].connected = 0;
+		s.app[1].knocked = 0;
+		s.app[1].dead = 0;
+		s.app[0].dead = 0;
+		assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 80, 0, i),
+				 0);
+		assert_true(sim_run(&s, 2000000, connected_knocked));
+		/* side 0 closes first and keeps the block in TIME_WAIT */
+		assert_int_equal(ix_tcp_close(s.c[0], s.app[0].handle), 0);
+		sim_run(&s, 20000, NULL);
+		assert_int_equal(ix_tcp_close(s.c[1], s.app[1].handle), 0);
+		assert_true(sim_run(&s, 2000000, sim_both_dead));
+	}
+	/* 4 blocks, 6 connections: at least 2 TIME_WAITs were given up */
+	assert_true(s.c[0]->stat[IX_STAT_TCP_TW_RECYCLED] >= 2);
+	assert_int_equal(s.c[0]->ntcb_free, 0);
+	sim_fini(&s);
+}
+
 static bool flood_sim_xfer_done(struct sim *s)
 {
 	return s->app[1].rx_total == s->app[0].tx_total;
@@ -1820,6 +1860,7 @@ int main(void)
 		cmocka_unit_test(test_data_before_accept),
 		cmocka_unit_test(test_preaccept_pool_bound),
 		cmocka_unit_test(test_sent_room_refs),
+		cmocka_unit_test(test_time_wait_recycled),
 		cmocka_unit_test(test_syn_flood_cookies),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_time_wait_reuse_seq),
