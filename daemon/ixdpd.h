@@ -134,7 +134,7 @@ int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
 		   size_t len);
 
 /*
- * ixdpd_kernel.c, CPUs and IRQs (DESIGN.md §6): the dataplane CPUs'
+ * ixdpd_kernel.c, CPUs and IRQs (Documentation/ixdpd.rst): the dataplane CPUs'
  * isolation, the other IRQs and ixdpd itself kept off them.
  */
 #define IXDPD_MAX_IRQS		1024

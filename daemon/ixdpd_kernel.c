@@ -6,7 +6,7 @@
  * the kernel allows it now, else it is deferred and retried. A port that
  * carries connections is never deleted.
  *
- * And the CPUs under the dataplane (DESIGN.md §6): whether they are online
+ * And the CPUs under the dataplane (Documentation/ixdpd.rst): whether they are online
  * and isolated, the other IRQs steered off them, ixdpd kept off them.
  */
 #define _GNU_SOURCE

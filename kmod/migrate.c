@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Live migration of flow groups between the dataplane cores of a port
- * (DESIGN.md §7): every connection of the groups leaves core A (src) and
+ * (Documentation/migration.rst): every connection of the groups leaves core A (src) and
  * lives on in core B (dst) with no byte lost, duplicated or reordered.
  * The TCP/IP half is kmod/core/fgmove.c; this is the host half, run by
  * the control path (under ixdp_dp_lock and rtnl) in five timed steps:

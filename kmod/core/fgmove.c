@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Flow-group migration between two cores of one host (DESIGN.md §7), the
+ * Flow-group migration between two cores of one host (migration.rst), the
  * core half: every connection of flow group g leaves core A and lives on
  * in core B, which has the same IP, MAC, RSS key and flow-group count.
  * A and B run in different threads and each touches only its own core,

@@ -18,7 +18,7 @@
 #   --mode test|demo|bench|bench-app|bench-policy  job for the guest
 #                        (default test)
 #   --nic virtio|e1000e  NIC model (default virtio, 2 queues)
-#   --rss on|off         virtio RSS in QEMU (default off: see DESIGN.md §2)
+#   --rss on|off         virtio RSS in QEMU (default off: see Documentation/dataplane.rst)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
 #   --timeout SECONDS    bound on the whole run (default 300)
 #   --only STAGE[,STAGE] run only these selftest stages (see

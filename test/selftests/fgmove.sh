@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Live flow-group migration (DESIGN.md §7) under load. The built-in echo
+# Live flow-group migration (Documentation/migration.rst) under load. The built-in echo
 # responder serves 64 connections of the host's echocheck, which checks
 # every byte for 20 s, while ixctl moves every flow group from one core
 # to the other and back, 50 times: no byte may be lost, duplicated or

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# ixdpd and the CPUs under the dataplane (DESIGN.md §6): the guest boots
+# ixdpd and the CPUs under the dataplane (Documentation/ixdpd.rst): the guest boots
 # without isolcpus=, so "isolation require" refuses core 1 and "warn"
 # starts with a warning; a missing or offline CPU is always refused; with
 # irq_steer on, a writable IRQ on CPU 1 is moved to CPU 0 and put back on
