@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Protection invariant 1 (Documentation/abi.rst, "Shared regions"):
- * nothing the dataplane trusts is writable by the application. The CQ region (kernel indices,
- * flags, events) and the RX arena are mapped read-only, and no store,
+ * nothing the dataplane trusts is writable by the application. The CQ
+ * region (kernel indices, flags, events) and the RX arena are mapped
+ * read-only, and no store,
  * mmap, mprotect, /proc/self/mem write, ptrace poke, mremap, madvise or
  * fork yields a writable view; the SQ region and the TX arena stay
  * usable. Also: IXDP_IOC_ATTACH validates its argument.
