@@ -4,8 +4,9 @@
  * nothing the dataplane trusts is writable by the application. The CQ
  * region (kernel indices, flags, events) and the RX arena are mapped
  * read-only, and no store, mmap, mprotect, /proc/self/mem write, ptrace
- * poke, mremap, madvise or fork yields a writable view; the SQ region and the TX arena stay
- * usable. Also: IXDP_IOC_ATTACH validates its argument.
+ * poke, mremap, madvise or fork yields a writable view; the SQ region
+ * and the TX arena stay usable. Also: IXDP_IOC_ATTACH validates its
+ * argument.
  *
  * Needs a dataplane core on CPU 0 (the stage script creates one).
  */
