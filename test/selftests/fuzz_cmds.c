@@ -640,8 +640,14 @@ static void thread_fate(struct fctx *f, unsigned int cpu)
 	rctx_close(&f->r);
 }
 
+/*
+ * One fuzzing process: sessions until its quota is used or @until (ms)
+ * has passed; a session may take 15 s more (thread_fate()), well inside
+ * the 30 s the parent allows past its limit.
+ */
 static void child(uint64_t seed, uint64_t quota, int fate,
-		  const unsigned int *cpus, unsigned int ncpus)
+		  const unsigned int *cpus, unsigned int ncpus,
+		  uint64_t until)
 {
 	struct fctx *f = calloc(1, sizeof(*f));
 	uint64_t left = quota;
@@ -651,7 +657,7 @@ static void child(uint64_t seed, uint64_t quota, int fate,
 	if (!f)
 		_exit(2);
 	f->rs = seed;
-	while (left && fails < 50) {
+	while (left && fails < 50 && now_ms() < until) {
 		cpu = cpus[rnd(&f->rs) % ncpus];
 		f->quota = 200 + rnd(&f->rs) % 8000;
 		if (f->quota > left)
@@ -885,7 +891,7 @@ int main(int argc, char **argv)
 				     now_ms() + 20 + rnd(&rs) % 1500 : 0;
 			pid[i] = fork();
 			if (pid[i] == 0)
-				child(cs, per, fate[i], cpus, ncpus);
+				child(cs, per, fate[i], cpus, ncpus, limit);
 			if (pid[i] < 0) {
 				ksft_print_msg("fork: %s\n", strerror(errno));
 				fate[i] = -1;
