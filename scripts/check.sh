@@ -70,7 +70,7 @@ grep -E '^(not )?ok |passed' "$log/interop.log"
 count_tap interop "$log/interop.log" "$rc"
 
 rc=0
-test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 300 \
+test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 600 \
 	> "$log/qemu.log" 2>&1 || rc=$?
 cat "$log/qemu.log"
 # The harness's own verdict lines start with "not ok -" and count too.

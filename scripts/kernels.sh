@@ -102,7 +102,7 @@ run-suite)
 		test/qemu/run.sh --kernel-version "$v" --mode test
 		;;
 	debug)
-		run_debug --timeout 900 --append "kasan_multi_shot ixdp_slow=4"
+		run_debug --timeout 1800 --append "kasan_multi_shot ixdp_slow=4"
 		;;
 	*)
 		echo "usage: kernels.sh run-suite 6.12|debug" >&2
