@@ -177,11 +177,6 @@ static struct dp_listener *listener_of(struct ixdp_dp_apps *da, u16 port)
 	return NULL;
 }
 
-/*
- * A user's share of a core: half of its connection slots and half of its
- * context slots, whatever the number of contexts and processes, so that
- * one user cannot fill the core for another.
- */
 static bool same_user(const struct ixdp_app *a, const struct ixdp_app *b)
 {
 	return uid_eq(a->cred->euid, b->cred->euid);
@@ -201,6 +196,11 @@ unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid)
 	return n;
 }
 
+/*
+ * A user's share of a core's connection slots: half of them, whatever the
+ * number of its contexts and processes, so that one user cannot fill the
+ * core for another (the context slots: ixdp_app_register()).
+ */
 bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app)
 {
 	struct ixdp_dp_apps *da = dp->apps;

@@ -15,6 +15,8 @@
  *   unpriv listen CPU PORT WANT     LISTEN's status is WANT (0, -13, ...)
  *   unpriv connect CPU IP PORT WANT CONNECT's outcome: -13 (refused by a
  *                                   grant) or 0 (connected)
+ *   unpriv listeners CPU PORT       from PORT up: 4 listens per context,
+ *                                   8 per user on a core, then ENOSPC
  *   unpriv backlog CPU PORT N SECS  listen with backlog N, never accept:
  *                                   exactly N knocks in SECS seconds
  *
@@ -245,6 +247,46 @@ static int connect_mode(unsigned int cpu, const char *ip, unsigned int port,
 	return 0;
 }
 
+static int listen_status(struct rctx *c, unsigned int port)
+{
+	struct ixdp_cmd cmd = { .opcode = IXDP_OP_LISTEN,
+				.flags = IXDP_CMDF_ACK, .arg32 = port };
+	struct ixdp_event ev;
+	int err = run_cmd(c, &cmd, &ev, 5000);
+
+	return err ?: ev.status;
+}
+
+/* Three contexts of one user: 4 + 4 listens, the 5th and the 9th refused. */
+static int listeners(unsigned int cpu, unsigned int port)
+{
+	int st[3][5] = {}, err = 0, i, j, ok = 0;
+	struct rctx c[3];
+
+	for (i = 0; i < 3 && !err; i++)
+		err = rctx_open(&c[i], cpu, &small);
+	if (!ksft_expect_err(err, 0, "three contexts attach"))
+		return 1;
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 5; j++)
+			st[i][j] = listen_status(&c[i], port + i * 5 + j);
+	st[2][0] = listen_status(&c[2], port + 10);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 4; j++)
+			ok += !st[i][j];
+	ksft_print_msg("listen statuses: %d %d %d %d %d / %d %d %d %d %d / %d\n",
+		       st[0][0], st[0][1], st[0][2], st[0][3], st[0][4],
+		       st[1][0], st[1][1], st[1][2], st[1][3], st[1][4],
+		       st[2][0]);
+	ksft_test_result(ok == 8 && st[0][4] == -ENOSPC && st[1][4] == -ENOSPC,
+			 "a context listens on 4 ports, the 5th gets ENOSPC");
+	ksft_test_result(st[2][0] == -ENOSPC,
+			 "a user listens on 8 ports of a core, the 9th (another context) gets ENOSPC");
+	for (i = 0; i < 3; i++)
+		rctx_close(&c[i]);
+	return 0;
+}
+
 static int backlog(unsigned int cpu, unsigned int port, unsigned int n,
 		   unsigned int secs)
 {
@@ -303,6 +345,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "connect") && argc == 6)
 		connect_mode(cpu, argv[3], (unsigned int)atoi(argv[4]),
 			     atoi(argv[5]));
+	else if (!strcmp(mode, "listeners") && argc == 4)
+		listeners(cpu, (unsigned int)atoi(argv[3]));
 	else if (!strcmp(mode, "backlog") && argc == 6)
 		backlog(cpu, (unsigned int)atoi(argv[3]),
 			(unsigned int)atoi(argv[4]),

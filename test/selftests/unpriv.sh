@@ -134,6 +134,11 @@ fi
 tap_check "no OOM killer or allocation failure in the kernel log" \
 	[ "$(oom_lines)" -eq "$oom0" ]
 
+# Listeners: a context's 4, its user's 8 on the core.
+ixctl grant add ports 6630-6649 user "$APP_UID" rights listen >/dev/null
+tap_join $AS_APP "$U" listeners 0 6630
+ixctl grant del ports 6630-6649 user "$APP_UID" >/dev/null
+
 # The backlog: 10 connections to a listener of backlog 4 that never
 # accepts; 6 are reset at once, the 4 knocked ones when it exits.
 ixctl grant add ports 6610 user "$APP_UID" >/dev/null

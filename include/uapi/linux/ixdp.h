@@ -255,7 +255,8 @@ enum ixdp_op {
 				 * most IXDP_BACKLOG_MAX). Beyond it a
 				 * passive open is reset. -EACCES without
 				 * a grant, -ENOSPC past
-				 * IXDP_CTX_LISTEN_MAX ports
+				 * IXDP_CTX_LISTEN_MAX ports of the
+				 * context or 8 of its user on the core
 				 */
 	IXDP_OP_UNLISTEN,	/* arg32: TCP port */
 	IXDP_OP_ACCEPT,		/* handle (from knock); arg[0]: cookie.
