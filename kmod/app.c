@@ -23,7 +23,7 @@
  * @attached is published (release), until the file is released, when no
  * mapping remains; mmap() therefore only needs an acquire of @attached
  * and takes no lock (it runs under mmap_lock, which attach may take when
- * it copies to user memory). Registration and release hold ixdp_dp_lock,
+ * it copies to user memory). Registration and release hold ixdp_core_lock,
  * which keeps the core alive.
  */
 #include <linux/capability.h>
@@ -70,14 +70,14 @@ static void app_free_mem(struct ixdp_app *app)
 /* The last reference to the file is gone: no mapping remains. */
 void ixdp_app_destroy(struct ixdp_app *app)
 {
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	dp = rcu_dereference_protected(app->dp,
-				       lockdep_is_held(&ixdp_dp_lock));
+				       lockdep_is_held(&ixdp_core_lock));
 	if (dp)
-		ixdp_dp_call(dp, ixdp_app_unregister, app);
-	mutex_unlock(&ixdp_dp_lock);
+		ixdp_core_call(dp, ixdp_app_unregister, app);
+	mutex_unlock(&ixdp_core_lock);
 	if (app->attached)
 		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
 	put_pid(app->pid);
@@ -88,12 +88,12 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	kfree(app);
 }
 
-static struct ixdp_dp *dp_on_cpu(unsigned int cpu)
+static struct ixdp_core *dp_on_cpu(unsigned int cpu)
 {
 	struct ixdp_port *port = ixdp_port_get();
 	unsigned int i;
 
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	for (i = 0; port && i < port->ndp; i++)
 		if (port->dp[i]->cpu == cpu)
 			return port->dp[i];
@@ -186,21 +186,21 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
  */
 static int core_share(u32 cpu, bool unlimited, u32 *conns)
 {
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 	int err = 0;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	dp = cpu < nr_cpu_ids ? dp_on_cpu(cpu) : NULL;
 	if (!dp)
 		err = -ENOENT;
 	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
 		err = -ENOSPC;
-	else if (!unlimited && ixdp_dp_user_contexts(dp, current_euid()) >=
+	else if (!unlimited && ixdp_core_user_contexts(dp, current_euid()) >=
 		 IXDP_USER_APPS)
 		err = -EDQUOT;
 	else
 		*conns = dp->apps->nconn / 2;
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	return err;
 }
 
@@ -219,7 +219,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 {
 	struct ixdp_attach a;
 	struct ixdp_ring_offsets *o = &a.off;
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 	u32 share = 0;
 	int err;
 
@@ -284,12 +284,12 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	app->cred = get_current_cred();
 	app->net_admin = capable(CAP_NET_ADMIN);
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	dp = dp_on_cpu(a.cpu);
-	err = dp ? ixdp_dp_call(dp, ixdp_app_register, app) : -ENOENT;
+	err = dp ? ixdp_core_call(dp, ixdp_app_register, app) : -ENOENT;
 	if (!err)
 		rcu_assign_pointer(app->dp, dp);
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	if (err)
 		goto err_pid;
 	ixdp_nl_announce_app(IXDP_CMD_APP_ATTACH, app);
@@ -321,7 +321,7 @@ out:
 /* IXDP_IOC_WAKE: the core sleeps and the application has commands. */
 long ixdp_app_wake(struct ixdp_app *app, unsigned long arg)
 {
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 	long err = 0;
 
 	/* Pairs with the release in ixdp_app_attach(). */
@@ -332,7 +332,7 @@ long ixdp_app_wake(struct ixdp_app *app, unsigned long arg)
 	if (!dp || READ_ONCE(app->dead))
 		err = -ENXIO;
 	else
-		ixdp_dp_kick(dp);
+		ixdp_core_kick(dp);
 	rcu_read_unlock();
 	return err;
 }

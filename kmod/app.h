@@ -10,7 +10,7 @@
  *  - everything below is read and written by the core's kthread only,
  *    except @dead, which poll() and IXDP_IOC_WAKE read with READ_ONCE;
  *  - @dp is published with RCU: IXDP_IOC_WAKE reads it under
- *    rcu_read_lock(), the core's teardown clears it (under ixdp_dp_lock)
+ *    rcu_read_lock(), the core's teardown clears it (under ixdp_core_lock)
  *    and waits for a grace period before freeing the core.
  *
  * Shared memory: the kernel never reads back what it writes there (it
@@ -93,7 +93,7 @@ struct ixdp_app {
 	bool attached;			/* release: regions are ready */
 	struct ixdp_attach params;
 	struct app_region region[R_NR];
-	struct ixdp_dp __rcu *dp;
+	struct ixdp_core __rcu *dp;
 	struct pid *pid;		/* the attaching thread */
 	pid_t tgid;
 	const struct cred *cred;	/* the attaching thread's, for grants */
@@ -132,7 +132,7 @@ struct ixdp_app {
 	u64 ncmds, bad_cmds;		/* bad_cmds mirrored in the CQ */
 	u64 nevents;
 	u32 nused;			/* connections not CONN_FREE */
-	struct ixdp_dp_stats *dst;	/* the core's counters */
+	struct ixdp_core_stats *dst;	/* the core's counters */
 };
 
 /* A core call deferred until the core has returned. */
@@ -159,7 +159,7 @@ struct dp_listener {
 };
 
 /* The contexts attached to one dataplane core (kthread only). */
-struct ixdp_dp_apps {
+struct ixdp_core_apps {
 	struct ixdp_app *app[IXDP_DP_APPS];
 	unsigned int napps;
 	u16 next_gen;
@@ -190,45 +190,45 @@ static inline u32 app_slice(const struct ixdp_app *app, u32 conn)
 }
 
 /* app_event.c APIs: */
-struct ixdp_dp_apps *ixdp_dp_apps_create(u32 nconn);
-void ixdp_dp_apps_destroy(struct ixdp_dp_apps *da);
-void ixdp_dp_event(void *arg, const struct ix_event *ev);
-int ixdp_app_register(struct ixdp_dp *dp, void *arg);
-int ixdp_app_unregister(struct ixdp_dp *dp, void *arg);
-void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app);
-void ixdp_app_unregister_all(struct ixdp_dp *dp);
-unsigned int ixdp_dp_apps_run(struct ixdp_dp *dp, unsigned int budget);
-bool ixdp_dp_apps_pending(const struct ixdp_dp *dp);
-bool ixdp_dp_apps_prepare_sleep(struct ixdp_dp *dp);
-void ixdp_dp_apps_woken(struct ixdp_dp *dp);
-bool ixdp_dp_apps_backlog(const struct ixdp_dp *dp);
-u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp);
-void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp);
-bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
-			bool bound);
-bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app);
-unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid);
+struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn);
+void ixdp_core_apps_destroy(struct ixdp_core_apps *da);
+void ixdp_core_event(void *arg, const struct ix_event *ev);
+int ixdp_app_register(struct ixdp_core *dp, void *arg);
+int ixdp_app_unregister(struct ixdp_core *dp, void *arg);
+void ixdp_app_kill(struct ixdp_core *dp, struct ixdp_app *app);
+void ixdp_app_unregister_all(struct ixdp_core *dp);
+unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget);
+bool ixdp_core_apps_pending(const struct ixdp_core *dp);
+bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp);
+void ixdp_core_apps_woken(struct ixdp_core *dp);
+bool ixdp_core_apps_backlog(const struct ixdp_core *dp);
+u32 ixdp_core_apps_conns(const struct ixdp_core *dp);
+void ixdp_core_apps_run_deferred(struct ixdp_core *dp);
+bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
+			  bool bound);
+bool app_user_full(struct ixdp_core *dp, const struct ixdp_app *app);
+unsigned int ixdp_core_user_contexts(const struct ixdp_core *dp, kuid_t euid);
 u32 app_conn_alloc(struct ixdp_app *app);
 void app_conn_free(struct ixdp_app *app, u32 idx);
 void app_mark_dirty(struct ixdp_app *app, u32 idx);
-void app_owner_set(struct ixdp_dp *dp, u64 handle, struct ixdp_app *app,
+void app_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
 		   u32 idx);
-void app_owner_clear(struct ixdp_dp *dp, u64 handle);
+void app_owner_clear(struct ixdp_core *dp, u64 handle);
 bool app_ev_room(const struct ixdp_app *app);
 void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 	      u64 handle, u64 a0, u64 a1, u64 a2);
-void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app);
+void app_unlisten_all(struct ixdp_core *dp, struct ixdp_app *app);
 
 /* app_cmd.c APIs: */
-unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
+unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
 			       unsigned int budget);
 
 /* app_account.c APIs: */
 int ixdp_account_charge(struct ixdp_account *acct, size_t bytes);
 void ixdp_account_release(struct ixdp_account *acct);
 
-/* app_ports.c APIs: */
-int ixdp_port_claim(u16 port, pid_t tgid);
-void ixdp_port_unclaim(u16 port);
+/* app_listen.c APIs: */
+int ixdp_listen_claim(u16 port, pid_t tgid);
+void ixdp_listen_unclaim(u16 port);
 
 #endif /* _IXDP_APP_H */

@@ -59,10 +59,10 @@ static int check_format(const struct ixdp_cmd *cmd)
  * The connection @handle names, if it is this context's and this core
  * still owns its flow group; the core checks slot, generation and owner.
  */
-static struct app_conn *conn_of(struct ixdp_dp *dp, struct ixdp_app *app,
+static struct app_conn *conn_of(struct ixdp_core *dp, struct ixdp_app *app,
 				u64 handle, u32 *idx)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	u32 slot = (u32)handle;
 	struct dp_owner *o;
 
@@ -72,7 +72,7 @@ static struct app_conn *conn_of(struct ixdp_dp *dp, struct ixdp_app *app,
 	if (!o->used || o->handle != handle || o->app != app->slot ||
 	    o->conn >= app->nconn)
 		return NULL;
-	if (!ix_tcp_lookup_handle(dp->core, handle))
+	if (!ix_tcp_lookup_handle(dp->stack, handle))
 		return NULL;
 	*idx = o->conn;
 	return &app->conn[o->conn];
@@ -84,10 +84,10 @@ static bool tx_range(const struct ixdp_app *app, u64 off, u64 len)
 	return len && off < app->tx_size && len <= app->tx_size - off;
 }
 
-static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
+static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 		      u64 backlog)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	struct dp_listener *l = NULL;
 	unsigned int i, mine = 0, users = 0;
 	struct ixdp_app *owner;
@@ -115,12 +115,12 @@ static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
 	/* A context's share of the core's listeners, and its user's. */
 	if (!l || mine >= IXDP_CTX_LISTEN_MAX || users >= IX_LISTEN_MAX / 2)
 		return -ENOSPC;
-	err = ixdp_port_claim(port, app->tgid);
+	err = ixdp_listen_claim(port, app->tgid);
 	if (err)
 		return err;
-	err = ix_tcp_listen(dp->core, port);
+	err = ix_tcp_listen(dp->stack, port);
 	if (err) {
-		ixdp_port_unclaim(port);
+		ixdp_listen_unclaim(port);
 		return err;
 	}
 	l->port = port;
@@ -130,9 +130,9 @@ static int cmd_listen(struct ixdp_dp *dp, struct ixdp_app *app, u32 port,
 	return 0;
 }
 
-static int cmd_unlisten(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
+static int cmd_unlisten(struct ixdp_core *dp, struct ixdp_app *app, u32 port)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	unsigned int i;
 
 	if (!port || port > U16_MAX)
@@ -140,8 +140,8 @@ static int cmd_unlisten(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
 	for (i = 0; i < IX_LISTEN_MAX; i++) {
 		if (da->listen[i].used && da->listen[i].port == port &&
 		    da->listen[i].app == app->slot) {
-			ix_tcp_unlisten(dp->core, port);
-			ixdp_port_unclaim(port);
+			ix_tcp_unlisten(dp->stack, port);
+			ixdp_listen_unclaim(port);
 			da->listen[i].used = false;
 			return 0;
 		}
@@ -149,7 +149,7 @@ static int cmd_unlisten(struct ixdp_dp *dp, struct ixdp_app *app, u32 port)
 	return -ENOENT;
 }
 
-static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
+static int cmd_connect(struct ixdp_core *dp, struct ixdp_app *app,
 		       const struct ixdp_cmd *cmd)
 {
 	u32 port = cmd->arg32, idx;
@@ -175,7 +175,7 @@ static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
 	c->cookie = cmd->arg[0];
 	c->peer_ip = (__force __be32)(u32)ip;
 	c->peer_port = port;
-	err = ix_tcp_connect(dp->core, be32_to_cpu(c->peer_ip),
+	err = ix_tcp_connect(dp->stack, be32_to_cpu(c->peer_ip),
 			     port, 0, app_cookie(app, idx));
 	if (err)
 		app_conn_free(app, idx);
@@ -183,7 +183,7 @@ static int cmd_connect(struct ixdp_dp *dp, struct ixdp_app *app,
 }
 
 /* SEND: one buffer; returns the bytes taken; *short_send if not all. */
-static long cmd_send(struct ixdp_dp *dp, struct ixdp_app *app,
+static long cmd_send(struct ixdp_core *dp, struct ixdp_app *app,
 		     const struct ixdp_cmd *cmd, bool *short_send)
 {
 	struct ix_iov iov;
@@ -193,7 +193,7 @@ static long cmd_send(struct ixdp_dp *dp, struct ixdp_app *app,
 		return -EINVAL;
 	iov.base = app->tx + cmd->arg[0];
 	iov.len = cmd->arg32;
-	n = ix_tcp_sendv(dp->core, cmd->handle, &iov, 1);
+	n = ix_tcp_sendv(dp->stack, cmd->handle, &iov, 1);
 	*short_send = n >= 0 && n < cmd->arg32;
 	return n;
 }
@@ -202,10 +202,10 @@ static long cmd_send(struct ixdp_dp *dp, struct ixdp_app *app,
  * SENDV: the iov array lives in the TX arena, which the application may
  * rewrite at any moment: copy it once, then check the copy.
  */
-static long cmd_sendv(struct ixdp_dp *dp, struct ixdp_app *app,
+static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
 		      const struct ixdp_cmd *cmd, bool *short_send)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	u64 off = cmd->arg[0], total = 0;
 	u32 cnt = cmd->arg32, i;
 	long n;
@@ -223,25 +223,25 @@ static long cmd_sendv(struct ixdp_dp *dp, struct ixdp_app *app,
 		da->kiov[i].len = da->uiov[i].len;
 		total += da->uiov[i].len;
 	}
-	n = ix_tcp_sendv(dp->core, cmd->handle, da->kiov, cnt);
+	n = ix_tcp_sendv(dp->stack, cmd->handle, da->kiov, cnt);
 	*short_send = n >= 0 && n < total;
 	return n;
 }
 
-static int cmd_recv_done(struct ixdp_dp *dp, struct app_conn *c, u64 handle,
+static int cmd_recv_done(struct ixdp_core *dp, struct app_conn *c, u64 handle,
 			 u32 bytes)
 {
 	int err;
 
 	if (!bytes || bytes > c->ann - c->rd)
 		return -EINVAL;
-	err = ix_tcp_recv_done(dp->core, handle, bytes);
+	err = ix_tcp_recv_done(dp->stack, handle, bytes);
 	if (!err)
 		c->rd += bytes;
 	return err;
 }
 
-static int cmd_accept(struct ixdp_dp *dp, struct ixdp_app *app,
+static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
 		      struct app_conn *c, u32 idx, const struct ixdp_cmd *cmd)
 {
 	int err;
@@ -251,7 +251,7 @@ static int cmd_accept(struct ixdp_dp *dp, struct ixdp_app *app,
 	/* Open first: accepting delivers the bytes that came before. */
 	c->state = CONN_OPEN;
 	c->cookie = cmd->arg[0];
-	err = ix_tcp_accept(dp->core, cmd->handle, app_cookie(app, idx));
+	err = ix_tcp_accept(dp->stack, cmd->handle, app_cookie(app, idx));
 	if (err) {
 		c->state = CONN_KNOCKED;
 		c->cookie = 0;
@@ -259,14 +259,14 @@ static int cmd_accept(struct ixdp_dp *dp, struct ixdp_app *app,
 	return err;
 }
 
-static int cmd_reject(struct ixdp_dp *dp, struct ixdp_app *app,
+static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
 		      struct app_conn *c, u32 idx, u64 handle)
 {
 	int err;
 
 	if (c->state != CONN_KNOCKED)
 		return -EINVAL;
-	err = ix_tcp_reject(dp->core, handle);
+	err = ix_tcp_reject(dp->stack, handle);
 	if (!err) {
 		app_owner_clear(dp, handle);
 		app_conn_free(app, idx);
@@ -275,10 +275,10 @@ static int cmd_reject(struct ixdp_dp *dp, struct ixdp_app *app,
 }
 
 /* Reset now; the application still gets the dead event, as after any end. */
-static int cmd_abort(struct ixdp_dp *dp, struct ixdp_app *app,
+static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 		     struct app_conn *c, u32 idx, u64 handle)
 {
-	int err = ix_tcp_abort(dp->core, handle);
+	int err = ix_tcp_abort(dp->stack, handle);
 
 	if (err)
 		return err;
@@ -293,7 +293,7 @@ static int cmd_abort(struct ixdp_dp *dp, struct ixdp_app *app,
 }
 
 /* Run one validated command: its result, and whether to complete it. */
-static long exec(struct ixdp_dp *dp, struct ixdp_app *app,
+static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		 const struct ixdp_cmd *cmd, bool *complete)
 {
 	struct app_conn *c = NULL;
@@ -332,7 +332,7 @@ static long exec(struct ixdp_dp *dp, struct ixdp_app *app,
 	case IXDP_OP_RECV_DONE:
 		return cmd_recv_done(dp, c, cmd->handle, cmd->arg32);
 	case IXDP_OP_CLOSE:
-		return ix_tcp_close(dp->core, cmd->handle);
+		return ix_tcp_close(dp->stack, cmd->handle);
 	case IXDP_OP_ABORT:
 		return cmd_abort(dp, app, c, idx, cmd->handle);
 	}
@@ -344,7 +344,7 @@ static long exec(struct ixdp_dp *dp, struct ixdp_app *app,
  * Take up to @budget commands of @app. A tail more than a ring ahead of
  * the head cannot come from a correct producer: the context is ended.
  */
-unsigned int ixdp_app_run_cmds(struct ixdp_dp *dp, struct ixdp_app *app,
+unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
 			       unsigned int budget)
 {
 	struct ixdp_cmd cmd;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The event side of application contexts, in the core's kthread: routing
- * the TCP/IP core's events to the context that owns the connection,
+ * the TCP/IP stack's events to the context that owns the connection,
  * copying received payload into the connection's RX slice, writing the
  * event ring, and tearing contexts down.
  *
- * The core calls ixdp_dp_event() synchronously from inside itself, so the
+ * The core calls ixdp_core_event() synchronously from inside itself, so the
  * router only records what happened in the connection (bytes in the slice,
  * pending-event bits) and puts the connection on its context's dirty list;
  * calls back into the core (reject, abort) are deferred until the core
@@ -24,9 +24,9 @@
 
 #include "app.h"
 
-struct ixdp_dp_apps *ixdp_dp_apps_create(u32 nconn)
+struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn)
 {
-	struct ixdp_dp_apps *da = kzalloc(sizeof(*da), GFP_KERNEL);
+	struct ixdp_core_apps *da = kzalloc(sizeof(*da), GFP_KERNEL);
 
 	if (!da)
 		return NULL;
@@ -34,13 +34,13 @@ struct ixdp_dp_apps *ixdp_dp_apps_create(u32 nconn)
 	da->owner = kvcalloc(nconn, sizeof(*da->owner), GFP_KERNEL);
 	da->defer = kvcalloc(nconn, sizeof(*da->defer), GFP_KERNEL);
 	if (!da->owner || !da->defer) {
-		ixdp_dp_apps_destroy(da);
+		ixdp_core_apps_destroy(da);
 		return NULL;
 	}
 	return da;
 }
 
-void ixdp_dp_apps_destroy(struct ixdp_dp_apps *da)
+void ixdp_core_apps_destroy(struct ixdp_core_apps *da)
 {
 	if (!da)
 		return;
@@ -102,7 +102,7 @@ void app_mark_dirty(struct ixdp_app *app, u32 idx)
 	app->dirty[app->ndirty++] = idx;
 }
 
-void app_owner_set(struct ixdp_dp *dp, u64 handle, struct ixdp_app *app,
+void app_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
 		   u32 idx)
 {
 	struct dp_owner *o = &dp->apps->owner[(u32)handle];
@@ -115,9 +115,9 @@ void app_owner_set(struct ixdp_dp *dp, u64 handle, struct ixdp_app *app,
 	o->used = true;
 }
 
-void app_owner_clear(struct ixdp_dp *dp, u64 handle)
+void app_owner_clear(struct ixdp_core *dp, u64 handle)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	u32 slot = (u32)handle;
 
 	if (slot < da->nconn && da->owner[slot].used &&
@@ -127,7 +127,7 @@ void app_owner_clear(struct ixdp_dp *dp, u64 handle)
 	}
 }
 
-static struct dp_owner *owner_of(struct ixdp_dp_apps *da, u64 handle)
+static struct dp_owner *owner_of(struct ixdp_core_apps *da, u64 handle)
 {
 	u32 slot = (u32)handle;
 
@@ -137,9 +137,9 @@ static struct dp_owner *owner_of(struct ixdp_dp_apps *da, u64 handle)
 	return &da->owner[slot];
 }
 
-static void defer(struct ixdp_dp *dp, u8 op, u64 handle)
+static void defer(struct ixdp_core *dp, u8 op, u64 handle)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 
 	/* One entry per core connection at most: cannot fill. */
 	if (WARN_ON_ONCE(da->ndefer >= da->nconn))
@@ -149,16 +149,16 @@ static void defer(struct ixdp_dp *dp, u8 op, u64 handle)
 	da->ndefer++;
 }
 
-static void run_deferred(struct ixdp_dp *dp)
+static void run_deferred(struct ixdp_core *dp)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	u32 i;
 
 	for (i = 0; i < da->ndefer; i++) {
 		if (da->defer[i].op == DEFER_REJECT)
-			ix_tcp_reject(dp->core, da->defer[i].handle);
+			ix_tcp_reject(dp->stack, da->defer[i].handle);
 		else
-			ix_tcp_abort(dp->core, da->defer[i].handle);
+			ix_tcp_abort(dp->stack, da->defer[i].handle);
 	}
 	da->ndefer = 0;
 }
@@ -167,7 +167,7 @@ static void run_deferred(struct ixdp_dp *dp)
 /* Routing the core's events (inside the core)                        */
 /* ------------------------------------------------------------------ */
 
-static struct dp_listener *listener_of(struct ixdp_dp_apps *da, u16 port)
+static struct dp_listener *listener_of(struct ixdp_core_apps *da, u16 port)
 {
 	unsigned int i;
 
@@ -184,11 +184,11 @@ static bool same_user(const struct ixdp_app *a, const struct ixdp_app *b)
 
 /*
  * Contexts of the user @euid on the core. Registration changes under
- * ixdp_dp_lock, which the callers hold (or they run on the kthread).
+ * ixdp_core_lock, which the callers hold (or they run on the kthread).
  */
-unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid)
+unsigned int ixdp_core_user_contexts(const struct ixdp_core *dp, kuid_t euid)
 {
-	const struct ixdp_dp_apps *da = dp->apps;
+	const struct ixdp_core_apps *da = dp->apps;
 	unsigned int i, n = 0;
 
 	for (i = 0; i < IXDP_DP_APPS; i++)
@@ -201,9 +201,9 @@ unsigned int ixdp_dp_user_contexts(const struct ixdp_dp *dp, kuid_t euid)
  * number of its contexts and processes, so that one user cannot fill the
  * core for another (the context slots: ixdp_app_register()).
  */
-bool app_user_full(struct ixdp_dp *dp, const struct ixdp_app *app)
+bool app_user_full(struct ixdp_core *dp, const struct ixdp_app *app)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	const struct ixdp_app *a;
 	unsigned int i;
 	u32 n = 0;
@@ -229,7 +229,7 @@ static bool backlog_full(const struct ixdp_app *app,
 	return false;
 }
 
-static void on_knock(struct ixdp_dp *dp, const struct dp_listener *l,
+static void on_knock(struct ixdp_core *dp, const struct dp_listener *l,
 		     const struct ix_event *ev)
 {
 	struct ixdp_app *app = dp->apps->app[l->app];
@@ -264,9 +264,9 @@ static void on_knock(struct ixdp_dp *dp, const struct dp_listener *l,
 	app_mark_dirty(app, idx);
 }
 
-static void on_connected(struct ixdp_dp *dp, const struct ix_event *ev)
+static void on_connected(struct ixdp_core *dp, const struct ix_event *ev)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	unsigned int slot = (ev->cookie >> 32) & 0xff;
 	u16 gen = (ev->cookie >> 40) & 0xffff;
 	u32 idx = (u32)ev->cookie;
@@ -292,7 +292,7 @@ static void on_connected(struct ixdp_dp *dp, const struct ix_event *ev)
 }
 
 /* Copy received payload into the connection's slice, at wr. */
-static void on_recv(struct ixdp_dp *dp, struct ixdp_app *app, u32 idx,
+static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		    const struct ix_event *ev)
 {
 	struct app_conn *c = &app->conn[idx];
@@ -325,10 +325,10 @@ static void on_recv(struct ixdp_dp *dp, struct ixdp_app *app, u32 idx,
 	 * the pool at once, while the window stays closed on them until
 	 * recv_done. A slow application holds its slices, never the pool.
 	 */
-	ix_core_rx_consumed(dp->core);
+	ix_stack_rx_consumed(dp->stack);
 }
 
-static void on_conn_event(struct ixdp_dp *dp, struct dp_owner *o,
+static void on_conn_event(struct ixdp_core *dp, struct dp_owner *o,
 			  const struct ix_event *ev)
 {
 	struct ixdp_app *app = dp->apps->app[o->app];
@@ -368,10 +368,10 @@ static void on_conn_event(struct ixdp_dp *dp, struct dp_owner *o,
  * of attached contexts are handled here, the rest belong to the built-in
  * responder.
  */
-void ixdp_dp_event(void *arg, const struct ix_event *ev)
+void ixdp_core_event(void *arg, const struct ix_event *ev)
 {
-	struct ixdp_dp *dp = arg;
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core *dp = arg;
+	struct ixdp_core_apps *da = dp->apps;
 	struct dp_listener *l;
 	struct dp_owner *o;
 
@@ -579,16 +579,16 @@ static void publish(struct ixdp_app *app)
 /* Teardown                                                           */
 /* ------------------------------------------------------------------ */
 
-void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app)
+void app_unlisten_all(struct ixdp_core *dp, struct ixdp_app *app)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	unsigned int i;
 
 	for (i = 0; i < IX_LISTEN_MAX; i++) {
 		if (!da->listen[i].used || da->listen[i].app != app->slot)
 			continue;
-		ix_tcp_unlisten(dp->core, da->listen[i].port);
-		ixdp_port_unclaim(da->listen[i].port);
+		ix_tcp_unlisten(dp->stack, da->listen[i].port);
+		ixdp_listen_unclaim(da->listen[i].port);
 		da->listen[i].used = false;
 	}
 }
@@ -599,7 +599,7 @@ void app_unlisten_all(struct ixdp_dp *dp, struct ixdp_app *app)
  * IXDP_CQ_DEAD and EPOLLERR. The regions stay mapped until it closes the
  * file. Connects still waiting for their handshake are dropped too.
  */
-void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
+void ixdp_app_kill(struct ixdp_core *dp, struct ixdp_app *app)
 {
 	struct app_conn *c;
 	u32 i;
@@ -612,9 +612,9 @@ void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
 		c = &app->conn[i];
 		if (c->state == CONN_OPEN || c->state == CONN_KNOCKED) {
 			app_owner_clear(dp, c->handle);
-			ix_tcp_abort(dp->core, c->handle);
+			ix_tcp_abort(dp->stack, c->handle);
 		} else if (c->state == CONN_CONNECTING) {
-			ix_tcp_abort_connecting(dp->core, app_cookie(app, i));
+			ix_tcp_abort_connecting(dp->stack, app_cookie(app, i));
 		}
 	}
 	app->ndirty = 0;
@@ -625,16 +625,16 @@ void ixdp_app_kill(struct ixdp_dp *dp, struct ixdp_app *app)
 	wake_up_interruptible_poll(&app->wq, EPOLLERR);
 }
 
-/* ixdp_dp_call() target: attach @arg to the core. */
-int ixdp_app_register(struct ixdp_dp *dp, void *arg)
+/* ixdp_core_call() target: attach @arg to the core. */
+int ixdp_app_register(struct ixdp_core *dp, void *arg)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app = arg;
 	unsigned int i;
 
 	/* Checked before the allocation too (core_share()); this decides. */
 	if (!app->sys_resource &&
-	    ixdp_dp_user_contexts(dp, app->cred->euid) >= IXDP_USER_APPS)
+	    ixdp_core_user_contexts(dp, app->cred->euid) >= IXDP_USER_APPS)
 		return -EDQUOT;
 	for (i = 0; i < IXDP_DP_APPS; i++) {
 		if (da->app[i])
@@ -650,8 +650,8 @@ int ixdp_app_register(struct ixdp_dp *dp, void *arg)
 	return -ENOSPC;
 }
 
-/* ixdp_dp_call() target: end @arg and detach it from the core. */
-int ixdp_app_unregister(struct ixdp_dp *dp, void *arg)
+/* ixdp_core_call() target: end @arg and detach it from the core. */
+int ixdp_app_unregister(struct ixdp_core *dp, void *arg)
 {
 	struct ixdp_app *app = arg;
 
@@ -664,7 +664,7 @@ int ixdp_app_unregister(struct ixdp_dp *dp, void *arg)
 }
 
 /* The core goes away (kthread context): end every context. */
-void ixdp_app_unregister_all(struct ixdp_dp *dp)
+void ixdp_app_unregister_all(struct ixdp_core *dp)
 {
 	unsigned int i;
 
@@ -678,7 +678,7 @@ void ixdp_app_unregister_all(struct ixdp_dp *dp)
 /* ------------------------------------------------------------------ */
 
 /* A thread that attached and exited without closing the file. */
-static void check_alive(struct ixdp_dp *dp, struct ixdp_app *app)
+static void check_alive(struct ixdp_core *dp, struct ixdp_app *app)
 {
 	bool alive;
 
@@ -697,9 +697,9 @@ static void check_alive(struct ixdp_dp *dp, struct ixdp_app *app)
  * context's commands (at most @budget each), then the calls they and the
  * core deferred, then every context's events. Returns the commands taken.
  */
-unsigned int ixdp_dp_apps_run(struct ixdp_dp *dp, unsigned int budget)
+unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
 	unsigned int i, n = 0;
 
@@ -727,9 +727,9 @@ unsigned int ixdp_dp_apps_run(struct ixdp_dp *dp, unsigned int budget)
 }
 
 /* Commands are waiting in some context (lockless peek). */
-bool ixdp_dp_apps_pending(const struct ixdp_dp *dp)
+bool ixdp_core_apps_pending(const struct ixdp_core *dp)
 {
-	const struct ixdp_dp_apps *da = dp->apps;
+	const struct ixdp_core_apps *da = dp->apps;
 	const struct ixdp_app *app;
 	unsigned int i;
 
@@ -747,9 +747,9 @@ bool ixdp_dp_apps_pending(const struct ixdp_dp *dp)
 }
 
 /* Events wait for room in some context's ring. */
-bool ixdp_dp_apps_backlog(const struct ixdp_dp *dp)
+bool ixdp_core_apps_backlog(const struct ixdp_core *dp)
 {
-	const struct ixdp_dp_apps *da = dp->apps;
+	const struct ixdp_core_apps *da = dp->apps;
 	unsigned int i;
 
 	for (i = 0; da->napps && i < IXDP_DP_APPS; i++)
@@ -762,9 +762,9 @@ bool ixdp_dp_apps_backlog(const struct ixdp_dp *dp)
  * Before the core sleeps: ask every context for a kick. The caller's
  * full barrier then separates this from its re-check of the rings.
  */
-bool ixdp_dp_apps_prepare_sleep(struct ixdp_dp *dp)
+bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
 	unsigned int i;
 
@@ -778,9 +778,9 @@ bool ixdp_dp_apps_prepare_sleep(struct ixdp_dp *dp)
 	return da->napps;
 }
 
-void ixdp_dp_apps_woken(struct ixdp_dp *dp)
+void ixdp_core_apps_woken(struct ixdp_core *dp)
 {
-	struct ixdp_dp_apps *da = dp->apps;
+	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
 	unsigned int i;
 
@@ -794,13 +794,13 @@ void ixdp_dp_apps_woken(struct ixdp_dp *dp)
 }
 
 /* Connections held by contexts, for the counters. */
-u32 ixdp_dp_apps_conns(const struct ixdp_dp *dp)
+u32 ixdp_core_apps_conns(const struct ixdp_core *dp)
 {
 	return dp->apps->nowned;
 }
 
 /* Run the core calls deferred while the core ran (rejects, aborts). */
-void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp)
+void ixdp_core_apps_run_deferred(struct ixdp_core *dp)
 {
 	run_deferred(dp);
 }
@@ -810,8 +810,8 @@ void ixdp_dp_apps_run_deferred(struct ixdp_dp *dp)
  * handle, or by its cookie while connecting)? Such a connection cannot
  * follow its flow group to another core yet.
  */
-bool ixdp_dp_apps_bound(struct ixdp_dp *dp, u64 handle, u64 cookie,
-			bool bound)
+bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
+			  bool bound)
 {
 	return owner_of(dp->apps, handle) || (bound && (cookie & APP_COOKIE));
 }

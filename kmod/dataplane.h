@@ -2,15 +2,15 @@
 /*
  * The kernel side of the dataplane: a port (a netdev and the IPv4 address
  * ixdp owns on it), its dataplane cores (one kthread each, owning an
- * ix_core and NIC queues) and the map the receive path uses to find the
+ * ix_stack and NIC queues) and the map the receive path uses to find the
  * owner of a frame's flow group.
  *
  * Who touches what:
- *  - everything below is created and destroyed under ixdp_dp_lock (the
+ *  - everything below is created and destroyed under ixdp_core_lock (the
  *    control path: netlink, netdev notifier, module exit);
  *  - the receive handler reads the port's map under RCU and only pushes
  *    frames into rings;
- *  - a core's ix_core, responder and statistics are touched by its own
+ *  - a core's ix_stack, responder and statistics are touched by its own
  *    kthread only; readers of the statistics accept torn-free but stale
  *    64-bit values.
  */
@@ -24,8 +24,8 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
-#include "core/core.h"
-#include "ring.h"
+#include "stack/stack.h"
+#include "handoff.h"
 
 #define IXDP_MAX_CORES		64
 #define IXDP_MAX_QUEUES		64
@@ -49,14 +49,14 @@ struct ixdp_skb_cb {
 /* Frames a core holds for the flow groups moving to it, at most. */
 #define IXDP_HOLD_MAX		8192
 
-struct ixdp_dp;
+struct ixdp_core;
 struct ixdp_responder;
-struct ixdp_dp_apps;
+struct ixdp_core_apps;
 struct netlink_ext_ack;
 
 /* Counters of one core, written by its kthread only. */
-struct ixdp_dp_stats {
-	u64 rx_frames;		/* frames given to the TCP/IP core */
+struct ixdp_core_stats {
+	u64 rx_frames;		/* frames given to the TCP/IP stack */
 	u64 rx_bytes;
 	u64 rx_local;		/* ... that arrived on this core's CPU */
 	u64 rx_handoff;		/* ... that another CPU handed over */
@@ -107,34 +107,34 @@ struct ixdp_rx_stats {
 };
 
 /* A request the control path runs in a core's own kthread. */
-struct ixdp_dp_call {
-	int (*fn)(struct ixdp_dp *dp, void *arg);
+struct ixdp_core_call {
+	int (*fn)(struct ixdp_core *dp, void *arg);
 	void *arg;
 	int ret;
 	struct completion done;
 };
 
-struct ixdp_dp {
+struct ixdp_core {
 	struct ixdp_port *port;
 	unsigned int slot;		/* index in the port's core table */
 	unsigned int cpu;
 	u16 rxq, txq;
 	struct task_struct *task;
-	struct ix_core *core;
+	struct ix_stack *stack;
 	struct ixdp_responder *resp;
-	struct ixdp_dp_apps *apps;	/* attached contexts (app.h) */
+	struct ixdp_core_apps *apps;	/* attached contexts (app.h) */
 	unsigned int napi_id;		/* learnt from the first frame */
 	unsigned int poll_budget;	/* us per napi_busy_loop() call */
-	bool sleeping;			/* NEED_WAKEUP: see ixdp_dp_kick() */
+	bool sleeping;			/* NEED_WAKEUP: see ixdp_core_kick() */
 	bool parked;			/* control path writes: no groups */
 	u32 nhold;			/* kthread only: groups held */
 	unsigned long hold[BITS_TO_LONGS(IX_FG_MAX)];	/* kthread only */
 	struct sk_buff_head held;	/* kthread only, their frames */
 	u64 fg_frames[IX_FG_MAX];	/* kthread writes: frames by group */
-	struct ixdp_dp_call *call;	/* pending control request */
+	struct ixdp_core_call *call;	/* pending control request */
 	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
-	struct ixdp_dp_stats st;
-	struct ixdp_ring *in[];		/* [nr_cpu_ids]: one per producer */
+	struct ixdp_core_stats st;
+	struct ixdp_handoff *in[];		/* [nr_cpu_ids]: one per producer */
 };
 
 /* What the receive path needs, replaced as a whole under RCU. */
@@ -143,7 +143,7 @@ struct ixdp_map {
 	unsigned int ndp;
 	unsigned int arp_dp;			/* answers ARP requests */
 	u64 active;				/* slots not parked */
-	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, dense */
+	struct ixdp_core *dp[IXDP_MAX_CORES];	/* by slot, dense */
 	u8 fg_owner[IX_FG_MAX];			/* flow group -> slot */
 };
 
@@ -158,14 +158,14 @@ struct ixdp_port {
 	u8 rss_key[IX_RSS_KEY_LEN];
 	u8 secret[32];			/* the cores' ISN and cookie keys */
 	struct ixdp_map __rcu *map;
-	struct ixdp_dp *dp[IXDP_MAX_CORES];	/* by slot, control path */
+	struct ixdp_core *dp[IXDP_MAX_CORES];	/* by slot, control path */
 	unsigned int ndp;
 	u16 resp_port;
 	u8 resp_mode;
 	struct ixdp_rx_stats __percpu *rx_stats;
 };
 
-extern struct mutex ixdp_dp_lock;
+extern struct mutex ixdp_core_lock;
 
 /* port.c APIs: */
 void ixdp_ctl_lock(void);
@@ -182,49 +182,49 @@ void ixdp_port_owners(const struct ixdp_port *port, u8 *owner);
 /* rx.c APIs: */
 rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb);
 
-/* dpcore.c APIs: */
-int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
-		struct netlink_ext_ack *extack);
-int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
-		struct netlink_ext_ack *extack);
-void ixdp_dp_destroy(struct ixdp_dp *dp);
-void ixdp_dp_kick(struct ixdp_dp *dp);
-int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
-		 void *arg);
-u32 ixdp_dp_connections(struct ixdp_dp *dp);
-u64 ixdp_dp_now_us(void);
-void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now);
-unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now);
+/* core.c APIs: */
+int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
+		  struct netlink_ext_ack *extack);
+int ixdp_core_del(struct ixdp_port *port, unsigned int cpu,
+		  struct netlink_ext_ack *extack);
+void ixdp_core_destroy(struct ixdp_core *dp);
+void ixdp_core_kick(struct ixdp_core *dp);
+int ixdp_core_call(struct ixdp_core *dp, int (*fn)(struct ixdp_core *, void *),
+		   void *arg);
+u32 ixdp_core_connections(struct ixdp_core *dp);
+u64 ixdp_core_now_us(void);
+void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
+unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now);
 
-/* migrate.c APIs: */
+/* fgmove.c APIs: */
 struct ixdp_move_stats {
 	u32 fgs, conns, held;
 	u64 hold_ns, switch_ns, export_ns, import_ns, total_ns;
 };
 
-int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
-		 struct ixdp_dp *src, struct ixdp_dp *dst,
+int ixdp_fgmove_move(struct ixdp_port *port, const unsigned long *fgs,
+		     struct ixdp_core *src, struct ixdp_core *dst,
 		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
-int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
-		    struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
-void ixdp_migrate_init(void);
-void ixdp_migrate_uninit(void);
+int ixdp_fgmove_balance(struct ixdp_port *port, const struct ixdp_core *leaving,
+			struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+void ixdp_fgmove_init(void);
+void ixdp_fgmove_uninit(void);
 
 /* tx.c APIs: */
-void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m);
-void ixdp_tx_flush(struct ixdp_dp *dp);
+void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m);
+void ixdp_tx_flush(struct ixdp_core *dp);
 
 /* responder.c APIs: */
-struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp);
+struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp);
 void ixdp_responder_destroy(struct ixdp_responder *r);
 void ixdp_responder_event(void *arg, const struct ix_event *ev);
-int ixdp_responder_apply(struct ixdp_dp *dp, void *unused);
+int ixdp_responder_apply(struct ixdp_core *dp, void *unused);
 void ixdp_responder_abort_all(struct ixdp_responder *r);
 void ixdp_responder_run(struct ixdp_responder *r);
 u64 ixdp_responder_overflow(const struct ixdp_responder *r);
 u16 ixdp_responder_port(const struct ixdp_responder *r);
 
-/* What a move carries of one responder connection (migrate.c). */
+/* What a move carries of one responder connection (fgmove.c). */
 struct ixdp_resp_state {
 	u64 handle;
 	u32 unsent;		/* newest received bytes not yet echoed */

@@ -25,7 +25,7 @@ static int __init ixdp_mod_init(void)
 	if (err)
 		goto err_netlink;
 
-	ixdp_migrate_init();
+	ixdp_fgmove_init();
 	pr_info("version %s loaded (abi %u)\n", IXDP_VERSION, IXDP_ABI_VERSION);
 	return 0;
 
@@ -39,7 +39,7 @@ err_port:
 static void __exit ixdp_mod_exit(void)
 {
 	ixdp_netlink_uninit();
-	ixdp_migrate_uninit();
+	ixdp_fgmove_uninit();
 	ixdp_port_uninit();
 	ixdp_chardev_uninit();
 	pr_info("unloaded\n");

@@ -98,48 +98,48 @@ struct stat_field {
 };
 
 static const struct stat_field dp_fields[] = {
-	{ "dp_rx_frames", offsetof(struct ixdp_dp_stats, rx_frames) },
-	{ "dp_rx_bytes", offsetof(struct ixdp_dp_stats, rx_bytes) },
-	{ "dp_rx_local", offsetof(struct ixdp_dp_stats, rx_local) },
-	{ "dp_rx_handoff", offsetof(struct ixdp_dp_stats, rx_handoff) },
-	{ "dp_rx_nobuf", offsetof(struct ixdp_dp_stats, rx_nobuf) },
-	{ "dp_rx_too_big", offsetof(struct ixdp_dp_stats, rx_too_big) },
-	{ "dp_tx_frames", offsetof(struct ixdp_dp_stats, tx_frames) },
-	{ "dp_tx_bytes", offsetof(struct ixdp_dp_stats, tx_bytes) },
-	{ "dp_tx_drops", offsetof(struct ixdp_dp_stats, tx_drops) },
-	{ "dp_tx_busy", offsetof(struct ixdp_dp_stats, tx_busy) },
-	{ "dp_tx_no_carrier", offsetof(struct ixdp_dp_stats, tx_no_carrier) },
-	{ "dp_loops", offsetof(struct ixdp_dp_stats, loops) },
-	{ "dp_batches", offsetof(struct ixdp_dp_stats, batches) },
-	{ "dp_batch_frames", offsetof(struct ixdp_dp_stats, batch_frames) },
-	{ "dp_batch_max", offsetof(struct ixdp_dp_stats, batch_max) },
-	{ "dp_busy_polls", offsetof(struct ixdp_dp_stats, busy_polls) },
-	{ "dp_sleeps", offsetof(struct ixdp_dp_stats, sleeps) },
-	{ "dp_busy_ns", offsetof(struct ixdp_dp_stats, busy_ns) },
-	{ "dp_idle_ns", offsetof(struct ixdp_dp_stats, idle_ns) },
-	{ "dp_app_cmds", offsetof(struct ixdp_dp_stats, app_cmds) },
-	{ "dp_app_bad_cmds", offsetof(struct ixdp_dp_stats, app_bad_cmds) },
-	{ "dp_app_events", offsetof(struct ixdp_dp_stats, app_events) },
-	{ "dp_app_ring_full", offsetof(struct ixdp_dp_stats, app_ring_full) },
-	{ "dp_app_knock_drops", offsetof(struct ixdp_dp_stats, app_knock_drops) },
+	{ "dp_rx_frames", offsetof(struct ixdp_core_stats, rx_frames) },
+	{ "dp_rx_bytes", offsetof(struct ixdp_core_stats, rx_bytes) },
+	{ "dp_rx_local", offsetof(struct ixdp_core_stats, rx_local) },
+	{ "dp_rx_handoff", offsetof(struct ixdp_core_stats, rx_handoff) },
+	{ "dp_rx_nobuf", offsetof(struct ixdp_core_stats, rx_nobuf) },
+	{ "dp_rx_too_big", offsetof(struct ixdp_core_stats, rx_too_big) },
+	{ "dp_tx_frames", offsetof(struct ixdp_core_stats, tx_frames) },
+	{ "dp_tx_bytes", offsetof(struct ixdp_core_stats, tx_bytes) },
+	{ "dp_tx_drops", offsetof(struct ixdp_core_stats, tx_drops) },
+	{ "dp_tx_busy", offsetof(struct ixdp_core_stats, tx_busy) },
+	{ "dp_tx_no_carrier", offsetof(struct ixdp_core_stats, tx_no_carrier) },
+	{ "dp_loops", offsetof(struct ixdp_core_stats, loops) },
+	{ "dp_batches", offsetof(struct ixdp_core_stats, batches) },
+	{ "dp_batch_frames", offsetof(struct ixdp_core_stats, batch_frames) },
+	{ "dp_batch_max", offsetof(struct ixdp_core_stats, batch_max) },
+	{ "dp_busy_polls", offsetof(struct ixdp_core_stats, busy_polls) },
+	{ "dp_sleeps", offsetof(struct ixdp_core_stats, sleeps) },
+	{ "dp_busy_ns", offsetof(struct ixdp_core_stats, busy_ns) },
+	{ "dp_idle_ns", offsetof(struct ixdp_core_stats, idle_ns) },
+	{ "dp_app_cmds", offsetof(struct ixdp_core_stats, app_cmds) },
+	{ "dp_app_bad_cmds", offsetof(struct ixdp_core_stats, app_bad_cmds) },
+	{ "dp_app_events", offsetof(struct ixdp_core_stats, app_events) },
+	{ "dp_app_ring_full", offsetof(struct ixdp_core_stats, app_ring_full) },
+	{ "dp_app_knock_drops", offsetof(struct ixdp_core_stats, app_knock_drops) },
 	{ "dp_app_backlog_drops",
-	  offsetof(struct ixdp_dp_stats, app_backlog_drops) },
-	{ "dp_app_denied", offsetof(struct ixdp_dp_stats, app_denied) },
+	  offsetof(struct ixdp_core_stats, app_backlog_drops) },
+	{ "dp_app_denied", offsetof(struct ixdp_core_stats, app_denied) },
 	{ "dp_app_share_drops",
-	  offsetof(struct ixdp_dp_stats, app_share_drops) },
-	{ "dp_fg_in", offsetof(struct ixdp_dp_stats, fg_in) },
-	{ "dp_fg_out", offsetof(struct ixdp_dp_stats, fg_out) },
-	{ "dp_conns_in", offsetof(struct ixdp_dp_stats, conns_in) },
-	{ "dp_conns_out", offsetof(struct ixdp_dp_stats, conns_out) },
-	{ "dp_held", offsetof(struct ixdp_dp_stats, held) },
-	{ "dp_held_drops", offsetof(struct ixdp_dp_stats, held_drops) },
-	{ "dp_apps", offsetof(struct ixdp_dp_stats, apps) },
-	{ "dp_app_conns", offsetof(struct ixdp_dp_stats, app_conns) },
-	{ "dp_conns", offsetof(struct ixdp_dp_stats, conns) },
-	{ "dp_rxbuf_free", offsetof(struct ixdp_dp_stats, rxbuf_free) },
-	{ "dp_rxbuf_total", offsetof(struct ixdp_dp_stats, rxbuf_total) },
-	{ "dp_txbuf_free", offsetof(struct ixdp_dp_stats, txbuf_free) },
-	{ "dp_txbuf_total", offsetof(struct ixdp_dp_stats, txbuf_total) },
+	  offsetof(struct ixdp_core_stats, app_share_drops) },
+	{ "dp_fg_in", offsetof(struct ixdp_core_stats, fg_in) },
+	{ "dp_fg_out", offsetof(struct ixdp_core_stats, fg_out) },
+	{ "dp_conns_in", offsetof(struct ixdp_core_stats, conns_in) },
+	{ "dp_conns_out", offsetof(struct ixdp_core_stats, conns_out) },
+	{ "dp_held", offsetof(struct ixdp_core_stats, held) },
+	{ "dp_held_drops", offsetof(struct ixdp_core_stats, held_drops) },
+	{ "dp_apps", offsetof(struct ixdp_core_stats, apps) },
+	{ "dp_app_conns", offsetof(struct ixdp_core_stats, app_conns) },
+	{ "dp_conns", offsetof(struct ixdp_core_stats, conns) },
+	{ "dp_rxbuf_free", offsetof(struct ixdp_core_stats, rxbuf_free) },
+	{ "dp_rxbuf_total", offsetof(struct ixdp_core_stats, rxbuf_total) },
+	{ "dp_txbuf_free", offsetof(struct ixdp_core_stats, txbuf_free) },
+	{ "dp_txbuf_total", offsetof(struct ixdp_core_stats, txbuf_total) },
 };
 
 static const struct stat_field rx_fields[] = {
@@ -221,10 +221,10 @@ static int reply_port(struct genl_info *info, u8 cmd, size_t size,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	port = ixdp_port_get();
 	err = port ? put(msg, port) : -ENODEV;
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	if (err) {
 		if (err == -ENODEV)
 			GENL_SET_ERR_MSG(info, "no port is attached");
@@ -263,12 +263,12 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "attach a port first");
 		err = -ENODEV;
 	} else {
-		err = ixdp_dp_add(port, id.cpu, rxq, txq, info->extack);
+		err = ixdp_core_add(port, id.cpu, rxq, txq, info->extack);
 	}
 	if (!err) {
 		/* The core first, then the moves that give it its share. */
 		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
-		if (port->ndp > 1 && ixdp_fg_balance(port, NULL, &st, NULL))
+		if (port->ndp > 1 && ixdp_fgmove_balance(port, NULL, &st, NULL))
 			pr_warn("cpu %u started, but not all flow groups could move to it\n",
 				id.cpu);
 	}
@@ -299,7 +299,7 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 				id.txq = port->dp[i]->txq;
 			}
 		}
-		err = ixdp_dp_del(port, id.cpu, info->extack);
+		err = ixdp_core_del(port, id.cpu, info->extack);
 	}
 	ixdp_ctl_unlock();
 	if (!err)
@@ -307,16 +307,16 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
+static int put_core(struct sk_buff *msg, const struct ixdp_core *dp)
 {
-	const struct ixdp_dp_stats *s = &dp->st;
-	const struct ix_core *c = dp->core;
+	const struct ixdp_core_stats *s = &dp->st;
+	const struct ix_stack *c = dp->stack;
 	struct nlattr *nest;
 	u32 fg, nfg = 0;
 	unsigned int i;
 
 	for (fg = 0; fg < dp->port->nfg; fg++)
-		nfg += ix_core_owns_fg(c, fg);
+		nfg += ix_stack_owns_fg(c, fg);
 	if (nla_put_u32(msg, IXDP_A_CORE_CPU, dp->cpu) ||
 	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
 	    nla_put_u16(msg, IXDP_A_CORE_TXQ, dp->txq) ||
@@ -333,7 +333,7 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 	if (put_stat(msg, "dp_event_overflow", ixdp_responder_overflow(dp->resp)))
 		return -EMSGSIZE;
 	for (i = 0; i < IX_STAT_NR; i++)
-		if (put_stat(msg, ix_core_stat_name(i), READ_ONCE(c->stat[i])))
+		if (put_stat(msg, ix_stack_stat_name(i), READ_ONCE(c->stat[i])))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -342,7 +342,7 @@ static int put_core(struct sk_buff *msg, const struct ixdp_dp *dp)
 /*
  * A dump of the port's objects 0..@n-1, resumed at cb->args[0]: one
  * message of @cmd each, filled by put(msg, port, i). The caller holds
- * ixdp_dp_lock. An object that does not fit even an empty skb is an
+ * ixdp_core_lock. An object that does not fit even an empty skb is an
  * error; otherwise the dump goes on in the next skb.
  */
 static int dump_port(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
@@ -354,7 +354,7 @@ static int dump_port(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 	void *hdr;
 	int err = 0;
 
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	for (; i < n; i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ixdp_genl_family,
@@ -385,11 +385,11 @@ int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ixdp_port *port;
 	int ret;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	port = ixdp_port_get();
 	ret = dump_port(skb, cb, IXDP_CMD_CORE_GET, port, port ? port->ndp : 0,
 			put_core_at);
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	return ret;
 }
 
@@ -418,7 +418,7 @@ int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info)
 	port->resp_port = info->attrs[IXDP_A_RESP_PORT] ?
 			  nla_get_u16(info->attrs[IXDP_A_RESP_PORT]) : 0;
 	for (i = 0; i < port->ndp && !err; i++)
-		err = ixdp_dp_call(port->dp[i], ixdp_responder_apply, NULL);
+		err = ixdp_core_call(port->dp[i], ixdp_responder_apply, NULL);
 	if (err)
 		GENL_SET_ERR_MSG(info, "a core could not listen on that port");
 out:
@@ -426,18 +426,18 @@ out:
 	return err;
 }
 
-/* The receive path's map, as the control path (ixdp_dp_lock) sees it. */
+/* The receive path's map, as the control path (ixdp_core_lock) sees it. */
 static const struct ixdp_map *port_map(const struct ixdp_port *port)
 {
 	return rcu_dereference_protected(port->map,
-					 lockdep_is_held(&ixdp_dp_lock));
+					 lockdep_is_held(&ixdp_core_lock));
 }
 
 /* Flow group @fg: its owner, the owner's queue, its load. */
 static int put_fg(struct sk_buff *msg, struct ixdp_port *port, unsigned int fg)
 {
 	const struct ixdp_map *map = port_map(port);
-	const struct ixdp_dp *dp = map->dp[map->fg_owner[fg]];
+	const struct ixdp_core *dp = map->dp[map->fg_owner[fg]];
 	unsigned int i;
 	u64 frames = 0;
 
@@ -457,12 +457,12 @@ int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ixdp_port *port;
 	int ret;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	port = ixdp_port_get();
 	map = port ? port_map(port) : NULL;
 	ret = dump_port(skb, cb, IXDP_CMD_FG_GET, port,
 			map && map->ndp ? port->nfg : 0, put_fg);
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	return ret;
 }
 
@@ -505,7 +505,7 @@ static int put_app(struct sk_buff *msg, const struct ixdp_app *app)
 
 /*
  * One message per attached context. Registration changes only through
- * ixdp_dp_call() under ixdp_dp_lock, so the tables hold still here.
+ * ixdp_core_call() under ixdp_core_lock, so the tables hold still here.
  */
 int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -516,7 +516,7 @@ int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int err = 0;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	port = ixdp_port_get();
 	for (; port && i < port->ndp && !full; i++, j = 0) {
 		for (; j < IXDP_DP_APPS; j++) {
@@ -539,7 +539,7 @@ int ixdp_nl_app_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (full)
 			break;
 	}
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	if (err && i == cb->args[0] && j == cb->args[1])
 		return err;
 	cb->args[0] = i;
@@ -559,7 +559,7 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 	u64 cpus = 0;
 
 	for (k = 0; k < port->ndp; k++) {
-		const struct ixdp_dp *dp = port->dp[k];
+		const struct ixdp_core *dp = port->dp[k];
 
 		if ((rx ? dp->rxq : dp->txq) != q)
 			continue;
@@ -584,13 +584,13 @@ int ixdp_nl_queue_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ixdp_port *port;
 	int ret;
 
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 	port = ixdp_port_get();
 	ret = dump_port(skb, cb, IXDP_CMD_QUEUE_GET, port,
 			port ? port->dev->real_num_rx_queues +
 			       port->dev->real_num_tx_queues : 0,
 			put_queue);
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	return ret;
 }
 
@@ -605,13 +605,13 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 	u32 conns = 0;
 
 	for (i = 0; i < port->ndp; i++) {
-		const struct ixdp_dp *dp = port->dp[i];
-		const struct ix_core *c = dp->core;
+		const struct ixdp_core *dp = port->dp[i];
+		const struct ix_stack *c = dp->stack;
 
 		for (k = 0; k < ARRAY_SIZE(dp_fields); k++) {
 			v = READ_ONCE(*(const u64 *)((const u8 *)&dp->st +
 						     dp_fields[k].off));
-			if (dp_fields[k].off == offsetof(struct ixdp_dp_stats,
+			if (dp_fields[k].off == offsetof(struct ixdp_core_stats,
 							 batch_max))
 				dp_sum[k] = max(dp_sum[k], v);
 			else
@@ -639,7 +639,7 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 	if (put_stat(msg, "dp_event_overflow", overflow))
 		return -EMSGSIZE;
 	for (k = 0; k < IX_STAT_NR; k++)
-		if (put_stat(msg, ix_core_stat_name(k), core_sum[k]))
+		if (put_stat(msg, ix_stack_stat_name(k), core_sum[k]))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;

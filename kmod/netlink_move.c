@@ -57,8 +57,8 @@ void ixdp_nl_announce_move(u32 from, u32 to, s32 fg,
 }
 
 /* The core on @cpu, or NULL with extack naming the attribute. */
-static struct ixdp_dp *core_on(struct ixdp_port *port, struct genl_info *info,
-			       int attr)
+static struct ixdp_core *core_on(struct ixdp_port *port, struct genl_info *info,
+				 int attr)
 {
 	u32 cpu = nla_get_u32(info->attrs[attr]);
 	unsigned int i;
@@ -100,12 +100,12 @@ static int move(struct ixdp_port *port, struct genl_info *info,
 {
 	struct nlattr **a = info->attrs;
 	DECLARE_BITMAP(set, IX_FG_MAX);
-	struct ixdp_dp *src, *dst;
+	struct ixdp_core *src, *dst;
 	u8 owner[IX_FG_MAX];
 	u32 fg;
 
 	if (a[IXDP_A_FG_BALANCE])
-		return ixdp_fg_balance(port, NULL, st, info->extack);
+		return ixdp_fgmove_balance(port, NULL, st, info->extack);
 	dst = core_on(port, info, IXDP_A_CORE_CPU);
 	if (!dst)
 		return -ENOENT;
@@ -133,7 +133,7 @@ static int move(struct ixdp_port *port, struct genl_info *info,
 			if (owner[fg] == src->slot)
 				__set_bit(fg, set);
 	}
-	return ixdp_fg_move(port, set, src, dst, st, info->extack);
+	return ixdp_fgmove_move(port, set, src, dst, st, info->extack);
 }
 
 int ixdp_nl_fg_move(struct sk_buff *skb, struct genl_info *info)
@@ -197,7 +197,7 @@ static int fill_park(struct sk_buff *msg, const void *arg)
  * then mark the core parked; it sleeps until unparked. Unpark: eligible
  * again, owning nothing until groups are moved to it.
  */
-static int set_parked(struct ixdp_port *port, struct ixdp_dp *dp, bool park,
+static int set_parked(struct ixdp_port *port, struct ixdp_core *dp, bool park,
 		      struct netlink_ext_ack *extack)
 {
 	struct ixdp_move_stats st = {};
@@ -208,8 +208,8 @@ static int set_parked(struct ixdp_port *port, struct ixdp_dp *dp, bool park,
 	if (dp->parked == park)
 		return 0;
 	if (park) {
-		/* Only its own groups must move (see ixdp_dp_del()). */
-		err = ixdp_fg_balance(port, dp, &st, extack);
+		/* Only its own groups must move (see ixdp_core_del()). */
+		err = ixdp_fgmove_balance(port, dp, &st, extack);
 		ixdp_port_owners(port, owner);
 		for (fg = 0; fg < port->nfg; fg++)
 			if (owner[fg] == dp->slot)
@@ -228,7 +228,7 @@ static int set_parked(struct ixdp_port *port, struct ixdp_dp *dp, bool park,
 		return err;
 	}
 	/* Let it see the new state: sleep for good, or poll again. */
-	ixdp_dp_kick(dp);
+	ixdp_core_kick(dp);
 	return 0;
 }
 
@@ -236,7 +236,7 @@ int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ixdp_port *port;
 	struct park_note note;
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 	bool changed;
 	int err;
 

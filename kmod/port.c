@@ -21,27 +21,27 @@
 #define IXDP_PORT_FEATURES	(NETIF_F_GRO | NETIF_F_GRO_HW | NETIF_F_LRO)
 
 /*
- * Lock order: rtnl, then ixdp_dp_lock. The netdev notifier runs under
+ * Lock order: rtnl, then ixdp_core_lock. The netdev notifier runs under
  * rtnl, so every control path takes rtnl first (ixdp_ctl_lock()).
  */
-DEFINE_MUTEX(ixdp_dp_lock);
+DEFINE_MUTEX(ixdp_core_lock);
 static struct ixdp_port *the_port;
 
 void ixdp_ctl_lock(void)
 {
 	rtnl_lock();
-	mutex_lock(&ixdp_dp_lock);
+	mutex_lock(&ixdp_core_lock);
 }
 
 void ixdp_ctl_unlock(void)
 {
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	rtnl_unlock();
 }
 
 struct ixdp_port *ixdp_port_get(void)
 {
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	return the_port;
 }
 
@@ -83,7 +83,7 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 	int err;
 
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	if (the_port) {
 		NL_SET_ERR_MSG(extack, "a port is already attached (one at a time)");
 		return -EBUSY;
@@ -178,7 +178,7 @@ static void port_detach(struct ixdp_port *port)
 	/* No receive handler runs any more, none will push to a ring. */
 	synchronize_net();
 	for (i = port->ndp; i-- > 0;) {
-		ixdp_dp_destroy(port->dp[i]);
+		ixdp_core_destroy(port->dp[i]);
 		port->dp[i] = NULL;
 	}
 	port->ndp = 0;
@@ -199,7 +199,7 @@ static void port_detach(struct ixdp_port *port)
 int ixdp_port_del(const char *ifname, struct netlink_ext_ack *extack)
 {
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	if (!the_port || strcmp(the_port->dev->name, ifname)) {
 		NL_SET_ERR_MSG(extack, "no ixdp port on this device");
 		return -ENODEV;
@@ -242,9 +242,9 @@ void ixdp_port_owners(const struct ixdp_port *port, u8 *owner)
 {
 	const struct ixdp_map *map;
 
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	map = rcu_dereference_protected(port->map,
-					lockdep_is_held(&ixdp_dp_lock));
+					lockdep_is_held(&ixdp_core_lock));
 	if (map)
 		memcpy(owner, map->fg_owner, IX_FG_MAX);
 	else
@@ -254,7 +254,7 @@ void ixdp_port_owners(const struct ixdp_port *port, u8 *owner)
 /*
  * Publish the port's cores and @owner (flow group -> core slot) to the
  * receive path and steer the NIC's table the same way. The cores' own
- * idea of what they own is the migration protocol's business (migrate.c):
+ * idea of what they own is the migration protocol's business (fgmove.c):
  * this only says where frames go. Readers of the old map may still run
  * when it returns (callers synchronize_net() where that matters).
  */
@@ -265,7 +265,7 @@ int ixdp_port_publish(struct ixdp_port *port, const u8 *owner)
 	bool arp = false;
 
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
@@ -285,7 +285,7 @@ int ixdp_port_publish(struct ixdp_port *port, const u8 *owner)
 	port->rss = port->ndp && !port_program_rss(port, map);
 
 	old = rcu_dereference_protected(port->map,
-					lockdep_is_held(&ixdp_dp_lock));
+					lockdep_is_held(&ixdp_core_lock));
 	rcu_assign_pointer(port->map, map);
 	if (old)
 		kfree_rcu(old, rcu);
@@ -300,14 +300,14 @@ static int ixdp_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
-	/* Under rtnl, which comes before ixdp_dp_lock in the lock order. */
-	mutex_lock(&ixdp_dp_lock);
+	/* Under rtnl, which comes before ixdp_core_lock in the lock order. */
+	mutex_lock(&ixdp_core_lock);
 	port = the_port;
 	if (port && port->dev == dev) {
 		port_detach(port);
 		the_port = NULL;
 	}
-	mutex_unlock(&ixdp_dp_lock);
+	mutex_unlock(&ixdp_core_lock);
 	return NOTIFY_DONE;
 }
 

@@ -42,7 +42,7 @@ struct resp_conn {
 #define RESP_EVQ	16384	/* power of two */
 
 struct ixdp_responder {
-	struct ixdp_dp *dp;
+	struct ixdp_core *dp;
 	u32 evq_head, evq_tail;
 	u64 evq_overflow;
 	struct ix_event *evq;
@@ -57,7 +57,7 @@ struct ixdp_responder {
 	u32 *dirty;		/* connections to push after this batch */
 };
 
-struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
+struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp)
 {
 	struct ixdp_responder *r;
 	u32 i;
@@ -66,7 +66,7 @@ struct ixdp_responder *ixdp_responder_create(struct ixdp_dp *dp)
 	if (!r)
 		return NULL;
 	r->dp = dp;
-	r->nconn = 1024;	/* ix_core_cfg_default()'s nconn */
+	r->nconn = 1024;	/* ix_stack_cfg_default()'s nconn */
 	r->nchunk = 8192;	/* one per receive buffer at most */
 	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
 	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
@@ -91,9 +91,9 @@ void ixdp_responder_destroy(struct ixdp_responder *r)
 	kfree(r);
 }
 
-static struct ix_core *core_of(struct ixdp_responder *r)
+static struct ix_stack *core_of(struct ixdp_responder *r)
 {
-	return r->dp->core;
+	return r->dp->stack;
 }
 
 static void conn_release(struct ixdp_responder *r, struct resp_conn *c)
@@ -234,7 +234,7 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 /* The core's event hook: queue only, the core is still running. */
 void ixdp_responder_event(void *arg, const struct ix_event *ev)
 {
-	struct ixdp_responder *r = ((struct ixdp_dp *)arg)->resp;
+	struct ixdp_responder *r = ((struct ixdp_core *)arg)->resp;
 
 	if (r->evq_tail - r->evq_head >= RESP_EVQ) {
 		r->evq_overflow++;
@@ -307,7 +307,7 @@ u16 ixdp_responder_port(const struct ixdp_responder *r)
 }
 
 /* Listen on the port's responder port (kthread context). */
-int ixdp_responder_apply(struct ixdp_dp *dp, void *unused)
+int ixdp_responder_apply(struct ixdp_core *dp, void *unused)
 {
 	struct ixdp_responder *r = dp->resp;
 	u16 port = dp->port->resp_port;
@@ -345,7 +345,7 @@ void ixdp_responder_abort_all(struct ixdp_responder *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* Flow-group moves (migrate.c)                                       */
+/* Flow-group moves (fgmove.c)                                       */
 /* ------------------------------------------------------------------ */
 
 u32 ixdp_responder_nconn(const struct ixdp_responder *r)

@@ -30,17 +30,17 @@ struct arp_ipv4 {
 } __packed;
 
 /* Push @skb to @dp's ring of this CPU; false (and skb freed) when full. */
-static bool rx_push(struct ixdp_port *port, struct ixdp_dp *dp,
+static bool rx_push(struct ixdp_port *port, struct ixdp_core *dp,
 		    struct sk_buff *skb)
 {
-	struct ixdp_ring *r = dp->in[smp_processor_id()];
+	struct ixdp_handoff *r = dp->in[smp_processor_id()];
 
-	if (unlikely(!ixdp_ring_push(r, skb))) {
+	if (unlikely(!ixdp_handoff_push(r, skb))) {
 		this_cpu_inc(port->rx_stats->ring_full);
 		kfree_skb(skb);
 		return false;
 	}
-	ixdp_dp_kick(dp);
+	ixdp_core_kick(dp);
 	return true;
 }
 

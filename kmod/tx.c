@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transmit: the TCP/IP core hands a finished Ethernet frame to its host;
+ * Transmit: the TCP/IP stack hands a finished Ethernet frame to its host;
  * the frame goes out on the core's own TX queue with __dev_direct_xmit(),
  * bypassing the qdisc (ixdp paces itself) but still feeding packet taps,
  * so tcpdump sees both directions.
@@ -23,7 +23,7 @@
  * full, or the link is down for a moment (some drivers reset it when
  * features change), which __dev_direct_xmit() would answer by dropping.
  */
-static bool tx_one(struct ixdp_dp *dp, struct sk_buff *skb)
+static bool tx_one(struct ixdp_core *dp, struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 	unsigned int len = skb->len;
@@ -49,7 +49,7 @@ static bool tx_one(struct ixdp_dp *dp, struct sk_buff *skb)
 }
 
 /* Send what waits in the backlog, oldest first, until the queue fills. */
-void ixdp_tx_flush(struct ixdp_dp *dp)
+void ixdp_tx_flush(struct ixdp_core *dp)
 {
 	struct sk_buff *skb;
 
@@ -62,9 +62,9 @@ void ixdp_tx_flush(struct ixdp_dp *dp)
 	}
 }
 
-void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m)
+void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 {
-	struct ixdp_dp *dp = arg;
+	struct ixdp_core *dp = arg;
 	struct net_device *dev = dp->port->dev;
 	unsigned int hr = LL_RESERVED_SPACE(dev);
 	u32 len = m->len;
@@ -73,11 +73,11 @@ void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m)
 	skb = alloc_skb(hr + len, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		dp->st.tx_drops++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	skb_reserve(skb, hr);
-	skb_put_data(skb, ix_core_data(c, m), len);
+	skb_put_data(skb, ix_stack_data(c, m), len);
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb_set_network_header(skb, ETH_HLEN);
@@ -86,11 +86,11 @@ void ixdp_tx_frame(void *arg, struct ix_core *c, struct ix_mbuf *m)
 	    !skb_partial_csum_set(skb, m->csum_start, TCP_CSUM_OFFSET)) {
 		dp->st.tx_drops++;
 		kfree_skb(skb);
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	skb_set_queue_mapping(skb, dp->txq);
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 
 	if (dev_nit_active(dev))
 		dev_queue_xmit_nit(skb, dev);

@@ -19,8 +19,8 @@ fi
 
 mkdir -p build
 cp=("$cache/scripts/checkpatch.pl" --no-tree --strict --terse --show-types -f)
-files=$(ls kmod/*.[ch] kmod/core/*.[ch] include/uapi/linux/ixdp.h 2>/dev/null |
-	grep -v '^kmod/compat.h$')
+files=$(ls kmod/*.[ch] kmod/stack/*.[ch] include/uapi/linux/ixdp.h 2>/dev/null |
+	grep -v -e '^kmod/compat.h$' -e '^kmod/stack/plat_user.h$')
 # shellcheck disable=SC2086
 "${cp[@]}" $files > build/checkpatch.log 2>&1 || true
 # compat.h is the one file whose job is to test the kernel version.

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Micro-benchmark of the portable core (not a test): two ix_core instances
+ * Micro-benchmark of the portable core (not a test): two ix_stack instances
  * joined back to back in memory run a 64-byte request/response loop over
  * one established connection, as a closed-loop RPC client and server.
  *
  * The "wire" moves each transmitted frame into an RX buffer of the other
  * core (the copy a NIC's DMA would do) and queues it; frames are handed to
- * ix_core_rx only after the sender returns, since a core must not be
+ * ix_stack_rx only after the sender returns, since a core must not be
  * re-entered from its own transmit hook.  The clock is simulated (1 us per
  * exchange) so that instruction counts are reproducible; only the elapsed
  * time is real.  By default the core does everything in software; with
@@ -20,7 +20,7 @@
  */
 #include <time.h>
 
-#include "core.h"
+#include "stack.h"
 
 #define MSG		64
 #define WIRE_SLOTS	64
@@ -30,7 +30,7 @@ struct bench;
 
 struct side {
 	struct bench *b;
-	struct ix_core *c;
+	struct ix_stack *c;
 	int id;
 	u64 handle;
 	bool up;
@@ -96,32 +96,32 @@ static void nic_rx(struct bench *b, int to, struct ix_mbuf *r, const u8 *f)
 	r->flags |= IX_MBUF_CSUM_OK | IX_MBUF_HASH;
 }
 
-static void wire_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
+static void wire_tx(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 {
 	struct side *s = arg;
 	struct bench *b = s->b;
-	struct ix_core *peer = b->s[!s->id].c;
+	struct ix_stack *peer = b->s[!s->id].c;
 	struct ix_mbuf *r;
 
 	if (b->wcnt == WIRE_SLOTS) {
 		b->lost++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
-	r = ix_core_rxbuf(peer);
+	r = ix_stack_rxbuf(peer);
 	if (!r) {
 		b->lost++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
-	memcpy(ix_core_data(peer, r), ix_core_data(c, m), m->len);
+	memcpy(ix_stack_data(peer, r), ix_stack_data(c, m), m->len);
 	r->len = m->len;
 	if (b->offload)
-		nic_rx(b, !s->id, r, ix_core_data(peer, r));
+		nic_rx(b, !s->id, r, ix_stack_data(peer, r));
 	b->wire[(b->whead + b->wcnt) % WIRE_SLOTS].m = r;
 	b->wire[(b->whead + b->wcnt) % WIRE_SLOTS].to = !s->id;
 	b->wcnt++;
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
 static void on_event(void *arg, const struct ix_event *ev)
@@ -174,7 +174,7 @@ static void run_wire(struct bench *b)
 
 		b->whead = (b->whead + 1) % WIRE_SLOTS;
 		b->wcnt--;
-		ix_core_rx(s->c, m, b->now);
+		ix_stack_rx(s->c, m, b->now);
 		app(b, s);
 	}
 }
@@ -193,8 +193,8 @@ noinline void bench_loop(struct bench *b, u64 iters)
 		b->now++;
 		ix_tcp_sendv(cl->c, cl->handle, &iov, 1);
 		run_wire(b);
-		ix_core_poll(b->s[0].c, b->now);
-		ix_core_poll(b->s[1].c, b->now);
+		ix_stack_poll(b->s[0].c, b->now);
+		ix_stack_poll(b->s[1].c, b->now);
 		app(b, &b->s[0]);
 		app(b, &b->s[1]);
 		run_wire(b);
@@ -256,9 +256,9 @@ int main(int argc, char **argv)
 	memset(b->req, 'q', MSG);
 	memset(b->resp, 'r', MSG);
 	for (i = 0; i < 2; i++) {
-		struct ix_core_cfg cfg;
+		struct ix_stack_cfg cfg;
 
-		ix_core_cfg_default(&cfg);
+		ix_stack_cfg_default(&cfg);
 		cfg.mac[5] = (u8)(i + 1);
 		cfg.ip = 0xc6120100u | (u32)(i + 1);	/* 198.18.1.{1,2} */
 		cfg.nconn = 16;
@@ -270,12 +270,12 @@ int main(int argc, char **argv)
 		cfg.arg = &b->s[i];
 		b->s[i].b = b;
 		b->s[i].id = i;
-		b->s[i].c = ix_core_create(&cfg, b->now);
+		b->s[i].c = ix_stack_create(&cfg, b->now);
 		if (!b->s[i].c)
 			return 1;
 	}
-	ix_core_start(b->s[0].c, b->now);
-	ix_core_start(b->s[1].c, b->now);
+	ix_stack_start(b->s[0].c, b->now);
+	ix_stack_start(b->s[1].c, b->now);
 	run_wire(b);
 	if (ix_tcp_listen(b->s[1].c, PORT) ||
 	    ix_tcp_connect(b->s[0].c, 0xc6120102u, PORT, 0, 1))
@@ -283,8 +283,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < 100 && !(b->s[0].up && b->s[1].up); i++) {
 		b->now += 10;
 		run_wire(b);
-		ix_core_poll(b->s[0].c, b->now);
-		ix_core_poll(b->s[1].c, b->now);
+		ix_stack_poll(b->s[0].c, b->now);
+		ix_stack_poll(b->s[1].c, b->now);
 		app(b, &b->s[0]);
 		app(b, &b->s[1]);
 	}
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
 		       ns[reps / 2] * nseg / iters,
 		       (unsigned long long)b->lost);
 	for (i = 0; i < 2; i++)
-		ix_core_destroy(b->s[i].c);
+		ix_stack_destroy(b->s[i].c);
 	free(b);
 	return 0;
 }

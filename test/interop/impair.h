@@ -8,7 +8,7 @@
 #ifndef IXHOST_IMPAIR_H
 #define IXHOST_IMPAIR_H
 
-#include <ix_plat.h>
+#include <plat.h>
 
 #define IMPAIR_FRAME_MAX	2048
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ixhost: the portable core (kmod/core) hosted in a user process on a TAP
+ * ixhost: the portable stack (kmod/stack) hosted in a user process on a TAP
  * device, so it can be tested against the real Linux TCP stack on the
  * other side of the tap.
  *
  * One thread runs the loop IX runs on a dataplane core: read every frame
- * the tap has into an RX pool buffer and hand it to ix_core_rx, run the
- * timers with ix_core_poll, then act on the queued events (the event hook
+ * the tap has into an RX pool buffer and hand it to ix_stack_rx, run the
+ * timers with ix_stack_poll, then act on the queued events (the event hook
  * only queues: it must not call back into the core) and push application
  * data with sendv.  poll() sleeps at most 1 ms so timers stay punctual.
  * Time is CLOCK_MONOTONIC in microseconds.
@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "stack.h"
 #include "tcp.h"
 #include "sha256.h"
 #include "impair.h"
@@ -67,8 +67,8 @@ struct conn {
 struct host {
 	enum job job;
 	int fd;
-	struct ix_core *c;
-	struct ix_core_cfg cfg;
+	struct ix_stack *c;
+	struct ix_stack_cfg cfg;
 	u16 port;
 	u32 peer_ip;
 	u64 send_total;
@@ -124,15 +124,15 @@ static void tap_write(void *arg, const u8 *f, u32 len)
 		h->tx_errors++;
 }
 
-static void host_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
+static void host_tx(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 {
 	struct host *h = arg;
 
 	if (m->len > FRAME_MAX)
 		h->tx_oversize++;
-	impair_push(&h->tx_im, ix_core_data(c, m), m->len, now_us(),
+	impair_push(&h->tx_im, ix_stack_data(c, m), m->len, now_us(),
 		    tap_write, h);
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
 /* Frames that went through the RX impairment stage are copied in. */
@@ -140,7 +140,7 @@ static void core_rx_copy(void *arg, const u8 *f, u32 len)
 {
 	struct host *h = arg;
 
-	if (ix_core_rx_frame(h->c, f, len, 0, now_us()))
+	if (ix_stack_rx_frame(h->c, f, len, 0, now_us()))
 		h->rx_nobuf++;
 }
 
@@ -426,21 +426,21 @@ static void rx_frames(struct host *h)
 				    core_rx_copy, h);
 			continue;
 		}
-		m = ix_core_rxbuf(h->c);
+		m = ix_stack_rxbuf(h->c);
 		if (!m) {
 			h->rx_nobuf++;
 			if (read(h->fd, scratch, sizeof(scratch)) <= 0)
 				return;
 			continue;
 		}
-		n = read(h->fd, ix_core_data(h->c, m),
+		n = read(h->fd, ix_stack_data(h->c, m),
 			 h->c->rxpool.bufsz - m->off);
 		if (n <= 0) {
-			ix_core_free(h->c, m);
+			ix_stack_free(h->c, m);
 			return;
 		}
 		m->len = (u16)n;
-		ix_core_rx(h->c, m, now_us());
+		ix_stack_rx(h->c, m, now_us());
 	}
 }
 
@@ -554,7 +554,7 @@ static void print_summary(struct host *h, const char *why)
 	       (unsigned long long)h->tx_im.overflow);
 	for (i = 0; i < IX_STAT_NR; i++)
 		if (h->c->stat[i])
-			printf("stat %s %llu\n", ix_core_stat_name(i),
+			printf("stat %s %llu\n", ix_stack_stat_name(i),
 			       (unsigned long long)h->c->stat[i]);
 }
 
@@ -624,7 +624,7 @@ int main(int argc, char **argv)
 
 	if (!h)
 		return 1;
-	ix_core_cfg_default(&h->cfg);
+	ix_stack_cfg_default(&h->cfg);
 	h->conns_wanted = 1;
 	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -704,12 +704,12 @@ int main(int argc, char **argv)
 	h->cfg.event = host_event;
 	h->cfg.arg = h;
 	now = now_us();
-	h->c = ix_core_create(&h->cfg, now);
+	h->c = ix_stack_create(&h->cfg, now);
 	if (!h->c) {
-		fprintf(stderr, "ixhost: ix_core_create failed\n");
+		fprintf(stderr, "ixhost: ix_stack_create failed\n");
 		return 1;
 	}
-	ix_core_start(h->c, now);
+	ix_stack_start(h->c, now);
 	ret = start_job(h);
 	if (ret) {
 		fprintf(stderr, "ixhost: cannot start job: %d\n", ret);
@@ -742,14 +742,14 @@ int main(int argc, char **argv)
 		if (pfd.revents & POLLIN)
 			rx_frames(h);
 		impair_flush(&h->rx_im, now_us(), core_rx_copy, h);
-		ix_core_poll(h->c, now_us());
+		ix_stack_poll(h->c, now_us());
 		run_app(h);
 		impair_flush(&h->tx_im, now_us(), tap_write, h);
 	}
 	if (!why && (h->conns_bad || h->failed || h->ev_overflow))
 		why = "failed";
 	print_summary(h, why ? why : "ok");
-	ix_core_destroy(h->c);
+	ix_stack_destroy(h->c);
 	impair_free(&h->rx_im);
 	impair_free(&h->tx_im);
 	close(h->fd);

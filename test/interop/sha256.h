@@ -6,7 +6,7 @@
 #ifndef IXHOST_SHA256_H
 #define IXHOST_SHA256_H
 
-#include <ix_plat.h>
+#include <plat.h>
 
 #define SHA256_LEN	32
 

@@ -64,12 +64,12 @@ static void queue_pkt(struct sim *s, int to, const u8 *f, u32 len, u64 at)
 	s->pkts[s->npkts++] = p;
 }
 
-static void sim_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
+static void sim_tx(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 {
 	struct sim_app *a = arg;
 	struct sim *s = a->sim;
 	int from = a->side;
-	const u8 *f = ix_core_data(c, m);
+	const u8 *f = ix_stack_data(c, m);
 	u32 len = m->len;
 	bool tcp = len > 23 && f[12] == 0x08 && f[13] == 0 && f[23] == 6;
 	u64 at = s->now + s->delay_us;
@@ -90,17 +90,17 @@ static void sim_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
 		p->to = (u8)!from;
 		memcpy(p->data, f, len);
 		s->cap[s->ncap++] = p;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	if (s->filter && s->filter(s, from, f, len)) {
 		s->dropped_frames++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	if (tcp && chance(s, s->loss_ppm)) {
 		s->dropped_frames++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	if (tcp && s->jitter_us)
@@ -110,7 +110,7 @@ static void sim_tx(void *arg, struct ix_core *c, struct ix_mbuf *m)
 	queue_pkt(s, !from, f, len, at);
 	if (tcp && chance(s, s->dup_ppm))
 		queue_pkt(s, !from, f, len, at + sim_rand(s) % 200);
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
 static void sim_event(void *arg, const struct ix_event *ev)
@@ -127,7 +127,7 @@ static void sim_event(void *arg, const struct ix_event *ev)
 			    sim_pattern(a->rx_seed, a->rx_copied + i))
 				a->rx_errors++;
 		a->rx_copied += ev->len;
-		ix_core_rx_consumed(a->c);
+		ix_stack_rx_consumed(a->c);
 		if (a->nev <= SIM_MAX_EVENTS && a->nev)
 			a->ev[a->nev - 1].data = NULL;
 	}
@@ -198,7 +198,7 @@ void sim_pump(struct sim *s, int side)
 	}
 }
 
-void sim_init(struct sim *s, u64 seed, const struct ix_core_cfg *base)
+void sim_init(struct sim *s, u64 seed, const struct ix_stack_cfg *base)
 {
 	int i;
 
@@ -207,12 +207,12 @@ void sim_init(struct sim *s, u64 seed, const struct ix_core_cfg *base)
 	s->now = 1000000;
 	s->delay_us = 50;
 	for (i = 0; i < 2; i++) {
-		struct ix_core_cfg cfg;
+		struct ix_stack_cfg cfg;
 
 		if (base)
 			cfg = *base;
 		else
-			ix_core_cfg_default(&cfg);
+			ix_stack_cfg_default(&cfg);
 		cfg.mac[0] = 0x02;
 		cfg.mac[5] = (u8)(i + 1);
 		cfg.ip = SIM_IP(i + 1);
@@ -225,7 +225,7 @@ void sim_init(struct sim *s, u64 seed, const struct ix_core_cfg *base)
 		s->app[i].cookie = 0xc0c0 + i;
 		s->app[i].rx_seed = 100 + !i;
 		s->app[i].tx_seed = 100 + i;
-		s->c[i] = ix_core_create(&cfg, s->now);
+		s->c[i] = ix_stack_create(&cfg, s->now);
 		s->app[i].c = s->c[i];
 	}
 }
@@ -245,19 +245,19 @@ void sim_fini(struct sim *s)
 	for (i = 0; i < s->ncap; i++)
 		free(s->cap[i]);
 	s->npkts = 0;
-	ix_core_destroy(s->c[0]);
-	ix_core_destroy(s->c[1]);
+	ix_stack_destroy(s->c[0]);
+	ix_stack_destroy(s->c[1]);
 }
 
 void sim_inject(struct sim *s, int to, const u8 *f, u32 len)
 {
-	struct ix_mbuf *m = ix_core_rxbuf(s->c[to]);
+	struct ix_mbuf *m = ix_stack_rxbuf(s->c[to]);
 
 	if (!m)
 		return;
-	memcpy(ix_core_data(s->c[to], m), f, len);
+	memcpy(ix_stack_data(s->c[to], m), f, len);
 	m->len = (u16)len;
-	ix_core_rx(s->c[to], m, s->now);
+	ix_stack_rx(s->c[to], m, s->now);
 }
 
 void sim_step(struct sim *s, u64 dt)
@@ -289,8 +289,8 @@ void sim_step(struct sim *s, u64 dt)
 			free(p);
 		}
 	}
-	ix_core_poll(s->c[0], s->now);
-	ix_core_poll(s->c[1], s->now);
+	ix_stack_poll(s->c[0], s->now);
+	ix_stack_poll(s->c[1], s->now);
 	for (side = 0; side < 2; side++) {
 		struct sim_app *a = &s->app[side];
 		while (a->nev) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Two ix_core instances joined by a simulated wire with loss, reordering,
+ * Two ix_stack instances joined by a simulated wire with loss, reordering,
  * duplication and delay jitter, driven by a simulated clock and a seeded
  * PRNG, plus a small application model that streams a byte pattern and
  * checks every received byte.
@@ -8,8 +8,8 @@
 #ifndef SIM_H
 #define SIM_H
 
-#include <ix_plat.h>
-#include "core.h"
+#include <plat.h>
+#include "stack.h"
 #include "tcp.h"
 
 #define SIM_MAX_PKTS	8192
@@ -27,7 +27,7 @@ struct sim_pkt {
 };
 
 struct sim_app {
-	struct ix_core *c;
+	struct ix_stack *c;
 	int side;
 	u64 handle;
 	u64 cookie;
@@ -59,7 +59,7 @@ struct sim {
 	u32 loss_ppm, reorder_ppm, dup_ppm;
 	u32 delay_us, jitter_us, reorder_us;
 	u32 order;
-	struct ix_core *c[2];
+	struct ix_stack *c[2];
 	struct sim_app app[2];
 	struct sim_pkt *pkts[SIM_MAX_PKTS];
 	u32 npkts;
@@ -77,7 +77,7 @@ struct sim {
 
 #define SIM_IP(n)	(0xc6120000u | (n))	/* 198.18.0.n */
 
-void sim_init(struct sim *s, u64 seed, const struct ix_core_cfg *base);
+void sim_init(struct sim *s, u64 seed, const struct ix_stack_cfg *base);
 void sim_fini(struct sim *s);
 void sim_cap_clear(struct sim *s);
 u32 sim_rand(struct sim *s);

@@ -13,9 +13,9 @@
 static const u8 mac2[6] = { 0x02, 0, 0, 0, 0, 2 };
 
 /* A second core for side 1: same configuration, same listening ports. */
-static struct ix_core *twin(struct sim *s, u16 port)
+static struct ix_stack *twin(struct sim *s, u16 port)
 {
-	struct ix_core *c = ix_core_create(&s->c[1]->cfg, s->now);
+	struct ix_stack *c = ix_stack_create(&s->c[1]->cfg, s->now);
 
 	assert_non_null(c);
 	if (port)
@@ -37,7 +37,7 @@ static void rehandle(void *arg, u64 old_handle, u64 new_handle, u64 cookie)
 		*r->handle = new_handle;
 }
 
-static u32 fg_of(struct ix_core *c, u64 handle)
+static u32 fg_of(struct ix_stack *c, u64 handle)
 {
 	return (u32)(handle >> 48);
 }
@@ -46,10 +46,10 @@ static u32 fg_of(struct ix_core *c, u64 handle)
  * Move side 1's flow group fg from s->c[1] to "to", which becomes
  * s->c[1]; returns the old core.  No event is pending (between steps).
  */
-static struct ix_core *move(struct sim *s, struct ix_core *to, u32 fg,
+static struct ix_stack *move(struct sim *s, struct ix_stack *to, u32 fg,
 			    u64 *handle, int expect)
 {
-	struct ix_core *from = s->c[1];
+	struct ix_stack *from = s->c[1];
 	struct ix_fg_blob *blob;
 	struct rehandle r = { handle, 0 };
 	int n;
@@ -57,24 +57,24 @@ static struct ix_core *move(struct sim *s, struct ix_core *to, u32 fg,
 	assert_int_equal(s->app[1].nev, 0);
 	n = ix_fg_export(from, fg, &blob);
 	assert_int_equal(n, expect);
-	assert_false(ix_core_owns_fg(from, fg));
+	assert_false(ix_stack_owns_fg(from, fg));
 	assert_int_equal(ix_fg_import(to, blob, s->now, rehandle, &r), n);
 	assert_int_equal(r.calls, n);
-	assert_true(ix_core_owns_fg(to, fg));
+	assert_true(ix_stack_owns_fg(to, fg));
 	ix_fg_blob_free(blob);
 	s->c[1] = to;
 	s->app[1].c = to;
 	return from;
 }
 
-static void assert_idle(struct ix_core *c)
+static void assert_idle(struct ix_stack *c)
 {
 	assert_int_equal(c->ntcb_free, c->cfg.nconn);
 	assert_int_equal(c->rxpool.nfree, c->rxpool.count);
 	assert_int_equal(c->syn_rcvd, 0);
 }
 
-static void no_rst(struct sim *s, struct ix_core *other)
+static void no_rst(struct sim *s, struct ix_stack *other)
 {
 	int i;
 
@@ -115,7 +115,7 @@ static void close_both(struct sim *s)
  */
 static void bulk_moves(u64 seed, u32 len, u32 moves, u64 gap)
 {
-	struct ix_core *other;
+	struct ix_stack *other;
 	u8 *s0 = sim_make_src(100, len), *s1 = sim_make_src(101, len);
 	struct sim s;
 	u32 i, fg;
@@ -147,7 +147,7 @@ static void bulk_moves(u64 seed, u32 len, u32 moves, u64 gap)
 	no_rst(&s, other);
 	assert_idle(other);
 	assert_int_equal(other->stat[IX_DROP_FG], 0);
-	ix_core_destroy(other);
+	ix_stack_destroy(other);
 	sim_fini(&s);
 	free(s0);
 	free(s1);
@@ -222,7 +222,7 @@ static void echo_pump(struct sim *s)
 static void echo_event(struct sim *s, int side, const struct ix_event *ev)
 {
 	struct echo *e = s->priv;
-	struct ix_core *c = s->c[side];
+	struct ix_stack *c = s->c[side];
 	u32 i;
 
 	switch (ev->type) {
@@ -279,10 +279,10 @@ static bool echo_dead(struct sim *s)
  * side 0 to side 1 over an impaired wire (sim seed @seed), connected and
  * running; returns side 1's twin core and in *@fg the echo's flow group.
  */
-static struct ix_core *echo_start(struct sim *s, struct echo *e, u32 total,
+static struct ix_stack *echo_start(struct sim *s, struct echo *e, u32 total,
 				  u32 src_seed, u64 seed, u32 *fg)
 {
-	struct ix_core *other;
+	struct ix_stack *other;
 
 	e->total = total;
 	e->src = sim_make_src(src_seed, e->total);
@@ -303,7 +303,7 @@ static struct ix_core *echo_start(struct sim *s, struct echo *e, u32 total,
 static void test_move_zero_copy_echo(void **state)
 {
 	struct echo *e = calloc(1, sizeof(*e));
-	struct ix_core *other;
+	struct ix_stack *other;
 	struct ix_tcb *t;
 	struct sim s;
 	u32 i, fg, moved_refs = 0;
@@ -349,7 +349,7 @@ static void test_move_zero_copy_echo(void **state)
 	no_rst(&s, other);
 	assert_idle(other);
 	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
-	ix_core_destroy(other);
+	ix_stack_destroy(other);
 	sim_fini(&s);
 	free(e->src);
 	free(e);
@@ -362,7 +362,7 @@ static void test_move_zero_copy_echo(void **state)
  * the newest bytes the connection holds (ix_tcp_shown_tail()).
  */
 struct adopt {
-	struct ix_core *to;
+	struct ix_stack *to;
 	struct echo *e;
 	u32 unsent, calls;
 	u64 cookie;		/* the connection's, before the move */
@@ -396,7 +396,7 @@ static void adopt(void *arg, u64 old_handle, u64 new_handle, u64 cookie)
 static void test_move_with_backlog(void **state)
 {
 	struct echo *e = calloc(1, sizeof(*e));
-	struct ix_core *other, *from;
+	struct ix_stack *other, *from;
 	struct ix_fg_blob *blob;
 	u32 i, k, fg, with_backlog = 0;
 	struct adopt a;
@@ -437,7 +437,7 @@ static void test_move_with_backlog(void **state)
 	assert_int_equal(e->dead_status[0], 0);
 	assert_int_equal(e->dead_status[1], 0);
 	no_rst(&s, other);
-	ix_core_destroy(other);
+	ix_stack_destroy(other);
 	sim_fini(&s);
 	free(e->src);
 	free(e);
@@ -452,8 +452,8 @@ static void test_cookie_across_cores(void **state)
 {
 	struct ix_tcp_seg syn = { .seq = 123456, .sport = 40000, .dport = 7,
 				  .mss = 1460, .ws = 7 }, ack;
-	struct ix_core *a, *b, *other;
-	struct ix_core_cfg cfg;
+	struct ix_stack *a, *b, *other;
+	struct ix_stack_cfg cfg;
 	u32 cookie, mss;
 	struct sim s;
 	u8 ws, wso;
@@ -461,10 +461,10 @@ static void test_cookie_across_cores(void **state)
 	sim_init(&s, 11, NULL);
 	cfg = s.c[1]->cfg;
 	memset(cfg.secret, 0x5a, sizeof(cfg.secret));
-	a = ix_core_create(&cfg, s.now);
-	b = ix_core_create(&cfg, s.now);
+	a = ix_stack_create(&cfg, s.now);
+	b = ix_stack_create(&cfg, s.now);
 	cfg.secret[31] ^= 1;	/* the cookie half of the keys */
-	other = ix_core_create(&cfg, s.now);
+	other = ix_stack_create(&cfg, s.now);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(other);
@@ -480,23 +480,23 @@ static void test_cookie_across_cores(void **state)
 	/* and the default (all-zero secret) cores of the simulation differ */
 	assert_false(ix_tcp_cookie_check(s.c[1], SIM_IP(2), SIM_IP(1), &ack,
 					 &mss, &ws));
-	ix_core_destroy(a);
-	ix_core_destroy(b);
-	ix_core_destroy(other);
+	ix_stack_destroy(a);
+	ix_stack_destroy(b);
+	ix_stack_destroy(other);
 	sim_fini(&s);
 }
 
 static void test_move_empty_fg(void **state)
 {
-	struct ix_core *b;
+	struct ix_stack *b;
 	struct ix_fg_blob *blob;
 	struct sim s;
 
 	sim_init(&s, 4, NULL);
 	b = twin(&s, 0);
-	ix_core_set_fg(b, 3, false);
+	ix_stack_set_fg(b, 3, false);
 	assert_int_equal(ix_fg_export(s.c[1], 3, &blob), 0);
-	assert_false(ix_core_owns_fg(s.c[1], 3));
+	assert_false(ix_stack_owns_fg(s.c[1], 3));
 	/* not owned any more: a second export is refused */
 	{
 		struct ix_fg_blob *b2;
@@ -505,17 +505,17 @@ static void test_move_empty_fg(void **state)
 		assert_null(b2);
 	}
 	assert_int_equal(ix_fg_import(b, blob, s.now, NULL, NULL), 0);
-	assert_true(ix_core_owns_fg(b, 3));
+	assert_true(ix_stack_owns_fg(b, 3));
 	ix_fg_blob_free(blob);
 	assert_idle(b);
-	ix_core_destroy(b);
+	ix_stack_destroy(b);
 	sim_fini(&s);
 }
 
 /* The target lacks RX buffers: -ENOSPC, nothing changed, then it works. */
 static void test_move_enospc(void **state)
 {
-	struct ix_core *b, *old;
+	struct ix_stack *b, *old;
 	struct ix_fg_blob *blob;
 	struct ix_mbuf **held;
 	struct rehandle r = { NULL, 0 };
@@ -533,27 +533,27 @@ static void test_move_enospc(void **state)
 	assert_int_equal(s.app[1].rx_total, 50000);
 	b = twin(&s, 80);
 	fg = fg_of(s.c[1], s.app[1].handle);
-	ix_core_set_fg(b, fg, false);
+	ix_stack_set_fg(b, fg, false);
 	assert_int_equal(ix_fg_export(s.c[1], fg, &blob), 1);
 	assert_idle(s.c[1]);
 	/* take all but a few of b's buffers */
 	n = b->rxpool.count - 5;
 	held = calloc(n, sizeof(*held));
 	for (i = 0; i < n; i++)
-		held[i] = ix_core_rxbuf(b);
+		held[i] = ix_stack_rxbuf(b);
 	nfree = b->ntcb_free;
 	r.handle = &s.app[1].handle;
 	assert_int_equal(ix_fg_import(b, blob, s.now, rehandle, &r), -ENOSPC);
 	assert_int_equal(r.calls, 0);
-	assert_false(ix_core_owns_fg(b, fg));
+	assert_false(ix_stack_owns_fg(b, fg));
 	assert_int_equal(b->ntcb_free, nfree);
 	assert_int_equal(b->rxpool.nfree, 5);
 	for (i = 0; i < n; i++)
-		ix_core_free(b, held[i]);
+		ix_stack_free(b, held[i]);
 	free(held);
 	assert_int_equal(ix_fg_import(b, blob, s.now, rehandle, &r), 1);
 	assert_int_equal(r.calls, 1);
-	assert_true(ix_core_owns_fg(b, fg));
+	assert_true(ix_stack_owns_fg(b, fg));
 	/* 50000 bytes held in about 35 buffers moved */
 	assert_true(b->rxpool.nfree < b->rxpool.count - 30);
 	ix_fg_blob_free(blob);
@@ -567,7 +567,7 @@ static void test_move_enospc(void **state)
 	assert_int_equal(b->rxpool.nfree, b->rxpool.count);
 	close_both(&s);
 	no_rst(&s, old);
-	ix_core_destroy(old);
+	ix_stack_destroy(old);
 	sim_fini(&s);
 	free(src);
 }
@@ -582,7 +582,7 @@ static bool tcp_hdr(const u8 *f, u32 len, u32 *seq, u32 *ack, u8 *fl)
 	return true;
 }
 
-static struct ix_tcb *find_state(struct ix_core *c, u8 state)
+static struct ix_tcb *find_state(struct ix_stack *c, u8 state)
 {
 	u32 i;
 
@@ -595,15 +595,15 @@ static struct ix_tcb *find_state(struct ix_core *c, u8 state)
 /* A TIME_WAIT connection moves and still answers a retransmitted FIN. */
 static void test_move_time_wait(void **state)
 {
-	struct ix_core_cfg cfg;
-	struct ix_core *b, *old;
+	struct ix_stack_cfg cfg;
+	struct ix_stack *b, *old;
 	struct ix_tcb *tw;
 	u32 len, seq, ack, rcv_nxt, snd_nxt, lport;
 	u64 wait;
 	u8 f[128], fl;
 	struct sim s;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.no_ts = true;
 	cfg.msl_us = 1000000;
 	sim_init(&s, 6, &cfg);
@@ -650,7 +650,7 @@ static void test_move_time_wait(void **state)
 	/* TIME_WAIT ends on B */
 	sim_run(&s, 2100000, NULL);
 	assert_idle(b);
-	ix_core_destroy(old);
+	ix_stack_destroy(old);
 	sim_fini(&s);
 }
 
@@ -662,7 +662,7 @@ static bool drop_side1(struct sim *s, int from, const u8 *f, u32 len)
 /* A retransmission timer pending at the move fires on B. */
 static void test_move_rto(void **state)
 {
-	struct ix_core *b, *old;
+	struct ix_stack *b, *old;
 	struct ix_tcb *t;
 	u8 *src = sim_make_src(101, 20000);
 	bool drop = false;
@@ -703,7 +703,7 @@ static void test_move_rto(void **state)
 	assert_int_equal(s.app[0].rx_total, 20000);
 	assert_true(b->stat[IX_STAT_TCP_RETRANS] > 0);
 	close_both(&s);
-	ix_core_destroy(old);
+	ix_stack_destroy(old);
 	sim_fini(&s);
 	free(src);
 }

@@ -118,14 +118,14 @@ static bool arp_done(struct sim *s)
 
 static void test_arp_resolve_and_expiry(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	const struct ix_arp_entry *e;
 	struct sim s;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.arp_timeout_us = 5000000;
 	sim_init(&s, 1, &cfg);
-	ix_core_start(s.c[0], s.now);
+	ix_stack_start(s.c[0], s.now);
 	assert_int_equal(s.c[0]->stat[IX_STAT_ARP_REQ_SENT], 1);
 	sim_step(&s, 100);
 	/* a gratuitous request alone does not create entries */
@@ -238,8 +238,8 @@ static void test_icmp_echo(void **state)
 	}
 	assert_int_equal(s.ncap, 1);	/* ARP reply */
 	assert_int_equal(ix_get16(s.cap[0]->data + 20), 2);
-	assert_int_equal(ix_core_rx_frame(s.c[0], f, len, 0, s.now), 0);
-	assert_int_equal(ix_core_rx_frame(s.c[0], f, 3000, 0, s.now),
+	assert_int_equal(ix_stack_rx_frame(s.c[0], f, len, 0, s.now), 0);
+	assert_int_equal(ix_stack_rx_frame(s.c[0], f, 3000, 0, s.now),
 			 -EMSGSIZE);
 	assert_int_equal(s.ncap, 2);
 	r = s.cap[1]->data;
@@ -265,7 +265,7 @@ static void test_icmp_echo(void **state)
 
 static void test_malformed(void **state)
 {
-	struct ix_core *c;
+	struct ix_stack *c;
 	u8 f[256], g[256];
 	struct sim s;
 	u32 len, i;
@@ -315,13 +315,13 @@ static void test_malformed(void **state)
 	assert_int_equal(c->stat[IX_DROP_IP_CSUM], 1);
 	/* with the NIC's "checksum verified" flag it is accepted */
 	{
-		struct ix_mbuf *m = ix_core_rxbuf(c);
+		struct ix_mbuf *m = ix_stack_rxbuf(c);
 
 		before = c->stat[IX_STAT_TCP_SYNCOOKIE_SENT] + c->syn_rcvd;
-		memcpy(ix_core_data(c, m), g, len);
+		memcpy(ix_stack_data(c, m), g, len);
 		m->len = (u16)len;
 		m->flags |= IX_MBUF_CSUM_OK;
-		ix_core_rx(c, m, s.now);
+		ix_stack_rx(c, m, s.now);
 		assert_int_equal(c->syn_rcvd, before + 1);
 	}
 	memcpy(g, f, len);
@@ -406,12 +406,12 @@ static u32 build_arp(u8 *a, u16 op, u32 spa, u8 last, u32 tpa)
 static void test_arp_table(void **state)
 {
 	const struct ix_arp_entry *e;
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct sim s;
 	u8 a[64];
 	u32 i, len;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.gateway = SIM_IP(254);
 	sim_init(&s, 5, &cfg);
 	s.capture = true;

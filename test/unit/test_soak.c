@@ -24,10 +24,10 @@ static void test_soak(void **state)
 		s1[i] = sim_pattern(101, i);
 	}
 	for (seed = 1; seed <= seeds; seed++) {
-		struct ix_core_cfg cfg;
+		struct ix_stack_cfg cfg;
 		struct sim s;
 
-		ix_core_cfg_default(&cfg);
+		ix_stack_cfg_default(&cfg);
 		cfg.no_sack = seed & 1;
 		cfg.no_ts = seed % 3 == 0;
 		cfg.no_wscale = seed % 5 == 0;

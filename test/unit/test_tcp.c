@@ -182,12 +182,12 @@ static void rto_backoff(bool ts)
 {
 	struct dropper d = { .side = 0, .all_data = true };
 	u8 *src = sim_make_src(100, 200000);
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct ix_tcb *t;
 	struct sim s;
 	u32 i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.no_ts = !ts;
 	sim_init(&s, 30, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -246,11 +246,11 @@ static void test_rto_backoff_ts(void **state)
 static void test_rto_give_up(void **state)
 {
 	struct dropper d = { .side = 0, .all = true };
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 buf[100] = { 0 };
 	struct sim s;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.max_retries = 3;
 	sim_init(&s, 31, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -268,12 +268,12 @@ static void recovery_case(bool sack, u32 mask, u32 nseg)
 {
 	struct dropper d = { .side = 0 };
 	u8 *src = sim_make_src(100, 400000);
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct ix_tcb *t;
 	struct sim s;
 	u64 rto0, t0;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.no_sack = !sack;
 	sim_init(&s, 32, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -336,13 +336,13 @@ static bool sender_stalled(struct sim *s)
 static void test_zero_window(void **state)
 {
 	struct dropper d = { .side = 5 };
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 *src = sim_make_src(100, 1000000);
 	struct ix_tcb *t;
 	struct sim s;
 	u64 probes;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.rcv_buf = 65536;
 	cfg.tx_csum_offload = true;
 	sim_init(&s, 33, &cfg);
@@ -382,18 +382,18 @@ static void test_zero_window(void **state)
 }
 
 /*
- * A host that copies received bytes out (ix_core_rx_consumed()) gets every
+ * A host that copies received bytes out (ix_stack_rx_consumed()) gets every
  * buffer back at once, yet the window still closes on bytes it has not
  * returned: a slow application throttles its own peer, not the pool.
  */
 static void test_rx_copy_out(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct ix_tcb *t;
 	struct sim s;
 	u8 *src;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.rcv_buf = 65536;
 	sim_init(&s, 34, &cfg);
 	src = sim_make_src(s.app[0].tx_seed, 300000);
@@ -438,8 +438,8 @@ static void test_simultaneous_open(void **state)
 
 	sim_init(&s, 34, NULL);
 	/* learn each other's MAC first so that the two SYNs cross */
-	ix_core_start(s.c[0], s.now);
-	ix_core_start(s.c[1], s.now);
+	ix_stack_start(s.c[0], s.now);
+	ix_stack_start(s.c[1], s.now);
 	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 6000, 5000, 1), 0);
 	assert_int_equal(ix_tcp_connect(s.c[1], SIM_IP(1), 5000, 6000, 2), 0);
 	assert_true(sim_run(&s, 3000000, simul_open_done));
@@ -462,7 +462,7 @@ static void test_simultaneous_open(void **state)
 	sim_fini(&s);
 }
 
-static struct ix_tcb *find_tcb(struct ix_core *c, u8 state)
+static struct ix_tcb *find_tcb(struct ix_stack *c, u8 state)
 {
 	u32 i;
 
@@ -563,13 +563,13 @@ static void test_rst_validation(void **state)
 
 static void test_challenge_ack_limit(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 f[128];
 	struct ix_tcb *cl, *sv;
 	struct sim s;
 	u32 len, i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.challenge_ack_limit = 5;
 	sim_init(&s, 37, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -615,9 +615,9 @@ static void test_handle_validation(void **state)
 	/* a free slot */
 	assert_int_equal(ix_tcp_sendv(s.c[0], 5, &iov, 1), -EBADF);
 	/* a flow group this core no longer owns */
-	ix_core_set_fg(s.c[0], t->fg, false);
+	ix_stack_set_fg(s.c[0], t->fg, false);
 	assert_int_equal(ix_tcp_sendv(s.c[0], h, &iov, 1), -EBADF);
-	ix_core_set_fg(s.c[0], t->fg, true);
+	ix_stack_set_fg(s.c[0], t->fg, true);
 	assert_int_equal(ix_tcp_state(s.c[0], h), IX_TCP_ESTABLISHED);
 	/* accept twice, reject after accept, too many bytes done */
 	assert_int_equal(ix_tcp_accept(s.c[1], s.app[1].handle, 5), -EINVAL);
@@ -852,11 +852,11 @@ static bool connected_knocked(struct sim *s)
 
 static void test_time_wait_recycled(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct sim s;
 	int i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.nconn = 4;
 	sim_init(&s, 53, &cfg);
 	assert_int_equal(ix_tcp_listen(s.c[1], 80), 0);
@@ -888,14 +888,14 @@ static bool flood_sim_xfer_done(struct sim *s)
 
 static void test_syn_flood_cookies(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 *src = sim_make_src(100, 1000000);
 	u8 f[128], opt[4] = { 2, 4, 0x05, 0xb4 };
 	u32 len, i, cookie = 0, seq = 0;
 	struct sim s;
 	u64 knocks;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.syn_backlog = 16;
 	sim_init(&s, 42, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -974,14 +974,14 @@ static void test_syn_flood_cookies(void **state)
 
 static void time_wait_reuse(bool ts)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 f[128];
 	struct ix_tcb *tw;
 	struct sim s;
 	u32 len, lport;
 	u64 h;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.no_ts = !ts;
 	sim_init(&s, 43, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -1039,12 +1039,12 @@ static void test_time_wait_reuse_seq(void **state)
 
 static void test_delayed_ack(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	u8 buf[100] = { 0 };
 	struct sim s;
 	u64 f1;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.dack_us = 5000;
 	sim_init(&s, 44, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -1208,13 +1208,13 @@ static void test_reassembly(void **state)
 
 static void test_receive_window_limit(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct ix_tcb *sv;
 	struct raw r;
 	struct sim s;
 	u32 i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.rcv_buf = 4096;
 	sim_init(&s, 46, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -1353,7 +1353,7 @@ static void test_flow_groups(void **state)
 	sim_init(&s, 49, NULL);
 	/* core 0 owns only the even flow groups */
 	for (i = 1; i < 128; i += 2)
-		ix_core_set_fg(s.c[0], i, false);
+		ix_stack_set_fg(s.c[0], i, false);
 	for (n = 0; n < 20; n++) {
 		assert_int_equal(ix_tcp_listen(s.c[1], (u16)(100 + n)), n < 16 ?
 				 0 : -ENOSPC);
@@ -1394,13 +1394,13 @@ static void test_flow_groups(void **state)
 	assert_int_equal(s.c[0]->stat[IX_DROP_FG], 1);
 	/* a NIC-provided hash is used as is */
 	{
-		struct ix_mbuf *m = ix_core_rxbuf(s.c[0]);
+		struct ix_mbuf *m = ix_stack_rxbuf(s.c[0]);
 
-		memcpy(ix_core_data(s.c[0], m), f, n);
+		memcpy(ix_stack_data(s.c[0], m), f, n);
 		m->len = (u16)n;
 		m->flags = IX_MBUF_HASH;
 		m->hash = 0;	/* flow group 0: ours */
-		ix_core_rx(s.c[0], m, s.now);
+		ix_stack_rx(s.c[0], m, s.now);
 		assert_int_equal(s.c[0]->stat[IX_DROP_FG], 1);
 		assert_int_equal(s.c[0]->stat[IX_DROP_TCP_NOCONN], 1);
 	}
@@ -1409,64 +1409,64 @@ static void test_flow_groups(void **state)
 
 static void test_core_config(void **state)
 {
-	struct ix_core_cfg cfg;
-	struct ix_core *c;
+	struct ix_stack_cfg cfg;
+	struct ix_stack *c;
 	unsigned int i;
 
-	ix_core_cfg_default(&cfg);
-	assert_null(ix_core_create(&cfg, 0));	/* no hooks */
+	ix_stack_cfg_default(&cfg);
+	assert_null(ix_stack_create(&cfg, 0));	/* no hooks */
 	cfg.tx = (void *)1;
 	cfg.event = (void *)1;
 	cfg.nfg = 100;
-	assert_null(ix_core_create(&cfg, 0));
+	assert_null(ix_stack_create(&cfg, 0));
 	cfg.nfg = 128;
 	cfg.mss = 4000;
-	assert_null(ix_core_create(&cfg, 0));
+	assert_null(ix_stack_create(&cfg, 0));
 	cfg.mss = 1460;
 	cfg.rcv_buf = 100;
-	assert_null(ix_core_create(&cfg, 0));
+	assert_null(ix_stack_create(&cfg, 0));
 	cfg.rcv_buf = 65536;
 	cfg.min_rto_us = 0;
-	assert_null(ix_core_create(&cfg, 0));
+	assert_null(ix_stack_create(&cfg, 0));
 	cfg.min_rto_us = 1000;
 	cfg.nrxbuf = 0;
-	assert_null(ix_core_create(&cfg, 0));
+	assert_null(ix_stack_create(&cfg, 0));
 	cfg.nrxbuf = 16;
-	c = ix_core_create(&cfg, 0);
+	c = ix_stack_create(&cfg, 0);
 	assert_non_null(c);
-	assert_true(ix_core_owns_fg(c, 127));
-	assert_false(ix_core_owns_fg(c, 128));
-	assert_false(ix_core_owns_fg(c, IX_FG_MAX));
+	assert_true(ix_stack_owns_fg(c, 127));
+	assert_false(ix_stack_owns_fg(c, 128));
+	assert_false(ix_stack_owns_fg(c, IX_FG_MAX));
 	for (i = 0; i < IX_STAT_NR; i++)
-		assert_non_null(ix_core_stat_name(i));
-	assert_null(ix_core_stat_name(IX_STAT_NR));
+		assert_non_null(ix_stack_stat_name(i));
+	assert_null(ix_stack_stat_name(IX_STAT_NR));
 	/*
 	 * The ARP refresh timer, a second away, sits on level 1: the first
 	 * wakeup is its cascade (tick 244 * 256), then its own expiry.
 	 */
-	assert_int_equal(ix_core_next_timer(c), 244 * 256 * 16);
-	ix_core_poll(c, 244 * 256 * 16);
-	assert_int_equal(ix_core_next_timer(c), 1000000);
+	assert_int_equal(ix_stack_next_timer(c), 244 * 256 * 16);
+	ix_stack_poll(c, 244 * 256 * 16);
+	assert_int_equal(ix_stack_next_timer(c), 1000000);
 	/* RX buffer exhaustion is counted */
 	for (i = 0; i < 16; i++)
-		assert_non_null(ix_core_rxbuf(c));
-	assert_null(ix_core_rxbuf(c));
+		assert_non_null(ix_stack_rxbuf(c));
+	assert_null(ix_stack_rxbuf(c));
 	assert_int_equal(c->stat[IX_DROP_NOBUF], 1);
-	ix_core_destroy(c);
-	ix_core_destroy(NULL);
+	ix_stack_destroy(c);
+	ix_stack_destroy(NULL);
 }
 
 
 static void test_paws_and_tiny_segments(void **state)
 {
 	u8 f[256], opt[12] = { 1, 1, 8, 10 }, one = 0;
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct ix_tcb *cl, *sv;
 	struct raw r;
 	struct sim s;
 	u32 len, i, drops;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.rcv_buf = 16384;
 	sim_init(&s, 50, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -1599,10 +1599,10 @@ static void test_handshake_edges(void **state)
 
 static void test_fin_wait2_timeout(void **state)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct sim s;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.fin_wait2_us = 3000000;
 	sim_init(&s, 52, &cfg);
 	assert_true(sim_connect(&s, 80));
@@ -1693,7 +1693,7 @@ static void test_ack_on_old_duplicate(void **state)
 static void test_rtt_marks(void **state)
 {
 	struct ix_tcb *t;
-	struct ix_core *c;
+	struct ix_stack *c;
 	struct sim s;
 	u32 i;
 
@@ -1739,7 +1739,7 @@ struct many {
 static void many_event(struct sim *s, int side, const struct ix_event *ev)
 {
 	struct many *mp = s->priv;
-	struct ix_core *c = s->c[side];
+	struct ix_stack *c = s->c[side];
 	u32 slot = (u32)ev->handle, i;
 
 	switch (ev->type) {
@@ -1790,11 +1790,11 @@ static bool many_done(struct sim *s)
 static void test_many_connections(void **state)
 {
 	struct many *mp = calloc(1, sizeof(*mp));
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct sim s;
 	u32 i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.nconn = 512;
 	cfg.msl_us = 1000000;
 	/*
@@ -1813,7 +1813,7 @@ static void test_many_connections(void **state)
 	s.reorder_us = 200;
 	assert_int_equal(ix_tcp_listen(s.c[1], 80), 0);
 	/* learn the MAC first so that no SYN waits for ARP */
-	ix_core_start(s.c[0], s.now);
+	ix_stack_start(s.c[0], s.now);
 	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 80, 0, 0), 0);
 	sim_run(&s, 1000, NULL);
 	for (i = 1; i < NCONN; i++)

@@ -20,12 +20,12 @@ static u8 *make_src(u32 seed, u32 len)
 
 static void lossy(u64 seed, bool sack, bool small)
 {
-	struct ix_core_cfg cfg;
+	struct ix_stack_cfg cfg;
 	struct sim s;
 	u8 *s0, *s1;
 	int i;
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	cfg.no_sack = !sack;
 	if (small) {
 		/* no timestamps, no scaling, a 16 KB window, NIC checksums */

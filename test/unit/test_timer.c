@@ -16,7 +16,7 @@ struct rec {
 static int fire_seq;
 static u64 fake_now;
 
-static void fire(struct ix_core *c, struct ix_timer *t)
+static void fire(struct ix_stack *c, struct ix_timer *t)
 {
 	struct rec *r = ix_container_of(t, struct rec, t);
 
@@ -100,7 +100,7 @@ struct chain {
 	int n;
 };
 
-static void fire_chain(struct ix_core *c, struct ix_timer *t)
+static void fire_chain(struct ix_stack *c, struct ix_timer *t)
 {
 	struct chain *ch = ix_container_of(t, struct chain, t);
 

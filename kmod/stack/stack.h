@@ -1,32 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel-independent ixdp dataplane core: one struct ix_core per
+ * The kernel-independent ixdp dataplane core: one struct ix_stack per
  * dataplane core holds every piece of state (buffer pools, flow table,
  * timer wheel, ARP cache, TCP control blocks, counters).  Nothing here is
  * global and nothing reads a clock: the host passes the time (in
- * microseconds) into ix_core_rx() and ix_core_poll(), transmits frames
+ * microseconds) into ix_stack_rx() and ix_stack_poll(), transmits frames
  * through cfg.tx and receives events through cfg.event.
  *
  * A host loop looks like:
  *
- *	ix_core_cfg_default(&cfg);  set mac, ip, netmask, tx, event, arg;
- *	c = ix_core_create(&cfg, now);  ix_core_start(c, now);
+ *	ix_stack_cfg_default(&cfg);  set mac, ip, netmask, tx, event, arg;
+ *	c = ix_stack_create(&cfg, now);  ix_stack_start(c, now);
  *	for (;;) {
- *		for each received frame:  ix_core_rx_frame(c, buf, len,
+ *		for each received frame:  ix_stack_rx_frame(c, buf, len,
  *			IX_MBUF_CSUM_OK if the NIC checked it, now);
  *		for each app command:  ix_tcp_listen/accept/connect/sendv/...;
- *		ix_core_poll(c, now);	runs due timers
+ *		ix_stack_poll(c, now);	runs due timers
  *	}
  *
- * cfg.tx receives each frame as an ix_mbuf (ix_core_data() is its first
+ * cfg.tx receives each frame as an ix_mbuf (ix_stack_data() is its first
  * byte, m->len its length; IX_MBUF_CSUM_PARTIAL asks the NIC to finish the
- * L4 checksum at m->csum_start) and gives it back with ix_core_free() once
+ * L4 checksum at m->csum_start) and gives it back with ix_stack_free() once
  * sent.
  *
  * The event hook is called synchronously from inside the core (from
- * ix_core_rx, ix_core_poll and the commands); it must queue the event and
+ * ix_stack_rx, ix_stack_poll and the commands); it must queue the event and
  * must not call back into the core, with one exception: a hook that has
- * copied a recv event's bytes may call ix_core_rx_consumed(), and the
+ * copied a recv event's bytes may call ix_stack_rx_consumed(), and the
  * buffer is freed as soon as the hook returns (the bytes still count
  * against the receive window until recv_done).  Otherwise received
  * payload referenced by a recv event stays valid until recv_done returns
@@ -35,10 +35,10 @@
  *
  * Prototypes are grouped by the file that implements them.
  */
-#ifndef IX_CORE_H
-#define IX_CORE_H
+#ifndef IX_STACK_H
+#define IX_STACK_H
 
-#include <ix_plat.h>
+#include "plat.h"
 #include "proto.h"
 
 #define IX_NIL			0xffffffffu
@@ -55,7 +55,7 @@
 #define ix_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
-/* Per-reason drop counters and event counters, see ix_core_stat_name(). */
+/* Per-reason drop counters and event counters, see ix_stack_stat_name(). */
 enum ix_stat {
 	IX_DROP_ETH_SHORT,
 	IX_DROP_ETH_TYPE,
@@ -159,10 +159,10 @@ struct ix_mq {
 	u32 count;
 };
 
-struct ix_core;
+struct ix_stack;
 struct ix_tcb;
 struct ix_timer;
-typedef void (*ix_timer_fn)(struct ix_core *c, struct ix_timer *t);
+typedef void (*ix_timer_fn)(struct ix_stack *c, struct ix_timer *t);
 
 struct ix_timer {
 	struct ix_timer *next;
@@ -238,7 +238,7 @@ struct ix_event {
 	u32 window;
 };
 
-struct ix_core_cfg {
+struct ix_stack_cfg {
 	u8 mac[IX_ETH_ALEN];
 	u32 ip, netmask, gateway;	/* host byte order */
 	u32 nconn;
@@ -265,13 +265,13 @@ struct ix_core_cfg {
 	 * another after a flow-group move; all zero: random per core.
 	 */
 	u8 secret[32];
-	void (*tx)(void *arg, struct ix_core *c, struct ix_mbuf *m);
+	void (*tx)(void *arg, struct ix_stack *c, struct ix_mbuf *m);
 	void (*event)(void *arg, const struct ix_event *ev);
 	void *arg;
 };
 
-struct ix_core {
-	struct ix_core_cfg cfg;
+struct ix_stack {
+	struct ix_stack_cfg cfg;
 	u64 now;			/* us, last time passed in */
 	u64 stat[IX_STAT_NR];
 	struct ix_pool rxpool, txpool;
@@ -298,24 +298,24 @@ struct ix_core {
 };
 
 /* core.c APIs: */
-int ix_core_cfg_default(struct ix_core_cfg *cfg);
-struct ix_core *ix_core_create(const struct ix_core_cfg *cfg, u64 now);
-void ix_core_destroy(struct ix_core *c);
-void ix_core_start(struct ix_core *c, u64 now);
-struct ix_mbuf *ix_core_rxbuf(struct ix_core *c);
-u8 *ix_core_data(struct ix_core *c, struct ix_mbuf *m);
-void ix_core_free(struct ix_core *c, struct ix_mbuf *m);
-void ix_core_rx(struct ix_core *c, struct ix_mbuf *m, u64 now);
-int ix_core_rx_frame(struct ix_core *c, const u8 *frame, u32 len, u16 flags,
-		     u64 now);
-void ix_core_poll(struct ix_core *c, u64 now);
-u64 ix_core_next_timer(const struct ix_core *c);
-void ix_core_xmit(struct ix_core *c, struct ix_mbuf *m);
-void ix_core_emit(struct ix_core *c, const struct ix_event *ev);
-void ix_core_rx_consumed(struct ix_core *c);
-const char *ix_core_stat_name(unsigned int i);
-bool ix_core_owns_fg(const struct ix_core *c, u32 fg);
-void ix_core_set_fg(struct ix_core *c, u32 fg, bool owned);
+int ix_stack_cfg_default(struct ix_stack_cfg *cfg);
+struct ix_stack *ix_stack_create(const struct ix_stack_cfg *cfg, u64 now);
+void ix_stack_destroy(struct ix_stack *c);
+void ix_stack_start(struct ix_stack *c, u64 now);
+struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c);
+u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m);
+void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m);
+void ix_stack_rx(struct ix_stack *c, struct ix_mbuf *m, u64 now);
+int ix_stack_rx_frame(struct ix_stack *c, const u8 *frame, u32 len, u16 flags,
+		      u64 now);
+void ix_stack_poll(struct ix_stack *c, u64 now);
+u64 ix_stack_next_timer(const struct ix_stack *c);
+void ix_stack_xmit(struct ix_stack *c, struct ix_mbuf *m);
+void ix_stack_emit(struct ix_stack *c, const struct ix_event *ev);
+void ix_stack_rx_consumed(struct ix_stack *c);
+const char *ix_stack_stat_name(unsigned int i);
+bool ix_stack_owns_fg(const struct ix_stack *c, u32 fg);
+void ix_stack_set_fg(struct ix_stack *c, u32 fg, bool owned);
 
 /* pool.c APIs: */
 int ix_pool_init(struct ix_pool *p, u8 id, u32 count, u32 bufsz);
@@ -348,61 +348,61 @@ void ix_timer_init(struct ix_timer *t, ix_timer_fn fn, u16 fg);
 void ix_timer_arm(struct ix_timerwheel *w, struct ix_timer *t, u64 when_us);
 void ix_timer_cancel(struct ix_timerwheel *w, struct ix_timer *t);
 bool ix_timer_pending(const struct ix_timer *t);
-u32 ix_timerwheel_advance(struct ix_core *c, struct ix_timerwheel *w,
+u32 ix_timerwheel_advance(struct ix_stack *c, struct ix_timerwheel *w,
 			  u64 now_us);
 u64 ix_timerwheel_next(const struct ix_timerwheel *w);
 u32 ix_timerwheel_move_fg(struct ix_timerwheel *from, struct ix_timerwheel *to,
 			  u16 fg);
 
 /* flowtab.c APIs: */
-int ix_flowtab_init(struct ix_core *c);
-void ix_flowtab_destroy(struct ix_core *c);
-struct ix_tcb *ix_flowtab_lookup(struct ix_core *c, u32 hash, u32 lip,
+int ix_flowtab_init(struct ix_stack *c);
+void ix_flowtab_destroy(struct ix_stack *c);
+struct ix_tcb *ix_flowtab_lookup(struct ix_stack *c, u32 hash, u32 lip,
 				 u32 rip, u16 lport, u16 rport);
-void ix_flowtab_insert(struct ix_core *c, struct ix_tcb *t);
-void ix_flowtab_remove(struct ix_core *c, struct ix_tcb *t);
+void ix_flowtab_insert(struct ix_stack *c, struct ix_tcb *t);
+void ix_flowtab_remove(struct ix_stack *c, struct ix_tcb *t);
 
 /* ether.c APIs: */
-void ix_ether_input(struct ix_core *c, struct ix_mbuf *m);
-void ix_ether_output(struct ix_core *c, struct ix_mbuf *m, const u8 *dst,
+void ix_ether_input(struct ix_stack *c, struct ix_mbuf *m);
+void ix_ether_output(struct ix_stack *c, struct ix_mbuf *m, const u8 *dst,
 		     u16 type);
 
 /* arp.c APIs: */
-void ix_arp_init(struct ix_core *c);
-void ix_arp_input(struct ix_core *c, struct ix_mbuf *m, u8 *arp, u32 len);
-void ix_arp_output(struct ix_core *c, struct ix_mbuf *m, u32 nexthop);
-void ix_arp_announce(struct ix_core *c);
-void ix_arp_flush(struct ix_core *c);
-const struct ix_arp_entry *ix_arp_lookup(const struct ix_core *c, u32 ip);
+void ix_arp_init(struct ix_stack *c);
+void ix_arp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *arp, u32 len);
+void ix_arp_output(struct ix_stack *c, struct ix_mbuf *m, u32 nexthop);
+void ix_arp_announce(struct ix_stack *c);
+void ix_arp_flush(struct ix_stack *c);
+const struct ix_arp_entry *ix_arp_lookup(const struct ix_stack *c, u32 ip);
 
 /* ipv4.c APIs: */
-void ix_ipv4_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 len);
-void ix_ipv4_output(struct ix_core *c, struct ix_mbuf *m, u32 dst, u8 proto,
+void ix_ipv4_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 len);
+void ix_ipv4_output(struct ix_stack *c, struct ix_mbuf *m, u32 dst, u8 proto,
 		    u16 l4len);
 
 /* icmp.c APIs: */
-void ix_icmp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
+void ix_icmp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		   u32 len);
 
 /* tcp.c APIs (application commands): */
-int ix_tcp_init(struct ix_core *c);
-void ix_tcp_destroy(struct ix_core *c);
-int ix_tcp_listen(struct ix_core *c, u16 port);
-int ix_tcp_unlisten(struct ix_core *c, u16 port);
-int ix_tcp_accept(struct ix_core *c, u64 handle, u64 cookie);
-int ix_tcp_reject(struct ix_core *c, u64 handle);
-int ix_tcp_connect(struct ix_core *c, u32 ip, u16 port, u16 lport,
+int ix_tcp_init(struct ix_stack *c);
+void ix_tcp_destroy(struct ix_stack *c);
+int ix_tcp_listen(struct ix_stack *c, u16 port);
+int ix_tcp_unlisten(struct ix_stack *c, u16 port);
+int ix_tcp_accept(struct ix_stack *c, u64 handle, u64 cookie);
+int ix_tcp_reject(struct ix_stack *c, u64 handle);
+int ix_tcp_connect(struct ix_stack *c, u32 ip, u16 port, u16 lport,
 		   u64 cookie);
-long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
+long ix_tcp_sendv(struct ix_stack *c, u64 handle, const struct ix_iov *iov,
 		  u32 n);
-int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes);
-int ix_tcp_close(struct ix_core *c, u64 handle);
-int ix_tcp_abort(struct ix_core *c, u64 handle);
-int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie);
-struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle);
-int ix_tcp_state(struct ix_core *c, u64 handle);
-int ix_tcp_set_cookie(struct ix_core *c, u64 handle, u64 cookie);
-int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
+int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes);
+int ix_tcp_close(struct ix_stack *c, u64 handle);
+int ix_tcp_abort(struct ix_stack *c, u64 handle);
+int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie);
+struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle);
+int ix_tcp_state(struct ix_stack *c, u64 handle);
+int ix_tcp_set_cookie(struct ix_stack *c, u64 handle, u64 cookie);
+int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 		      void (*fn)(void *arg, const u8 *data, u32 len),
 		      void *arg);
 
@@ -410,13 +410,13 @@ int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
 struct ix_fg_blob;
 typedef void (*ix_fg_rehandle_fn)(void *arg, u64 old_handle, u64 new_handle,
 				  u64 cookie);
-int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out);
-int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
+int ix_fg_export(struct ix_stack *a, u32 fg, struct ix_fg_blob **out);
+int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg);
 void ix_fg_blob_free(struct ix_fg_blob *blob);
 u32 ix_fg_blob_conns(const struct ix_fg_blob *blob);
-int ix_fg_for_each(struct ix_core *c, u32 fg,
+int ix_fg_for_each(struct ix_stack *c, u32 fg,
 		   int (*fn)(void *arg, u64 handle, u64 cookie, bool bound),
 		   void *arg);
 
-#endif /* IX_CORE_H */
+#endif /* IX_STACK_H */

@@ -130,7 +130,7 @@ bool ix_tcp_sack_next_hole(const struct ix_tcb *t, u32 *seq, u32 *len)
 	return false;
 }
 
-u32 ix_tcp_sack_blocks(struct ix_core *c, const struct ix_tcb *t,
+u32 ix_tcp_sack_blocks(struct ix_stack *c, const struct ix_tcb *t,
 		       struct ix_sack_blk *blk, u32 max)
 {
 	struct ix_mbuf *m = ix_mq_peek(&c->rxpool, &t->ooo);

@@ -7,7 +7,7 @@
 #ifndef IX_PROTO_H
 #define IX_PROTO_H
 
-#include <ix_plat.h>
+#include "plat.h"
 
 #define IX_ETH_ALEN		6
 #define IX_ETH_HLEN		14

@@ -13,7 +13,7 @@
  * The wheel never reads a clock: ix_timerwheel_advance() is given the
  * time and runs every timer whose tick is not after it, in tick order.
  */
-#include "core.h"
+#include "stack.h"
 
 static u64 us_to_tick(u64 us)
 {
@@ -111,7 +111,7 @@ static void cascade(struct ix_timerwheel *w, unsigned int level)
 	}
 }
 
-static u32 run_slot(struct ix_core *c, struct ix_timerwheel *w)
+static u32 run_slot(struct ix_stack *c, struct ix_timerwheel *w)
 {
 	struct ix_timer **head = &w->slot[0][w->now & (IX_TW_SLOTS - 1)];
 	struct ix_timer *list = *head;
@@ -145,7 +145,7 @@ static bool wheel_empty(const struct ix_timerwheel *w)
 	return true;
 }
 
-u32 ix_timerwheel_advance(struct ix_core *c, struct ix_timerwheel *w,
+u32 ix_timerwheel_advance(struct ix_stack *c, struct ix_timerwheel *w,
 			  u64 now_us)
 {
 	u64 target = now_us >> IX_TW_TICK_SHIFT;

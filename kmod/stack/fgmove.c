@@ -57,7 +57,7 @@
  * B (ix_fg_blob_free() it after a successful import).  Recv events
  * already shown point into A's pool: only send references are rebased,
  * so the host must not keep other pointers into held RX buffers across a
- * move (a copying host, ix_core_rx_consumed(), keeps none).  SYN cookies
+ * move (a copying host, ix_stack_rx_consumed(), keeps none).  SYN cookies
  * sent by A are valid on B only if both have the same cfg.secret (the
  * module gives all cores of a port one).
  *
@@ -113,7 +113,7 @@ static u32 held_count(const struct ix_tcb *t)
 }
 
 /* Which of t's held buffers an sq reference points into: IX_NIL if none. */
-static int sq_ref(struct ix_core *c, struct ix_tcb *t, const struct ix_iov *r,
+static int sq_ref(struct ix_stack *c, struct ix_tcb *t, const struct ix_iov *r,
 		  u32 *buf, u32 *off)
 {
 	struct ix_pool *p = &c->rxpool;
@@ -141,7 +141,7 @@ static int sq_ref(struct ix_core *c, struct ix_tcb *t, const struct ix_iov *r,
 	return -EINVAL;
 }
 
-static u32 arp_nexthop(const struct ix_core *c, u32 ip)
+static u32 arp_nexthop(const struct ix_stack *c, u32 ip)
 {
 	if (c->cfg.gateway && (ip & c->cfg.netmask) !=
 	    (c->cfg.ip & c->cfg.netmask))
@@ -184,7 +184,7 @@ static void scan_buf(struct ix_pool *p, const struct ix_tcb *t,
  * One connection: validate and count (cn == NULL), or fill its record,
  * its segments from seg[] and its bytes from data[].
  */
-static int scan_tcb(struct ix_core *c, struct ix_tcb *t,
+static int scan_tcb(struct ix_stack *c, struct ix_tcb *t,
 		    struct ix_fg_conn *cn, struct ix_fg_seg *seg, u8 *data,
 		    u32 *nseg, u32 *nbytes)
 {
@@ -262,7 +262,7 @@ static bool in_fg(const struct ix_tcb *t, u32 fg)
 	return t->state != IX_TCP_CLOSED && t->fg == fg;
 }
 
-int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out)
+int ix_fg_export(struct ix_stack *a, u32 fg, struct ix_fg_blob **out)
 {
 	u32 i, nconn = 0, nseg = 0, nbytes = 0;
 	struct ix_fg_blob *b;
@@ -271,7 +271,7 @@ int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out)
 	int err;
 
 	*out = NULL;
-	if (fg >= a->cfg.nfg || !ix_core_owns_fg(a, fg))
+	if (fg >= a->cfg.nfg || !ix_stack_owns_fg(a, fg))
 		return -EINVAL;
 	for (i = 0; i < a->cfg.nconn; i++) {
 		if (!in_fg(&a->tcb[i], fg))
@@ -299,7 +299,7 @@ int ix_fg_export(struct ix_core *a, u32 fg, struct ix_fg_blob **out)
 	memcpy(b->rss_key, a->rss_key, IX_RSS_KEY_LEN);
 
 	/* From here on nothing can fail. */
-	ix_core_set_fg(a, fg, false);
+	ix_stack_set_fg(a, fg, false);
 	for (i = 0; i < a->cfg.nconn; i++) {
 		struct ix_tcb *t = &a->tcb[i];
 		struct ix_fg_conn *cn = &b->conn[b->nconn];
@@ -333,7 +333,7 @@ u32 ix_fg_blob_conns(const struct ix_fg_blob *blob)
  * non-zero return and return it.  Lets the host decide whether it can
  * follow the group to another core before exporting it.
  */
-int ix_fg_for_each(struct ix_core *c, u32 fg,
+int ix_fg_for_each(struct ix_stack *c, u32 fg,
 		   int (*fn)(void *arg, u64 handle, u64 cookie, bool bound),
 		   void *arg)
 {
@@ -354,7 +354,7 @@ int ix_fg_for_each(struct ix_core *c, u32 fg,
 	return 0;
 }
 
-static void arp_add(struct ix_core *c, const struct ix_fg_conn *cn)
+static void arp_add(struct ix_stack *c, const struct ix_fg_conn *cn)
 {
 	unsigned int i;
 
@@ -376,7 +376,7 @@ static void arp_add(struct ix_core *c, const struct ix_fg_conn *cn)
 	/* A full cache keeps its entries; B resolves the address itself. */
 }
 
-static int import_check(struct ix_core *c, const struct ix_fg_blob *blob)
+static int import_check(struct ix_stack *c, const struct ix_fg_blob *blob)
 {
 	u32 i;
 
@@ -397,7 +397,7 @@ static int import_check(struct ix_core *c, const struct ix_fg_blob *blob)
 	return 0;
 }
 
-static struct ix_tcb *import_one(struct ix_core *c,
+static struct ix_tcb *import_one(struct ix_stack *c,
 				 const struct ix_fg_blob *blob,
 				 const struct ix_fg_conn *cn)
 {
@@ -445,7 +445,7 @@ static struct ix_tcb *import_one(struct ix_core *c,
 	return t;
 }
 
-int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
+int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg)
 {
 	u32 i;
@@ -457,7 +457,7 @@ int ix_fg_import(struct ix_core *b, struct ix_fg_blob *blob, u64 now,
 	if (now > b->now)
 		b->now = now;
 	/* Owned first: the host may use the new handles in cb. */
-	ix_core_set_fg(b, blob->fg, true);
+	ix_stack_set_fg(b, blob->fg, true);
 	for (i = 0; i < blob->nconn; i++) {
 		const struct ix_fg_conn *cn = &blob->conn[i];
 		struct ix_tcb *t;

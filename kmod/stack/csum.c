@@ -4,7 +4,7 @@
  * u32 of big-endian 16-bit words; only the last buffer of a chain may have
  * an odd length.
  */
-#include "core.h"
+#include "stack.h"
 
 u32 ix_csum_add(u32 sum, const u8 *buf, u32 len)
 {

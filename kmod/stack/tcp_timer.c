@@ -9,14 +9,14 @@
  */
 #include "tcp.h"
 
-static u32 backoff_rto(struct ix_core *c, struct ix_tcb *t)
+static u32 backoff_rto(struct ix_stack *c, struct ix_tcb *t)
 {
 	u64 rto = (u64)t->rto * 2;
 
 	return (u32)ix_min64(rto, c->cfg.max_rto_us);
 }
 
-void ix_tcp_rtt_sample(struct ix_core *c, struct ix_tcb *t, u32 rtt)
+void ix_tcp_rtt_sample(struct ix_stack *c, struct ix_tcb *t, u32 rtt)
 {
 	u32 g = 1u << IX_TW_TICK_SHIFT;
 	u64 rto;
@@ -44,7 +44,7 @@ void ix_tcp_rtt_sample(struct ix_core *c, struct ix_tcb *t, u32 rtt)
  * gives a sample, not only one timed segment per round trip.  Karn's rule
  * is kept by invalidating the marks a retransmission overlaps.
  */
-void ix_tcp_rtt_mark(struct ix_core *c, struct ix_tcb *t, u32 start, u32 end)
+void ix_tcp_rtt_mark(struct ix_stack *c, struct ix_tcb *t, u32 start, u32 end)
 {
 	struct ix_rtt_mark *r;
 
@@ -70,7 +70,7 @@ void ix_tcp_rtt_forget(struct ix_tcb *t, u32 seq, u32 len)
 }
 
 /* Drop the marks ack covers; sample the newest valid one. */
-bool ix_tcp_rtt_acked(struct ix_core *c, struct ix_tcb *t, u32 ack)
+bool ix_tcp_rtt_acked(struct ix_stack *c, struct ix_tcb *t, u32 ack)
 {
 	u32 rtt = 0;
 	bool got = false;
@@ -92,23 +92,23 @@ bool ix_tcp_rtt_acked(struct ix_core *c, struct ix_tcb *t, u32 ack)
 	return got;
 }
 
-void ix_tcp_arm_rtx(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_arm_rtx(struct ix_stack *c, struct ix_tcb *t)
 {
 	ix_timer_arm(&c->tw, &t->t_rtx, c->now + t->rto);
 }
 
-void ix_tcp_arm_dack(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_arm_dack(struct ix_stack *c, struct ix_tcb *t)
 {
 	if (!ix_timer_pending(&t->t_dack))
 		ix_timer_arm(&c->tw, &t->t_dack, c->now + c->cfg.dack_us);
 }
 
-void ix_tcp_arm_wait(struct ix_core *c, struct ix_tcb *t, u64 us)
+void ix_tcp_arm_wait(struct ix_stack *c, struct ix_tcb *t, u64 us)
 {
 	ix_timer_arm(&c->tw, &t->t_wait, c->now + us);
 }
 
-static void on_timeout(struct ix_core *c, struct ix_tcb *t)
+static void on_timeout(struct ix_stack *c, struct ix_tcb *t)
 {
 	u32 flight = t->snd_max - t->snd_una;
 
@@ -128,7 +128,7 @@ static void on_timeout(struct ix_core *c, struct ix_tcb *t)
 		ix_tcp_arm_rtx(c, t);
 }
 
-static void rtx_timer(struct ix_core *c, struct ix_timer *tm)
+static void rtx_timer(struct ix_stack *c, struct ix_timer *tm)
 {
 	struct ix_tcb *t = ix_container_of(tm, struct ix_tcb, t_rtx);
 
@@ -166,7 +166,7 @@ static void rtx_timer(struct ix_core *c, struct ix_timer *tm)
 	on_timeout(c, t);
 }
 
-static void dack_timer(struct ix_core *c, struct ix_timer *tm)
+static void dack_timer(struct ix_stack *c, struct ix_timer *tm)
 {
 	struct ix_tcb *t = ix_container_of(tm, struct ix_tcb, t_dack);
 
@@ -174,7 +174,7 @@ static void dack_timer(struct ix_core *c, struct ix_timer *tm)
 		ix_tcp_send_ack(c, t);
 }
 
-static void wait_timer(struct ix_core *c, struct ix_timer *tm)
+static void wait_timer(struct ix_stack *c, struct ix_timer *tm)
 {
 	struct ix_tcb *t = ix_container_of(tm, struct ix_tcb, t_wait);
 
@@ -191,7 +191,7 @@ void ix_tcp_timers_init(struct ix_tcb *t)
 	ix_timer_init(&t->t_wait, wait_timer, t->fg);
 }
 
-void ix_tcp_timers_cancel(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_timers_cancel(struct ix_stack *c, struct ix_tcb *t)
 {
 	ix_timer_cancel(&c->tw, &t->t_rtx);
 	ix_timer_cancel(&c->tw, &t->t_dack);

@@ -65,7 +65,7 @@ static void parse_opts(struct ix_tcp_seg *s, const u8 *o, u32 len)
 	}
 }
 
-static void challenge_ack(struct ix_core *c, struct ix_tcb *t)
+static void challenge_ack(struct ix_stack *c, struct ix_tcb *t)
 {
 	u64 sec = c->now >> 20;		/* about a second */
 
@@ -80,7 +80,7 @@ static void challenge_ack(struct ix_core *c, struct ix_tcb *t)
 	ix_tcp_send_ack(c, t);
 }
 
-static void apply_syn_opts(struct ix_core *c, struct ix_tcb *t,
+static void apply_syn_opts(struct ix_stack *c, struct ix_tcb *t,
 			   const struct ix_tcp_seg *s)
 {
 	t->mss = s->mss ? ix_min32(s->mss, c->cfg.mss) : 536;
@@ -105,7 +105,7 @@ static void apply_syn_opts(struct ix_core *c, struct ix_tcb *t,
 	t->last_ack_sent = t->rcv_nxt;
 }
 
-static void enter_time_wait(struct ix_core *c, struct ix_tcb *t)
+static void enter_time_wait(struct ix_stack *c, struct ix_tcb *t)
 {
 	t->state = IX_TCP_TIME_WAIT;
 	ix_tcp_send_ack(c, t);
@@ -114,7 +114,7 @@ static void enter_time_wait(struct ix_core *c, struct ix_tcb *t)
 	ix_tcp_arm_wait(c, t, 2ull * c->cfg.msl_us);
 }
 
-static void fin_input(struct ix_core *c, struct ix_tcb *t)
+static void fin_input(struct ix_stack *c, struct ix_tcb *t)
 {
 	t->flags |= TF_FIN_RCVD | TF_ACKNOW;
 	ix_tcp_deliver(c, t);
@@ -161,7 +161,7 @@ static u32 sacked_bytes(const struct ix_tcb *t)
 	return n;
 }
 
-static void enter_recovery(struct ix_core *c, struct ix_tcb *t)
+static void enter_recovery(struct ix_stack *c, struct ix_tcb *t)
 {
 	u32 flight = t->snd_max - t->snd_una;
 	u32 len = ix_min32(t->mss, ix_tcp_data_end(t) - t->snd_una);
@@ -199,7 +199,7 @@ static bool cwnd_limited(const struct ix_tcb *t, u32 flight)
 }
 
 /* Returns false if the connection is gone. */
-static bool ack_input(struct ix_core *c, struct ix_tcb *t,
+static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 		      const struct ix_tcp_seg *s)
 {
 	u32 wnd = s->wnd << t->snd_wscale;
@@ -333,7 +333,7 @@ static u32 held_cap(const struct ix_tcb *t)
 	return 2 * (t->rcv_buf / t->mss) + 16;
 }
 
-static void ooo_insert(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m)
+static void ooo_insert(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m)
 {
 	struct ix_pool *p = &c->rxpool;
 	u32 prev = IX_NIL, cur = t->ooo.head;
@@ -400,7 +400,7 @@ static void ooo_insert(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m)
 }
 
 /* In-order segments now contiguous with rcv_nxt move to pend. */
-static bool ooo_drain(struct ix_core *c, struct ix_tcb *t)
+static bool ooo_drain(struct ix_stack *c, struct ix_tcb *t)
 {
 	struct ix_pool *p = &c->rxpool;
 	struct ix_mbuf *m;
@@ -439,7 +439,7 @@ static bool ooo_drain(struct ix_core *c, struct ix_tcb *t)
 }
 
 /* Returns true if m is now held by the connection. */
-static bool data_input(struct ix_core *c, struct ix_tcb *t,
+static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
 {
 	u32 seq = s->seq, len = s->len, poff = s->poff, wnd;
@@ -529,7 +529,7 @@ static bool acceptable(const struct ix_tcb *t, const struct ix_tcp_seg *s)
 		ix_seq_lt(s->seq + seglen - 1, nxt + wnd));
 }
 
-static void reset_input(struct ix_core *c, struct ix_tcb *t)
+static void reset_input(struct ix_stack *c, struct ix_tcb *t)
 {
 	c->stat[IX_STAT_TCP_RST_RCVD]++;
 	if (t->state == IX_TCP_SYN_RCVD && !(t->flags & TF_ACTIVE))
@@ -540,7 +540,7 @@ static void reset_input(struct ix_core *c, struct ix_tcb *t)
 		ix_tcp_kill(c, t, -ECONNRESET);
 }
 
-static bool syn_sent_input(struct ix_core *c, struct ix_tcb *t,
+static bool syn_sent_input(struct ix_stack *c, struct ix_tcb *t,
 			   const struct ix_tcp_seg *s)
 {
 	bool has_ack = s->flags & IX_TCP_ACK;
@@ -584,10 +584,10 @@ static bool syn_sent_input(struct ix_core *c, struct ix_tcb *t,
 	return false;
 }
 
-static void listen_input(struct ix_core *c, struct ix_mbuf *m,
+static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 			 struct ix_tcp_seg *s, u32 lip, u32 rip, u32 hash);
 
-static bool tw_input(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m,
+static bool tw_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		     struct ix_tcp_seg *s)
 {
 	if (s->flags & IX_TCP_RST)
@@ -615,7 +615,7 @@ static bool tw_input(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m,
 }
 
 /* Returns true if m was consumed. */
-static bool tcb_input(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m,
+static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		      struct ix_tcp_seg *s)
 {
 	bool held = false, ack_only = false;
@@ -731,7 +731,7 @@ static bool tcb_input(struct ix_core *c, struct ix_tcb *t, struct ix_mbuf *m,
 	return held;
 }
 
-static void passive_open(struct ix_core *c, struct ix_tcp_seg *s, u32 lip,
+static void passive_open(struct ix_stack *c, struct ix_tcp_seg *s, u32 lip,
 			 u32 rip, u32 hash)
 {
 	struct ix_tcb *t = NULL;
@@ -763,7 +763,7 @@ static void passive_open(struct ix_core *c, struct ix_tcp_seg *s, u32 lip,
 	ix_tcp_arm_rtx(c, t);
 }
 
-static struct ix_tcb *cookie_open(struct ix_core *c, struct ix_tcp_seg *s,
+static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 				  u32 lip, u32 rip, u32 hash)
 {
 	struct ix_tcb *t;
@@ -811,7 +811,7 @@ static struct ix_tcb *cookie_open(struct ix_core *c, struct ix_tcp_seg *s,
 	return t;
 }
 
-static void listen_input(struct ix_core *c, struct ix_mbuf *m,
+static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 			 struct ix_tcp_seg *s, u32 lip, u32 rip, u32 hash)
 {
 	struct ix_tcb *t;
@@ -843,10 +843,10 @@ static void listen_input(struct ix_core *c, struct ix_mbuf *m,
 		passive_open(c, s, lip, rip, hash);
 	}
 drop:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
-void ix_tcp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
+void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		  u32 len)
 {
 	u8 *tcp = ip + hlen;
@@ -890,7 +890,7 @@ void ix_tcp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 	}
 	hash = (m->flags & IX_MBUF_HASH) ? m->hash :
 	       ix_toeplitz_flow(c->rss_key, saddr, daddr, s.sport, s.dport);
-	if (!ix_core_owns_fg(c, ix_toeplitz_fg(hash, c->cfg.nfg))) {
+	if (!ix_stack_owns_fg(c, ix_toeplitz_fg(hash, c->cfg.nfg))) {
 		c->stat[IX_DROP_FG]++;
 		goto drop;
 	}
@@ -902,5 +902,5 @@ void ix_tcp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 	if (tcb_input(c, t, m, &s))
 		return;
 drop:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }

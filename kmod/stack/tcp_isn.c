@@ -78,7 +78,7 @@ u64 ix_tcp_siphash(const u8 *key, const u64 *words, u32 n)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-void ix_tcp_isn_init(struct ix_core *c)
+void ix_tcp_isn_init(struct ix_stack *c)
 {
 	static const u8 zero[sizeof(c->cfg.secret)];
 
@@ -92,7 +92,7 @@ void ix_tcp_isn_init(struct ix_core *c)
 	ix_plat_random(c->cookie_key, sizeof(c->cookie_key));
 }
 
-u32 ix_tcp_isn(struct ix_core *c, u32 lip, u32 rip, u16 lport, u16 rport)
+u32 ix_tcp_isn(struct ix_stack *c, u32 lip, u32 rip, u16 lport, u16 rport)
 {
 	u64 w[2];
 
@@ -101,7 +101,7 @@ u32 ix_tcp_isn(struct ix_core *c, u32 lip, u32 rip, u16 lport, u16 rport)
 	return (u32)(c->now >> 2) + (u32)ix_tcp_siphash(c->isn_key, w, 2);
 }
 
-static u32 cookie_hash(struct ix_core *c, u32 lip, u32 rip,
+static u32 cookie_hash(struct ix_stack *c, u32 lip, u32 rip,
 		       const struct ix_tcp_seg *s, u64 period)
 {
 	u64 w[3];
@@ -112,7 +112,7 @@ static u32 cookie_hash(struct ix_core *c, u32 lip, u32 rip,
 	return (u32)ix_tcp_siphash(c->cookie_key, w, 3) & 0xffffff;
 }
 
-u32 ix_tcp_cookie_make(struct ix_core *c, u32 lip, u32 rip,
+u32 ix_tcp_cookie_make(struct ix_stack *c, u32 lip, u32 rip,
 		       const struct ix_tcp_seg *s, u8 *wscale_out)
 {
 	u64 period = c->now >> COOKIE_PERIOD_SHIFT;
@@ -132,7 +132,7 @@ u32 ix_tcp_cookie_make(struct ix_core *c, u32 lip, u32 rip,
 }
 
 /* s is the ACK completing the handshake: s->seq - 1 was the peer's ISN. */
-bool ix_tcp_cookie_check(struct ix_core *c, u32 lip, u32 rip,
+bool ix_tcp_cookie_check(struct ix_stack *c, u32 lip, u32 rip,
 			 const struct ix_tcp_seg *s, u32 *mss, u8 *ws)
 {
 	u64 period = c->now >> COOKIE_PERIOD_SHIFT;

@@ -6,12 +6,12 @@
  * that address.  A once-a-second timer expires entries and retries
  * requests (three tries, then queued frames are dropped and counted).
  */
-#include "core.h"
+#include "stack.h"
 
 #define ARP_RETRY_US	1000000
 #define ARP_TRIES	3
 
-static void arp_send(struct ix_core *c, u16 op, const u8 *tha, u32 tpa)
+static void arp_send(struct ix_stack *c, u16 op, const u8 *tha, u32 tpa)
 {
 	static const u8 zero[IX_ETH_ALEN];
 	struct ix_mbuf *m = ix_pool_get(&c->txpool);
@@ -21,7 +21,7 @@ static void arp_send(struct ix_core *c, u16 op, const u8 *tha, u32 tpa)
 		c->stat[IX_DROP_NOBUF]++;
 		return;
 	}
-	f = ix_core_data(c, m);
+	f = ix_stack_data(c, m);
 	a = f + IX_ETH_HLEN;
 	ix_put16(a, 1);
 	ix_put16(a + 2, IX_ETH_P_IPV4);
@@ -38,7 +38,7 @@ static void arp_send(struct ix_core *c, u16 op, const u8 *tha, u32 tpa)
 	ix_ether_output(c, m, op == IX_ARP_REPLY ? tha : NULL, IX_ETH_P_ARP);
 }
 
-static struct ix_arp_entry *find(struct ix_core *c, u32 ip)
+static struct ix_arp_entry *find(struct ix_stack *c, u32 ip)
 {
 	unsigned int i;
 
@@ -48,7 +48,7 @@ static struct ix_arp_entry *find(struct ix_core *c, u32 ip)
 	return NULL;
 }
 
-static void flush_pending(struct ix_core *c, struct ix_arp_entry *e)
+static void flush_pending(struct ix_stack *c, struct ix_arp_entry *e)
 {
 	struct ix_mbuf *m;
 
@@ -56,7 +56,7 @@ static void flush_pending(struct ix_core *c, struct ix_arp_entry *e)
 		ix_ether_output(c, m, e->mac, IX_ETH_P_IPV4);
 }
 
-static void drop_pending(struct ix_core *c, struct ix_arp_entry *e)
+static void drop_pending(struct ix_stack *c, struct ix_arp_entry *e)
 {
 	c->stat[IX_DROP_ARP_UNRESOLVED] += e->pending.count;
 	ix_mq_purge(&c->txpool, &e->pending);
@@ -67,7 +67,7 @@ static void drop_pending(struct ix_core *c, struct ix_arp_entry *e)
  * only then a resolved one, so a flood of new addresses (a SYN flood from
  * spoofed sources) cannot push out the neighbours in use.
  */
-static struct ix_arp_entry *create(struct ix_core *c, u32 ip)
+static struct ix_arp_entry *create(struct ix_stack *c, u32 ip)
 {
 	struct ix_arp_entry *e, *inc = NULL, *old = NULL, *victim = NULL;
 	unsigned int i;
@@ -96,7 +96,7 @@ static struct ix_arp_entry *create(struct ix_core *c, u32 ip)
 	return victim;
 }
 
-static void arp_timer(struct ix_core *c, struct ix_timer *t)
+static void arp_timer(struct ix_stack *c, struct ix_timer *t)
 {
 	unsigned int i;
 
@@ -120,13 +120,13 @@ static void arp_timer(struct ix_core *c, struct ix_timer *t)
 	ix_timer_arm(&c->tw, t, c->now + ARP_RETRY_US);
 }
 
-void ix_arp_init(struct ix_core *c)
+void ix_arp_init(struct ix_stack *c)
 {
 	ix_timer_init(&c->t_arp, arp_timer, 0);
 	ix_timer_arm(&c->tw, &c->t_arp, c->now + ARP_RETRY_US);
 }
 
-void ix_arp_flush(struct ix_core *c)
+void ix_arp_flush(struct ix_stack *c)
 {
 	unsigned int i;
 
@@ -139,12 +139,12 @@ void ix_arp_flush(struct ix_core *c)
 }
 
 /* Gratuitous ARP: a request for our own address. */
-void ix_arp_announce(struct ix_core *c)
+void ix_arp_announce(struct ix_stack *c)
 {
 	arp_send(c, IX_ARP_REQUEST, NULL, c->cfg.ip);
 }
 
-const struct ix_arp_entry *ix_arp_lookup(const struct ix_core *c, u32 ip)
+const struct ix_arp_entry *ix_arp_lookup(const struct ix_stack *c, u32 ip)
 {
 	unsigned int i;
 
@@ -154,7 +154,7 @@ const struct ix_arp_entry *ix_arp_lookup(const struct ix_core *c, u32 ip)
 	return NULL;
 }
 
-void ix_arp_input(struct ix_core *c, struct ix_mbuf *m, u8 *a, u32 len)
+void ix_arp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *a, u32 len)
 {
 	struct ix_arp_entry *e;
 	u32 spa, tpa;
@@ -187,10 +187,10 @@ void ix_arp_input(struct ix_core *c, struct ix_mbuf *m, u8 *a, u32 len)
 	if (op == IX_ARP_REQUEST && tpa == c->cfg.ip)
 		arp_send(c, IX_ARP_REPLY, a + 8, spa);
 out:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
-void ix_arp_output(struct ix_core *c, struct ix_mbuf *m, u32 nexthop)
+void ix_arp_output(struct ix_stack *c, struct ix_mbuf *m, u32 nexthop)
 {
 	struct ix_arp_entry *e = find(c, nexthop);
 
@@ -206,7 +206,7 @@ void ix_arp_output(struct ix_core *c, struct ix_mbuf *m, u32 nexthop)
 	}
 	if (e->pending.count >= IX_ARP_PENDING) {
 		c->stat[IX_DROP_ARP_QUEUE]++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	ix_mq_push(&c->txpool, &e->pending, m);

@@ -5,7 +5,7 @@
  * low bits of the hash of a received packet's
  * {source address, destination address, source port, destination port}.
  */
-#include "core.h"
+#include "stack.h"
 
 const u8 ix_toeplitz_default_key[IX_RSS_KEY_LEN] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,

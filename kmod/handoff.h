@@ -16,15 +16,15 @@
  * halves disabled on the producing CPU (softirq, or a kthread inside
  * napi_busy_loop() or local_bh_disable()), and each CPU has its own ring.
  */
-#ifndef _IXDP_RING_H
-#define _IXDP_RING_H
+#ifndef _IXDP_HANDOFF_H
+#define _IXDP_HANDOFF_H
 
 #include <linux/cache.h>
 #include <linux/compiler.h>
 #include <linux/slab.h>
 #include <asm/barrier.h>
 
-struct ixdp_ring {
+struct ixdp_handoff {
 	u32 prod ____cacheline_aligned_in_smp;	/* written by the producer */
 	u32 cons ____cacheline_aligned_in_smp;	/* written by the consumer */
 	u32 mask ____cacheline_aligned_in_smp;
@@ -32,9 +32,9 @@ struct ixdp_ring {
 };
 
 /* @size must be a power of two. */
-static inline struct ixdp_ring *ixdp_ring_alloc(u32 size, gfp_t gfp)
+static inline struct ixdp_handoff *ixdp_handoff_alloc(u32 size, gfp_t gfp)
 {
-	struct ixdp_ring *r;
+	struct ixdp_handoff *r;
 
 	r = kzalloc(struct_size(r, slot, size), gfp);
 	if (r)
@@ -42,7 +42,7 @@ static inline struct ixdp_ring *ixdp_ring_alloc(u32 size, gfp_t gfp)
 	return r;
 }
 
-static inline bool ixdp_ring_push(struct ixdp_ring *r, void *p)
+static inline bool ixdp_handoff_push(struct ixdp_handoff *r, void *p)
 {
 	u32 prod = r->prod;
 
@@ -55,7 +55,7 @@ static inline bool ixdp_ring_push(struct ixdp_ring *r, void *p)
 	return true;
 }
 
-static inline void *ixdp_ring_pop(struct ixdp_ring *r)
+static inline void *ixdp_handoff_pop(struct ixdp_handoff *r)
 {
 	u32 cons = r->cons;
 	void *p;
@@ -69,9 +69,9 @@ static inline void *ixdp_ring_pop(struct ixdp_ring *r)
 	return p;
 }
 
-static inline bool ixdp_ring_empty(struct ixdp_ring *r)
+static inline bool ixdp_handoff_empty(struct ixdp_handoff *r)
 {
 	return READ_ONCE(r->cons) == READ_ONCE(r->prod);
 }
 
-#endif /* _IXDP_RING_H */
+#endif /* _IXDP_HANDOFF_H */

@@ -20,7 +20,7 @@ struct port_claim {
 static DEFINE_SPINLOCK(claims_lock);
 static struct port_claim claims[PORT_CLAIMS];
 
-int ixdp_port_claim(u16 port, pid_t tgid)
+int ixdp_listen_claim(u16 port, pid_t tgid)
 {
 	struct port_claim *free = NULL;
 	unsigned int i;
@@ -50,7 +50,7 @@ out:
 	return err;
 }
 
-void ixdp_port_unclaim(u16 port)
+void ixdp_listen_unclaim(u16 port)
 {
 	unsigned int i;
 

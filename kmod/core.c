@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Dataplane cores. Each one is a kthread bound to its CPU that owns an
- * ix_core (the TCP/IP state of the flow groups it serves) and runs to
+ * ix_stack (the TCP/IP state of the flow groups it serves) and runs to
  * completion:
  *
  *   control requests -> poll the NIC queue -> frames from the rings (at
@@ -34,12 +34,12 @@
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
 #define ACTIVE_SLEEP_MS		1	/* frames wait for the driver's queue */
 
-u64 ixdp_dp_now_us(void)
+u64 ixdp_core_now_us(void)
 {
 	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
-void ixdp_dp_kick(struct ixdp_dp *dp)
+void ixdp_core_kick(struct ixdp_core *dp)
 {
 	/* (F) pairs with (E) in dp_sleep(). */
 	smp_mb();
@@ -48,53 +48,53 @@ void ixdp_dp_kick(struct ixdp_dp *dp)
 }
 
 /* Connections that hold state in this core (kthread context only). */
-static u32 dp_connections(const struct ixdp_dp *dp)
+static u32 dp_connections(const struct ixdp_core *dp)
 {
-	return dp->core->cfg.nconn - dp->core->ntcb_free;
+	return dp->stack->cfg.nconn - dp->stack->ntcb_free;
 }
 
-static int get_connections(struct ixdp_dp *dp, void *arg)
+static int get_connections(struct ixdp_core *dp, void *arg)
 {
 	return dp_connections(dp);
 }
 
-u32 ixdp_dp_connections(struct ixdp_dp *dp)
+u32 ixdp_core_connections(struct ixdp_core *dp)
 {
-	return ixdp_dp_call(dp, get_connections, NULL);
+	return ixdp_core_call(dp, get_connections, NULL);
 }
 
-static bool dp_rings_empty(const struct ixdp_dp *dp)
+static bool dp_rings_empty(const struct ixdp_core *dp)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		if (!ixdp_ring_empty(dp->in[cpu]))
+		if (!ixdp_handoff_empty(dp->in[cpu]))
 			return false;
 	return true;
 }
 
 /*
  * Run @fn(dp, arg) in the core's kthread and return its result. The
- * control path is serialised by ixdp_dp_lock, so one call at a time.
+ * control path is serialised by ixdp_core_lock, so one call at a time.
  */
-int ixdp_dp_call(struct ixdp_dp *dp, int (*fn)(struct ixdp_dp *, void *),
-		 void *arg)
+int ixdp_core_call(struct ixdp_core *dp, int (*fn)(struct ixdp_core *, void *),
+		   void *arg)
 {
-	struct ixdp_dp_call call = { .fn = fn, .arg = arg };
+	struct ixdp_core_call call = { .fn = fn, .arg = arg };
 
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	init_completion(&call.done);
 	/* Release: the kthread sees a fully initialised request. */
 	smp_store_release(&dp->call, &call);
-	ixdp_dp_kick(dp);
+	ixdp_core_kick(dp);
 	wait_for_completion(&call.done);
 	return call.ret;
 }
 
-static void dp_run_call(struct ixdp_dp *dp)
+static void dp_run_call(struct ixdp_core *dp)
 {
-	/* Acquire pairs with the release in ixdp_dp_call(). */
-	struct ixdp_dp_call *call = smp_load_acquire(&dp->call);
+	/* Acquire pairs with the release in ixdp_core_call(). */
+	struct ixdp_core_call *call = smp_load_acquire(&dp->call);
 
 	if (!call)
 		return;
@@ -104,9 +104,9 @@ static void dp_run_call(struct ixdp_dp *dp)
 }
 
 /* Copy one received frame into a core buffer and run the stack on it. */
-void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
+void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 {
-	struct ix_core *c = dp->core;
+	struct ix_stack *c = dp->stack;
 	u32 len = skb->len + ETH_HLEN, fg = IXDP_SKB_CB(skb)->fg;
 	struct ix_mbuf *m;
 	u8 *buf;
@@ -119,15 +119,15 @@ void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
 		dp->st.rx_too_big++;
 		goto out;
 	}
-	m = ix_core_rxbuf(c);
+	m = ix_stack_rxbuf(c);
 	if (unlikely(!m)) {
 		dp->st.rx_nobuf++;
 		goto out;
 	}
-	buf = ix_core_data(c, m);
+	buf = ix_stack_data(c, m);
 	memcpy(buf, skb_mac_header(skb), ETH_HLEN);
 	if (skb_copy_bits(skb, 0, buf + ETH_HLEN, skb->len)) {
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		dp->st.rx_too_big++;
 		goto out;
 	}
@@ -138,16 +138,16 @@ void ixdp_dp_input(struct ixdp_dp *dp, struct sk_buff *skb, u64 now)
 		m->flags |= IX_MBUF_CSUM_OK;
 	dp->st.rx_frames++;
 	dp->st.rx_bytes += len;
-	ix_core_rx(c, m, now);
+	ix_stack_rx(c, m, now);
 out:
 	consume_skb(skb);
 }
 
 /*
  * Keep a frame of a flow group that is moving to this core until the
- * group's connections have arrived (migrate.c); false if not such a frame.
+ * group's connections have arrived (fgmove.c); false if not such a frame.
  */
-static bool dp_hold(struct ixdp_dp *dp, struct sk_buff *skb)
+static bool dp_hold(struct ixdp_core *dp, struct sk_buff *skb)
 {
 	u32 fg = IXDP_SKB_CB(skb)->fg;
 
@@ -163,7 +163,7 @@ static bool dp_hold(struct ixdp_dp *dp, struct sk_buff *skb)
 	return true;
 }
 
-static void dp_take(struct ixdp_dp *dp, struct sk_buff *skb, bool local,
+static void dp_take(struct ixdp_core *dp, struct sk_buff *skb, bool local,
 		    u64 now)
 {
 	if (local)
@@ -172,7 +172,7 @@ static void dp_take(struct ixdp_dp *dp, struct sk_buff *skb, bool local,
 		dp->st.rx_handoff++;
 	if (unlikely(dp->nhold) && dp_hold(dp, skb))
 		return;
-	ixdp_dp_input(dp, skb, now);
+	ixdp_core_input(dp, skb, now);
 }
 
 /*
@@ -180,7 +180,7 @@ static void dp_take(struct ixdp_dp *dp, struct sk_buff *skb, bool local,
  * receive map stopped sending a flow group here and readers drained, the
  * group's last frames are among these.
  */
-unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now)
+unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now)
 {
 	unsigned int n = 0, cpu;
 	struct sk_buff *skb;
@@ -190,7 +190,7 @@ unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now)
 		/* Acquire pairs with the producer's release of prod. */
 		avail = smp_load_acquire(&dp->in[cpu]->prod) -
 			READ_ONCE(dp->in[cpu]->cons);
-		while (avail-- && (skb = ixdp_ring_pop(dp->in[cpu]))) {
+		while (avail-- && (skb = ixdp_handoff_pop(dp->in[cpu]))) {
 			dp_take(dp, skb, cpu == dp->cpu, now);
 			n++;
 		}
@@ -199,14 +199,14 @@ unsigned int ixdp_dp_drain_snapshot(struct ixdp_dp *dp, u64 now)
 }
 
 /* Take up to @budget frames from the rings, own CPU's ring first. */
-static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
+static unsigned int dp_drain(struct ixdp_core *dp, unsigned int budget, u64 now)
 {
 	unsigned int n = 0, cpu, first = dp->cpu;
 	struct sk_buff *skb;
 
 	cpu = first;
 	do {
-		while (n < budget && (skb = ixdp_ring_pop(dp->in[cpu]))) {
+		while (n < budget && (skb = ixdp_handoff_pop(dp->in[cpu]))) {
 			dp_take(dp, skb, cpu == first, now);
 			n++;
 		}
@@ -224,20 +224,20 @@ static unsigned int dp_drain(struct ixdp_dp *dp, unsigned int budget, u64 now)
  */
 static bool dp_busy_loop_end(void *arg, unsigned long start)
 {
-	struct ixdp_dp *dp = arg;
+	struct ixdp_core *dp = arg;
 
 	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
-	       kthread_should_stop() || ixdp_dp_apps_pending(dp) ||
+	       kthread_should_stop() || ixdp_core_apps_pending(dp) ||
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
 /* Until the core's next timer, at most IDLE_SLEEP_MS. */
-static long dp_sleep_jiffies(struct ixdp_dp *dp)
+static long dp_sleep_jiffies(struct ixdp_core *dp)
 {
-	u64 next = ix_core_next_timer(dp->core), now = ixdp_dp_now_us();
+	u64 next = ix_stack_next_timer(dp->stack), now = ixdp_core_now_us();
 	long j = msecs_to_jiffies(IDLE_SLEEP_MS);
 
-	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_dp_apps_backlog(dp))
+	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_core_apps_backlog(dp))
 		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
 	/*
 	 * A parked core serves no flow group, so no connection and no
@@ -255,18 +255,18 @@ static long dp_sleep_jiffies(struct ixdp_dp *dp)
 	return j;
 }
 
-static void dp_sleep(struct ixdp_dp *dp)
+static void dp_sleep(struct ixdp_core *dp)
 {
 	long timeout = dp_sleep_jiffies(dp);
 	bool apps;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->sleeping, true);
-	apps = ixdp_dp_apps_prepare_sleep(dp);
-	/* (E) pairs with (F) in ixdp_dp_kick() and in the applications. */
+	apps = ixdp_core_apps_prepare_sleep(dp);
+	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
 	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
-	    !kthread_should_stop() && !ixdp_dp_apps_pending(dp) &&
+	    !kthread_should_stop() && !ixdp_core_apps_pending(dp) &&
 	    (timeout != MAX_SCHEDULE_TIMEOUT || READ_ONCE(dp->parked))) {
 		dp->st.sleeps++;
 		schedule_timeout(timeout);
@@ -274,16 +274,16 @@ static void dp_sleep(struct ixdp_dp *dp)
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->sleeping, false);
 	if (apps)
-		ixdp_dp_apps_woken(dp);
+		ixdp_core_apps_woken(dp);
 }
 
 /* Gauges for the counters (kthread only, a few stores per step). */
-static void dp_gauges(struct ixdp_dp *dp)
+static void dp_gauges(struct ixdp_core *dp)
 {
-	struct ix_core *c = dp->core;
+	struct ix_stack *c = dp->stack;
 
 	dp->st.apps = dp->apps->napps;
-	dp->st.app_conns = ixdp_dp_apps_conns(dp);
+	dp->st.app_conns = ixdp_core_apps_conns(dp);
 	dp->st.conns = dp_connections(dp);
 	dp->st.rxbuf_free = c->rxpool.nfree;
 	dp->st.rxbuf_total = c->rxpool.count;
@@ -293,13 +293,13 @@ static void dp_gauges(struct ixdp_dp *dp)
 
 static int dp_thread(void *arg)
 {
-	struct ixdp_dp *dp = arg;
+	struct ixdp_core *dp = arg;
 	struct ixdp_config cfg;
 	u64 now, t0, last_work;
 	unsigned int n, napi_id;
 	bool parked;
 
-	last_work = ixdp_dp_now_us();
+	last_work = ixdp_core_now_us();
 	while (!kthread_should_stop()) {
 		t0 = ktime_get_ns();
 		ixdp_config_get(&cfg);
@@ -315,11 +315,11 @@ static int dp_thread(void *arg)
 		}
 
 		ixdp_tx_flush(dp);
-		now = ixdp_dp_now_us();
+		now = ixdp_core_now_us();
 		n = dp_drain(dp, cfg.batch, now);
-		ix_core_poll(dp->core, now);
+		ix_stack_poll(dp->stack, now);
 		ixdp_responder_run(dp->resp);
-		n += ixdp_dp_apps_run(dp, cfg.batch);
+		n += ixdp_core_apps_run(dp, cfg.batch);
 		/* Frames the commands produced go out in this step. */
 		ixdp_tx_flush(dp);
 		dp_gauges(dp);
@@ -348,7 +348,7 @@ static int dp_thread(void *arg)
 	return 0;
 }
 
-static void dp_free(struct ixdp_dp *dp)
+static void dp_free(struct ixdp_core *dp)
 {
 	struct sk_buff *skb;
 	unsigned int cpu;
@@ -356,7 +356,7 @@ static void dp_free(struct ixdp_dp *dp)
 	for_each_possible_cpu(cpu) {
 		if (!dp->in[cpu])
 			continue;
-		while ((skb = ixdp_ring_pop(dp->in[cpu])))
+		while ((skb = ixdp_handoff_pop(dp->in[cpu])))
 			kfree_skb(skb);
 		kfree(dp->in[cpu]);
 	}
@@ -364,39 +364,39 @@ static void dp_free(struct ixdp_dp *dp)
 	__skb_queue_purge(&dp->held);
 	if (dp->resp)
 		ixdp_responder_destroy(dp->resp);
-	ixdp_dp_apps_destroy(dp->apps);
-	if (dp->core)
-		ix_core_destroy(dp->core);
+	ixdp_core_apps_destroy(dp->apps);
+	if (dp->stack)
+		ix_stack_destroy(dp->stack);
 	kfree(dp);
 }
 
-static int dp_start_core(struct ixdp_dp *dp, void *arg)
+static int dp_start_core(struct ixdp_core *dp, void *arg)
 {
-	ix_core_start(dp->core, ixdp_dp_now_us());
+	ix_stack_start(dp->stack, ixdp_core_now_us());
 	return ixdp_responder_apply(dp, NULL);
 }
 
-static int dp_own_all(struct ixdp_dp *dp, void *arg)
+static int dp_own_all(struct ixdp_core *dp, void *arg)
 {
 	u32 fg;
 
 	for (fg = 0; fg < dp->port->nfg; fg++)
-		ix_core_set_fg(dp->core, fg, true);
+		ix_stack_set_fg(dp->stack, fg, true);
 	return 0;
 }
 
-int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
-		struct netlink_ext_ack *extack)
+int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
+		  struct netlink_ext_ack *extack)
 {
 	struct net_device *dev = port->dev;
 	u8 owner[IX_FG_MAX];
-	struct ix_core_cfg cfg;
-	struct ixdp_dp *dp;
+	struct ix_stack_cfg cfg;
+	struct ixdp_core *dp;
 	unsigned int i;
 	int err;
 
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
 		NL_SET_ERR_MSG(extack, "CPU is not online");
 		return -EINVAL;
@@ -433,12 +433,12 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	__skb_queue_head_init(&dp->held);
 	err = -ENOMEM;
 	for_each_possible_cpu(i) {
-		dp->in[i] = ixdp_ring_alloc(IXDP_RING_SIZE, GFP_KERNEL);
+		dp->in[i] = ixdp_handoff_alloc(IXDP_RING_SIZE, GFP_KERNEL);
 		if (!dp->in[i])
 			goto err_free;
 	}
 
-	ix_core_cfg_default(&cfg);
+	ix_stack_cfg_default(&cfg);
 	memcpy(cfg.mac, dev->dev_addr, ETH_ALEN);
 	cfg.ip = ntohl(port->addr);
 	cfg.netmask = port->prefix ? ~0u << (32 - port->prefix) : 0;
@@ -457,20 +457,20 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
 	memcpy(cfg.secret, port->secret, sizeof(cfg.secret));
 	cfg.tx = ixdp_tx_frame;
-	cfg.event = ixdp_dp_event;
+	cfg.event = ixdp_core_event;
 	dp->resp = ixdp_responder_create(dp);
-	dp->apps = ixdp_dp_apps_create(cfg.nconn);
+	dp->apps = ixdp_core_apps_create(cfg.nconn);
 	if (!dp->resp || !dp->apps)
 		goto err_free;
 	cfg.arg = dp;
-	dp->core = ix_core_create(&cfg, ixdp_dp_now_us());
-	if (!dp->core) {
-		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP core");
+	dp->stack = ix_stack_create(&cfg, ixdp_core_now_us());
+	if (!dp->stack) {
+		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP stack");
 		goto err_free;
 	}
 	/* Until a group moves here, this core owns none. */
 	for (i = 0; i < port->nfg; i++)
-		ix_core_set_fg(dp->core, i, false);
+		ix_stack_set_fg(dp->stack, i, false);
 
 	dp->task = kthread_create_on_cpu(dp_thread, dp, cpu, "ixdp/%u");
 	if (IS_ERR(dp->task)) {
@@ -482,18 +482,18 @@ int ixdp_dp_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 
 	/*
 	 * The first core takes every group; a later one starts with none
-	 * (the caller spreads them, ixdp_fg_balance()).
+	 * (the caller spreads them, ixdp_fgmove_balance()).
 	 */
 	ixdp_port_owners(port, owner);
 	port->dp[port->ndp++] = dp;
 	if (port->ndp == 1) {
 		memset(owner, 0, sizeof(owner));
-		ixdp_dp_call(dp, dp_own_all, NULL);
+		ixdp_core_call(dp, dp_own_all, NULL);
 	}
 	err = ixdp_port_publish(port, owner);
 	if (err)
 		goto err_stop;
-	ixdp_dp_call(dp, dp_start_core, NULL);
+	ixdp_core_call(dp, dp_start_core, NULL);
 	return 0;
 
 err_stop:
@@ -504,7 +504,7 @@ err_free:
 	return err;
 }
 
-static int dp_abort_all(struct ixdp_dp *dp, void *arg)
+static int dp_abort_all(struct ixdp_core *dp, void *arg)
 {
 	ixdp_app_unregister_all(dp);
 	ixdp_responder_abort_all(dp->resp);
@@ -517,10 +517,10 @@ static int dp_abort_all(struct ixdp_dp *dp, void *arg)
  * are ended (they see IXDP_CQ_DEAD), its peers get resets, its frames and
  * buffers are freed. IXDP_IOC_WAKE may still hold the core under RCU.
  */
-void ixdp_dp_destroy(struct ixdp_dp *dp)
+void ixdp_core_destroy(struct ixdp_core *dp)
 {
-	lockdep_assert_held(&ixdp_dp_lock);
-	ixdp_dp_call(dp, dp_abort_all, NULL);
+	lockdep_assert_held(&ixdp_core_lock);
+	ixdp_core_call(dp, dp_abort_all, NULL);
 	synchronize_rcu();
 	kthread_stop(dp->task);
 	dp_free(dp);
@@ -531,18 +531,18 @@ void ixdp_dp_destroy(struct ixdp_dp *dp)
  * first, so its connections live on; only the last core may take
  * connections with it, and it refuses while any exist.
  */
-int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
-		struct netlink_ext_ack *extack)
+int ixdp_core_del(struct ixdp_port *port, unsigned int cpu,
+		  struct netlink_ext_ack *extack)
 {
 	struct ixdp_move_stats st = {};
-	struct ixdp_dp *dp = NULL;
+	struct ixdp_core *dp = NULL;
 	unsigned int i, slot = 0;
 	u8 owner[IX_FG_MAX];
 	int err;
 	u32 fg;
 
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	for (i = 0; i < port->ndp; i++) {
 		if (port->dp[i]->cpu == cpu) {
 			dp = port->dp[i];
@@ -553,7 +553,7 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 		NL_SET_ERR_MSG(extack, "no dataplane core on this CPU");
 		return -ENOENT;
 	}
-	if (port->ndp == 1 && ixdp_dp_connections(dp)) {
+	if (port->ndp == 1 && ixdp_core_connections(dp)) {
 		NL_SET_ERR_MSG(extack, MSG_LAST_CORE);
 		return -EBUSY;
 	}
@@ -562,7 +562,7 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 	 * other cores' moves (an application's group) does not stop it.
 	 */
 	if (port->ndp > 1)
-		err = ixdp_fg_balance(port, dp, &st, extack);
+		err = ixdp_fgmove_balance(port, dp, &st, extack);
 	ixdp_port_owners(port, owner);
 	for (fg = 0; fg < port->nfg && port->ndp > 1; fg++) {
 		if (owner[fg] == slot) {
@@ -590,6 +590,6 @@ int ixdp_dp_del(struct ixdp_port *port, unsigned int cpu,
 	}
 	/* The old map may still be in use by a receive handler. */
 	synchronize_net();
-	ixdp_dp_destroy(dp);
+	ixdp_core_destroy(dp);
 	return 0;
 }

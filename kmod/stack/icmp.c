@@ -2,9 +2,9 @@
 /*
  * ICMP: answer echo requests; everything else is counted and dropped.
  */
-#include "core.h"
+#include "stack.h"
 
-void ix_icmp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
+void ix_icmp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		   u32 len)
 {
 	u32 ilen = len - hlen;
@@ -28,11 +28,11 @@ void ix_icmp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 	r = ix_pool_get(&c->txpool);
 	if (!r || ilen > c->txpool.bufsz - IX_HEADROOM - IX_HDRS_LEN) {
 		if (r)
-			ix_core_free(c, r);
+			ix_stack_free(c, r);
 		c->stat[IX_DROP_NOBUF]++;
 		goto drop;
 	}
-	out = ix_core_data(c, r) + IX_HDRS_LEN;
+	out = ix_stack_data(c, r) + IX_HDRS_LEN;
 	memcpy(out, icmp, ilen);
 	out[0] = IX_ICMP_ECHOREPLY;
 	ix_put16(out + 2, 0);
@@ -40,5 +40,5 @@ void ix_icmp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 	c->stat[IX_STAT_ICMP_ECHO]++;
 	ix_ipv4_output(c, r, ix_get32(ip + 12), IX_IP_PROTO_ICMP, (u16)ilen);
 drop:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One dataplane core's state: creation, teardown, and the three entry
- * points the host calls from its loop (ix_core_rx for each received frame,
- * ix_core_poll to run timers, the tcp.c commands for the application).
+ * points the host calls from its loop (ix_stack_rx for each received frame,
+ * ix_stack_poll to run timers, the tcp.c commands for the application).
  */
-#include "core.h"
+#include "stack.h"
 #include "tcp.h"
 
 #define BUFSZ		2048
@@ -64,12 +64,12 @@ static const char *const stat_names[IX_STAT_NR] = {
 	[IX_STAT_TCP_TW_REUSE] = "tcp_time_wait_reuse",
 };
 
-const char *ix_core_stat_name(unsigned int i)
+const char *ix_stack_stat_name(unsigned int i)
 {
 	return i < IX_STAT_NR ? stat_names[i] : NULL;
 }
 
-int ix_core_cfg_default(struct ix_core_cfg *cfg)
+int ix_stack_cfg_default(struct ix_stack_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mac[0] = 0x02;
@@ -96,7 +96,7 @@ int ix_core_cfg_default(struct ix_core_cfg *cfg)
 	return 0;
 }
 
-static int check_cfg(const struct ix_core_cfg *cfg)
+static int check_cfg(const struct ix_stack_cfg *cfg)
 {
 	if (!cfg->nconn || cfg->nconn > (1u << 24) || !cfg->tx || !cfg->event)
 		return -EINVAL;
@@ -113,10 +113,10 @@ static int check_cfg(const struct ix_core_cfg *cfg)
 	return 0;
 }
 
-struct ix_core *ix_core_create(const struct ix_core_cfg *cfg, u64 now)
+struct ix_stack *ix_stack_create(const struct ix_stack_cfg *cfg, u64 now)
 {
 	static const u8 zero[IX_RSS_KEY_LEN];
-	struct ix_core *c;
+	struct ix_stack *c;
 	u32 i;
 
 	if (check_cfg(cfg))
@@ -129,12 +129,12 @@ struct ix_core *ix_core_create(const struct ix_core_cfg *cfg, u64 now)
 	memcpy(c->rss_key, memcmp(cfg->rss_key, zero, sizeof(zero)) ?
 	       cfg->rss_key : ix_toeplitz_default_key, IX_RSS_KEY_LEN);
 	for (i = 0; i < cfg->nfg; i++)
-		ix_core_set_fg(c, i, true);
+		ix_stack_set_fg(c, i, true);
 	ix_timerwheel_init(&c->tw, now);
 	if (ix_pool_init(&c->rxpool, 0, cfg->nrxbuf, BUFSZ) ||
 	    ix_pool_init(&c->txpool, 1, cfg->ntxbuf, BUFSZ) ||
 	    ix_flowtab_init(c) || ix_tcp_init(c)) {
-		ix_core_destroy(c);
+		ix_stack_destroy(c);
 		return NULL;
 	}
 	ix_tcp_isn_init(c);
@@ -142,7 +142,7 @@ struct ix_core *ix_core_create(const struct ix_core_cfg *cfg, u64 now)
 	return c;
 }
 
-void ix_core_destroy(struct ix_core *c)
+void ix_stack_destroy(struct ix_stack *c)
 {
 	if (!c)
 		return;
@@ -156,18 +156,18 @@ void ix_core_destroy(struct ix_core *c)
 	ix_plat_free(c);
 }
 
-void ix_core_start(struct ix_core *c, u64 now)
+void ix_stack_start(struct ix_stack *c, u64 now)
 {
 	c->now = now;
 	ix_arp_announce(c);
 }
 
-bool ix_core_owns_fg(const struct ix_core *c, u32 fg)
+bool ix_stack_owns_fg(const struct ix_stack *c, u32 fg)
 {
 	return fg < IX_FG_MAX && (c->fg_owned[fg / 64] >> (fg % 64)) & 1;
 }
 
-void ix_core_set_fg(struct ix_core *c, u32 fg, bool owned)
+void ix_stack_set_fg(struct ix_stack *c, u32 fg, bool owned)
 {
 	if (fg >= IX_FG_MAX)
 		return;
@@ -177,7 +177,7 @@ void ix_core_set_fg(struct ix_core *c, u32 fg, bool owned)
 		c->fg_owned[fg / 64] &= ~(1ull << (fg % 64));
 }
 
-struct ix_mbuf *ix_core_rxbuf(struct ix_core *c)
+struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c)
 {
 	struct ix_mbuf *m = ix_pool_get(&c->rxpool);
 
@@ -186,79 +186,79 @@ struct ix_mbuf *ix_core_rxbuf(struct ix_core *c)
 	return m;
 }
 
-static struct ix_pool *pool_of(struct ix_core *c, const struct ix_mbuf *m)
+static struct ix_pool *pool_of(struct ix_stack *c, const struct ix_mbuf *m)
 {
 	return m->pool ? &c->txpool : &c->rxpool;
 }
 
-u8 *ix_core_data(struct ix_core *c, struct ix_mbuf *m)
+u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m)
 {
 	return ix_pool_buf(pool_of(c, m), m) + m->off;
 }
 
-void ix_core_free(struct ix_core *c, struct ix_mbuf *m)
+void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m)
 {
 	ix_pool_put(pool_of(c, m), m);
 }
 
-void ix_core_xmit(struct ix_core *c, struct ix_mbuf *m)
+void ix_stack_xmit(struct ix_stack *c, struct ix_mbuf *m)
 {
 	c->stat[IX_STAT_TX_FRAMES]++;
 	c->cfg.tx(c->cfg.arg, c, m);
 }
 
-void ix_core_emit(struct ix_core *c, const struct ix_event *ev)
+void ix_stack_emit(struct ix_stack *c, const struct ix_event *ev)
 {
 	c->cfg.event(c->cfg.arg, ev);
 }
 
 /* From inside the event hook: the recv event's bytes have been copied. */
-void ix_core_rx_consumed(struct ix_core *c)
+void ix_stack_rx_consumed(struct ix_stack *c)
 {
 	c->rx_consumed = true;
 }
 
-void ix_core_rx(struct ix_core *c, struct ix_mbuf *m, u64 now)
+void ix_stack_rx(struct ix_stack *c, struct ix_mbuf *m, u64 now)
 {
 	if (now > c->now)
 		c->now = now;
 	c->stat[IX_STAT_RX_FRAMES]++;
 	if (m->len > c->rxpool.bufsz - m->off) {
 		c->stat[IX_DROP_ETH_SHORT]++;
-		ix_core_free(c, m);
+		ix_stack_free(c, m);
 		return;
 	}
 	ix_ether_input(c, m);
 }
 
 /* Copying variant for hosts whose frames are not in an RX pool buffer. */
-int ix_core_rx_frame(struct ix_core *c, const u8 *frame, u32 len, u16 flags,
-		     u64 now)
+int ix_stack_rx_frame(struct ix_stack *c, const u8 *frame, u32 len, u16 flags,
+		      u64 now)
 {
 	struct ix_mbuf *m;
 
 	if (len > c->rxpool.bufsz - IX_HEADROOM)
 		return -EMSGSIZE;
-	m = ix_core_rxbuf(c);
+	m = ix_stack_rxbuf(c);
 	if (!m)
 		return -ENOBUFS;
-	memcpy(ix_core_data(c, m), frame, len);
+	memcpy(ix_stack_data(c, m), frame, len);
 	m->len = (u16)len;
 	m->flags = flags & IX_MBUF_CSUM_OK;
-	ix_core_rx(c, m, now);
+	ix_stack_rx(c, m, now);
 	return 0;
 }
 
 /*
- * The time (us) by which ix_core_poll() must run again; an idle host may
+ * The time (us) by which ix_stack_poll() must run again; an idle host may
  * sleep until then.
  */
-u64 ix_core_next_timer(const struct ix_core *c)
+u64 ix_stack_next_timer(const struct ix_stack *c)
 {
 	return ix_timerwheel_next(&c->tw);
 }
 
-void ix_core_poll(struct ix_core *c, u64 now)
+void ix_stack_poll(struct ix_stack *c, u64 now)
 {
 	if (now > c->now)
 		c->now = now;

@@ -14,14 +14,14 @@
  * the bytes shown by a recv event and not yet returned by recv_done, ooo
  * the out-of-order segments.  held counts the payload bytes of all three
  * and the advertised window is rcv_buf - held.  A host that copied a
- * recv event's bytes out (ix_core_rx_consumed()) lets the buffer go at
+ * recv event's bytes out (ix_stack_rx_consumed()) lets the buffer go at
  * once: rel counts those bytes, shown and not yet returned, which are in
  * no buffer but still in held, so the window stays the application's.
  */
 #ifndef IX_TCP_H
 #define IX_TCP_H
 
-#include "core.h"
+#include "stack.h"
 
 #define IX_SACK_SCOREBOARD	8
 #define IX_RTT_MARKS		16
@@ -102,7 +102,7 @@ struct ix_tcb {
 	/* receive side */
 	u32 irs, rcv_nxt, rcv_adv, rcv_buf;
 	u32 held;
-	u32 pre_bufs;			/* counted in ix_core.pre_bufs */
+	u32 pre_bufs;			/* counted in ix_stack.pre_bufs */
 	u32 dlv;			/* bytes shown, not yet returned */
 	u32 rel;			/* ... of which copied out: not in rcvq */
 	u32 last_ack_sent;
@@ -153,62 +153,62 @@ static inline u64 ix_tcp_handle(const struct ix_tcb *t)
 #define IX_PRE_BUFS_CONN	16
 
 /* tcp.c APIs (internal): */
-struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
+struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash);
-void ix_tcp_free(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_pre_sync(struct ix_core *c, struct ix_tcb *t);
-bool ix_tcp_pre_full(struct ix_core *c, const struct ix_tcb *t);
-bool ix_tcp_listening(const struct ix_core *c, u16 port);
-void ix_tcp_set_state(struct ix_core *c, struct ix_tcb *t, u8 state);
-void ix_tcp_established(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_kill(struct ix_core *c, struct ix_tcb *t, int err);
-void ix_tcp_detach(struct ix_core *c, struct ix_tcb *t, int status);
-void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status);
+void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_pre_sync(struct ix_stack *c, struct ix_tcb *t);
+bool ix_tcp_pre_full(struct ix_stack *c, const struct ix_tcb *t);
+bool ix_tcp_listening(const struct ix_stack *c, u16 port);
+void ix_tcp_set_state(struct ix_stack *c, struct ix_tcb *t, u8 state);
+void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_kill(struct ix_stack *c, struct ix_tcb *t, int err);
+void ix_tcp_detach(struct ix_stack *c, struct ix_tcb *t, int status);
+void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_event(struct ix_stack *c, struct ix_tcb *t, u16 type, s32 status);
 
 /* tcp_in.c APIs: */
-void ix_tcp_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
+void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		  u32 len);
 
 /* tcp_out.c APIs: */
-void ix_tcp_output(struct ix_core *c, struct ix_tcb *t);
-int ix_tcp_send_ack(struct ix_core *c, struct ix_tcb *t);
-int ix_tcp_send_syn(struct ix_core *c, struct ix_tcb *t);
-int ix_tcp_send_rst(struct ix_core *c, struct ix_tcb *t);
-int ix_tcp_retransmit(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 max);
-int ix_tcp_send_probe(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_reply_rst(struct ix_core *c, u32 lip, u32 rip,
+void ix_tcp_output(struct ix_stack *c, struct ix_tcb *t);
+int ix_tcp_send_ack(struct ix_stack *c, struct ix_tcb *t);
+int ix_tcp_send_syn(struct ix_stack *c, struct ix_tcb *t);
+int ix_tcp_send_rst(struct ix_stack *c, struct ix_tcb *t);
+int ix_tcp_retransmit(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 max);
+int ix_tcp_send_probe(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_reply_rst(struct ix_stack *c, u32 lip, u32 rip,
 		      const struct ix_tcp_seg *s);
-int ix_tcp_send_cookie_synack(struct ix_core *c, u32 lip, u32 rip,
+int ix_tcp_send_cookie_synack(struct ix_stack *c, u32 lip, u32 rip,
 			      const struct ix_tcp_seg *s, u32 isn, u8 wscale);
 u32 ix_tcp_rcv_window(const struct ix_tcb *t);
 u8 ix_tcp_wscale_for(u32 rcv_buf);
 
 /* tcp_timer.c APIs: */
 void ix_tcp_timers_init(struct ix_tcb *t);
-void ix_tcp_timers_cancel(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_arm_rtx(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_arm_dack(struct ix_core *c, struct ix_tcb *t);
-void ix_tcp_arm_wait(struct ix_core *c, struct ix_tcb *t, u64 us);
-void ix_tcp_rtt_sample(struct ix_core *c, struct ix_tcb *t, u32 rtt_us);
-void ix_tcp_rtt_mark(struct ix_core *c, struct ix_tcb *t, u32 start, u32 end);
+void ix_tcp_timers_cancel(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_arm_rtx(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_arm_dack(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_arm_wait(struct ix_stack *c, struct ix_tcb *t, u64 us);
+void ix_tcp_rtt_sample(struct ix_stack *c, struct ix_tcb *t, u32 rtt_us);
+void ix_tcp_rtt_mark(struct ix_stack *c, struct ix_tcb *t, u32 start, u32 end);
 void ix_tcp_rtt_forget(struct ix_tcb *t, u32 seq, u32 len);
-bool ix_tcp_rtt_acked(struct ix_core *c, struct ix_tcb *t, u32 ack);
+bool ix_tcp_rtt_acked(struct ix_stack *c, struct ix_tcb *t, u32 ack);
 
 /* tcp_sack.c APIs: */
 void ix_tcp_sack_update(struct ix_tcb *t, const struct ix_tcp_seg *s);
 void ix_tcp_sack_clean(struct ix_tcb *t);
 u32 ix_tcp_sack_pipe(const struct ix_tcb *t);
 bool ix_tcp_sack_next_hole(const struct ix_tcb *t, u32 *seq, u32 *len);
-u32 ix_tcp_sack_blocks(struct ix_core *c, const struct ix_tcb *t,
+u32 ix_tcp_sack_blocks(struct ix_stack *c, const struct ix_tcb *t,
 		       struct ix_sack_blk *blk, u32 max);
 
 /* tcp_isn.c APIs: */
-void ix_tcp_isn_init(struct ix_core *c);
-u32 ix_tcp_isn(struct ix_core *c, u32 lip, u32 rip, u16 lport, u16 rport);
-u32 ix_tcp_cookie_make(struct ix_core *c, u32 lip, u32 rip,
+void ix_tcp_isn_init(struct ix_stack *c);
+u32 ix_tcp_isn(struct ix_stack *c, u32 lip, u32 rip, u16 lport, u16 rport);
+u32 ix_tcp_cookie_make(struct ix_stack *c, u32 lip, u32 rip,
 		       const struct ix_tcp_seg *s, u8 *wscale_out);
-bool ix_tcp_cookie_check(struct ix_core *c, u32 lip, u32 rip,
+bool ix_tcp_cookie_check(struct ix_stack *c, u32 lip, u32 rip,
 			 const struct ix_tcp_seg *s, u32 *mss, u8 *ws);
 u64 ix_tcp_siphash(const u8 *key, const u64 *words, u32 n);
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Userspace implementation of the platform contract used by kmod/core/
- * (see kmod/ix_plat.h for the contract).  Randomness comes from the test
- * harness so that runs are deterministic.
+ * The userspace implementation of the stack's platform contract (plat.h),
+ * for the unit tests, the interop host and the benchmarks.  Randomness
+ * comes from the test harness so that runs are deterministic.
  */
-#ifndef IX_PLAT_H
-#define IX_PLAT_H
+#ifndef IX_PLAT_USER_H
+#define IX_PLAT_USER_H
 
 #include <stdint.h>
 #include <stddef.h>
@@ -48,4 +48,4 @@ void ix_plat_random(void *buf, size_t len);
 
 #define ix_plat_warn(fmt, ...) fprintf(stderr, "ixdp: " fmt, ##__VA_ARGS__)
 
-#endif /* IX_PLAT_H */
+#endif /* IX_PLAT_USER_H */

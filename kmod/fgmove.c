@@ -3,8 +3,8 @@
  * Live migration of flow groups between the dataplane cores of a port
  * (Documentation/migration.rst): every connection of the groups leaves core A (src) and
  * lives on in core B (dst) with no byte lost, duplicated or reordered.
- * The TCP/IP half is kmod/core/fgmove.c; this is the host half, run by
- * the control path (under ixdp_dp_lock and rtnl) in five timed steps:
+ * The TCP/IP half is kmod/stack/fgmove.c; this is the host half, run by
+ * the control path (under ixdp_core_lock and rtnl) in five timed steps:
  *
  *  hold    B is told to hold the frames of the groups: from now on it
  *          queues them, in arrival order, instead of running them.
@@ -56,7 +56,7 @@ static DECLARE_FAULT_ATTR(fail_export);
 static DECLARE_FAULT_ATTR(fail_import);
 static struct dentry *ixdp_debugfs;
 
-void ixdp_migrate_init(void)
+void ixdp_fgmove_init(void)
 {
 	ixdp_debugfs = debugfs_create_dir("ixdp", NULL);
 	fault_create_debugfs_attr("fail_move_export", ixdp_debugfs,
@@ -65,18 +65,18 @@ void ixdp_migrate_init(void)
 				  &fail_import);
 }
 
-void ixdp_migrate_uninit(void)
+void ixdp_fgmove_uninit(void)
 {
 	debugfs_remove_recursive(ixdp_debugfs);
 }
 
 #define mv_should_fail(attr)	should_fail(&(attr), 1)
 #else
-void ixdp_migrate_init(void)
+void ixdp_fgmove_init(void)
 {
 }
 
-void ixdp_migrate_uninit(void)
+void ixdp_fgmove_uninit(void)
 {
 }
 
@@ -84,8 +84,8 @@ void ixdp_migrate_uninit(void)
 #endif
 
 struct mv {
-	struct ixdp_dp *src, *dst;
-	struct ixdp_dp *importer;		/* whose responder adopts */
+	struct ixdp_core *src, *dst;
+	struct ixdp_core *importer;		/* whose responder adopts */
 	DECLARE_BITMAP(fgs, IX_FG_MAX);		/* groups moving */
 	DECLARE_BITMAP(stay, IX_FG_MAX);	/* ... that A kept */
 	DECLARE_BITMAP(back, IX_FG_MAX);	/* ... that B refused */
@@ -99,7 +99,7 @@ struct mv {
 	int err;				/* of an export that failed */
 };
 
-static int mv_hold(struct ixdp_dp *dp, void *arg)
+static int mv_hold(struct ixdp_core *dp, void *arg)
 {
 	struct mv *mv = arg;
 	u32 fg;
@@ -115,7 +115,7 @@ static int mv_hold(struct ixdp_dp *dp, void *arg)
  * this core now owns, in the order they came; drop the others' (a move
  * undone). Returns how many ran.
  */
-static u32 dp_unhold(struct ixdp_dp *dp, const unsigned long *set, u64 now)
+static u32 dp_unhold(struct ixdp_core *dp, const unsigned long *set, u64 now)
 {
 	struct sk_buff_head keep;
 	struct sk_buff *skb;
@@ -129,8 +129,8 @@ static u32 dp_unhold(struct ixdp_dp *dp, const unsigned long *set, u64 now)
 		fg = IXDP_SKB_CB(skb)->fg;
 		if (test_bit(fg, dp->hold)) {
 			__skb_queue_tail(&keep, skb);
-		} else if (ix_core_owns_fg(dp->core, fg)) {
-			ixdp_dp_input(dp, skb, now);
+		} else if (ix_stack_owns_fg(dp->stack, fg)) {
+			ixdp_core_input(dp, skb, now);
 			n++;
 		} else {
 			dp->st.held_drops++;
@@ -141,27 +141,27 @@ static u32 dp_unhold(struct ixdp_dp *dp, const unsigned long *set, u64 now)
 	return n;
 }
 
-static int mv_release(struct ixdp_dp *dp, void *arg)
+static int mv_release(struct ixdp_core *dp, void *arg)
 {
 	struct mv *mv = arg;
 
-	dp_unhold(dp, mv->cur, ixdp_dp_now_us());
+	dp_unhold(dp, mv->cur, ixdp_core_now_us());
 	return 0;
 }
 
 static int app_bound(void *arg, u64 handle, u64 cookie, bool bound)
 {
-	return ixdp_dp_apps_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
+	return ixdp_core_apps_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
 }
 
 /* Before anything changes: leave out the groups applications hold. */
-static int mv_check(struct ixdp_dp *dp, void *arg)
+static int mv_check(struct ixdp_core *dp, void *arg)
 {
 	struct mv *mv = arg;
 	u32 fg;
 
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
-		if (ix_fg_for_each(dp->core, fg, app_bound, dp)) {
+		if (ix_fg_for_each(dp->stack, fg, app_bound, dp)) {
 			__clear_bit(fg, mv->fgs);
 			mv->busy++;
 		}
@@ -169,27 +169,27 @@ static int mv_check(struct ixdp_dp *dp, void *arg)
 	return 0;
 }
 
-static int mv_export(struct ixdp_dp *dp, void *arg)
+static int mv_export(struct ixdp_core *dp, void *arg)
 {
 	struct mv *mv = arg;
-	u64 now = ixdp_dp_now_us();
+	u64 now = ixdp_core_now_us();
 	u32 fg;
 	int n;
 
-	ixdp_dp_drain_snapshot(dp, now);
+	ixdp_core_drain_snapshot(dp, now);
 	ixdp_responder_run(dp->resp);
 	/* Rejects of knocks nobody takes: not a connection to carry over. */
-	ixdp_dp_apps_run_deferred(dp);
+	ixdp_core_apps_run_deferred(dp);
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
 		/* A knock or connect since mv_check() may have bound it. */
-		if (ix_fg_for_each(dp->core, fg, app_bound, dp)) {
+		if (ix_fg_for_each(dp->stack, fg, app_bound, dp)) {
 			__set_bit(fg, mv->stay);
 			mv->busy++;
 			continue;
 		}
 		ixdp_responder_save(dp->resp, fg, mv->resp);
 		n = mv_should_fail(fail_export) ? -ENOMEM :
-		    ix_fg_export(dp->core, fg, &mv->blob[fg]);
+		    ix_fg_export(dp->stack, fg, &mv->blob[fg]);
 		if (n < 0) {
 			__set_bit(fg, mv->stay);
 			mv->err = n;
@@ -216,11 +216,11 @@ static void mv_rehandle(void *arg, u64 old_handle, u64 new_handle, u64 cookie)
 		ixdp_responder_adopt(mv->importer->resp, new_handle, st);
 }
 
-static int mv_import(struct ixdp_dp *dp, void *arg)
+static int mv_import(struct ixdp_core *dp, void *arg)
 {
 	DECLARE_BITMAP(done, IX_FG_MAX);
 	struct mv *mv = arg;
-	u64 now = ixdp_dp_now_us();
+	u64 now = ixdp_core_now_us();
 	u32 fg;
 	int n;
 
@@ -230,7 +230,7 @@ static int mv_import(struct ixdp_dp *dp, void *arg)
 		if (!mv->blob[fg])
 			continue;
 		n = !mv->undoing && mv_should_fail(fail_import) ? -ENOSPC :
-		    ix_fg_import(dp->core, mv->blob[fg], now, mv_rehandle, mv);
+		    ix_fg_import(dp->stack, mv->blob[fg], now, mv_rehandle, mv);
 		if (n < 0 && mv->undoing) {
 			/*
 			 * A filled up while the group was away: its
@@ -241,7 +241,7 @@ static int mv_import(struct ixdp_dp *dp, void *arg)
 			mv->lost += ix_fg_blob_conns(mv->blob[fg]);
 			ix_fg_blob_free(mv->blob[fg]);
 			mv->blob[fg] = NULL;
-			ix_core_set_fg(dp->core, fg, true);
+			ix_stack_set_fg(dp->stack, fg, true);
 			__set_bit(fg, done);
 			continue;
 		}
@@ -291,7 +291,7 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 		return;
 	mv->cur = mv->back;
 	if (back)
-		ixdp_dp_call(mv->src, mv_hold, mv);
+		ixdp_core_call(mv->src, mv_hold, mv);
 	/*
 	 * Only the map's allocation can fail here: retry, since B must not
 	 * stay the owner of groups it does not have.
@@ -299,11 +299,11 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 	while (publish(port, undo, mv->src->slot))
 		usleep_range(1000, 2000);
 	mv->cur = undo;
-	ixdp_dp_call(mv->dst, mv_release, mv);
+	ixdp_core_call(mv->dst, mv_release, mv);
 	mv->cur = mv->back;
 	mv->undoing = true;
 	if (back)
-		ixdp_dp_call(mv->src, mv_import, mv);
+		ixdp_core_call(mv->src, mv_import, mv);
 	/* What went back is not part of the move. */
 	mv->conns = conns;
 	mv->held = held;
@@ -317,8 +317,8 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
  * was done to @st. -EBUSY if some stayed with @src because applications
  * hold their connections; the others moved all the same.
  */
-int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
-		 struct ixdp_dp *src, struct ixdp_dp *dst,
+int ixdp_fgmove_move(struct ixdp_port *port, const unsigned long *fgs,
+		     struct ixdp_core *src, struct ixdp_core *dst,
 		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
 {
 	struct ixdp_move_stats step = {};
@@ -328,7 +328,7 @@ int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
 	int err = 0;
 
 	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	if (src == dst || bitmap_empty(fgs, IX_FG_MAX))
 		return 0;
 	if (dst->parked) {
@@ -350,28 +350,28 @@ int ixdp_fg_move(struct ixdp_port *port, const unsigned long *fgs,
 	mv->cur = mv->fgs;
 
 	t0 = ktime_get_ns();
-	ixdp_dp_call(src, mv_check, mv);
+	ixdp_core_call(src, mv_check, mv);
 	if (bitmap_empty(mv->fgs, IX_FG_MAX))
 		goto out;
 
 	t1 = ktime_get_ns();
-	ixdp_dp_call(dst, mv_hold, mv);
+	ixdp_core_call(dst, mv_hold, mv);
 	step.hold_ns = ktime_get_ns() - t1;
 	t1 += step.hold_ns;
 
 	err = publish(port, mv->fgs, dst->slot);
 	if (err) {
-		ixdp_dp_call(dst, mv_release, mv);
+		ixdp_core_call(dst, mv_release, mv);
 		goto out;
 	}
 	step.switch_ns = ktime_get_ns() - t1;
 	t1 += step.switch_ns;
 
-	ixdp_dp_call(src, mv_export, mv);
+	ixdp_core_call(src, mv_export, mv);
 	step.export_ns = ktime_get_ns() - t1;
 	t1 += step.export_ns;
 
-	ixdp_dp_call(dst, mv_import, mv);
+	ixdp_core_call(dst, mv_import, mv);
 	step.import_ns = ktime_get_ns() - t1;
 
 	mv_undo(port, mv);
@@ -482,15 +482,15 @@ static void balance_plan(struct balance *b, unsigned int n, u32 nfg)
  * its share, and the rest, with every group of @leaving and of parked
  * cores, go to the cores below their share.
  */
-int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
-		    struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
+int ixdp_fgmove_balance(struct ixdp_port *port, const struct ixdp_core *leaving,
+			struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
 {
 	unsigned int n = 0, i, s, d;
 	struct balance *b;
 	int err = 0, e;
 	u32 fg;
 
-	lockdep_assert_held(&ixdp_dp_lock);
+	lockdep_assert_held(&ixdp_core_lock);
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
@@ -519,8 +519,8 @@ int ixdp_fg_balance(struct ixdp_port *port, const struct ixdp_dp *leaving,
 			for (fg = 0; fg < port->nfg; fg++)
 				if (b->owner[fg] == s && b->target[fg] == d)
 					__set_bit(fg, b->set);
-			e = ixdp_fg_move(port, b->set, port->dp[s], port->dp[d],
-					 st, extack);
+			e = ixdp_fgmove_move(port, b->set, port->dp[s], port->dp[d],
+					     st, extack);
 			if (e && !err)
 				err = e;
 		}

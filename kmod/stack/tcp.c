@@ -20,7 +20,7 @@
 #define PORT_LO		32768
 #define PORT_HI		60999
 
-int ix_tcp_init(struct ix_core *c)
+int ix_tcp_init(struct ix_stack *c)
 {
 	u32 i, n = c->cfg.nconn;
 
@@ -38,7 +38,7 @@ int ix_tcp_init(struct ix_core *c)
 	return 0;
 }
 
-void ix_tcp_destroy(struct ix_core *c)
+void ix_tcp_destroy(struct ix_stack *c)
 {
 	u32 i;
 
@@ -58,7 +58,7 @@ void ix_tcp_destroy(struct ix_core *c)
  * closes connections fast would fill the core for everybody. A scan, but
  * only when the table is full.
  */
-static bool reclaim_time_wait(struct ix_core *c)
+static bool reclaim_time_wait(struct ix_stack *c)
 {
 	u32 i;
 
@@ -72,7 +72,7 @@ static bool reclaim_time_wait(struct ix_core *c)
 	return false;
 }
 
-struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
+struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash)
 {
 	struct ix_tcb *t;
@@ -114,7 +114,7 @@ struct ix_tcb *ix_tcp_alloc(struct ix_core *c, u32 lip, u32 rip, u16 lport,
 	return t;
 }
 
-static void purge_rcv(struct ix_core *c, struct ix_tcb *t)
+static void purge_rcv(struct ix_stack *c, struct ix_tcb *t)
 {
 	ix_mq_purge(&c->rxpool, &t->rcvq);
 	ix_mq_purge(&c->rxpool, &t->pend);
@@ -130,7 +130,7 @@ static void new_gen(struct ix_tcb *t)
 		t->gen = 1;
 }
 
-void ix_tcp_free(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 {
 	ix_tcp_timers_cancel(c, t);
 	purge_rcv(c, t);
@@ -144,7 +144,7 @@ void ix_tcp_free(struct ix_core *c, struct ix_tcb *t)
 	c->tcb_free[c->ntcb_free++] = t->slot;
 }
 
-static struct ix_listener *listener_of(struct ix_core *c,
+static struct ix_listener *listener_of(struct ix_stack *c,
 				       const struct ix_tcb *t)
 {
 	unsigned int i;
@@ -161,7 +161,7 @@ static struct ix_listener *listener_of(struct ix_core *c,
  * Charge @t's buffers to its core and listener while it is not accepted
  * (see IX_PRE_BUFS_CONN); call after any change of its queues or TF_APP.
  */
-void ix_tcp_pre_sync(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_pre_sync(struct ix_stack *c, struct ix_tcb *t)
 {
 	struct ix_listener *l;
 	u32 n = 0;
@@ -180,7 +180,7 @@ void ix_tcp_pre_sync(struct ix_core *c, struct ix_tcb *t)
 	t->pre_bufs = n;
 }
 
-bool ix_tcp_pre_full(struct ix_core *c, const struct ix_tcb *t)
+bool ix_tcp_pre_full(struct ix_stack *c, const struct ix_tcb *t)
 {
 	const struct ix_listener *l = listener_of(c, t);
 
@@ -189,7 +189,7 @@ bool ix_tcp_pre_full(struct ix_core *c, const struct ix_tcb *t)
 	       (l && l->pre_bufs >= c->cfg.nrxbuf / 16);
 }
 
-void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
+void ix_tcp_event(struct ix_stack *c, struct ix_tcb *t, u16 type, s32 status)
 {
 	struct ix_event ev;
 
@@ -211,11 +211,11 @@ void ix_tcp_event(struct ix_core *c, struct ix_tcb *t, u16 type, s32 status)
 		ev.window = t->sq_cnt == IX_SQ_REFS ? 0 :
 			    c->cfg.snd_buf - t->sq_bytes;
 	}
-	ix_core_emit(c, &ev);
+	ix_stack_emit(c, &ev);
 }
 
 /* The application loses the handle; the block may live on (TIME_WAIT). */
-void ix_tcp_detach(struct ix_core *c, struct ix_tcb *t, int status)
+void ix_tcp_detach(struct ix_stack *c, struct ix_tcb *t, int status)
 {
 	if (t->flags & (TF_APP | TF_KNOCKED))
 		ix_tcp_event(c, t, IX_EV_DEAD, status);
@@ -225,7 +225,7 @@ void ix_tcp_detach(struct ix_core *c, struct ix_tcb *t, int status)
 	new_gen(t);
 }
 
-void ix_tcp_kill(struct ix_core *c, struct ix_tcb *t, int err)
+void ix_tcp_kill(struct ix_stack *c, struct ix_tcb *t, int err)
 {
 	if ((t->flags & (TF_ACTIVE | TF_APP)) == TF_ACTIVE) {
 		struct ix_event ev;
@@ -237,14 +237,14 @@ void ix_tcp_kill(struct ix_core *c, struct ix_tcb *t, int err)
 		ev.ip = t->rip;
 		ev.port = t->rport;
 		ev.lport = t->lport;
-		ix_core_emit(c, &ev);
+		ix_stack_emit(c, &ev);
 	} else {
 		ix_tcp_detach(c, t, err);
 	}
 	ix_tcp_free(c, t);
 }
 
-void ix_tcp_established(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t)
 {
 	t->state = IX_TCP_ESTABLISHED;
 	t->cwnd = ix_min32(10 * t->mss, ix_max32(2 * t->mss, 14600));
@@ -266,7 +266,7 @@ void ix_tcp_established(struct ix_core *c, struct ix_tcb *t)
 }
 
 /* Show in-order bytes (and the end of stream) to an accepted connection. */
-void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 {
 	struct ix_mbuf *m;
 
@@ -286,7 +286,7 @@ void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
 		ev.off = m->idx * c->rxpool.bufsz + m->poff;
 		ev.len = m->plen;
 		c->rx_consumed = false;
-		ix_core_emit(c, &ev);
+		ix_stack_emit(c, &ev);
 		/*
 		 * Copied out: a consuming connection holds no other buffer,
 		 * so this one is alone in rcvq.
@@ -304,7 +304,7 @@ void ix_tcp_deliver(struct ix_core *c, struct ix_tcb *t)
 	}
 }
 
-bool ix_tcp_listening(const struct ix_core *c, u16 port)
+bool ix_tcp_listening(const struct ix_stack *c, u16 port)
 {
 	unsigned int i;
 
@@ -314,7 +314,7 @@ bool ix_tcp_listening(const struct ix_core *c, u16 port)
 	return false;
 }
 
-int ix_tcp_listen(struct ix_core *c, u16 port)
+int ix_tcp_listen(struct ix_stack *c, u16 port)
 {
 	unsigned int i;
 
@@ -333,7 +333,7 @@ int ix_tcp_listen(struct ix_core *c, u16 port)
 	return -ENOSPC;
 }
 
-int ix_tcp_unlisten(struct ix_core *c, u16 port)
+int ix_tcp_unlisten(struct ix_stack *c, u16 port)
 {
 	unsigned int i;
 
@@ -346,7 +346,7 @@ int ix_tcp_unlisten(struct ix_core *c, u16 port)
 	return -ENOENT;
 }
 
-struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle)
+struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle)
 {
 	u32 slot = (u32)handle;
 	u16 gen = (u16)(handle >> 32);
@@ -357,19 +357,19 @@ struct ix_tcb *ix_tcp_lookup_handle(struct ix_core *c, u64 handle)
 		return NULL;
 	t = &c->tcb[slot];
 	if (t->gen != gen || t->fg != fg || t->state == IX_TCP_CLOSED ||
-	    !(t->flags & (TF_APP | TF_KNOCKED)) || !ix_core_owns_fg(c, fg))
+	    !(t->flags & (TF_APP | TF_KNOCKED)) || !ix_stack_owns_fg(c, fg))
 		return NULL;
 	return t;
 }
 
-int ix_tcp_state(struct ix_core *c, u64 handle)
+int ix_tcp_state(struct ix_stack *c, u64 handle)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 
 	return t ? t->state : -EBADF;
 }
 
-int ix_tcp_accept(struct ix_core *c, u64 handle, u64 cookie)
+int ix_tcp_accept(struct ix_stack *c, u64 handle, u64 cookie)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 
@@ -384,7 +384,7 @@ int ix_tcp_accept(struct ix_core *c, u64 handle, u64 cookie)
 	return 0;
 }
 
-int ix_tcp_reject(struct ix_core *c, u64 handle)
+int ix_tcp_reject(struct ix_stack *c, u64 handle)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 
@@ -397,7 +397,7 @@ int ix_tcp_reject(struct ix_core *c, u64 handle)
 	return 0;
 }
 
-static bool tuple_free(struct ix_core *c, u32 rip, u16 rport, u16 lport,
+static bool tuple_free(struct ix_stack *c, u32 rip, u16 rport, u16 lport,
 		       u32 *hash)
 {
 	*hash = ix_toeplitz_flow(c->rss_key, rip, c->cfg.ip, rport, lport);
@@ -408,7 +408,7 @@ static bool tuple_free(struct ix_core *c, u32 rip, u16 rport, u16 lport,
  * Pick a local port whose return traffic hashes to a flow group this
  * core owns (as IX does), so replies arrive on this core's queue.
  */
-static int pick_port(struct ix_core *c, u32 rip, u16 rport, u32 *hash)
+static int pick_port(struct ix_stack *c, u32 rip, u16 rport, u32 *hash)
 {
 	u32 i;
 
@@ -418,13 +418,13 @@ static int pick_port(struct ix_core *c, u32 rip, u16 rport, u32 *hash)
 		c->next_port = p >= PORT_HI ? PORT_LO : p + 1;
 		if (ix_tcp_listening(c, p) || !tuple_free(c, rip, rport, p, hash))
 			continue;
-		if (ix_core_owns_fg(c, ix_toeplitz_fg(*hash, c->cfg.nfg)))
+		if (ix_stack_owns_fg(c, ix_toeplitz_fg(*hash, c->cfg.nfg)))
 			return p;
 	}
 	return -EADDRNOTAVAIL;
 }
 
-int ix_tcp_connect(struct ix_core *c, u32 ip, u16 port, u16 lport,
+int ix_tcp_connect(struct ix_stack *c, u32 ip, u16 port, u16 lport,
 		   u64 cookie)
 {
 	struct ix_tcb *t;
@@ -436,7 +436,7 @@ int ix_tcp_connect(struct ix_core *c, u32 ip, u16 port, u16 lport,
 	if (lport) {
 		if (!tuple_free(c, ip, port, lport, &hash))
 			return -EADDRINUSE;
-		if (!ix_core_owns_fg(c, ix_toeplitz_fg(hash, c->cfg.nfg)))
+		if (!ix_stack_owns_fg(c, ix_toeplitz_fg(hash, c->cfg.nfg)))
 			return -EADDRNOTAVAIL;
 	} else {
 		p = pick_port(c, ip, port, &hash);
@@ -462,7 +462,7 @@ int ix_tcp_connect(struct ix_core *c, u32 ip, u16 port, u16 lport,
 	return 0;
 }
 
-long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
+long ix_tcp_sendv(struct ix_stack *c, u64 handle, const struct ix_iov *iov,
 		  u32 n)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
@@ -509,7 +509,7 @@ long ix_tcp_sendv(struct ix_core *c, u64 handle, const struct ix_iov *iov,
 	return total;
 }
 
-int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes)
+int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 	u32 thresh, cur, nw, done;
@@ -549,7 +549,7 @@ int ix_tcp_recv_done(struct ix_core *c, u64 handle, u32 bytes)
 	return 0;
 }
 
-int ix_tcp_close(struct ix_core *c, u64 handle)
+int ix_tcp_close(struct ix_stack *c, u64 handle)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 
@@ -572,7 +572,7 @@ int ix_tcp_close(struct ix_core *c, u64 handle)
  * Abort a connect still waiting for its handshake (no handle exists yet),
  * named by its cookie: the host forgets its end before the core does.
  */
-int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie)
+int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie)
 {
 	struct ix_tcb *t;
 	u32 i;
@@ -592,7 +592,7 @@ int ix_tcp_abort_connecting(struct ix_core *c, u64 cookie)
  * Give an accepted or connected connection a new cookie: the host's
  * record of it moved (a flow group imported by another core).
  */
-int ix_tcp_set_cookie(struct ix_core *c, u64 handle, u64 cookie)
+int ix_tcp_set_cookie(struct ix_stack *c, u64 handle, u64 cookie)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 
@@ -608,7 +608,7 @@ int ix_tcp_set_cookie(struct ix_core *c, u64 handle, u64 cookie)
  * lie in the connection's buffers: a zero-copy host rebuilds its view of
  * them after a move. -EINVAL if fewer bytes are in buffers.
  */
-int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
+int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 		      void (*fn)(void *arg, const u8 *data, u32 len),
 		      void *arg)
 {
@@ -643,7 +643,7 @@ int ix_tcp_shown_tail(struct ix_core *c, u64 handle, u32 bytes,
 	return 0;
 }
 
-int ix_tcp_abort(struct ix_core *c, u64 handle)
+int ix_tcp_abort(struct ix_stack *c, u64 handle)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 

@@ -4,10 +4,10 @@
  * counted and dropped (no reassembly), and only our unicast address is
  * accepted.
  */
-#include "core.h"
+#include "stack.h"
 #include "tcp.h"
 
-void ix_ipv4_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 len)
+void ix_ipv4_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 len)
 {
 	u32 hlen, tot;
 	u16 frag;
@@ -54,14 +54,14 @@ void ix_ipv4_input(struct ix_core *c, struct ix_mbuf *m, u8 *ip, u32 len)
 	}
 	c->stat[IX_DROP_IP_PROTO]++;
 drop:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
 /* The L4 header and payload are already in place after a 20-byte header. */
-void ix_ipv4_output(struct ix_core *c, struct ix_mbuf *m, u32 dst, u8 proto,
+void ix_ipv4_output(struct ix_stack *c, struct ix_mbuf *m, u32 dst, u8 proto,
 		    u16 l4len)
 {
-	u8 *ip = ix_core_data(c, m) + IX_ETH_HLEN;
+	u8 *ip = ix_stack_data(c, m) + IX_ETH_HLEN;
 	u32 nexthop = dst;
 
 	ip[0] = 0x45;

@@ -3,13 +3,13 @@
  * Ethernet: accept frames for our address or broadcast, dispatch IPv4 and
  * ARP, prepend the header on output.
  */
-#include "core.h"
+#include "stack.h"
 
 static const u8 bcast[IX_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-void ix_ether_input(struct ix_core *c, struct ix_mbuf *m)
+void ix_ether_input(struct ix_stack *c, struct ix_mbuf *m)
 {
-	u8 *f = ix_core_data(c, m);
+	u8 *f = ix_stack_data(c, m);
 	u16 type;
 
 	if (m->len < IX_ETH_HLEN) {
@@ -32,17 +32,17 @@ void ix_ether_input(struct ix_core *c, struct ix_mbuf *m)
 	}
 	c->stat[IX_DROP_ETH_TYPE]++;
 drop:
-	ix_core_free(c, m);
+	ix_stack_free(c, m);
 }
 
 /* The frame at m already has room for the header at its start. */
-void ix_ether_output(struct ix_core *c, struct ix_mbuf *m, const u8 *dst,
+void ix_ether_output(struct ix_stack *c, struct ix_mbuf *m, const u8 *dst,
 		     u16 type)
 {
-	u8 *f = ix_core_data(c, m);
+	u8 *f = ix_stack_data(c, m);
 
 	memcpy(f, dst ? dst : bcast, IX_ETH_ALEN);
 	memcpy(f + IX_ETH_ALEN, c->cfg.mac, IX_ETH_ALEN);
 	ix_put16(f + 12, type);
-	ix_core_xmit(c, m);
+	ix_stack_xmit(c, m);
 }

@@ -7,12 +7,12 @@
  */
 #include "tcp.h"
 
-static u32 bucket(const struct ix_core *c, u32 hash)
+static u32 bucket(const struct ix_stack *c, u32 hash)
 {
 	return (hash ^ (hash >> 15)) & c->ftab_mask;
 }
 
-int ix_flowtab_init(struct ix_core *c)
+int ix_flowtab_init(struct ix_stack *c)
 {
 	u32 n = 16, i;
 
@@ -27,13 +27,13 @@ int ix_flowtab_init(struct ix_core *c)
 	return 0;
 }
 
-void ix_flowtab_destroy(struct ix_core *c)
+void ix_flowtab_destroy(struct ix_stack *c)
 {
 	ix_plat_free(c->ftab);
 	c->ftab = NULL;
 }
 
-struct ix_tcb *ix_flowtab_lookup(struct ix_core *c, u32 hash, u32 lip,
+struct ix_tcb *ix_flowtab_lookup(struct ix_stack *c, u32 hash, u32 lip,
 				 u32 rip, u16 lport, u16 rport)
 {
 	u32 i = c->ftab[bucket(c, hash)];
@@ -49,7 +49,7 @@ struct ix_tcb *ix_flowtab_lookup(struct ix_core *c, u32 hash, u32 lip,
 	return NULL;
 }
 
-void ix_flowtab_insert(struct ix_core *c, struct ix_tcb *t)
+void ix_flowtab_insert(struct ix_stack *c, struct ix_tcb *t)
 {
 	u32 *head = &c->ftab[bucket(c, t->hash)];
 
@@ -57,7 +57,7 @@ void ix_flowtab_insert(struct ix_core *c, struct ix_tcb *t)
 	*head = t->slot;
 }
 
-void ix_flowtab_remove(struct ix_core *c, struct ix_tcb *t)
+void ix_flowtab_remove(struct ix_stack *c, struct ix_tcb *t)
 {
 	u32 *p = &c->ftab[bucket(c, t->hash)];
 

@@ -58,7 +58,7 @@ static void copy_payload(const struct ix_tcb *t, u32 seq, u8 *dst, u32 len)
 	}
 }
 
-static int emit(struct ix_core *c, u32 lip, u32 rip, u16 lport, u16 rport,
+static int emit(struct ix_stack *c, u32 lip, u32 rip, u16 lport, u16 rport,
 		const struct hdr *h, const struct ix_tcb *t, u32 dlen)
 {
 	struct ix_mbuf *m = ix_pool_get(&c->txpool);
@@ -69,7 +69,7 @@ static int emit(struct ix_core *c, u32 lip, u32 rip, u16 lport, u16 rport,
 		c->stat[IX_DROP_NOBUF]++;
 		return -ENOBUFS;
 	}
-	tcp = ix_core_data(c, m) + IX_HDRS_LEN;
+	tcp = ix_stack_data(c, m) + IX_HDRS_LEN;
 	ix_put16(tcp, lport);
 	ix_put16(tcp + 2, rport);
 	ix_put32(tcp + 4, h->seq);
@@ -104,12 +104,12 @@ static u8 put_ts(u8 *o, u32 tsval, u32 tsecr)
 	return 12;
 }
 
-static u32 tsval(const struct ix_core *c)
+static u32 tsval(const struct ix_stack *c)
 {
 	return (u32)(c->now >> 10);
 }
 
-static void syn_opts(struct ix_core *c, struct ix_tcb *t, struct hdr *h)
+static void syn_opts(struct ix_stack *c, struct ix_tcb *t, struct hdr *h)
 {
 	u8 *o = h->opt;
 	u8 n = 0;
@@ -145,7 +145,7 @@ static u32 seg_mss(const struct ix_tcb *t)
 	return t->mss - ((t->flags & TF_TS) ? 12 : 0);
 }
 
-static void data_opts(struct ix_core *c, struct ix_tcb *t, struct hdr *h,
+static void data_opts(struct ix_stack *c, struct ix_tcb *t, struct hdr *h,
 		      u32 dlen)
 {
 	struct ix_sack_blk blk[4];
@@ -175,7 +175,7 @@ static void data_opts(struct ix_core *c, struct ix_tcb *t, struct hdr *h,
 }
 
 /* Send one segment of t carrying len payload bytes from seq. */
-static int xmit(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 len,
+static int xmit(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 len,
 		u8 flags)
 {
 	struct hdr h;
@@ -208,24 +208,24 @@ static int xmit(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 len,
  * A pure ACK carries snd_max: after a timeout snd_nxt is behind what the
  * peer has already received, and it would discard the ACK as old.
  */
-int ix_tcp_send_ack(struct ix_core *c, struct ix_tcb *t)
+int ix_tcp_send_ack(struct ix_stack *c, struct ix_tcb *t)
 {
 	return xmit(c, t, t->snd_max, 0, 0);
 }
 
-int ix_tcp_send_syn(struct ix_core *c, struct ix_tcb *t)
+int ix_tcp_send_syn(struct ix_stack *c, struct ix_tcb *t)
 {
 	return xmit(c, t, t->iss, 0, IX_TCP_SYN);
 }
 
-int ix_tcp_send_rst(struct ix_core *c, struct ix_tcb *t)
+int ix_tcp_send_rst(struct ix_stack *c, struct ix_tcb *t)
 {
 	c->stat[IX_STAT_TCP_RST_SENT]++;
 	return xmit(c, t, t->snd_max, 0, IX_TCP_RST);
 }
 
 /* Resend up to max bytes from seq (or the FIN if seq is data_end). */
-int ix_tcp_retransmit(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 max)
+int ix_tcp_retransmit(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 max)
 {
 	u32 end = ix_tcp_data_end(t);
 	u32 len = 0;
@@ -243,7 +243,7 @@ int ix_tcp_retransmit(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 max)
 }
 
 /* Persist timer: probe a zero window with an out-of-window ACK. */
-int ix_tcp_send_probe(struct ix_core *c, struct ix_tcb *t)
+int ix_tcp_send_probe(struct ix_stack *c, struct ix_tcb *t)
 {
 	if (t->snd_wnd) {
 		t->flags &= ~TF_PERSIST;
@@ -266,7 +266,7 @@ static bool sendable(const struct ix_tcb *t)
 	return false;
 }
 
-static void sent_seg(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 n)
+static void sent_seg(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 n)
 {
 	if (ix_seq_lt(seq, t->snd_max))
 		c->stat[IX_STAT_TCP_RETRANS]++;
@@ -283,7 +283,7 @@ static void sent_seg(struct ix_core *c, struct ix_tcb *t, u32 seq, u32 n)
 }
 
 /* SACK recovery (RFC 6675 style): fill the pipe with holes, then data. */
-static u32 sack_recover(struct ix_core *c, struct ix_tcb *t)
+static u32 sack_recover(struct ix_stack *c, struct ix_tcb *t)
 {
 	u32 sent = 0, seq, len;
 
@@ -302,7 +302,7 @@ static u32 sack_recover(struct ix_core *c, struct ix_tcb *t)
 	return sent;
 }
 
-void ix_tcp_output(struct ix_core *c, struct ix_tcb *t)
+void ix_tcp_output(struct ix_stack *c, struct ix_tcb *t)
 {
 	bool sack_rec = (t->flags & (TF_RECOVERY | TF_SACK)) ==
 			(TF_RECOVERY | TF_SACK);
@@ -364,7 +364,7 @@ void ix_tcp_output(struct ix_core *c, struct ix_tcb *t)
 	}
 }
 
-void ix_tcp_reply_rst(struct ix_core *c, u32 lip, u32 rip,
+void ix_tcp_reply_rst(struct ix_stack *c, u32 lip, u32 rip,
 		      const struct ix_tcp_seg *s)
 {
 	struct hdr h;
@@ -384,7 +384,7 @@ void ix_tcp_reply_rst(struct ix_core *c, u32 lip, u32 rip,
 	emit(c, lip, rip, s->dport, s->sport, &h, NULL, 0);
 }
 
-int ix_tcp_send_cookie_synack(struct ix_core *c, u32 lip, u32 rip,
+int ix_tcp_send_cookie_synack(struct ix_stack *c, u32 lip, u32 rip,
 			      const struct ix_tcp_seg *s, u32 isn, u8 wscale)
 {
 	struct hdr h;

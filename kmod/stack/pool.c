@@ -6,7 +6,7 @@
  * never allocate.  Queues (struct ix_mq) link descriptors by index, so a
  * queue is valid in any address space that maps the pool.
  */
-#include "core.h"
+#include "stack.h"
 
 int ix_pool_init(struct ix_pool *p, u8 id, u32 count, u32 bufsz)
 {
