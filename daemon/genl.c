@@ -28,139 +28,246 @@ struct request_state {
 };
 
 /*
- * Attribute types and how to read them. A_FLAG has no payload: its
- * presence is the value, so only has[] records it.
+ * Attribute types and how to read them, per object set. A_FLAG has no
+ * payload: its presence is the value, so only has[] records it.
  */
-static const enum {
-	A_NONE, A_U8, A_U16, A_U32, A_U64, A_STR, A_STATS, A_FLAG
-} attr_kind[IXDP_A_MAX + 1] = {
-	[IXDP_A_ABI_VERSION]	= A_U32,
-	[IXDP_A_MODULE_VERSION]	= A_STR,
-	[IXDP_A_FEATURES]	= A_U64,
-	[IXDP_A_CFG_BATCH]	= A_U32,
-	[IXDP_A_CFG_POLL_US]	= A_U32,
-	[IXDP_A_PORT_IFNAME]	= A_STR,
-	[IXDP_A_PORT_IFINDEX]	= A_U32,
-	[IXDP_A_PORT_ADDR]	= A_U32,
-	[IXDP_A_PORT_PREFIX]	= A_U8,
-	[IXDP_A_PORT_NFG]	= A_U32,
-	[IXDP_A_PORT_RSS]	= A_U8,
-	[IXDP_A_CORE_CPU]	= A_U32,
-	[IXDP_A_CORE_RXQ]	= A_U16,
-	[IXDP_A_CORE_TXQ]	= A_U16,
-	[IXDP_A_CORE_NFG]	= A_U32,
-	[IXDP_A_CORE_STATS]	= A_STATS,
-	[IXDP_A_RESP_PORT]	= A_U16,
-	[IXDP_A_RESP_MODE]	= A_U8,
-	[IXDP_A_PORT_STATS]	= A_STATS,
-	[IXDP_A_CORE_CONNS]	= A_U32,
-	[IXDP_A_FG_ID]		= A_U32,
-	[IXDP_A_APP_PID]	= A_U32,
-	[IXDP_A_APP_TID]	= A_U32,
-	[IXDP_A_APP_CONNS]	= A_U32,
-	[IXDP_A_APP_MAX_CONNS]	= A_U32,
-	[IXDP_A_APP_DEAD]	= A_U8,
-	[IXDP_A_APP_STATS]	= A_STATS,
-	[IXDP_A_CORE_PARKED]	= A_U8,
-	[IXDP_A_FG_FROM_CPU]	= A_U32,
-	[IXDP_A_FG_BALANCE]	= A_FLAG,
-	[IXDP_A_MOVE_FGS]	= A_U32,
-	[IXDP_A_MOVE_CONNS]	= A_U32,
-	[IXDP_A_MOVE_HELD]	= A_U32,
-	[IXDP_A_MOVE_HOLD_NS]	= A_U64,
-	[IXDP_A_MOVE_SWITCH_NS]	= A_U64,
-	[IXDP_A_MOVE_EXPORT_NS]	= A_U64,
-	[IXDP_A_MOVE_IMPORT_NS]	= A_U64,
-	[IXDP_A_MOVE_TOTAL_NS]	= A_U64,
-	[IXDP_A_QUEUE_KIND]	= A_U8,
-	[IXDP_A_QUEUE_ID]	= A_U16,
-	[IXDP_A_QUEUE_CPUS]	= A_U64,
-	[IXDP_A_QUEUE_NFG]	= A_U32,
-	[IXDP_A_QUEUE_NAPI]	= A_U32,
-	[IXDP_A_FG_FRAMES]	= A_U64,
-	[IXDP_A_GRANT_PORT_LO]	= A_U16,
-	[IXDP_A_GRANT_PORT_HI]	= A_U16,
-	[IXDP_A_GRANT_UID]	= A_U32,
-	[IXDP_A_GRANT_GID]	= A_U32,
-	[IXDP_A_GRANT_RIGHTS]	= A_U32,
+enum kind { A_NONE, A_U8, A_U16, A_U32, A_U64, A_STR, A_FLAG, A_STATS,
+	    A_XSTATS };
+
+static const unsigned char version_kinds[IXDP_VERSION_A_MAX + 1] = {
+	[IXDP_VERSION_A_ABI]		= A_U32,
+	[IXDP_VERSION_A_MODULE]		= A_STR,
+	[IXDP_VERSION_A_FEATURES]	= A_U64,
 };
 
-/* A nest of IXDP_A_STAT {IXDP_A_STAT_NAME, IXDP_A_STAT_VALUE} entries. */
-static void parse_stats(struct ixdp_genl_reply *r, struct nlattr *nest)
+static const unsigned char config_kinds[IXDP_CONFIG_A_MAX + 1] = {
+	[IXDP_CONFIG_A_BATCH]		= A_U32,
+	[IXDP_CONFIG_A_POLL_US]		= A_U32,
+};
+
+static const unsigned char port_kinds[IXDP_PORT_A_MAX + 1] = {
+	[IXDP_PORT_A_IFNAME]		= A_STR,
+	[IXDP_PORT_A_IFINDEX]		= A_U32,
+	[IXDP_PORT_A_ADDR]		= A_U32,
+	[IXDP_PORT_A_PREFIX]		= A_U8,
+	[IXDP_PORT_A_NFG]		= A_U32,
+	[IXDP_PORT_A_RSS]		= A_U8,
+	[IXDP_PORT_A_STATS]		= A_STATS,
+	[IXDP_PORT_A_XSTATS]		= A_XSTATS,
+};
+
+static const unsigned char core_kinds[IXDP_CORE_A_MAX + 1] = {
+	[IXDP_CORE_A_CPU]		= A_U32,
+	[IXDP_CORE_A_RXQ]		= A_U16,
+	[IXDP_CORE_A_TXQ]		= A_U16,
+	[IXDP_CORE_A_NFG]		= A_U32,
+	[IXDP_CORE_A_PARKED]		= A_U8,
+	[IXDP_CORE_A_CONNS]		= A_U32,
+	[IXDP_CORE_A_STATS]		= A_STATS,
+	[IXDP_CORE_A_XSTATS]		= A_XSTATS,
+};
+
+static const unsigned char fg_kinds[IXDP_FG_A_MAX + 1] = {
+	[IXDP_FG_A_ID]			= A_U32,
+	[IXDP_FG_A_CPU]			= A_U32,
+	[IXDP_FG_A_RXQ]			= A_U16,
+	[IXDP_FG_A_FRAMES]		= A_U64,
+};
+
+static const unsigned char move_kinds[IXDP_MOVE_A_MAX + 1] = {
+	[IXDP_MOVE_A_FG]		= A_U32,
+	[IXDP_MOVE_A_FROM_CPU]		= A_U32,
+	[IXDP_MOVE_A_TO_CPU]		= A_U32,
+	[IXDP_MOVE_A_BALANCE]		= A_FLAG,
+	[IXDP_MOVE_A_FGS]		= A_U32,
+	[IXDP_MOVE_A_CONNS]		= A_U32,
+	[IXDP_MOVE_A_HELD]		= A_U32,
+	[IXDP_MOVE_A_HOLD_NS]		= A_U64,
+	[IXDP_MOVE_A_SWITCH_NS]		= A_U64,
+	[IXDP_MOVE_A_EXPORT_NS]		= A_U64,
+	[IXDP_MOVE_A_IMPORT_NS]		= A_U64,
+	[IXDP_MOVE_A_TOTAL_NS]		= A_U64,
+};
+
+static const unsigned char app_kinds[IXDP_APP_A_MAX + 1] = {
+	[IXDP_APP_A_PID]		= A_U32,
+	[IXDP_APP_A_TID]		= A_U32,
+	[IXDP_APP_A_CPU]		= A_U32,
+	[IXDP_APP_A_CONNS]		= A_U32,
+	[IXDP_APP_A_MAX_CONNS]		= A_U32,
+	[IXDP_APP_A_DEAD]		= A_U8,
+	[IXDP_APP_A_STATS]		= A_STATS,
+	[IXDP_APP_A_XSTATS]		= A_XSTATS,
+};
+
+static const unsigned char queue_kinds[IXDP_QUEUE_A_MAX + 1] = {
+	[IXDP_QUEUE_A_KIND]		= A_U8,
+	[IXDP_QUEUE_A_ID]		= A_U16,
+	[IXDP_QUEUE_A_CPUS]		= A_U64,
+	[IXDP_QUEUE_A_NFG]		= A_U32,
+	[IXDP_QUEUE_A_NAPI]		= A_U32,
+};
+
+static const unsigned char responder_kinds[IXDP_RESPONDER_A_MAX + 1] = {
+	[IXDP_RESPONDER_A_PORT]		= A_U16,
+	[IXDP_RESPONDER_A_MODE]		= A_U8,
+};
+
+static const unsigned char grant_kinds[IXDP_GRANT_A_MAX + 1] = {
+	[IXDP_GRANT_A_PORT_LO]		= A_U16,
+	[IXDP_GRANT_A_PORT_HI]		= A_U16,
+	[IXDP_GRANT_A_UID]		= A_U32,
+	[IXDP_GRANT_A_GID]		= A_U32,
+	[IXDP_GRANT_A_RIGHTS]		= A_U32,
+};
+
+#define SET(t, k)	[t] = { k, sizeof(k) / sizeof(k[0]) - 1 }
+
+/* Each top-level nest: its attribute set. */
+static const struct {
+	const unsigned char *kind;
+	int max;
+} sets[IXDP_A_MAX + 1] = {
+	SET(IXDP_A_VERSION, version_kinds),
+	SET(IXDP_A_CONFIG, config_kinds),
+	SET(IXDP_A_PORT, port_kinds),
+	SET(IXDP_A_CORE, core_kinds),
+	SET(IXDP_A_FG, fg_kinds),
+	SET(IXDP_A_MOVE, move_kinds),
+	SET(IXDP_A_APP, app_kinds),
+	SET(IXDP_A_QUEUE, queue_kinds),
+	SET(IXDP_A_RESPONDER, responder_kinds),
+	SET(IXDP_A_GRANT, grant_kinds),
+};
+
+_Static_assert(IXDP_PORT_A_MAX < IXDP_GENL_OBJ_ATTRS &&
+	       IXDP_CORE_A_MAX < IXDP_GENL_OBJ_ATTRS &&
+	       IXDP_MOVE_A_MAX < IXDP_GENL_OBJ_ATTRS &&
+	       IXDP_APP_A_MAX < IXDP_GENL_OBJ_ATTRS,
+	       "an object set outgrew struct ixdp_genl_obj");
+_Static_assert(IXDP_CORE_STAT_MAX < IXDP_GENL_OBJ_STATS &&
+	       IXDP_PORT_STAT_MAX < IXDP_GENL_OBJ_STATS &&
+	       IXDP_APP_STAT_MAX < IXDP_GENL_OBJ_STATS,
+	       "a stats set outgrew struct ixdp_genl_obj");
+
+/* A typed STATS nest: u64 attributes numbered by enum ixdp_<obj>_stat. */
+static void parse_stats(struct ixdp_genl_obj *o, struct nlattr *nest)
 {
-	struct nlattr *st, *tb[IXDP_A_MAX + 1];
-	int rem;
+	struct nlattr *st;
+	int rem, t;
 
 	nla_for_each_nested(st, nest, rem) {
-		if (nla_type(st) != IXDP_A_STAT ||
-		    r->nstats == IXDP_GENL_MAX_STATS ||
-		    nla_parse_nested(tb, IXDP_A_MAX, st, NULL) ||
-		    !tb[IXDP_A_STAT_NAME] || !tb[IXDP_A_STAT_VALUE] ||
-		    nla_len(tb[IXDP_A_STAT_VALUE]) != 8)
+		t = nla_type(st);
+		if (t <= 0 || t >= IXDP_GENL_OBJ_STATS || nla_len(st) != 8)
 			continue;
-		nla_strlcpy(r->stat_name[r->nstats], tb[IXDP_A_STAT_NAME],
-			    sizeof(r->stat_name[0]));
-		r->stat_value[r->nstats++] = nla_get_u64(tb[IXDP_A_STAT_VALUE]);
+		o->stat[t] = nla_get_u64(st);
+		o->has_stat[t] = true;
+	}
+}
+
+/* An XSTATS nest of IXDP_XSTATS_A_ENTRY {NAME, VALUE}: display names. */
+static void parse_xstats(struct ixdp_genl_reply *r, struct ixdp_genl_obj *o,
+			 struct nlattr *nest)
+{
+	struct nlattr *st, *tb[IXDP_XSTAT_A_MAX + 1];
+	int rem;
+
+	o->xfirst = r->nxstats;
+	nla_for_each_nested(st, nest, rem) {
+		if (nla_type(st) != IXDP_XSTATS_A_ENTRY ||
+		    r->nxstats == IXDP_GENL_MAX_STATS ||
+		    nla_parse_nested(tb, IXDP_XSTAT_A_MAX, st, NULL) ||
+		    !tb[IXDP_XSTAT_A_NAME] || !tb[IXDP_XSTAT_A_VALUE] ||
+		    nla_len(tb[IXDP_XSTAT_A_VALUE]) != 8)
+			continue;
+		nla_strlcpy(r->xstat_name[r->nxstats], tb[IXDP_XSTAT_A_NAME],
+			    sizeof(r->xstat_name[0]));
+		r->xstat_value[r->nxstats++] =
+			nla_get_u64(tb[IXDP_XSTAT_A_VALUE]);
+	}
+	o->xcount = r->nxstats - o->xfirst;
+}
+
+/* One attribute @a of kind @k into @o; false if it is malformed. */
+static bool parse_attr(struct ixdp_genl_reply *r, struct ixdp_genl_obj *o,
+		       struct nlattr *a, int k)
+{
+	static const int size[] = { [A_U8] = 1, [A_U16] = 2, [A_U32] = 4,
+				    [A_U64] = 8 };
+	int t = nla_type(a);
+
+	switch (k) {
+	case A_U8:
+	case A_U16:
+	case A_U32:
+	case A_U64:
+		if (nla_len(a) != size[k])
+			return false;
+		o->num[t] = k == A_U8 ? nla_get_u8(a) :
+			    k == A_U16 ? nla_get_u16(a) :
+			    k == A_U32 ? nla_get_u32(a) : nla_get_u64(a);
+		return true;
+	case A_STR:
+		nla_strlcpy(o->str, a, sizeof(o->str));
+		return true;
+	case A_FLAG:
+		return true;
+	case A_STATS:
+		parse_stats(o, a);
+		return true;
+	case A_XSTATS:
+		parse_xstats(r, o, a);
+		return true;
+	}
+	return false;
+}
+
+/* The nest @nest of top-level type @type into r->obj[type]. */
+static void parse_obj(struct ixdp_genl_reply *r, int type, struct nlattr *nest)
+{
+	struct ixdp_genl_obj *o = &r->obj[type];
+	struct nlattr *a;
+	int rem, t;
+
+	r->has[type] = true;
+	nla_for_each_nested(a, nest, rem) {
+		t = nla_type(a);
+		if (t <= 0 || t > sets[type].max || !sets[type].kind[t])
+			continue;	/* newer than this program */
+		if (parse_attr(r, o, a, sets[type].kind[t]))
+			o->has[t] = true;
 	}
 }
 
 /*
- * Decode one message of the family into @r (which the caller cleared).
- * The port's counters come first, whatever the attribute order, so that
- * a reply with two nests (IXDP_CMD_STATS_GET) keeps them apart: the
- * port's at [0, nport_stats), the other nest's after them.
+ * Decode the attributes of one message of the family (@len bytes at
+ * @head) into @r, which the caller cleared. Unknown nests and attributes
+ * are skipped: they are newer than this program.
  */
-int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
+int ixdp_genl_parse_attrs(struct ixdp_genl_reply *r, struct nlattr *head,
+			  int len)
 {
-	struct nlattr *tb[IXDP_A_MAX + 1];
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	int i;
+	struct nlattr *a;
+	int rem, t;
 
-	if (genlmsg_parse(nlh, 0, tb, IXDP_A_MAX, NULL))
-		return -EINVAL;
-	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
-	if (tb[IXDP_A_PORT_STATS])
-		parse_stats(r, tb[IXDP_A_PORT_STATS]);
-	r->nport_stats = r->nstats;
-	for (i = 1; i <= IXDP_A_MAX; i++) {
-		if (!tb[i])
-			continue;
-		switch (attr_kind[i]) {
-		case A_U8:
-			if (nla_len(tb[i]) != 1)
-				continue;
-			r->num[i] = nla_get_u8(tb[i]);
-			break;
-		case A_U16:
-			if (nla_len(tb[i]) != 2)
-				continue;
-			r->num[i] = nla_get_u16(tb[i]);
-			break;
-		case A_STATS:
-			if (i != IXDP_A_PORT_STATS)
-				parse_stats(r, tb[i]);
-			break;
-		case A_U32:
-			if (nla_len(tb[i]) != 4)
-				continue;
-			r->num[i] = nla_get_u32(tb[i]);
-			break;
-		case A_U64:
-			if (nla_len(tb[i]) != 8)
-				continue;
-			r->num[i] = nla_get_u64(tb[i]);
-			break;
-		case A_STR:
-			nla_strlcpy(r->str[i], tb[i], sizeof(r->str[i]));
-			break;
-		case A_FLAG:
-			break;
-		default:
-			continue;
-		}
-		r->has[i] = true;
+	nla_for_each_attr(a, head, len, rem) {
+		t = nla_type(a);
+		if (t > 0 && t <= IXDP_A_MAX && sets[t].kind)
+			parse_obj(r, t, a);
 	}
 	return 0;
+}
+
+/* Decode one message of the family into @r (which the caller cleared). */
+int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return -EINVAL;
+	r->cmd = ((struct genlmsghdr *)nlmsg_data(nlh))->cmd;
+	return ixdp_genl_parse_attrs(r, genlmsg_attrdata(nlmsg_data(nlh), 0),
+				     genlmsg_attrlen(nlmsg_data(nlh), 0));
 }
 
 static int on_valid(struct nl_msg *msg, void *arg)
@@ -335,28 +442,39 @@ const char *ixdp_genl_event_name(int cmd)
 	return NULL;
 }
 
+#define EV(n, a, k)	{ IXDP_A_##n, IXDP_##n##_A_##a, k, false }
+
 /* The attributes a notification may carry, in the order they are shown. */
 const struct ixdp_genl_field ixdp_genl_event_fields[] = {
-	{ IXDP_A_PORT_IFNAME, "dev" },
-	{ IXDP_A_CFG_BATCH, "batch" },
-	{ IXDP_A_CFG_POLL_US, "poll_us" },
-	{ IXDP_A_FG_ID, "fg" },
-	{ IXDP_A_FG_FROM_CPU, "from_cpu" },
-	{ IXDP_A_CORE_CPU, "cpu" },
-	{ IXDP_A_CORE_RXQ, "rxq" },
-	{ IXDP_A_CORE_TXQ, "txq" },
-	{ IXDP_A_CORE_PARKED, "parked" },
-	{ IXDP_A_APP_PID, "pid" },
-	{ IXDP_A_APP_TID, "tid" },
-	{ IXDP_A_MOVE_FGS, "fgs" },
-	{ IXDP_A_MOVE_CONNS, "conns" },
-	{ IXDP_A_MOVE_HELD, "held" },
-	{ IXDP_A_MOVE_HOLD_NS, "hold_ns" },
-	{ IXDP_A_MOVE_SWITCH_NS, "switch_ns" },
-	{ IXDP_A_MOVE_EXPORT_NS, "export_ns" },
-	{ IXDP_A_MOVE_IMPORT_NS, "import_ns" },
-	{ IXDP_A_MOVE_TOTAL_NS, "total_ns" },
+	{ IXDP_A_PORT, IXDP_PORT_A_IFNAME, "dev", true },
+	EV(CONFIG, BATCH, "batch"),
+	EV(CONFIG, POLL_US, "poll_us"),
+	EV(MOVE, FG, "fg"),
+	EV(MOVE, FROM_CPU, "from_cpu"),
+	EV(MOVE, TO_CPU, "cpu"),
+	EV(CORE, CPU, "cpu"),
+	EV(APP, CPU, "cpu"),
+	EV(CORE, RXQ, "rxq"),
+	EV(CORE, TXQ, "txq"),
+	EV(CORE, PARKED, "parked"),
+	EV(APP, PID, "pid"),
+	EV(APP, TID, "tid"),
+	EV(MOVE, FGS, "fgs"),
+	EV(MOVE, CONNS, "conns"),
+	EV(MOVE, HELD, "held"),
+	EV(MOVE, HOLD_NS, "hold_ns"),
+	EV(MOVE, SWITCH_NS, "switch_ns"),
+	EV(MOVE, EXPORT_NS, "export_ns"),
+	EV(MOVE, IMPORT_NS, "import_ns"),
+	EV(MOVE, TOTAL_NS, "total_ns"),
 };
 
 const unsigned int ixdp_genl_nevent_fields =
 	sizeof(ixdp_genl_event_fields) / sizeof(ixdp_genl_event_fields[0]);
+
+/* Whether notification @r carries @f, and its value. */
+bool ixdp_genl_event_has(const struct ixdp_genl_reply *r,
+			 const struct ixdp_genl_field *f)
+{
+	return r->has[f->nest] && r->obj[f->nest].has[f->attr];
+}

@@ -19,18 +19,33 @@ struct ixdp_genl {
 	int family;
 };
 
-#define IXDP_GENL_MAX_STATS	256
+#define IXDP_GENL_MAX_STATS	256	/* XSTATS entries of one reply */
+#define IXDP_GENL_OBJ_ATTRS	16	/* > every enum ixdp_<obj>_a's MAX */
+#define IXDP_GENL_OBJ_STATS	48	/* > every enum ixdp_<obj>_stat's MAX */
 
-/* The attributes of one reply, by IXDP_A_* type. */
+/*
+ * One object nest of a reply (IXDP_A_PORT, IXDP_A_CORE...): its
+ * attributes by their type in the object's set, its typed counters by
+ * enum ixdp_<obj>_stat, and where its display counters (XSTATS) are in
+ * the reply's xstat arrays.
+ */
+struct ixdp_genl_obj {
+	bool has[IXDP_GENL_OBJ_ATTRS];
+	uint64_t num[IXDP_GENL_OBJ_ATTRS];	/* u8..u64 attributes */
+	char str[64];				/* its string attribute */
+	bool has_stat[IXDP_GENL_OBJ_STATS];
+	uint64_t stat[IXDP_GENL_OBJ_STATS];	/* STATS, typed */
+	unsigned int xfirst, xcount;		/* XSTATS, for display */
+};
+
+/* The objects of one reply or notification, by IXDP_A_* type. */
 struct ixdp_genl_reply {
 	int cmd;
 	bool has[IXDP_A_MAX + 1];
-	uint64_t num[IXDP_A_MAX + 1];	/* u8..u64 attributes */
-	char str[IXDP_A_MAX + 1][64];	/* string attributes */
-	unsigned int nstats;		/* from IXDP_A_{PORT,CORE,APP}_STATS */
-	unsigned int nport_stats;	/* the first ones, IXDP_A_PORT_STATS' */
-	char stat_name[IXDP_GENL_MAX_STATS][32];
-	uint64_t stat_value[IXDP_GENL_MAX_STATS];
+	struct ixdp_genl_obj obj[IXDP_A_MAX + 1];
+	unsigned int nxstats;
+	char xstat_name[IXDP_GENL_MAX_STATS][32];
+	uint64_t xstat_value[IXDP_GENL_MAX_STATS];
 	char extack[256];		/* kernel's explanation of a refusal */
 };
 
@@ -45,15 +60,22 @@ int ixdp_genl_request(struct ixdp_genl *g, struct nl_msg *msg,
 int ixdp_genl_dump(struct ixdp_genl *g, int cmd, ixdp_genl_each_t each,
 		   void *arg);
 int ixdp_genl_parse(struct nl_msg *msg, struct ixdp_genl_reply *r);
+struct nlattr;
+int ixdp_genl_parse_attrs(struct ixdp_genl_reply *r, struct nlattr *head,
+			  int len);
 
 /* Notifications of the "events" group: their names and attributes. */
 struct ixdp_genl_field {
-	int attr;		/* IXDP_A_* */
+	int nest;		/* IXDP_A_* */
+	int attr;		/* in the nest's set */
 	const char *key;
+	bool str;		/* a string (obj->str), else a number */
 };
 
 extern const struct ixdp_genl_field ixdp_genl_event_fields[];
 extern const unsigned int ixdp_genl_nevent_fields;
 const char *ixdp_genl_event_name(int cmd);
+bool ixdp_genl_event_has(const struct ixdp_genl_reply *r,
+			 const struct ixdp_genl_field *f);
 
 #endif /* IXDP_DAEMON_GENL_H */

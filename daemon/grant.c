@@ -152,13 +152,18 @@ int ixdp_grant_parse(int argc, char **argv, struct ixdp_grant_spec *g,
 	return 0;
 }
 
+/* @g as the IXDP_A_GRANT nest of a request. */
 int ixdp_grant_put(struct nl_msg *msg, const struct ixdp_grant_spec *g)
 {
-	if (nla_put_u16(msg, IXDP_A_GRANT_PORT_LO, g->lo) ||
-	    nla_put_u16(msg, IXDP_A_GRANT_PORT_HI, g->hi) ||
-	    nla_put_u32(msg, g->is_gid ? IXDP_A_GRANT_GID : IXDP_A_GRANT_UID,
+	struct nlattr *nest = nla_nest_start(msg, IXDP_A_GRANT);
+
+	if (!nest ||
+	    nla_put_u16(msg, IXDP_GRANT_A_PORT_LO, g->lo) ||
+	    nla_put_u16(msg, IXDP_GRANT_A_PORT_HI, g->hi) ||
+	    nla_put_u32(msg, g->is_gid ? IXDP_GRANT_A_GID : IXDP_GRANT_A_UID,
 			g->id) ||
-	    (g->rights && nla_put_u32(msg, IXDP_A_GRANT_RIGHTS, g->rights)))
+	    (g->rights && nla_put_u32(msg, IXDP_GRANT_A_RIGHTS, g->rights)))
 		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }

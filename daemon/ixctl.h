@@ -23,9 +23,10 @@ int ixctl_config(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_port(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_core(struct ixdp_genl *g, int argc, char **argv);
 int ixctl_responder(struct ixdp_genl *g, int argc, char **argv);
-void ixctl_print_stats(const struct ixdp_genl_reply *r);
-void ixctl_print_counters(const struct ixdp_genl_reply *r, const char *key,
-			  unsigned int from, unsigned int to);
+void ixctl_print_stats(const struct ixdp_genl_reply *r,
+		       const struct ixdp_genl_obj *o);
+void ixctl_print_counters(const struct ixdp_genl_reply *r,
+			  const struct ixdp_genl_obj *o, const char *key);
 
 /* ixctl_obj.c APIs: */
 int ixctl_fg(struct ixdp_genl *g, int argc, char **argv);

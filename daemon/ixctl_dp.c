@@ -25,36 +25,39 @@
 #include "print.h"
 
 /*
- * The counters [@from, @to) of @r as the object @key: all of them in
- * JSON, one "name value" line each of those that are not zero in text.
+ * The display counters (XSTATS) of object @o of @r as the JSON object
+ * @key: all of them in JSON, one "name value" line each of those that
+ * are not zero in text.
  */
-void ixctl_print_counters(const struct ixdp_genl_reply *r, const char *key,
-			  unsigned int from, unsigned int to)
+void ixctl_print_counters(const struct ixdp_genl_reply *r,
+			  const struct ixdp_genl_obj *o, const char *key)
 {
 	unsigned int i;
 
 	print_open_named(key);
-	for (i = from; i < to && i < r->nstats; i++) {
-		if (!print_is_json() && !r->stat_value[i])
+	for (i = o->xfirst; i < o->xfirst + o->xcount && i < r->nxstats; i++) {
+		if (!print_is_json() && !r->xstat_value[i])
 			continue;
 		if (!print_is_json())
-			printf("\n    %s ", r->stat_name[i]);
-		print_u64(r->stat_name[i], "%" PRIu64, r->stat_value[i]);
+			printf("\n    %s ", r->xstat_name[i]);
+		print_u64(r->xstat_name[i], "%" PRIu64, r->xstat_value[i]);
 	}
 	print_close_object();
 }
 
-void ixctl_print_stats(const struct ixdp_genl_reply *r)
+void ixctl_print_stats(const struct ixdp_genl_reply *r,
+		       const struct ixdp_genl_obj *o)
 {
 	if (!ixctl_show_stats && !print_is_json())
 		return;
-	ixctl_print_counters(r, "stats", 0, r->nstats);
+	ixctl_print_counters(r, o, "stats");
 }
 
 static int port_add(struct ixdp_genl *g, int argc, char **argv)
 {
 	const char *dev = NULL, *addr = NULL;
 	struct ixdp_genl_reply r;
+	struct nlattr *nest;
 	struct in_addr in;
 	struct nl_msg *msg;
 	char buf[32], *slash;
@@ -88,9 +91,11 @@ static int port_add(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_PORT_ADD);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "port add");
-	nla_put_string(msg, IXDP_A_PORT_IFNAME, dev);
-	nla_put_u32(msg, IXDP_A_PORT_ADDR, in.s_addr);
-	nla_put_u8(msg, IXDP_A_PORT_PREFIX, (uint8_t)prefix);
+	nest = nla_nest_start(msg, IXDP_A_PORT);
+	nla_put_string(msg, IXDP_PORT_A_IFNAME, dev);
+	nla_put_u32(msg, IXDP_PORT_A_ADDR, in.s_addr);
+	nla_put_u8(msg, IXDP_PORT_A_PREFIX, (uint8_t)prefix);
+	nla_nest_end(msg, nest);
 	err = ixdp_genl_request(g, msg, &r);
 	return err ? ixctl_fail(err, &r, "port add") : 0;
 }
@@ -98,6 +103,7 @@ static int port_add(struct ixdp_genl *g, int argc, char **argv)
 static int port_del(struct ixdp_genl *g, int argc, char **argv)
 {
 	struct ixdp_genl_reply r;
+	struct nlattr *nest;
 	struct nl_msg *msg;
 	int err;
 
@@ -106,14 +112,17 @@ static int port_del(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_PORT_DEL);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "port del");
-	nla_put_string(msg, IXDP_A_PORT_IFNAME, argv[1]);
+	nest = nla_nest_start(msg, IXDP_A_PORT);
+	nla_put_string(msg, IXDP_PORT_A_IFNAME, argv[1]);
+	nla_nest_end(msg, nest);
 	err = ixdp_genl_request(g, msg, &r);
 	return err ? ixctl_fail(err, &r, "port del") : 0;
 }
 
 static int port_show(struct ixdp_genl *g)
 {
-	struct ixdp_genl_reply r;
+	static struct ixdp_genl_reply r;
+	const struct ixdp_genl_obj *p = &r.obj[IXDP_A_PORT];
 	struct in_addr in;
 	char addr[INET_ADDRSTRLEN];
 	int err;
@@ -121,18 +130,18 @@ static int port_show(struct ixdp_genl *g)
 	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_PORT_GET), &r);
 	if (err)
 		return ixctl_fail(err, &r, "port show");
-	in.s_addr = (uint32_t)r.num[IXDP_A_PORT_ADDR];
+	in.s_addr = (uint32_t)p->num[IXDP_PORT_A_ADDR];
 	inet_ntop(AF_INET, &in, addr, sizeof(addr));
 	print_open_object();
-	print_str("dev", "port %s", r.str[IXDP_A_PORT_IFNAME]);
-	print_u64("ifindex", " ifindex %" PRIu64, r.num[IXDP_A_PORT_IFINDEX]);
+	print_str("dev", "port %s", p->str);
+	print_u64("ifindex", " ifindex %" PRIu64, p->num[IXDP_PORT_A_IFINDEX]);
 	print_str("addr", " addr %s", addr);
-	print_u64("prefix", "/%" PRIu64, r.num[IXDP_A_PORT_PREFIX]);
+	print_u64("prefix", "/%" PRIu64, p->num[IXDP_PORT_A_PREFIX]);
 	print_u64("flow_groups", " flow-groups %" PRIu64,
-		  r.num[IXDP_A_PORT_NFG]);
+		  p->num[IXDP_PORT_A_NFG]);
 	print_str("steering", " steering %s",
-		  r.num[IXDP_A_PORT_RSS] ? "rss" : "software");
-	ixctl_print_stats(&r);
+		  p->num[IXDP_PORT_A_RSS] ? "rss" : "software");
+	ixctl_print_stats(&r, p);
 	print_nl();
 	print_close_object();
 	return 0;
@@ -154,35 +163,37 @@ static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
 	struct ixdp_genl_reply r;
 	struct nl_msg *msg;
 	bool has_cpu = false, has_rxq = false;
+	struct nlattr *nest;
 	uint64_t v;
 	int attr, err;
 
 	msg = ixdp_genl_msg(g, cmd);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "core");
+	nest = nla_nest_start(msg, IXDP_A_CORE);
 	for (; argc >= 2; argc -= 2, argv += 2) {
 		if (ixctl_matches(argv[0], "cpu")) {
-			attr = IXDP_A_CORE_CPU;
+			attr = IXDP_CORE_A_CPU;
 			has_cpu = true;
 		} else if (cmd == IXDP_CMD_CORE_ADD &&
 			   ixctl_matches(argv[0], "rxq")) {
-			attr = IXDP_A_CORE_RXQ;
+			attr = IXDP_CORE_A_RXQ;
 			has_rxq = true;
 		} else if (cmd == IXDP_CMD_CORE_ADD &&
 			   ixctl_matches(argv[0], "txq")) {
-			attr = IXDP_A_CORE_TXQ;
+			attr = IXDP_CORE_A_TXQ;
 		} else {
 			nlmsg_free(msg);
 			return ixctl_usage_error("core: unknown key \"%s\"",
 						 argv[0]);
 		}
-		if (ixctl_parse_num(argv[1], attr == IXDP_A_CORE_CPU ?
+		if (ixctl_parse_num(argv[1], attr == IXDP_CORE_A_CPU ?
 				    UINT32_MAX : UINT16_MAX, &v)) {
 			nlmsg_free(msg);
 			return ixctl_usage_error("core: \"%s\" needs a number",
 						 argv[0]);
 		}
-		if (attr == IXDP_A_CORE_CPU)
+		if (attr == IXDP_CORE_A_CPU)
 			nla_put_u32(msg, attr, (uint32_t)v);
 		else
 			nla_put_u16(msg, attr, (uint16_t)v);
@@ -192,6 +203,7 @@ static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
 		return ixctl_usage_error("usage: ixctl core add cpu N rxq Q [ txq Q ] | core del cpu N%s",
 					 "");
 	}
+	nla_nest_end(msg, nest);
 	err = ixdp_genl_request(g, msg, &r);
 	return err ? ixctl_fail(err, &r, "core") : 0;
 }
@@ -204,6 +216,7 @@ static int core_change(struct ixdp_genl *g, int cmd, int argc, char **argv)
 static int core_set(struct ixdp_genl *g, int argc, char **argv)
 {
 	struct ixdp_genl_reply r;
+	struct nlattr *nest;
 	struct nl_msg *msg;
 	uint64_t cpu = 0;
 	int parked = -1, err;
@@ -234,27 +247,30 @@ static int core_set(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_CORE_SET);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "core set");
-	nla_put_u32(msg, IXDP_A_CORE_CPU, (uint32_t)cpu);
-	nla_put_u8(msg, IXDP_A_CORE_PARKED, (uint8_t)parked);
+	nest = nla_nest_start(msg, IXDP_A_CORE);
+	nla_put_u32(msg, IXDP_CORE_A_CPU, (uint32_t)cpu);
+	nla_put_u8(msg, IXDP_CORE_A_PARKED, (uint8_t)parked);
+	nla_nest_end(msg, nest);
 	err = ixdp_genl_request(g, msg, &r);
 	return err ? ixctl_fail(err, &r, "core set") : 0;
 }
 
 static void print_core(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *c = &r->obj[IXDP_A_CORE];
+
 	print_open_object();
-	print_u64("cpu", "core cpu %" PRIu64, r->num[IXDP_A_CORE_CPU]);
-	print_u64("rxq", " rxq %" PRIu64, r->num[IXDP_A_CORE_RXQ]);
-	print_u64("txq", " txq %" PRIu64, r->num[IXDP_A_CORE_TXQ]);
+	print_u64("cpu", "core cpu %" PRIu64, c->num[IXDP_CORE_A_CPU]);
+	print_u64("rxq", " rxq %" PRIu64, c->num[IXDP_CORE_A_RXQ]);
+	print_u64("txq", " txq %" PRIu64, c->num[IXDP_CORE_A_TXQ]);
 	print_u64("flow_groups", " flow-groups %" PRIu64,
-		  r->num[IXDP_A_CORE_NFG]);
-	/* A bare word, as app show's live/dead; older modules send none. */
-	if (r->has[IXDP_A_CORE_PARKED])
-		print_str("state", " %s",
-			  r->num[IXDP_A_CORE_PARKED] ? "parked" : "active");
+		  c->num[IXDP_CORE_A_NFG]);
+	/* A bare word, as app show's live/dead. */
+	print_str("state", " %s",
+		  c->num[IXDP_CORE_A_PARKED] ? "parked" : "active");
 	print_u64("connections", " connections %" PRIu64,
-		  r->num[IXDP_A_CORE_CONNS]);
-	ixctl_print_stats(r);
+		  c->num[IXDP_CORE_A_CONNS]);
+	ixctl_print_stats(r, c);
 	print_nl();
 	print_close_object();
 }
@@ -288,6 +304,7 @@ int ixctl_core(struct ixdp_genl *g, int argc, char **argv)
 int ixctl_responder(struct ixdp_genl *g, int argc, char **argv)
 {
 	struct ixdp_genl_reply r;
+	struct nlattr *nest;
 	struct nl_msg *msg;
 	int mode = -1, err;
 	uint64_t port = 0;
@@ -321,9 +338,11 @@ int ixctl_responder(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_RESPONDER_SET);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "responder");
-	nla_put_u8(msg, IXDP_A_RESP_MODE, (uint8_t)mode);
+	nest = nla_nest_start(msg, IXDP_A_RESPONDER);
+	nla_put_u8(msg, IXDP_RESPONDER_A_MODE, (uint8_t)mode);
 	if (port)
-		nla_put_u16(msg, IXDP_A_RESP_PORT, (uint16_t)port);
+		nla_put_u16(msg, IXDP_RESPONDER_A_PORT, (uint16_t)port);
+	nla_nest_end(msg, nest);
 	err = ixdp_genl_request(g, msg, &r);
 	return err ? ixctl_fail(err, &r, "responder set") : 0;
 }

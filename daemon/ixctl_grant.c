@@ -18,15 +18,16 @@
 
 static void print_grant(const struct ixdp_genl_reply *r, void *arg)
 {
-	bool gid = r->has[IXDP_A_GRANT_GID];
+	const struct ixdp_genl_obj *gr = &r->obj[IXDP_A_GRANT];
+	bool gid = gr->has[IXDP_GRANT_A_GID];
 
 	print_open_object();
-	print_u64("port_lo", "grant ports %" PRIu64, r->num[IXDP_A_GRANT_PORT_LO]);
-	print_u64("port_hi", "-%" PRIu64, r->num[IXDP_A_GRANT_PORT_HI]);
+	print_u64("port_lo", "grant ports %" PRIu64, gr->num[IXDP_GRANT_A_PORT_LO]);
+	print_u64("port_hi", "-%" PRIu64, gr->num[IXDP_GRANT_A_PORT_HI]);
 	print_u64(gid ? "gid" : "uid", gid ? " group %" PRIu64 : " user %" PRIu64,
-		  r->num[gid ? IXDP_A_GRANT_GID : IXDP_A_GRANT_UID]);
+		  gr->num[gid ? IXDP_GRANT_A_GID : IXDP_GRANT_A_UID]);
 	print_str("rights", " rights %s",
-		  ixdp_grant_rights_name((uint32_t)r->num[IXDP_A_GRANT_RIGHTS]));
+		  ixdp_grant_rights_name((uint32_t)gr->num[IXDP_GRANT_A_RIGHTS]));
 	print_nl();
 	print_close_object();
 }

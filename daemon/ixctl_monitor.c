@@ -30,12 +30,13 @@ struct monitor {
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	const struct ixdp_genl_field *f;
-	struct ixdp_genl_reply r = { 0 };
+	static struct ixdp_genl_reply r;
 	struct monitor *m = arg;
 	const char *name;
 	unsigned int i;
 	char fmt[32];
 
+	memset(&r, 0, sizeof(r));
 	if (ixdp_genl_parse(msg, &r))
 		return NL_SKIP;
 	print_open_object();
@@ -43,14 +44,14 @@ static int on_event(struct nl_msg *msg, void *arg)
 	print_str("event", "%s", name ? name : "unknown");
 	for (i = 0; i < ixdp_genl_nevent_fields; i++) {
 		f = &ixdp_genl_event_fields[i];
-		if (!r.has[f->attr])
+		if (!ixdp_genl_event_has(&r, f))
 			continue;
-		if (f->attr == IXDP_A_PORT_IFNAME) {
+		if (f->str) {
 			snprintf(fmt, sizeof(fmt), " %s %%s", f->key);
-			print_str(f->key, fmt, r.str[f->attr]);
+			print_str(f->key, fmt, r.obj[f->nest].str);
 		} else {
 			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, f->key);
-			print_u64(f->key, fmt, r.num[f->attr]);
+			print_u64(f->key, fmt, r.obj[f->nest].num[f->attr]);
 		}
 	}
 	print_nl();

@@ -26,14 +26,16 @@
 
 static void print_fg(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *f = &r->obj[IXDP_A_FG];
+
 	print_open_object();
-	print_u64("fg", "fg %" PRIu64, r->num[IXDP_A_FG_ID]);
-	print_u64("cpu", " cpu %" PRIu64, r->num[IXDP_A_CORE_CPU]);
-	print_u64("rxq", " rxq %" PRIu64, r->num[IXDP_A_CORE_RXQ]);
+	print_u64("fg", "fg %" PRIu64, f->num[IXDP_FG_A_ID]);
+	print_u64("cpu", " cpu %" PRIu64, f->num[IXDP_FG_A_CPU]);
+	print_u64("rxq", " rxq %" PRIu64, f->num[IXDP_FG_A_RXQ]);
 	/* The load: always in JSON, with -s in text (keeps lines short). */
-	if (r->has[IXDP_A_FG_FRAMES] && (print_is_json() || ixctl_show_stats))
+	if (f->has[IXDP_FG_A_FRAMES] && (print_is_json() || ixctl_show_stats))
 		print_u64("frames", " frames %" PRIu64,
-			  r->num[IXDP_A_FG_FRAMES]);
+			  f->num[IXDP_FG_A_FRAMES]);
 	print_nl();
 	print_close_object();
 }
@@ -57,20 +59,22 @@ static void print_move_time(const char *key, const char *text_key,
 
 static void print_move(const struct ixdp_genl_reply *r)
 {
+	const struct ixdp_genl_obj *m = &r->obj[IXDP_A_MOVE];
+
 	print_open_object();
 	if (!print_is_json())
 		printf("moved");
-	print_u64("fgs", " fgs %" PRIu64, r->num[IXDP_A_MOVE_FGS]);
-	print_u64("conns", " conns %" PRIu64, r->num[IXDP_A_MOVE_CONNS]);
-	print_u64("held", " held %" PRIu64, r->num[IXDP_A_MOVE_HELD]);
-	print_move_time("hold_ns", "hold_us", r->num[IXDP_A_MOVE_HOLD_NS]);
+	print_u64("fgs", " fgs %" PRIu64, m->num[IXDP_MOVE_A_FGS]);
+	print_u64("conns", " conns %" PRIu64, m->num[IXDP_MOVE_A_CONNS]);
+	print_u64("held", " held %" PRIu64, m->num[IXDP_MOVE_A_HELD]);
+	print_move_time("hold_ns", "hold_us", m->num[IXDP_MOVE_A_HOLD_NS]);
 	print_move_time("switch_ns", "switch_us",
-			r->num[IXDP_A_MOVE_SWITCH_NS]);
+			m->num[IXDP_MOVE_A_SWITCH_NS]);
 	print_move_time("export_ns", "export_us",
-			r->num[IXDP_A_MOVE_EXPORT_NS]);
+			m->num[IXDP_MOVE_A_EXPORT_NS]);
 	print_move_time("import_ns", "import_us",
-			r->num[IXDP_A_MOVE_IMPORT_NS]);
-	print_move_time("total_ns", "total_us", r->num[IXDP_A_MOVE_TOTAL_NS]);
+			m->num[IXDP_MOVE_A_IMPORT_NS]);
+	print_move_time("total_ns", "total_us", m->num[IXDP_MOVE_A_TOTAL_NS]);
 	print_nl();
 	print_close_object();
 }
@@ -98,6 +102,7 @@ static int fg_move(struct ixdp_genl *g, int argc, char **argv)
 {
 	bool has_fg = false, has_from = false, has_cpu = false;
 	uint64_t fg = 0, from = 0, cpu = 0;
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	while (argc > 0) {
@@ -140,17 +145,20 @@ static int fg_move(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "fg move");
+	nest = nla_nest_start(msg, IXDP_A_MOVE);
 	if (has_fg)
-		nla_put_u32(msg, IXDP_A_FG_ID, (uint32_t)fg);
+		nla_put_u32(msg, IXDP_MOVE_A_FG, (uint32_t)fg);
 	else
-		nla_put_u32(msg, IXDP_A_FG_FROM_CPU, (uint32_t)from);
-	nla_put_u32(msg, IXDP_A_CORE_CPU, (uint32_t)cpu);
+		nla_put_u32(msg, IXDP_MOVE_A_FROM_CPU, (uint32_t)from);
+	nla_put_u32(msg, IXDP_MOVE_A_TO_CPU, (uint32_t)cpu);
+	nla_nest_end(msg, nest);
 	return fg_move_send(g, msg, "fg move");
 }
 
 /* fg balance: every group spread evenly over the active cores. */
 static int fg_balance(struct ixdp_genl *g, int argc, char **argv)
 {
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	if (argc)
@@ -159,7 +167,9 @@ static int fg_balance(struct ixdp_genl *g, int argc, char **argv)
 	msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
 	if (!msg)
 		return ixctl_fail(-ENOMEM, NULL, "fg balance");
-	nla_put_flag(msg, IXDP_A_FG_BALANCE);
+	nest = nla_nest_start(msg, IXDP_A_MOVE);
+	nla_put_flag(msg, IXDP_MOVE_A_BALANCE);
+	nla_nest_end(msg, nest);
 	return fg_move_send(g, msg, "fg balance");
 }
 
@@ -189,16 +199,18 @@ int ixctl_fg(struct ixdp_genl *g, int argc, char **argv)
 
 static void print_app(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *a = &r->obj[IXDP_A_APP];
+
 	print_open_object();
-	print_u64("pid", "app pid %" PRIu64, r->num[IXDP_A_APP_PID]);
-	print_u64("tid", " tid %" PRIu64, r->num[IXDP_A_APP_TID]);
-	print_u64("cpu", " cpu %" PRIu64, r->num[IXDP_A_CORE_CPU]);
+	print_u64("pid", "app pid %" PRIu64, a->num[IXDP_APP_A_PID]);
+	print_u64("tid", " tid %" PRIu64, a->num[IXDP_APP_A_TID]);
+	print_u64("cpu", " cpu %" PRIu64, a->num[IXDP_APP_A_CPU]);
 	print_u64("connections", " connections %" PRIu64,
-		  r->num[IXDP_A_APP_CONNS]);
+		  a->num[IXDP_APP_A_CONNS]);
 	print_u64("max_connections", " max-connections %" PRIu64,
-		  r->num[IXDP_A_APP_MAX_CONNS]);
-	print_str("state", " %s", r->num[IXDP_A_APP_DEAD] ? "dead" : "live");
-	ixctl_print_stats(r);
+		  a->num[IXDP_APP_A_MAX_CONNS]);
+	print_str("state", " %s", a->num[IXDP_APP_A_DEAD] ? "dead" : "live");
+	ixctl_print_stats(r, a);
 	print_nl();
 	print_close_object();
 }
@@ -228,14 +240,16 @@ static const char *queue_kind(uint64_t kind)
 /* Flow groups and the NAPI id only mean something for an RX queue. */
 static void print_queue(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *q = &r->obj[IXDP_A_QUEUE];
+
 	print_open_object();
-	print_str("kind", "queue %s", queue_kind(r->num[IXDP_A_QUEUE_KIND]));
-	print_u64("id", " %" PRIu64, r->num[IXDP_A_QUEUE_ID]);
-	print_bitmap("cpus", " cpus %s", r->num[IXDP_A_QUEUE_CPUS]);
-	if (r->num[IXDP_A_QUEUE_KIND] == IXDP_QUEUE_RX) {
+	print_str("kind", "queue %s", queue_kind(q->num[IXDP_QUEUE_A_KIND]));
+	print_u64("id", " %" PRIu64, q->num[IXDP_QUEUE_A_ID]);
+	print_bitmap("cpus", " cpus %s", q->num[IXDP_QUEUE_A_CPUS]);
+	if (q->num[IXDP_QUEUE_A_KIND] == IXDP_QUEUE_RX) {
 		print_u64("flow_groups", " flow-groups %" PRIu64,
-			  r->num[IXDP_A_QUEUE_NFG]);
-		print_u64("napi", " napi %" PRIu64, r->num[IXDP_A_QUEUE_NAPI]);
+			  q->num[IXDP_QUEUE_A_NFG]);
+		print_u64("napi", " napi %" PRIu64, q->num[IXDP_QUEUE_A_NAPI]);
 	}
 	print_nl();
 	print_close_object();
@@ -264,7 +278,9 @@ int ixctl_queue(struct ixdp_genl *g, int argc, char **argv)
  */
 static int stats_show(struct ixdp_genl *g)
 {
-	struct ixdp_genl_reply r;
+	static struct ixdp_genl_reply r;
+	const struct ixdp_genl_obj *p = &r.obj[IXDP_A_PORT];
+	const struct ixdp_genl_obj *c = &r.obj[IXDP_A_CORE];
 	int err;
 
 	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_STATS_GET), &r);
@@ -272,11 +288,11 @@ static int stats_show(struct ixdp_genl *g)
 		return ixctl_fail(err, &r, "stats show");
 	print_open_object();
 	print_u64("flow_groups", "stats flow-groups %" PRIu64,
-		  r.num[IXDP_A_PORT_NFG]);
+		  p->num[IXDP_PORT_A_NFG]);
 	print_u64("connections", " connections %" PRIu64,
-		  r.num[IXDP_A_CORE_CONNS]);
-	ixctl_print_counters(&r, "port", 0, r.nport_stats);
-	ixctl_print_counters(&r, "cores", r.nport_stats, r.nstats);
+		  c->num[IXDP_CORE_A_CONNS]);
+	ixctl_print_counters(&r, p, "port");
+	ixctl_print_counters(&r, c, "cores");
 	print_nl();
 	print_close_object();
 	return 0;

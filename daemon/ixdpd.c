@@ -188,20 +188,18 @@ static int on_event(struct nl_msg *msg, void *arg)
 	else
 		n = (size_t)snprintf(line, sizeof(line), "command %d", r->cmd);
 	for (i = 0; i < ixdp_genl_nevent_fields && n < sizeof(line); i++) {
-		int a = ixdp_genl_event_fields[i].attr;
+		const struct ixdp_genl_field *f = &ixdp_genl_event_fields[i];
+		const struct ixdp_genl_obj *o = &r->obj[f->nest];
 
-		if (!r->has[a])
+		if (!ixdp_genl_event_has(r, f))
 			continue;
-		if (a == IXDP_A_PORT_IFNAME)
+		if (f->str)
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      " %s %s",
-					      ixdp_genl_event_fields[i].key,
-					      r->str[a]);
+					      " %s %s", f->key, o->str);
 		else
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      " %s %" PRIu64,
-					      ixdp_genl_event_fields[i].key,
-					      r->num[a]);
+					      " %s %" PRIu64, f->key,
+					      o->num[f->attr]);
 	}
 	/*
 	 * Applications, flow-group moves and parking are no part of the

@@ -22,18 +22,19 @@ struct kgrants {
 
 static void collect(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *o = &r->obj[IXDP_A_GRANT];
 	struct kgrants *k = arg;
 	struct ixdp_grant_spec *g;
 
 	if (k->n == sizeof(k->g) / sizeof(k->g[0]))
 		return;
 	g = &k->g[k->n++];
-	g->lo = (uint16_t)r->num[IXDP_A_GRANT_PORT_LO];
-	g->hi = (uint16_t)r->num[IXDP_A_GRANT_PORT_HI];
-	g->is_gid = r->has[IXDP_A_GRANT_GID];
-	g->id = (uint32_t)r->num[g->is_gid ? IXDP_A_GRANT_GID :
-				 IXDP_A_GRANT_UID];
-	g->rights = (uint32_t)r->num[IXDP_A_GRANT_RIGHTS];
+	g->lo = (uint16_t)o->num[IXDP_GRANT_A_PORT_LO];
+	g->hi = (uint16_t)o->num[IXDP_GRANT_A_PORT_HI];
+	g->is_gid = o->has[IXDP_GRANT_A_GID];
+	g->id = (uint32_t)o->num[g->is_gid ? IXDP_GRANT_A_GID :
+						      IXDP_GRANT_A_UID];
+	g->rights = (uint32_t)o->num[IXDP_GRANT_A_RIGHTS];
 }
 
 static bool same_key(const struct ixdp_grant_spec *a,

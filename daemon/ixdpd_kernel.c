@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,57 +28,88 @@
 
 #include "ixdpd.h"
 
-static uint64_t stat_of(const struct ixdp_genl_reply *r, const char *name)
-{
-	unsigned int i;
+/* The typed counters of a core that the policy reads, and where to. */
+static const struct {
+	int stat;			/* enum ixdp_core_stat */
+	size_t off;			/* in struct ixdpd_kcore */
+} core_stats[] = {
+	{ IXDP_CORE_STAT_BUSY_NS, offsetof(struct ixdpd_kcore, busy_ns) },
+	{ IXDP_CORE_STAT_IDLE_NS, offsetof(struct ixdpd_kcore, idle_ns) },
+	{ IXDP_CORE_STAT_RX_FRAMES, offsetof(struct ixdpd_kcore, rx_frames) },
+	{ IXDP_CORE_STAT_APP_CMDS, offsetof(struct ixdpd_kcore, app_cmds) },
+	{ IXDP_CORE_STAT_BATCHES, offsetof(struct ixdpd_kcore, batches) },
+	{ IXDP_CORE_STAT_BATCH_FRAMES,
+	  offsetof(struct ixdpd_kcore, batch_frames) },
+};
 
-	for (i = 0; i < r->nstats; i++)
-		if (!strcmp(r->stat_name[i], name))
-			return r->stat_value[i];
-	return 0;
-}
+struct core_read {
+	struct ixdpd_kstate *ks;
+	bool bad;		/* a core lacked an attribute the policy needs */
+};
 
+/*
+ * One core of the CORE_GET dump, from its typed attributes only: a
+ * counter the module does not send is an error, never a silent 0.
+ */
 static void on_core(const struct ixdp_genl_reply *r, void *arg)
 {
-	struct ixdpd_kstate *ks = arg;
+	const struct ixdp_genl_obj *o = &r->obj[IXDP_A_CORE];
+	struct core_read *cr = arg;
+	struct ixdpd_kstate *ks = cr->ks;
 	struct ixdpd_kcore *c;
+	size_t i;
 
-	if (ks->ncores == IXDPD_MAX_CORES || !r->has[IXDP_A_CORE_CPU])
+	if (!o->has[IXDP_CORE_A_CPU] || !o->has[IXDP_CORE_A_STATS]) {
+		cr->bad = true;
+		return;
+	}
+	if (ks->ncores == IXDPD_MAX_CORES)
 		return;
 	c = &ks->core[ks->ncores++];
-	c->cpu = (uint32_t)r->num[IXDP_A_CORE_CPU];
-	c->rxq = (uint16_t)r->num[IXDP_A_CORE_RXQ];
-	c->txq = (uint16_t)r->num[IXDP_A_CORE_TXQ];
-	c->nfg = (uint32_t)r->num[IXDP_A_CORE_NFG];
-	c->conns = (uint32_t)r->num[IXDP_A_CORE_CONNS];
-	c->parked = r->num[IXDP_A_CORE_PARKED] != 0;
-	c->busy_ns = stat_of(r, "dp_busy_ns");
-	c->idle_ns = stat_of(r, "dp_idle_ns");
-	c->rx_frames = stat_of(r, "dp_rx_frames");
-	c->app_cmds = stat_of(r, "dp_app_cmds");
-	c->batches = stat_of(r, "dp_batches");
-	c->batch_frames = stat_of(r, "dp_batch_frames");
+	c->cpu = (uint32_t)o->num[IXDP_CORE_A_CPU];
+	c->rxq = (uint16_t)o->num[IXDP_CORE_A_RXQ];
+	c->txq = (uint16_t)o->num[IXDP_CORE_A_TXQ];
+	c->nfg = (uint32_t)o->num[IXDP_CORE_A_NFG];
+	c->conns = (uint32_t)o->num[IXDP_CORE_A_CONNS];
+	c->parked = o->num[IXDP_CORE_A_PARKED] != 0;
+	for (i = 0; i < sizeof(core_stats) / sizeof(core_stats[0]); i++) {
+		if (!o->has_stat[core_stats[i].stat])
+			cr->bad = true;
+		*(uint64_t *)((char *)c + core_stats[i].off) =
+			o->stat[core_stats[i].stat];
+	}
+}
+
+static int cores_dump(struct ixdp_genl *g, struct ixdpd_kstate *ks)
+{
+	struct core_read cr = { .ks = ks };
+	int err;
+
+	ks->ncores = 0;
+	err = ixdp_genl_dump(g, IXDP_CMD_CORE_GET, on_core, &cr);
+	return err ? err : cr.bad ? -EPROTO : 0;
 }
 
 /* The CORE_GET dump alone, for the policy loop. */
 int ixdpd_cores_read(struct ixdp_genl *g, struct ixdpd_kstate *ks)
 {
-	ks->ncores = 0;
-	return ixdp_genl_dump(g, IXDP_CMD_CORE_GET, on_core, ks);
+	return cores_dump(g, ks);
 }
 
 /* PORT_GET, the CORE_GET dump and GET_CONFIG. Returns 0 or -errno. */
 int ixdpd_kstate_read(struct ixdp_genl *g, struct ixdpd_kstate *ks)
 {
-	struct ixdp_genl_reply r;
+	static struct ixdp_genl_reply r;
+	const struct ixdp_genl_obj *cfg = &r.obj[IXDP_A_CONFIG];
+	const struct ixdp_genl_obj *port = &r.obj[IXDP_A_PORT];
 	int err;
 
 	memset(ks, 0, sizeof(*ks));
 	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_GET_CONFIG), &r);
 	if (err)
 		return err;
-	ks->batch = (uint32_t)r.num[IXDP_A_CFG_BATCH];
-	ks->poll_us = (uint32_t)r.num[IXDP_A_CFG_POLL_US];
+	ks->batch = (uint32_t)cfg->num[IXDP_CONFIG_A_BATCH];
+	ks->poll_us = (uint32_t)cfg->num[IXDP_CONFIG_A_POLL_US];
 	err = ixdp_genl_request(g, ixdp_genl_msg(g, IXDP_CMD_PORT_GET), &r);
 	if (err == -ENODEV)
 		return 0;	/* no port, hence no core */
@@ -85,11 +117,11 @@ int ixdpd_kstate_read(struct ixdp_genl *g, struct ixdpd_kstate *ks)
 		return err;
 	ks->has_port = true;
 	snprintf(ks->ifname, sizeof(ks->ifname), "%.*s", IFNAMSIZ - 1,
-		 r.str[IXDP_A_PORT_IFNAME]);
-	ks->addr = (uint32_t)r.num[IXDP_A_PORT_ADDR];
-	ks->prefix = (uint8_t)r.num[IXDP_A_PORT_PREFIX];
-	ks->nfg = (uint32_t)r.num[IXDP_A_PORT_NFG];
-	return ixdp_genl_dump(g, IXDP_CMD_CORE_GET, on_core, ks);
+		 port->str);
+	ks->addr = (uint32_t)port->num[IXDP_PORT_A_ADDR];
+	ks->prefix = (uint8_t)port->num[IXDP_PORT_A_PREFIX];
+	ks->nfg = (uint32_t)port->num[IXDP_PORT_A_NFG];
+	return cores_dump(g, ks);
 }
 
 static int request(struct ixdp_genl *g, struct nl_msg *msg, char *extack,
@@ -110,9 +142,12 @@ int ixdpd_core_add(struct ixdp_genl *g, const struct ixdpd_core_cfg *c,
 	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_CORE_ADD);
 
 	if (msg) {
-		nla_put_u32(msg, IXDP_A_CORE_CPU, c->cpu);
-		nla_put_u16(msg, IXDP_A_CORE_RXQ, c->rxq);
-		nla_put_u16(msg, IXDP_A_CORE_TXQ, c->txq);
+		struct nlattr *nest = nla_nest_start(msg, IXDP_A_CORE);
+
+		nla_put_u32(msg, IXDP_CORE_A_CPU, c->cpu);
+		nla_put_u16(msg, IXDP_CORE_A_RXQ, c->rxq);
+		nla_put_u16(msg, IXDP_CORE_A_TXQ, c->txq);
+		nla_nest_end(msg, nest);
 	}
 	return request(g, msg, extack, len);
 }
@@ -123,8 +158,11 @@ int ixdpd_core_park(struct ixdp_genl *g, uint32_t cpu, bool park,
 	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_CORE_SET);
 
 	if (msg) {
-		nla_put_u32(msg, IXDP_A_CORE_CPU, cpu);
-		nla_put_u8(msg, IXDP_A_CORE_PARKED, park);
+		struct nlattr *nest = nla_nest_start(msg, IXDP_A_CORE);
+
+		nla_put_u32(msg, IXDP_CORE_A_CPU, cpu);
+		nla_put_u8(msg, IXDP_CORE_A_PARKED, park);
+		nla_nest_end(msg, nest);
 	}
 	return request(g, msg, extack, len);
 }
@@ -135,8 +173,11 @@ int ixdpd_fg_move(struct ixdp_genl *g, uint32_t fg, uint32_t cpu,
 	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_FG_MOVE);
 
 	if (msg) {
-		nla_put_u32(msg, IXDP_A_FG_ID, fg);
-		nla_put_u32(msg, IXDP_A_CORE_CPU, cpu);
+		struct nlattr *nest = nla_nest_start(msg, IXDP_A_MOVE);
+
+		nla_put_u32(msg, IXDP_MOVE_A_FG, fg);
+		nla_put_u32(msg, IXDP_MOVE_A_TO_CPU, cpu);
+		nla_nest_end(msg, nest);
 	}
 	return request(g, msg, extack, len);
 }
@@ -151,17 +192,19 @@ struct fg_owners {
 
 static void on_fg(const struct ixdp_genl_reply *r, void *arg)
 {
+	const struct ixdp_genl_obj *f = &r->obj[IXDP_A_FG];
+	uint64_t fg = f->num[IXDP_FG_A_ID], cpu = f->num[IXDP_FG_A_CPU];
 	struct fg_owners *o = arg;
-	uint64_t fg = r->num[IXDP_A_FG_ID], cpu = r->num[IXDP_A_CORE_CPU];
 
-	if (!r->has[IXDP_A_FG_ID] || !r->has[IXDP_A_CORE_CPU] ||
+	if (!f->has[IXDP_FG_A_ID] || !f->has[IXDP_FG_A_CPU] ||
+	    (o->frames && !f->has[IXDP_FG_A_FRAMES]) ||
 	    fg >= o->max || cpu > UINT8_MAX) {
 		o->bad = true;
 		return;
 	}
 	o->owner[fg] = (uint8_t)cpu;
 	if (o->frames)
-		o->frames[fg] = r->num[IXDP_A_FG_FRAMES];
+		o->frames[fg] = f->num[IXDP_FG_A_FRAMES];
 	if (fg + 1 > o->n)
 		o->n = (uint32_t)fg + 1;
 }
@@ -190,8 +233,12 @@ int ixdpd_core_del(struct ixdp_genl *g, uint32_t cpu, char *extack,
 {
 	struct nl_msg *msg = ixdp_genl_msg(g, IXDP_CMD_CORE_DEL);
 
-	if (msg)
-		nla_put_u32(msg, IXDP_A_CORE_CPU, cpu);
+	if (msg) {
+		struct nlattr *nest = nla_nest_start(msg, IXDP_A_CORE);
+
+		nla_put_u32(msg, IXDP_CORE_A_CPU, cpu);
+		nla_nest_end(msg, nest);
+	}
 	return request(g, msg, extack, len);
 }
 
@@ -292,6 +339,7 @@ static bool port_step(struct rc *rc)
 	const struct ixdpd_config *cfg = rc->cfg;
 	struct ixdpd_kstate *ks = &rc->ks;
 	char want[32], have[32], what[96];
+	struct nlattr *nest;
 	struct nl_msg *msg;
 	unsigned int conns;
 	int err;
@@ -315,9 +363,12 @@ static bool port_step(struct rc *rc)
 		if (plan(rc, "port %s %s differs from the config (%s %s) and carries no connection: delete it",
 			 ks->ifname, have, cfg->ifname, want)) {
 			msg = ixdp_genl_msg(rc->g, IXDP_CMD_PORT_DEL);
-			if (msg)
-				nla_put_string(msg, IXDP_A_PORT_IFNAME,
+			if (msg) {
+				nest = nla_nest_start(msg, IXDP_A_PORT);
+				nla_put_string(msg, IXDP_PORT_A_IFNAME,
 					       ks->ifname);
+				nla_nest_end(msg, nest);
+			}
 			err = request(rc->g, msg, rc->extack,
 				      sizeof(rc->extack));
 			outcome(rc, err, what);
@@ -331,9 +382,11 @@ static bool port_step(struct rc *rc)
 	if (plan(rc, "port %s %s is missing: add it", cfg->ifname, want)) {
 		msg = ixdp_genl_msg(rc->g, IXDP_CMD_PORT_ADD);
 		if (msg) {
-			nla_put_string(msg, IXDP_A_PORT_IFNAME, cfg->ifname);
-			nla_put_u32(msg, IXDP_A_PORT_ADDR, cfg->addr);
-			nla_put_u8(msg, IXDP_A_PORT_PREFIX, cfg->prefix);
+			nest = nla_nest_start(msg, IXDP_A_PORT);
+			nla_put_string(msg, IXDP_PORT_A_IFNAME, cfg->ifname);
+			nla_put_u32(msg, IXDP_PORT_A_ADDR, cfg->addr);
+			nla_put_u8(msg, IXDP_PORT_A_PREFIX, cfg->prefix);
+			nla_nest_end(msg, nest);
 		}
 		err = request(rc->g, msg, rc->extack, sizeof(rc->extack));
 		outcome(rc, err, what);
@@ -449,6 +502,7 @@ static void config_step(struct rc *rc)
 	bool batch = cfg->has_batch && cfg->batch != ks->batch;
 	bool poll = cfg->has_poll_us && cfg->poll_us != ks->poll_us;
 	char b[32] = "", p[32] = "";
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	if (cfg->has_batch && !batch)
@@ -467,10 +521,14 @@ static void config_step(struct rc *rc)
 	if (!plan(rc, "config:%s%s", b, p))
 		return;
 	msg = ixdp_genl_msg(rc->g, IXDP_CMD_SET_CONFIG);
-	if (msg && batch)
-		nla_put_u32(msg, IXDP_A_CFG_BATCH, cfg->batch);
-	if (msg && poll)
-		nla_put_u32(msg, IXDP_A_CFG_POLL_US, cfg->poll_us);
+	if (msg) {
+		nest = nla_nest_start(msg, IXDP_A_CONFIG);
+		if (batch)
+			nla_put_u32(msg, IXDP_CONFIG_A_BATCH, cfg->batch);
+		if (poll)
+			nla_put_u32(msg, IXDP_CONFIG_A_POLL_US, cfg->poll_us);
+		nla_nest_end(msg, nest);
+	}
 	outcome(rc, request(rc->g, msg, rc->extack, sizeof(rc->extack)),
 		"config set");
 }
@@ -495,9 +553,12 @@ static void responder_step(struct rc *rc)
 	}
 	msg = ixdp_genl_msg(rc->g, IXDP_CMD_RESPONDER_SET);
 	if (msg) {
-		nla_put_u8(msg, IXDP_A_RESP_MODE, cfg->resp_mode);
+		struct nlattr *nest = nla_nest_start(msg, IXDP_A_RESPONDER);
+
+		nla_put_u8(msg, IXDP_RESPONDER_A_MODE, cfg->resp_mode);
 		if (cfg->resp_port)
-			nla_put_u16(msg, IXDP_A_RESP_PORT, cfg->resp_port);
+			nla_put_u16(msg, IXDP_RESPONDER_A_PORT, cfg->resp_port);
+		nla_nest_end(msg, nest);
 	}
 	err = request(rc->g, msg, rc->extack, sizeof(rc->extack));
 	if (err) {

@@ -133,7 +133,7 @@ void print_hex(const char *key, const char *text_fmt, uint64_t val)
 {
 	if (json_mode) {
 		json_key(key);
-		printf("\"%#" PRIx64 "\"", val);
+		printf("\"0x%" PRIx64 "\"", val);
 	} else {
 		printf(text_fmt, val);
 	}

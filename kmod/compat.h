@@ -68,4 +68,14 @@ static inline int ixdp_compat_get_rxfh_key(struct net_device *dev, u8 *key)
 #define ixdp_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
 #endif
 
+/*
+ * The ops a genl family's pre_doit and post_doit see: struct genl_ops
+ * until 6.2, struct genl_split_ops since. Both carry internal_flags.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define ixdp_genl_split_ops	genl_split_ops
+#else
+#define ixdp_genl_split_ops	genl_ops
+#endif
+
 #endif /* _IXDP_COMPAT_H */

@@ -17,11 +17,7 @@ struct netlink_ext_ack;
 #endif
 
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
-#define IXDP_FEATURES	(IXDP_FEAT_VERSION | IXDP_FEAT_NETLINK | \
-			 IXDP_FEAT_CONFIG | IXDP_FEAT_DATAPLANE | \
-			 IXDP_FEAT_ATTACH | IXDP_FEAT_RINGS | \
-			 IXDP_FEAT_FG_MOVE | IXDP_FEAT_OBJECTS | \
-			 IXDP_FEAT_GRANTS)
+#define IXDP_FEATURES	IXDP_FEAT_NONE
 
 /* config.c APIs: */
 struct ixdp_config {
@@ -55,14 +51,24 @@ void ixdp_chardev_uninit(void);
 
 /* netlink.c APIs: */
 struct sk_buff;
+struct nlattr;
+struct genl_info;
 extern struct genl_family ixdp_genl_family;
 int ixdp_netlink_init(void);
 void ixdp_netlink_uninit(void);
+int ixdp_nl_parse(struct genl_info *info, int type, struct nlattr **tb,
+		  unsigned int max);
+int ixdp_nl_need(struct genl_info *info, const struct nlattr *nest,
+		 struct nlattr **tb, unsigned int type);
+
+/* genl_ops.internal_flags: what pre_doit prepares (netlink.c). */
+#define IXDP_NL_F_CTL	BIT(0)	/* ixdp_ctl_lock() held */
+#define IXDP_NL_F_READ	BIT(1)	/* ixdp_core_lock held */
+#define IXDP_NL_F_PORT	BIT(2)	/* info->user_ptr[0]: the port */
 void ixdp_nl_announce(u8 cmd, int (*fill)(struct sk_buff *, const void *),
 		      const void *arg);
 
 /* netlink_dp.c APIs: */
-struct genl_info;
 struct netlink_callback;
 int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info);
 int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info);

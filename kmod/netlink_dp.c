@@ -5,6 +5,8 @@
  * and the built-in responder. Policies live beside the ops table in
  * netlink.c; here every handler checks what the policy cannot (required
  * attributes, cross-attribute rules) and explains refusals via extack.
+ * Each object is one nest (IXDP_A_<OBJ>) of its own attribute set; its
+ * counters go out twice: typed in STATS, by name in XSTATS.
  */
 #include <linux/netdevice.h>
 #include <net/genetlink.h>
@@ -12,18 +14,14 @@
 #include "ixdp.h"
 #include "app.h"
 
-static int need(struct genl_info *info, int attr)
-{
-	if (info->attrs[attr])
-		return 0;
-	GENL_SET_ERR_MSG(info, "a required attribute is missing");
-	NL_SET_BAD_ATTR(info->extack, NULL);
-	return -EINVAL;
-}
-
 static int fill_ifname(struct sk_buff *msg, const void *ifname)
 {
-	return nla_put_string(msg, IXDP_A_PORT_IFNAME, ifname);
+	struct nlattr *nest = nla_nest_start(msg, IXDP_A_PORT);
+
+	if (!nest || nla_put_string(msg, IXDP_PORT_A_IFNAME, ifname))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
 }
 
 struct core_id {
@@ -34,30 +32,36 @@ struct core_id {
 static int fill_core_id(struct sk_buff *msg, const void *arg)
 {
 	const struct core_id *id = arg;
+	struct nlattr *nest = nla_nest_start(msg, IXDP_A_CORE);
 
-	if (nla_put_u32(msg, IXDP_A_CORE_CPU, id->cpu) ||
-	    nla_put_u16(msg, IXDP_A_CORE_RXQ, id->rxq) ||
-	    nla_put_u16(msg, IXDP_A_CORE_TXQ, id->txq))
+	if (!nest ||
+	    nla_put_u32(msg, IXDP_CORE_A_CPU, id->cpu) ||
+	    nla_put_u16(msg, IXDP_CORE_A_RXQ, id->rxq) ||
+	    nla_put_u16(msg, IXDP_CORE_A_TXQ, id->txq))
 		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
+/* pre_doit holds ixdp_ctl_lock() (IXDP_NL_F_CTL) for the four below. */
 int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *tb[IXDP_PORT_A_MAX + 1], *nest;
 	char ifname[IFNAMSIZ];
 	int err;
 
-	err = need(info, IXDP_A_PORT_IFNAME) ?: need(info, IXDP_A_PORT_ADDR) ?:
-	      need(info, IXDP_A_PORT_PREFIX);
+	err = ixdp_nl_parse(info, IXDP_A_PORT, tb, IXDP_PORT_A_MAX);
 	if (err)
 		return err;
-	nla_strscpy(ifname, info->attrs[IXDP_A_PORT_IFNAME], sizeof(ifname));
-	ixdp_ctl_lock();
+	nest = info->attrs[IXDP_A_PORT];
+	if (ixdp_nl_need(info, nest, tb, IXDP_PORT_A_IFNAME) ||
+	    ixdp_nl_need(info, nest, tb, IXDP_PORT_A_ADDR) ||
+	    ixdp_nl_need(info, nest, tb, IXDP_PORT_A_PREFIX))
+		return -EINVAL;
+	nla_strscpy(ifname, tb[IXDP_PORT_A_IFNAME], sizeof(ifname));
 	err = ixdp_port_add(genl_info_net(info), ifname,
-			    nla_get_in_addr(info->attrs[IXDP_A_PORT_ADDR]),
-			    nla_get_u8(info->attrs[IXDP_A_PORT_PREFIX]),
-			    info->extack);
-	ixdp_ctl_unlock();
+			    nla_get_in_addr(tb[IXDP_PORT_A_ADDR]),
+			    nla_get_u8(tb[IXDP_PORT_A_PREFIX]), info->extack);
 	if (!err)
 		ixdp_nl_announce(IXDP_CMD_PORT_ADD, fill_ifname, ifname);
 	return err;
@@ -65,102 +69,173 @@ int ixdp_nl_port_add(struct sk_buff *skb, struct genl_info *info)
 
 int ixdp_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *tb[IXDP_PORT_A_MAX + 1];
 	char ifname[IFNAMSIZ];
 	int err;
 
-	err = need(info, IXDP_A_PORT_IFNAME);
+	err = ixdp_nl_parse(info, IXDP_A_PORT, tb, IXDP_PORT_A_MAX);
 	if (err)
 		return err;
-	nla_strscpy(ifname, info->attrs[IXDP_A_PORT_IFNAME], sizeof(ifname));
-	ixdp_ctl_lock();
+	if (ixdp_nl_need(info, info->attrs[IXDP_A_PORT], tb,
+			 IXDP_PORT_A_IFNAME))
+		return -EINVAL;
+	nla_strscpy(ifname, tb[IXDP_PORT_A_IFNAME], sizeof(ifname));
 	err = ixdp_port_del(ifname, info->extack);
-	ixdp_ctl_unlock();
 	if (!err)
 		ixdp_nl_announce(IXDP_CMD_PORT_DEL, fill_ifname, ifname);
 	return err;
 }
 
-/* Append one nest of IXDP_A_STAT {name, value} entries per counter. */
-static int put_stat(struct sk_buff *msg, const char *name, u64 value)
-{
-	struct nlattr *st = nla_nest_start(msg, IXDP_A_STAT);
+/*
+ * A counter: its typed attribute (for programs), its display name (for
+ * people, in XSTATS) and where it lives.
+ */
+struct stat_field {
+	u16 attr;
+	const char *name;
+	size_t off;
+};
 
-	if (!st || nla_put_string(msg, IXDP_A_STAT_NAME, name) ||
-	    nla_put_u64_64bit(msg, IXDP_A_STAT_VALUE, value, IXDP_A_PAD))
+#define DP(a, f)	{ IXDP_CORE_STAT_##a, "dp_" #f,			\
+			  offsetof(struct ixdp_core_stats, f) }
+
+static const struct stat_field dp_fields[] = {
+	DP(RX_FRAMES, rx_frames),
+	DP(RX_BYTES, rx_bytes),
+	DP(RX_LOCAL, rx_local),
+	DP(RX_HANDOFF, rx_handoff),
+	DP(RX_NOBUF, rx_nobuf),
+	DP(RX_TOO_BIG, rx_too_big),
+	DP(TX_FRAMES, tx_frames),
+	DP(TX_BYTES, tx_bytes),
+	DP(TX_DROPS, tx_drops),
+	DP(TX_BUSY, tx_busy),
+	DP(TX_NO_CARRIER, tx_no_carrier),
+	DP(LOOPS, loops),
+	DP(BATCHES, batches),
+	DP(BATCH_FRAMES, batch_frames),
+	DP(BATCH_MAX, batch_max),
+	DP(BUSY_POLLS, busy_polls),
+	DP(SLEEPS, sleeps),
+	DP(BUSY_NS, busy_ns),
+	DP(IDLE_NS, idle_ns),
+	DP(APP_CMDS, app_cmds),
+	DP(APP_BAD_CMDS, app_bad_cmds),
+	DP(APP_EVENTS, app_events),
+	DP(APP_RING_FULL, app_ring_full),
+	DP(APP_KNOCK_DROPS, app_knock_drops),
+	DP(APP_BACKLOG_DROPS, app_backlog_drops),
+	DP(APP_DENIED, app_denied),
+	DP(APP_SHARE_DROPS, app_share_drops),
+	DP(FG_IN, fg_in),
+	DP(FG_OUT, fg_out),
+	DP(CONNS_IN, conns_in),
+	DP(CONNS_OUT, conns_out),
+	DP(HELD, held),
+	DP(HELD_DROPS, held_drops),
+	DP(APPS, apps),
+	DP(APP_CONNS, app_conns),
+	DP(CONNS, conns),
+	DP(RXBUF_FREE, rxbuf_free),
+	DP(RXBUF_TOTAL, rxbuf_total),
+	DP(TXBUF_FREE, txbuf_free),
+	DP(TXBUF_TOTAL, txbuf_total),
+	/* Not in struct ixdp_core_stats: the responder's (see core_values). */
+	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
+};
+
+#define NDP		ARRAY_SIZE(dp_fields)
+#define DP_OVERFLOW	(NDP - 1)
+
+#define RX(a, f)	{ IXDP_PORT_STAT_RX_##a, "rx_" #f,			\
+			  offsetof(struct ixdp_rx_stats, f) }
+
+static const struct stat_field rx_fields[] = {
+	RX(CONSUMED, consumed),
+	RX(PASSED, passed),
+	RX(RING_FULL, ring_full),
+	RX(NO_CORE, no_core),
+	RX(UNSHARE_FAIL, unshare_fail),
+};
+
+static const struct stat_field app_fields[] = {
+	{ IXDP_APP_STAT_CMDS, "app_cmds", 0 },
+	{ IXDP_APP_STAT_BAD_CMDS, "app_bad_cmds", 0 },
+	{ IXDP_APP_STAT_EVENTS, "app_events", 0 },
+};
+
+/* The typed counters @v of @fields as the nest @type (u64, padded). */
+static int put_stats(struct sk_buff *msg, int type, int pad,
+		     const struct stat_field *fields, const u64 *v,
+		     unsigned int n)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+	unsigned int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (nla_put_u64_64bit(msg, fields[i].attr, v[i], pad))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* One {name, value} entry of an XSTATS nest. */
+static int put_xstat(struct sk_buff *msg, const char *name, u64 value)
+{
+	struct nlattr *st = nla_nest_start(msg, IXDP_XSTATS_A_ENTRY);
+
+	if (!st || nla_put_string(msg, IXDP_XSTAT_A_NAME, name) ||
+	    nla_put_u64_64bit(msg, IXDP_XSTAT_A_VALUE, value,
+			      IXDP_XSTAT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, st);
 	return 0;
 }
 
-struct stat_field {
-	const char *name;
-	size_t off;
-};
-
-static const struct stat_field dp_fields[] = {
-	{ "dp_rx_frames", offsetof(struct ixdp_core_stats, rx_frames) },
-	{ "dp_rx_bytes", offsetof(struct ixdp_core_stats, rx_bytes) },
-	{ "dp_rx_local", offsetof(struct ixdp_core_stats, rx_local) },
-	{ "dp_rx_handoff", offsetof(struct ixdp_core_stats, rx_handoff) },
-	{ "dp_rx_nobuf", offsetof(struct ixdp_core_stats, rx_nobuf) },
-	{ "dp_rx_too_big", offsetof(struct ixdp_core_stats, rx_too_big) },
-	{ "dp_tx_frames", offsetof(struct ixdp_core_stats, tx_frames) },
-	{ "dp_tx_bytes", offsetof(struct ixdp_core_stats, tx_bytes) },
-	{ "dp_tx_drops", offsetof(struct ixdp_core_stats, tx_drops) },
-	{ "dp_tx_busy", offsetof(struct ixdp_core_stats, tx_busy) },
-	{ "dp_tx_no_carrier", offsetof(struct ixdp_core_stats, tx_no_carrier) },
-	{ "dp_loops", offsetof(struct ixdp_core_stats, loops) },
-	{ "dp_batches", offsetof(struct ixdp_core_stats, batches) },
-	{ "dp_batch_frames", offsetof(struct ixdp_core_stats, batch_frames) },
-	{ "dp_batch_max", offsetof(struct ixdp_core_stats, batch_max) },
-	{ "dp_busy_polls", offsetof(struct ixdp_core_stats, busy_polls) },
-	{ "dp_sleeps", offsetof(struct ixdp_core_stats, sleeps) },
-	{ "dp_busy_ns", offsetof(struct ixdp_core_stats, busy_ns) },
-	{ "dp_idle_ns", offsetof(struct ixdp_core_stats, idle_ns) },
-	{ "dp_app_cmds", offsetof(struct ixdp_core_stats, app_cmds) },
-	{ "dp_app_bad_cmds", offsetof(struct ixdp_core_stats, app_bad_cmds) },
-	{ "dp_app_events", offsetof(struct ixdp_core_stats, app_events) },
-	{ "dp_app_ring_full", offsetof(struct ixdp_core_stats, app_ring_full) },
-	{ "dp_app_knock_drops", offsetof(struct ixdp_core_stats, app_knock_drops) },
-	{ "dp_app_backlog_drops",
-	  offsetof(struct ixdp_core_stats, app_backlog_drops) },
-	{ "dp_app_denied", offsetof(struct ixdp_core_stats, app_denied) },
-	{ "dp_app_share_drops",
-	  offsetof(struct ixdp_core_stats, app_share_drops) },
-	{ "dp_fg_in", offsetof(struct ixdp_core_stats, fg_in) },
-	{ "dp_fg_out", offsetof(struct ixdp_core_stats, fg_out) },
-	{ "dp_conns_in", offsetof(struct ixdp_core_stats, conns_in) },
-	{ "dp_conns_out", offsetof(struct ixdp_core_stats, conns_out) },
-	{ "dp_held", offsetof(struct ixdp_core_stats, held) },
-	{ "dp_held_drops", offsetof(struct ixdp_core_stats, held_drops) },
-	{ "dp_apps", offsetof(struct ixdp_core_stats, apps) },
-	{ "dp_app_conns", offsetof(struct ixdp_core_stats, app_conns) },
-	{ "dp_conns", offsetof(struct ixdp_core_stats, conns) },
-	{ "dp_rxbuf_free", offsetof(struct ixdp_core_stats, rxbuf_free) },
-	{ "dp_rxbuf_total", offsetof(struct ixdp_core_stats, rxbuf_total) },
-	{ "dp_txbuf_free", offsetof(struct ixdp_core_stats, txbuf_free) },
-	{ "dp_txbuf_total", offsetof(struct ixdp_core_stats, txbuf_total) },
-};
-
-static const struct stat_field rx_fields[] = {
-	{ "rx_consumed", offsetof(struct ixdp_rx_stats, consumed) },
-	{ "rx_passed", offsetof(struct ixdp_rx_stats, passed) },
-	{ "rx_ring_full", offsetof(struct ixdp_rx_stats, ring_full) },
-	{ "rx_no_core", offsetof(struct ixdp_rx_stats, no_core) },
-	{ "rx_unshare_fail", offsetof(struct ixdp_rx_stats, unshare_fail) },
-};
-
-/* The u64 counters of @base named by @fields, as IXDP_A_STAT nests. */
-static int put_fields(struct sk_buff *msg, const void *base,
-		      const struct stat_field *fields, unsigned int n)
+static int put_xstats(struct sk_buff *msg, const struct stat_field *fields,
+		      const u64 *v, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (put_stat(msg, fields[i].name,
-			     READ_ONCE(*(const u64 *)((const u8 *)base +
-						      fields[i].off))))
+		if (put_xstat(msg, fields[i].name, v[i]))
 			return -EMSGSIZE;
+	return 0;
+}
+
+/* The u64 counters of @base that @fields locate. */
+static void read_fields(const void *base, const struct stat_field *fields,
+			unsigned int n, u64 *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = READ_ONCE(*(const u64 *)((const u8 *)base +
+						fields[i].off));
+}
+
+/*
+ * The counters of an object: typed in @stats_type, by name in
+ * @xstats_type (with the stack's @stack, IX_STAT_NR of them, if any).
+ */
+static int put_counters(struct sk_buff *msg, int stats_type, int pad,
+			int xstats_type, const struct stat_field *fields,
+			const u64 *v, unsigned int n, const u64 *stack)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (put_stats(msg, stats_type, pad, fields, v, n))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, xstats_type);
+	if (!nest || put_xstats(msg, fields, v, n))
+		return -EMSGSIZE;
+	for (i = 0; stack && i < IX_STAT_NR; i++)
+		if (put_xstat(msg, ix_stack_stat_name(i), stack[i]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
@@ -181,160 +256,173 @@ static void port_rx_sum(const struct ixdp_port *port, struct ixdp_rx_stats *sum)
 	}
 }
 
-static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
+static int put_port(struct sk_buff *msg, const struct ixdp_port *port,
+		    bool totals)
 {
+	u64 v[ARRAY_SIZE(rx_fields)];
 	struct ixdp_rx_stats sum;
 	struct nlattr *nest;
 
 	port_rx_sum(port, &sum);
-	if (nla_put_string(msg, IXDP_A_PORT_IFNAME, port->dev->name) ||
-	    nla_put_u32(msg, IXDP_A_PORT_IFINDEX, port->dev->ifindex) ||
-	    nla_put_in_addr(msg, IXDP_A_PORT_ADDR, port->addr) ||
-	    nla_put_u8(msg, IXDP_A_PORT_PREFIX, port->prefix) ||
-	    nla_put_u32(msg, IXDP_A_PORT_NFG, port->nfg) ||
-	    nla_put_u8(msg, IXDP_A_PORT_RSS, port->rss))
+	read_fields(&sum, rx_fields, ARRAY_SIZE(rx_fields), v);
+	nest = nla_nest_start(msg, IXDP_A_PORT);
+	if (!nest)
 		return -EMSGSIZE;
-	nest = nla_nest_start(msg, IXDP_A_PORT_STATS);
-	if (!nest || put_fields(msg, &sum, rx_fields, ARRAY_SIZE(rx_fields)))
+	if (!totals &&
+	    (nla_put_string(msg, IXDP_PORT_A_IFNAME, port->dev->name) ||
+	     nla_put_u32(msg, IXDP_PORT_A_IFINDEX, port->dev->ifindex) ||
+	     nla_put_in_addr(msg, IXDP_PORT_A_ADDR, port->addr) ||
+	     nla_put_u8(msg, IXDP_PORT_A_PREFIX, port->prefix) ||
+	     nla_put_u8(msg, IXDP_PORT_A_RSS, port->rss)))
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, IXDP_PORT_A_NFG, port->nfg) ||
+	    put_counters(msg, IXDP_PORT_A_STATS, IXDP_PORT_STAT_PAD,
+			 IXDP_PORT_A_XSTATS, rx_fields, v, ARRAY_SIZE(v),
+			 NULL))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
 /*
- * Answer @info with a message of @cmd that @put fills from the port
- * (-ENODEV without one), @size bytes at most.
+ * Answer @info with a message of @cmd that @put fills from the port,
+ * @size bytes at most. pre_doit holds ixdp_core_lock and found the port
+ * (IXDP_NL_F_READ | IXDP_NL_F_PORT).
  */
 static int reply_port(struct genl_info *info, u8 cmd, size_t size,
 		      int (*put)(struct sk_buff *, const struct ixdp_port *))
 {
-	struct ixdp_port *port;
+	struct ixdp_port *port = info->user_ptr[0];
 	struct sk_buff *msg;
 	void *hdr;
-	int err;
 
 	msg = genlmsg_new(size, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &ixdp_genl_family, 0, cmd);
-	if (!hdr) {
+	if (!hdr || put(msg, port)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
-	}
-	mutex_lock(&ixdp_core_lock);
-	port = ixdp_port_get();
-	err = port ? put(msg, port) : -ENODEV;
-	mutex_unlock(&ixdp_core_lock);
-	if (err) {
-		if (err == -ENODEV)
-			GENL_SET_ERR_MSG(info, "no port is attached");
-		nlmsg_free(msg);
-		return err;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 }
 
-int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
+static int put_port_get(struct sk_buff *msg, const struct ixdp_port *port)
 {
-	return reply_port(info, IXDP_CMD_PORT_GET, NLMSG_GOODSIZE, put_port);
+	return put_port(msg, port, false);
 }
 
-int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
+int ixdp_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ixdp_move_stats st = {};
-	struct ixdp_port *port;
-	struct core_id id;
-	u16 rxq, txq;
+	return reply_port(info, IXDP_CMD_PORT_GET, NLMSG_GOODSIZE,
+			  put_port_get);
+}
+
+/* The CORE nest of a request, with its required attributes. */
+static int core_req(struct genl_info *info, struct nlattr **tb, int need2)
+{
+	struct nlattr *nest = info->attrs[IXDP_A_CORE];
 	int err;
 
-	err = need(info, IXDP_A_CORE_CPU) ?: need(info, IXDP_A_CORE_RXQ);
+	err = ixdp_nl_parse(info, IXDP_A_CORE, tb, IXDP_CORE_A_MAX);
 	if (err)
 		return err;
-	rxq = nla_get_u16(info->attrs[IXDP_A_CORE_RXQ]);
-	txq = info->attrs[IXDP_A_CORE_TXQ] ?
-	      nla_get_u16(info->attrs[IXDP_A_CORE_TXQ]) : rxq;
-	id.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]);
-	id.rxq = rxq;
-	id.txq = txq;
-	ixdp_ctl_lock();
-	port = ixdp_port_get();
-	if (!port) {
-		GENL_SET_ERR_MSG(info, "attach a port first");
-		err = -ENODEV;
-	} else {
-		err = ixdp_core_add(port, id.cpu, rxq, txq, info->extack);
-	}
-	if (!err) {
-		/* The core first, then the moves that give it its share. */
-		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
-		if (port->ndp > 1 && ixdp_fgmove_balance(port, NULL, &st, NULL))
-			pr_warn("cpu %u started, but not all flow groups could move to it\n",
-				id.cpu);
-	}
-	ixdp_ctl_unlock();
-	return err;
+	if (ixdp_nl_need(info, nest, tb, IXDP_CORE_A_CPU) ||
+	    (need2 && ixdp_nl_need(info, nest, tb, need2)))
+		return -EINVAL;
+	return 0;
+}
+
+/* pre_doit holds ixdp_ctl_lock() and found the port (PORT_CTL). */
+int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ixdp_port *port = info->user_ptr[0];
+	struct nlattr *tb[IXDP_CORE_A_MAX + 1];
+	struct ixdp_move_stats st = {};
+	struct core_id id;
+	int err;
+
+	err = core_req(info, tb, IXDP_CORE_A_RXQ);
+	if (err)
+		return err;
+	id.cpu = nla_get_u32(tb[IXDP_CORE_A_CPU]);
+	id.rxq = nla_get_u16(tb[IXDP_CORE_A_RXQ]);
+	id.txq = tb[IXDP_CORE_A_TXQ] ? nla_get_u16(tb[IXDP_CORE_A_TXQ]) :
+				       id.rxq;
+	err = ixdp_core_add(port, id.cpu, id.rxq, id.txq, info->extack);
+	if (err)
+		return err;
+	/* The core first, then the moves that give it its share. */
+	ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
+	if (port->ndp > 1 && ixdp_fgmove_balance(port, NULL, &st, NULL))
+		pr_warn("cpu %u started, but not all flow groups could move to it\n",
+			id.cpu);
+	return 0;
 }
 
 int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ixdp_port *port = info->user_ptr[0];
+	struct nlattr *tb[IXDP_CORE_A_MAX + 1];
 	struct core_id id = {};
-	struct ixdp_port *port;
 	unsigned int i;
 	int err;
 
-	err = need(info, IXDP_A_CORE_CPU);
+	err = core_req(info, tb, 0);
 	if (err)
 		return err;
-	ixdp_ctl_lock();
-	port = ixdp_port_get();
-	if (!port) {
-		GENL_SET_ERR_MSG(info, "no port is attached");
-		err = -ENODEV;
-	} else {
-		id.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]);
-		for (i = 0; i < port->ndp; i++) {
-			if (port->dp[i]->cpu == id.cpu) {
-				id.rxq = port->dp[i]->rxq;
-				id.txq = port->dp[i]->txq;
-			}
+	id.cpu = nla_get_u32(tb[IXDP_CORE_A_CPU]);
+	for (i = 0; i < port->ndp; i++) {
+		if (port->dp[i]->cpu == id.cpu) {
+			id.rxq = port->dp[i]->rxq;
+			id.txq = port->dp[i]->txq;
 		}
-		err = ixdp_core_del(port, id.cpu, info->extack);
 	}
-	ixdp_ctl_unlock();
+	err = ixdp_core_del(port, id.cpu, info->extack);
 	if (!err)
 		ixdp_nl_announce(IXDP_CMD_CORE_DEL, fill_core_id, &id);
 	return err;
 }
 
+/* A core's typed counters, in dp_fields order. */
+static void core_values(const struct ixdp_core *dp, u64 *v)
+{
+	read_fields(&dp->st, dp_fields, DP_OVERFLOW, v);
+	v[DP_OVERFLOW] = ixdp_responder_overflow(dp->resp);
+}
+
+static u32 core_conns(const struct ixdp_core *dp)
+{
+	const struct ix_stack *c = dp->stack;
+
+	return c->cfg.nconn - READ_ONCE(c->ntcb_free);
+}
+
 static int put_core(struct sk_buff *msg, const struct ixdp_core *dp)
 {
-	const struct ixdp_core_stats *s = &dp->st;
 	const struct ix_stack *c = dp->stack;
+	u64 v[NDP], stack[IX_STAT_NR];
 	struct nlattr *nest;
 	u32 fg, nfg = 0;
 	unsigned int i;
 
 	for (fg = 0; fg < dp->port->nfg; fg++)
 		nfg += ix_stack_owns_fg(c, fg);
-	if (nla_put_u32(msg, IXDP_A_CORE_CPU, dp->cpu) ||
-	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
-	    nla_put_u16(msg, IXDP_A_CORE_TXQ, dp->txq) ||
-	    nla_put_u32(msg, IXDP_A_CORE_NFG, nfg) ||
-	    nla_put_u8(msg, IXDP_A_CORE_PARKED, READ_ONCE(dp->parked)) ||
-	    nla_put_u32(msg, IXDP_A_CORE_CONNS,
-			c->cfg.nconn - READ_ONCE(c->ntcb_free)))
-		return -EMSGSIZE;
-	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	if (put_fields(msg, s, dp_fields, ARRAY_SIZE(dp_fields)))
-		return -EMSGSIZE;
-	if (put_stat(msg, "dp_event_overflow", ixdp_responder_overflow(dp->resp)))
-		return -EMSGSIZE;
+	core_values(dp, v);
 	for (i = 0; i < IX_STAT_NR; i++)
-		if (put_stat(msg, ix_stack_stat_name(i), READ_ONCE(c->stat[i])))
-			return -EMSGSIZE;
+		stack[i] = READ_ONCE(c->stat[i]);
+	nest = nla_nest_start(msg, IXDP_A_CORE);
+	if (!nest ||
+	    nla_put_u32(msg, IXDP_CORE_A_CPU, dp->cpu) ||
+	    nla_put_u16(msg, IXDP_CORE_A_RXQ, dp->rxq) ||
+	    nla_put_u16(msg, IXDP_CORE_A_TXQ, dp->txq) ||
+	    nla_put_u32(msg, IXDP_CORE_A_NFG, nfg) ||
+	    nla_put_u8(msg, IXDP_CORE_A_PARKED, READ_ONCE(dp->parked)) ||
+	    nla_put_u32(msg, IXDP_CORE_A_CONNS, core_conns(dp)) ||
+	    put_counters(msg, IXDP_CORE_A_STATS, IXDP_CORE_STAT_PAD,
+			 IXDP_CORE_A_XSTATS, dp_fields, v, NDP, stack))
+		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -393,36 +481,32 @@ int ixdp_nl_core_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret;
 }
 
+/* pre_doit holds ixdp_ctl_lock() and found the port (PORT_CTL). */
 int ixdp_nl_responder_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ixdp_port *port;
+	struct nlattr *tb[IXDP_RESPONDER_A_MAX + 1], *nest;
+	struct ixdp_port *port = info->user_ptr[0];
 	unsigned int i;
 	int err;
 
-	err = need(info, IXDP_A_RESP_MODE);
+	err = ixdp_nl_parse(info, IXDP_A_RESPONDER, tb, IXDP_RESPONDER_A_MAX);
 	if (err)
 		return err;
-	if (nla_get_u8(info->attrs[IXDP_A_RESP_MODE]) != IXDP_RESP_NONE &&
-	    !info->attrs[IXDP_A_RESP_PORT]) {
-		GENL_SET_ERR_MSG(info, "a responder needs a TCP port");
+	nest = info->attrs[IXDP_A_RESPONDER];
+	if (ixdp_nl_need(info, nest, tb, IXDP_RESPONDER_A_MODE))
+		return -EINVAL;
+	if (nla_get_u8(tb[IXDP_RESPONDER_A_MODE]) != IXDP_RESP_NONE &&
+	    ixdp_nl_need(info, nest, tb, IXDP_RESPONDER_A_PORT)) {
+		NL_SET_ERR_MSG(info->extack, "a responder needs a TCP port");
 		return -EINVAL;
 	}
-	ixdp_ctl_lock();
-	port = ixdp_port_get();
-	if (!port) {
-		GENL_SET_ERR_MSG(info, "no port is attached");
-		err = -ENODEV;
-		goto out;
-	}
-	port->resp_mode = nla_get_u8(info->attrs[IXDP_A_RESP_MODE]);
-	port->resp_port = info->attrs[IXDP_A_RESP_PORT] ?
-			  nla_get_u16(info->attrs[IXDP_A_RESP_PORT]) : 0;
+	port->resp_mode = nla_get_u8(tb[IXDP_RESPONDER_A_MODE]);
+	port->resp_port = tb[IXDP_RESPONDER_A_PORT] ?
+			  nla_get_u16(tb[IXDP_RESPONDER_A_PORT]) : 0;
 	for (i = 0; i < port->ndp && !err; i++)
 		err = ixdp_core_call(port->dp[i], ixdp_responder_apply, NULL);
 	if (err)
 		GENL_SET_ERR_MSG(info, "a core could not listen on that port");
-out:
-	ixdp_ctl_unlock();
 	return err;
 }
 
@@ -438,16 +522,20 @@ static int put_fg(struct sk_buff *msg, struct ixdp_port *port, unsigned int fg)
 {
 	const struct ixdp_map *map = port_map(port);
 	const struct ixdp_core *dp = map->dp[map->fg_owner[fg]];
+	struct nlattr *nest;
 	unsigned int i;
 	u64 frames = 0;
 
 	for (i = 0; i < port->ndp; i++)
 		frames += READ_ONCE(port->dp[i]->fg_frames[fg]);
-	if (nla_put_u32(msg, IXDP_A_FG_ID, fg) ||
-	    nla_put_u32(msg, IXDP_A_CORE_CPU, dp->cpu) ||
-	    nla_put_u16(msg, IXDP_A_CORE_RXQ, dp->rxq) ||
-	    nla_put_u64_64bit(msg, IXDP_A_FG_FRAMES, frames, IXDP_A_PAD))
+	nest = nla_nest_start(msg, IXDP_A_FG);
+	if (!nest ||
+	    nla_put_u32(msg, IXDP_FG_A_ID, fg) ||
+	    nla_put_u32(msg, IXDP_FG_A_CPU, dp->cpu) ||
+	    nla_put_u16(msg, IXDP_FG_A_RXQ, dp->rxq) ||
+	    nla_put_u64_64bit(msg, IXDP_FG_A_FRAMES, frames, IXDP_FG_A_PAD))
 		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
@@ -466,14 +554,22 @@ int ixdp_nl_fg_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret;
 }
 
+static int put_app_id(struct sk_buff *msg, const struct ixdp_app *app)
+{
+	if (nla_put_u32(msg, IXDP_APP_A_PID, app->tgid) ||
+	    nla_put_u32(msg, IXDP_APP_A_TID, pid_nr(app->pid)) ||
+	    nla_put_u32(msg, IXDP_APP_A_CPU, app->params.cpu))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int fill_app_id(struct sk_buff *msg, const void *arg)
 {
-	const struct ixdp_app *app = arg;
+	struct nlattr *nest = nla_nest_start(msg, IXDP_A_APP);
 
-	if (nla_put_u32(msg, IXDP_A_APP_PID, app->tgid) ||
-	    nla_put_u32(msg, IXDP_A_APP_TID, pid_nr(app->pid)) ||
-	    nla_put_u32(msg, IXDP_A_CORE_CPU, app->params.cpu))
+	if (!nest || put_app_id(msg, arg))
 		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
@@ -486,18 +582,18 @@ void ixdp_nl_announce_app(u8 cmd, const struct ixdp_app *app)
 /* The kthread writes these counters; a dump reads them stale but whole. */
 static int put_app(struct sk_buff *msg, const struct ixdp_app *app)
 {
-	struct nlattr *nest;
+	u64 v[] = { READ_ONCE(app->ncmds), READ_ONCE(app->bad_cmds),
+		    READ_ONCE(app->nevents) };
+	struct nlattr *nest = nla_nest_start(msg, IXDP_A_APP);
 
-	if (fill_app_id(msg, app) ||
-	    nla_put_u32(msg, IXDP_A_APP_CONNS, READ_ONCE(app->nused)) ||
-	    nla_put_u32(msg, IXDP_A_APP_MAX_CONNS, app->nconn) ||
-	    nla_put_u8(msg, IXDP_A_APP_DEAD, READ_ONCE(app->dead)))
-		return -EMSGSIZE;
-	nest = nla_nest_start(msg, IXDP_A_APP_STATS);
-	if (!nest ||
-	    put_stat(msg, "app_cmds", READ_ONCE(app->ncmds)) ||
-	    put_stat(msg, "app_bad_cmds", READ_ONCE(app->bad_cmds)) ||
-	    put_stat(msg, "app_events", READ_ONCE(app->nevents)))
+	BUILD_BUG_ON(ARRAY_SIZE(v) != ARRAY_SIZE(app_fields));
+	if (!nest || put_app_id(msg, app) ||
+	    nla_put_u32(msg, IXDP_APP_A_CONNS, READ_ONCE(app->nused)) ||
+	    nla_put_u32(msg, IXDP_APP_A_MAX_CONNS, app->nconn) ||
+	    nla_put_u8(msg, IXDP_APP_A_DEAD, READ_ONCE(app->dead)) ||
+	    put_counters(msg, IXDP_APP_A_STATS, IXDP_APP_STAT_PAD,
+			 IXDP_APP_A_XSTATS, app_fields, v, ARRAY_SIZE(v),
+			 NULL))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -556,6 +652,7 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 	bool rx = i < nrx;
 	u16 q = rx ? i : i - nrx;
 	u32 napi = 0, nfg = 0, fg;
+	struct nlattr *nest;
 	u64 cpus = 0;
 
 	for (k = 0; k < port->ndp; k++) {
@@ -570,12 +667,15 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 	}
 	for (fg = 0; rx && map && map->ndp && fg < port->nfg; fg++)
 		nfg += map->dp[map->fg_owner[fg]]->rxq == q;
-	if (nla_put_u8(msg, IXDP_A_QUEUE_KIND, rx ? IXDP_QUEUE_RX : IXDP_QUEUE_TX) ||
-	    nla_put_u16(msg, IXDP_A_QUEUE_ID, q) ||
-	    nla_put_u64_64bit(msg, IXDP_A_QUEUE_CPUS, cpus, IXDP_A_PAD) ||
-	    (rx && (nla_put_u32(msg, IXDP_A_QUEUE_NFG, nfg) ||
-		    nla_put_u32(msg, IXDP_A_QUEUE_NAPI, napi))))
+	nest = nla_nest_start(msg, IXDP_A_QUEUE);
+	if (!nest ||
+	    nla_put_u8(msg, IXDP_QUEUE_A_KIND, rx ? IXDP_QUEUE_RX : IXDP_QUEUE_TX) ||
+	    nla_put_u16(msg, IXDP_QUEUE_A_ID, q) ||
+	    nla_put_u64_64bit(msg, IXDP_QUEUE_A_CPUS, cpus, IXDP_QUEUE_A_PAD) ||
+	    (rx && (nla_put_u32(msg, IXDP_QUEUE_A_NFG, nfg) ||
+		    nla_put_u32(msg, IXDP_QUEUE_A_NAPI, napi))))
 		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
@@ -597,50 +697,32 @@ int ixdp_nl_queue_dump(struct sk_buff *skb, struct netlink_callback *cb)
 /* Every core's counters added up; the maxima stay maxima. */
 static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 {
-	u64 dp_sum[ARRAY_SIZE(dp_fields)] = {}, core_sum[IX_STAT_NR] = {};
-	u64 overflow = 0, v;
-	struct ixdp_rx_stats rx;
+	u64 sum[NDP] = {}, stack[IX_STAT_NR] = {}, v[NDP];
 	struct nlattr *nest;
 	unsigned int i, k;
 	u32 conns = 0;
 
 	for (i = 0; i < port->ndp; i++) {
 		const struct ixdp_core *dp = port->dp[i];
-		const struct ix_stack *c = dp->stack;
 
-		for (k = 0; k < ARRAY_SIZE(dp_fields); k++) {
-			v = READ_ONCE(*(const u64 *)((const u8 *)&dp->st +
-						     dp_fields[k].off));
-			if (dp_fields[k].off == offsetof(struct ixdp_core_stats,
-							 batch_max))
-				dp_sum[k] = max(dp_sum[k], v);
+		core_values(dp, v);
+		for (k = 0; k < NDP; k++) {
+			if (dp_fields[k].attr == IXDP_CORE_STAT_BATCH_MAX)
+				sum[k] = max(sum[k], v[k]);
 			else
-				dp_sum[k] += v;
+				sum[k] += v[k];
 		}
 		for (k = 0; k < IX_STAT_NR; k++)
-			core_sum[k] += READ_ONCE(c->stat[k]);
-		overflow += ixdp_responder_overflow(dp->resp);
-		conns += c->cfg.nconn - READ_ONCE(c->ntcb_free);
+			stack[k] += READ_ONCE(dp->stack->stat[k]);
+		conns += core_conns(dp);
 	}
-	port_rx_sum(port, &rx);
-	if (nla_put_u32(msg, IXDP_A_PORT_NFG, port->nfg) ||
-	    nla_put_u32(msg, IXDP_A_CORE_CONNS, conns))
+	if (put_port(msg, port, true))
 		return -EMSGSIZE;
-	nest = nla_nest_start(msg, IXDP_A_PORT_STATS);
-	if (!nest || put_fields(msg, &rx, rx_fields, ARRAY_SIZE(rx_fields)))
+	nest = nla_nest_start(msg, IXDP_A_CORE);
+	if (!nest || nla_put_u32(msg, IXDP_CORE_A_CONNS, conns) ||
+	    put_counters(msg, IXDP_CORE_A_STATS, IXDP_CORE_STAT_PAD,
+			 IXDP_CORE_A_XSTATS, dp_fields, sum, NDP, stack))
 		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
-	if (!nest)
-		return -EMSGSIZE;
-	for (k = 0; k < ARRAY_SIZE(dp_fields); k++)
-		if (put_stat(msg, dp_fields[k].name, dp_sum[k]))
-			return -EMSGSIZE;
-	if (put_stat(msg, "dp_event_overflow", overflow))
-		return -EMSGSIZE;
-	for (k = 0; k < IX_STAT_NR; k++)
-		if (put_stat(msg, ix_stack_stat_name(k), core_sum[k]))
-			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }

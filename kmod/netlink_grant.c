@@ -13,34 +13,42 @@
 /* The grant an ADD or DEL request names; rights default to all. */
 static int grant_of(struct genl_info *info, struct ixdp_grant *g)
 {
-	struct nlattr **attrs = info->attrs;
-	struct nlattr *uid = attrs[IXDP_A_GRANT_UID];
-	struct nlattr *gid = attrs[IXDP_A_GRANT_GID];
+	struct nlattr *attrs[IXDP_GRANT_A_MAX + 1], *uid, *gid, *nest;
+	int err;
 
-	if (!attrs[IXDP_A_GRANT_PORT_LO]) {
-		GENL_SET_ERR_MSG(info, "a grant needs its first port");
+	err = ixdp_nl_parse(info, IXDP_A_GRANT, attrs, IXDP_GRANT_A_MAX);
+	if (err)
+		return err;
+	nest = info->attrs[IXDP_A_GRANT];
+	uid = attrs[IXDP_GRANT_A_UID];
+	gid = attrs[IXDP_GRANT_A_GID];
+	if (ixdp_nl_need(info, nest, attrs, IXDP_GRANT_A_PORT_LO)) {
+		NL_SET_ERR_MSG(info->extack, "a grant needs its first port");
 		return -EINVAL;
 	}
 	if (!uid == !gid) {
-		GENL_SET_ERR_MSG(info, "a grant names one user or one group");
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "a grant names one user or one group");
 		return -EINVAL;
 	}
 	memset(g, 0, sizeof(*g));
-	g->lo = nla_get_u16(attrs[IXDP_A_GRANT_PORT_LO]);
-	g->hi = attrs[IXDP_A_GRANT_PORT_HI] ?
-		nla_get_u16(attrs[IXDP_A_GRANT_PORT_HI]) : g->lo;
+	g->lo = nla_get_u16(attrs[IXDP_GRANT_A_PORT_LO]);
+	g->hi = attrs[IXDP_GRANT_A_PORT_HI] ?
+		nla_get_u16(attrs[IXDP_GRANT_A_PORT_HI]) : g->lo;
 	if (g->hi < g->lo) {
-		GENL_SET_ERR_MSG(info, "the last port is below the first");
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[IXDP_GRANT_A_PORT_HI],
+				    "the last port is below the first");
 		return -EINVAL;
 	}
 	g->is_gid = gid;
 	g->id = nla_get_u32(gid ?: uid);
 	if (g->id == (u32)-1) {
-		GENL_SET_ERR_MSG(info, "-1 is no user or group");
+		NL_SET_ERR_MSG_ATTR(info->extack, gid ?: uid,
+				    "-1 is no user or group");
 		return -EINVAL;
 	}
-	g->rights = attrs[IXDP_A_GRANT_RIGHTS] ?
-		    nla_get_u32(attrs[IXDP_A_GRANT_RIGHTS]) : IXDP_GRANT_ALL;
+	g->rights = attrs[IXDP_GRANT_A_RIGHTS] ?
+		    nla_get_u32(attrs[IXDP_GRANT_A_RIGHTS]) : IXDP_GRANT_ALL;
 	return 0;
 }
 
@@ -76,12 +84,16 @@ int ixdp_nl_grant_del(struct sk_buff *skb, struct genl_info *info)
 
 static int put_grant(struct sk_buff *skb, const struct ixdp_grant *g)
 {
-	if (nla_put_u16(skb, IXDP_A_GRANT_PORT_LO, g->lo) ||
-	    nla_put_u16(skb, IXDP_A_GRANT_PORT_HI, g->hi) ||
-	    nla_put_u32(skb, g->is_gid ? IXDP_A_GRANT_GID : IXDP_A_GRANT_UID,
+	struct nlattr *nest = nla_nest_start(skb, IXDP_A_GRANT);
+
+	if (!nest ||
+	    nla_put_u16(skb, IXDP_GRANT_A_PORT_LO, g->lo) ||
+	    nla_put_u16(skb, IXDP_GRANT_A_PORT_HI, g->hi) ||
+	    nla_put_u32(skb, g->is_gid ? IXDP_GRANT_A_GID : IXDP_GRANT_A_UID,
 			g->id) ||
-	    nla_put_u32(skb, IXDP_A_GRANT_RIGHTS, g->rights))
+	    nla_put_u32(skb, IXDP_GRANT_A_RIGHTS, g->rights))
 		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
 	return 0;
 }
 

@@ -105,8 +105,8 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 		err = -errno;
 		goto err_close;
 	}
-	if (!(vi.features & IXDP_FEAT_RINGS)) {
-		err = -EOPNOTSUPP;
+	if (vi.abi_version != IXDP_ABI_VERSION) {
+		err = -EPROTO;
 		goto err_close;
 	}
 

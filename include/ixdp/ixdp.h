@@ -78,7 +78,7 @@ struct ixdp_ring {
 };
 
 /*
- * Opens /dev/ixdp, checks IXDP_FEAT_RINGS (-EOPNOTSUPP without it),
+ * Opens /dev/ixdp, checks IXDP_ABI_VERSION (-EPROTO if it differs),
  * attaches to the dataplane core on @cpu and maps the four regions.
  * @p may be NULL for the defaults. On failure nothing is left open.
  */

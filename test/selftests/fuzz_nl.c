@@ -6,9 +6,12 @@
  *
  * N requests, each for one command of the family (every IXDP_CMD_* in
  * turn, UNSPEC and unknown ones included) with random flags (do, dump,
- * ack), a random genl header version and random attributes: types the
- * command takes, others and unknown ones, wrong lengths, zero, huge and
- * edge values, strings without NUL, nests of garbage, attribute headers
+ * ack), a random genl header version and random attributes: mostly the
+ * nest of the command's object with attributes of its set, else nests of
+ * other sets, numbers where a nest is due and unknown types; inside the
+ * nests types the command takes, others and unknown ones, wrong lengths,
+ * zero, huge and edge values, strings without NUL, nests of garbage,
+ * empty nests, attribute headers
  * longer than their message, and sometimes no attribute at all. After
  * each request a GET_VERSION with NLM_F_ACK marks the end of its answer:
  * every answer must come (within 10 s), each error must be a negative
@@ -81,46 +84,100 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Payload of each attribute: bytes, 0 a flag, -1 a string, -2 a nest. */
-static const int width[IXDP_A_MAX + 1] = {
-	[IXDP_A_ABI_VERSION] = 4, [IXDP_A_MODULE_VERSION] = -1,
-	[IXDP_A_FEATURES] = 8, [IXDP_A_PAD] = 0,
-	[IXDP_A_CFG_BATCH] = 4, [IXDP_A_CFG_POLL_US] = 4,
-	[IXDP_A_PORT_IFNAME] = -1, [IXDP_A_PORT_IFINDEX] = 4,
-	[IXDP_A_PORT_ADDR] = 4, [IXDP_A_PORT_PREFIX] = 1,
-	[IXDP_A_PORT_NFG] = 4, [IXDP_A_PORT_RSS] = 1,
-	[IXDP_A_CORE_CPU] = 4, [IXDP_A_CORE_RXQ] = 2, [IXDP_A_CORE_TXQ] = 2,
-	[IXDP_A_CORE_NFG] = 4, [IXDP_A_CORE_STATS] = -2, [IXDP_A_STAT] = -2,
-	[IXDP_A_STAT_NAME] = -1, [IXDP_A_STAT_VALUE] = 8,
-	[IXDP_A_RESP_PORT] = 2, [IXDP_A_RESP_MODE] = 1,
-	[IXDP_A_PORT_STATS] = -2, [IXDP_A_CORE_CONNS] = 4,
-	[IXDP_A_FG_ID] = 4, [IXDP_A_APP_PID] = 4, [IXDP_A_APP_TID] = 4,
-	[IXDP_A_APP_CONNS] = 4, [IXDP_A_APP_MAX_CONNS] = 4,
-	[IXDP_A_APP_DEAD] = 1, [IXDP_A_APP_STATS] = -2,
-	[IXDP_A_CORE_PARKED] = 1, [IXDP_A_FG_FROM_CPU] = 4,
-	[IXDP_A_FG_BALANCE] = 0, [IXDP_A_MOVE_FGS] = 4,
-	[IXDP_A_MOVE_CONNS] = 4, [IXDP_A_MOVE_HELD] = 4,
-	[IXDP_A_MOVE_HOLD_NS] = 8, [IXDP_A_MOVE_SWITCH_NS] = 8,
-	[IXDP_A_MOVE_EXPORT_NS] = 8, [IXDP_A_MOVE_IMPORT_NS] = 8,
-	[IXDP_A_MOVE_TOTAL_NS] = 8, [IXDP_A_QUEUE_KIND] = 1,
-	[IXDP_A_QUEUE_ID] = 2, [IXDP_A_QUEUE_CPUS] = 8,
-	[IXDP_A_QUEUE_NFG] = 4, [IXDP_A_QUEUE_NAPI] = 4,
-	[IXDP_A_FG_FRAMES] = 8,
+/*
+ * Payload of each attribute of each set: bytes, 0 a flag, -1 a string,
+ * -2 a nest. Index: the top-level nest (enum ixdp_a), then the type in
+ * that nest's set.
+ */
+#define SETMAX		16
+
+static const int width[IXDP_A_MAX + 1][SETMAX] = {
+	[IXDP_A_VERSION] = {
+		[IXDP_VERSION_A_PAD] = 0, [IXDP_VERSION_A_ABI] = 4,
+		[IXDP_VERSION_A_MODULE] = -1, [IXDP_VERSION_A_FEATURES] = 8,
+	},
+	[IXDP_A_CONFIG] = {
+		[IXDP_CONFIG_A_BATCH] = 4, [IXDP_CONFIG_A_POLL_US] = 4,
+	},
+	[IXDP_A_PORT] = {
+		[IXDP_PORT_A_IFNAME] = -1, [IXDP_PORT_A_IFINDEX] = 4,
+		[IXDP_PORT_A_ADDR] = 4, [IXDP_PORT_A_PREFIX] = 1,
+		[IXDP_PORT_A_NFG] = 4, [IXDP_PORT_A_RSS] = 1,
+		[IXDP_PORT_A_STATS] = -2, [IXDP_PORT_A_XSTATS] = -2,
+	},
+	[IXDP_A_CORE] = {
+		[IXDP_CORE_A_CPU] = 4, [IXDP_CORE_A_RXQ] = 2,
+		[IXDP_CORE_A_TXQ] = 2, [IXDP_CORE_A_NFG] = 4,
+		[IXDP_CORE_A_PARKED] = 1, [IXDP_CORE_A_CONNS] = 4,
+		[IXDP_CORE_A_STATS] = -2, [IXDP_CORE_A_XSTATS] = -2,
+	},
+	[IXDP_A_FG] = {
+		[IXDP_FG_A_ID] = 4, [IXDP_FG_A_CPU] = 4, [IXDP_FG_A_RXQ] = 2,
+		[IXDP_FG_A_FRAMES] = 8,
+	},
+	[IXDP_A_MOVE] = {
+		[IXDP_MOVE_A_FG] = 4, [IXDP_MOVE_A_FROM_CPU] = 4,
+		[IXDP_MOVE_A_TO_CPU] = 4, [IXDP_MOVE_A_BALANCE] = 0,
+		[IXDP_MOVE_A_FGS] = 4, [IXDP_MOVE_A_CONNS] = 4,
+		[IXDP_MOVE_A_HELD] = 4, [IXDP_MOVE_A_HOLD_NS] = 8,
+		[IXDP_MOVE_A_SWITCH_NS] = 8, [IXDP_MOVE_A_EXPORT_NS] = 8,
+		[IXDP_MOVE_A_IMPORT_NS] = 8, [IXDP_MOVE_A_TOTAL_NS] = 8,
+	},
+	[IXDP_A_APP] = {
+		[IXDP_APP_A_PID] = 4, [IXDP_APP_A_TID] = 4,
+		[IXDP_APP_A_CPU] = 4, [IXDP_APP_A_CONNS] = 4,
+		[IXDP_APP_A_MAX_CONNS] = 4, [IXDP_APP_A_DEAD] = 1,
+		[IXDP_APP_A_STATS] = -2, [IXDP_APP_A_XSTATS] = -2,
+	},
+	[IXDP_A_QUEUE] = {
+		[IXDP_QUEUE_A_KIND] = 1, [IXDP_QUEUE_A_ID] = 2,
+		[IXDP_QUEUE_A_CPUS] = 8, [IXDP_QUEUE_A_NFG] = 4,
+		[IXDP_QUEUE_A_NAPI] = 4,
+	},
+	[IXDP_A_RESPONDER] = {
+		[IXDP_RESPONDER_A_PORT] = 2, [IXDP_RESPONDER_A_MODE] = 1,
+	},
+	[IXDP_A_GRANT] = {
+		[IXDP_GRANT_A_PORT_LO] = 2, [IXDP_GRANT_A_PORT_HI] = 2,
+		[IXDP_GRANT_A_UID] = 4, [IXDP_GRANT_A_GID] = 4,
+		[IXDP_GRANT_A_RIGHTS] = 4,
+	},
 };
 
-/* The attributes each command takes, to aim at most of the time. */
-static const int takes[IXDP_CMD_MAX + 1][4] = {
-	[IXDP_CMD_SET_CONFIG] = { IXDP_A_CFG_BATCH, IXDP_A_CFG_POLL_US },
-	[IXDP_CMD_PORT_ADD] = { IXDP_A_PORT_IFNAME, IXDP_A_PORT_ADDR,
-				IXDP_A_PORT_PREFIX },
-	[IXDP_CMD_PORT_DEL] = { IXDP_A_PORT_IFNAME },
-	[IXDP_CMD_CORE_ADD] = { IXDP_A_CORE_CPU, IXDP_A_CORE_RXQ,
-				IXDP_A_CORE_TXQ },
-	[IXDP_CMD_CORE_DEL] = { IXDP_A_CORE_CPU },
-	[IXDP_CMD_CORE_SET] = { IXDP_A_CORE_CPU, IXDP_A_CORE_PARKED },
-	[IXDP_CMD_FG_MOVE] = { IXDP_A_FG_ID, IXDP_A_CORE_CPU,
-			       IXDP_A_FG_FROM_CPU, IXDP_A_FG_BALANCE },
-	[IXDP_CMD_RESPONDER_SET] = { IXDP_A_RESP_PORT, IXDP_A_RESP_MODE },
+/* The highest type of each set. */
+static const int set_max[IXDP_A_MAX + 1] = {
+	[IXDP_A_VERSION] = IXDP_VERSION_A_MAX,
+	[IXDP_A_CONFIG] = IXDP_CONFIG_A_MAX,
+	[IXDP_A_PORT] = IXDP_PORT_A_MAX,
+	[IXDP_A_CORE] = IXDP_CORE_A_MAX,
+	[IXDP_A_FG] = IXDP_FG_A_MAX,
+	[IXDP_A_MOVE] = IXDP_MOVE_A_MAX,
+	[IXDP_A_APP] = IXDP_APP_A_MAX,
+	[IXDP_A_QUEUE] = IXDP_QUEUE_A_MAX,
+	[IXDP_A_RESPONDER] = IXDP_RESPONDER_A_MAX,
+	[IXDP_A_GRANT] = IXDP_GRANT_A_MAX,
+};
+
+/* The nest each command takes and its attributes, to aim at mostly. */
+static const struct {
+	int nest;
+	int attr[4];
+} takes[IXDP_CMD_MAX + 1] = {
+	[IXDP_CMD_SET_CONFIG] = { IXDP_A_CONFIG,
+		{ IXDP_CONFIG_A_BATCH, IXDP_CONFIG_A_POLL_US } },
+	[IXDP_CMD_PORT_ADD] = { IXDP_A_PORT, { IXDP_PORT_A_IFNAME,
+		IXDP_PORT_A_ADDR, IXDP_PORT_A_PREFIX } },
+	[IXDP_CMD_PORT_DEL] = { IXDP_A_PORT, { IXDP_PORT_A_IFNAME } },
+	[IXDP_CMD_CORE_ADD] = { IXDP_A_CORE, { IXDP_CORE_A_CPU,
+		IXDP_CORE_A_RXQ, IXDP_CORE_A_TXQ } },
+	[IXDP_CMD_CORE_DEL] = { IXDP_A_CORE, { IXDP_CORE_A_CPU } },
+	[IXDP_CMD_CORE_SET] = { IXDP_A_CORE, { IXDP_CORE_A_CPU,
+		IXDP_CORE_A_PARKED } },
+	[IXDP_CMD_FG_MOVE] = { IXDP_A_MOVE, { IXDP_MOVE_A_FG,
+		IXDP_MOVE_A_TO_CPU, IXDP_MOVE_A_FROM_CPU,
+		IXDP_MOVE_A_BALANCE } },
+	[IXDP_CMD_RESPONDER_SET] = { IXDP_A_RESPONDER,
+		{ IXDP_RESPONDER_A_PORT, IXDP_RESPONDER_A_MODE } },
 };
 
 /* Commands that change state: admin only. */
@@ -136,39 +193,42 @@ static bool admin_cmd(int cmd)
 	return false;
 }
 
-/* A value for attribute @type that is often meaningful, else an edge. */
-static uint64_t value_for(int type)
+#define K(nest, type)	((nest) * 64 + (type))
+
+/* A value for @type of set @nest that is often meaningful, else an edge. */
+static uint64_t value_for(int nest, int type)
 {
 	if (rnd() % 4 == 0)
 		return PICK(0, 1, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff,
 			    0x80000000, 0xffffffff, 1ULL << 32, ~0ULL, rnd());
-	switch (type) {
-	case IXDP_A_CORE_CPU:
-	case IXDP_A_FG_FROM_CPU:
+	switch (K(nest, type)) {
+	case K(IXDP_A_CORE, IXDP_CORE_A_CPU):
+	case K(IXDP_A_MOVE, IXDP_MOVE_A_FROM_CPU):
+	case K(IXDP_A_MOVE, IXDP_MOVE_A_TO_CPU):
 		return PICK(0, 1, 0, 1, ncpu, 63, 64, 4095, 0xffffffff);
-	case IXDP_A_CORE_RXQ:
-	case IXDP_A_CORE_TXQ:
+	case K(IXDP_A_CORE, IXDP_CORE_A_RXQ):
+	case K(IXDP_A_CORE, IXDP_CORE_A_TXQ):
 		return PICK(0, 1, 2, 15, 0xffff);
-	case IXDP_A_FG_ID:
+	case K(IXDP_A_MOVE, IXDP_MOVE_A_FG):
 		return PICK(rnd() % 128, rnd() % 128, 127, 128, 255, 65535,
 			    0xffffffff);
-	case IXDP_A_CFG_BATCH:
+	case K(IXDP_A_CONFIG, IXDP_CONFIG_A_BATCH):
 		return PICK(0, 1, 8, 32, 64, 65, 0xffffffff);
-	case IXDP_A_CFG_POLL_US:
+	case K(IXDP_A_CONFIG, IXDP_CONFIG_A_POLL_US):
 		return PICK(0, 1, 50, 10000, 10001, 0xffffffff);
-	case IXDP_A_PORT_PREFIX:
+	case K(IXDP_A_PORT, IXDP_PORT_A_PREFIX):
 		return PICK(0, 1, 24, 30, 31, 32, 255);
-	case IXDP_A_PORT_ADDR:
+	case K(IXDP_A_PORT, IXDP_PORT_A_ADDR):
 		return PICK(addr, inet_addr("198.18.0.2"),
 			    inet_addr("198.18.0.1"), inet_addr("198.18.1.9"),
 			    inet_addr("198.19.255.255"), inet_addr("127.0.0.1"),
 			    inet_addr("224.0.0.1"), 0, 0xffffffff,
 			    htonl(0xc6120000 | (rnd() % 0x20000)));
-	case IXDP_A_RESP_PORT:
+	case K(IXDP_A_RESPONDER, IXDP_RESPONDER_A_PORT):
 		return PICK(0, 7, 9, 7, 65535);
-	case IXDP_A_RESP_MODE:
+	case K(IXDP_A_RESPONDER, IXDP_RESPONDER_A_MODE):
 		return PICK(0, 1, 2, 3, 255);
-	case IXDP_A_CORE_PARKED:
+	case K(IXDP_A_CORE, IXDP_CORE_A_PARKED):
 		return PICK(0, 1, 0, 1, 2, 255);
 	}
 	return rnd();
@@ -184,7 +244,7 @@ static void put_garbage_nest(struct nl_msg *msg, int type, int depth)
 	if (!n)
 		return;
 	for (i = 0; i < k; i++) {
-		int t = (int)(rnd() % (IXDP_A_MAX + 4));
+		int t = (int)(rnd() % (SETMAX + 4));
 
 		if (depth < 3 && rnd() % 4 == 0) {
 			put_garbage_nest(msg, t, depth + 1);
@@ -197,28 +257,16 @@ static void put_garbage_nest(struct nl_msg *msg, int type, int depth)
 	nla_nest_end(msg, n);
 }
 
-static void put_attr(struct nl_msg *msg, int cmd)
+/* Attribute @type with payload kind @w and value @v, or a wrong length. */
+static void put_value(struct nl_msg *msg, int type, int w, uint64_t v)
 {
 	static const char * const names[] = {
 		"eth0", "lo", "", "nosuch0", "eth0 ", "ETH0", "eth00",
 		"0123456789abcdef", "0123456789abcdefXYZ",
 	};
-	uint64_t v;
 	char buf[300];
-	int type, w, len, r = rnd() % 100, k;
+	int len, k;
 
-	if (cmd >= 0 && cmd <= IXDP_CMD_MAX && takes[cmd][0] && r < 60) {
-		for (k = 0; k < 4 && takes[cmd][k]; k++)
-			;
-		type = takes[cmd][rnd() % k];
-	} else if (r < 85) {
-		type = 1 + rnd() % IXDP_A_MAX;
-	} else {
-		type = (int)PICK(0, IXDP_A_MAX + 1, IXDP_A_MAX + 2, 200,
-				 0x3fff, rnd() & 0x3fff);
-	}
-	w = type > 0 && type <= IXDP_A_MAX ? width[type] : 4;
-	v = value_for(type);
 	if (rnd() % 5 == 0) {
 		/* A wrong length. */
 		len = (int)PICK(0, 1, 2, 3, 5, 7, 8, 9, 16, IFNAMSIZ,
@@ -265,6 +313,57 @@ static void put_attr(struct nl_msg *msg, int cmd)
 	default:
 		nla_put_u32(msg, type, (uint32_t)v);
 		break;
+	}
+}
+
+/* One attribute inside a nest of set @nest, for a request of @cmd. */
+static void put_inner(struct nl_msg *msg, int cmd, int nest)
+{
+	int type, r = rnd() % 100, k;
+
+	if (nest == takes[cmd].nest && r < 60) {
+		for (k = 0; k < 4 && takes[cmd].attr[k]; k++)
+			;
+		type = takes[cmd].attr[rnd() % k];
+	} else if (r < 90 && set_max[nest]) {
+		type = 1 + rnd() % set_max[nest];
+	} else {
+		type = (int)PICK(0, SETMAX, SETMAX + 1, 200, 0x3fff,
+				 rnd() & 0x3fff);
+	}
+	put_value(msg, type, type > 0 && type < SETMAX ? width[nest][type] : 4,
+		  value_for(nest, type));
+}
+
+/*
+ * One top-level attribute for a request of @cmd: mostly a nest (often
+ * the command's) of attributes of its set, else anything else: a nest of
+ * another set, a number where a nest is due, an unknown type.
+ */
+static void put_attr(struct nl_msg *msg, int cmd)
+{
+	int r = rnd() % 100, nest, t;
+	struct nlattr *n;
+	unsigned int i, k;
+
+	if (cmd < 0 || cmd > IXDP_CMD_MAX)
+		cmd = 0;
+	if (r < 75) {
+		nest = takes[cmd].nest && rnd() % 4 ? takes[cmd].nest :
+		       1 + (int)(rnd() % IXDP_A_MAX);
+		n = nla_nest_start(msg, nest);
+		if (!n)
+			return;
+		k = rnd() % 8 == 0 ? 0 : 1 + rnd() % 4;
+		for (i = 0; i < k; i++)
+			put_inner(msg, cmd, nest);
+		nla_nest_end(msg, n);
+	} else if (r < 90) {
+		t = (int)(rnd() % (IXDP_A_MAX + 3));
+		put_value(msg, t, (int)PICK(0, 1, 2, 4, 8, -1), rnd());
+	} else {
+		put_garbage_nest(msg, (int)PICK(0, IXDP_A_MAX + 1, 200, 0x3fff,
+						1 + rnd() % IXDP_A_MAX), 0);
 	}
 }
 
@@ -443,42 +542,57 @@ struct state_reply {
 
 static struct state_reply *cur;
 
+/* The @nest nest of @h parsed into @tb (all NULL if absent). */
+static void inner(struct nlmsghdr *h, int nest, struct nlattr **tb, int max)
+{
+	struct nlattr *top[IXDP_A_MAX + 1];
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	if (genlmsg_parse(h, 0, top, IXDP_A_MAX, NULL) || !top[nest])
+		return;
+	nla_parse_nested(tb, max, top[nest], NULL);
+}
+
 static int on_state(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(h);
-	struct nlattr *tb[IXDP_A_MAX + 1];
+	struct nlattr *tb[SETMAX];
 
-	if (h->nlmsg_type != family ||
-	    genlmsg_parse(h, 0, tb, IXDP_A_MAX, NULL))
+	if (h->nlmsg_type != family)
 		return NL_SKIP;
 	switch (gh->cmd) {
 	case IXDP_CMD_GET_CONFIG:
-		if (tb[IXDP_A_CFG_BATCH])
-			cur->cfg.batch = nla_get_u32(tb[IXDP_A_CFG_BATCH]);
-		if (tb[IXDP_A_CFG_POLL_US])
-			cur->cfg.poll_us = nla_get_u32(tb[IXDP_A_CFG_POLL_US]);
+		inner(h, IXDP_A_CONFIG, tb, IXDP_CONFIG_A_MAX);
+		if (tb[IXDP_CONFIG_A_BATCH])
+			cur->cfg.batch = nla_get_u32(tb[IXDP_CONFIG_A_BATCH]);
+		if (tb[IXDP_CONFIG_A_POLL_US])
+			cur->cfg.poll_us =
+				nla_get_u32(tb[IXDP_CONFIG_A_POLL_US]);
 		break;
 	case IXDP_CMD_PORT_GET:
 		cur->port = true;
-		if (tb[IXDP_A_PORT_IFNAME])
-			nla_strlcpy(cur->ifname, tb[IXDP_A_PORT_IFNAME],
+		inner(h, IXDP_A_PORT, tb, IXDP_PORT_A_MAX);
+		if (tb[IXDP_PORT_A_IFNAME])
+			nla_strlcpy(cur->ifname, tb[IXDP_PORT_A_IFNAME],
 				    sizeof(cur->ifname));
-		if (tb[IXDP_A_PORT_ADDR])
-			cur->addr = nla_get_u32(tb[IXDP_A_PORT_ADDR]);
-		if (tb[IXDP_A_PORT_PREFIX])
-			cur->prefix = nla_get_u8(tb[IXDP_A_PORT_PREFIX]);
+		if (tb[IXDP_PORT_A_ADDR])
+			cur->addr = nla_get_u32(tb[IXDP_PORT_A_ADDR]);
+		if (tb[IXDP_PORT_A_PREFIX])
+			cur->prefix = nla_get_u8(tb[IXDP_PORT_A_PREFIX]);
 		break;
 	case IXDP_CMD_CORE_GET:
 		cur->cores++;
-		if (tb[IXDP_A_CORE_PARKED] &&
-		    nla_get_u8(tb[IXDP_A_CORE_PARKED]))
+		inner(h, IXDP_A_CORE, tb, IXDP_CORE_A_MAX);
+		if (tb[IXDP_CORE_A_PARKED] &&
+		    nla_get_u8(tb[IXDP_CORE_A_PARKED]))
 			cur->parked++;
 		break;
 	case IXDP_CMD_FG_GET:
 		cur->fgs++;
-		if (!tb[IXDP_A_CORE_CPU] ||
-		    nla_get_u32(tb[IXDP_A_CORE_CPU]) >= ncpu)
+		inner(h, IXDP_A_FG, tb, IXDP_FG_A_MAX);
+		if (!tb[IXDP_FG_A_CPU] ||
+		    nla_get_u32(tb[IXDP_FG_A_CPU]) >= ncpu)
 			cur->fg_bad++;
 		break;
 	}
@@ -525,46 +639,61 @@ static int read_state(struct state_reply *st)
 
 static void fill_port(struct nl_msg *m, const void *arg)
 {
+	struct nlattr *n = nla_nest_start(m, IXDP_A_PORT);
 	const char *name = arg;
 
-	nla_put_string(m, IXDP_A_PORT_IFNAME, name);
+	nla_put_string(m, IXDP_PORT_A_IFNAME, name);
 	if (name == dev) {
-		nla_put_u32(m, IXDP_A_PORT_ADDR, addr);
-		nla_put_u8(m, IXDP_A_PORT_PREFIX, (uint8_t)prefix);
+		nla_put_u32(m, IXDP_PORT_A_ADDR, addr);
+		nla_put_u8(m, IXDP_PORT_A_PREFIX, (uint8_t)prefix);
 	}
+	nla_nest_end(m, n);
 }
 
 static void fill_core(struct nl_msg *m, const void *arg)
 {
+	struct nlattr *n = nla_nest_start(m, IXDP_A_CORE);
 	unsigned int cpu = *(const unsigned int *)arg;
 
-	nla_put_u32(m, IXDP_A_CORE_CPU, cpu);
-	nla_put_u16(m, IXDP_A_CORE_RXQ, (uint16_t)(cpu % nrxq));
+	nla_put_u32(m, IXDP_CORE_A_CPU, cpu);
+	nla_put_u16(m, IXDP_CORE_A_RXQ, (uint16_t)(cpu % nrxq));
+	nla_nest_end(m, n);
 }
 
 static void fill_unpark(struct nl_msg *m, const void *arg)
 {
-	nla_put_u32(m, IXDP_A_CORE_CPU, *(const unsigned int *)arg);
-	nla_put_u8(m, IXDP_A_CORE_PARKED, 0);
+	struct nlattr *n = nla_nest_start(m, IXDP_A_CORE);
+
+	nla_put_u32(m, IXDP_CORE_A_CPU, *(const unsigned int *)arg);
+	nla_put_u8(m, IXDP_CORE_A_PARKED, 0);
+	nla_nest_end(m, n);
 }
 
 static void fill_resp(struct nl_msg *m, const void *arg)
 {
-	nla_put_u16(m, IXDP_A_RESP_PORT, 7);
-	nla_put_u8(m, IXDP_A_RESP_MODE, IXDP_RESP_ECHO);
+	struct nlattr *n = nla_nest_start(m, IXDP_A_RESPONDER);
+
+	nla_put_u16(m, IXDP_RESPONDER_A_PORT, 7);
+	nla_put_u8(m, IXDP_RESPONDER_A_MODE, IXDP_RESP_ECHO);
+	nla_nest_end(m, n);
 }
 
 static void fill_cfg(struct nl_msg *m, const void *arg)
 {
+	struct nlattr *n = nla_nest_start(m, IXDP_A_CONFIG);
 	const struct cfg *c = arg;
 
-	nla_put_u32(m, IXDP_A_CFG_BATCH, c->batch);
-	nla_put_u32(m, IXDP_A_CFG_POLL_US, c->poll_us);
+	nla_put_u32(m, IXDP_CONFIG_A_BATCH, c->batch);
+	nla_put_u32(m, IXDP_CONFIG_A_POLL_US, c->poll_us);
+	nla_nest_end(m, n);
 }
 
 static void fill_balance(struct nl_msg *m, const void *arg)
 {
-	nla_put_flag(m, IXDP_A_FG_BALANCE);
+	struct nlattr *n = nla_nest_start(m, IXDP_A_MOVE);
+
+	nla_put_flag(m, IXDP_MOVE_A_BALANCE);
+	nla_nest_end(m, n);
 }
 
 /*

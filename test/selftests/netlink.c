@@ -5,6 +5,10 @@
  * commands, strict validation with extended-ACK messages, the admin-only
  * rule and the "events" multicast group.
  *
+ * Every request puts its attributes in the nest of its object (enum
+ * ixdp_a); the checks cover that layout: missing, empty and wrong nests,
+ * attributes outside their nest, reply-only attributes in a request.
+ *
  * "netlink move" checks only how FG_MOVE and CORE_SET refuse bad input,
  * against a module that has a port with 128 flow groups and cores on
  * CPUs 0 and 1, the one on CPU 1 active; the caller sets that up.
@@ -27,39 +31,105 @@
 #define SOL_NETLINK 270
 #endif
 
+#define SET_ATTRS	48	/* > every attribute set's MAX */
+
 struct reply {
 	bool done;
 	int err;			/* 0 or -errno from the kernel */
 	char extack[256];		/* extended-ACK message, if any */
 	int cmd;			/* genl command of the reply */
-	bool has[IXDP_A_MAX + 1];
-	uint32_t u32[IXDP_A_MAX + 1];
-	uint64_t features;
+	bool has[IXDP_A_MAX + 1];	/* the top-level nests */
+	bool ihas[IXDP_A_MAX + 1][SET_ATTRS];
+	uint64_t val[IXDP_A_MAX + 1][SET_ATTRS];
 	char version[64];
+	/* The typed STATS and one XSTATS entry of the last CORE nest. */
+	bool has_stat[SET_ATTRS];
+	uint64_t stat[SET_ATTRS];
+	uint64_t xrxbuf_total;
+	bool has_xrxbuf_total;
+	int nmsgs;			/* messages seen (dumps) */
+	int ncomplete;			/* CORE nests with every typed stat */
 };
 
 static int family;
 
+static void parse_core_stats(struct reply *r, struct nlattr *nest)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) < SET_ATTRS && nla_len(a) == 8) {
+			r->has_stat[nla_type(a)] = true;
+			r->stat[nla_type(a)] = nla_get_u64(a);
+		}
+	}
+}
+
+static void parse_core_xstats(struct reply *r, struct nlattr *nest)
+{
+	struct nlattr *a, *tb[IXDP_XSTAT_A_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != IXDP_XSTATS_A_ENTRY ||
+		    nla_parse_nested(tb, IXDP_XSTAT_A_MAX, a, NULL) ||
+		    !tb[IXDP_XSTAT_A_NAME] || !tb[IXDP_XSTAT_A_VALUE])
+			continue;
+		if (!strcmp(nla_get_string(tb[IXDP_XSTAT_A_NAME]),
+			    "dp_rxbuf_total")) {
+			r->xrxbuf_total = nla_get_u64(tb[IXDP_XSTAT_A_VALUE]);
+			r->has_xrxbuf_total = true;
+		}
+	}
+}
+
+/* Every top-level nest, and the numbers and strings inside it. */
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[IXDP_A_MAX + 1];
+	struct nlattr *tb[IXDP_A_MAX + 1], *a;
 	struct reply *r = arg;
-	int i;
+	int i, t, rem, k;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, IXDP_A_MAX, NULL))
 		return NL_SKIP;
 	r->cmd = gh->cmd;
+	r->nmsgs++;
+	memset(r->has_stat, 0, sizeof(r->has_stat));
+	r->has_xrxbuf_total = false;
 	for (i = 1; i <= IXDP_A_MAX; i++) {
 		if (!tb[i])
 			continue;
 		r->has[i] = true;
-		if (i == IXDP_A_FEATURES)
-			r->features = nla_get_u64(tb[i]);
-		else if (i == IXDP_A_MODULE_VERSION)
-			nla_strlcpy(r->version, tb[i], sizeof(r->version));
-		else if (nla_len(tb[i]) == 4)
-			r->u32[i] = nla_get_u32(tb[i]);
+		nla_for_each_nested(a, tb[i], rem) {
+			t = nla_type(a);
+			if (t >= SET_ATTRS)
+				continue;
+			r->ihas[i][t] = true;
+			if (i == IXDP_A_VERSION && t == IXDP_VERSION_A_MODULE)
+				nla_strlcpy(r->version, a, sizeof(r->version));
+			else if (i == IXDP_A_CORE && t == IXDP_CORE_A_STATS)
+				parse_core_stats(r, a);
+			else if (i == IXDP_A_CORE && t == IXDP_CORE_A_XSTATS)
+				parse_core_xstats(r, a);
+			else if (nla_len(a) == 8)
+				r->val[i][t] = nla_get_u64(a);
+			else if (nla_len(a) == 4)
+				r->val[i][t] = nla_get_u32(a);
+			else if (nla_len(a) == 2)
+				r->val[i][t] = nla_get_u16(a);
+			else if (nla_len(a) == 1)
+				r->val[i][t] = nla_get_u8(a);
+		}
+	}
+	if (r->has[IXDP_A_CORE]) {
+		for (k = IXDP_CORE_STAT_PAD + 1; k <= IXDP_CORE_STAT_MAX; k++)
+			if (!r->has_stat[k])
+				break;
+		if (k > IXDP_CORE_STAT_MAX && r->has_xrxbuf_total &&
+		    r->xrxbuf_total == r->stat[IXDP_CORE_STAT_RXBUF_TOTAL])
+			r->ncomplete++;
 	}
 	return NL_OK;
 }
@@ -109,52 +179,109 @@ static struct nl_sock *open_sock(void)
 	return sk;
 }
 
+/*
+ * One attribute of a request. @nest: the top-level nest it goes in
+ * (consecutive attributes of one nest share it), 0 for the top level.
+ */
 struct attr {
+	int nest;
 	int type;
 	uint32_t val;
 	int width;			/* 1, 2, 4 or 8 bytes */
 	const char *str;		/* a string attribute instead */
 	bool flag;			/* an NLA_FLAG instead: no payload */
+	bool empty;			/* just the (empty) nest @nest */
 };
 
-#define U32(t, v)	{ .type = (t), .val = (v), .width = 4 }
-#define U16(t, v)	{ .type = (t), .val = (v), .width = 2 }
-#define U8(t, v)	{ .type = (t), .val = (v), .width = 1 }
-#define STR(t, s)	{ .type = (t), .str = (s) }
-#define FLAG(t)		{ .type = (t), .flag = true }
+#define A(n)		IXDP_A_##n
+#define U32(n, t, v)	{ .nest = (n), .type = (t), .val = (v), .width = 4 }
+#define U16(n, t, v)	{ .nest = (n), .type = (t), .val = (v), .width = 2 }
+#define U8(n, t, v)	{ .nest = (n), .type = (t), .val = (v), .width = 1 }
+#define STR(n, t, s)	{ .nest = (n), .type = (t), .str = (s) }
+#define FLAG(n, t)	{ .nest = (n), .type = (t), .flag = true }
+#define EMPTY(n)	{ .nest = (n), .empty = true }
 
-/* Send @cmd with @n attributes and collect the reply and the ACK. */
+#define CFG(t, v)	U32(A(CONFIG), IXDP_CONFIG_A_##t, v)
+#define PORT_S(t, s)	STR(A(PORT), IXDP_PORT_A_##t, s)
+#define PORT32(t, v)	U32(A(PORT), IXDP_PORT_A_##t, v)
+#define PORT8(t, v)	U8(A(PORT), IXDP_PORT_A_##t, v)
+#define CORE32(t, v)	U32(A(CORE), IXDP_CORE_A_##t, v)
+#define CORE16(t, v)	U16(A(CORE), IXDP_CORE_A_##t, v)
+#define CORE8(t, v)	U8(A(CORE), IXDP_CORE_A_##t, v)
+#define MOVE32(t, v)	U32(A(MOVE), IXDP_MOVE_A_##t, v)
+#define RESP8(t, v)	U8(A(RESPONDER), IXDP_RESPONDER_A_##t, v)
+#define RESP16(t, v)	U16(A(RESPONDER), IXDP_RESPONDER_A_##t, v)
+#define GRANT16(t, v)	U16(A(GRANT), IXDP_GRANT_A_##t, v)
+#define GRANT32(t, v)	U32(A(GRANT), IXDP_GRANT_A_##t, v)
 
-static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
-		   int n, struct reply *r)
+static void put_attr(struct nl_msg *msg, const struct attr *a)
+{
+	if (a->flag)
+		nla_put_flag(msg, a->type);
+	else if (a->str)
+		nla_put_string(msg, a->type, a->str);
+	else if (a->width == 1)
+		nla_put_u8(msg, a->type, a->val);
+	else if (a->width == 2)
+		nla_put_u16(msg, a->type, a->val);
+	else if (a->width == 8)
+		nla_put_u64(msg, a->type, a->val);
+	else
+		nla_put_u32(msg, a->type, a->val);
+}
+
+/* @n attributes, each run of one nest inside that nest. */
+static void put_attrs(struct nl_msg *msg, const struct attr *attrs, int n)
+{
+	struct nlattr *nest = NULL;
+	int i, cur = 0;
+
+	for (i = 0; i < n; i++) {
+		if (attrs[i].nest != cur || attrs[i].empty) {
+			if (nest)
+				nla_nest_end(msg, nest);
+			nest = NULL;
+			cur = attrs[i].nest;
+			if (cur)
+				nest = nla_nest_start(msg, cur);
+		}
+		if (!attrs[i].empty)
+			put_attr(msg, &attrs[i]);
+	}
+	if (nest)
+		nla_nest_end(msg, nest);
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct reply *r = arg;
+
+	r->done = true;
+	return NL_STOP;
+}
+
+/*
+ * Send @cmd (a dump if @flags has NLM_F_DUMP) with @n attributes and
+ * collect the reply and the ACK.
+ */
+static int send_request(struct nl_sock *sk, int cmd, int flags,
+			const struct attr *attrs, int n, struct reply *r)
 {
 	struct nl_msg *msg;
 	struct nl_cb *cb;
-	int i, err = 0;
+	int err = 0;
 
 	memset(r, 0, sizeof(*r));
 	msg = nlmsg_alloc();
 	cb = nl_cb_alloc(NL_CB_CUSTOM);
 	if (!msg || !cb)
 		return -ENOMEM;
-	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
 		    IXDP_GENL_VERSION);
-	for (i = 0; i < n; i++) {
-		if (attrs[i].flag)
-			nla_put_flag(msg, attrs[i].type);
-		else if (attrs[i].str)
-			nla_put_string(msg, attrs[i].type, attrs[i].str);
-		else if (attrs[i].width == 1)
-			nla_put_u8(msg, attrs[i].type, attrs[i].val);
-		else if (attrs[i].width == 2)
-			nla_put_u16(msg, attrs[i].type, attrs[i].val);
-		else if (attrs[i].width == 8)
-			nla_put_u64(msg, attrs[i].type, attrs[i].val);
-		else
-			nla_put_u32(msg, attrs[i].type, attrs[i].val);
-	}
+	put_attrs(msg, attrs, n);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, r);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, r);
 	if (nl_send_auto(sk, msg) < 0)
 		err = -EIO;
@@ -166,6 +293,12 @@ static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
 	return err ? err : r->err;
 }
 
+static int request(struct nl_sock *sk, int cmd, const struct attr *attrs,
+		   int n, struct reply *r)
+{
+	return send_request(sk, cmd, NLM_F_ACK, attrs, n, r);
+}
+
 static void test_version(struct nl_sock *sk)
 {
 	struct reply r;
@@ -174,12 +307,15 @@ static void test_version(struct nl_sock *sk)
 	err = request(sk, IXDP_CMD_GET_VERSION, NULL, 0, &r);
 	if (!err)
 		ksft_print_msg("netlink: abi %u version %s features %#llx\n",
-			       r.u32[IXDP_A_ABI_VERSION], r.version,
-			       (unsigned long long)r.features);
+			       (unsigned int)r.val[A(VERSION)][IXDP_VERSION_A_ABI],
+			       r.version,
+			       (unsigned long long)r.val[A(VERSION)][IXDP_VERSION_A_FEATURES]);
 	ksft_test_result(!err && r.cmd == IXDP_CMD_GET_VERSION &&
-			 r.u32[IXDP_A_ABI_VERSION] == IXDP_ABI_VERSION &&
-			 r.version[0] && (r.features & IXDP_FEAT_NETLINK),
-			 "GET_VERSION returns abi, version and features");
+			 r.val[A(VERSION)][IXDP_VERSION_A_ABI] == IXDP_ABI_VERSION &&
+			 r.version[0] &&
+			 r.ihas[A(VERSION)][IXDP_VERSION_A_FEATURES] &&
+			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] == IXDP_FEAT_NONE,
+			 "GET_VERSION returns abi, version and features (none)");
 }
 
 static int read_param(const char *name)
@@ -200,16 +336,17 @@ static int read_param(const char *name)
 
 static void test_config(struct nl_sock *sk, uint32_t *batch0)
 {
-	struct attr a = U32(IXDP_A_CFG_BATCH, 0);
+	struct attr a = CFG(BATCH, 0);
 	struct reply r;
 	int err;
 
 	err = request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r);
-	*batch0 = r.u32[IXDP_A_CFG_BATCH];
-	ksft_test_result(!err && r.has[IXDP_A_CFG_BATCH] &&
-			 r.has[IXDP_A_CFG_POLL_US] &&
+	*batch0 = r.val[A(CONFIG)][IXDP_CONFIG_A_BATCH];
+	ksft_test_result(!err && r.ihas[A(CONFIG)][IXDP_CONFIG_A_BATCH] &&
+			 r.ihas[A(CONFIG)][IXDP_CONFIG_A_POLL_US] &&
 			 (int)*batch0 == read_param("batch") &&
-			 (int)r.u32[IXDP_A_CFG_POLL_US] == read_param("poll_us"),
+			 (int)r.val[A(CONFIG)][IXDP_CONFIG_A_POLL_US] ==
+			 read_param("poll_us"),
 			 "GET_CONFIG matches the module parameters");
 
 	a.val = *batch0 == 32 ? 16 : 32;
@@ -239,15 +376,19 @@ static void expect_refusal(struct nl_sock *sk, int cmd, const struct attr *a,
 
 static void test_validation(struct nl_sock *sk)
 {
-	const struct attr zero = U32(IXDP_A_CFG_BATCH, 0);
-	const struct attr big = U32(IXDP_A_CFG_BATCH, IXDP_BATCH_MAX + 1);
-	const struct attr poll = U32(IXDP_A_CFG_POLL_US, IXDP_POLL_US_MAX + 1);
-	const struct attr narrow = U16(IXDP_A_CFG_BATCH, 8);
-	const struct attr unknown = U32(IXDP_A_MAX + 5, 1);
-	const struct attr stray = U32(IXDP_A_CFG_BATCH, 8);
+	const struct attr zero = CFG(BATCH, 0);
+	const struct attr big = CFG(BATCH, IXDP_BATCH_MAX + 1);
+	const struct attr poll = CFG(POLL_US, IXDP_POLL_US_MAX + 1);
+	const struct attr narrow = U16(A(CONFIG), IXDP_CONFIG_A_BATCH, 8);
+	const struct attr unknown = U32(A(CONFIG), IXDP_CONFIG_A_MAX + 5, 1);
+	const struct attr unknown_top = U32(0, IXDP_A_MAX + 5, 1);
+	const struct attr flat = U32(0, IXDP_CONFIG_A_BATCH, 8);
+	const struct attr not_nest = U32(0, IXDP_A_CONFIG, 8);
+	const struct attr empty = EMPTY(A(CONFIG));
+	const struct attr wrong_nest = U32(A(PORT), IXDP_PORT_A_IFINDEX, 8);
+	const struct attr stray = CFG(BATCH, 8);
 	const struct attr mixed[2] = {
-		U32(IXDP_A_CFG_BATCH, 8),
-		U32(IXDP_A_CFG_POLL_US, IXDP_POLL_US_MAX + 1),
+		CFG(BATCH, 8), CFG(POLL_US, IXDP_POLL_US_MAX + 1),
 	};
 
 	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &zero, 1, -ERANGE, true,
@@ -261,9 +402,19 @@ static void test_validation(struct nl_sock *sk)
 	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &narrow, 1, -EINVAL, true,
 		       "SET_CONFIG with a u16 where u32 is due is refused");
 	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &unknown, 1, -EINVAL, true,
-		       "SET_CONFIG with an unknown attribute is refused");
+		       "SET_CONFIG with an unknown attribute in the nest is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &unknown_top, 1, -EINVAL, true,
+		       "SET_CONFIG with an unknown top-level attribute is refused");
 	expect_refusal(sk, IXDP_CMD_SET_CONFIG, NULL, 0, -EINVAL, true,
-		       "SET_CONFIG without attributes is refused");
+		       "SET_CONFIG without the CONFIG nest is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &flat, 1, -EINVAL, true,
+		       "SET_CONFIG with batch outside its nest is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &not_nest, 1, -EINVAL, true,
+		       "SET_CONFIG with CONFIG as a u32, not a nest, is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &empty, 1, -EINVAL, true,
+		       "SET_CONFIG with an empty CONFIG nest is refused");
+	expect_refusal(sk, IXDP_CMD_SET_CONFIG, &wrong_nest, 1, -EINVAL, true,
+		       "SET_CONFIG with a PORT nest instead is refused");
 	expect_refusal(sk, IXDP_CMD_GET_VERSION, &stray, 1, -EINVAL, true,
 		       "GET_VERSION with an attribute is refused");
 	expect_refusal(sk, IXDP_CMD_MAX + 1, NULL, 0, -EOPNOTSUPP, false,
@@ -274,30 +425,38 @@ static void test_validation(struct nl_sock *sk)
 static void test_dataplane_validation(struct nl_sock *sk)
 {
 	const struct attr no_addr[] = {
-		STR(IXDP_A_PORT_IFNAME, "eth0"), U8(IXDP_A_PORT_PREFIX, 24),
+		PORT_S(IFNAME, "eth0"), PORT8(PREFIX, 24),
 	};
 	const struct attr bad_prefix[] = {
-		STR(IXDP_A_PORT_IFNAME, "eth0"), U32(IXDP_A_PORT_ADDR, 0x030012c6),
-		U8(IXDP_A_PORT_PREFIX, 31),
+		PORT_S(IFNAME, "eth0"), PORT32(ADDR, 0x030012c6),
+		PORT8(PREFIX, 31),
 	};
 	const struct attr long_name[] = {
-		STR(IXDP_A_PORT_IFNAME, "an-interface-name-too-long"),
-		U32(IXDP_A_PORT_ADDR, 0x030012c6), U8(IXDP_A_PORT_PREFIX, 24),
+		PORT_S(IFNAME, "an-interface-name-too-long"),
+		PORT32(ADDR, 0x030012c6), PORT8(PREFIX, 24),
+	};
+	const struct attr out_only[] = {
+		PORT_S(IFNAME, "eth0"), PORT32(ADDR, 0x030012c6),
+		PORT8(PREFIX, 24), PORT32(IFINDEX, 2),
 	};
 	const struct attr multicast[] = {
-		STR(IXDP_A_PORT_IFNAME, "eth0"), U32(IXDP_A_PORT_ADDR, 0x010000e0),
-		U8(IXDP_A_PORT_PREFIX, 24),
+		PORT_S(IFNAME, "eth0"), PORT32(ADDR, 0x010000e0),
+		PORT8(PREFIX, 24),
 	};
 	const struct attr big_rxq[] = {
-		U32(IXDP_A_CORE_CPU, 0), U16(IXDP_A_CORE_RXQ, 64),
+		CORE32(CPU, 0), CORE16(RXQ, 64),
 	};
 	const struct attr no_port_core[] = {
-		U32(IXDP_A_CORE_CPU, 0), U16(IXDP_A_CORE_RXQ, 0),
+		CORE32(CPU, 0), CORE16(RXQ, 0),
 	};
 	const struct attr bad_mode[] = {
-		U8(IXDP_A_RESP_MODE, IXDP_RESP_DISCARD + 1), U16(IXDP_A_RESP_PORT, 7),
+		RESP8(MODE, IXDP_RESP_DISCARD + 1), RESP16(PORT, 7),
 	};
-	const struct attr mode_no_port[] = { U8(IXDP_A_RESP_MODE, IXDP_RESP_ECHO) };
+	const struct attr mode_no_port[] = { RESP8(MODE, IXDP_RESP_ECHO) };
+	const struct attr grant_no_lo[] = { GRANT32(UID, 1000) };
+	const struct attr grant_both[] = {
+		GRANT16(PORT_LO, 80), GRANT32(UID, 1000), GRANT32(GID, 1000),
+	};
 	struct reply r;
 
 	expect_refusal(sk, IXDP_CMD_PORT_ADD, no_addr, 2, -EINVAL, true,
@@ -306,6 +465,8 @@ static void test_dataplane_validation(struct nl_sock *sk)
 		       "PORT_ADD with prefix 31 is refused");
 	expect_refusal(sk, IXDP_CMD_PORT_ADD, long_name, 3, -EINVAL, true,
 		       "PORT_ADD with an over-long device name is refused");
+	expect_refusal(sk, IXDP_CMD_PORT_ADD, out_only, 4, -EINVAL, true,
+		       "PORT_ADD with the reply-only IFINDEX is refused");
 	expect_refusal(sk, IXDP_CMD_PORT_ADD, multicast, 3, -EINVAL, true,
 		       "PORT_ADD with a multicast address is refused");
 	expect_refusal(sk, IXDP_CMD_CORE_ADD, big_rxq, 2, -ERANGE, true,
@@ -316,8 +477,14 @@ static void test_dataplane_validation(struct nl_sock *sk)
 		       "RESPONDER_SET with an unknown mode is refused");
 	expect_refusal(sk, IXDP_CMD_RESPONDER_SET, mode_no_port, 1, -EINVAL,
 		       true, "RESPONDER_SET echo without a port is refused");
-	ksft_test_result(request(sk, IXDP_CMD_PORT_GET, NULL, 0, &r) == -ENODEV,
-			 "PORT_GET without a port gets -ENODEV");
+	expect_refusal(sk, IXDP_CMD_GRANT_ADD, grant_no_lo, 1, -EINVAL, true,
+		       "GRANT_ADD without its first port is refused");
+	expect_refusal(sk, IXDP_CMD_GRANT_ADD, grant_both, 3, -EINVAL, true,
+		       "GRANT_ADD with both a user and a group is refused");
+	ksft_test_result(request(sk, IXDP_CMD_PORT_GET, NULL, 0, &r) == -ENODEV &&
+			 r.extack[0],
+			 "PORT_GET without a port gets -ENODEV (\"%s\")",
+			 r.extack);
 }
 
 /*
@@ -350,7 +517,7 @@ static bool as_unprivileged(int (*checks)(struct nl_sock *sk))
 /* The child's checks: its exit status, 0 if all held. */
 static int unprivileged_checks(struct nl_sock *sk)
 {
-	const struct attr a = U32(IXDP_A_CFG_BATCH, 7);
+	const struct attr a = CFG(BATCH, 7);
 	struct reply r;
 
 	if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
@@ -380,45 +547,47 @@ static void test_unprivileged(void)
  */
 static void test_move_validation(struct nl_sock *sk)
 {
-	const struct attr fg_only[] = { U32(IXDP_A_FG_ID, 0) };
+	const struct attr fg_only[] = { MOVE32(FG, 0) };
 	const struct attr fg_u8[] = {
-		U8(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 1),
+		U8(A(MOVE), IXDP_MOVE_A_FG, 0), MOVE32(TO_CPU, 1),
 	};
 	const struct attr fg_and_from[] = {
-		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_FG_FROM_CPU, 0),
-		U32(IXDP_A_CORE_CPU, 1),
+		MOVE32(FG, 0), MOVE32(FROM_CPU, 0), MOVE32(TO_CPU, 1),
 	};
 	const struct attr fg_huge[] = {
-		U32(IXDP_A_FG_ID, 100000), U32(IXDP_A_CORE_CPU, 1),
+		MOVE32(FG, 100000), MOVE32(TO_CPU, 1),
 	};
 	const struct attr fg_beyond[] = {
-		U32(IXDP_A_FG_ID, 300), U32(IXDP_A_CORE_CPU, 1),
+		MOVE32(FG, 300), MOVE32(TO_CPU, 1),
 	};
 	const struct attr to_nowhere[] = {
-		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 7),
+		MOVE32(FG, 0), MOVE32(TO_CPU, 7),
 	};
 	const struct attr from_nowhere[] = {
-		U32(IXDP_A_FG_FROM_CPU, 7), U32(IXDP_A_CORE_CPU, 1),
+		MOVE32(FROM_CPU, 7), MOVE32(TO_CPU, 1),
 	};
 	const struct attr balance_fg[] = {
-		FLAG(IXDP_A_FG_BALANCE), U32(IXDP_A_FG_ID, 0),
+		FLAG(A(MOVE), IXDP_MOVE_A_BALANCE), MOVE32(FG, 0),
 	};
-	const struct attr cpu_only[] = { U32(IXDP_A_CORE_CPU, 1) };
+	const struct attr result_in[] = {
+		MOVE32(FG, 0), MOVE32(TO_CPU, 1), MOVE32(FGS, 1),
+	};
+	const struct attr cpu_only[] = { CORE32(CPU, 1) };
 	const struct attr parked_2[] = {
-		U32(IXDP_A_CORE_CPU, 1), U8(IXDP_A_CORE_PARKED, 2),
+		CORE32(CPU, 1), CORE8(PARKED, 2),
 	};
 	const struct attr park_nowhere[] = {
-		U32(IXDP_A_CORE_CPU, 7), U8(IXDP_A_CORE_PARKED, 1),
+		CORE32(CPU, 7), CORE8(PARKED, 1),
 	};
 
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, NULL, 0, -EINVAL, true,
-		       "FG_MOVE without attributes is refused");
+		       "FG_MOVE without the MOVE nest is refused");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_only, 1, -EINVAL, true,
 		       "FG_MOVE of a group without a target core is refused");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_u8, 2, -EINVAL, true,
-		       "FG_MOVE with a u8 where the u32 FG_ID is due is refused");
+		       "FG_MOVE with a u8 where the u32 FG is due is refused");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_and_from, 3, -EINVAL, true,
-		       "FG_MOVE with both FG_ID and FG_FROM_CPU is refused");
+		       "FG_MOVE with both FG and FROM_CPU is refused");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_huge, 2, -ERANGE, true,
 		       "FG_MOVE of group 100000 is refused with -ERANGE");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, fg_beyond, 2, -ENOENT, true,
@@ -428,13 +597,30 @@ static void test_move_validation(struct nl_sock *sk)
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, from_nowhere, 2, -ENOENT, true,
 		       "FG_MOVE from a CPU without a core gets -ENOENT");
 	expect_refusal(sk, IXDP_CMD_FG_MOVE, balance_fg, 2, -EINVAL, true,
-		       "FG_MOVE with FG_BALANCE and FG_ID is refused");
+		       "FG_MOVE with BALANCE and FG is refused");
+	expect_refusal(sk, IXDP_CMD_FG_MOVE, result_in, 3, -EINVAL, true,
+		       "FG_MOVE with the reply-only FGS is refused");
 	expect_refusal(sk, IXDP_CMD_CORE_SET, cpu_only, 1, -EINVAL, true,
-		       "CORE_SET without CORE_PARKED is refused");
+		       "CORE_SET without PARKED is refused");
 	expect_refusal(sk, IXDP_CMD_CORE_SET, parked_2, 2, -ERANGE, true,
 		       "CORE_SET with parked=2 is refused with -ERANGE");
 	expect_refusal(sk, IXDP_CMD_CORE_SET, park_nowhere, 2, -ENOENT, true,
 		       "CORE_SET of a CPU without a core gets -ENOENT");
+}
+
+/*
+ * CORE_GET: every core's nest carries every typed counter of enum
+ * ixdp_core_stat, and the display copy in XSTATS agrees with it.
+ */
+static void test_core_stats(struct nl_sock *sk)
+{
+	struct reply r;
+	int err;
+
+	err = send_request(sk, IXDP_CMD_CORE_GET, NLM_F_DUMP, NULL, 0, &r);
+	ksft_test_result(!err && r.nmsgs >= 2 && r.ncomplete == r.nmsgs,
+			 "CORE_GET: %d of %d cores carry every typed counter",
+			 r.ncomplete, r.nmsgs);
 }
 
 /*
@@ -444,12 +630,8 @@ static void test_move_validation(struct nl_sock *sk)
  */
 static int unprivileged_move_checks(struct nl_sock *sk)
 {
-	const struct attr move[] = {
-		U32(IXDP_A_FG_ID, 0), U32(IXDP_A_CORE_CPU, 7),
-	};
-	const struct attr park[] = {
-		U32(IXDP_A_CORE_CPU, 7), U8(IXDP_A_CORE_PARKED, 1),
-	};
+	const struct attr move[] = { MOVE32(FG, 0), MOVE32(TO_CPU, 7) };
+	const struct attr park[] = { CORE32(CPU, 7), CORE8(PARKED, 1) };
 	struct reply r;
 
 	if (request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r))
@@ -473,7 +655,7 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 
 static void test_multicast(struct nl_sock *sk, uint32_t batch0)
 {
-	const struct attr a = U32(IXDP_A_CFG_BATCH, batch0);
+	const struct attr a = CFG(BATCH, batch0);
 	struct nl_sock *msk = open_sock();
 	struct reply ev = {}, r;
 	struct pollfd pfd;
@@ -501,9 +683,10 @@ static void test_multicast(struct nl_sock *sk, uint32_t batch0)
 	nl_cb_put(cb);
 	if (ev.cmd != IXDP_CMD_SET_CONFIG)
 		ksft_print_msg("set err %d, event cmd %d batch %u\n", r.err,
-			       ev.cmd, ev.u32[IXDP_A_CFG_BATCH]);
+			       ev.cmd,
+			       (unsigned int)ev.val[A(CONFIG)][IXDP_CONFIG_A_BATCH]);
 	ksft_test_result(r.err == 0 && ev.cmd == IXDP_CMD_SET_CONFIG &&
-			 ev.u32[IXDP_A_CFG_BATCH] == batch0 &&
+			 ev.val[A(CONFIG)][IXDP_CONFIG_A_BATCH] == batch0 &&
 			 read_param("batch") == (int)batch0,
 			 "events group announces SET_CONFIG (batch back to %u)",
 			 batch0);
@@ -534,7 +717,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--absent"))
 		return check_absent();
 
-	ksft_print_header(move ? 14 : 24);
+	ksft_print_header(move ? 16 : 32);
 	sk = open_sock();
 	family = sk ? genl_ctrl_resolve(sk, IXDP_GENL_NAME) : -1;
 	if (!ksft_test_result(family > 0, "family \"%s\" resolves (id %d)",
@@ -544,6 +727,7 @@ int main(int argc, char **argv)
 	/* The move checks only: the others want a module without a port. */
 	if (move) {
 		test_move_validation(sk);
+		test_core_stats(sk);
 		test_move_unprivileged();
 		nl_socket_free(sk);
 		return ksft_finish();

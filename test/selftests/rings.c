@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The command and event rings of /dev/ixdp (IXDP_FEAT_RINGS), driven with
+ * The command and event rings of /dev/ixdp, driven with
  * the raw ABI of include/uapi/linux/ixdp.h, without libixdp:
  *
  *   rings validate PORT CLOSED  every documented refusal, against a live
@@ -22,7 +22,7 @@
  *                               connection of an application, every
  *                               buffer free
  *   rings wait NAME MIN SECONDS wait until the counter sum >= MIN
- *   rings features              exit 0 if IXDP_FEAT_RINGS is announced
+ *   rings features              exit 0 if the module has our IXDP_ABI_VERSION
  *
  * Output is TAP 13 result lines without a plan, numbered from $TAP_START:
  * the stage script (rings.sh) adds them to its own stream.
@@ -2364,7 +2364,7 @@ static int features(void)
 		close(fd);
 	printf("# module %s, features %#llx\n", err ? "?" : v.module_version,
 	       (unsigned long long)v.features);
-	return !err && (v.features & IXDP_FEAT_RINGS) ? 0 : 1;
+	return !err && v.abi_version == IXDP_ABI_VERSION ? 0 : 1;
 }
 
 static int usage(void)

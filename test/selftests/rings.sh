@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The command and event rings of application contexts (IXDP_FEAT_RINGS),
+# The command and event rings of application contexts,
 # with the raw ABI (test/selftests/rings.c), against peers on the host
 # side of the tap:
 #  - a context whose core is removed is dead (IXDP_CQ_DEAD, POLLERR);
@@ -55,7 +55,7 @@ teardown() {
 	ixctl port del dev "$DEV" >/dev/null 2>&1
 }
 
-if ! tap_check "the module announces IXDP_FEAT_RINGS" "$R" features ||
+if ! tap_check "the module speaks this IXDP_ABI_VERSION" "$R" features ||
    ! tap_check "port, two cores and the echo responder come up" setup; then
 	teardown
 	tap_finish

@@ -27,28 +27,32 @@ extern "C" {
 #endif
 
 /*
- * ABI revision. It changes only when an existing structure gains
- * meaning that an older binary could misread; additions are announced
- * with feature bits instead.
+ * Versions: one story, three numbers.
+ *
+ *  - IXDP_ABI_VERSION is the revision of the whole interface: the
+ *    structures and rings of /dev/ixdp and the commands and attributes
+ *    of the netlink family. A program built for another revision must
+ *    not run (libixdp refuses with -EPROTO). It is 1 at the first tag
+ *    (v0.1) and stays 1, because from then on the ABI only grows.
+ *  - Growth is announced by IXDP_FEAT_* bits (IXDP_IOC_VERSION and
+ *    IXDP_CMD_GET_VERSION report the same u64). The baseline, all that
+ *    this header describes at v0.1, has no bit: a program needs no test
+ *    to use it. A bit is defined for each later addition that a program
+ *    could find missing on an older module, and only then.
+ *  - IXDP_GENL_VERSION is the version field of the generic netlink
+ *    header. It is 1 and stays 1; the module does not read it. Netlink
+ *    additions are new commands and attributes, announced by feature
+ *    bits, never by this field.
  */
 #define IXDP_ABI_VERSION	1
 
-/* Feature bits reported in ixdp_version_info.features and IXDP_A_FEATURES. */
-#define IXDP_FEAT_VERSION	(1ULL << 0)	/* IXDP_IOC_VERSION exists */
-#define IXDP_FEAT_NETLINK	(1ULL << 1)	/* "ixdp" genl family exists */
-#define IXDP_FEAT_CONFIG	(1ULL << 2)	/* IXDP_CMD_{GET,SET}_CONFIG */
-#define IXDP_FEAT_DATAPLANE	(1ULL << 3)	/* ports, cores, responder */
-#define IXDP_FEAT_ATTACH	(1ULL << 4)	/* IXDP_IOC_ATTACH, mmap regions */
-#define IXDP_FEAT_RINGS		(1ULL << 5)	/* commands, events, IOC_WAKE,
-						 * poll()
-						 */
-#define IXDP_FEAT_FG_MOVE	(1ULL << 6)	/* IXDP_CMD_FG_MOVE, CORE_SET */
-#define IXDP_FEAT_OBJECTS	(1ULL << 7)	/* IXDP_CMD_QUEUE_GET, STATS_GET */
-#define IXDP_FEAT_GRANTS	(1ULL << 8)	/* unprivileged contexts: port
-						 * grants (IXDP_CMD_GRANT_*),
-						 * per-user accounting, the
-						 * LISTEN backlog
-						 */
+/*
+ * Feature bits, reported in ixdp_version_info.features and in
+ * IXDP_VERSION_A_FEATURES. None is defined yet: the pre-release baseline
+ * is "no bits" (IXDP_FEAT_NONE). A program tests a bit before it uses
+ * what the bit announces; bits it does not know, it ignores.
+ */
+#define IXDP_FEAT_NONE		0ULL
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -383,109 +387,108 @@ struct ixdp_event {
 #define IXDP_MCGRP_EVENTS	"events"
 
 /*
+ * Attributes. Every message carries, at its top level, only nests of
+ * enum ixdp_a: one per object it is about (a port, a core, a move...).
+ * Inside each nest the object's own attribute set (enum ixdp_<obj>_a)
+ * applies, with its own strict policy: an unknown attribute, a wrong
+ * type or length, an out-of-range value or a missing required nest or
+ * attribute is refused with -EINVAL (-ERANGE for ranges) and an
+ * extended-ACK message that points at the attribute, before anything
+ * changes. Documentation/netlink/specs/ixdp.yaml is the same layout in
+ * the kernel's YAML format; scripts/nlspec-check.py keeps both equal.
+ *
+ * Counters come twice, for two readers. A program reads the object's
+ * STATS nest: one typed u64 attribute per counter (enum ixdp_<obj>_stat),
+ * whose numbers never change. A person reads XSTATS: every counter,
+ * including those of the TCP/IP stack, as IXDP_XSTATS_A_ENTRY nests of
+ * {NAME, VALUE}, like "ethtool -S"; the names are for display only and
+ * may change between builds.
+ *
  * Commands. GET_* are open to every user; every command that changes
  * state requires CAP_NET_ADMIN in the initial user namespace (-EPERM
- * otherwise), since the dataplane is shared by the whole machine. Errors
- * carry an extended-ACK message.
+ * otherwise), since the dataplane is shared by the whole machine.
+ * "in" lists what a request carries, "out" what the reply carries.
  *
- * IXDP_CMD_GET_VERSION: no attributes in; answers IXDP_A_ABI_VERSION,
- *	IXDP_A_MODULE_VERSION, IXDP_A_FEATURES.
- * IXDP_CMD_GET_CONFIG: no attributes in; answers IXDP_A_CFG_* with the
- *	current value of every tunable.
- * IXDP_CMD_SET_CONFIG: one or more IXDP_A_CFG_* in, each range-checked;
- *	either all are applied or none (-EINVAL/-ERANGE with extack).
- *	Announced on the "events" group as IXDP_CMD_SET_CONFIG with the
- *	new values.
- * IXDP_CMD_PORT_ADD (admin): IXDP_A_PORT_IFNAME, IXDP_A_PORT_ADDR and
- *	IXDP_A_PORT_PREFIX in. Gives the netdev to ixdp, which from then on
- *	owns that IPv4 address on it (ARP and IPv4 to it); all other traffic
- *	still reaches Linux. The address must not be one Linux uses. One
- *	port at a time in this version (-EBUSY).
- * IXDP_CMD_PORT_DEL (admin): IXDP_A_PORT_IFNAME in. Stops the port's
- *	cores (their connections are reset) and restores the device.
- * IXDP_CMD_PORT_GET: answers IXDP_A_PORT_* of the port (-ENODEV if none),
- *	with IXDP_A_PORT_STATS: the receive handler's counters.
- * IXDP_CMD_CORE_ADD (admin): IXDP_A_CORE_CPU, IXDP_A_CORE_RXQ and
- *	optionally IXDP_A_CORE_TXQ (default: the RX queue number) in. Starts
- *	a dataplane core on that CPU owning those queues of the port; the
- *	flow groups are then spread evenly over the active cores again, by
- *	live migration (IXDP_CMD_FG_MOVE) of the groups that change owner.
- * IXDP_CMD_CORE_DEL (admin): IXDP_A_CORE_CPU in. Its flow groups move to
- *	the other active cores first, so its connections live on (-EBUSY if
- *	it is the last core and connections exist, if no other core is
- *	active, or if one of its groups cannot move).
- * IXDP_CMD_CORE_SET (admin): IXDP_A_CORE_CPU and IXDP_A_CORE_PARKED in.
- *	Parking moves every flow group of the core to the other active
- *	cores (spread evenly), then the core owns none, takes no new work
- *	and its kthread sleeps until unparked; unparking makes it eligible
- *	again without moving anything (IXDP_CMD_FG_MOVE or IXDP_A_FG_BALANCE
- *	give it groups). The last active core cannot be parked (-EBUSY).
+ * IXDP_CMD_GET_VERSION: out VERSION {ABI, MODULE, FEATURES}.
+ * IXDP_CMD_GET_CONFIG: out CONFIG with every tunable.
+ * IXDP_CMD_SET_CONFIG (admin): in CONFIG with one or more tunables, each
+ *	range-checked; all are applied or none. Announced with the new
+ *	values.
+ * IXDP_CMD_PORT_ADD (admin): in PORT {IFNAME, ADDR, PREFIX}. Gives the
+ *	netdev to ixdp, which from then on owns that IPv4 address on it
+ *	(ARP and IPv4 to it); all other traffic still reaches Linux. The
+ *	address must not be one Linux uses. One port at a time (-EBUSY).
+ * IXDP_CMD_PORT_DEL (admin): in PORT {IFNAME}. Stops the port's cores
+ *	(their connections are reset) and restores the device.
+ * IXDP_CMD_PORT_GET: out PORT {IFNAME, IFINDEX, ADDR, PREFIX, NFG, RSS,
+ *	STATS, XSTATS}: the receive handler's counters over all CPUs.
+ *	-ENODEV without a port (as every command about the port's objects).
+ * IXDP_CMD_CORE_ADD (admin): in CORE {CPU, RXQ, optional TXQ (default:
+ *	RXQ)}. Starts a dataplane core on that CPU owning those queues of
+ *	the port; the flow groups are then spread evenly over the active
+ *	cores again, by live migration of the groups that change owner.
+ * IXDP_CMD_CORE_DEL (admin): in CORE {CPU}. Its flow groups move to the
+ *	other active cores first, so its connections live on (-EBUSY if it
+ *	is the last core and connections exist, if no other core is active,
+ *	or if one of its groups cannot move).
+ * IXDP_CMD_CORE_SET (admin): in CORE {CPU, PARKED}. Parking moves every
+ *	flow group of the core to the other active cores, then the core
+ *	owns none and its kthread sleeps until unparked; unparking makes it
+ *	eligible again without moving anything. The last active core
+ *	cannot be parked (-EBUSY).
+ * IXDP_CMD_CORE_GET: dump; one CORE {CPU, RXQ, TXQ, NFG, PARKED, CONNS,
+ *	STATS, XSTATS} per core.
  * IXDP_CMD_FG_MOVE (admin): live migration of flow groups between cores
- *	(no byte lost, duplicated or reordered). One of:
- *	  IXDP_A_FG_ID and IXDP_A_CORE_CPU: that group to that core;
- *	  IXDP_A_FG_FROM_CPU and IXDP_A_CORE_CPU: every group of one core;
- *	  IXDP_A_FG_BALANCE: spread all groups evenly over the active cores,
- *	  moving as few as possible.
- *	The target must be an active core (not parked). Groups whose
- *	connections an application holds cannot move yet (-EBUSY). Answers
- *	IXDP_A_MOVE_FGS, IXDP_A_MOVE_CONNS, IXDP_A_MOVE_HELD and the time
- *	of each step: IXDP_A_MOVE_HOLD_NS (target told to hold the groups'
- *	frames), _SWITCH_NS (receive map and NIC table switched, readers
- *	drained), _EXPORT_NS (source finished the frames it had and handed
- *	the connections over), _IMPORT_NS (target took them and ran the
- *	frames it held) and _TOTAL_NS, summed over the moves made.
- *	Each (source, target) step is announced on the "events" group as
- *	IXDP_CMD_FG_MOVE with IXDP_A_FG_FROM_CPU, IXDP_A_CORE_CPU, the
- *	IXDP_A_MOVE_* of that step and IXDP_A_FG_ID when one group moved.
- * IXDP_CMD_CORE_GET: dump; one message per core with IXDP_A_CORE_* and
- *	IXDP_A_CORE_STATS, a nest of IXDP_A_STAT entries, each a nest of
- *	IXDP_A_STAT_NAME and IXDP_A_STAT_VALUE; IXDP_A_CORE_PARKED says
- *	whether it is parked.
- * IXDP_CMD_FG_GET: dump; one message per flow group of the port with
- *	IXDP_A_FG_ID, IXDP_A_CORE_CPU (its owner), IXDP_A_CORE_RXQ (the
- *	owner's queue, where the NIC's RSS table points when IXDP_A_PORT_RSS)
- *	and IXDP_A_FG_FRAMES (frames of the group that the port's cores have
- *	run so far, whichever owned it: the load the core policy balances).
- * IXDP_CMD_QUEUE_GET: dump; one message per NIC queue of the port's
- *	device, RX queues first: IXDP_A_QUEUE_KIND (IXDP_QUEUE_RX or _TX),
- *	IXDP_A_QUEUE_ID, IXDP_A_QUEUE_CPUS (u64 bitmap of the CPUs of the
- *	cores that own it, 0: still Linux's alone), and for RX queues
- *	IXDP_A_QUEUE_NFG (flow groups whose owner polls it: where the NIC's
- *	RSS table points them when IXDP_A_PORT_RSS) and IXDP_A_QUEUE_NAPI
- *	(the NAPI id the cores busy-poll, 0 until learnt).
- * IXDP_CMD_STATS_GET: the dataplane's totals: IXDP_A_PORT_STATS (the
- *	receive handler, over all CPUs) and IXDP_A_CORE_STATS with every
- *	core counter summed over the cores (the *_max ones: their maximum),
- *	plus IXDP_A_PORT_NFG and IXDP_A_CORE_CONNS. -ENODEV without a port.
- * IXDP_CMD_APP_GET: dump; one message per attached application context
- *	with IXDP_A_APP_PID (process), IXDP_A_APP_TID (attaching thread),
- *	IXDP_A_CORE_CPU, IXDP_A_APP_CONNS, IXDP_A_APP_MAX_CONNS,
- *	IXDP_A_APP_DEAD and IXDP_A_APP_STATS (IXDP_A_STAT entries).
- * Notifications on the "events" group, sent by the module only (a
- *	request with these commands gets -EOPNOTSUPP): IXDP_CMD_PORT_ADD and
- *	IXDP_CMD_PORT_DEL with IXDP_A_PORT_IFNAME, IXDP_CMD_CORE_ADD and
- *	IXDP_CMD_CORE_DEL with IXDP_A_CORE_CPU/RXQ/TXQ (the flow groups were
- *	spread again), IXDP_CMD_APP_ATTACH and IXDP_CMD_APP_DETACH with
- *	IXDP_A_APP_PID, IXDP_A_APP_TID and IXDP_A_CORE_CPU. Requests that
- *	are also announced: IXDP_CMD_SET_CONFIG, IXDP_CMD_CORE_SET (with
- *	IXDP_A_CORE_CPU and IXDP_A_CORE_PARKED) and IXDP_CMD_FG_MOVE (above).
- * IXDP_CMD_RESPONDER_SET (admin): IXDP_A_RESP_PORT and IXDP_A_RESP_MODE
- *	in: the built-in TCP test service every core runs on that port
- *	(echo or discard), or none.
- * IXDP_CMD_GRANT_ADD (admin): IXDP_A_GRANT_PORT_LO, optionally
- *	IXDP_A_GRANT_PORT_HI (default: LO), exactly one of IXDP_A_GRANT_UID
- *	and IXDP_A_GRANT_GID, and IXDP_A_GRANT_RIGHTS (default: both) in.
- *	Lets contexts of that user, or of members of that group, LISTEN on
- *	(IXDP_GRANT_LISTEN) or CONNECT to (IXDP_GRANT_CONNECT) ports LO-HI.
- *	A context attached with CAP_NET_ADMIN needs no grant; any other is
- *	refused with -EACCES. Grants are checked when a listen or connect
- *	runs. Adding rights to an existing key widens it; -EEXIST if it
- *	had them all; -ENOSPC past 256 grants.
- * IXDP_CMD_GRANT_DEL (admin): the same key (ports, uid or gid) and
- *	optionally IXDP_A_GRANT_RIGHTS (default: all) in: those rights are
- *	taken away; a grant left with none is removed. -ENOENT: no grant.
- * IXDP_CMD_GRANT_GET: dump; one message per grant with its
- *	IXDP_A_GRANT_* attributes.
+ *	(no byte lost, duplicated or reordered). In MOVE with one of:
+ *	  FG and TO_CPU: that group to that core;
+ *	  FROM_CPU and TO_CPU: every group of one core;
+ *	  BALANCE: spread all groups evenly over the active cores, moving
+ *	  as few as possible.
+ *	The target must be an active core. Groups whose connections an
+ *	application holds cannot move yet (-EBUSY). Out MOVE {FGS, CONNS,
+ *	HELD, HOLD_NS, SWITCH_NS, EXPORT_NS, IMPORT_NS, TOTAL_NS}, summed
+ *	over the moves made: HOLD (target told to hold the groups' frames),
+ *	SWITCH (receive map and NIC table switched, readers drained), EXPORT
+ *	(source finished its frames and handed the connections over),
+ *	IMPORT (target took them and ran the frames it held). Each (source,
+ *	target) step is announced as MOVE {FROM_CPU, TO_CPU, FG when one
+ *	group moved, and the results of that step}.
+ * IXDP_CMD_FG_GET: dump; one FG {ID, CPU (owner), RXQ (the owner's
+ *	queue), FRAMES (frames of the group run so far, whichever core
+ *	owned it: the load the core policy balances)} per flow group.
+ * IXDP_CMD_QUEUE_GET: dump; one QUEUE per NIC queue of the port's
+ *	device, RX queues first: {KIND, ID, CPUS (bitmap of the CPUs of the
+ *	cores that own it; 0: still Linux's alone)}, and for RX queues NFG
+ *	(flow groups steered to it) and NAPI (the NAPI id the cores
+ *	busy-poll, 0 until learnt).
+ * IXDP_CMD_STATS_GET: the dataplane's totals: PORT {NFG, STATS, XSTATS}
+ *	and CORE {CONNS, STATS, XSTATS} without a CPU: every core counter
+ *	summed over the cores (the *_MAX ones: their maximum).
+ * IXDP_CMD_APP_GET: dump; one APP {PID (process), TID (attaching
+ *	thread), CPU, CONNS, MAX_CONNS, DEAD, STATS, XSTATS} per attached
+ *	application context.
+ * IXDP_CMD_RESPONDER_SET (admin): in RESPONDER {MODE, PORT (unless MODE
+ *	is NONE)}: the built-in TCP test service every core runs on that
+ *	port (echo or discard), or none.
+ * IXDP_CMD_GRANT_ADD (admin): in GRANT {PORT_LO, optional PORT_HI
+ *	(default: LO), exactly one of UID and GID, optional RIGHTS (default:
+ *	both)}. Lets contexts of that user, or of members of that group,
+ *	LISTEN on (IXDP_GRANT_LISTEN) or CONNECT to (IXDP_GRANT_CONNECT)
+ *	ports LO-HI. A context attached with CAP_NET_ADMIN needs no grant;
+ *	any other is refused with -EACCES. Grants are checked when a listen
+ *	or connect runs. Adding rights to an existing key widens it; -EEXIST
+ *	if it had them all; -ENOSPC past 256 grants.
+ * IXDP_CMD_GRANT_DEL (admin): in GRANT with the same key and optional
+ *	RIGHTS (default: all): those rights are taken away; a grant left
+ *	with none is removed. -ENOENT: no grant.
+ * IXDP_CMD_GRANT_GET: dump; one GRANT per grant.
+ * Notifications on the "events" group: IXDP_CMD_PORT_ADD and _DEL with
+ *	PORT {IFNAME}; IXDP_CMD_CORE_ADD and _DEL with CORE {CPU, RXQ, TXQ}
+ *	(the flow groups were spread again); IXDP_CMD_APP_ATTACH and _DETACH
+ *	with APP {PID, TID, CPU} (these two are notifications only: a
+ *	request gets -EOPNOTSUPP); and, as they succeed, the requests
+ *	IXDP_CMD_SET_CONFIG (CONFIG), IXDP_CMD_CORE_SET (CORE {CPU, PARKED})
+ *	and IXDP_CMD_FG_MOVE (above).
  */
 enum ixdp_genl_cmd {
 	IXDP_CMD_UNSPEC,
@@ -515,72 +518,259 @@ enum ixdp_genl_cmd {
 	IXDP_CMD_MAX = __IXDP_CMD_MAX - 1
 };
 
-enum ixdp_genl_attr {
+/* The top level of every message: one nest per object. */
+enum ixdp_a {
 	IXDP_A_UNSPEC,
-	IXDP_A_ABI_VERSION,		/* u32 */
-	IXDP_A_MODULE_VERSION,		/* NUL-terminated string */
-	IXDP_A_FEATURES,		/* u64: IXDP_FEAT_* */
-	IXDP_A_PAD,			/* alignment padding for u64 */
-	IXDP_A_CFG_BATCH,		/* u32: dataplane batch bound B */
-	IXDP_A_CFG_POLL_US,		/* u32: busy-poll budget before sleep */
-	IXDP_A_PORT_IFNAME,		/* string, < IFNAMSIZ */
-	IXDP_A_PORT_IFINDEX,		/* u32 (out) */
-	IXDP_A_PORT_ADDR,		/* u32, IPv4 address, network order */
-	IXDP_A_PORT_PREFIX,		/* u8, 1..30 */
-	IXDP_A_PORT_NFG,		/* u32 (out): flow groups */
-	IXDP_A_PORT_RSS,		/* u8 (out): 1 if the NIC's RSS table
-					 * steers flow groups, 0 if frames
-					 * follow transmit or are handed over
-					 */
-	IXDP_A_CORE_CPU,		/* u32 */
-	IXDP_A_CORE_RXQ,		/* u16 */
-	IXDP_A_CORE_TXQ,		/* u16 */
-	IXDP_A_CORE_NFG,		/* u32 (out): flow groups owned */
-	IXDP_A_CORE_STATS,		/* nest of IXDP_A_STAT */
-	IXDP_A_STAT,			/* nest: IXDP_A_STAT_NAME, _VALUE */
-	IXDP_A_STAT_NAME,		/* string */
-	IXDP_A_STAT_VALUE,		/* u64 */
-	IXDP_A_RESP_PORT,		/* u16, TCP port */
-	IXDP_A_RESP_MODE,		/* u8, enum ixdp_resp_mode */
-	IXDP_A_PORT_STATS,		/* nest of IXDP_A_STAT */
-	IXDP_A_CORE_CONNS,		/* u32 (out): connections held */
-	IXDP_A_FG_ID,			/* u32: flow group */
-	IXDP_A_APP_PID,			/* u32: process (thread group) id */
-	IXDP_A_APP_TID,			/* u32: attaching thread id */
-	IXDP_A_APP_CONNS,		/* u32: connections held */
-	IXDP_A_APP_MAX_CONNS,		/* u32: RX slices */
-	IXDP_A_APP_DEAD,		/* u8: 1 once the context has ended */
-	IXDP_A_APP_STATS,		/* nest of IXDP_A_STAT */
-	IXDP_A_CORE_PARKED,		/* u8: 1 parked, 0 active */
-	IXDP_A_FG_FROM_CPU,		/* u32: the source core */
-	IXDP_A_FG_BALANCE,		/* flag: spread over active cores */
-	IXDP_A_MOVE_FGS,		/* u32 (out): flow groups moved */
-	IXDP_A_MOVE_CONNS,		/* u32 (out): connections moved */
-	IXDP_A_MOVE_HELD,		/* u32 (out): frames the target held,
-					 * then ran after the import
-					 */
-	IXDP_A_MOVE_HOLD_NS,		/* u64 (out): step times, see FG_MOVE */
-	IXDP_A_MOVE_SWITCH_NS,		/* u64 (out) */
-	IXDP_A_MOVE_EXPORT_NS,		/* u64 (out) */
-	IXDP_A_MOVE_IMPORT_NS,		/* u64 (out) */
-	IXDP_A_MOVE_TOTAL_NS,		/* u64 (out) */
-	IXDP_A_QUEUE_KIND,		/* u8 (out): enum ixdp_queue_kind */
-	IXDP_A_QUEUE_ID,		/* u16 (out) */
-	IXDP_A_QUEUE_CPUS,		/* u64 (out): bitmap of owners' CPUs */
-	IXDP_A_QUEUE_NFG,		/* u32 (out): flow groups steered */
-	IXDP_A_QUEUE_NAPI,		/* u32 (out): NAPI id, 0 if unknown */
-	IXDP_A_FG_FRAMES,		/* u64 (out): frames of a flow group */
-	IXDP_A_GRANT_PORT_LO,		/* u16: first TCP port, >= 1 */
-	IXDP_A_GRANT_PORT_HI,		/* u16: last TCP port, >= LO */
-	IXDP_A_GRANT_UID,		/* u32: a user */
-	IXDP_A_GRANT_GID,		/* u32: a group */
-	IXDP_A_GRANT_RIGHTS,		/* u32: IXDP_GRANT_* */
+	IXDP_A_VERSION,			/* nest: enum ixdp_version_a */
+	IXDP_A_CONFIG,			/* nest: enum ixdp_config_a */
+	IXDP_A_PORT,			/* nest: enum ixdp_port_a */
+	IXDP_A_CORE,			/* nest: enum ixdp_core_a */
+	IXDP_A_FG,			/* nest: enum ixdp_fg_a */
+	IXDP_A_MOVE,			/* nest: enum ixdp_move_a */
+	IXDP_A_APP,			/* nest: enum ixdp_app_a */
+	IXDP_A_QUEUE,			/* nest: enum ixdp_queue_a */
+	IXDP_A_RESPONDER,		/* nest: enum ixdp_responder_a */
+	IXDP_A_GRANT,			/* nest: enum ixdp_grant_a */
 
 	__IXDP_A_MAX,
 	IXDP_A_MAX = __IXDP_A_MAX - 1
 };
 
-/* IXDP_A_QUEUE_KIND */
+enum ixdp_version_a {
+	IXDP_VERSION_A_UNSPEC,
+	IXDP_VERSION_A_PAD,		/* alignment padding for u64 */
+	IXDP_VERSION_A_ABI,		/* u32: IXDP_ABI_VERSION */
+	IXDP_VERSION_A_MODULE,		/* string: build version */
+	IXDP_VERSION_A_FEATURES,	/* u64: IXDP_FEAT_* */
+
+	__IXDP_VERSION_A_MAX,
+	IXDP_VERSION_A_MAX = __IXDP_VERSION_A_MAX - 1
+};
+
+enum ixdp_config_a {
+	IXDP_CONFIG_A_UNSPEC,
+	IXDP_CONFIG_A_BATCH,		/* u32: dataplane batch bound B */
+	IXDP_CONFIG_A_POLL_US,		/* u32: busy-poll budget before sleep */
+
+	__IXDP_CONFIG_A_MAX,
+	IXDP_CONFIG_A_MAX = __IXDP_CONFIG_A_MAX - 1
+};
+
+enum ixdp_port_a {
+	IXDP_PORT_A_UNSPEC,
+	IXDP_PORT_A_PAD,
+	IXDP_PORT_A_IFNAME,		/* string, < IFNAMSIZ */
+	IXDP_PORT_A_IFINDEX,		/* u32 (out) */
+	IXDP_PORT_A_ADDR,		/* u32: IPv4 address, network order */
+	IXDP_PORT_A_PREFIX,		/* u8: 1..30 */
+	IXDP_PORT_A_NFG,		/* u32 (out): flow groups */
+	IXDP_PORT_A_RSS,		/* u8 (out): 1 if the NIC's RSS table
+					 * steers flow groups, 0 if frames
+					 * follow transmit or are handed over
+					 */
+	IXDP_PORT_A_STATS,		/* nest (out): enum ixdp_port_stat */
+	IXDP_PORT_A_XSTATS,		/* nest (out): enum ixdp_xstats_a */
+
+	__IXDP_PORT_A_MAX,
+	IXDP_PORT_A_MAX = __IXDP_PORT_A_MAX - 1
+};
+
+enum ixdp_core_a {
+	IXDP_CORE_A_UNSPEC,
+	IXDP_CORE_A_PAD,
+	IXDP_CORE_A_CPU,		/* u32 */
+	IXDP_CORE_A_RXQ,		/* u16 */
+	IXDP_CORE_A_TXQ,		/* u16 */
+	IXDP_CORE_A_NFG,		/* u32 (out): flow groups owned */
+	IXDP_CORE_A_PARKED,		/* u8: 1 parked, 0 active */
+	IXDP_CORE_A_CONNS,		/* u32 (out): connections held */
+	IXDP_CORE_A_STATS,		/* nest (out): enum ixdp_core_stat */
+	IXDP_CORE_A_XSTATS,		/* nest (out): enum ixdp_xstats_a */
+
+	__IXDP_CORE_A_MAX,
+	IXDP_CORE_A_MAX = __IXDP_CORE_A_MAX - 1
+};
+
+enum ixdp_fg_a {
+	IXDP_FG_A_UNSPEC,
+	IXDP_FG_A_PAD,
+	IXDP_FG_A_ID,			/* u32 (out): flow group */
+	IXDP_FG_A_CPU,			/* u32 (out): its owner's CPU */
+	IXDP_FG_A_RXQ,			/* u16 (out): its owner's RX queue */
+	IXDP_FG_A_FRAMES,		/* u64 (out): frames run so far */
+
+	__IXDP_FG_A_MAX,
+	IXDP_FG_A_MAX = __IXDP_FG_A_MAX - 1
+};
+
+enum ixdp_move_a {
+	IXDP_MOVE_A_UNSPEC,
+	IXDP_MOVE_A_PAD,
+	IXDP_MOVE_A_FG,			/* u32: the flow group to move */
+	IXDP_MOVE_A_FROM_CPU,		/* u32: the source core */
+	IXDP_MOVE_A_TO_CPU,		/* u32: the target core */
+	IXDP_MOVE_A_BALANCE,		/* flag: spread over active cores */
+	IXDP_MOVE_A_FGS,		/* u32 (out): flow groups moved */
+	IXDP_MOVE_A_CONNS,		/* u32 (out): connections moved */
+	IXDP_MOVE_A_HELD,		/* u32 (out): frames the target held,
+					 * then ran after the import
+					 */
+	IXDP_MOVE_A_HOLD_NS,		/* u64 (out): step times, see FG_MOVE */
+	IXDP_MOVE_A_SWITCH_NS,		/* u64 (out) */
+	IXDP_MOVE_A_EXPORT_NS,		/* u64 (out) */
+	IXDP_MOVE_A_IMPORT_NS,		/* u64 (out) */
+	IXDP_MOVE_A_TOTAL_NS,		/* u64 (out) */
+
+	__IXDP_MOVE_A_MAX,
+	IXDP_MOVE_A_MAX = __IXDP_MOVE_A_MAX - 1
+};
+
+enum ixdp_app_a {
+	IXDP_APP_A_UNSPEC,
+	IXDP_APP_A_PAD,
+	IXDP_APP_A_PID,			/* u32: process (thread group) id */
+	IXDP_APP_A_TID,			/* u32: attaching thread id */
+	IXDP_APP_A_CPU,			/* u32: its core's CPU */
+	IXDP_APP_A_CONNS,		/* u32: connections held */
+	IXDP_APP_A_MAX_CONNS,		/* u32: RX slices */
+	IXDP_APP_A_DEAD,		/* u8: 1 once the context has ended */
+	IXDP_APP_A_STATS,		/* nest: enum ixdp_app_stat */
+	IXDP_APP_A_XSTATS,		/* nest: enum ixdp_xstats_a */
+
+	__IXDP_APP_A_MAX,
+	IXDP_APP_A_MAX = __IXDP_APP_A_MAX - 1
+};
+
+enum ixdp_queue_a {
+	IXDP_QUEUE_A_UNSPEC,
+	IXDP_QUEUE_A_PAD,
+	IXDP_QUEUE_A_KIND,		/* u8: enum ixdp_queue_kind */
+	IXDP_QUEUE_A_ID,		/* u16 */
+	IXDP_QUEUE_A_CPUS,		/* u64: bitmap of owners' CPUs */
+	IXDP_QUEUE_A_NFG,		/* u32: flow groups steered */
+	IXDP_QUEUE_A_NAPI,		/* u32: NAPI id, 0 if unknown */
+
+	__IXDP_QUEUE_A_MAX,
+	IXDP_QUEUE_A_MAX = __IXDP_QUEUE_A_MAX - 1
+};
+
+enum ixdp_responder_a {
+	IXDP_RESPONDER_A_UNSPEC,
+	IXDP_RESPONDER_A_PORT,		/* u16: TCP port, >= 1 */
+	IXDP_RESPONDER_A_MODE,		/* u8: enum ixdp_resp_mode */
+
+	__IXDP_RESPONDER_A_MAX,
+	IXDP_RESPONDER_A_MAX = __IXDP_RESPONDER_A_MAX - 1
+};
+
+enum ixdp_grant_a {
+	IXDP_GRANT_A_UNSPEC,
+	IXDP_GRANT_A_PORT_LO,		/* u16: first TCP port, >= 1 */
+	IXDP_GRANT_A_PORT_HI,		/* u16: last TCP port, >= LO */
+	IXDP_GRANT_A_UID,		/* u32: a user */
+	IXDP_GRANT_A_GID,		/* u32: a group */
+	IXDP_GRANT_A_RIGHTS,		/* u32: IXDP_GRANT_* */
+
+	__IXDP_GRANT_A_MAX,
+	IXDP_GRANT_A_MAX = __IXDP_GRANT_A_MAX - 1
+};
+
+/* XSTATS nests: counters by name, for display only. */
+enum ixdp_xstats_a {
+	IXDP_XSTATS_A_UNSPEC,
+	IXDP_XSTATS_A_ENTRY,		/* nest: enum ixdp_xstat_a; repeated */
+
+	__IXDP_XSTATS_A_MAX,
+	IXDP_XSTATS_A_MAX = __IXDP_XSTATS_A_MAX - 1
+};
+
+enum ixdp_xstat_a {
+	IXDP_XSTAT_A_UNSPEC,
+	IXDP_XSTAT_A_PAD,
+	IXDP_XSTAT_A_NAME,		/* string */
+	IXDP_XSTAT_A_VALUE,		/* u64 */
+
+	__IXDP_XSTAT_A_MAX,
+	IXDP_XSTAT_A_MAX = __IXDP_XSTAT_A_MAX - 1
+};
+
+/* IXDP_PORT_A_STATS: the receive handler, u64 each. */
+enum ixdp_port_stat {
+	IXDP_PORT_STAT_UNSPEC,
+	IXDP_PORT_STAT_PAD,
+	IXDP_PORT_STAT_RX_CONSUMED,	/* frames taken for a core */
+	IXDP_PORT_STAT_RX_PASSED,	/* frames left to Linux */
+	IXDP_PORT_STAT_RX_RING_FULL,	/* dropped: the core's ring was full */
+	IXDP_PORT_STAT_RX_NO_CORE,	/* dropped: no core owned the group */
+	IXDP_PORT_STAT_RX_UNSHARE_FAIL,	/* dropped: no private copy */
+
+	__IXDP_PORT_STAT_MAX,
+	IXDP_PORT_STAT_MAX = __IXDP_PORT_STAT_MAX - 1
+};
+
+/* IXDP_CORE_A_STATS: a dataplane core, u64 each. */
+enum ixdp_core_stat {
+	IXDP_CORE_STAT_UNSPEC,
+	IXDP_CORE_STAT_PAD,
+	IXDP_CORE_STAT_RX_FRAMES,
+	IXDP_CORE_STAT_RX_BYTES,
+	IXDP_CORE_STAT_RX_LOCAL,
+	IXDP_CORE_STAT_RX_HANDOFF,
+	IXDP_CORE_STAT_RX_NOBUF,
+	IXDP_CORE_STAT_RX_TOO_BIG,
+	IXDP_CORE_STAT_TX_FRAMES,
+	IXDP_CORE_STAT_TX_BYTES,
+	IXDP_CORE_STAT_TX_DROPS,
+	IXDP_CORE_STAT_TX_BUSY,
+	IXDP_CORE_STAT_TX_NO_CARRIER,
+	IXDP_CORE_STAT_LOOPS,		/* iterations of the core's loop */
+	IXDP_CORE_STAT_BATCHES,		/* batches run */
+	IXDP_CORE_STAT_BATCH_FRAMES,	/* frames in those batches */
+	IXDP_CORE_STAT_BATCH_MAX,	/* largest batch (STATS_GET: maximum) */
+	IXDP_CORE_STAT_BUSY_POLLS,
+	IXDP_CORE_STAT_SLEEPS,
+	IXDP_CORE_STAT_BUSY_NS,		/* time spent working */
+	IXDP_CORE_STAT_IDLE_NS,		/* time spent polling for nothing */
+	IXDP_CORE_STAT_APP_CMDS,	/* application commands run */
+	IXDP_CORE_STAT_APP_BAD_CMDS,
+	IXDP_CORE_STAT_APP_EVENTS,
+	IXDP_CORE_STAT_APP_RING_FULL,
+	IXDP_CORE_STAT_APP_KNOCK_DROPS,
+	IXDP_CORE_STAT_APP_BACKLOG_DROPS,
+	IXDP_CORE_STAT_APP_DENIED,
+	IXDP_CORE_STAT_APP_SHARE_DROPS,
+	IXDP_CORE_STAT_FG_IN,		/* flow groups moved in */
+	IXDP_CORE_STAT_FG_OUT,
+	IXDP_CORE_STAT_CONNS_IN,	/* connections moved in */
+	IXDP_CORE_STAT_CONNS_OUT,
+	IXDP_CORE_STAT_HELD,
+	IXDP_CORE_STAT_HELD_DROPS,
+	IXDP_CORE_STAT_APPS,		/* gauge: attached contexts */
+	IXDP_CORE_STAT_APP_CONNS,	/* gauge: their connections */
+	IXDP_CORE_STAT_CONNS,		/* gauge: all connections */
+	IXDP_CORE_STAT_RXBUF_FREE,	/* gauge */
+	IXDP_CORE_STAT_RXBUF_TOTAL,	/* gauge */
+	IXDP_CORE_STAT_TXBUF_FREE,	/* gauge */
+	IXDP_CORE_STAT_TXBUF_TOTAL,	/* gauge */
+	IXDP_CORE_STAT_EVENT_OVERFLOW,	/* the responder's lost events */
+
+	__IXDP_CORE_STAT_MAX,
+	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1
+};
+
+/* IXDP_APP_A_STATS: an application context, u64 each. */
+enum ixdp_app_stat {
+	IXDP_APP_STAT_UNSPEC,
+	IXDP_APP_STAT_PAD,
+	IXDP_APP_STAT_CMDS,		/* commands run */
+	IXDP_APP_STAT_BAD_CMDS,		/* commands refused as malformed */
+	IXDP_APP_STAT_EVENTS,		/* events written */
+
+	__IXDP_APP_STAT_MAX,
+	IXDP_APP_STAT_MAX = __IXDP_APP_STAT_MAX - 1
+};
+
+/* IXDP_QUEUE_A_KIND */
 enum ixdp_queue_kind {
 	IXDP_QUEUE_RX,
 	IXDP_QUEUE_TX,
@@ -593,7 +783,7 @@ enum ixdp_resp_mode {
 	IXDP_RESP_DISCARD,	/* bytes are consumed and dropped */
 };
 
-/* IXDP_A_GRANT_RIGHTS */
+/* IXDP_GRANT_A_RIGHTS */
 #define IXDP_GRANT_LISTEN	(1U << 0)
 #define IXDP_GRANT_CONNECT	(1U << 1)
 #define IXDP_GRANT_ALL		(IXDP_GRANT_LISTEN | IXDP_GRANT_CONNECT)
