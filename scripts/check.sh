@@ -54,6 +54,7 @@ kver=$(scripts/kernels.sh default-version)
 step build-module-all-kernels scripts/kernels.sh build-all
 step build-user make -s user
 step style-checkpatch scripts/style.sh
+step netlink-spec scripts/nlspec-check.py
 step sparse make -s sparse
 
 if [ -f test/unit/Makefile ]; then

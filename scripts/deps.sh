@@ -16,7 +16,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	iproute2 iputils-ping curl procps kmod
 	liburing-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
-	sparse lcov valgrind python3
+	sparse lcov valgrind python3 python3-yaml
 )
 
 missing=()
