@@ -122,7 +122,7 @@ $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
 
 # The control daemon (Documentation/ixdpd.rst).
-IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c \
+IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c daemon/ixdpd_cpus.c \
 	      daemon/ixdpd_grants.c daemon/genl.c daemon/grant.c \
 	      daemon/policy.c
 user: $(BUILD)/bin/ixdpd
