@@ -24,8 +24,10 @@
  *   rings wait NAME MIN SECONDS wait until the counter sum >= MIN
  *   rings features              exit 0 if IXDP_FEAT_RINGS is announced
  *
- * Output is TAP 13 result lines without a plan, numbered from $TAP_START:
- * the stage script (rings.sh) adds them to its own stream.
+ * serve, wait and features answer with their exit status. The others are
+ * tests: as a step of a stage (lib.sh's tap_join sets $TAP_START) they
+ * print TAP result lines numbered from there, no plan, and their totals;
+ * run by hand, a whole TAP stream with the plan last (ksft.h).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -110,13 +112,6 @@ static int left_ms(uint64_t end)
 static uint32_t host_ip(void)
 {
 	return inet_addr(HOST_IP);
-}
-
-static void tap_start(void)
-{
-	const char *s = getenv("TAP_START");
-
-	ksft_n = s ? (unsigned int)atoi(s) - 1 : 0;
 }
 
 /* ---- an application context with its connections ---- */
@@ -2381,7 +2376,14 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tap_start();
+	if (!strcmp(m, "serve") && argc == 4)
+		return serve(atoi(argv[2]), strtoul(argv[3], NULL, 0));
+	if (!strcmp(m, "wait") && argc == 5)
+		return wait_stat(argv[2], atoll(argv[3]), atoi(argv[4]));
+	if (!strcmp(m, "features") && argc == 2)
+		return features();
+
+	ksft_print_header();
 	if (!strcmp(m, "validate") && argc == 4)
 		return validate(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(m, "fuzz") && argc == 4)
@@ -2390,17 +2392,11 @@ int main(int argc, char **argv)
 		return echo(atoi(argv[2]), strtoul(argv[3], NULL, 0));
 	if (!strcmp(m, "poll") && argc == 3)
 		return poll_test(atoi(argv[2]));
-	if (!strcmp(m, "serve") && argc == 4)
-		return serve(atoi(argv[2]), strtoul(argv[3], NULL, 0));
 	if (!strcmp(m, "thread") && argc == 4)
 		return thread_test(atoi(argv[2]), strtoul(argv[3], NULL, 0));
 	if (!strcmp(m, "coredel") && argc == 4)
 		return coredel(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(m, "idle") && argc == 4)
 		return idle(argv[2], atoi(argv[3]));
-	if (!strcmp(m, "wait") && argc == 5)
-		return wait_stat(argv[2], atoll(argv[3]), atoi(argv[4]));
-	if (!strcmp(m, "features") && argc == 2)
-		return features();
 	return usage();
 }
