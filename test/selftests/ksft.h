@@ -32,8 +32,16 @@
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
-static unsigned int ksft_n, ksft_npass, ksft_nfail, ksft_nskip;
-static bool ksft_joined;
+/*
+ * One count per program, also when it is built from several files: a
+ * weak definition, of which the linker keeps one.
+ */
+struct ksft_count {
+	unsigned int n, pass, fail, skip;
+	bool joined;		/* a step of a stage's stream ($TAP_START) */
+};
+
+struct ksft_count ksft __attribute__((weak));
 
 /* The start of a stream, or of a step of a stage's stream ($TAP_START). */
 static inline void ksft_print_header(void)
@@ -41,8 +49,8 @@ static inline void ksft_print_header(void)
 	const char *start = getenv("TAP_START");
 
 	if (start && *start) {
-		ksft_joined = true;
-		ksft_n = (unsigned int)strtoul(start, NULL, 10) - 1;
+		ksft.joined = true;
+		ksft.n = (unsigned int)strtoul(start, NULL, 10) - 1;
 		return;
 	}
 	printf("TAP version 13\n");
@@ -62,12 +70,12 @@ static inline void ksft_print_msg(const char *fmt, ...)
 
 static inline void ksft_vresult(bool ok, const char *fmt, va_list ap)
 {
-	ksft_n++;
+	ksft.n++;
 	if (ok)
-		ksft_npass++;
+		ksft.pass++;
 	else
-		ksft_nfail++;
-	printf("%s %u - ", ok ? "ok" : "not ok", ksft_n);
+		ksft.fail++;
+	printf("%s %u - ", ok ? "ok" : "not ok", ksft.n);
 	vprintf(fmt, ap);
 	printf("\n");
 	fflush(stdout);
@@ -87,9 +95,9 @@ static inline void ksft_test_result_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	ksft_n++;
-	ksft_nskip++;
-	printf("ok %u - # SKIP ", ksft_n);
+	ksft.n++;
+	ksft.skip++;
+	printf("ok %u - # SKIP ", ksft.n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -110,14 +118,14 @@ static inline bool ksft_expect_err(int got, int want, const char *what)
 /* The end: totals, and the plan counted from the results reported. */
 static inline int ksft_finish(void)
 {
-	printf("# Totals: pass:%u fail:%u skip:%u\n", ksft_npass, ksft_nfail,
-	       ksft_nskip);
-	if (!ksft_joined)
-		printf("1..%u\n", ksft_npass + ksft_nfail + ksft_nskip);
+	printf("# Totals: pass:%u fail:%u skip:%u\n", ksft.pass, ksft.fail,
+	       ksft.skip);
+	if (!ksft.joined)
+		printf("1..%u\n", ksft.pass + ksft.fail + ksft.skip);
 	fflush(stdout);
-	if (ksft_nfail)
+	if (ksft.fail)
 		return KSFT_FAIL;
-	if (ksft_nskip && !ksft_npass)
+	if (ksft.skip && !ksft.pass)
 		return KSFT_SKIP;
 	return KSFT_PASS;
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The command and event rings of application contexts (IXDP_FEAT_RINGS),
-# with the raw ABI (test/selftests/rings.c), against peers on the host
+# with the raw ABI (test/selftests/rings/), against peers on the host
 # side of the tap:
 #  - a context whose core is removed is dead (IXDP_CQ_DEAD, POLLERR);
 #  - every documented refusal, on a live connection the test made with
@@ -25,8 +25,8 @@ NRXQ=$(ls -d /sys/class/net/"$DEV"/queues/rx-* 2>/dev/null | wc -l)
 NCPU=$(nproc)
 T0=$(date +%s)
 
-# rings MODE ARGS...: one mode of rings.c as a step of this
-# stage (lib.sh's tap_join), as the user $AS names.
+# rings MODE ARGS...: one mode of rings (test/selftests/rings/) as a
+# step of this stage (lib.sh's tap_join), as the user $AS names.
 rings() {
 	tap_join $AS "$R" "$@"
 	tap_diag "rings $1 done at $(($(date +%s) - T0)) s"
