@@ -61,7 +61,7 @@ static uint64_t nop_latency(struct app *a, bool kick, bool *slept, int *err)
 
 /*
  * A sleeping core takes published commands after IXDP_IOC_WAKE. It also
- * wakes by itself at least every 100 ms (kmod/dpcore.c), so the test is
+ * wakes by itself at least every 100 ms (kmod/core.c), so the test is
  * one of latency: kicked, the NOP must complete far sooner than that.
  */
 static void poll_wakeup(struct app *a)
