@@ -96,7 +96,7 @@ static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 	if (!port || port > U16_MAX || backlog > IXDP_BACKLOG_MAX)
 		return -EINVAL;
 	if (!ixdp_grant_allows(app, port, IXDP_GRANT_LISTEN)) {
-		app->dst->app_denied++;
+		ixdp_core_stats_inc(app->dst, app_denied);
 		return -EACCES;
 	}
 	if (port == ixdp_responder_port(dp->resp))
@@ -160,11 +160,11 @@ static int cmd_connect(struct ixdp_core *dp, struct ixdp_app *app,
 	if (!port || port > U16_MAX || !ip || ip > U32_MAX)
 		return -EINVAL;
 	if (!ixdp_grant_allows(app, port, IXDP_GRANT_CONNECT)) {
-		app->dst->app_denied++;
+		ixdp_core_stats_inc(app->dst, app_denied);
 		return -EACCES;
 	}
 	if (app_user_full(dp, app)) {
-		app->dst->app_share_drops++;
+		ixdp_core_stats_inc(app->dst, app_share_drops);
 		return -ENOBUFS;
 	}
 	idx = app_conn_alloc(app);
@@ -358,14 +358,14 @@ unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
 	if (tail == app->cmd_head)
 		return 0;
 	if (tail - app->cmd_head > app->cmd_entries) {
-		app->dst->app_bad_cmds++;
+		ixdp_core_stats_inc(app->dst, app_bad_cmds);
 		WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
 		ixdp_app_kill(dp, app);
 		return 0;
 	}
 	while (n < budget && app->cmd_head != tail && !app->dead) {
 		if (!app_ev_room(app)) {
-			app->dst->app_ring_full++;
+			ixdp_core_stats_inc(app->dst, app_ring_full);
 			break;
 		}
 		memcpy(&cmd, &app->cmds[app->cmd_head & (app->cmd_entries - 1)],
@@ -376,9 +376,9 @@ unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
 		complete = cmd.flags & IXDP_CMDF_ACK;
 		ret = exec(dp, app, &cmd, &complete);
 		app->ncmds++;
-		app->dst->app_cmds++;
+		ixdp_core_stats_inc(app->dst, app_cmds);
 		if (ret < 0) {
-			app->dst->app_bad_cmds++;
+			ixdp_core_stats_inc(app->dst, app_bad_cmds);
 			WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
 			complete = true;
 		}

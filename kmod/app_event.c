@@ -238,18 +238,18 @@ static void on_knock(struct ixdp_core *dp, const struct dp_listener *l,
 
 	if (!app->dead && backlog_full(app, l)) {
 		/* As Linux with tcp_abort_on_overflow: a reset. */
-		app->dst->app_backlog_drops++;
+		ixdp_core_stats_inc(app->dst, app_backlog_drops);
 		defer(dp, DEFER_REJECT, ev->handle);
 		return;
 	}
 	if (!app->dead && app_user_full(dp, app)) {
-		app->dst->app_share_drops++;
+		ixdp_core_stats_inc(app->dst, app_share_drops);
 		defer(dp, DEFER_REJECT, ev->handle);
 		return;
 	}
 	idx = app->dead ? IX_NIL : app_conn_alloc(app);
 	if (idx == IX_NIL) {
-		app->dst->app_knock_drops++;
+		ixdp_core_stats_inc(app->dst, app_knock_drops);
 		defer(dp, DEFER_REJECT, ev->handle);
 		return;
 	}
@@ -446,7 +446,7 @@ void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 	e->arg[2] = a2;
 	app->ev_tail++;
 	app->nevents++;
-	app->dst->app_events++;
+	ixdp_core_stats_inc(app->dst, app_events);
 }
 
 /* Write what @c owes while there is room; true when nothing is left. */
@@ -546,7 +546,7 @@ static void flush(struct ixdp_app *app)
 
 	if (!ev_head(app, &head)) {
 		if (app->ndirty)
-			app->dst->app_ring_full++;
+			ixdp_core_stats_inc(app->dst, app_ring_full);
 		return;
 	}
 	reclaim_zombies(app, head);
@@ -559,7 +559,7 @@ static void flush(struct ixdp_app *app)
 			app->dirty[n++] = idx;
 	}
 	if (n)
-		app->dst->app_ring_full++;
+		ixdp_core_stats_inc(app->dst, app_ring_full);
 	app->ndirty = n;
 }
 

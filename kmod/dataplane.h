@@ -11,8 +11,8 @@
  *  - the receive handler reads the port's map under RCU and only pushes
  *    frames into rings;
  *  - a core's ix_stack, responder and statistics are touched by its own
- *    kthread only; readers of the statistics accept torn-free but stale
- *    64-bit values.
+ *    kthread only; readers of the statistics take a u64_stats snapshot,
+ *    consistent per counter but possibly stale.
  */
 #ifndef _IXDP_DATAPLANE_H
 #define _IXDP_DATAPLANE_H
@@ -23,6 +23,7 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 
 #include "stack/stack.h"
 #include "handoff.h"
@@ -54,8 +55,58 @@ struct ixdp_responder;
 struct ixdp_core_apps;
 struct netlink_ext_ack;
 
-/* Counters of one core, written by its kthread only. */
+/*
+ * Counters of one core, written by its kthread only, inside
+ * u64_stats_update_begin/end (ixdp_core_stats_inc() and friends below);
+ * readers take a snapshot with ixdp_core_stats_read(). The snapshot has the
+ * same fields as plain u64, in the same order.
+ */
 struct ixdp_core_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t rx_frames;		/* frames given to the TCP/IP stack */
+	u64_stats_t rx_bytes;
+	u64_stats_t rx_local;		/* ... that arrived on this core's CPU */
+	u64_stats_t rx_handoff;		/* ... that another CPU handed over */
+	u64_stats_t rx_nobuf;		/* dropped: no receive buffer */
+	u64_stats_t rx_too_big;		/* dropped: larger than a buffer */
+	u64_stats_t tx_frames;
+	u64_stats_t tx_bytes;
+	u64_stats_t tx_drops;		/* allocation or driver refusal */
+	u64_stats_t tx_busy;		/* driver queue full: frames wait */
+	u64_stats_t tx_no_carrier;	/* link down: frames wait */
+	u64_stats_t loops;		/* loop iterations */
+	u64_stats_t batches;		/* iterations that found work */
+	u64_stats_t batch_frames;	/* frames handled in those */
+	u64_stats_t batch_max;
+	u64_stats_t busy_polls;		/* napi_busy_loop() calls */
+	u64_stats_t sleeps;
+	u64_stats_t busy_ns;
+	u64_stats_t idle_ns;
+	u64_stats_t app_cmds;		/* commands of attached contexts */
+	u64_stats_t app_bad_cmds;	/* ... refused */
+	u64_stats_t app_events;		/* events written to their rings */
+	u64_stats_t app_ring_full;	/* times a full event ring held work back */
+	u64_stats_t app_knock_drops;	/* passive opens refused: no RX slice */
+	u64_stats_t app_backlog_drops;	/* ... refused: the listen backlog is full */
+	u64_stats_t app_share_drops;	/* opens refused: the user holds its share */
+	u64_stats_t app_denied;		/* listens and connects without a grant */
+	u64_stats_t fg_in;		/* flow groups imported */
+	u64_stats_t fg_out;		/* ... exported */
+	u64_stats_t conns_in;		/* connections imported */
+	u64_stats_t conns_out;		/* ... exported */
+	u64_stats_t held;		/* frames held while their group moved in */
+	u64_stats_t held_drops;		/* ... dropped: hold full or move undone */
+	/* Gauges, refreshed by the kthread at every loop step. */
+	u64_stats_t apps;		/* attached contexts */
+	u64_stats_t app_conns;		/* connections held by contexts */
+	u64_stats_t conns;		/* TCP control blocks in use */
+	u64_stats_t rxbuf_free;
+	u64_stats_t rxbuf_total;
+	u64_stats_t txbuf_free;
+	u64_stats_t txbuf_total;
+};
+
+struct ixdp_core_stats_snapshot {
 	u64 rx_frames;		/* frames given to the TCP/IP stack */
 	u64 rx_bytes;
 	u64 rx_local;		/* ... that arrived on this core's CPU */
@@ -93,18 +144,70 @@ struct ixdp_core_stats {
 	u64 apps;		/* attached contexts */
 	u64 app_conns;		/* connections held by contexts */
 	u64 conns;		/* TCP control blocks in use */
-	u64 rxbuf_free, rxbuf_total;
-	u64 txbuf_free, txbuf_total;
+	u64 rxbuf_free;
+	u64 rxbuf_total;
+	u64 txbuf_free;
+	u64 txbuf_total;
 };
 
-/* Counters of the receive handler, per CPU. */
+/* Counters of the receive handler, per CPU, written in its softirq. */
 struct ixdp_rx_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t consumed;		/* frames taken from Linux */
+	u64_stats_t passed;		/* frames left to Linux */
+	u64_stats_t ring_full;		/* dropped: owner's ring full */
+	u64_stats_t no_core;		/* dropped: no core to take it */
+	u64_stats_t unshare_fail;
+};
+
+/* ... added up over every CPU by ixdp_rx_stats_read(). */
+struct ixdp_rx_stats_snapshot {
 	u64 consumed;		/* frames taken from Linux */
 	u64 passed;		/* frames left to Linux */
 	u64 ring_full;		/* dropped: owner's ring full */
 	u64 no_core;		/* dropped: no core to take it */
 	u64 unshare_fail;
 };
+
+/*
+ * One-line updates for the single writer of a struct ixdp_core_stats or
+ * ixdp_rx_stats, by counter name: ixdp_core_stats_inc(&dp->st, rx_frames).
+ * Both structs begin with their syncp, so a counter is found at its offset.
+ */
+static inline u64_stats_t *ixdp_stats_ctr(struct u64_stats_sync *syncp,
+					  size_t off)
+{
+	return (u64_stats_t *)((u8 *)syncp + off);
+}
+
+static inline void ixdp_stats_add_at(struct u64_stats_sync *syncp, size_t off,
+				     unsigned long n)
+{
+	u64_stats_update_begin(syncp);
+	u64_stats_add(ixdp_stats_ctr(syncp, off), n);
+	u64_stats_update_end(syncp);
+}
+
+/* Raise a high-water mark to @v. */
+static inline void ixdp_stats_max_at(struct u64_stats_sync *syncp, size_t off,
+				     u64 v)
+{
+	u64_stats_t *ctr = ixdp_stats_ctr(syncp, off);
+
+	if (v <= u64_stats_read(ctr))
+		return;
+	u64_stats_update_begin(syncp);
+	u64_stats_set(ctr, v);
+	u64_stats_update_end(syncp);
+}
+
+#define ixdp_core_stats_add(s, field, n) \
+	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_core_stats, field), n)
+#define ixdp_core_stats_inc(s, field)	ixdp_core_stats_add(s, field, 1)
+#define ixdp_core_stats_max(s, field, v) \
+	ixdp_stats_max_at(&(s)->syncp, offsetof(struct ixdp_core_stats, field), v)
+#define ixdp_rx_stats_inc(s, field) \
+	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_rx_stats, field), 1)
 
 /* A request the control path runs in a core's own kthread. */
 struct ixdp_core_call {
@@ -195,6 +298,14 @@ u32 ixdp_core_connections(struct ixdp_core *dp);
 u64 ixdp_core_now_us(void);
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
 unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now);
+
+/* stats.c APIs: */
+void ixdp_core_stats_init(struct ixdp_core *dp);
+void ixdp_core_stats_read(const struct ixdp_core *dp,
+			  struct ixdp_core_stats_snapshot *out);
+void ixdp_rx_stats_init(struct ixdp_port *port);
+void ixdp_rx_stats_read(const struct ixdp_port *port,
+			struct ixdp_rx_stats_snapshot *out);
 
 /* fgmove.c APIs: */
 struct ixdp_move_stats {

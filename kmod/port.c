@@ -106,6 +106,7 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 		err = -ENOMEM;
 		goto err_free;
 	}
+	ixdp_rx_stats_init(port);
 	port->addr = addr;
 	port->prefix = prefix;
 	port->nfg = IX_FG_DEFAULT;
