@@ -39,8 +39,96 @@
 
 #include "app.h"
 
-#define SQ_HDR		128	/* cmd_tail, ev_head: a cache line each */
-#define CQ_HDR		256	/* cmd_head, ev_tail, flags, dropped */
+/*
+ * The headers of the SQ and CQ regions, each index on its own 64-byte
+ * cache line; the rings follow them. IXDP_IOC_ATTACH reports the offsets
+ * (struct ixdp_ring_offsets), as io_uring reports sq_off and cq_off.
+ */
+#define LINE	64
+
+struct sq_hdr {
+	u32 cmd_tail;
+	u8 pad0[LINE - sizeof(u32)];
+	u32 ev_head;
+	u8 pad1[LINE - sizeof(u32)];
+};
+
+struct cq_hdr {
+	u32 cmd_head;
+	u8 pad0[LINE - sizeof(u32)];
+	u32 ev_tail;
+	u8 pad1[LINE - sizeof(u32)];
+	u32 flags;
+	u8 pad2[LINE - sizeof(u32)];
+	u64 dropped;
+	u8 pad3[LINE - sizeof(u64)];
+};
+
+#define SQ_HDR		sizeof(struct sq_hdr)
+#define CQ_HDR		sizeof(struct cq_hdr)
+
+static void ring_offsets(struct ixdp_ring_offsets *o)
+{
+	o->cmd_tail = offsetof(struct sq_hdr, cmd_tail);
+	o->ev_head = offsetof(struct sq_hdr, ev_head);
+	o->cmds = SQ_HDR;
+	o->cmd_head = offsetof(struct cq_hdr, cmd_head);
+	o->ev_tail = offsetof(struct cq_hdr, ev_tail);
+	o->flags = offsetof(struct cq_hdr, flags);
+	o->dropped = offsetof(struct cq_hdr, dropped);
+	o->events = CQ_HDR;
+}
+
+/*
+ * The uapi structures of the rings and ioctls are ABI: every field is
+ * pinned, as io_uring pins the SQE (chardev.c pins the sizes).
+ */
+#define ABI_OFFSET(type, field, off) \
+	static_assert(offsetof(struct type, field) == (off))
+
+ABI_OFFSET(ixdp_ring_offsets, cmd_tail, 0);
+ABI_OFFSET(ixdp_ring_offsets, ev_head, 4);
+ABI_OFFSET(ixdp_ring_offsets, cmds, 8);
+ABI_OFFSET(ixdp_ring_offsets, cmd_head, 12);
+ABI_OFFSET(ixdp_ring_offsets, ev_tail, 16);
+ABI_OFFSET(ixdp_ring_offsets, flags, 20);
+ABI_OFFSET(ixdp_ring_offsets, dropped, 24);
+ABI_OFFSET(ixdp_ring_offsets, events, 28);
+ABI_OFFSET(ixdp_ring_offsets, resv, 32);
+ABI_OFFSET(ixdp_attach, flags, 0);
+ABI_OFFSET(ixdp_attach, cpu, 4);
+ABI_OFFSET(ixdp_attach, cmd_entries, 8);
+ABI_OFFSET(ixdp_attach, ev_entries, 12);
+ABI_OFFSET(ixdp_attach, rx_arena, 16);
+ABI_OFFSET(ixdp_attach, tx_arena, 20);
+ABI_OFFSET(ixdp_attach, sq_size, 24);
+ABI_OFFSET(ixdp_attach, cq_size, 28);
+ABI_OFFSET(ixdp_attach, off, 32);
+ABI_OFFSET(ixdp_attach, max_conns, 96);
+ABI_OFFSET(ixdp_attach, rx_slice, 100);
+ABI_OFFSET(ixdp_attach, resv, 104);
+ABI_OFFSET(ixdp_iov, off, 0);
+ABI_OFFSET(ixdp_iov, len, 8);
+ABI_OFFSET(ixdp_iov, resv, 12);
+ABI_OFFSET(ixdp_cmd, opcode, 0);
+ABI_OFFSET(ixdp_cmd, flags, 1);
+ABI_OFFSET(ixdp_cmd, resv0, 2);
+ABI_OFFSET(ixdp_cmd, arg32, 4);
+ABI_OFFSET(ixdp_cmd, user_data, 8);
+ABI_OFFSET(ixdp_cmd, handle, 16);
+ABI_OFFSET(ixdp_cmd, arg, 24);
+ABI_OFFSET(ixdp_cmd, resv, 56);
+ABI_OFFSET(ixdp_event, type, 0);
+ABI_OFFSET(ixdp_event, resv0, 1);
+ABI_OFFSET(ixdp_event, status, 4);
+ABI_OFFSET(ixdp_event, cookie, 8);
+ABI_OFFSET(ixdp_event, handle, 16);
+ABI_OFFSET(ixdp_event, arg, 24);
+
+/* The layout the headers have always had: 2 and 4 cache lines. */
+static_assert(SQ_HDR == 128 && CQ_HDR == 256);
+static_assert(SQ_HDR % __alignof__(struct ixdp_cmd) == 0 &&
+	      CQ_HDR % __alignof__(struct ixdp_event) == 0);
 
 struct ixdp_app *ixdp_app_create(void)
 {
@@ -113,7 +201,7 @@ static int ring_size(u32 *n, u32 def, u32 max)
 static int arena_size(u32 *n, u32 align)
 {
 	if (!*n)
-		*n = 4U << 20;
+		*n = IXDP_ARENA_DEFAULT;
 	if (*n > IXDP_ARENA_MAX)
 		return -EINVAL;
 	*n = ALIGN(*n, align);
@@ -229,8 +317,10 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	    !mem_is_zero(&a.off, sizeof(a.off)) || a.sq_size || a.cq_size ||
 	    a.max_conns || a.rx_slice)
 		return -EINVAL;
-	err = ring_size(&a.cmd_entries, 256, IXDP_CMD_ENTRIES_MAX) ?:
-	      ring_size(&a.ev_entries, 1024, IXDP_EV_ENTRIES_MAX) ?:
+	err = ring_size(&a.cmd_entries, IXDP_CMD_ENTRIES_DEFAULT,
+			IXDP_CMD_ENTRIES_MAX) ?:
+	      ring_size(&a.ev_entries, IXDP_EV_ENTRIES_DEFAULT,
+			IXDP_EV_ENTRIES_MAX) ?:
 	      arena_size(&a.rx_arena, IXDP_RX_SLICE) ?:
 	      arena_size(&a.tx_arena, PAGE_SIZE);
 	if (err)
@@ -253,14 +343,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	if (err)
 		goto out;
 
-	o->cmd_tail = 0;
-	o->ev_head = 64;
-	o->cmds = SQ_HDR;
-	o->cmd_head = 0;
-	o->ev_tail = 64;
-	o->flags = 128;
-	o->dropped = 192;
-	o->events = CQ_HDR;
+	ring_offsets(o);
 	a.max_conns = a.rx_arena / IXDP_RX_SLICE;
 	a.rx_slice = IXDP_RX_SLICE;
 	err = region_alloc(&app->region[R_SQ],

@@ -20,6 +20,7 @@
 #ifndef _IXDP_APP_H
 #define _IXDP_APP_H
 
+#include <linux/bitfield.h>
 #include <linux/cred.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -174,14 +175,40 @@ struct ixdp_core_apps {
 };
 
 /*
- * The core's cookie of a context's connection: which registration and
- * which connection. Cookies of the built-in responder are below the bit.
+ * The core's cookie of a context's connection: which registration (slot
+ * in the core's table and generation) and which connection. Cookies of
+ * the built-in responder have IXDP_APP_COOKIE clear.
  */
-#define APP_COOKIE		BIT_ULL(63)
+#define IXDP_APP_COOKIE		BIT_ULL(63)
+#define IXDP_APP_COOKIE_GEN	GENMASK_ULL(55, 40)
+#define IXDP_APP_COOKIE_SLOT	GENMASK_ULL(39, 32)
+#define IXDP_APP_COOKIE_CONN	GENMASK_ULL(31, 0)
 
-static inline u64 app_cookie(const struct ixdp_app *app, u32 conn)
+static inline u64 ixdp_app_cookie(const struct ixdp_app *app, u32 conn)
 {
-	return APP_COOKIE | (u64)app->gen << 40 | (u64)app->slot << 32 | conn;
+	return IXDP_APP_COOKIE | FIELD_PREP(IXDP_APP_COOKIE_GEN, app->gen) |
+	       FIELD_PREP(IXDP_APP_COOKIE_SLOT, app->slot) |
+	       FIELD_PREP(IXDP_APP_COOKIE_CONN, conn);
+}
+
+static inline bool ixdp_app_cookie_is_app(u64 cookie)
+{
+	return cookie & IXDP_APP_COOKIE;
+}
+
+static inline unsigned int ixdp_app_cookie_slot(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_SLOT, cookie);
+}
+
+static inline u16 ixdp_app_cookie_gen(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_GEN, cookie);
+}
+
+static inline u32 ixdp_app_cookie_conn(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_CONN, cookie);
 }
 
 static inline u32 app_slice(const struct ixdp_app *app, u32 conn)

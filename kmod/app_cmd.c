@@ -63,7 +63,7 @@ static struct app_conn *conn_of(struct ixdp_core *dp, struct ixdp_app *app,
 				u64 handle, u32 *idx)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	u32 slot = (u32)handle;
+	u32 slot = ix_stack_handle_slot(handle);
 	struct dp_owner *o;
 
 	if (slot >= da->nconn)
@@ -176,7 +176,7 @@ static int cmd_connect(struct ixdp_core *dp, struct ixdp_app *app,
 	c->peer_ip = (__force __be32)(u32)ip;
 	c->peer_port = port;
 	err = ix_tcp_connect(dp->stack, be32_to_cpu(c->peer_ip),
-			     port, 0, app_cookie(app, idx));
+			     port, 0, ixdp_app_cookie(app, idx));
 	if (err)
 		app_conn_free(app, idx);
 	return err;
@@ -251,7 +251,7 @@ static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
 	/* Open first: accepting delivers the bytes that came before. */
 	c->state = CONN_OPEN;
 	c->cookie = cmd->arg[0];
-	err = ix_tcp_accept(dp->stack, cmd->handle, app_cookie(app, idx));
+	err = ix_tcp_accept(dp->stack, cmd->handle, ixdp_app_cookie(app, idx));
 	if (err) {
 		c->state = CONN_KNOCKED;
 		c->cookie = 0;

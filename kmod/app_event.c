@@ -24,6 +24,9 @@
 
 #include "app.h"
 
+/* How often the core checks that an attaching thread is still alive. */
+#define ALIVE_CHECK_PERIOD	(HZ / 10)
+
 struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn)
 {
 	struct ixdp_core_apps *da = kzalloc(sizeof(*da), GFP_KERNEL);
@@ -105,7 +108,7 @@ void app_mark_dirty(struct ixdp_app *app, u32 idx)
 void app_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
 		   u32 idx)
 {
-	struct dp_owner *o = &dp->apps->owner[(u32)handle];
+	struct dp_owner *o = &dp->apps->owner[ix_stack_handle_slot(handle)];
 
 	if (!o->used)
 		dp->apps->nowned++;
@@ -118,7 +121,7 @@ void app_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
 void app_owner_clear(struct ixdp_core *dp, u64 handle)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	u32 slot = (u32)handle;
+	u32 slot = ix_stack_handle_slot(handle);
 
 	if (slot < da->nconn && da->owner[slot].used &&
 	    da->owner[slot].handle == handle) {
@@ -129,7 +132,7 @@ void app_owner_clear(struct ixdp_core *dp, u64 handle)
 
 static struct dp_owner *owner_of(struct ixdp_core_apps *da, u64 handle)
 {
-	u32 slot = (u32)handle;
+	u32 slot = ix_stack_handle_slot(handle);
 
 	if (slot >= da->nconn || !da->owner[slot].used ||
 	    da->owner[slot].handle != handle)
@@ -267,9 +270,9 @@ static void on_knock(struct ixdp_core *dp, const struct dp_listener *l,
 static void on_connected(struct ixdp_core *dp, const struct ix_event *ev)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	unsigned int slot = (ev->cookie >> 32) & 0xff;
-	u16 gen = (ev->cookie >> 40) & 0xffff;
-	u32 idx = (u32)ev->cookie;
+	unsigned int slot = ixdp_app_cookie_slot(ev->cookie);
+	u16 gen = ixdp_app_cookie_gen(ev->cookie);
+	u32 idx = ixdp_app_cookie_conn(ev->cookie);
 	struct ixdp_app *app = slot < IXDP_DP_APPS ? da->app[slot] : NULL;
 	struct app_conn *c;
 
@@ -386,7 +389,7 @@ void ixdp_core_event(void *arg, const struct ix_event *ev)
 			defer(dp, DEFER_REJECT, ev->handle);
 		return;
 	case IX_EV_CONNECTED:
-		if (ev->cookie & APP_COOKIE) {
+		if (ixdp_app_cookie_is_app(ev->cookie)) {
 			on_connected(dp, ev);
 			return;
 		}
@@ -397,7 +400,7 @@ void ixdp_core_event(void *arg, const struct ix_event *ev)
 			on_conn_event(dp, o, ev);
 			return;
 		}
-		if (ev->cookie & APP_COOKIE)
+		if (ixdp_app_cookie_is_app(ev->cookie))
 			return;
 		break;
 	}
@@ -614,7 +617,7 @@ void ixdp_app_kill(struct ixdp_core *dp, struct ixdp_app *app)
 			app_owner_clear(dp, c->handle);
 			ix_tcp_abort(dp->stack, c->handle);
 		} else if (c->state == CONN_CONNECTING) {
-			ix_tcp_abort_connecting(dp->stack, app_cookie(app, i));
+			ix_tcp_abort_connecting(dp->stack, ixdp_app_cookie(app, i));
 		}
 	}
 	app->ndirty = 0;
@@ -641,7 +644,7 @@ int ixdp_app_register(struct ixdp_core *dp, void *arg)
 			continue;
 		app->slot = i;
 		app->gen = ++da->next_gen;
-		app->alive_check = jiffies + HZ / 10;
+		app->alive_check = jiffies + ALIVE_CHECK_PERIOD;
 		app->dst = &dp->st;
 		da->app[i] = app;
 		da->napps++;
@@ -684,7 +687,7 @@ static void check_alive(struct ixdp_core *dp, struct ixdp_app *app)
 
 	if (time_before(jiffies, app->alive_check))
 		return;
-	app->alive_check = jiffies + HZ / 10;
+	app->alive_check = jiffies + ALIVE_CHECK_PERIOD;
 	rcu_read_lock();
 	alive = pid_has_task(app->pid, PIDTYPE_PID);
 	rcu_read_unlock();
@@ -813,5 +816,5 @@ void ixdp_core_apps_run_deferred(struct ixdp_core *dp)
 bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 			  bool bound)
 {
-	return owner_of(dp->apps, handle) || (bound && (cookie & APP_COOKIE));
+	return owner_of(dp->apps, handle) || (bound && ixdp_app_cookie_is_app(cookie));
 }

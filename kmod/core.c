@@ -449,11 +449,11 @@ int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	/*
 	 * Received bytes stay in their buffers until the application
 	 * returns them, so the pool must cover the windows of the
-	 * connections it serves: 8192 buffers hold 64 KB windows of 128
-	 * connections per core. ACKs need a buffer only while processed.
+	 * connections it serves (IXDP_CORE_NRXBUF). ACKs need a buffer only
+	 * while processed.
 	 */
-	cfg.nrxbuf = 8192;
-	cfg.ntxbuf = 2048;
+	cfg.nrxbuf = IXDP_CORE_NRXBUF;
+	cfg.ntxbuf = IXDP_CORE_NTXBUF;
 	cfg.rcv_buf = IXDP_RX_SLICE;
 	cfg.tx_csum_offload = !!(dev->features & (NETIF_F_HW_CSUM |
 						    NETIF_F_IP_CSUM));

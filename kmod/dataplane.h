@@ -47,6 +47,14 @@ struct ixdp_skb_cb {
 
 #define IXDP_SKB_CB(skb)	((struct ixdp_skb_cb *)(skb)->cb)
 #define IXDP_FG_NONE		U32_MAX
+/*
+ * Buffers of a core's stack. Received bytes stay in their buffers until
+ * the application returns them: 8192 hold 64 KB windows of 128
+ * connections. The connections are ix_stack_cfg_default()'s.
+ */
+#define IXDP_CORE_NRXBUF	8192
+#define IXDP_CORE_NTXBUF	2048
+
 /* Frames a core holds for the flow groups moving to it, at most. */
 #define IXDP_HOLD_MAX		8192
 

@@ -546,7 +546,7 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 
 		if ((rx ? dp->rxq : dp->txq) != q)
 			continue;
-		if (dp->cpu < 64)
+		if (dp->cpu < BITS_PER_TYPE(cpus))
 			cpus |= BIT_ULL(dp->cpu);
 		if (rx && !napi)
 			napi = READ_ONCE(dp->napi_id);

@@ -11,11 +11,10 @@
  */
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 
 #include "dataplane.h"
 
-/* Offset of the checksum field in a TCP header. */
-#define TCP_CSUM_OFFSET	16
 #define TX_BACKLOG_MAX	1024
 
 /*
@@ -83,7 +82,8 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	if ((m->flags & IX_MBUF_CSUM_PARTIAL) &&
-	    !skb_partial_csum_set(skb, m->csum_start, TCP_CSUM_OFFSET)) {
+	    !skb_partial_csum_set(skb, m->csum_start,
+				   offsetof(struct tcphdr, check))) {
 		ixdp_core_stats_inc(&dp->st, tx_drops);
 		kfree_skb(skb);
 		ix_stack_free(c, m);

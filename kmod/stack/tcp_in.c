@@ -34,7 +34,7 @@ static void parse_opts(struct ix_tcp_seg *s, const u8 *o, u32 len)
 			break;
 		case IX_TCPOPT_WS:
 			if (ol == 3 && (s->flags & IX_TCP_SYN))
-				s->ws = (u8)ix_min32(o[i + 2], 14);
+				s->ws = (u8)ix_min32(o[i + 2], IX_TCP_WS_MAX);
 			break;
 		case IX_TCPOPT_SACKOK:
 			if (ol == 2 && (s->flags & IX_TCP_SYN))
@@ -83,10 +83,10 @@ static void challenge_ack(struct ix_stack *c, struct ix_tcb *t)
 static void apply_syn_opts(struct ix_stack *c, struct ix_tcb *t,
 			   const struct ix_tcp_seg *s)
 {
-	t->mss = s->mss ? ix_min32(s->mss, c->cfg.mss) : 536;
-	if (t->mss < 64)
-		t->mss = 64;
-	if ((t->flags & TF_WS) && s->ws != 0xff) {
+	t->mss = s->mss ? ix_min32(s->mss, c->cfg.mss) : IX_TCP_MSS_DEFAULT;
+	if (t->mss < IX_TCP_MSS_MIN)
+		t->mss = IX_TCP_MSS_MIN;
+	if ((t->flags & TF_WS) && s->ws != IX_TCP_WS_NONE) {
 		t->snd_wscale = s->ws;
 	} else {
 		t->flags &= ~TF_WS;
@@ -214,9 +214,9 @@ static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 			ix_tcp_sack_update(t, s);
 		if (dup)
 			t->dupacks++;
-		if (may_recover(t) && ((dup && t->dupacks >= 3) ||
+		if (may_recover(t) && ((dup && t->dupacks >= IX_TCP_DUPTHRESH) ||
 				       ((t->flags & TF_SACK) &&
-					sacked_bytes(t) >= 3 * t->mss))) {
+					sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss))) {
 			enter_recovery(c, t);
 		} else if (dup && (t->flags & TF_RECOVERY)) {
 			if (!(t->flags & TF_SACK))
@@ -239,10 +239,11 @@ static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 			 * valid, coarse sample (RFC 7323 section 4), which
 			 * ends the backoff.
 			 */
-			u32 d = (u32)(c->now >> 10) - s->tsecr;
+			u32 d = (u32)(c->now >> IX_TCP_TS_SHIFT) - s->tsecr;
 
-			if (d < (1u << 20))
-				ix_tcp_rtt_sample(c, t, d << 10);
+			if (d < IX_TCP_TS_MAX_AGE)
+				ix_tcp_rtt_sample(c, t,
+						  d << IX_TCP_TS_SHIFT);
 		}
 		t->retries = 0;
 		if (ix_seq_gt(upto, t->sq_seq))
@@ -282,7 +283,7 @@ static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 				t->cwnd += ix_max32(t->mss * t->mss / t->cwnd,
 						    1);
 			if (may_recover(t) && (t->flags & TF_SACK) &&
-			    sacked_bytes(t) >= 3 * t->mss)
+			    sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss)
 				enter_recovery(c, t);
 		}
 		if (t->snd_una == t->snd_max)
@@ -774,7 +775,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	 * Only while cookies are in use (as Linux does): otherwise a late
 	 * segment of a closed connection could bring it back to life.
 	 */
-	if (!c->last_cookie || c->now + 1 - c->last_cookie > (2ull << 26) ||
+	if (!c->last_cookie || c->now + 1 - c->last_cookie > IX_TCP_COOKIE_LIFE_US ||
 	    !ix_tcp_cookie_check(c, lip, rip, s, &mss, &ws)) {
 		c->stat[IX_DROP_TCP_BADCOOKIE]++;
 		return NULL;
@@ -786,7 +787,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	}
 	c->stat[IX_STAT_TCP_SYNCOOKIE_OK]++;
 	t->flags &= ~(TF_SACK | TF_TS);
-	if (ws == 0xff) {
+	if (ws == IX_TCP_WS_NONE) {
 		t->flags &= ~TF_WS;
 		t->rcv_wscale = 0;
 	} else {
@@ -858,13 +859,13 @@ void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		c->stat[IX_DROP_TCP_SHORT]++;
 		goto drop;
 	}
-	off = (tcp[12] >> 4) * 4u;
+	off = (tcp[IX_TCP_OFF_DOFF] >> 4) * 4u;
 	if (off < IX_TCP_HLEN || off > tl) {
 		c->stat[IX_DROP_TCP_OFF]++;
 		goto drop;
 	}
-	saddr = ix_get32(ip + 12);
-	daddr = ix_get32(ip + 16);
+	saddr = ix_get32(ip + IX_IP_OFF_SADDR);
+	daddr = ix_get32(ip + IX_IP_OFF_DADDR);
 	if (!(m->flags & IX_MBUF_CSUM_OK) &&
 	    ix_csum_fold(ix_csum_add(ix_csum_pseudo(saddr, daddr,
 						    IX_IP_PROTO_TCP, (u16)tl),
@@ -873,14 +874,14 @@ void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		goto drop;
 	}
 	memset(&s, 0, sizeof(s));
-	s.sport = ix_get16(tcp);
-	s.dport = ix_get16(tcp + 2);
-	s.seq = ix_get32(tcp + 4);
-	s.ack = ix_get32(tcp + 8);
-	s.flags = tcp[13] & 0x3f;
-	s.wnd = ix_get16(tcp + 14);
+	s.sport = ix_get16(tcp + IX_TCP_OFF_SPORT);
+	s.dport = ix_get16(tcp + IX_TCP_OFF_DPORT);
+	s.seq = ix_get32(tcp + IX_TCP_OFF_SEQ);
+	s.ack = ix_get32(tcp + IX_TCP_OFF_ACK);
+	s.flags = tcp[IX_TCP_OFF_FLAGS] & IX_TCP_FLAGS_MASK;
+	s.wnd = ix_get16(tcp + IX_TCP_OFF_WND);
 	s.len = tl - off;
-	s.ws = 0xff;
+	s.ws = IX_TCP_WS_NONE;
 	s.poff = (u32)(tcp + off - ix_pool_buf(&c->rxpool, m));
 	parse_opts(&s, tcp + IX_TCP_HLEN, off - IX_TCP_HLEN);
 	if (!s.sport || !s.dport ||
