@@ -145,7 +145,7 @@ static void app_free_mem(struct ixdp_app *app)
 {
 	unsigned int i;
 
-	for (i = 0; i < R_NR; i++) {
+	for (i = 0; i < IXDP_REGION_NR; i++) {
 		vfree(app->region[i].mem);
 		app->region[i].mem = NULL;
 	}
@@ -164,7 +164,7 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	dp = rcu_dereference_protected(app->dp,
 				       lockdep_is_held(&ixdp_core_lock));
 	if (dp)
-		ixdp_core_call(dp, ixdp_app_unregister, app);
+		ixdp_core_call(dp, ixdp_app_table_unregister, app);
 	mutex_unlock(&ixdp_core_lock);
 	if (app->attached)
 		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
@@ -221,7 +221,7 @@ static int arena_size(u32 *n, u32 align)
  * Zeroed pages. The fault handler maps them one by one, so VM_USERMAP
  * (vmalloc_user()) is not needed.
  */
-static int region_alloc(struct app_region *r, size_t size, u64 off,
+static int region_alloc(struct ixdp_app_region *r, size_t size, u64 off,
 			bool writable)
 {
 	r->size = PAGE_ALIGN(size);
@@ -234,12 +234,12 @@ static int region_alloc(struct app_region *r, size_t size, u64 off,
 /* Point the ring fields into the regions and set up the connections. */
 static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 {
-	u8 *sq = app->region[R_SQ].mem, *cq = app->region[R_CQ].mem;
+	u8 *sq = app->region[IXDP_REGION_SQ].mem, *cq = app->region[IXDP_REGION_CQ].mem;
 	const struct ixdp_ring_offsets *o = &a->off;
 	u32 i;
 
-	app->cmd_tail = (u32 *)(sq + o->cmd_tail);
-	app->ev_head = (u32 *)(sq + o->ev_head);
+	app->sq_cmd_tail = (u32 *)(sq + o->cmd_tail);
+	app->sq_ev_head = (u32 *)(sq + o->ev_head);
 	app->cmds = (struct ixdp_cmd *)(sq + o->cmds);
 	app->cq_cmd_head = (u32 *)(cq + o->cmd_head);
 	app->cq_ev_tail = (u32 *)(cq + o->ev_tail);
@@ -248,8 +248,8 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	app->evs = (struct ixdp_event *)(cq + o->events);
 	app->cmd_entries = a->cmd_entries;
 	app->ev_entries = a->ev_entries;
-	app->rx = app->region[R_RX].mem;
-	app->tx = app->region[R_TX].mem;
+	app->rx = app->region[IXDP_REGION_RX].mem;
+	app->tx = app->region[IXDP_REGION_TX].mem;
 	app->rx_size = a->rx_arena;
 	app->tx_size = a->tx_arena;
 	app->slice_shift = ilog2(IXDP_RX_SLICE);
@@ -283,7 +283,7 @@ static int core_share(u32 cpu, bool unlimited, u32 *conns)
 		err = -ENOENT;
 	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
 		err = -ENOSPC;
-	else if (!unlimited && ixdp_core_user_contexts(dp, current_euid()) >=
+	else if (!unlimited && ixdp_app_table_user_contexts(dp, current_euid()) >=
 		 IXDP_USER_APPS)
 		err = -EDQUOT;
 	else
@@ -300,7 +300,7 @@ static size_t attach_bytes(const struct ixdp_attach *a)
 	return PAGE_ALIGN(SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd)) +
 	       PAGE_ALIGN(CQ_HDR + a->ev_entries * sizeof(struct ixdp_event)) +
 	       a->rx_arena + a->tx_arena +
-	       conns * (sizeof(struct app_conn) + sizeof(u32));
+	       conns * (sizeof(struct ixdp_app_conn) + sizeof(u32));
 }
 
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
@@ -346,21 +346,21 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	ring_offsets(o);
 	a.max_conns = a.rx_arena / IXDP_RX_SLICE;
 	a.rx_slice = IXDP_RX_SLICE;
-	err = region_alloc(&app->region[R_SQ],
+	err = region_alloc(&app->region[IXDP_REGION_SQ],
 			   SQ_HDR + a.cmd_entries * sizeof(struct ixdp_cmd),
 			   IXDP_OFF_SQ, true) ?:
-	      region_alloc(&app->region[R_CQ],
+	      region_alloc(&app->region[IXDP_REGION_CQ],
 			   CQ_HDR + a.ev_entries * sizeof(struct ixdp_event),
 			   IXDP_OFF_CQ, false) ?:
-	      region_alloc(&app->region[R_RX], a.rx_arena, IXDP_OFF_RX_ARENA,
+	      region_alloc(&app->region[IXDP_REGION_RX], a.rx_arena, IXDP_OFF_RX_ARENA,
 			   false) ?:
-	      region_alloc(&app->region[R_TX], a.tx_arena, IXDP_OFF_TX_ARENA,
+	      region_alloc(&app->region[IXDP_REGION_TX], a.tx_arena, IXDP_OFF_TX_ARENA,
 			   true) ?:
 	      app_init_rings(app, &a);
 	if (err)
 		goto err_free;
-	a.sq_size = app->region[R_SQ].size;
-	a.cq_size = app->region[R_CQ].size;
+	a.sq_size = app->region[IXDP_REGION_SQ].size;
+	a.cq_size = app->region[IXDP_REGION_CQ].size;
 	app->params = a;
 	app->pid = get_task_pid(current, PIDTYPE_PID);
 	app->tgid = task_tgid_nr(current);
@@ -369,7 +369,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 
 	mutex_lock(&ixdp_core_lock);
 	dp = dp_on_cpu(a.cpu);
-	err = dp ? ixdp_core_call(dp, ixdp_app_register, app) : -ENOENT;
+	err = dp ? ixdp_core_call(dp, ixdp_app_table_register, app) : -ENOENT;
 	if (!err)
 		rcu_assign_pointer(app->dp, dp);
 	mutex_unlock(&ixdp_core_lock);
@@ -430,20 +430,20 @@ __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 		return EPOLLERR;
 	poll_wait(file, &app->wq, wait);
 	/*
-	 * Pairs with the barrier of wq_has_sleeper() in publish(): either the
+	 * Pairs with the barrier of wq_has_sleeper() in ixdp_app_event_publish(): either the
 	 * core sees this waiter, or this sees the core's new ev_tail.
 	 */
 	smp_mb();
 	if (READ_ONCE(app->dead) || !rcu_access_pointer(app->dp))
 		mask |= EPOLLERR;
-	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->ev_head))
+	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->sq_ev_head))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
 
 static vm_fault_t app_fault(struct vm_fault *vmf)
 {
-	struct app_region *r = vmf->vma->vm_private_data;
+	struct ixdp_app_region *r = vmf->vma->vm_private_data;
 	unsigned long pg = vmf->pgoff - (r->off >> PAGE_SHIFT);
 	struct page *page;
 
@@ -463,13 +463,13 @@ int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	size_t len = vma->vm_end - vma->vm_start;
-	struct app_region *r = NULL;
+	struct ixdp_app_region *r = NULL;
 	unsigned int i;
 
 	/* Pairs with the release in ixdp_app_attach(). */
 	if (!smp_load_acquire(&app->attached))
 		return -EINVAL;
-	for (i = 0; i < R_NR; i++)
+	for (i = 0; i < IXDP_REGION_NR; i++)
 		if (app->region[i].off == off)
 			r = &app->region[i];
 	if (!r || len != r->size)
