@@ -303,30 +303,93 @@ static size_t attach_bytes(const struct ixdp_attach *a)
 	       conns * (sizeof(struct ixdp_app_conn) + sizeof(u32));
 }
 
+/* The request is well formed: sizes granted, everything else zero. */
+static int attach_check(struct ixdp_attach *a)
+{
+	int err;
+
+	if (a->flags || !mem_is_zero(a->resv, sizeof(a->resv)) ||
+	    !mem_is_zero(&a->off, sizeof(a->off)) || a->sq_size ||
+	    a->cq_size || a->max_conns || a->rx_slice)
+		return -EINVAL;
+	err = ring_size(&a->cmd_entries, IXDP_CMD_ENTRIES_DEFAULT,
+			IXDP_CMD_ENTRIES_MAX) ?:
+	      ring_size(&a->ev_entries, IXDP_EV_ENTRIES_DEFAULT,
+			IXDP_EV_ENTRIES_MAX) ?:
+	      arena_size(&a->rx_arena, IXDP_RX_SLICE) ?:
+	      arena_size(&a->tx_arena, PAGE_SIZE);
+	if (err)
+		return err;
+	if (a->rx_arena > IXDP_ARENA_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* The regions and the ring layout of @a; on error nothing is left. */
+static int attach_alloc(struct ixdp_app *app, struct ixdp_attach *a)
+{
+	int err;
+
+	ring_offsets(&a->off);
+	a->max_conns = a->rx_arena / IXDP_RX_SLICE;
+	a->rx_slice = IXDP_RX_SLICE;
+	err = region_alloc(&app->region[IXDP_REGION_SQ],
+			   SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd),
+			   IXDP_OFF_SQ, true) ?:
+	      region_alloc(&app->region[IXDP_REGION_CQ],
+			   CQ_HDR + a->ev_entries * sizeof(struct ixdp_event),
+			   IXDP_OFF_CQ, false) ?:
+	      region_alloc(&app->region[IXDP_REGION_RX], a->rx_arena,
+			   IXDP_OFF_RX_ARENA, false) ?:
+	      region_alloc(&app->region[IXDP_REGION_TX], a->tx_arena,
+			   IXDP_OFF_TX_ARENA, true) ?:
+	      app_init_rings(app, a);
+	if (err) {
+		app_free_mem(app);
+		return err;
+	}
+	a->sq_size = app->region[IXDP_REGION_SQ].size;
+	a->cq_size = app->region[IXDP_REGION_CQ].size;
+	return 0;
+}
+
+/* Register @app with the core on @cpu; on error its identity is dropped. */
+static int attach_register(struct ixdp_app *app, u32 cpu)
+{
+	struct ixdp_core *dp;
+	int err;
+
+	app->pid = get_task_pid(current, PIDTYPE_PID);
+	app->tgid = task_tgid_nr(current);
+	app->cred = get_current_cred();
+	app->net_admin = capable(CAP_NET_ADMIN);
+
+	mutex_lock(&ixdp_core_lock);
+	dp = dp_on_cpu(cpu);
+	err = dp ? ixdp_core_call(dp, ixdp_app_table_register, app) : -ENOENT;
+	if (!err)
+		rcu_assign_pointer(app->dp, dp);
+	mutex_unlock(&ixdp_core_lock);
+	if (err) {
+		put_pid(app->pid);
+		app->pid = NULL;
+		put_cred(app->cred);
+		app->cred = NULL;
+	}
+	return err;
+}
+
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 {
 	struct ixdp_attach a;
-	struct ixdp_ring_offsets *o = &a.off;
-	struct ixdp_core *dp;
 	u32 share = 0;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || !mem_is_zero(a.resv, sizeof(a.resv)) ||
-	    !mem_is_zero(&a.off, sizeof(a.off)) || a.sq_size || a.cq_size ||
-	    a.max_conns || a.rx_slice)
-		return -EINVAL;
-	err = ring_size(&a.cmd_entries, IXDP_CMD_ENTRIES_DEFAULT,
-			IXDP_CMD_ENTRIES_MAX) ?:
-	      ring_size(&a.ev_entries, IXDP_EV_ENTRIES_DEFAULT,
-			IXDP_EV_ENTRIES_MAX) ?:
-	      arena_size(&a.rx_arena, IXDP_RX_SLICE) ?:
-	      arena_size(&a.tx_arena, PAGE_SIZE);
+	err = attach_check(&a);
 	if (err)
 		return err;
-	if (a.rx_arena > IXDP_ARENA_MAX)
-		return -EINVAL;
 
 	mutex_lock(&app->lock);
 	if (app->attached) {
@@ -342,39 +405,13 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	err = ixdp_account_charge(&app->acct, attach_bytes(&a));
 	if (err)
 		goto out;
-
-	ring_offsets(o);
-	a.max_conns = a.rx_arena / IXDP_RX_SLICE;
-	a.rx_slice = IXDP_RX_SLICE;
-	err = region_alloc(&app->region[IXDP_REGION_SQ],
-			   SQ_HDR + a.cmd_entries * sizeof(struct ixdp_cmd),
-			   IXDP_OFF_SQ, true) ?:
-	      region_alloc(&app->region[IXDP_REGION_CQ],
-			   CQ_HDR + a.ev_entries * sizeof(struct ixdp_event),
-			   IXDP_OFF_CQ, false) ?:
-	      region_alloc(&app->region[IXDP_REGION_RX], a.rx_arena, IXDP_OFF_RX_ARENA,
-			   false) ?:
-	      region_alloc(&app->region[IXDP_REGION_TX], a.tx_arena, IXDP_OFF_TX_ARENA,
-			   true) ?:
-	      app_init_rings(app, &a);
+	err = attach_alloc(app, &a);
+	if (err)
+		goto err_acct;
+	app->params = a;
+	err = attach_register(app, a.cpu);
 	if (err)
 		goto err_free;
-	a.sq_size = app->region[IXDP_REGION_SQ].size;
-	a.cq_size = app->region[IXDP_REGION_CQ].size;
-	app->params = a;
-	app->pid = get_task_pid(current, PIDTYPE_PID);
-	app->tgid = task_tgid_nr(current);
-	app->cred = get_current_cred();
-	app->net_admin = capable(CAP_NET_ADMIN);
-
-	mutex_lock(&ixdp_core_lock);
-	dp = dp_on_cpu(a.cpu);
-	err = dp ? ixdp_core_call(dp, ixdp_app_table_register, app) : -ENOENT;
-	if (!err)
-		rcu_assign_pointer(app->dp, dp);
-	mutex_unlock(&ixdp_core_lock);
-	if (err)
-		goto err_pid;
 	ixdp_nl_announce_app(IXDP_CMD_APP_ATTACH, app);
 
 	/*
@@ -388,13 +425,9 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	mutex_unlock(&app->lock);
 	return err;
 
-err_pid:
-	put_pid(app->pid);
-	app->pid = NULL;
-	put_cred(app->cred);
-	app->cred = NULL;
 err_free:
 	app_free_mem(app);
+err_acct:
 	ixdp_account_release(&app->acct);
 out:
 	mutex_unlock(&app->lock);

@@ -17,14 +17,16 @@ bool ixdp_app_event_room(const struct ixdp_app *app)
 {
 	u32 h;
 
-	return ixdp_app_ev_head(app, &h) && app->cached_ev_tail - h < app->ev_entries;
+	return ixdp_app_ev_head(app, &h) &&
+	       app->cached_ev_tail - h < app->ev_entries;
 }
 
 /* Write one event at the private tail; published by flush. */
 void ixdp_app_event_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 			 u64 handle, u64 a0, u64 a1, u64 a2)
 {
-	struct ixdp_event *e = &app->evs[app->cached_ev_tail & (app->ev_entries - 1)];
+	u32 i = app->cached_ev_tail & (app->ev_entries - 1);
+	struct ixdp_event *e = &app->evs[i];
 
 	e->type = type;
 	memset(e->resv0, 0, sizeof(e->resv0));
@@ -39,67 +41,66 @@ void ixdp_app_event_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
 	ixdp_core_stats_inc(app->dst, app_events);
 }
 
+/* One event of connection @c, if the ring has @room left. */
+static bool emit_conn(struct ixdp_app *app, u32 *room, u8 type, s32 status,
+		      u64 cookie, u64 handle, u64 a0, u64 a1, u64 a2)
+{
+	if (!*room)
+		return false;
+	ixdp_app_event_emit(app, type, status, cookie, handle, a0, a1, a2);
+	(*room)--;
+	return true;
+}
+
 /* Write what @c owes while there is room; true when nothing is left. */
 static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
 	u32 size = 1U << app->slice_shift, off, len;
+	u32 slice = ixdp_app_slice(app, idx);
 
 	if (c->pend & IXDP_PEND_KNOCK) {
-		if (!*room)
+		if (!emit_conn(app, room, IXDP_EV_KNOCK, 0, 0, c->handle,
+			       (__force u32)c->peer_ip, c->peer_port, c->lport))
 			return false;
-		ixdp_app_event_emit(app, IXDP_EV_KNOCK, 0, 0, c->handle,
-				    (__force u32)c->peer_ip,
-				    c->peer_port, c->lport);
 		c->pend &= ~IXDP_PEND_KNOCK;
-		(*room)--;
 	}
 	if (c->pend & IXDP_PEND_CONNECTED) {
-		if (!*room)
+		if (!emit_conn(app, room, IXDP_EV_CONNECTED, c->status,
+			       c->cookie, c->status ? 0 : c->handle,
+			       (__force u32)c->peer_ip, c->peer_port, 0))
 			return false;
-		ixdp_app_event_emit(app, IXDP_EV_CONNECTED, c->status, c->cookie,
-				    c->status ? 0 : c->handle, (__force u32)c->peer_ip,
-				    c->peer_port, 0);
 		c->pend &= ~IXDP_PEND_CONNECTED;
-		(*room)--;
 		if (c->status) {
 			ixdp_app_conn_free(app, idx);
 			return true;
 		}
 	}
 	while (c->ann != c->wr) {
-		if (!*room)
-			return false;
 		off = c->ann & (size - 1);
 		len = min(c->wr - c->ann, size - off);
-		ixdp_app_event_emit(app, IXDP_EV_RECV, 0, c->cookie, c->handle,
-				    ixdp_app_slice(app, idx) + off, len, 0);
+		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
+			       slice + off, len, 0))
+			return false;
 		c->ann += len;
-		(*room)--;
 	}
 	if (c->pend & IXDP_PEND_EOF) {
-		if (!*room)
+		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
+			       slice + (c->ann & (size - 1)), 0, 0))
 			return false;
-		ixdp_app_event_emit(app, IXDP_EV_RECV, 0, c->cookie, c->handle,
-				    ixdp_app_slice(app, idx) + (c->ann & (size - 1)), 0, 0);
 		c->pend &= ~IXDP_PEND_EOF;
-		(*room)--;
 	}
 	if (c->sent) {
-		if (!*room)
+		if (!emit_conn(app, room, IXDP_EV_SENT, 0, c->cookie, c->handle,
+			       c->sent, c->window, 0))
 			return false;
-		ixdp_app_event_emit(app, IXDP_EV_SENT, 0, c->cookie, c->handle, c->sent,
-				    c->window, 0);
 		c->sent = 0;
-		(*room)--;
 	}
 	if (c->pend & IXDP_PEND_DEAD) {
-		if (!*room)
+		if (!emit_conn(app, room, IXDP_EV_DEAD, c->status, c->cookie,
+			       c->handle, 0, 0, 0))
 			return false;
-		ixdp_app_event_emit(app, IXDP_EV_DEAD, c->status, c->cookie, c->handle,
-				    0, 0, 0);
 		c->pend &= ~IXDP_PEND_DEAD;
-		(*room)--;
 		/* Its bytes stay readable until the application is past it. */
 		ixdp_app_conn_bury(app, idx);
 	}

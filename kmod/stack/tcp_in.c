@@ -198,135 +198,175 @@ static bool cwnd_limited(const struct ix_tcb *t, u32 flight)
 	return flight + t->mss >= t->cwnd;
 }
 
+/* An ACK at or below snd_una: duplicate ACKs and SACK drive recovery. */
+static void ack_dup(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s, u32 wnd)
+{
+	bool dup = s->ack == t->snd_una && !s->len &&
+		   !(s->flags & IX_TCP_FIN) && wnd == t->snd_wnd &&
+		   t->snd_una != t->snd_max;
+
+	if (t->flags & TF_SACK)
+		ix_tcp_sack_update(t, s);
+	if (dup)
+		t->dupacks++;
+	if (may_recover(t) && ((dup && t->dupacks >= IX_TCP_DUPTHRESH) ||
+			       ((t->flags & TF_SACK) &&
+				sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss))) {
+		enter_recovery(c, t);
+	} else if (dup && (t->flags & TF_RECOVERY)) {
+		if (!(t->flags & TF_SACK))
+			t->cwnd += t->mss;
+	}
+}
+
+/* An RTT sample from a new ACK, if it gives one. */
+static void ack_rtt(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s)
+{
+	bool untimed = !t->rtt_cnt;
+
+	if (ix_tcp_rtt_acked(c, t, s->ack)) {
+		/* sampled from a never-retransmitted segment */
+	} else if (untimed && s->has_ts && s->tsecr && (t->flags & TF_TS)) {
+		/*
+		 * Nothing timed in flight (after a timeout everything
+		 * is sent again): the echoed timestamp still gives a
+		 * valid, coarse sample (RFC 7323 section 4), which
+		 * ends the backoff.
+		 */
+		u32 d = (u32)(c->now >> IX_TCP_TS_SHIFT) - s->tsecr;
+
+		if (d < IX_TCP_TS_MAX_AGE)
+			ix_tcp_rtt_sample(c, t, d << IX_TCP_TS_SHIFT);
+	}
+}
+
+/*
+ * Congestion control on a new ACK of @acked bytes with @flight bytes
+ * outstanding before it: recovery exit or partial ACK, else slow start
+ * or congestion avoidance.
+ */
+static void cc_on_ack(struct ix_stack *c, struct ix_tcb *t, u32 ack,
+		      u32 acked, u32 flight)
+{
+	if (t->flags & TF_RECOVERY) {
+		if (ix_seq_geq(ack, t->recover)) {
+			u32 fl = t->snd_max - t->snd_una;
+
+			t->cwnd = ix_min32(t->ssthresh,
+					   ix_max32(fl, t->mss) + t->mss);
+			t->flags &= ~TF_RECOVERY;
+			t->dupacks = 0;
+		} else {
+			c->stat[IX_STAT_TCP_PARTIAL_ACK]++;
+			if (t->flags & TF_SACK) {
+				if (ix_seq_lt(t->rtx_hi, ack))
+					t->rtx_hi = ack;
+			} else {
+				ix_tcp_retransmit(c, t, ack, t->mss);
+				t->cwnd = (t->cwnd > acked ?
+					   t->cwnd - acked : 0) + t->mss;
+			}
+		}
+		return;
+	}
+	t->dupacks = 0;
+	if (!cwnd_limited(t, flight))
+		;	/* application or window limited */
+	else if (t->cwnd < t->ssthresh)
+		t->cwnd += ix_min32(acked, t->mss);
+	else
+		t->cwnd += ix_max32(t->mss * t->mss / t->cwnd, 1);
+	if (may_recover(t) && (t->flags & TF_SACK) &&
+	    sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss)
+		enter_recovery(c, t);
+}
+
+/* An ACK above snd_una: bytes leave the send queue. */
+static void ack_new(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s)
+{
+	u32 ack = s->ack;
+	u32 acked = ack - t->snd_una;
+	u32 flight = t->snd_max - t->snd_una;
+	u32 end = ix_tcp_data_end(t);
+	u32 upto = ix_seq_lt(ack, end) ? ack : end;
+
+	ack_rtt(c, t, s);
+	t->retries = 0;
+	if (ix_seq_gt(upto, t->sq_seq))
+		sq_consume(t, upto - t->sq_seq);
+	t->snd_una = ack;
+	if (ix_seq_lt(t->snd_nxt, ack))
+		t->snd_nxt = ack;
+	ix_tcp_sack_clean(t);
+	if (t->flags & TF_SACK)
+		ix_tcp_sack_update(t, s);
+	cc_on_ack(c, t, ack, acked, flight);
+	if (t->snd_una == t->snd_max)
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+	else
+		ix_tcp_arm_rtx(c, t);
+	t->flags &= ~TF_PERSIST;
+	if (t->acked_unreported && (t->flags & TF_APP)) {
+		ix_tcp_event(c, t, IX_EV_SENT, 0);
+		t->acked_unreported = 0;
+	}
+}
+
+/* The send window, from the newest segment (RFC 9293 SND.WL1/WL2). */
+static void snd_wnd_update(struct ix_stack *c, struct ix_tcb *t,
+			   const struct ix_tcp_seg *s, u32 wnd)
+{
+	if (!(ix_seq_lt(t->snd_wl1, s->seq) ||
+	      (t->snd_wl1 == s->seq && ix_seq_leq(t->snd_wl2, s->ack))))
+		return;
+	t->snd_wnd = wnd;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_sndwnd = ix_max32(t->max_sndwnd, wnd);
+	if (wnd && (t->flags & TF_PERSIST)) {
+		t->flags &= ~TF_PERSIST;
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+	}
+}
+
+/* Our FIN acknowledged? Returns false if the connection is gone. */
+static bool fin_acked(struct ix_stack *c, struct ix_tcb *t)
+{
+	if (!(t->flags & TF_FIN_PENDING) ||
+	    !ix_seq_gt(t->snd_una, ix_tcp_data_end(t)))
+		return true;
+	switch (t->state) {
+	case IX_TCP_FIN_WAIT_1:
+		t->state = IX_TCP_FIN_WAIT_2;
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+		ix_tcp_arm_wait(c, t, c->cfg.fin_wait2_us);
+		break;
+	case IX_TCP_CLOSING:
+		enter_time_wait(c, t);
+		break;
+	case IX_TCP_LAST_ACK:
+		ix_tcp_detach(c, t, 0);
+		ix_tcp_free(c, t);
+		return false;
+	}
+	return true;
+}
+
 /* Returns false if the connection is gone. */
 static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 		      const struct ix_tcp_seg *s)
 {
 	u32 wnd = s->wnd << t->snd_wscale;
-	u32 ack = s->ack;
 
-	if (ix_seq_leq(ack, t->snd_una)) {
-		bool dup = ack == t->snd_una && !s->len &&
-			   !(s->flags & IX_TCP_FIN) && wnd == t->snd_wnd &&
-			   t->snd_una != t->snd_max;
-
-		if (t->flags & TF_SACK)
-			ix_tcp_sack_update(t, s);
-		if (dup)
-			t->dupacks++;
-		if (may_recover(t) && ((dup && t->dupacks >= IX_TCP_DUPTHRESH) ||
-				       ((t->flags & TF_SACK) &&
-					sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss))) {
-			enter_recovery(c, t);
-		} else if (dup && (t->flags & TF_RECOVERY)) {
-			if (!(t->flags & TF_SACK))
-				t->cwnd += t->mss;
-		}
-	} else {
-		u32 acked = ack - t->snd_una;
-		u32 flight = t->snd_max - t->snd_una;
-		u32 end = ix_tcp_data_end(t);
-		u32 upto = ix_seq_lt(ack, end) ? ack : end;
-		bool untimed = !t->rtt_cnt;
-
-		if (ix_tcp_rtt_acked(c, t, ack)) {
-			/* sampled from a never-retransmitted segment */
-		} else if (untimed && s->has_ts && s->tsecr &&
-			   (t->flags & TF_TS)) {
-			/*
-			 * Nothing timed in flight (after a timeout everything
-			 * is sent again): the echoed timestamp still gives a
-			 * valid, coarse sample (RFC 7323 section 4), which
-			 * ends the backoff.
-			 */
-			u32 d = (u32)(c->now >> IX_TCP_TS_SHIFT) - s->tsecr;
-
-			if (d < IX_TCP_TS_MAX_AGE)
-				ix_tcp_rtt_sample(c, t,
-						  d << IX_TCP_TS_SHIFT);
-		}
-		t->retries = 0;
-		if (ix_seq_gt(upto, t->sq_seq))
-			sq_consume(t, upto - t->sq_seq);
-		t->snd_una = ack;
-		if (ix_seq_lt(t->snd_nxt, ack))
-			t->snd_nxt = ack;
-		ix_tcp_sack_clean(t);
-		if (t->flags & TF_SACK)
-			ix_tcp_sack_update(t, s);
-		if (t->flags & TF_RECOVERY) {
-			if (ix_seq_geq(ack, t->recover)) {
-				u32 fl = t->snd_max - t->snd_una;
-
-				t->cwnd = ix_min32(t->ssthresh,
-						   ix_max32(fl, t->mss) + t->mss);
-				t->flags &= ~TF_RECOVERY;
-				t->dupacks = 0;
-			} else {
-				c->stat[IX_STAT_TCP_PARTIAL_ACK]++;
-				if (t->flags & TF_SACK) {
-					if (ix_seq_lt(t->rtx_hi, ack))
-						t->rtx_hi = ack;
-				} else {
-					ix_tcp_retransmit(c, t, ack, t->mss);
-					t->cwnd = (t->cwnd > acked ?
-						   t->cwnd - acked : 0) + t->mss;
-				}
-			}
-		} else {
-			t->dupacks = 0;
-			if (!cwnd_limited(t, flight))
-				;	/* application or window limited */
-			else if (t->cwnd < t->ssthresh)
-				t->cwnd += ix_min32(acked, t->mss);
-			else
-				t->cwnd += ix_max32(t->mss * t->mss / t->cwnd,
-						    1);
-			if (may_recover(t) && (t->flags & TF_SACK) &&
-			    sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss)
-				enter_recovery(c, t);
-		}
-		if (t->snd_una == t->snd_max)
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-		else
-			ix_tcp_arm_rtx(c, t);
-		t->flags &= ~TF_PERSIST;
-		if (t->acked_unreported && (t->flags & TF_APP)) {
-			ix_tcp_event(c, t, IX_EV_SENT, 0);
-			t->acked_unreported = 0;
-		}
-	}
-	if (ix_seq_lt(t->snd_wl1, s->seq) ||
-	    (t->snd_wl1 == s->seq && ix_seq_leq(t->snd_wl2, ack))) {
-		t->snd_wnd = wnd;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = ack;
-		t->max_sndwnd = ix_max32(t->max_sndwnd, wnd);
-		if (wnd && (t->flags & TF_PERSIST)) {
-			t->flags &= ~TF_PERSIST;
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-		}
-	}
-
-	/* our FIN acknowledged? */
-	if ((t->flags & TF_FIN_PENDING) &&
-	    ix_seq_gt(t->snd_una, ix_tcp_data_end(t))) {
-		switch (t->state) {
-		case IX_TCP_FIN_WAIT_1:
-			t->state = IX_TCP_FIN_WAIT_2;
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-			ix_tcp_arm_wait(c, t, c->cfg.fin_wait2_us);
-			break;
-		case IX_TCP_CLOSING:
-			enter_time_wait(c, t);
-			break;
-		case IX_TCP_LAST_ACK:
-			ix_tcp_detach(c, t, 0);
-			ix_tcp_free(c, t);
-			return false;
-		}
-	}
-	return true;
+	if (ix_seq_leq(s->ack, t->snd_una))
+		ack_dup(c, t, s, wnd);
+	else
+		ack_new(c, t, s);
+	snd_wnd_update(c, t, s, wnd);
+	return fin_acked(c, t);
 }
 
 static u32 held_cap(const struct ix_tcb *t)
@@ -615,49 +655,48 @@ static bool tw_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 	return false;
 }
 
-/* Returns true if m was consumed. */
-static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
-		      struct ix_tcp_seg *s)
+enum seg_verdict {
+	SEG_DROP,		/* handled (answered or dropped) */
+	SEG_OK,
+	SEG_ACK_ONLY,		/* unacceptable, but its ACK counts */
+};
+
+/* PAWS (RFC 7323 section 5) and the acceptability test (RFC 9293). */
+static enum seg_verdict seg_check_seq(struct ix_stack *c, struct ix_tcb *t,
+				      struct ix_tcp_seg *s)
 {
-	bool held = false, ack_only = false;
-
-	if (t->state == IX_TCP_SYN_SENT)
-		return syn_sent_input(c, t, s);
-	if (t->state == IX_TCP_TIME_WAIT)
-		return tw_input(c, t, m, s);
-
-	if (t->state == IX_TCP_SYN_RCVD && (s->flags & IX_TCP_SYN) &&
-	    !(s->flags & IX_TCP_ACK) && s->seq == t->irs) {
-		ix_tcp_send_syn(c, t);	/* our SYN-ACK was lost */
-		return false;
-	}
 	if ((t->flags & TF_TS) && s->has_ts && !(s->flags & IX_TCP_RST) &&
 	    ix_seq_lt(s->tsval, t->ts_recent)) {
 		c->stat[IX_DROP_TCP_PAWS]++;
 		ix_tcp_send_ack(c, t);
-		return false;
+		return SEG_DROP;
 	}
-	if (!acceptable(t, s)) {
-		if (s->flags & IX_TCP_RST) {
-			c->stat[IX_DROP_TCP_OOW]++;
-			return false;
-		}
-		/*
-		 * An old duplicate (as after the peer's go-back-N) or a
-		 * segment at the edge of a zero window still carries a
-		 * valid ACK: process that, drop the rest (as BSD does).
-		 */
-		if ((s->flags & (IX_TCP_ACK | IX_TCP_SYN)) == IX_TCP_ACK &&
-		    (ix_seq_lt(s->seq, t->rcv_nxt) || s->seq == t->rcv_nxt)) {
-			ack_only = true;
-			if (ix_seq_lt(s->seq, t->rcv_nxt))
-				c->stat[IX_STAT_TCP_DUPSEG]++;
-		} else {
-			c->stat[IX_DROP_TCP_OOW]++;
-			ix_tcp_send_ack(c, t);
-			return false;
-		}
+	if (acceptable(t, s))
+		return SEG_OK;
+	if (s->flags & IX_TCP_RST) {
+		c->stat[IX_DROP_TCP_OOW]++;
+		return SEG_DROP;
 	}
+	/*
+	 * An old duplicate (as after the peer's go-back-N) or a
+	 * segment at the edge of a zero window still carries a
+	 * valid ACK: process that, drop the rest (as BSD does).
+	 */
+	if ((s->flags & (IX_TCP_ACK | IX_TCP_SYN)) == IX_TCP_ACK &&
+	    (ix_seq_lt(s->seq, t->rcv_nxt) || s->seq == t->rcv_nxt)) {
+		if (ix_seq_lt(s->seq, t->rcv_nxt))
+			c->stat[IX_STAT_TCP_DUPSEG]++;
+		return SEG_ACK_ONLY;
+	}
+	c->stat[IX_DROP_TCP_OOW]++;
+	ix_tcp_send_ack(c, t);
+	return SEG_DROP;
+}
+
+/* RST, SYN and a missing ACK; true if the segment goes on. */
+static bool seg_check_ctl(struct ix_stack *c, struct ix_tcb *t,
+			  const struct ix_tcp_seg *s)
+{
 	if (s->flags & IX_TCP_RST) {
 		if (s->seq == t->rcv_nxt)
 			reset_input(c, t);
@@ -669,26 +708,67 @@ static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		challenge_ack(c, t);
 		return false;
 	}
-	if (!(s->flags & IX_TCP_ACK))
+	return s->flags & IX_TCP_ACK;
+}
+
+/* The ACK of our SYN-ACK establishes; false if it is refused. */
+static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
+			struct ix_tcp_seg *s)
+{
+	if (ix_seq_leq(s->ack, t->snd_una) || ix_seq_gt(s->ack, t->snd_max)) {
+		c->stat[IX_DROP_TCP_ACK]++;
+		ix_tcp_reply_rst(c, t->lip, t->rip, s);
 		return false;
-	if (t->state == IX_TCP_SYN_RCVD) {
-		if (ix_seq_leq(s->ack, t->snd_una) ||
-		    ix_seq_gt(s->ack, t->snd_max)) {
-			c->stat[IX_DROP_TCP_ACK]++;
-			ix_tcp_reply_rst(c, t->lip, t->rip, s);
-			return false;
-		}
-		t->snd_wnd = s->wnd << t->snd_wscale;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
-		t->max_sndwnd = t->snd_wnd;
-		if (t->flags & TF_RTT) {
-			t->flags &= ~TF_RTT;
-			ix_tcp_rtt_sample(c, t, (u32)(c->now - t->rtt_start));
-		}
-		ix_timer_cancel(&c->tw, &t->t_rtx);
-		ix_tcp_established(c, t);
 	}
+	t->snd_wnd = s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_sndwnd = t->snd_wnd;
+	if (t->flags & TF_RTT) {
+		t->flags &= ~TF_RTT;
+		ix_tcp_rtt_sample(c, t, (u32)(c->now - t->rtt_start));
+	}
+	ix_timer_cancel(&c->tw, &t->t_rtx);
+	ix_tcp_established(c, t);
+	return true;
+}
+
+/*
+ * Answer duplicates and window probes (sequence rcv_nxt - 1, as both
+ * Linux and we send them), not a pure ACK that was merely overtaken by
+ * later data: that answer would be a spurious duplicate ACK for the peer.
+ */
+static void ack_only_input(struct ix_stack *c, struct ix_tcb *t,
+			   const struct ix_tcp_seg *s)
+{
+	if (s->len || (s->flags & IX_TCP_FIN) ||
+	    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(t))
+		t->flags |= TF_ACKNOW;
+	ix_tcp_output(c, t);
+}
+
+/* Returns true if m was consumed. */
+static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
+		      struct ix_tcp_seg *s)
+{
+	enum seg_verdict v;
+	bool held = false;
+
+	if (t->state == IX_TCP_SYN_SENT)
+		return syn_sent_input(c, t, s);
+	if (t->state == IX_TCP_TIME_WAIT)
+		return tw_input(c, t, m, s);
+
+	if (t->state == IX_TCP_SYN_RCVD && (s->flags & IX_TCP_SYN) &&
+	    !(s->flags & IX_TCP_ACK) && s->seq == t->irs) {
+		ix_tcp_send_syn(c, t);	/* our SYN-ACK was lost */
+		return false;
+	}
+	v = seg_check_seq(c, t, s);
+	if (v == SEG_DROP || !seg_check_ctl(c, t, s))
+		return false;
+	if (t->state == IX_TCP_SYN_RCVD && !synrcvd_ack(c, t, s))
+		return false;
 	if (ix_seq_gt(s->ack, t->snd_max) ||
 	    ix_seq_lt(s->ack, t->snd_una - t->max_sndwnd)) {
 		c->stat[IX_DROP_TCP_ACK]++;
@@ -701,17 +781,8 @@ static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		t->ts_recent = s->tsval;
 	if (!ack_input(c, t, s))
 		return false;
-	if (ack_only) {
-		/*
-		 * Answer duplicates and window probes (sequence rcv_nxt - 1,
-		 * as both Linux and we send them), not a pure ACK that was
-		 * merely overtaken by later data: that answer would be a
-		 * spurious duplicate ACK for the peer.
-		 */
-		if (s->len || (s->flags & IX_TCP_FIN) ||
-		    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(t))
-			t->flags |= TF_ACKNOW;
-		ix_tcp_output(c, t);
+	if (v == SEG_ACK_ONLY) {
+		ack_only_input(c, t, s);
 		return false;
 	}
 	if (s->len || (s->flags & IX_TCP_FIN)) {
