@@ -480,16 +480,20 @@ static bool ooo_drain(struct ix_stack *c, struct ix_tcb *t)
 }
 
 /* Returns true if m is now held by the connection. */
-static bool data_input(struct ix_stack *c, struct ix_tcb *t,
-		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
+/*
+ * Trim @m's payload to what is new and fits the receive window, into
+ * m->seq, poff and plen; *@fin is cleared if the FIN falls outside.
+ * False if nothing is left.
+ */
+static bool seg_trim(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
+		     const struct ix_tcp_seg *s, bool *fin)
 {
 	u32 seq = s->seq, len = s->len, poff = s->poff, wnd;
-	bool fin = s->flags & IX_TCP_FIN, held = false, had_ooo;
 
 	if (ix_seq_lt(seq, t->rcv_nxt)) {
 		u32 d = t->rcv_nxt - seq;
 
-		if (d > len || (d == len && !fin)) {
+		if (d > len || (d == len && !*fin)) {
 			c->stat[IX_STAT_TCP_DUPSEG]++;
 			t->flags |= TF_ACKNOW;
 			return false;
@@ -501,15 +505,28 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 	wnd = ix_tcp_rcv_window(t);
 	if (ix_seq_gt(seq + len, t->rcv_nxt + wnd)) {
 		len = t->rcv_nxt + wnd - seq;
-		fin = false;
+		*fin = false;
 		t->flags |= TF_ACKNOW;
 	}
-	if (!len && !fin)
+	if (!len && !*fin)
 		return false;
 	m->seq = seq;
 	m->poff = (u16)poff;
 	m->plen = (u16)len;
 	m->flags &= ~IX_MBUF_FIN;
+	return true;
+}
+
+static bool data_input(struct ix_stack *c, struct ix_tcb *t,
+		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
+{
+	bool fin = s->flags & IX_TCP_FIN, held = false, had_ooo;
+	u32 seq, len;
+
+	if (!seg_trim(c, t, m, s, &fin))
+		return false;
+	seq = m->seq;
+	len = m->plen;
 	if (t->rcvq.count + t->pend.count + t->ooo.count >= held_cap(t)) {
 		c->stat[IX_DROP_TCP_RCVBUF]++;
 		t->flags |= TF_ACKNOW;
