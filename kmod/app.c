@@ -234,7 +234,8 @@ static int region_alloc(struct ixdp_app_region *r, size_t size, u64 off,
 /* Point the ring fields into the regions and set up the connections. */
 static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 {
-	u8 *sq = app->region[IXDP_REGION_SQ].mem, *cq = app->region[IXDP_REGION_CQ].mem;
+	u8 *sq = app->region[IXDP_REGION_SQ].mem;
+	u8 *cq = app->region[IXDP_REGION_CQ].mem;
 	const struct ixdp_ring_offsets *o = &a->off;
 	u32 i;
 
@@ -283,7 +284,8 @@ static int core_share(u32 cpu, bool unlimited, u32 *conns)
 		err = -ENOENT;
 	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
 		err = -ENOSPC;
-	else if (!unlimited && ixdp_app_table_user_contexts(dp, current_euid()) >=
+	else if (!unlimited &&
+		 ixdp_app_table_user_contexts(dp, current_euid()) >=
 		 IXDP_USER_APPS)
 		err = -EDQUOT;
 	else
@@ -463,8 +465,9 @@ __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 		return EPOLLERR;
 	poll_wait(file, &app->wq, wait);
 	/*
-	 * Pairs with the barrier of wq_has_sleeper() in ixdp_app_event_publish(): either the
-	 * core sees this waiter, or this sees the core's new ev_tail.
+	 * Pairs with the barrier of wq_has_sleeper() in
+	 * ixdp_app_event_publish(): either the core sees this waiter, or
+	 * this sees the core's new ev_tail.
 	 */
 	smp_mb();
 	if (READ_ONCE(app->dead) || !rcu_access_pointer(app->dp))

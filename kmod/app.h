@@ -16,8 +16,9 @@
  *    and waits for a grace period before freeing the core.
  *
  * Shared memory: the kernel never reads back what it writes there (it
- * keeps private copies of cmd_head and ev_tail, cached_*), and it reads each word
- * the application writes exactly once per use, into a private copy.
+ * keeps private copies of cmd_head and ev_tail, cached_*), and it reads
+ * each word the application writes exactly once per use, into a private
+ * copy.
  */
 #ifndef _IXDP_APP_H
 #define _IXDP_APP_H
@@ -43,7 +44,13 @@ struct ixdp_account {
 	bool counted;			/* in the user's context count */
 };
 
-enum { IXDP_REGION_SQ, IXDP_REGION_CQ, IXDP_REGION_RX, IXDP_REGION_TX, IXDP_REGION_NR };
+enum {
+	IXDP_REGION_SQ,
+	IXDP_REGION_CQ,
+	IXDP_REGION_RX,
+	IXDP_REGION_TX,
+	IXDP_REGION_NR
+};
 
 struct ixdp_app_region {
 	void *mem;
@@ -55,10 +62,10 @@ struct ixdp_app_region {
 enum ixdp_app_conn_state {
 	IXDP_CONN_FREE,
 	IXDP_CONN_CONNECTING,	/* connect sent, no handle yet */
-	IXDP_CONN_KNOCKED,		/* passive, waiting for accept or reject */
+	IXDP_CONN_KNOCKED,	/* passive, waiting for accept or reject */
 	IXDP_CONN_OPEN,		/* accepted or connected */
-	IXDP_CONN_DYING,		/* gone in the core, dead event pending */
-	IXDP_CONN_ZOMBIE,		/* dead event written, slice still readable */
+	IXDP_CONN_DYING,	/* gone in the core, dead event pending */
+	IXDP_CONN_ZOMBIE,	/* dead event written, slice readable */
 };
 
 /* Events a connection still owes the application (app_conn.pend). */

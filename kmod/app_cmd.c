@@ -228,8 +228,8 @@ static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
 	return n;
 }
 
-static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app_conn *c, u64 handle,
-			 u32 bytes)
+static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app_conn *c,
+			 u64 handle, u32 bytes)
 {
 	int err;
 
@@ -242,7 +242,8 @@ static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app_conn *c, u64 hand
 }
 
 static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
-		      struct ixdp_app_conn *c, u32 idx, const struct ixdp_cmd *cmd)
+		      struct ixdp_app_conn *c, u32 idx,
+		      const struct ixdp_cmd *cmd)
 {
 	int err;
 
@@ -350,7 +351,7 @@ unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
 	struct ixdp_cmd cmd;
 	unsigned int n = 0;
 	bool complete;
-	u32 tail;
+	u32 tail, i;
 	long ret;
 
 	/* Acquire: the entries are read after the tail that covers them. */
@@ -368,8 +369,8 @@ unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
 			ixdp_core_stats_inc(app->dst, app_ring_full);
 			break;
 		}
-		memcpy(&cmd, &app->cmds[app->cached_cmd_head & (app->cmd_entries - 1)],
-		       sizeof(cmd));
+		i = app->cached_cmd_head & (app->cmd_entries - 1);
+		memcpy(&cmd, &app->cmds[i], sizeof(cmd));
 		barrier();
 		app->cached_cmd_head++;
 		n++;
@@ -383,8 +384,9 @@ unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
 			complete = true;
 		}
 		if (complete)
-			ixdp_app_event_emit(app, IXDP_EV_COMPLETION, (s32)ret, 0,
-					    cmd.handle, cmd.user_data, cmd.opcode, 0);
+			ixdp_app_event_emit(app, IXDP_EV_COMPLETION, (s32)ret,
+					    0, cmd.handle, cmd.user_data,
+					    cmd.opcode, 0);
 	}
 	/* Release: the slots are free once the new head is seen. */
 	smp_store_release(app->cq_cmd_head, app->cached_cmd_head);

@@ -139,10 +139,11 @@ bool ixdp_app_conn_user_full(struct ixdp_core *dp, const struct ixdp_app *app)
 	return n >= da->nconn / 2;
 }
 
-void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
-			     u32 idx)
+void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,
+			     struct ixdp_app *app, u32 idx)
 {
-	struct ixdp_app_owner *o = &dp->apps->owner[ix_stack_handle_slot(handle)];
+	u32 slot = ix_stack_handle_slot(handle);
+	struct ixdp_app_owner *o = &dp->apps->owner[slot];
 
 	if (!o->used)
 		dp->apps->nowned++;
@@ -164,7 +165,8 @@ void ixdp_app_conn_owner_clear(struct ixdp_core *dp, u64 handle)
 	}
 }
 
-struct ixdp_app_owner *ixdp_app_conn_owner_of(struct ixdp_core_apps *da, u64 handle)
+struct ixdp_app_owner *ixdp_app_conn_owner_of(struct ixdp_core_apps *da,
+					      u64 handle)
 {
 	u32 slot = ix_stack_handle_slot(handle);
 

@@ -12,7 +12,8 @@
  */
 #include "app.h"
 
-static struct ixdp_app_listener *listener_of(struct ixdp_core_apps *da, u16 port)
+static struct ixdp_app_listener *
+listener_of(struct ixdp_core_apps *da, u16 port)
 {
 	unsigned int i;
 
@@ -154,7 +155,8 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		break;
 	case IX_EV_DEAD:
 		ixdp_app_conn_owner_clear(dp, ev->handle);
-		if (c->state == IXDP_CONN_KNOCKED && (c->pend & IXDP_PEND_KNOCK)) {
+		if (c->state == IXDP_CONN_KNOCKED &&
+		    (c->pend & IXDP_PEND_KNOCK)) {
 			/* Never shown to the application: forget it. */
 			ixdp_app_conn_free(app, idx);
 			return;

@@ -18,7 +18,8 @@
  * Contexts of the user @euid on the core. Registration changes under
  * ixdp_core_lock, which the callers hold (or they run on the kthread).
  */
-unsigned int ixdp_app_table_user_contexts(const struct ixdp_core *dp, kuid_t euid)
+unsigned int ixdp_app_table_user_contexts(const struct ixdp_core *dp,
+					  kuid_t euid)
 {
 	const struct ixdp_core_apps *da = dp->apps;
 	unsigned int i, n = 0;
@@ -59,11 +60,13 @@ void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
 	unlisten_all(dp, app);
 	for (i = 0; i < app->nconn; i++) {
 		c = &app->conn[i];
-		if (c->state == IXDP_CONN_OPEN || c->state == IXDP_CONN_KNOCKED) {
+		if (c->state == IXDP_CONN_OPEN ||
+		    c->state == IXDP_CONN_KNOCKED) {
 			ixdp_app_conn_owner_clear(dp, c->handle);
 			ix_tcp_abort(dp->stack, c->handle);
 		} else if (c->state == IXDP_CONN_CONNECTING) {
-			ix_tcp_abort_connecting(dp->stack, ixdp_app_cookie(app, i));
+			ix_tcp_abort_connecting(dp->stack,
+						ixdp_app_cookie(app, i));
 		}
 	}
 	app->ndirty = 0;

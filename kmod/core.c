@@ -332,7 +332,8 @@ static int dp_thread(void *arg)
 			ixdp_core_stats_add(&dp->st, batch_frames, n);
 			ixdp_core_stats_max(&dp->st, batch_max, n);
 			last_work = now;
-			ixdp_core_stats_add(&dp->st, busy_ns, ktime_get_ns() - t0);
+			ixdp_core_stats_add(&dp->st, busy_ns,
+					    ktime_get_ns() - t0);
 			cond_resched();
 			continue;
 		}

@@ -66,48 +66,48 @@ struct netlink_ext_ack;
 /*
  * Counters of one core, written by its kthread only, inside
  * u64_stats_update_begin/end (ixdp_core_stats_inc() and friends below);
- * readers take a snapshot with ixdp_core_stats_read(). The snapshot has the
- * same fields as plain u64, in the same order.
+ * readers take a snapshot with ixdp_core_stats_read(). The fields are
+ * those of struct ixdp_core_stats_snapshot below, in the same order.
  */
 struct ixdp_core_stats {
 	struct u64_stats_sync syncp;
-	u64_stats_t rx_frames;		/* frames given to the TCP/IP stack */
+	u64_stats_t rx_frames;
 	u64_stats_t rx_bytes;
-	u64_stats_t rx_local;		/* ... that arrived on this core's CPU */
-	u64_stats_t rx_handoff;		/* ... that another CPU handed over */
-	u64_stats_t rx_nobuf;		/* dropped: no receive buffer */
-	u64_stats_t rx_too_big;		/* dropped: larger than a buffer */
+	u64_stats_t rx_local;
+	u64_stats_t rx_handoff;
+	u64_stats_t rx_nobuf;
+	u64_stats_t rx_too_big;
 	u64_stats_t tx_frames;
 	u64_stats_t tx_bytes;
-	u64_stats_t tx_drops;		/* allocation or driver refusal */
-	u64_stats_t tx_busy;		/* driver queue full: frames wait */
-	u64_stats_t tx_no_carrier;	/* link down: frames wait */
-	u64_stats_t loops;		/* loop iterations */
-	u64_stats_t batches;		/* iterations that found work */
-	u64_stats_t batch_frames;	/* frames handled in those */
+	u64_stats_t tx_drops;
+	u64_stats_t tx_busy;
+	u64_stats_t tx_no_carrier;
+	u64_stats_t loops;
+	u64_stats_t batches;
+	u64_stats_t batch_frames;
 	u64_stats_t batch_max;
-	u64_stats_t busy_polls;		/* napi_busy_loop() calls */
+	u64_stats_t busy_polls;
 	u64_stats_t sleeps;
 	u64_stats_t busy_ns;
 	u64_stats_t idle_ns;
-	u64_stats_t app_cmds;		/* commands of attached contexts */
-	u64_stats_t app_bad_cmds;	/* ... refused */
-	u64_stats_t app_events;		/* events written to their rings */
-	u64_stats_t app_ring_full;	/* times a full event ring held work back */
-	u64_stats_t app_knock_drops;	/* passive opens refused: no RX slice */
-	u64_stats_t app_backlog_drops;	/* ... refused: the listen backlog is full */
-	u64_stats_t app_share_drops;	/* opens refused: the user holds its share */
-	u64_stats_t app_denied;		/* listens and connects without a grant */
-	u64_stats_t fg_in;		/* flow groups imported */
-	u64_stats_t fg_out;		/* ... exported */
-	u64_stats_t conns_in;		/* connections imported */
-	u64_stats_t conns_out;		/* ... exported */
-	u64_stats_t held;		/* frames held while their group moved in */
-	u64_stats_t held_drops;		/* ... dropped: hold full or move undone */
-	/* Gauges, refreshed by the kthread at every loop step. */
-	u64_stats_t apps;		/* attached contexts */
-	u64_stats_t app_conns;		/* connections held by contexts */
-	u64_stats_t conns;		/* TCP control blocks in use */
+	u64_stats_t app_cmds;
+	u64_stats_t app_bad_cmds;
+	u64_stats_t app_events;
+	u64_stats_t app_ring_full;
+	u64_stats_t app_knock_drops;
+	u64_stats_t app_backlog_drops;
+	u64_stats_t app_share_drops;
+	u64_stats_t app_denied;
+	u64_stats_t fg_in;
+	u64_stats_t fg_out;
+	u64_stats_t conns_in;
+	u64_stats_t conns_out;
+	u64_stats_t held;
+	u64_stats_t held_drops;
+	/* Gauges, set by the kthread at every loop step. */
+	u64_stats_t apps;
+	u64_stats_t app_conns;
+	u64_stats_t conns;
 	u64_stats_t rxbuf_free;
 	u64_stats_t rxbuf_total;
 	u64_stats_t txbuf_free;
@@ -158,13 +158,16 @@ struct ixdp_core_stats_snapshot {
 	u64 txbuf_total;
 };
 
-/* Counters of the receive handler, per CPU, written in its softirq. */
+/*
+ * Counters of the receive handler, per CPU, written in its softirq; the
+ * fields of struct ixdp_rx_stats_snapshot.
+ */
 struct ixdp_rx_stats {
 	struct u64_stats_sync syncp;
-	u64_stats_t consumed;		/* frames taken from Linux */
-	u64_stats_t passed;		/* frames left to Linux */
-	u64_stats_t ring_full;		/* dropped: owner's ring full */
-	u64_stats_t no_core;		/* dropped: no core to take it */
+	u64_stats_t consumed;
+	u64_stats_t passed;
+	u64_stats_t ring_full;
+	u64_stats_t no_core;
 	u64_stats_t unshare_fail;
 };
 
@@ -210,10 +213,12 @@ static inline void ixdp_stats_max_at(struct u64_stats_sync *syncp, size_t off,
 }
 
 #define ixdp_core_stats_add(s, field, n) \
-	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_core_stats, field), n)
+	ixdp_stats_add_at(&(s)->syncp, \
+			  offsetof(struct ixdp_core_stats, field), n)
 #define ixdp_core_stats_inc(s, field)	ixdp_core_stats_add(s, field, 1)
 #define ixdp_core_stats_max(s, field, v) \
-	ixdp_stats_max_at(&(s)->syncp, offsetof(struct ixdp_core_stats, field), v)
+	ixdp_stats_max_at(&(s)->syncp, \
+			  offsetof(struct ixdp_core_stats, field), v)
 #define ixdp_rx_stats_inc(s, field) \
 	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_rx_stats, field), 1)
 

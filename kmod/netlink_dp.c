@@ -97,57 +97,58 @@ struct stat_field {
 	size_t off;
 };
 
+#define DP_OFF(f)	offsetof(struct ixdp_core_stats_snapshot, f)
+#define RX_OFF(f)	offsetof(struct ixdp_rx_stats_snapshot, f)
+
 static const struct stat_field dp_fields[] = {
-	{ "dp_rx_frames", offsetof(struct ixdp_core_stats_snapshot, rx_frames) },
-	{ "dp_rx_bytes", offsetof(struct ixdp_core_stats_snapshot, rx_bytes) },
-	{ "dp_rx_local", offsetof(struct ixdp_core_stats_snapshot, rx_local) },
-	{ "dp_rx_handoff", offsetof(struct ixdp_core_stats_snapshot, rx_handoff) },
-	{ "dp_rx_nobuf", offsetof(struct ixdp_core_stats_snapshot, rx_nobuf) },
-	{ "dp_rx_too_big", offsetof(struct ixdp_core_stats_snapshot, rx_too_big) },
-	{ "dp_tx_frames", offsetof(struct ixdp_core_stats_snapshot, tx_frames) },
-	{ "dp_tx_bytes", offsetof(struct ixdp_core_stats_snapshot, tx_bytes) },
-	{ "dp_tx_drops", offsetof(struct ixdp_core_stats_snapshot, tx_drops) },
-	{ "dp_tx_busy", offsetof(struct ixdp_core_stats_snapshot, tx_busy) },
-	{ "dp_tx_no_carrier", offsetof(struct ixdp_core_stats_snapshot, tx_no_carrier) },
-	{ "dp_loops", offsetof(struct ixdp_core_stats_snapshot, loops) },
-	{ "dp_batches", offsetof(struct ixdp_core_stats_snapshot, batches) },
-	{ "dp_batch_frames", offsetof(struct ixdp_core_stats_snapshot, batch_frames) },
-	{ "dp_batch_max", offsetof(struct ixdp_core_stats_snapshot, batch_max) },
-	{ "dp_busy_polls", offsetof(struct ixdp_core_stats_snapshot, busy_polls) },
-	{ "dp_sleeps", offsetof(struct ixdp_core_stats_snapshot, sleeps) },
-	{ "dp_busy_ns", offsetof(struct ixdp_core_stats_snapshot, busy_ns) },
-	{ "dp_idle_ns", offsetof(struct ixdp_core_stats_snapshot, idle_ns) },
-	{ "dp_app_cmds", offsetof(struct ixdp_core_stats_snapshot, app_cmds) },
-	{ "dp_app_bad_cmds", offsetof(struct ixdp_core_stats_snapshot, app_bad_cmds) },
-	{ "dp_app_events", offsetof(struct ixdp_core_stats_snapshot, app_events) },
-	{ "dp_app_ring_full", offsetof(struct ixdp_core_stats_snapshot, app_ring_full) },
-	{ "dp_app_knock_drops", offsetof(struct ixdp_core_stats_snapshot, app_knock_drops) },
-	{ "dp_app_backlog_drops",
-	  offsetof(struct ixdp_core_stats_snapshot, app_backlog_drops) },
-	{ "dp_app_denied", offsetof(struct ixdp_core_stats_snapshot, app_denied) },
-	{ "dp_app_share_drops",
-	  offsetof(struct ixdp_core_stats_snapshot, app_share_drops) },
-	{ "dp_fg_in", offsetof(struct ixdp_core_stats_snapshot, fg_in) },
-	{ "dp_fg_out", offsetof(struct ixdp_core_stats_snapshot, fg_out) },
-	{ "dp_conns_in", offsetof(struct ixdp_core_stats_snapshot, conns_in) },
-	{ "dp_conns_out", offsetof(struct ixdp_core_stats_snapshot, conns_out) },
-	{ "dp_held", offsetof(struct ixdp_core_stats_snapshot, held) },
-	{ "dp_held_drops", offsetof(struct ixdp_core_stats_snapshot, held_drops) },
-	{ "dp_apps", offsetof(struct ixdp_core_stats_snapshot, apps) },
-	{ "dp_app_conns", offsetof(struct ixdp_core_stats_snapshot, app_conns) },
-	{ "dp_conns", offsetof(struct ixdp_core_stats_snapshot, conns) },
-	{ "dp_rxbuf_free", offsetof(struct ixdp_core_stats_snapshot, rxbuf_free) },
-	{ "dp_rxbuf_total", offsetof(struct ixdp_core_stats_snapshot, rxbuf_total) },
-	{ "dp_txbuf_free", offsetof(struct ixdp_core_stats_snapshot, txbuf_free) },
-	{ "dp_txbuf_total", offsetof(struct ixdp_core_stats_snapshot, txbuf_total) },
+	{ "dp_rx_frames", DP_OFF(rx_frames) },
+	{ "dp_rx_bytes", DP_OFF(rx_bytes) },
+	{ "dp_rx_local", DP_OFF(rx_local) },
+	{ "dp_rx_handoff", DP_OFF(rx_handoff) },
+	{ "dp_rx_nobuf", DP_OFF(rx_nobuf) },
+	{ "dp_rx_too_big", DP_OFF(rx_too_big) },
+	{ "dp_tx_frames", DP_OFF(tx_frames) },
+	{ "dp_tx_bytes", DP_OFF(tx_bytes) },
+	{ "dp_tx_drops", DP_OFF(tx_drops) },
+	{ "dp_tx_busy", DP_OFF(tx_busy) },
+	{ "dp_tx_no_carrier", DP_OFF(tx_no_carrier) },
+	{ "dp_loops", DP_OFF(loops) },
+	{ "dp_batches", DP_OFF(batches) },
+	{ "dp_batch_frames", DP_OFF(batch_frames) },
+	{ "dp_batch_max", DP_OFF(batch_max) },
+	{ "dp_busy_polls", DP_OFF(busy_polls) },
+	{ "dp_sleeps", DP_OFF(sleeps) },
+	{ "dp_busy_ns", DP_OFF(busy_ns) },
+	{ "dp_idle_ns", DP_OFF(idle_ns) },
+	{ "dp_app_cmds", DP_OFF(app_cmds) },
+	{ "dp_app_bad_cmds", DP_OFF(app_bad_cmds) },
+	{ "dp_app_events", DP_OFF(app_events) },
+	{ "dp_app_ring_full", DP_OFF(app_ring_full) },
+	{ "dp_app_knock_drops", DP_OFF(app_knock_drops) },
+	{ "dp_app_backlog_drops", DP_OFF(app_backlog_drops) },
+	{ "dp_app_denied", DP_OFF(app_denied) },
+	{ "dp_app_share_drops", DP_OFF(app_share_drops) },
+	{ "dp_fg_in", DP_OFF(fg_in) },
+	{ "dp_fg_out", DP_OFF(fg_out) },
+	{ "dp_conns_in", DP_OFF(conns_in) },
+	{ "dp_conns_out", DP_OFF(conns_out) },
+	{ "dp_held", DP_OFF(held) },
+	{ "dp_held_drops", DP_OFF(held_drops) },
+	{ "dp_apps", DP_OFF(apps) },
+	{ "dp_app_conns", DP_OFF(app_conns) },
+	{ "dp_conns", DP_OFF(conns) },
+	{ "dp_rxbuf_free", DP_OFF(rxbuf_free) },
+	{ "dp_rxbuf_total", DP_OFF(rxbuf_total) },
+	{ "dp_txbuf_free", DP_OFF(txbuf_free) },
+	{ "dp_txbuf_total", DP_OFF(txbuf_total) },
 };
 
 static const struct stat_field rx_fields[] = {
-	{ "rx_consumed", offsetof(struct ixdp_rx_stats_snapshot, consumed) },
-	{ "rx_passed", offsetof(struct ixdp_rx_stats_snapshot, passed) },
-	{ "rx_ring_full", offsetof(struct ixdp_rx_stats_snapshot, ring_full) },
-	{ "rx_no_core", offsetof(struct ixdp_rx_stats_snapshot, no_core) },
-	{ "rx_unshare_fail", offsetof(struct ixdp_rx_stats_snapshot, unshare_fail) },
+	{ "rx_consumed", RX_OFF(consumed) },
+	{ "rx_passed", RX_OFF(passed) },
+	{ "rx_ring_full", RX_OFF(ring_full) },
+	{ "rx_no_core", RX_OFF(no_core) },
+	{ "rx_unshare_fail", RX_OFF(unshare_fail) },
 };
 
 /* The u64 counters of @base named by @fields, as IXDP_A_STAT nests. */
@@ -595,8 +596,7 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 		ixdp_core_stats_read(dp, &st);
 		for (k = 0; k < ARRAY_SIZE(dp_fields); k++) {
 			v = *(const u64 *)((const u8 *)&st + dp_fields[k].off);
-			if (dp_fields[k].off ==
-			    offsetof(struct ixdp_core_stats_snapshot, batch_max))
+			if (dp_fields[k].off == DP_OFF(batch_max))
 				dp_sum[k] = max(dp_sum[k], v);
 			else
 				dp_sum[k] += v;

@@ -67,7 +67,8 @@ struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp)
 		return NULL;
 	r->dp = dp;
 	r->nconn = IX_STACK_NCONN_DEFAULT;
-	r->nchunk = IXDP_CORE_NRXBUF;	/* one per receive buffer at most */
+	/* One chunk per receive buffer at most. */
+	r->nchunk = IXDP_CORE_NRXBUF;
 	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
 	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
 	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);

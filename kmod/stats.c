@@ -93,7 +93,9 @@ void ixdp_rx_stats_read(const struct ixdp_port *port,
 		     sizeof(*out) / sizeof(u64));
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(cpu) {
-		const struct ixdp_rx_stats *s = per_cpu_ptr(port->rx_stats, cpu);
+		const struct ixdp_rx_stats *s;
+
+		s = per_cpu_ptr(port->rx_stats, cpu);
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);

@@ -51,7 +51,7 @@
 #define IX_TCP_OFF_DPORT	2
 #define IX_TCP_OFF_SEQ		4
 #define IX_TCP_OFF_ACK		8
-#define IX_TCP_OFF_DOFF		12	/* data offset / 4, in the high nibble */
+#define IX_TCP_OFF_DOFF		12	/* header words, high nibble */
 #define IX_TCP_OFF_FLAGS	13
 #define IX_TCP_OFF_WND		14
 #define IX_TCP_OFF_CSUM		16

@@ -205,6 +205,7 @@ static void ack_dup(struct ix_stack *c, struct ix_tcb *t,
 	bool dup = s->ack == t->snd_una && !s->len &&
 		   !(s->flags & IX_TCP_FIN) && wnd == t->snd_wnd &&
 		   t->snd_una != t->snd_max;
+	u32 thresh = IX_TCP_DUPTHRESH * t->mss;
 
 	if (t->flags & TF_SACK)
 		ix_tcp_sack_update(t, s);
@@ -212,7 +213,7 @@ static void ack_dup(struct ix_stack *c, struct ix_tcb *t,
 		t->dupacks++;
 	if (may_recover(t) && ((dup && t->dupacks >= IX_TCP_DUPTHRESH) ||
 			       ((t->flags & TF_SACK) &&
-				sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss))) {
+				sacked_bytes(t) >= thresh))) {
 		enter_recovery(c, t);
 	} else if (dup && (t->flags & TF_RECOVERY)) {
 		if (!(t->flags & TF_SACK))
@@ -863,7 +864,8 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	 * Only while cookies are in use (as Linux does): otherwise a late
 	 * segment of a closed connection could bring it back to life.
 	 */
-	if (!c->last_cookie || c->now + 1 - c->last_cookie > IX_TCP_COOKIE_LIFE_US ||
+	if (!c->last_cookie ||
+	    c->now + 1 - c->last_cookie > IX_TCP_COOKIE_LIFE_US ||
 	    !ix_tcp_cookie_check(c, lip, rip, s, &mss, &ws)) {
 		c->stat[IX_DROP_TCP_BADCOOKIE]++;
 		return NULL;

@@ -147,7 +147,8 @@ bool ix_tcp_cookie_check(struct ix_stack *c, u32 lip, u32 rip,
 		if (cookie_hash(c, lip, rip, &syn, p) != cookie >> 8)
 			continue;
 		*mss = mss_table[(cookie >> 2) & 3];
-		*ws = ((cookie >> 4) & 0xf) ? ((cookie >> 4) & 0xf) - 1 : IX_TCP_WS_NONE;
+		*ws = ((cookie >> 4) & 0xf) ? ((cookie >> 4) & 0xf) - 1 :
+						    IX_TCP_WS_NONE;
 		return true;
 	}
 	return false;
