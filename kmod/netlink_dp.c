@@ -97,57 +97,58 @@ struct stat_field {
 	size_t off;
 };
 
+#define DP_OFF(f)	offsetof(struct ixdp_core_stats_snapshot, f)
+#define RX_OFF(f)	offsetof(struct ixdp_rx_stats_snapshot, f)
+
 static const struct stat_field dp_fields[] = {
-	{ "dp_rx_frames", offsetof(struct ixdp_core_stats, rx_frames) },
-	{ "dp_rx_bytes", offsetof(struct ixdp_core_stats, rx_bytes) },
-	{ "dp_rx_local", offsetof(struct ixdp_core_stats, rx_local) },
-	{ "dp_rx_handoff", offsetof(struct ixdp_core_stats, rx_handoff) },
-	{ "dp_rx_nobuf", offsetof(struct ixdp_core_stats, rx_nobuf) },
-	{ "dp_rx_too_big", offsetof(struct ixdp_core_stats, rx_too_big) },
-	{ "dp_tx_frames", offsetof(struct ixdp_core_stats, tx_frames) },
-	{ "dp_tx_bytes", offsetof(struct ixdp_core_stats, tx_bytes) },
-	{ "dp_tx_drops", offsetof(struct ixdp_core_stats, tx_drops) },
-	{ "dp_tx_busy", offsetof(struct ixdp_core_stats, tx_busy) },
-	{ "dp_tx_no_carrier", offsetof(struct ixdp_core_stats, tx_no_carrier) },
-	{ "dp_loops", offsetof(struct ixdp_core_stats, loops) },
-	{ "dp_batches", offsetof(struct ixdp_core_stats, batches) },
-	{ "dp_batch_frames", offsetof(struct ixdp_core_stats, batch_frames) },
-	{ "dp_batch_max", offsetof(struct ixdp_core_stats, batch_max) },
-	{ "dp_busy_polls", offsetof(struct ixdp_core_stats, busy_polls) },
-	{ "dp_sleeps", offsetof(struct ixdp_core_stats, sleeps) },
-	{ "dp_busy_ns", offsetof(struct ixdp_core_stats, busy_ns) },
-	{ "dp_idle_ns", offsetof(struct ixdp_core_stats, idle_ns) },
-	{ "dp_app_cmds", offsetof(struct ixdp_core_stats, app_cmds) },
-	{ "dp_app_bad_cmds", offsetof(struct ixdp_core_stats, app_bad_cmds) },
-	{ "dp_app_events", offsetof(struct ixdp_core_stats, app_events) },
-	{ "dp_app_ring_full", offsetof(struct ixdp_core_stats, app_ring_full) },
-	{ "dp_app_knock_drops", offsetof(struct ixdp_core_stats, app_knock_drops) },
-	{ "dp_app_backlog_drops",
-	  offsetof(struct ixdp_core_stats, app_backlog_drops) },
-	{ "dp_app_denied", offsetof(struct ixdp_core_stats, app_denied) },
-	{ "dp_app_share_drops",
-	  offsetof(struct ixdp_core_stats, app_share_drops) },
-	{ "dp_fg_in", offsetof(struct ixdp_core_stats, fg_in) },
-	{ "dp_fg_out", offsetof(struct ixdp_core_stats, fg_out) },
-	{ "dp_conns_in", offsetof(struct ixdp_core_stats, conns_in) },
-	{ "dp_conns_out", offsetof(struct ixdp_core_stats, conns_out) },
-	{ "dp_held", offsetof(struct ixdp_core_stats, held) },
-	{ "dp_held_drops", offsetof(struct ixdp_core_stats, held_drops) },
-	{ "dp_apps", offsetof(struct ixdp_core_stats, apps) },
-	{ "dp_app_conns", offsetof(struct ixdp_core_stats, app_conns) },
-	{ "dp_conns", offsetof(struct ixdp_core_stats, conns) },
-	{ "dp_rxbuf_free", offsetof(struct ixdp_core_stats, rxbuf_free) },
-	{ "dp_rxbuf_total", offsetof(struct ixdp_core_stats, rxbuf_total) },
-	{ "dp_txbuf_free", offsetof(struct ixdp_core_stats, txbuf_free) },
-	{ "dp_txbuf_total", offsetof(struct ixdp_core_stats, txbuf_total) },
+	{ "dp_rx_frames", DP_OFF(rx_frames) },
+	{ "dp_rx_bytes", DP_OFF(rx_bytes) },
+	{ "dp_rx_local", DP_OFF(rx_local) },
+	{ "dp_rx_handoff", DP_OFF(rx_handoff) },
+	{ "dp_rx_nobuf", DP_OFF(rx_nobuf) },
+	{ "dp_rx_too_big", DP_OFF(rx_too_big) },
+	{ "dp_tx_frames", DP_OFF(tx_frames) },
+	{ "dp_tx_bytes", DP_OFF(tx_bytes) },
+	{ "dp_tx_drops", DP_OFF(tx_drops) },
+	{ "dp_tx_busy", DP_OFF(tx_busy) },
+	{ "dp_tx_no_carrier", DP_OFF(tx_no_carrier) },
+	{ "dp_loops", DP_OFF(loops) },
+	{ "dp_batches", DP_OFF(batches) },
+	{ "dp_batch_frames", DP_OFF(batch_frames) },
+	{ "dp_batch_max", DP_OFF(batch_max) },
+	{ "dp_busy_polls", DP_OFF(busy_polls) },
+	{ "dp_sleeps", DP_OFF(sleeps) },
+	{ "dp_busy_ns", DP_OFF(busy_ns) },
+	{ "dp_idle_ns", DP_OFF(idle_ns) },
+	{ "dp_app_cmds", DP_OFF(app_cmds) },
+	{ "dp_app_bad_cmds", DP_OFF(app_bad_cmds) },
+	{ "dp_app_events", DP_OFF(app_events) },
+	{ "dp_app_ring_full", DP_OFF(app_ring_full) },
+	{ "dp_app_knock_drops", DP_OFF(app_knock_drops) },
+	{ "dp_app_backlog_drops", DP_OFF(app_backlog_drops) },
+	{ "dp_app_denied", DP_OFF(app_denied) },
+	{ "dp_app_share_drops", DP_OFF(app_share_drops) },
+	{ "dp_fg_in", DP_OFF(fg_in) },
+	{ "dp_fg_out", DP_OFF(fg_out) },
+	{ "dp_conns_in", DP_OFF(conns_in) },
+	{ "dp_conns_out", DP_OFF(conns_out) },
+	{ "dp_held", DP_OFF(held) },
+	{ "dp_held_drops", DP_OFF(held_drops) },
+	{ "dp_apps", DP_OFF(apps) },
+	{ "dp_app_conns", DP_OFF(app_conns) },
+	{ "dp_conns", DP_OFF(conns) },
+	{ "dp_rxbuf_free", DP_OFF(rxbuf_free) },
+	{ "dp_rxbuf_total", DP_OFF(rxbuf_total) },
+	{ "dp_txbuf_free", DP_OFF(txbuf_free) },
+	{ "dp_txbuf_total", DP_OFF(txbuf_total) },
 };
 
 static const struct stat_field rx_fields[] = {
-	{ "rx_consumed", offsetof(struct ixdp_rx_stats, consumed) },
-	{ "rx_passed", offsetof(struct ixdp_rx_stats, passed) },
-	{ "rx_ring_full", offsetof(struct ixdp_rx_stats, ring_full) },
-	{ "rx_no_core", offsetof(struct ixdp_rx_stats, no_core) },
-	{ "rx_unshare_fail", offsetof(struct ixdp_rx_stats, unshare_fail) },
+	{ "rx_consumed", RX_OFF(consumed) },
+	{ "rx_passed", RX_OFF(passed) },
+	{ "rx_ring_full", RX_OFF(ring_full) },
+	{ "rx_no_core", RX_OFF(no_core) },
+	{ "rx_unshare_fail", RX_OFF(unshare_fail) },
 };
 
 /* The u64 counters of @base named by @fields, as IXDP_A_STAT nests. */
@@ -158,35 +159,17 @@ static int put_fields(struct sk_buff *msg, const void *base,
 
 	for (i = 0; i < n; i++)
 		if (put_stat(msg, fields[i].name,
-			     READ_ONCE(*(const u64 *)((const u8 *)base +
-						      fields[i].off))))
+			     *(const u64 *)((const u8 *)base + fields[i].off)))
 			return -EMSGSIZE;
 	return 0;
 }
 
-/* The receive handler's counters, over every CPU. */
-static void port_rx_sum(const struct ixdp_port *port, struct ixdp_rx_stats *sum)
-{
-	int cpu;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct ixdp_rx_stats *s = per_cpu_ptr(port->rx_stats, cpu);
-
-		sum->consumed += READ_ONCE(s->consumed);
-		sum->passed += READ_ONCE(s->passed);
-		sum->ring_full += READ_ONCE(s->ring_full);
-		sum->no_core += READ_ONCE(s->no_core);
-		sum->unshare_fail += READ_ONCE(s->unshare_fail);
-	}
-}
-
 static int put_port(struct sk_buff *msg, const struct ixdp_port *port)
 {
-	struct ixdp_rx_stats sum;
+	struct ixdp_rx_stats_snapshot sum;
 	struct nlattr *nest;
 
-	port_rx_sum(port, &sum);
+	ixdp_rx_stats_read(port, &sum);
 	if (nla_put_string(msg, IXDP_A_PORT_IFNAME, port->dev->name) ||
 	    nla_put_u32(msg, IXDP_A_PORT_IFINDEX, port->dev->ifindex) ||
 	    nla_put_in_addr(msg, IXDP_A_PORT_ADDR, port->addr) ||
@@ -309,8 +292,8 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 
 static int put_core(struct sk_buff *msg, const struct ixdp_core *dp)
 {
-	const struct ixdp_core_stats *s = &dp->st;
 	const struct ix_stack *c = dp->stack;
+	struct ixdp_core_stats_snapshot s;
 	struct nlattr *nest;
 	u32 fg, nfg = 0;
 	unsigned int i;
@@ -328,7 +311,8 @@ static int put_core(struct sk_buff *msg, const struct ixdp_core *dp)
 	nest = nla_nest_start(msg, IXDP_A_CORE_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (put_fields(msg, s, dp_fields, ARRAY_SIZE(dp_fields)))
+	ixdp_core_stats_read(dp, &s);
+	if (put_fields(msg, &s, dp_fields, ARRAY_SIZE(dp_fields)))
 		return -EMSGSIZE;
 	if (put_stat(msg, "dp_event_overflow", ixdp_responder_overflow(dp->resp)))
 		return -EMSGSIZE;
@@ -563,7 +547,7 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 
 		if ((rx ? dp->rxq : dp->txq) != q)
 			continue;
-		if (dp->cpu < 64)
+		if (dp->cpu < BITS_PER_TYPE(cpus))
 			cpus |= BIT_ULL(dp->cpu);
 		if (rx && !napi)
 			napi = READ_ONCE(dp->napi_id);
@@ -599,7 +583,8 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 {
 	u64 dp_sum[ARRAY_SIZE(dp_fields)] = {}, core_sum[IX_STAT_NR] = {};
 	u64 overflow = 0, v;
-	struct ixdp_rx_stats rx;
+	struct ixdp_core_stats_snapshot st;
+	struct ixdp_rx_stats_snapshot rx;
 	struct nlattr *nest;
 	unsigned int i, k;
 	u32 conns = 0;
@@ -608,11 +593,10 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 		const struct ixdp_core *dp = port->dp[i];
 		const struct ix_stack *c = dp->stack;
 
+		ixdp_core_stats_read(dp, &st);
 		for (k = 0; k < ARRAY_SIZE(dp_fields); k++) {
-			v = READ_ONCE(*(const u64 *)((const u8 *)&dp->st +
-						     dp_fields[k].off));
-			if (dp_fields[k].off == offsetof(struct ixdp_core_stats,
-							 batch_max))
+			v = *(const u64 *)((const u8 *)&st + dp_fields[k].off);
+			if (dp_fields[k].off == DP_OFF(batch_max))
 				dp_sum[k] = max(dp_sum[k], v);
 			else
 				dp_sum[k] += v;
@@ -622,7 +606,7 @@ static int put_totals(struct sk_buff *msg, const struct ixdp_port *port)
 		overflow += ixdp_responder_overflow(dp->resp);
 		conns += c->cfg.nconn - READ_ONCE(c->ntcb_free);
 	}
-	port_rx_sum(port, &rx);
+	ixdp_rx_stats_read(port, &rx);
 	if (nla_put_u32(msg, IXDP_A_PORT_NFG, port->nfg) ||
 	    nla_put_u32(msg, IXDP_A_CORE_CONNS, conns))
 		return -EMSGSIZE;
