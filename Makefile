@@ -39,8 +39,14 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
+# In-guest selftest programs (Documentation/testing.rst): each
+# test/selftests/NAME.c is the program NAME, and so is each directory
+# test/selftests/NAME/ of .c files (one binary of several files); all of
+# them land in /selftests in the guest.
 SELFTEST_SRCS := $(wildcard test/selftests/*.c)
-SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
+SELFTEST_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard test/selftests/*/*.c))))
+SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS)) \
+		 $(patsubst test/selftests/%,$(BUILD)/selftests/%,$(SELFTEST_DIRS))
 SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 
 .PHONY: all module user selftests check unit coverage interop bench-core \
@@ -122,7 +128,7 @@ $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
 
 # The control daemon (Documentation/ixdpd.rst).
-IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c \
+IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c daemon/ixdpd_cpus.c \
 	      daemon/ixdpd_grants.c daemon/genl.c daemon/grant.c \
 	      daemon/policy.c
 user: $(BUILD)/bin/ixdpd
@@ -136,6 +142,13 @@ selftests: $(SELFTEST_BINS)
 $(BUILD)/selftests/%: test/selftests/%.c $(SELFTEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
+
+define selftest_dir
+$(BUILD)/selftests/$(notdir $(1)): $(wildcard $(1)/*.c $(1)/*.h) $(SELFTEST_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(NL_CFLAGS) -o $$@ $$(filter %.c,$$^) $$(NL_LIBS)
+endef
+$(foreach d,$(SELFTEST_DIRS),$(eval $(call selftest_dir,$(d))))
 
 check:
 	scripts/check.sh

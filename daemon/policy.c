@@ -347,29 +347,14 @@ static bool has_orphans(const struct ixdp_policy_sample *s, uint64_t target)
 	return false;
 }
 
-/*
- * Plan the moves that put every flow group on a core of target: first the
- * groups whose owner is not in target, heaviest first, each to the least
- * loaded core; then, greedily, the group of the most loaded core that best
- * evens it with the least loaded one, until the spread is at most stop or
- * no move improves it.  At most cfg.max_moves groups change owner; each
- * group appears in the plan once, from its owner in the sample.
- */
-static void plan(const struct ixdp_policy *p,
-		 const struct ixdp_policy_sample *s, uint64_t target,
-		 double stop, struct ixdp_policy_decision *d)
+/* Phase 1: each group whose owner is not in target, heaviest first. */
+static uint32_t place_orphans(const struct ixdp_policy *p,
+			      const struct ixdp_policy_sample *s,
+			      uint64_t target, const double *w, uint8_t *own,
+			      double *load)
 {
-	double w[IXDP_POLICY_MAX_FG], load[IXDP_POLICY_MAX_CORES];
-	uint8_t own[IXDP_POLICY_MAX_FG];
 	bool placed[IXDP_POLICY_MAX_FG];
-	uint32_t f, moved = 0, iter;
-
-	d->nmoves = 0;
-	if (!s->nfg || !target)
-		return;
-	fg_weights(p, s, w);
-	memcpy(own, s->fg_owner, s->nfg);
-	core_loads(s, own, w, target, load);
+	uint32_t f, moved = 0;
 
 	for (f = 0; f < s->nfg; f++)
 		placed[f] = target & BIT64(own[f]);
@@ -387,30 +372,54 @@ static void plan(const struct ixdp_policy *p,
 		placed[best] = true;
 		moved++;
 	}
+	return moved;
+}
+
+/*
+ * The group of core @hi that best evens it with core @lo, among the moves
+ * that lower the pair's maximum and fit the move budget; -1 if none.
+ */
+static int best_to_even(const struct ixdp_policy *p,
+			const struct ixdp_policy_sample *s, const double *w,
+			const uint8_t *own, int hi, double gap, uint32_t moved)
+{
+	double gain = 0;
+	int best = -1;
+	uint32_t f;
+
+	for (f = 0; f < s->nfg; f++) {
+		double g;
+
+		if (own[f] != hi || !(w[f] < gap))
+			continue;
+		if (own[f] == s->fg_owner[f] && moved >= p->cfg.max_moves)
+			continue;
+		g = w[f] < gap - w[f] ? w[f] : gap - w[f];
+		if (g > gain) {
+			gain = g;
+			best = f;
+		}
+	}
+	return best;
+}
+
+/* Phase 2: greedily even the most and the least loaded cores. */
+static void even_out(const struct ixdp_policy *p,
+		     const struct ixdp_policy_sample *s, uint64_t target,
+		     double stop, const double *w, uint8_t *own,
+		     double *load, uint32_t moved)
+{
+	uint32_t iter;
 
 	for (iter = 0; iter < 4 * s->nfg; iter++) {
 		int hi = most_loaded(load, target);
 		int lo = least_loaded(load, target);
-		double gap = load[hi] - load[lo], gain = 0;
-		int best = -1;
+		int best;
 
 		if (hi == lo || spread(load, target) <= stop)
 			break;
-		for (f = 0; f < s->nfg; f++) {
-			double g;
-
-			/* only moves that lower the pair's maximum */
-			if (own[f] != hi || !(w[f] < gap))
-				continue;
-			if (own[f] == s->fg_owner[f] &&
-			    moved >= p->cfg.max_moves)
-				continue;
-			g = w[f] < gap - w[f] ? w[f] : gap - w[f];
-			if (g > gain) {
-				gain = g;
-				best = f;
-			}
-		}
+		best = best_to_even(p, s, w, own, hi, load[hi] - load[lo],
+				    moved);
 		if (best < 0)
 			break;
 		if (own[best] == s->fg_owner[best])
@@ -421,6 +430,32 @@ static void plan(const struct ixdp_policy *p,
 		load[hi] -= w[best];
 		load[lo] += w[best];
 	}
+}
+
+/*
+ * Plan the moves that put every flow group on a core of target: first the
+ * groups whose owner is not in target, heaviest first, each to the least
+ * loaded core; then, greedily, the group of the most loaded core that best
+ * evens it with the least loaded one, until the spread is at most stop or
+ * no move improves it.  At most cfg.max_moves groups change owner; each
+ * group appears in the plan once, from its owner in the sample.
+ */
+static void plan(const struct ixdp_policy *p,
+		 const struct ixdp_policy_sample *s, uint64_t target,
+		 double stop, struct ixdp_policy_decision *d)
+{
+	double w[IXDP_POLICY_MAX_FG], load[IXDP_POLICY_MAX_CORES];
+	uint8_t own[IXDP_POLICY_MAX_FG];
+	uint32_t f, moved;
+
+	d->nmoves = 0;
+	if (!s->nfg || !target)
+		return;
+	fg_weights(p, s, w);
+	memcpy(own, s->fg_owner, s->nfg);
+	core_loads(s, own, w, target, load);
+	moved = place_orphans(p, s, target, w, own, load);
+	even_out(p, s, target, stop, w, own, load, moved);
 
 	for (f = 0; f < s->nfg; f++) {
 		if (own[f] == s->fg_owner[f])
@@ -573,118 +608,155 @@ static bool finish_removal(struct ixdp_policy *p,
 	return true;
 }
 
+static void decision_init(const struct signals *sg,
+			  struct ixdp_policy_decision *d)
+{
+	d->action = IXDP_POLICY_NONE;
+	d->core = -1;
+	d->nmoves = 0;
+	d->reason[0] = '\0';
+	d->ncores = sg->n;
+	d->fast_queue = sg->fast_queue;
+	d->slow_queue = sg->slow_queue;
+	d->fast_qdelay_us = sg->qdelay;
+	d->fast_busy = sg->busy;
+	d->fast_idle = sg->idle;
+}
+
+/* Bounds first: they do not wait for hold-down times. True if decided. */
+static bool enforce_bounds(struct ixdp_policy *p,
+			   const struct ixdp_policy_sample *s,
+			   const struct signals *sg, uint64_t now,
+			   struct ixdp_policy_decision *d)
+{
+	const struct ixdp_policy_cfg *cfg = &p->cfg;
+	char why[WHY_LEN];
+	int c;
+
+	if (sg->n > cfg->max_cores || (s->active & ~cfg->cores)) {
+		snprintf(why, sizeof(why), "%u cores running, max %u%s",
+			 sg->n, cfg->max_cores,
+			 s->active & ~cfg->cores ? ", or outside the set" : "");
+		remove_core(p, s, victim(p, s->active), now, why, d);
+		return true;
+	}
+	c = spare_core(p, s->active);
+	if (sg->n < cfg->min_cores && c >= 0) {
+		snprintf(why, sizeof(why), "%u cores running, min %u",
+			 sg->n, cfg->min_cores);
+		add_core(p, s, c, now, why, d);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Add or remove a core if the load asks for it and the hold-down times
+ * allow; true if decided. Otherwise @msg says why nothing changed.
+ */
+static bool scale(struct ixdp_policy *p, const struct ixdp_policy_sample *s,
+		  const struct signals *sg, uint64_t now,
+		  struct ixdp_policy_decision *d, char *msg, size_t len)
+{
+	const struct ixdp_policy_cfg *cfg = &p->cfg;
+	int spare = spare_core(p, s->active);
+	char why[WHY_LEN];
+	const char *up, *down;
+
+	up = up_reason(cfg, sg, why, sizeof(why));
+	down = up ? NULL : down_reason(cfg, sg, why, sizeof(why));
+	if (up) {
+		if (sg->n >= cfg->max_cores || spare < 0) {
+			snprintf(msg, len, "at %u cores, no more: %s",
+				 sg->n, up);
+		} else if (held(now, p->have_up, p->last_up_us,
+				cfg->up_after_up_us) ||
+			   held(now, p->have_down, p->last_down_us,
+				cfg->up_after_down_us)) {
+			snprintf(msg, len, "hold-down, wait to add: %s", up);
+		} else {
+			add_core(p, s, spare, now, up, d);
+			return true;
+		}
+	} else if (down) {
+		if (sg->n <= cfg->min_cores) {
+			snprintf(msg, len, "at min %u cores: %s",
+				 cfg->min_cores, down);
+		} else if (held(now, p->have_up, p->last_up_us,
+				cfg->down_after_up_us) ||
+			   held(now, p->have_down, p->last_down_us,
+				cfg->down_after_down_us)) {
+			snprintf(msg, len, "hold-down, wait to remove: %s",
+				 down);
+		} else {
+			remove_core(p, s, victim(p, s->active), now, down, d);
+			return true;
+		}
+	} else {
+		snprintf(msg, len,
+			 "steady: %u cores, fast queue %.1f, busy %.2f",
+			 sg->n, sg->fast_queue, sg->busy);
+	}
+	return false;
+}
+
+/* Rebalance: always for groups on stopped cores, else if uneven. */
+static bool rebalance(struct ixdp_policy *p,
+		      const struct ixdp_policy_sample *s,
+		      const struct signals *sg, uint64_t now,
+		      struct ixdp_policy_decision *d, const char *msg)
+{
+	double load[IXDP_POLICY_MAX_CORES], w[IXDP_POLICY_MAX_FG];
+	const struct ixdp_policy_cfg *cfg = &p->cfg;
+
+	fg_weights(p, s, w);
+	core_loads(s, s->fg_owner, w, s->active, load);
+	if (!s->nfg || !sg->n)
+		return false;
+	if (!has_orphans(s, s->active) &&
+	    (spread(load, s->active) <= cfg->rebalance_spread ||
+	     held(now, p->have_rebalance, p->last_rebalance_us,
+		  cfg->rebalance_hold_us)))
+		return false;
+	plan(p, s, s->active, cfg->rebalance_spread / 2, d);
+	if (!d->nmoves)
+		return false;
+	p->have_rebalance = true;
+	p->last_rebalance_us = now;
+	d->action = IXDP_POLICY_REBALANCE;
+	snprintf(d->reason, sizeof(d->reason), "rebalance, spread %.2f; %.*s",
+		 spread(load, s->active), 100, msg);
+	return true;
+}
+
 int ixdp_policy_step(struct ixdp_policy *p,
 		     const struct ixdp_policy_sample *s, uint64_t now_us,
 		     struct ixdp_policy_decision *d)
 {
-	char why[WHY_LEN], msg[IXDP_POLICY_REASON_LEN];
-	double load[IXDP_POLICY_MAX_CORES], w[IXDP_POLICY_MAX_FG];
-	const struct ixdp_policy_cfg *cfg;
-	const char *up, *down;
+	char msg[IXDP_POLICY_REASON_LEN];
 	struct signals sg;
 	bool restart;
-	int err, c;
+	int err;
 
 	if (!p || !s || !d)
 		return -EINVAL;
-	cfg = &p->cfg;
 	err = check_sample(p, s, now_us);
 	if (err)
 		return err;
-	restart = p->have_sample &&
-		  now_us - p->last_sample_us > GAP_PERIODS * cfg->sample_period_us;
+	restart = p->have_sample && now_us - p->last_sample_us >
+				    GAP_PERIODS * p->cfg.sample_period_us;
 	p->have_sample = true;
 	p->last_sample_us = now_us;
 	smooth(p, s, restart);
 	signals(p, s->active, &sg);
 	p->ncores = sg.n;
+	decision_init(&sg, d);
 
-	d->action = IXDP_POLICY_NONE;
-	d->core = -1;
-	d->nmoves = 0;
-	d->reason[0] = '\0';
-	d->ncores = sg.n;
-	d->fast_queue = sg.fast_queue;
-	d->slow_queue = sg.slow_queue;
-	d->fast_qdelay_us = sg.qdelay;
-	d->fast_busy = sg.busy;
-	d->fast_idle = sg.idle;
-
-	if (finish_removal(p, s, &sg, now_us, d))
+	if (finish_removal(p, s, &sg, now_us, d) ||
+	    enforce_bounds(p, s, &sg, now_us, d) ||
+	    scale(p, s, &sg, now_us, d, msg, sizeof(msg)) ||
+	    rebalance(p, s, &sg, now_us, d, msg))
 		return 0;
-
-	/* Bounds first: they do not wait for hold-down times. */
-	if (sg.n > cfg->max_cores || (s->active & ~cfg->cores)) {
-		snprintf(why, sizeof(why), "%u cores running, max %u%s",
-			 sg.n, cfg->max_cores,
-			 s->active & ~cfg->cores ? ", or outside the set" : "");
-		remove_core(p, s, victim(p, s->active), now_us, why, d);
-		return 0;
-	}
-	c = spare_core(p, s->active);
-	if (sg.n < cfg->min_cores && c >= 0) {
-		snprintf(why, sizeof(why), "%u cores running, min %u",
-			 sg.n, cfg->min_cores);
-		add_core(p, s, c, now_us, why, d);
-		return 0;
-	}
-
-	up = up_reason(cfg, &sg, why, sizeof(why));
-	down = up ? NULL : down_reason(cfg, &sg, why, sizeof(why));
-	if (up) {
-		if (sg.n >= cfg->max_cores || c < 0) {
-			snprintf(msg, sizeof(msg), "at %u cores, no more: %s",
-				 sg.n, up);
-		} else if (held(now_us, p->have_up, p->last_up_us,
-				cfg->up_after_up_us) ||
-			   held(now_us, p->have_down, p->last_down_us,
-				cfg->up_after_down_us)) {
-			snprintf(msg, sizeof(msg), "hold-down, wait to add: %s",
-				 up);
-		} else {
-			add_core(p, s, c, now_us, up, d);
-			return 0;
-		}
-	} else if (down) {
-		if (sg.n <= cfg->min_cores) {
-			snprintf(msg, sizeof(msg), "at min %u cores: %s",
-				 cfg->min_cores, down);
-		} else if (held(now_us, p->have_up, p->last_up_us,
-				cfg->down_after_up_us) ||
-			   held(now_us, p->have_down, p->last_down_us,
-				cfg->down_after_down_us)) {
-			snprintf(msg, sizeof(msg),
-				 "hold-down, wait to remove: %s", down);
-		} else {
-			remove_core(p, s, victim(p, s->active), now_us, down,
-				    d);
-			return 0;
-		}
-	} else {
-		snprintf(msg, sizeof(msg),
-			 "steady: %u cores, fast queue %.1f, busy %.2f",
-			 sg.n, sg.fast_queue, sg.busy);
-	}
-
-	/* Rebalance: always for groups on stopped cores, else if uneven. */
-	fg_weights(p, s, w);
-	core_loads(s, s->fg_owner, w, s->active, load);
-	if (s->nfg && sg.n &&
-	    (has_orphans(s, s->active) ||
-	     (spread(load, s->active) > cfg->rebalance_spread &&
-	      !held(now_us, p->have_rebalance, p->last_rebalance_us,
-		    cfg->rebalance_hold_us)))) {
-		plan(p, s, s->active, cfg->rebalance_spread / 2, d);
-		if (d->nmoves) {
-			p->have_rebalance = true;
-			p->last_rebalance_us = now_us;
-			d->action = IXDP_POLICY_REBALANCE;
-			snprintf(d->reason, sizeof(d->reason),
-				 "rebalance, spread %.2f; %.*s",
-				 spread(load, s->active), 100, msg);
-			return 0;
-		}
-	}
 	snprintf(d->reason, sizeof(d->reason), "%s", msg);
 	return 0;
 }

@@ -227,14 +227,13 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* Parse the command line into the globals and @workers; exits on error. */
+static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 {
-	static struct worker workers[MAX_THREADS];
-	struct sigaction sa = { .sa_handler = on_signal };
-	unsigned int n = 1, i;
+	unsigned int n = 1;
 	char *end;
 	long v;
-	int opt, failed = 0;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:Pq")) != -1) {
 		switch (opt) {
@@ -280,6 +279,39 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	return n;
+}
+
+/* One line per worker; 1 if any failed. */
+static int report(const struct worker *workers, unsigned int n)
+{
+	unsigned int i;
+	int failed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct worker *w = &workers[i];
+
+		printf("echo_ixdp: cpu %u: connections %llu bytes %llu "
+		       "errors %llu resets %llu%s\n", w->cpu,
+		       (unsigned long long)w->conns,
+		       (unsigned long long)w->bytes,
+		       (unsigned long long)w->errors,
+		       (unsigned long long)w->resets,
+		       w->err ? " (failed)" : "");
+		if (w->err)
+			failed = 1;
+	}
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	static struct worker workers[MAX_THREADS];
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int n, i;
+	int failed = 0;
+
+	n = parse_args(argc, argv, workers);
 
 	/* No SA_RESTART: a signal ends the poll() of ixev_wait(). */
 	sigemptyset(&sa.sa_mask);
@@ -300,18 +332,5 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < n; i++)
 		pthread_join(workers[i].tid, NULL);
-	for (i = 0; i < n; i++) {
-		struct worker *w = &workers[i];
-
-		printf("echo_ixdp: cpu %u: connections %llu bytes %llu "
-		       "errors %llu resets %llu%s\n", w->cpu,
-		       (unsigned long long)w->conns,
-		       (unsigned long long)w->bytes,
-		       (unsigned long long)w->errors,
-		       (unsigned long long)w->resets,
-		       w->err ? " (failed)" : "");
-		if (w->err)
-			failed = 1;
-	}
-	return failed;
+	return report(workers, n) || failed;
 }

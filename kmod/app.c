@@ -39,8 +39,96 @@
 
 #include "app.h"
 
-#define SQ_HDR		128	/* cmd_tail, ev_head: a cache line each */
-#define CQ_HDR		256	/* cmd_head, ev_tail, flags, dropped */
+/*
+ * The headers of the SQ and CQ regions, each index on its own 64-byte
+ * cache line; the rings follow them. IXDP_IOC_ATTACH reports the offsets
+ * (struct ixdp_ring_offsets), as io_uring reports sq_off and cq_off.
+ */
+#define LINE	64
+
+struct sq_hdr {
+	u32 cmd_tail;
+	u8 pad0[LINE - sizeof(u32)];
+	u32 ev_head;
+	u8 pad1[LINE - sizeof(u32)];
+};
+
+struct cq_hdr {
+	u32 cmd_head;
+	u8 pad0[LINE - sizeof(u32)];
+	u32 ev_tail;
+	u8 pad1[LINE - sizeof(u32)];
+	u32 flags;
+	u8 pad2[LINE - sizeof(u32)];
+	u64 dropped;
+	u8 pad3[LINE - sizeof(u64)];
+};
+
+#define SQ_HDR		sizeof(struct sq_hdr)
+#define CQ_HDR		sizeof(struct cq_hdr)
+
+static void ring_offsets(struct ixdp_ring_offsets *o)
+{
+	o->cmd_tail = offsetof(struct sq_hdr, cmd_tail);
+	o->ev_head = offsetof(struct sq_hdr, ev_head);
+	o->cmds = SQ_HDR;
+	o->cmd_head = offsetof(struct cq_hdr, cmd_head);
+	o->ev_tail = offsetof(struct cq_hdr, ev_tail);
+	o->flags = offsetof(struct cq_hdr, flags);
+	o->dropped = offsetof(struct cq_hdr, dropped);
+	o->events = CQ_HDR;
+}
+
+/*
+ * The uapi structures of the rings and ioctls are ABI: every field is
+ * pinned, as io_uring pins the SQE (chardev.c pins the sizes).
+ */
+#define ABI_OFFSET(type, field, off) \
+	static_assert(offsetof(struct type, field) == (off))
+
+ABI_OFFSET(ixdp_ring_offsets, cmd_tail, 0);
+ABI_OFFSET(ixdp_ring_offsets, ev_head, 4);
+ABI_OFFSET(ixdp_ring_offsets, cmds, 8);
+ABI_OFFSET(ixdp_ring_offsets, cmd_head, 12);
+ABI_OFFSET(ixdp_ring_offsets, ev_tail, 16);
+ABI_OFFSET(ixdp_ring_offsets, flags, 20);
+ABI_OFFSET(ixdp_ring_offsets, dropped, 24);
+ABI_OFFSET(ixdp_ring_offsets, events, 28);
+ABI_OFFSET(ixdp_ring_offsets, resv, 32);
+ABI_OFFSET(ixdp_attach, flags, 0);
+ABI_OFFSET(ixdp_attach, cpu, 4);
+ABI_OFFSET(ixdp_attach, cmd_entries, 8);
+ABI_OFFSET(ixdp_attach, ev_entries, 12);
+ABI_OFFSET(ixdp_attach, rx_arena, 16);
+ABI_OFFSET(ixdp_attach, tx_arena, 20);
+ABI_OFFSET(ixdp_attach, sq_size, 24);
+ABI_OFFSET(ixdp_attach, cq_size, 28);
+ABI_OFFSET(ixdp_attach, off, 32);
+ABI_OFFSET(ixdp_attach, max_conns, 96);
+ABI_OFFSET(ixdp_attach, rx_slice, 100);
+ABI_OFFSET(ixdp_attach, resv, 104);
+ABI_OFFSET(ixdp_iov, off, 0);
+ABI_OFFSET(ixdp_iov, len, 8);
+ABI_OFFSET(ixdp_iov, resv, 12);
+ABI_OFFSET(ixdp_cmd, opcode, 0);
+ABI_OFFSET(ixdp_cmd, flags, 1);
+ABI_OFFSET(ixdp_cmd, resv0, 2);
+ABI_OFFSET(ixdp_cmd, arg32, 4);
+ABI_OFFSET(ixdp_cmd, user_data, 8);
+ABI_OFFSET(ixdp_cmd, handle, 16);
+ABI_OFFSET(ixdp_cmd, arg, 24);
+ABI_OFFSET(ixdp_cmd, resv, 56);
+ABI_OFFSET(ixdp_event, type, 0);
+ABI_OFFSET(ixdp_event, resv0, 1);
+ABI_OFFSET(ixdp_event, status, 4);
+ABI_OFFSET(ixdp_event, cookie, 8);
+ABI_OFFSET(ixdp_event, handle, 16);
+ABI_OFFSET(ixdp_event, arg, 24);
+
+/* The layout the headers have always had: 2 and 4 cache lines. */
+static_assert(SQ_HDR == 128 && CQ_HDR == 256);
+static_assert(SQ_HDR % __alignof__(struct ixdp_cmd) == 0 &&
+	      CQ_HDR % __alignof__(struct ixdp_event) == 0);
 
 struct ixdp_app *ixdp_app_create(void)
 {
@@ -57,7 +145,7 @@ static void app_free_mem(struct ixdp_app *app)
 {
 	unsigned int i;
 
-	for (i = 0; i < R_NR; i++) {
+	for (i = 0; i < IXDP_REGION_NR; i++) {
 		vfree(app->region[i].mem);
 		app->region[i].mem = NULL;
 	}
@@ -76,7 +164,7 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	dp = rcu_dereference_protected(app->dp,
 				       lockdep_is_held(&ixdp_core_lock));
 	if (dp)
-		ixdp_core_call(dp, ixdp_app_unregister, app);
+		ixdp_core_call(dp, ixdp_app_table_unregister, app);
 	mutex_unlock(&ixdp_core_lock);
 	if (app->attached)
 		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
@@ -113,7 +201,7 @@ static int ring_size(u32 *n, u32 def, u32 max)
 static int arena_size(u32 *n, u32 align)
 {
 	if (!*n)
-		*n = 4U << 20;
+		*n = IXDP_ARENA_DEFAULT;
 	if (*n > IXDP_ARENA_MAX)
 		return -EINVAL;
 	*n = ALIGN(*n, align);
@@ -133,7 +221,7 @@ static int arena_size(u32 *n, u32 align)
  * Zeroed pages. The fault handler maps them one by one, so VM_USERMAP
  * (vmalloc_user()) is not needed.
  */
-static int region_alloc(struct app_region *r, size_t size, u64 off,
+static int region_alloc(struct ixdp_app_region *r, size_t size, u64 off,
 			bool writable)
 {
 	r->size = PAGE_ALIGN(size);
@@ -146,12 +234,13 @@ static int region_alloc(struct app_region *r, size_t size, u64 off,
 /* Point the ring fields into the regions and set up the connections. */
 static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 {
-	u8 *sq = app->region[R_SQ].mem, *cq = app->region[R_CQ].mem;
+	u8 *sq = app->region[IXDP_REGION_SQ].mem;
+	u8 *cq = app->region[IXDP_REGION_CQ].mem;
 	const struct ixdp_ring_offsets *o = &a->off;
 	u32 i;
 
-	app->cmd_tail = (u32 *)(sq + o->cmd_tail);
-	app->ev_head = (u32 *)(sq + o->ev_head);
+	app->sq_cmd_tail = (u32 *)(sq + o->cmd_tail);
+	app->sq_ev_head = (u32 *)(sq + o->ev_head);
 	app->cmds = (struct ixdp_cmd *)(sq + o->cmds);
 	app->cq_cmd_head = (u32 *)(cq + o->cmd_head);
 	app->cq_ev_tail = (u32 *)(cq + o->ev_tail);
@@ -160,8 +249,8 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	app->evs = (struct ixdp_event *)(cq + o->events);
 	app->cmd_entries = a->cmd_entries;
 	app->ev_entries = a->ev_entries;
-	app->rx = app->region[R_RX].mem;
-	app->tx = app->region[R_TX].mem;
+	app->rx = app->region[IXDP_REGION_RX].mem;
+	app->tx = app->region[IXDP_REGION_TX].mem;
 	app->rx_size = a->rx_arena;
 	app->tx_size = a->tx_arena;
 	app->slice_shift = ilog2(IXDP_RX_SLICE);
@@ -195,7 +284,8 @@ static int core_share(u32 cpu, bool unlimited, u32 *conns)
 		err = -ENOENT;
 	else if (READ_ONCE(dp->apps->napps) >= IXDP_DP_APPS)
 		err = -ENOSPC;
-	else if (!unlimited && ixdp_core_user_contexts(dp, current_euid()) >=
+	else if (!unlimited &&
+		 ixdp_app_table_user_contexts(dp, current_euid()) >=
 		 IXDP_USER_APPS)
 		err = -EDQUOT;
 	else
@@ -212,31 +302,96 @@ static size_t attach_bytes(const struct ixdp_attach *a)
 	return PAGE_ALIGN(SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd)) +
 	       PAGE_ALIGN(CQ_HDR + a->ev_entries * sizeof(struct ixdp_event)) +
 	       a->rx_arena + a->tx_arena +
-	       conns * (sizeof(struct app_conn) + sizeof(u32));
+	       conns * (sizeof(struct ixdp_app_conn) + sizeof(u32));
+}
+
+/* The request is well formed: sizes granted, everything else zero. */
+static int attach_check(struct ixdp_attach *a)
+{
+	int err;
+
+	if (a->flags || !mem_is_zero(a->resv, sizeof(a->resv)) ||
+	    !mem_is_zero(&a->off, sizeof(a->off)) || a->sq_size ||
+	    a->cq_size || a->max_conns || a->rx_slice)
+		return -EINVAL;
+	err = ring_size(&a->cmd_entries, IXDP_CMD_ENTRIES_DEFAULT,
+			IXDP_CMD_ENTRIES_MAX) ?:
+	      ring_size(&a->ev_entries, IXDP_EV_ENTRIES_DEFAULT,
+			IXDP_EV_ENTRIES_MAX) ?:
+	      arena_size(&a->rx_arena, IXDP_RX_SLICE) ?:
+	      arena_size(&a->tx_arena, PAGE_SIZE);
+	if (err)
+		return err;
+	if (a->rx_arena > IXDP_ARENA_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* The regions and the ring layout of @a; on error nothing is left. */
+static int attach_alloc(struct ixdp_app *app, struct ixdp_attach *a)
+{
+	int err;
+
+	ring_offsets(&a->off);
+	a->max_conns = a->rx_arena / IXDP_RX_SLICE;
+	a->rx_slice = IXDP_RX_SLICE;
+	err = region_alloc(&app->region[IXDP_REGION_SQ],
+			   SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd),
+			   IXDP_OFF_SQ, true) ?:
+	      region_alloc(&app->region[IXDP_REGION_CQ],
+			   CQ_HDR + a->ev_entries * sizeof(struct ixdp_event),
+			   IXDP_OFF_CQ, false) ?:
+	      region_alloc(&app->region[IXDP_REGION_RX], a->rx_arena,
+			   IXDP_OFF_RX_ARENA, false) ?:
+	      region_alloc(&app->region[IXDP_REGION_TX], a->tx_arena,
+			   IXDP_OFF_TX_ARENA, true) ?:
+	      app_init_rings(app, a);
+	if (err) {
+		app_free_mem(app);
+		return err;
+	}
+	a->sq_size = app->region[IXDP_REGION_SQ].size;
+	a->cq_size = app->region[IXDP_REGION_CQ].size;
+	return 0;
+}
+
+/* Register @app with the core on @cpu; on error its identity is dropped. */
+static int attach_register(struct ixdp_app *app, u32 cpu)
+{
+	struct ixdp_core *dp;
+	int err;
+
+	app->pid = get_task_pid(current, PIDTYPE_PID);
+	app->tgid = task_tgid_nr(current);
+	app->cred = get_current_cred();
+	app->net_admin = capable(CAP_NET_ADMIN);
+
+	mutex_lock(&ixdp_core_lock);
+	dp = dp_on_cpu(cpu);
+	err = dp ? ixdp_core_call(dp, ixdp_app_table_register, app) : -ENOENT;
+	if (!err)
+		rcu_assign_pointer(app->dp, dp);
+	mutex_unlock(&ixdp_core_lock);
+	if (err) {
+		put_pid(app->pid);
+		app->pid = NULL;
+		put_cred(app->cred);
+		app->cred = NULL;
+	}
+	return err;
 }
 
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 {
 	struct ixdp_attach a;
-	struct ixdp_ring_offsets *o = &a.off;
-	struct ixdp_core *dp;
 	u32 share = 0;
 	int err;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || !mem_is_zero(a.resv, sizeof(a.resv)) ||
-	    !mem_is_zero(&a.off, sizeof(a.off)) || a.sq_size || a.cq_size ||
-	    a.max_conns || a.rx_slice)
-		return -EINVAL;
-	err = ring_size(&a.cmd_entries, 256, IXDP_CMD_ENTRIES_MAX) ?:
-	      ring_size(&a.ev_entries, 1024, IXDP_EV_ENTRIES_MAX) ?:
-	      arena_size(&a.rx_arena, IXDP_RX_SLICE) ?:
-	      arena_size(&a.tx_arena, PAGE_SIZE);
+	err = attach_check(&a);
 	if (err)
 		return err;
-	if (a.rx_arena > IXDP_ARENA_MAX)
-		return -EINVAL;
 
 	mutex_lock(&app->lock);
 	if (app->attached) {
@@ -252,46 +407,13 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	err = ixdp_account_charge(&app->acct, attach_bytes(&a));
 	if (err)
 		goto out;
-
-	o->cmd_tail = 0;
-	o->ev_head = 64;
-	o->cmds = SQ_HDR;
-	o->cmd_head = 0;
-	o->ev_tail = 64;
-	o->flags = 128;
-	o->dropped = 192;
-	o->events = CQ_HDR;
-	a.max_conns = a.rx_arena / IXDP_RX_SLICE;
-	a.rx_slice = IXDP_RX_SLICE;
-	err = region_alloc(&app->region[R_SQ],
-			   SQ_HDR + a.cmd_entries * sizeof(struct ixdp_cmd),
-			   IXDP_OFF_SQ, true) ?:
-	      region_alloc(&app->region[R_CQ],
-			   CQ_HDR + a.ev_entries * sizeof(struct ixdp_event),
-			   IXDP_OFF_CQ, false) ?:
-	      region_alloc(&app->region[R_RX], a.rx_arena, IXDP_OFF_RX_ARENA,
-			   false) ?:
-	      region_alloc(&app->region[R_TX], a.tx_arena, IXDP_OFF_TX_ARENA,
-			   true) ?:
-	      app_init_rings(app, &a);
+	err = attach_alloc(app, &a);
+	if (err)
+		goto err_acct;
+	app->params = a;
+	err = attach_register(app, a.cpu);
 	if (err)
 		goto err_free;
-	a.sq_size = app->region[R_SQ].size;
-	a.cq_size = app->region[R_CQ].size;
-	app->params = a;
-	app->pid = get_task_pid(current, PIDTYPE_PID);
-	app->tgid = task_tgid_nr(current);
-	app->cred = get_current_cred();
-	app->net_admin = capable(CAP_NET_ADMIN);
-
-	mutex_lock(&ixdp_core_lock);
-	dp = dp_on_cpu(a.cpu);
-	err = dp ? ixdp_core_call(dp, ixdp_app_register, app) : -ENOENT;
-	if (!err)
-		rcu_assign_pointer(app->dp, dp);
-	mutex_unlock(&ixdp_core_lock);
-	if (err)
-		goto err_pid;
 	ixdp_nl_announce_app(IXDP_CMD_APP_ATTACH, app);
 
 	/*
@@ -305,13 +427,9 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	mutex_unlock(&app->lock);
 	return err;
 
-err_pid:
-	put_pid(app->pid);
-	app->pid = NULL;
-	put_cred(app->cred);
-	app->cred = NULL;
 err_free:
 	app_free_mem(app);
+err_acct:
 	ixdp_account_release(&app->acct);
 out:
 	mutex_unlock(&app->lock);
@@ -347,20 +465,21 @@ __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 		return EPOLLERR;
 	poll_wait(file, &app->wq, wait);
 	/*
-	 * Pairs with the barrier of wq_has_sleeper() in publish(): either the
-	 * core sees this waiter, or this sees the core's new ev_tail.
+	 * Pairs with the barrier of wq_has_sleeper() in
+	 * ixdp_app_event_publish(): either the core sees this waiter, or
+	 * this sees the core's new ev_tail.
 	 */
 	smp_mb();
 	if (READ_ONCE(app->dead) || !rcu_access_pointer(app->dp))
 		mask |= EPOLLERR;
-	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->ev_head))
+	if (READ_ONCE(*app->cq_ev_tail) != READ_ONCE(*app->sq_ev_head))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
 
 static vm_fault_t app_fault(struct vm_fault *vmf)
 {
-	struct app_region *r = vmf->vma->vm_private_data;
+	struct ixdp_app_region *r = vmf->vma->vm_private_data;
 	unsigned long pg = vmf->pgoff - (r->off >> PAGE_SHIFT);
 	struct page *page;
 
@@ -380,13 +499,13 @@ int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	size_t len = vma->vm_end - vma->vm_start;
-	struct app_region *r = NULL;
+	struct ixdp_app_region *r = NULL;
 	unsigned int i;
 
 	/* Pairs with the release in ixdp_app_attach(). */
 	if (!smp_load_acquire(&app->attached))
 		return -EINVAL;
-	for (i = 0; i < R_NR; i++)
+	for (i = 0; i < IXDP_REGION_NR; i++)
 		if (app->region[i].off == off)
 			r = &app->region[i];
 	if (!r || len != r->size)

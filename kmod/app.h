@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Application contexts, shared by app.c (process context: attach, mmap,
- * poll, wake, release), app_cmd.c (the core's kthread: commands) and
- * app_event.c (the core's kthread: events, RX slices, teardown).
+ * poll, wake, release) and, in the core's kthread, app_loop.c (the loop
+ * step), app_cmd.c (commands), app_route.c (the stack's events), app_event.c
+ * (the event ring), app_conn.c (connection slots, owners, deferred calls)
+ * and app_table.c (register, kill, unregister).
  *
  * Who touches what:
  *  - the fields above "kthread only" are set up by attach before the
@@ -14,12 +16,14 @@
  *    and waits for a grace period before freeing the core.
  *
  * Shared memory: the kernel never reads back what it writes there (it
- * keeps private copies of cmd_head and ev_tail), and it reads each word
- * the application writes exactly once per use, into a private copy.
+ * keeps private copies of cmd_head and ev_tail, cached_*), and it reads
+ * each word the application writes exactly once per use, into a private
+ * copy.
  */
 #ifndef _IXDP_APP_H
 #define _IXDP_APP_H
 
+#include <linux/bitfield.h>
 #include <linux/cred.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -40,29 +44,35 @@ struct ixdp_account {
 	bool counted;			/* in the user's context count */
 };
 
-enum { R_SQ, R_CQ, R_RX, R_TX, R_NR };
+enum {
+	IXDP_REGION_SQ,
+	IXDP_REGION_CQ,
+	IXDP_REGION_RX,
+	IXDP_REGION_TX,
+	IXDP_REGION_NR
+};
 
-struct app_region {
+struct ixdp_app_region {
 	void *mem;
 	size_t size;		/* page aligned */
 	u64 off;		/* mmap offset */
 	bool writable;
 };
 
-enum app_conn_state {
-	CONN_FREE,
-	CONN_CONNECTING,	/* connect sent, no handle yet */
-	CONN_KNOCKED,		/* passive, waiting for accept or reject */
-	CONN_OPEN,		/* accepted or connected */
-	CONN_DYING,		/* gone in the core, dead event pending */
-	CONN_ZOMBIE,		/* dead event written, slice still readable */
+enum ixdp_app_conn_state {
+	IXDP_CONN_FREE,
+	IXDP_CONN_CONNECTING,	/* connect sent, no handle yet */
+	IXDP_CONN_KNOCKED,	/* passive, waiting for accept or reject */
+	IXDP_CONN_OPEN,		/* accepted or connected */
+	IXDP_CONN_DYING,	/* gone in the core, dead event pending */
+	IXDP_CONN_ZOMBIE,	/* dead event written, slice readable */
 };
 
 /* Events a connection still owes the application (app_conn.pend). */
-#define CP_KNOCK	BIT(0)
-#define CP_CONNECTED	BIT(1)
-#define CP_EOF		BIT(2)
-#define CP_DEAD		BIT(3)
+#define IXDP_PEND_KNOCK	BIT(0)
+#define IXDP_PEND_CONNECTED	BIT(1)
+#define IXDP_PEND_EOF		BIT(2)
+#define IXDP_PEND_DEAD		BIT(3)
 
 /*
  * One connection of a context, and its slice of the RX arena. Received
@@ -72,7 +82,7 @@ enum app_conn_state {
  * more than its receive window (one slice) of unreturned bytes, so the
  * slice cannot overflow.
  */
-struct app_conn {
+struct ixdp_app_conn {
 	u64 handle;		/* the core's handle, 0 before connected */
 	u64 cookie;		/* the application's */
 	u32 rd, ann, wr;
@@ -92,7 +102,7 @@ struct ixdp_app {
 	struct mutex lock;		/* serialises attach */
 	bool attached;			/* release: regions are ready */
 	struct ixdp_attach params;
-	struct app_region region[R_NR];
+	struct ixdp_app_region region[IXDP_REGION_NR];
 	struct ixdp_core __rcu *dp;
 	struct pid *pid;		/* the attaching thread */
 	pid_t tgid;
@@ -103,8 +113,8 @@ struct ixdp_app {
 	wait_queue_head_t wq;		/* poll() */
 
 	/* Ring fields in the shared regions. */
-	u32 *cmd_tail;			/* SQ, app */
-	u32 *ev_head;			/* SQ, app */
+	u32 *sq_cmd_tail;		/* SQ, app */
+	u32 *sq_ev_head;		/* SQ, app */
 	struct ixdp_cmd *cmds;		/* SQ, app */
 	u32 *cq_cmd_head;		/* CQ, kernel */
 	u32 *cq_ev_tail;		/* CQ, kernel */
@@ -121,9 +131,10 @@ struct ixdp_app {
 	bool dead;
 	unsigned int slot;		/* in the core's table */
 	u16 gen;			/* of this registration */
-	u32 cmd_head, ev_tail;
+	u32 cached_cmd_head;		/* private copies of the indices */
+	u32 cached_ev_tail;
 	u32 flags;
-	struct app_conn *conn;
+	struct ixdp_app_conn *conn;
 	u32 free_conn;
 	u32 zombie_head, zombie_tail;
 	u32 *dirty;
@@ -131,27 +142,27 @@ struct ixdp_app {
 	unsigned long alive_check;	/* jiffies of the next thread check */
 	u64 ncmds, bad_cmds;		/* bad_cmds mirrored in the CQ */
 	u64 nevents;
-	u32 nused;			/* connections not CONN_FREE */
+	u32 nused;			/* connections not IXDP_CONN_FREE */
 	struct ixdp_core_stats *dst;	/* the core's counters */
 };
 
 /* A core call deferred until the core has returned. */
-struct dp_defer {
+struct ixdp_app_defer {
 	u64 handle;
 	u8 op;				/* DEFER_* */
 };
 
-enum { DEFER_REJECT = 1, DEFER_ABORT };
+enum { IXDP_DEFER_REJECT = 1, IXDP_DEFER_ABORT };
 
 /* Which context holds a core connection slot. */
-struct dp_owner {
+struct ixdp_app_owner {
 	u64 handle;
 	u32 conn;
 	u8 app;
 	bool used;
 };
 
-struct dp_listener {
+struct ixdp_app_listener {
 	u16 port;
 	u16 backlog;			/* knocked connections at most */
 	u8 app;
@@ -164,39 +175,109 @@ struct ixdp_core_apps {
 	unsigned int napps;
 	u16 next_gen;
 	u32 nconn;			/* the core's connection slots */
-	struct dp_owner *owner;		/* [nconn] */
+	struct ixdp_app_owner *owner;		/* [nconn] */
 	u32 nowned;			/* owner[] entries in use */
-	struct dp_defer *defer;		/* [nconn] */
+	struct ixdp_app_defer *defer;		/* [nconn] */
 	u32 ndefer;
-	struct dp_listener listen[IX_LISTEN_MAX];
+	struct ixdp_app_listener listen[IX_LISTEN_MAX];
 	struct ixdp_iov uiov[IXDP_IOV_MAX];
 	struct ix_iov kiov[IXDP_IOV_MAX];
 };
 
 /*
- * The core's cookie of a context's connection: which registration and
- * which connection. Cookies of the built-in responder are below the bit.
+ * The core's cookie of a context's connection: which registration (slot
+ * in the core's table and generation) and which connection. Cookies of
+ * the built-in responder have IXDP_APP_COOKIE clear.
  */
-#define APP_COOKIE		BIT_ULL(63)
+#define IXDP_APP_COOKIE		BIT_ULL(63)
+#define IXDP_APP_COOKIE_GEN	GENMASK_ULL(55, 40)
+#define IXDP_APP_COOKIE_SLOT	GENMASK_ULL(39, 32)
+#define IXDP_APP_COOKIE_CONN	GENMASK_ULL(31, 0)
 
-static inline u64 app_cookie(const struct ixdp_app *app, u32 conn)
+static inline u64 ixdp_app_cookie(const struct ixdp_app *app, u32 conn)
 {
-	return APP_COOKIE | (u64)app->gen << 40 | (u64)app->slot << 32 | conn;
+	return IXDP_APP_COOKIE | FIELD_PREP(IXDP_APP_COOKIE_GEN, app->gen) |
+	       FIELD_PREP(IXDP_APP_COOKIE_SLOT, app->slot) |
+	       FIELD_PREP(IXDP_APP_COOKIE_CONN, conn);
 }
 
-static inline u32 app_slice(const struct ixdp_app *app, u32 conn)
+static inline bool ixdp_app_cookie_is_app(u64 cookie)
+{
+	return cookie & IXDP_APP_COOKIE;
+}
+
+static inline unsigned int ixdp_app_cookie_slot(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_SLOT, cookie);
+}
+
+static inline u16 ixdp_app_cookie_gen(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_GEN, cookie);
+}
+
+static inline u32 ixdp_app_cookie_conn(u64 cookie)
+{
+	return FIELD_GET(IXDP_APP_COOKIE_CONN, cookie);
+}
+
+/*
+ * The application's ev_head, trusted only as far as it is consistent: one
+ * more than ev_entries behind the tail is impossible, and a context that
+ * writes it only stops its own events.
+ */
+static inline bool ixdp_app_ev_head(const struct ixdp_app *app, u32 *head)
+{
+	u32 h = READ_ONCE(*app->sq_ev_head);
+
+	if (app->cached_ev_tail - h > app->ev_entries)
+		return false;
+	*head = h;
+	return true;
+}
+
+static inline u32 ixdp_app_slice(const struct ixdp_app *app, u32 conn)
 {
 	return conn << app->slice_shift;
 }
 
-/* app_event.c APIs: */
+/* app_conn.c APIs: */
 struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn);
 void ixdp_core_apps_destroy(struct ixdp_core_apps *da);
+u32 ixdp_app_conn_alloc(struct ixdp_app *app);
+void ixdp_app_conn_free(struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_bury(struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head);
+bool ixdp_app_conn_user_full(struct ixdp_core *dp, const struct ixdp_app *app);
+void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,
+			     struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_owner_clear(struct ixdp_core *dp, u64 handle);
+struct ixdp_app_owner *ixdp_app_conn_owner_of(struct ixdp_core_apps *da,
+					      u64 handle);
+void ixdp_app_conn_defer(struct ixdp_core *dp, u8 op, u64 handle);
+void ixdp_app_conn_run_deferred(struct ixdp_core *dp);
+
+/* app_route.c APIs: */
 void ixdp_core_event(void *arg, const struct ix_event *ev);
-int ixdp_app_register(struct ixdp_core *dp, void *arg);
-int ixdp_app_unregister(struct ixdp_core *dp, void *arg);
-void ixdp_app_kill(struct ixdp_core *dp, struct ixdp_app *app);
+
+/* app_event.c APIs: */
+bool ixdp_app_event_room(const struct ixdp_app *app);
+void ixdp_app_event_emit(struct ixdp_app *app, u8 type, s32 status,
+			 u64 cookie, u64 handle, u64 a0, u64 a1, u64 a2);
+void ixdp_app_event_flush(struct ixdp_app *app);
+void ixdp_app_event_publish(struct ixdp_app *app);
+
+/* app_table.c APIs: */
+unsigned int ixdp_app_table_user_contexts(const struct ixdp_core *dp,
+					  kuid_t euid);
+void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app);
+int ixdp_app_table_register(struct ixdp_core *dp, void *arg);
+int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg);
 void ixdp_app_unregister_all(struct ixdp_core *dp);
+void ixdp_app_table_check_alive(struct ixdp_core *dp, struct ixdp_app *app);
+
+/* app_loop.c APIs (the core's client hooks): */
 unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget);
 bool ixdp_core_apps_pending(const struct ixdp_core *dp);
 bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp);
@@ -206,22 +287,10 @@ u32 ixdp_core_apps_conns(const struct ixdp_core *dp);
 void ixdp_core_apps_run_deferred(struct ixdp_core *dp);
 bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 			  bool bound);
-bool app_user_full(struct ixdp_core *dp, const struct ixdp_app *app);
-unsigned int ixdp_core_user_contexts(const struct ixdp_core *dp, kuid_t euid);
-u32 app_conn_alloc(struct ixdp_app *app);
-void app_conn_free(struct ixdp_app *app, u32 idx);
-void app_mark_dirty(struct ixdp_app *app, u32 idx);
-void app_owner_set(struct ixdp_core *dp, u64 handle, struct ixdp_app *app,
-		   u32 idx);
-void app_owner_clear(struct ixdp_core *dp, u64 handle);
-bool app_ev_room(const struct ixdp_app *app);
-void app_emit(struct ixdp_app *app, u8 type, s32 status, u64 cookie,
-	      u64 handle, u64 a0, u64 a1, u64 a2);
-void app_unlisten_all(struct ixdp_core *dp, struct ixdp_app *app);
 
 /* app_cmd.c APIs: */
-unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
-			       unsigned int budget);
+unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
+			      unsigned int budget);
 
 /* app_account.c APIs: */
 int ixdp_account_charge(struct ixdp_account *acct, size_t bytes);

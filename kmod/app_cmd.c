@@ -59,12 +59,12 @@ static int check_format(const struct ixdp_cmd *cmd)
  * The connection @handle names, if it is this context's and this core
  * still owns its flow group; the core checks slot, generation and owner.
  */
-static struct app_conn *conn_of(struct ixdp_core *dp, struct ixdp_app *app,
-				u64 handle, u32 *idx)
+static struct ixdp_app_conn *conn_of(struct ixdp_core *dp, struct ixdp_app *app,
+				     u64 handle, u32 *idx)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	u32 slot = (u32)handle;
-	struct dp_owner *o;
+	u32 slot = ix_stack_handle_slot(handle);
+	struct ixdp_app_owner *o;
 
 	if (slot >= da->nconn)
 		return NULL;
@@ -88,7 +88,7 @@ static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 		      u64 backlog)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	struct dp_listener *l = NULL;
+	struct ixdp_app_listener *l = NULL;
 	unsigned int i, mine = 0, users = 0;
 	struct ixdp_app *owner;
 	int err;
@@ -96,7 +96,7 @@ static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 	if (!port || port > U16_MAX || backlog > IXDP_BACKLOG_MAX)
 		return -EINVAL;
 	if (!ixdp_grant_allows(app, port, IXDP_GRANT_LISTEN)) {
-		app->dst->app_denied++;
+		ixdp_core_stats_inc(app->dst, app_denied);
 		return -EACCES;
 	}
 	if (port == ixdp_responder_port(dp->resp))
@@ -154,31 +154,31 @@ static int cmd_connect(struct ixdp_core *dp, struct ixdp_app *app,
 {
 	u32 port = cmd->arg32, idx;
 	u64 ip = cmd->arg[1];
-	struct app_conn *c;
+	struct ixdp_app_conn *c;
 	int err;
 
 	if (!port || port > U16_MAX || !ip || ip > U32_MAX)
 		return -EINVAL;
 	if (!ixdp_grant_allows(app, port, IXDP_GRANT_CONNECT)) {
-		app->dst->app_denied++;
+		ixdp_core_stats_inc(app->dst, app_denied);
 		return -EACCES;
 	}
-	if (app_user_full(dp, app)) {
-		app->dst->app_share_drops++;
+	if (ixdp_app_conn_user_full(dp, app)) {
+		ixdp_core_stats_inc(app->dst, app_share_drops);
 		return -ENOBUFS;
 	}
-	idx = app_conn_alloc(app);
+	idx = ixdp_app_conn_alloc(app);
 	if (idx == IX_NIL)
 		return -ENOBUFS;
 	c = &app->conn[idx];
-	c->state = CONN_CONNECTING;
+	c->state = IXDP_CONN_CONNECTING;
 	c->cookie = cmd->arg[0];
 	c->peer_ip = (__force __be32)(u32)ip;
 	c->peer_port = port;
 	err = ix_tcp_connect(dp->stack, be32_to_cpu(c->peer_ip),
-			     port, 0, app_cookie(app, idx));
+			     port, 0, ixdp_app_cookie(app, idx));
 	if (err)
-		app_conn_free(app, idx);
+		ixdp_app_conn_free(app, idx);
 	return err;
 }
 
@@ -228,8 +228,8 @@ static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
 	return n;
 }
 
-static int cmd_recv_done(struct ixdp_core *dp, struct app_conn *c, u64 handle,
-			 u32 bytes)
+static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app_conn *c,
+			 u64 handle, u32 bytes)
 {
 	int err;
 
@@ -242,53 +242,54 @@ static int cmd_recv_done(struct ixdp_core *dp, struct app_conn *c, u64 handle,
 }
 
 static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
-		      struct app_conn *c, u32 idx, const struct ixdp_cmd *cmd)
+		      struct ixdp_app_conn *c, u32 idx,
+		      const struct ixdp_cmd *cmd)
 {
 	int err;
 
-	if (c->state != CONN_KNOCKED)
+	if (c->state != IXDP_CONN_KNOCKED)
 		return -EINVAL;
 	/* Open first: accepting delivers the bytes that came before. */
-	c->state = CONN_OPEN;
+	c->state = IXDP_CONN_OPEN;
 	c->cookie = cmd->arg[0];
-	err = ix_tcp_accept(dp->stack, cmd->handle, app_cookie(app, idx));
+	err = ix_tcp_accept(dp->stack, cmd->handle, ixdp_app_cookie(app, idx));
 	if (err) {
-		c->state = CONN_KNOCKED;
+		c->state = IXDP_CONN_KNOCKED;
 		c->cookie = 0;
 	}
 	return err;
 }
 
 static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
-		      struct app_conn *c, u32 idx, u64 handle)
+		      struct ixdp_app_conn *c, u32 idx, u64 handle)
 {
 	int err;
 
-	if (c->state != CONN_KNOCKED)
+	if (c->state != IXDP_CONN_KNOCKED)
 		return -EINVAL;
 	err = ix_tcp_reject(dp->stack, handle);
 	if (!err) {
-		app_owner_clear(dp, handle);
-		app_conn_free(app, idx);
+		ixdp_app_conn_owner_clear(dp, handle);
+		ixdp_app_conn_free(app, idx);
 	}
 	return err;
 }
 
 /* Reset now; the application still gets the dead event, as after any end. */
 static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
-		     struct app_conn *c, u32 idx, u64 handle)
+		     struct ixdp_app_conn *c, u32 idx, u64 handle)
 {
 	int err = ix_tcp_abort(dp->stack, handle);
 
 	if (err)
 		return err;
-	app_owner_clear(dp, handle);
+	ixdp_app_conn_owner_clear(dp, handle);
 	c->wr = c->ann;
 	c->sent = 0;
-	c->pend = CP_DEAD;
+	c->pend = IXDP_PEND_DEAD;
 	c->status = -ECONNABORTED;
-	c->state = CONN_DYING;
-	app_mark_dirty(app, idx);
+	c->state = IXDP_CONN_DYING;
+	ixdp_app_conn_mark_dirty(app, idx);
 	return 0;
 }
 
@@ -296,7 +297,7 @@ static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		 const struct ixdp_cmd *cmd, bool *complete)
 {
-	struct app_conn *c = NULL;
+	struct ixdp_app_conn *c = NULL;
 	bool short_send = false;
 	u32 idx = 0;
 	long ret;
@@ -344,49 +345,50 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
  * Take up to @budget commands of @app. A tail more than a ring ahead of
  * the head cannot come from a correct producer: the context is ended.
  */
-unsigned int ixdp_app_run_cmds(struct ixdp_core *dp, struct ixdp_app *app,
-			       unsigned int budget)
+unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
+			      unsigned int budget)
 {
 	struct ixdp_cmd cmd;
 	unsigned int n = 0;
 	bool complete;
-	u32 tail;
+	u32 tail, i;
 	long ret;
 
 	/* Acquire: the entries are read after the tail that covers them. */
-	tail = smp_load_acquire(app->cmd_tail);
-	if (tail == app->cmd_head)
+	tail = smp_load_acquire(app->sq_cmd_tail);
+	if (tail == app->cached_cmd_head)
 		return 0;
-	if (tail - app->cmd_head > app->cmd_entries) {
-		app->dst->app_bad_cmds++;
+	if (tail - app->cached_cmd_head > app->cmd_entries) {
+		ixdp_core_stats_inc(app->dst, app_bad_cmds);
 		WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
-		ixdp_app_kill(dp, app);
+		ixdp_app_table_kill(dp, app);
 		return 0;
 	}
-	while (n < budget && app->cmd_head != tail && !app->dead) {
-		if (!app_ev_room(app)) {
-			app->dst->app_ring_full++;
+	while (n < budget && app->cached_cmd_head != tail && !app->dead) {
+		if (!ixdp_app_event_room(app)) {
+			ixdp_core_stats_inc(app->dst, app_ring_full);
 			break;
 		}
-		memcpy(&cmd, &app->cmds[app->cmd_head & (app->cmd_entries - 1)],
-		       sizeof(cmd));
+		i = app->cached_cmd_head & (app->cmd_entries - 1);
+		memcpy(&cmd, &app->cmds[i], sizeof(cmd));
 		barrier();
-		app->cmd_head++;
+		app->cached_cmd_head++;
 		n++;
 		complete = cmd.flags & IXDP_CMDF_ACK;
 		ret = exec(dp, app, &cmd, &complete);
 		app->ncmds++;
-		app->dst->app_cmds++;
+		ixdp_core_stats_inc(app->dst, app_cmds);
 		if (ret < 0) {
-			app->dst->app_bad_cmds++;
+			ixdp_core_stats_inc(app->dst, app_bad_cmds);
 			WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
 			complete = true;
 		}
 		if (complete)
-			app_emit(app, IXDP_EV_COMPLETION, (s32)ret, 0,
-				 cmd.handle, cmd.user_data, cmd.opcode, 0);
+			ixdp_app_event_emit(app, IXDP_EV_COMPLETION, (s32)ret,
+					    0, cmd.handle, cmd.user_data,
+					    cmd.opcode, 0);
 	}
 	/* Release: the slots are free once the new head is seen. */
-	smp_store_release(app->cq_cmd_head, app->cmd_head);
+	smp_store_release(app->cq_cmd_head, app->cached_cmd_head);
 	return n;
 }

@@ -116,19 +116,19 @@ void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 		WRITE_ONCE(dp->fg_frames[fg], dp->fg_frames[fg] + 1);
 
 	if (unlikely(len > c->rxpool.bufsz - IX_HEADROOM)) {
-		dp->st.rx_too_big++;
+		ixdp_core_stats_inc(&dp->st, rx_too_big);
 		goto out;
 	}
 	m = ix_stack_rxbuf(c);
 	if (unlikely(!m)) {
-		dp->st.rx_nobuf++;
+		ixdp_core_stats_inc(&dp->st, rx_nobuf);
 		goto out;
 	}
 	buf = ix_stack_data(c, m);
 	memcpy(buf, skb_mac_header(skb), ETH_HLEN);
 	if (skb_copy_bits(skb, 0, buf + ETH_HLEN, skb->len)) {
 		ix_stack_free(c, m);
-		dp->st.rx_too_big++;
+		ixdp_core_stats_inc(&dp->st, rx_too_big);
 		goto out;
 	}
 	m->len = len;
@@ -136,8 +136,8 @@ void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 	if (skb->ip_summed == CHECKSUM_UNNECESSARY ||
 	    skb->ip_summed == CHECKSUM_PARTIAL)
 		m->flags |= IX_MBUF_CSUM_OK;
-	dp->st.rx_frames++;
-	dp->st.rx_bytes += len;
+	ixdp_core_stats_inc(&dp->st, rx_frames);
+	ixdp_core_stats_add(&dp->st, rx_bytes, len);
 	ix_stack_rx(c, m, now);
 out:
 	consume_skb(skb);
@@ -154,11 +154,11 @@ static bool dp_hold(struct ixdp_core *dp, struct sk_buff *skb)
 	if (fg == IXDP_FG_NONE || fg >= IX_FG_MAX || !test_bit(fg, dp->hold))
 		return false;
 	if (skb_queue_len(&dp->held) >= IXDP_HOLD_MAX) {
-		dp->st.held_drops++;
+		ixdp_core_stats_inc(&dp->st, held_drops);
 		kfree_skb(skb);
 		return true;
 	}
-	dp->st.held++;
+	ixdp_core_stats_inc(&dp->st, held);
 	__skb_queue_tail(&dp->held, skb);
 	return true;
 }
@@ -167,9 +167,9 @@ static void dp_take(struct ixdp_core *dp, struct sk_buff *skb, bool local,
 		    u64 now)
 {
 	if (local)
-		dp->st.rx_local++;
+		ixdp_core_stats_inc(&dp->st, rx_local);
 	else
-		dp->st.rx_handoff++;
+		ixdp_core_stats_inc(&dp->st, rx_handoff);
 	if (unlikely(dp->nhold) && dp_hold(dp, skb))
 		return;
 	ixdp_core_input(dp, skb, now);
@@ -268,7 +268,7 @@ static void dp_sleep(struct ixdp_core *dp)
 	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
 	    !kthread_should_stop() && !ixdp_core_apps_pending(dp) &&
 	    (timeout != MAX_SCHEDULE_TIMEOUT || READ_ONCE(dp->parked))) {
-		dp->st.sleeps++;
+		ixdp_core_stats_inc(&dp->st, sleeps);
 		schedule_timeout(timeout);
 	}
 	__set_current_state(TASK_RUNNING);
@@ -280,15 +280,18 @@ static void dp_sleep(struct ixdp_core *dp)
 /* Gauges for the counters (kthread only, a few stores per step). */
 static void dp_gauges(struct ixdp_core *dp)
 {
+	struct ixdp_core_stats *st = &dp->st;
 	struct ix_stack *c = dp->stack;
 
-	dp->st.apps = dp->apps->napps;
-	dp->st.app_conns = ixdp_core_apps_conns(dp);
-	dp->st.conns = dp_connections(dp);
-	dp->st.rxbuf_free = c->rxpool.nfree;
-	dp->st.rxbuf_total = c->rxpool.count;
-	dp->st.txbuf_free = c->txpool.nfree;
-	dp->st.txbuf_total = c->txpool.count;
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_set(&st->apps, dp->apps->napps);
+	u64_stats_set(&st->app_conns, ixdp_core_apps_conns(dp));
+	u64_stats_set(&st->conns, dp_connections(dp));
+	u64_stats_set(&st->rxbuf_free, c->rxpool.nfree);
+	u64_stats_set(&st->rxbuf_total, c->rxpool.count);
+	u64_stats_set(&st->txbuf_free, c->txpool.nfree);
+	u64_stats_set(&st->txbuf_total, c->txpool.count);
+	u64_stats_update_end(&st->syncp);
 }
 
 static int dp_thread(void *arg)
@@ -309,7 +312,7 @@ static int dp_thread(void *arg)
 		dp->poll_budget = cfg.poll_us;
 		parked = READ_ONCE(dp->parked);
 		if (napi_id && cfg.poll_us && !parked && dp_rings_empty(dp)) {
-			dp->st.busy_polls++;
+			ixdp_core_stats_inc(&dp->st, busy_polls);
 			napi_busy_loop(napi_id, dp_busy_loop_end, dp, true,
 				       cfg.batch);
 		}
@@ -323,25 +326,25 @@ static int dp_thread(void *arg)
 		/* Frames the commands produced go out in this step. */
 		ixdp_tx_flush(dp);
 		dp_gauges(dp);
-		dp->st.loops++;
+		ixdp_core_stats_inc(&dp->st, loops);
 		if (n) {
-			dp->st.batches++;
-			dp->st.batch_frames += n;
-			if (n > dp->st.batch_max)
-				dp->st.batch_max = n;
+			ixdp_core_stats_inc(&dp->st, batches);
+			ixdp_core_stats_add(&dp->st, batch_frames, n);
+			ixdp_core_stats_max(&dp->st, batch_max, n);
 			last_work = now;
-			dp->st.busy_ns += ktime_get_ns() - t0;
+			ixdp_core_stats_add(&dp->st, busy_ns,
+					    ktime_get_ns() - t0);
 			cond_resched();
 			continue;
 		}
-		dp->st.idle_ns += ktime_get_ns() - t0;
+		ixdp_core_stats_add(&dp->st, idle_ns, ktime_get_ns() - t0);
 		if (!parked && now - last_work < cfg.poll_us) {
 			cond_resched();
 			continue;
 		}
 		t0 = ktime_get_ns();
 		dp_sleep(dp);
-		dp->st.idle_ns += ktime_get_ns() - t0;
+		ixdp_core_stats_add(&dp->st, idle_ns, ktime_get_ns() - t0);
 		/* dp_sleep() may return at once: never hog the CPU. */
 		cond_resched();
 	}
@@ -429,6 +432,7 @@ int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	dp->rxq = rxq;
 	dp->txq = txq;
 	dp->slot = port->ndp;
+	ixdp_core_stats_init(dp);
 	__skb_queue_head_init(&dp->tx_backlog);
 	__skb_queue_head_init(&dp->held);
 	err = -ENOMEM;
@@ -446,11 +450,11 @@ int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	/*
 	 * Received bytes stay in their buffers until the application
 	 * returns them, so the pool must cover the windows of the
-	 * connections it serves: 8192 buffers hold 64 KB windows of 128
-	 * connections per core. ACKs need a buffer only while processed.
+	 * connections it serves (IXDP_CORE_NRXBUF). ACKs need a buffer only
+	 * while processed.
 	 */
-	cfg.nrxbuf = 8192;
-	cfg.ntxbuf = 2048;
+	cfg.nrxbuf = IXDP_CORE_NRXBUF;
+	cfg.ntxbuf = IXDP_CORE_NTXBUF;
 	cfg.rcv_buf = IXDP_RX_SLICE;
 	cfg.tx_csum_offload = !!(dev->features & (NETIF_F_HW_CSUM |
 						    NETIF_F_IP_CSUM));

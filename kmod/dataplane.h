@@ -11,8 +11,8 @@
  *  - the receive handler reads the port's map under RCU and only pushes
  *    frames into rings;
  *  - a core's ix_stack, responder and statistics are touched by its own
- *    kthread only; readers of the statistics accept torn-free but stale
- *    64-bit values.
+ *    kthread only; readers of the statistics take a u64_stats snapshot,
+ *    consistent per counter but possibly stale.
  */
 #ifndef _IXDP_DATAPLANE_H
 #define _IXDP_DATAPLANE_H
@@ -23,6 +23,7 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 
 #include "stack/stack.h"
 #include "handoff.h"
@@ -46,6 +47,14 @@ struct ixdp_skb_cb {
 
 #define IXDP_SKB_CB(skb)	((struct ixdp_skb_cb *)(skb)->cb)
 #define IXDP_FG_NONE		U32_MAX
+/*
+ * Buffers of a core's stack. Received bytes stay in their buffers until
+ * the application returns them: 8192 hold 64 KB windows of 128
+ * connections. The connections are ix_stack_cfg_default()'s.
+ */
+#define IXDP_CORE_NRXBUF	8192
+#define IXDP_CORE_NTXBUF	2048
+
 /* Frames a core holds for the flow groups moving to it, at most. */
 #define IXDP_HOLD_MAX		8192
 
@@ -54,8 +63,58 @@ struct ixdp_responder;
 struct ixdp_core_apps;
 struct netlink_ext_ack;
 
-/* Counters of one core, written by its kthread only. */
+/*
+ * Counters of one core, written by its kthread only, inside
+ * u64_stats_update_begin/end (ixdp_core_stats_inc() and friends below);
+ * readers take a snapshot with ixdp_core_stats_read(). The fields are
+ * those of struct ixdp_core_stats_snapshot below, in the same order.
+ */
 struct ixdp_core_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t rx_frames;
+	u64_stats_t rx_bytes;
+	u64_stats_t rx_local;
+	u64_stats_t rx_handoff;
+	u64_stats_t rx_nobuf;
+	u64_stats_t rx_too_big;
+	u64_stats_t tx_frames;
+	u64_stats_t tx_bytes;
+	u64_stats_t tx_drops;
+	u64_stats_t tx_busy;
+	u64_stats_t tx_no_carrier;
+	u64_stats_t loops;
+	u64_stats_t batches;
+	u64_stats_t batch_frames;
+	u64_stats_t batch_max;
+	u64_stats_t busy_polls;
+	u64_stats_t sleeps;
+	u64_stats_t busy_ns;
+	u64_stats_t idle_ns;
+	u64_stats_t app_cmds;
+	u64_stats_t app_bad_cmds;
+	u64_stats_t app_events;
+	u64_stats_t app_ring_full;
+	u64_stats_t app_knock_drops;
+	u64_stats_t app_backlog_drops;
+	u64_stats_t app_share_drops;
+	u64_stats_t app_denied;
+	u64_stats_t fg_in;
+	u64_stats_t fg_out;
+	u64_stats_t conns_in;
+	u64_stats_t conns_out;
+	u64_stats_t held;
+	u64_stats_t held_drops;
+	/* Gauges, set by the kthread at every loop step. */
+	u64_stats_t apps;
+	u64_stats_t app_conns;
+	u64_stats_t conns;
+	u64_stats_t rxbuf_free;
+	u64_stats_t rxbuf_total;
+	u64_stats_t txbuf_free;
+	u64_stats_t txbuf_total;
+};
+
+struct ixdp_core_stats_snapshot {
 	u64 rx_frames;		/* frames given to the TCP/IP stack */
 	u64 rx_bytes;
 	u64 rx_local;		/* ... that arrived on this core's CPU */
@@ -93,18 +152,75 @@ struct ixdp_core_stats {
 	u64 apps;		/* attached contexts */
 	u64 app_conns;		/* connections held by contexts */
 	u64 conns;		/* TCP control blocks in use */
-	u64 rxbuf_free, rxbuf_total;
-	u64 txbuf_free, txbuf_total;
+	u64 rxbuf_free;
+	u64 rxbuf_total;
+	u64 txbuf_free;
+	u64 txbuf_total;
 };
 
-/* Counters of the receive handler, per CPU. */
+/*
+ * Counters of the receive handler, per CPU, written in its softirq; the
+ * fields of struct ixdp_rx_stats_snapshot.
+ */
 struct ixdp_rx_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t consumed;
+	u64_stats_t passed;
+	u64_stats_t ring_full;
+	u64_stats_t no_core;
+	u64_stats_t unshare_fail;
+};
+
+/* ... added up over every CPU by ixdp_rx_stats_read(). */
+struct ixdp_rx_stats_snapshot {
 	u64 consumed;		/* frames taken from Linux */
 	u64 passed;		/* frames left to Linux */
 	u64 ring_full;		/* dropped: owner's ring full */
 	u64 no_core;		/* dropped: no core to take it */
 	u64 unshare_fail;
 };
+
+/*
+ * One-line updates for the single writer of a struct ixdp_core_stats or
+ * ixdp_rx_stats, by counter name: ixdp_core_stats_inc(&dp->st, rx_frames).
+ * Both structs begin with their syncp, so a counter is found at its offset.
+ */
+static inline u64_stats_t *ixdp_stats_ctr(struct u64_stats_sync *syncp,
+					  size_t off)
+{
+	return (u64_stats_t *)((u8 *)syncp + off);
+}
+
+static inline void ixdp_stats_add_at(struct u64_stats_sync *syncp, size_t off,
+				     unsigned long n)
+{
+	u64_stats_update_begin(syncp);
+	u64_stats_add(ixdp_stats_ctr(syncp, off), n);
+	u64_stats_update_end(syncp);
+}
+
+/* Raise a high-water mark to @v. */
+static inline void ixdp_stats_max_at(struct u64_stats_sync *syncp, size_t off,
+				     u64 v)
+{
+	u64_stats_t *ctr = ixdp_stats_ctr(syncp, off);
+
+	if (v <= u64_stats_read(ctr))
+		return;
+	u64_stats_update_begin(syncp);
+	u64_stats_set(ctr, v);
+	u64_stats_update_end(syncp);
+}
+
+#define ixdp_core_stats_add(s, field, n) \
+	ixdp_stats_add_at(&(s)->syncp, \
+			  offsetof(struct ixdp_core_stats, field), n)
+#define ixdp_core_stats_inc(s, field)	ixdp_core_stats_add(s, field, 1)
+#define ixdp_core_stats_max(s, field, v) \
+	ixdp_stats_max_at(&(s)->syncp, \
+			  offsetof(struct ixdp_core_stats, field), v)
+#define ixdp_rx_stats_inc(s, field) \
+	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_rx_stats, field), 1)
 
 /* A request the control path runs in a core's own kthread. */
 struct ixdp_core_call {
@@ -195,6 +311,14 @@ u32 ixdp_core_connections(struct ixdp_core *dp);
 u64 ixdp_core_now_us(void);
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
 unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now);
+
+/* stats.c APIs: */
+void ixdp_core_stats_init(struct ixdp_core *dp);
+void ixdp_core_stats_read(const struct ixdp_core *dp,
+			  struct ixdp_core_stats_snapshot *out);
+void ixdp_rx_stats_init(struct ixdp_port *port);
+void ixdp_rx_stats_read(const struct ixdp_port *port,
+			struct ixdp_rx_stats_snapshot *out);
 
 /* fgmove.c APIs: */
 struct ixdp_move_stats {

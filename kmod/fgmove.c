@@ -133,7 +133,7 @@ static u32 dp_unhold(struct ixdp_core *dp, const unsigned long *set, u64 now)
 			ixdp_core_input(dp, skb, now);
 			n++;
 		} else {
-			dp->st.held_drops++;
+			ixdp_core_stats_inc(&dp->st, held_drops);
 			kfree_skb(skb);
 		}
 	}
@@ -196,8 +196,8 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 			continue;
 		}
 		ixdp_responder_drop(dp->resp, fg);
-		dp->st.fg_out++;
-		dp->st.conns_out += n;
+		ixdp_core_stats_inc(&dp->st, fg_out);
+		ixdp_core_stats_add(&dp->st, conns_out, n);
 	}
 	ixdp_tx_flush(dp);
 	return 0;
@@ -252,8 +252,8 @@ static int mv_import(struct ixdp_core *dp, void *arg)
 		ix_fg_blob_free(mv->blob[fg]);
 		mv->blob[fg] = NULL;
 		__set_bit(fg, done);
-		dp->st.fg_in++;
-		dp->st.conns_in += n;
+		ixdp_core_stats_inc(&dp->st, fg_in);
+		ixdp_core_stats_add(&dp->st, conns_in, n);
 		mv->conns += n;
 	}
 	/* The held frames are older than any still in the rings. */

@@ -97,7 +97,7 @@ struct stat_field {
 };
 
 #define DP(a, f)	{ IXDP_CORE_STAT_##a, "dp_" #f,			\
-			  offsetof(struct ixdp_core_stats, f) }
+			  offsetof(struct ixdp_core_stats_snapshot, f) }
 
 static const struct stat_field dp_fields[] = {
 	DP(RX_FRAMES, rx_frames),
@@ -140,7 +140,7 @@ static const struct stat_field dp_fields[] = {
 	DP(RXBUF_TOTAL, rxbuf_total),
 	DP(TXBUF_FREE, txbuf_free),
 	DP(TXBUF_TOTAL, txbuf_total),
-	/* Not in struct ixdp_core_stats: the responder's (see core_values). */
+	/* Not in the core's snapshot: the responder's (see core_values). */
 	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
 };
 
@@ -148,7 +148,7 @@ static const struct stat_field dp_fields[] = {
 #define DP_OVERFLOW	(NDP - 1)
 
 #define RX(a, f)	{ IXDP_PORT_STAT_RX_##a, "rx_" #f,			\
-			  offsetof(struct ixdp_rx_stats, f) }
+			  offsetof(struct ixdp_rx_stats_snapshot, f) }
 
 static const struct stat_field rx_fields[] = {
 	RX(CONSUMED, consumed),
@@ -205,15 +205,14 @@ static int put_xstats(struct sk_buff *msg, const struct stat_field *fields,
 	return 0;
 }
 
-/* The u64 counters of @base that @fields locate. */
+/* The u64 counters of the snapshot @base that @fields locate. */
 static void read_fields(const void *base, const struct stat_field *fields,
 			unsigned int n, u64 *v)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		v[i] = READ_ONCE(*(const u64 *)((const u8 *)base +
-						fields[i].off));
+		v[i] = *(const u64 *)((const u8 *)base + fields[i].off);
 }
 
 /*
@@ -239,31 +238,14 @@ static int put_counters(struct sk_buff *msg, int stats_type, int pad,
 	return 0;
 }
 
-/* The receive handler's counters, over every CPU. */
-static void port_rx_sum(const struct ixdp_port *port, struct ixdp_rx_stats *sum)
-{
-	int cpu;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct ixdp_rx_stats *s = per_cpu_ptr(port->rx_stats, cpu);
-
-		sum->consumed += READ_ONCE(s->consumed);
-		sum->passed += READ_ONCE(s->passed);
-		sum->ring_full += READ_ONCE(s->ring_full);
-		sum->no_core += READ_ONCE(s->no_core);
-		sum->unshare_fail += READ_ONCE(s->unshare_fail);
-	}
-}
-
 static int put_port(struct sk_buff *msg, const struct ixdp_port *port,
 		    bool totals)
 {
 	u64 v[ARRAY_SIZE(rx_fields)];
-	struct ixdp_rx_stats sum;
+	struct ixdp_rx_stats_snapshot sum;
 	struct nlattr *nest;
 
-	port_rx_sum(port, &sum);
+	ixdp_rx_stats_read(port, &sum);
 	read_fields(&sum, rx_fields, ARRAY_SIZE(rx_fields), v);
 	nest = nla_nest_start(msg, IXDP_A_PORT);
 	if (!nest)
@@ -388,7 +370,10 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 /* A core's typed counters, in dp_fields order. */
 static void core_values(const struct ixdp_core *dp, u64 *v)
 {
-	read_fields(&dp->st, dp_fields, DP_OVERFLOW, v);
+	struct ixdp_core_stats_snapshot s;
+
+	ixdp_core_stats_read(dp, &s);
+	read_fields(&s, dp_fields, DP_OVERFLOW, v);
 	v[DP_OVERFLOW] = ixdp_responder_overflow(dp->resp);
 }
 
@@ -660,7 +645,7 @@ static int put_queue(struct sk_buff *msg, struct ixdp_port *port,
 
 		if ((rx ? dp->rxq : dp->txq) != q)
 			continue;
-		if (dp->cpu < 64)
+		if (dp->cpu < BITS_PER_TYPE(cpus))
 			cpus |= BIT_ULL(dp->cpu);
 		if (rx && !napi)
 			napi = READ_ONCE(dp->napi_id);

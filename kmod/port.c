@@ -106,6 +106,7 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 		err = -ENOMEM;
 		goto err_free;
 	}
+	ixdp_rx_stats_init(port);
 	port->addr = addr;
 	port->prefix = prefix;
 	port->nfg = IX_FG_DEFAULT;
@@ -124,7 +125,7 @@ int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
 		err = -EOPNOTSUPP;
 		goto err_free;
 	}
-	if (dev->mtu > 1500) {
+	if (dev->mtu > ETH_DATA_LEN) {
 		NL_SET_ERR_MSG(extack, "MTU above 1500 is not supported");
 		err = -EOPNOTSUPP;
 		goto err_free;

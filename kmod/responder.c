@@ -66,8 +66,9 @@ struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp)
 	if (!r)
 		return NULL;
 	r->dp = dp;
-	r->nconn = 1024;	/* ix_stack_cfg_default()'s nconn */
-	r->nchunk = 8192;	/* one per receive buffer at most */
+	r->nconn = IX_STACK_NCONN_DEFAULT;
+	/* One chunk per receive buffer at most. */
+	r->nchunk = IXDP_CORE_NRXBUF;
 	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
 	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
 	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);
@@ -355,7 +356,7 @@ u32 ixdp_responder_nconn(const struct ixdp_responder *r)
 
 static bool conn_in_fg(const struct resp_conn *c, u32 fg)
 {
-	return c->used && (u16)(c->handle >> 48) == fg;
+	return c->used && ix_stack_handle_fg(c->handle) == fg;
 }
 
 /*

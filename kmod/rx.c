@@ -36,7 +36,7 @@ static bool rx_push(struct ixdp_port *port, struct ixdp_core *dp,
 	struct ixdp_handoff *r = dp->in[smp_processor_id()];
 
 	if (unlikely(!ixdp_handoff_push(r, skb))) {
-		this_cpu_inc(port->rx_stats->ring_full);
+		ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), ring_full);
 		kfree_skb(skb);
 		return false;
 	}
@@ -144,7 +144,7 @@ rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
 	local_bh_disable();
 	map = rcu_dereference(port->map);
 	if (!map || !map->ndp) {
-		this_cpu_inc(port->rx_stats->no_core);
+		ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), no_core);
 		kfree_skb(skb);
 		goto out;
 	}
@@ -154,10 +154,10 @@ rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb)
 	 */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
-		this_cpu_inc(port->rx_stats->unshare_fail);
+		ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), unshare_fail);
 		goto out;
 	}
-	this_cpu_inc(port->rx_stats->consumed);
+	ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), consumed);
 	rx_learn_napi(map, skb);
 	if (iph) {
 		fg = rx_flow_group(port, skb, iph);
@@ -170,6 +170,6 @@ out:
 	local_bh_enable();
 	return RX_HANDLER_CONSUMED;
 pass:
-	this_cpu_inc(port->rx_stats->passed);
+	ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), passed);
 	return RX_HANDLER_PASS;
 }

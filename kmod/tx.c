@@ -11,11 +11,10 @@
  */
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 
 #include "dataplane.h"
 
-/* Offset of the checksum field in a TCP header. */
-#define TCP_CSUM_OFFSET	16
 #define TX_BACKLOG_MAX	1024
 
 /*
@@ -30,20 +29,20 @@ static bool tx_one(struct ixdp_core *dp, struct sk_buff *skb)
 	int rc;
 
 	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
-		dp->st.tx_no_carrier++;
+		ixdp_core_stats_inc(&dp->st, tx_no_carrier);
 		return false;
 	}
 	rc = __dev_direct_xmit(skb, dp->txq);
 	if (rc == NETDEV_TX_BUSY)
 		return false;
 	if (dev_xmit_complete(rc) && rc == NET_XMIT_SUCCESS) {
-		dp->st.tx_frames++;
-		dp->st.tx_bytes += len;
+		ixdp_core_stats_inc(&dp->st, tx_frames);
+		ixdp_core_stats_add(&dp->st, tx_bytes, len);
 	} else {
 		/* Dropped by the driver or by __dev_direct_xmit (freed). */
 		if (!dev_xmit_complete(rc))
 			kfree_skb(skb);
-		dp->st.tx_drops++;
+		ixdp_core_stats_inc(&dp->st, tx_drops);
 	}
 	return true;
 }
@@ -56,7 +55,7 @@ void ixdp_tx_flush(struct ixdp_core *dp)
 	while ((skb = __skb_dequeue(&dp->tx_backlog))) {
 		if (!tx_one(dp, skb)) {
 			__skb_queue_head(&dp->tx_backlog, skb);
-			dp->st.tx_busy++;
+			ixdp_core_stats_inc(&dp->st, tx_busy);
 			return;
 		}
 	}
@@ -70,9 +69,9 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	u32 len = m->len;
 	struct sk_buff *skb;
 
-	skb = alloc_skb(hr + len, GFP_ATOMIC);
+	skb = alloc_skb(hr + len, GFP_NOWAIT | __GFP_NOWARN);
 	if (unlikely(!skb)) {
-		dp->st.tx_drops++;
+		ixdp_core_stats_inc(&dp->st, tx_drops);
 		ix_stack_free(c, m);
 		return;
 	}
@@ -83,8 +82,9 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	if ((m->flags & IX_MBUF_CSUM_PARTIAL) &&
-	    !skb_partial_csum_set(skb, m->csum_start, TCP_CSUM_OFFSET)) {
-		dp->st.tx_drops++;
+	    !skb_partial_csum_set(skb, m->csum_start,
+				   offsetof(struct tcphdr, check))) {
+		ixdp_core_stats_inc(&dp->st, tx_drops);
 		kfree_skb(skb);
 		ix_stack_free(c, m);
 		return;
@@ -97,7 +97,7 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	if (skb_queue_empty(&dp->tx_backlog) && tx_one(dp, skb))
 		return;
 	if (skb_queue_len(&dp->tx_backlog) >= TX_BACKLOG_MAX) {
-		dp->st.tx_drops++;
+		ixdp_core_stats_inc(&dp->st, tx_drops);
 		kfree_skb(skb);
 		return;
 	}

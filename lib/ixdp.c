@@ -63,8 +63,8 @@ int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m)
 	r->ev_entries = a->ev_entries;
 	r->ev_mask = a->ev_entries - 1;
 	/* The indices need not start at 0: continue from where they are. */
-	r->sqe_tail = __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
-	r->ev_hd = __atomic_load_n(r->ev_head, __ATOMIC_RELAXED);
+	r->cached_cmd_tail = __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
+	r->cached_ev_head = __atomic_load_n(r->ev_head, __ATOMIC_RELAXED);
 	r->rx_base = m->rx;
 	r->rx_size = a->rx_arena;
 	r->tx_base = m->tx;
@@ -169,11 +169,11 @@ void ixdp_ring_exit(struct ixdp_ring *r)
 int ixdp_submit(struct ixdp_ring *r)
 {
 	uint32_t tail = __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
-	uint32_t n = r->sqe_tail - tail;
+	uint32_t n = r->cached_cmd_tail - tail;
 	uint32_t flags;
 
 	if (n)
-		__atomic_store_n(r->cmd_tail, r->sqe_tail, __ATOMIC_RELEASE);
+		__atomic_store_n(r->cmd_tail, r->cached_cmd_tail, __ATOMIC_RELEASE);
 	/*
 	 * Pairs with the core's barrier between setting NEED_WAKEUP and
 	 * re-reading cmd_tail: either it sees the new tail, or we see the
@@ -189,7 +189,7 @@ int ixdp_submit(struct ixdp_ring *r)
 	 * that stopped there waits for us, with commands or events held back.
 	 */
 	if ((flags & IXDP_CQ_NEED_WAKEUP) &&
-	    (__atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) != r->sqe_tail ||
+	    (__atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) != r->cached_cmd_tail ||
 	     r->ev_unblocked)) {
 		r->ev_unblocked = false;
 		if (ioctl(r->fd, IXDP_IOC_WAKE, 0) < 0)

@@ -44,6 +44,19 @@ count_tap() {
 	echo "$name: $p passed, $f failed"
 }
 
+# check_plans NAME FILE: the plans of FILE's TAP streams ("1..N", one per
+# stream) must add up to the results seen, so that a test program that
+# died before reporting everything fails here.
+check_plans() {
+	local name=$1 file=$2 planned seen
+	planned=$(sed -nE 's/^[[:space:]]*1\.\.([0-9]+)([[:space:]]|$).*/\1/p' "$file" |
+		awk '{ n += $1 } END { print n + 0 }')
+	seen=$(grep -cE '^[[:space:]]*(not )?ok [0-9]' "$file" || true)
+	if [ "$planned" -ne "$seen" ]; then
+		not_ok "$name: $planned planned, $seen reported"
+	fi
+}
+
 start=$(date +%s)
 if ! scripts/deps.sh; then
 	echo "0 passed, 1 failed"
@@ -62,6 +75,7 @@ if [ -f test/unit/Makefile ]; then
 	make -s -C test/unit check > "$log/unit.log" 2>&1 || rc=$?
 	grep -E '^[[:space:]]*(not )?ok [0-9]|^#' "$log/unit.log" | grep -v '^# ok' | tail -n 400
 	count_tap unit "$log/unit.log" "$rc"
+	check_plans unit "$log/unit.log"
 fi
 
 # The core against Linux's TCP over a tap (no QEMU; needs root).
@@ -69,6 +83,7 @@ rc=0
 timeout 300 make -s -C test/interop check > "$log/interop.log" 2>&1 || rc=$?
 grep -E '^(not )?ok |passed' "$log/interop.log"
 count_tap interop "$log/interop.log" "$rc"
+check_plans interop "$log/interop.log"
 
 rc=0
 test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 600 \

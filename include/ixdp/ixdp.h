@@ -59,8 +59,8 @@ struct ixdp_ring {
 	uint32_t ev_entries, ev_mask;
 
 	/* Local copies: the next command slot and the next event to read. */
-	uint32_t sqe_tail;
-	uint32_t ev_hd;
+	uint32_t cached_cmd_tail;
+	uint32_t cached_ev_head;
 	/* Events were consumed from a full ring: the core may wait for room. */
 	bool ev_unblocked;
 
@@ -106,13 +106,13 @@ int ixdp_wait(struct ixdp_ring *r, int timeout_ms);
 /* Commands prepared but not yet published with ixdp_submit(). */
 static inline uint32_t ixdp_cmds_pending(const struct ixdp_ring *r)
 {
-	return r->sqe_tail - __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
+	return r->cached_cmd_tail - __atomic_load_n(r->cmd_tail, __ATOMIC_RELAXED);
 }
 
 /* Free command slots. */
 static inline uint32_t ixdp_cmd_space(const struct ixdp_ring *r)
 {
-	uint32_t used = r->sqe_tail -
+	uint32_t used = r->cached_cmd_tail -
 			__atomic_load_n(r->cmd_head, __ATOMIC_ACQUIRE);
 
 	return used >= r->cmd_entries ? 0 : r->cmd_entries - used;
@@ -129,8 +129,8 @@ static inline struct ixdp_cmd *ixdp_get_cmd(struct ixdp_ring *r)
 
 	if (!ixdp_cmd_space(r))
 		return NULL;
-	cmd = &r->cmds[r->sqe_tail & r->cmd_mask];
-	r->sqe_tail++;
+	cmd = &r->cmds[r->cached_cmd_tail & r->cmd_mask];
+	r->cached_cmd_tail++;
 	memset(cmd, 0, sizeof(*cmd));
 	return cmd;
 }
@@ -235,7 +235,7 @@ static inline void ixdp_prep_abort(struct ixdp_cmd *cmd, uint64_t handle)
  */
 static inline uint32_t ixdp_events_ready(const struct ixdp_ring *r)
 {
-	uint32_t n = __atomic_load_n(r->ev_tail, __ATOMIC_ACQUIRE) - r->ev_hd;
+	uint32_t n = __atomic_load_n(r->ev_tail, __ATOMIC_ACQUIRE) - r->cached_ev_head;
 
 	return n > r->ev_entries ? r->ev_entries : n;
 }
@@ -246,7 +246,7 @@ ixdp_peek_event(const struct ixdp_ring *r)
 {
 	if (!ixdp_events_ready(r))
 		return NULL;
-	return &r->events[r->ev_hd & r->ev_mask];
+	return &r->events[r->cached_ev_head & r->ev_mask];
 }
 
 /*
@@ -254,8 +254,8 @@ ixdp_peek_event(const struct ixdp_ring *r)
  * ixdp_event_advance(r, count). @head is a uint32_t.
  */
 #define ixdp_for_each_event(r, head, ev)				\
-	for ((head) = (r)->ev_hd;					\
-	     (head) != (r)->ev_hd + ixdp_events_ready(r) &&		\
+	for ((head) = (r)->cached_ev_head;					\
+	     (head) != (r)->cached_ev_head + ixdp_events_ready(r) &&		\
 	     ((ev) = &(r)->events[(head) & (r)->ev_mask], 1);		\
 	     (head)++)
 
@@ -265,11 +265,11 @@ ixdp_peek_event(const struct ixdp_ring *r)
  */
 static inline void ixdp_event_advance(struct ixdp_ring *r, uint32_t n)
 {
-	if (n && __atomic_load_n(r->ev_tail, __ATOMIC_RELAXED) - r->ev_hd >=
+	if (n && __atomic_load_n(r->ev_tail, __ATOMIC_RELAXED) - r->cached_ev_head >=
 	    r->ev_entries)
 		r->ev_unblocked = true;
-	r->ev_hd += n;
-	__atomic_store_n(r->ev_head, r->ev_hd, __ATOMIC_RELEASE);
+	r->cached_ev_head += n;
+	__atomic_store_n(r->ev_head, r->cached_ev_head, __ATOMIC_RELEASE);
 }
 
 /* ---- state and arenas ------------------------------------------------- */

@@ -21,7 +21,7 @@ void ix_ether_input(struct ix_stack *c, struct ix_mbuf *m)
 		c->stat[IX_DROP_ETH_DST]++;
 		goto drop;
 	}
-	type = ix_get16(f + 12);
+	type = ix_get16(f + IX_ETH_OFF_TYPE);
 	if (type == IX_ETH_P_IPV4) {
 		ix_ipv4_input(c, m, f + IX_ETH_HLEN, m->len - IX_ETH_HLEN);
 		return;
@@ -43,6 +43,6 @@ void ix_ether_output(struct ix_stack *c, struct ix_mbuf *m, const u8 *dst,
 
 	memcpy(f, dst ? dst : bcast, IX_ETH_ALEN);
 	memcpy(f + IX_ETH_ALEN, c->cfg.mac, IX_ETH_ALEN);
-	ix_put16(f + 12, type);
+	ix_put16(f + IX_ETH_OFF_TYPE, type);
 	ix_stack_xmit(c, m);
 }

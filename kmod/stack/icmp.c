@@ -38,7 +38,8 @@ void ix_icmp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 	ix_put16(out + 2, 0);
 	ix_put16(out + 2, ix_csum_fold(ix_csum_add(0, out, ilen)));
 	c->stat[IX_STAT_ICMP_ECHO]++;
-	ix_ipv4_output(c, r, ix_get32(ip + 12), IX_IP_PROTO_ICMP, (u16)ilen);
+	ix_ipv4_output(c, r, ix_get32(ip + IX_IP_OFF_SADDR), IX_IP_PROTO_ICMP,
+		       (u16)ilen);
 drop:
 	ix_stack_free(c, m);
 }

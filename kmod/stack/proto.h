@@ -11,6 +11,7 @@
 
 #define IX_ETH_ALEN		6
 #define IX_ETH_HLEN		14
+#define IX_ETH_OFF_TYPE		12
 #define IX_ETH_P_IPV4		0x0800
 #define IX_ETH_P_ARP		0x0806
 
@@ -19,6 +20,19 @@
 #define IX_ARP_REPLY		2
 
 #define IX_IP_HLEN		20
+#define IX_IP_VERSION		4
+#define IX_IP_VER_IHL		0x45	/* version 4, 20-byte header */
+/* Field offsets in the IPv4 header. */
+#define IX_IP_OFF_VER_IHL	0	/* version << 4 | header length / 4 */
+#define IX_IP_OFF_TOS		1
+#define IX_IP_OFF_TOTLEN	2
+#define IX_IP_OFF_ID		4
+#define IX_IP_OFF_FRAG		6	/* flags and fragment offset */
+#define IX_IP_OFF_TTL		8
+#define IX_IP_OFF_PROTO		9
+#define IX_IP_OFF_CSUM		10
+#define IX_IP_OFF_SADDR		12
+#define IX_IP_OFF_DADDR		16
 #define IX_IP_PROTO_ICMP	1
 #define IX_IP_PROTO_TCP		6
 #define IX_IP_DF		0x4000
@@ -32,6 +46,17 @@
 
 #define IX_TCP_HLEN		20
 #define IX_TCP_MAXOPT		40
+/* Field offsets in the TCP header. */
+#define IX_TCP_OFF_SPORT	0
+#define IX_TCP_OFF_DPORT	2
+#define IX_TCP_OFF_SEQ		4
+#define IX_TCP_OFF_ACK		8
+#define IX_TCP_OFF_DOFF		12	/* header words, high nibble */
+#define IX_TCP_OFF_FLAGS	13
+#define IX_TCP_OFF_WND		14
+#define IX_TCP_OFF_CSUM		16
+#define IX_TCP_OFF_URP		18
+#define IX_TCP_FLAGS_MASK	0x3f	/* FIN through URG */
 #define IX_TCP_FIN		0x01
 #define IX_TCP_SYN		0x02
 #define IX_TCP_RST		0x04

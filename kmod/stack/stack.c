@@ -75,7 +75,7 @@ int ix_stack_cfg_default(struct ix_stack_cfg *cfg)
 	cfg->mac[0] = 0x02;
 	cfg->mac[5] = 0x01;
 	cfg->netmask = 0xffffff00u;
-	cfg->nconn = 1024;
+	cfg->nconn = IX_STACK_NCONN_DEFAULT;
 	cfg->nrxbuf = 4096;
 	cfg->ntxbuf = 4096;
 	cfg->nfg = IX_FG_DEFAULT;

@@ -224,6 +224,35 @@ enum ix_event_type {
 	IX_EV_DEAD,		/* cookie, handle, status (0 or -errno) */
 };
 
+/*
+ * A connection handle: {fg:16, gen:16, slot:32}. The stack's clients key
+ * their per-connection tables by the slot (below the stack's nconn) and
+ * learn the owning flow group; otherwise a handle is opaque.
+ */
+#define IX_HANDLE_GEN_SHIFT	32
+#define IX_HANDLE_FG_SHIFT	48
+
+static inline u64 ix_stack_handle(u16 fg, u16 gen, u32 slot)
+{
+	return (u64)fg << IX_HANDLE_FG_SHIFT | (u64)gen << IX_HANDLE_GEN_SHIFT |
+	       slot;
+}
+
+static inline u32 ix_stack_handle_slot(u64 handle)
+{
+	return (u32)handle;
+}
+
+static inline u16 ix_stack_handle_gen(u64 handle)
+{
+	return (u16)(handle >> IX_HANDLE_GEN_SHIFT);
+}
+
+static inline u16 ix_stack_handle_fg(u64 handle)
+{
+	return (u16)(handle >> IX_HANDLE_FG_SHIFT);
+}
+
 struct ix_event {
 	u16 type;
 	s32 status;
@@ -237,6 +266,9 @@ struct ix_event {
 	u32 len;
 	u32 window;
 };
+
+/* Connection slots of ix_stack_cfg_default(). */
+#define IX_STACK_NCONN_DEFAULT	1024
 
 struct ix_stack_cfg {
 	u8 mac[IX_ETH_ALEN];

@@ -348,9 +348,9 @@ int ix_tcp_unlisten(struct ix_stack *c, u16 port)
 
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle)
 {
-	u32 slot = (u32)handle;
-	u16 gen = (u16)(handle >> 32);
-	u16 fg = (u16)(handle >> 48);
+	u32 slot = ix_stack_handle_slot(handle);
+	u16 gen = ix_stack_handle_gen(handle);
+	u16 fg = ix_stack_handle_fg(handle);
 	struct ix_tcb *t;
 
 	if (slot >= c->cfg.nconn)

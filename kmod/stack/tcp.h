@@ -24,6 +24,20 @@
 #include "stack.h"
 
 #define IX_SACK_SCOREBOARD	8
+/* Duplicate ACKs that start fast recovery (RFC 5681 section 3.2). */
+#define IX_TCP_DUPTHRESH	3
+/* A segment without a window-scale option (struct ix_tcp_seg.ws). */
+#define IX_TCP_WS_NONE		0xff
+#define IX_TCP_WS_MAX		14	/* RFC 7323 section 2.3 */
+#define IX_TCP_MSS_DEFAULT	536	/* without an MSS option */
+#define IX_TCP_MSS_MIN		64
+/* Timestamp clock: now >> IX_TCP_TS_SHIFT, about a millisecond a tick. */
+#define IX_TCP_TS_SHIFT		10
+/* An echoed timestamp older than this many ticks (~17 min) is no sample. */
+#define IX_TCP_TS_MAX_AGE	(1024u * 1024)
+/* SYN cookies: a secret period of 2^26 us (~67 s), two periods valid. */
+#define IX_TCP_COOKIE_PERIOD_SHIFT 26
+#define IX_TCP_COOKIE_LIFE_US	(2ull << IX_TCP_COOKIE_PERIOD_SHIFT)
 #define IX_RTT_MARKS		16
 
 enum ix_tcp_state {
@@ -125,7 +139,7 @@ struct ix_tcp_seg {
 	u16 sport, dport;
 	u16 mss;
 	u8 flags;
-	u8 ws;				/* 0xff: no option */
+	u8 ws;				/* IX_TCP_WS_NONE: no option */
 	u8 sackok, has_ts, nsack;
 	struct ix_sack_blk sack[4];
 	u32 poff;			/* payload offset in the buffer */
@@ -138,7 +152,7 @@ static inline u32 ix_tcp_data_end(const struct ix_tcb *t)
 
 static inline u64 ix_tcp_handle(const struct ix_tcb *t)
 {
-	return ((u64)t->fg << 48) | ((u64)t->gen << 32) | t->slot;
+	return ix_stack_handle(t->fg, t->gen, t->slot);
 }
 
 /*

@@ -34,7 +34,7 @@ static void parse_opts(struct ix_tcp_seg *s, const u8 *o, u32 len)
 			break;
 		case IX_TCPOPT_WS:
 			if (ol == 3 && (s->flags & IX_TCP_SYN))
-				s->ws = (u8)ix_min32(o[i + 2], 14);
+				s->ws = (u8)ix_min32(o[i + 2], IX_TCP_WS_MAX);
 			break;
 		case IX_TCPOPT_SACKOK:
 			if (ol == 2 && (s->flags & IX_TCP_SYN))
@@ -83,10 +83,10 @@ static void challenge_ack(struct ix_stack *c, struct ix_tcb *t)
 static void apply_syn_opts(struct ix_stack *c, struct ix_tcb *t,
 			   const struct ix_tcp_seg *s)
 {
-	t->mss = s->mss ? ix_min32(s->mss, c->cfg.mss) : 536;
-	if (t->mss < 64)
-		t->mss = 64;
-	if ((t->flags & TF_WS) && s->ws != 0xff) {
+	t->mss = s->mss ? ix_min32(s->mss, c->cfg.mss) : IX_TCP_MSS_DEFAULT;
+	if (t->mss < IX_TCP_MSS_MIN)
+		t->mss = IX_TCP_MSS_MIN;
+	if ((t->flags & TF_WS) && s->ws != IX_TCP_WS_NONE) {
 		t->snd_wscale = s->ws;
 	} else {
 		t->flags &= ~TF_WS;
@@ -198,134 +198,176 @@ static bool cwnd_limited(const struct ix_tcb *t, u32 flight)
 	return flight + t->mss >= t->cwnd;
 }
 
+/* An ACK at or below snd_una: duplicate ACKs and SACK drive recovery. */
+static void ack_dup(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s, u32 wnd)
+{
+	bool dup = s->ack == t->snd_una && !s->len &&
+		   !(s->flags & IX_TCP_FIN) && wnd == t->snd_wnd &&
+		   t->snd_una != t->snd_max;
+	u32 thresh = IX_TCP_DUPTHRESH * t->mss;
+
+	if (t->flags & TF_SACK)
+		ix_tcp_sack_update(t, s);
+	if (dup)
+		t->dupacks++;
+	if (may_recover(t) && ((dup && t->dupacks >= IX_TCP_DUPTHRESH) ||
+			       ((t->flags & TF_SACK) &&
+				sacked_bytes(t) >= thresh))) {
+		enter_recovery(c, t);
+	} else if (dup && (t->flags & TF_RECOVERY)) {
+		if (!(t->flags & TF_SACK))
+			t->cwnd += t->mss;
+	}
+}
+
+/* An RTT sample from a new ACK, if it gives one. */
+static void ack_rtt(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s)
+{
+	bool untimed = !t->rtt_cnt;
+
+	if (ix_tcp_rtt_acked(c, t, s->ack)) {
+		/* sampled from a never-retransmitted segment */
+	} else if (untimed && s->has_ts && s->tsecr && (t->flags & TF_TS)) {
+		/*
+		 * Nothing timed in flight (after a timeout everything
+		 * is sent again): the echoed timestamp still gives a
+		 * valid, coarse sample (RFC 7323 section 4), which
+		 * ends the backoff.
+		 */
+		u32 d = (u32)(c->now >> IX_TCP_TS_SHIFT) - s->tsecr;
+
+		if (d < IX_TCP_TS_MAX_AGE)
+			ix_tcp_rtt_sample(c, t, d << IX_TCP_TS_SHIFT);
+	}
+}
+
+/*
+ * Congestion control on a new ACK of @acked bytes with @flight bytes
+ * outstanding before it: recovery exit or partial ACK, else slow start
+ * or congestion avoidance.
+ */
+static void cc_on_ack(struct ix_stack *c, struct ix_tcb *t, u32 ack,
+		      u32 acked, u32 flight)
+{
+	if (t->flags & TF_RECOVERY) {
+		if (ix_seq_geq(ack, t->recover)) {
+			u32 fl = t->snd_max - t->snd_una;
+
+			t->cwnd = ix_min32(t->ssthresh,
+					   ix_max32(fl, t->mss) + t->mss);
+			t->flags &= ~TF_RECOVERY;
+			t->dupacks = 0;
+		} else {
+			c->stat[IX_STAT_TCP_PARTIAL_ACK]++;
+			if (t->flags & TF_SACK) {
+				if (ix_seq_lt(t->rtx_hi, ack))
+					t->rtx_hi = ack;
+			} else {
+				ix_tcp_retransmit(c, t, ack, t->mss);
+				t->cwnd = (t->cwnd > acked ?
+					   t->cwnd - acked : 0) + t->mss;
+			}
+		}
+		return;
+	}
+	t->dupacks = 0;
+	if (!cwnd_limited(t, flight))
+		;	/* application or window limited */
+	else if (t->cwnd < t->ssthresh)
+		t->cwnd += ix_min32(acked, t->mss);
+	else
+		t->cwnd += ix_max32(t->mss * t->mss / t->cwnd, 1);
+	if (may_recover(t) && (t->flags & TF_SACK) &&
+	    sacked_bytes(t) >= IX_TCP_DUPTHRESH * t->mss)
+		enter_recovery(c, t);
+}
+
+/* An ACK above snd_una: bytes leave the send queue. */
+static void ack_new(struct ix_stack *c, struct ix_tcb *t,
+		    const struct ix_tcp_seg *s)
+{
+	u32 ack = s->ack;
+	u32 acked = ack - t->snd_una;
+	u32 flight = t->snd_max - t->snd_una;
+	u32 end = ix_tcp_data_end(t);
+	u32 upto = ix_seq_lt(ack, end) ? ack : end;
+
+	ack_rtt(c, t, s);
+	t->retries = 0;
+	if (ix_seq_gt(upto, t->sq_seq))
+		sq_consume(t, upto - t->sq_seq);
+	t->snd_una = ack;
+	if (ix_seq_lt(t->snd_nxt, ack))
+		t->snd_nxt = ack;
+	ix_tcp_sack_clean(t);
+	if (t->flags & TF_SACK)
+		ix_tcp_sack_update(t, s);
+	cc_on_ack(c, t, ack, acked, flight);
+	if (t->snd_una == t->snd_max)
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+	else
+		ix_tcp_arm_rtx(c, t);
+	t->flags &= ~TF_PERSIST;
+	if (t->acked_unreported && (t->flags & TF_APP)) {
+		ix_tcp_event(c, t, IX_EV_SENT, 0);
+		t->acked_unreported = 0;
+	}
+}
+
+/* The send window, from the newest segment (RFC 9293 SND.WL1/WL2). */
+static void snd_wnd_update(struct ix_stack *c, struct ix_tcb *t,
+			   const struct ix_tcp_seg *s, u32 wnd)
+{
+	if (!(ix_seq_lt(t->snd_wl1, s->seq) ||
+	      (t->snd_wl1 == s->seq && ix_seq_leq(t->snd_wl2, s->ack))))
+		return;
+	t->snd_wnd = wnd;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_sndwnd = ix_max32(t->max_sndwnd, wnd);
+	if (wnd && (t->flags & TF_PERSIST)) {
+		t->flags &= ~TF_PERSIST;
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+	}
+}
+
+/* Our FIN acknowledged? Returns false if the connection is gone. */
+static bool fin_acked(struct ix_stack *c, struct ix_tcb *t)
+{
+	if (!(t->flags & TF_FIN_PENDING) ||
+	    !ix_seq_gt(t->snd_una, ix_tcp_data_end(t)))
+		return true;
+	switch (t->state) {
+	case IX_TCP_FIN_WAIT_1:
+		t->state = IX_TCP_FIN_WAIT_2;
+		ix_timer_cancel(&c->tw, &t->t_rtx);
+		ix_tcp_arm_wait(c, t, c->cfg.fin_wait2_us);
+		break;
+	case IX_TCP_CLOSING:
+		enter_time_wait(c, t);
+		break;
+	case IX_TCP_LAST_ACK:
+		ix_tcp_detach(c, t, 0);
+		ix_tcp_free(c, t);
+		return false;
+	}
+	return true;
+}
+
 /* Returns false if the connection is gone. */
 static bool ack_input(struct ix_stack *c, struct ix_tcb *t,
 		      const struct ix_tcp_seg *s)
 {
 	u32 wnd = s->wnd << t->snd_wscale;
-	u32 ack = s->ack;
 
-	if (ix_seq_leq(ack, t->snd_una)) {
-		bool dup = ack == t->snd_una && !s->len &&
-			   !(s->flags & IX_TCP_FIN) && wnd == t->snd_wnd &&
-			   t->snd_una != t->snd_max;
-
-		if (t->flags & TF_SACK)
-			ix_tcp_sack_update(t, s);
-		if (dup)
-			t->dupacks++;
-		if (may_recover(t) && ((dup && t->dupacks >= 3) ||
-				       ((t->flags & TF_SACK) &&
-					sacked_bytes(t) >= 3 * t->mss))) {
-			enter_recovery(c, t);
-		} else if (dup && (t->flags & TF_RECOVERY)) {
-			if (!(t->flags & TF_SACK))
-				t->cwnd += t->mss;
-		}
-	} else {
-		u32 acked = ack - t->snd_una;
-		u32 flight = t->snd_max - t->snd_una;
-		u32 end = ix_tcp_data_end(t);
-		u32 upto = ix_seq_lt(ack, end) ? ack : end;
-		bool untimed = !t->rtt_cnt;
-
-		if (ix_tcp_rtt_acked(c, t, ack)) {
-			/* sampled from a never-retransmitted segment */
-		} else if (untimed && s->has_ts && s->tsecr &&
-			   (t->flags & TF_TS)) {
-			/*
-			 * Nothing timed in flight (after a timeout everything
-			 * is sent again): the echoed timestamp still gives a
-			 * valid, coarse sample (RFC 7323 section 4), which
-			 * ends the backoff.
-			 */
-			u32 d = (u32)(c->now >> 10) - s->tsecr;
-
-			if (d < (1u << 20))
-				ix_tcp_rtt_sample(c, t, d << 10);
-		}
-		t->retries = 0;
-		if (ix_seq_gt(upto, t->sq_seq))
-			sq_consume(t, upto - t->sq_seq);
-		t->snd_una = ack;
-		if (ix_seq_lt(t->snd_nxt, ack))
-			t->snd_nxt = ack;
-		ix_tcp_sack_clean(t);
-		if (t->flags & TF_SACK)
-			ix_tcp_sack_update(t, s);
-		if (t->flags & TF_RECOVERY) {
-			if (ix_seq_geq(ack, t->recover)) {
-				u32 fl = t->snd_max - t->snd_una;
-
-				t->cwnd = ix_min32(t->ssthresh,
-						   ix_max32(fl, t->mss) + t->mss);
-				t->flags &= ~TF_RECOVERY;
-				t->dupacks = 0;
-			} else {
-				c->stat[IX_STAT_TCP_PARTIAL_ACK]++;
-				if (t->flags & TF_SACK) {
-					if (ix_seq_lt(t->rtx_hi, ack))
-						t->rtx_hi = ack;
-				} else {
-					ix_tcp_retransmit(c, t, ack, t->mss);
-					t->cwnd = (t->cwnd > acked ?
-						   t->cwnd - acked : 0) + t->mss;
-				}
-			}
-		} else {
-			t->dupacks = 0;
-			if (!cwnd_limited(t, flight))
-				;	/* application or window limited */
-			else if (t->cwnd < t->ssthresh)
-				t->cwnd += ix_min32(acked, t->mss);
-			else
-				t->cwnd += ix_max32(t->mss * t->mss / t->cwnd,
-						    1);
-			if (may_recover(t) && (t->flags & TF_SACK) &&
-			    sacked_bytes(t) >= 3 * t->mss)
-				enter_recovery(c, t);
-		}
-		if (t->snd_una == t->snd_max)
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-		else
-			ix_tcp_arm_rtx(c, t);
-		t->flags &= ~TF_PERSIST;
-		if (t->acked_unreported && (t->flags & TF_APP)) {
-			ix_tcp_event(c, t, IX_EV_SENT, 0);
-			t->acked_unreported = 0;
-		}
-	}
-	if (ix_seq_lt(t->snd_wl1, s->seq) ||
-	    (t->snd_wl1 == s->seq && ix_seq_leq(t->snd_wl2, ack))) {
-		t->snd_wnd = wnd;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = ack;
-		t->max_sndwnd = ix_max32(t->max_sndwnd, wnd);
-		if (wnd && (t->flags & TF_PERSIST)) {
-			t->flags &= ~TF_PERSIST;
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-		}
-	}
-
-	/* our FIN acknowledged? */
-	if ((t->flags & TF_FIN_PENDING) &&
-	    ix_seq_gt(t->snd_una, ix_tcp_data_end(t))) {
-		switch (t->state) {
-		case IX_TCP_FIN_WAIT_1:
-			t->state = IX_TCP_FIN_WAIT_2;
-			ix_timer_cancel(&c->tw, &t->t_rtx);
-			ix_tcp_arm_wait(c, t, c->cfg.fin_wait2_us);
-			break;
-		case IX_TCP_CLOSING:
-			enter_time_wait(c, t);
-			break;
-		case IX_TCP_LAST_ACK:
-			ix_tcp_detach(c, t, 0);
-			ix_tcp_free(c, t);
-			return false;
-		}
-	}
-	return true;
+	if (ix_seq_leq(s->ack, t->snd_una))
+		ack_dup(c, t, s, wnd);
+	else
+		ack_new(c, t, s);
+	snd_wnd_update(c, t, s, wnd);
+	return fin_acked(c, t);
 }
 
 static u32 held_cap(const struct ix_tcb *t)
@@ -439,16 +481,20 @@ static bool ooo_drain(struct ix_stack *c, struct ix_tcb *t)
 }
 
 /* Returns true if m is now held by the connection. */
-static bool data_input(struct ix_stack *c, struct ix_tcb *t,
-		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
+/*
+ * Trim @m's payload to what is new and fits the receive window, into
+ * m->seq, poff and plen; *@fin is cleared if the FIN falls outside.
+ * False if nothing is left.
+ */
+static bool seg_trim(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
+		     const struct ix_tcp_seg *s, bool *fin)
 {
 	u32 seq = s->seq, len = s->len, poff = s->poff, wnd;
-	bool fin = s->flags & IX_TCP_FIN, held = false, had_ooo;
 
 	if (ix_seq_lt(seq, t->rcv_nxt)) {
 		u32 d = t->rcv_nxt - seq;
 
-		if (d > len || (d == len && !fin)) {
+		if (d > len || (d == len && !*fin)) {
 			c->stat[IX_STAT_TCP_DUPSEG]++;
 			t->flags |= TF_ACKNOW;
 			return false;
@@ -460,15 +506,28 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 	wnd = ix_tcp_rcv_window(t);
 	if (ix_seq_gt(seq + len, t->rcv_nxt + wnd)) {
 		len = t->rcv_nxt + wnd - seq;
-		fin = false;
+		*fin = false;
 		t->flags |= TF_ACKNOW;
 	}
-	if (!len && !fin)
+	if (!len && !*fin)
 		return false;
 	m->seq = seq;
 	m->poff = (u16)poff;
 	m->plen = (u16)len;
 	m->flags &= ~IX_MBUF_FIN;
+	return true;
+}
+
+static bool data_input(struct ix_stack *c, struct ix_tcb *t,
+		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
+{
+	bool fin = s->flags & IX_TCP_FIN, held = false, had_ooo;
+	u32 seq, len;
+
+	if (!seg_trim(c, t, m, s, &fin))
+		return false;
+	seq = m->seq;
+	len = m->plen;
 	if (t->rcvq.count + t->pend.count + t->ooo.count >= held_cap(t)) {
 		c->stat[IX_DROP_TCP_RCVBUF]++;
 		t->flags |= TF_ACKNOW;
@@ -614,49 +673,48 @@ static bool tw_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 	return false;
 }
 
-/* Returns true if m was consumed. */
-static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
-		      struct ix_tcp_seg *s)
+enum seg_verdict {
+	SEG_DROP,		/* handled (answered or dropped) */
+	SEG_OK,
+	SEG_ACK_ONLY,		/* unacceptable, but its ACK counts */
+};
+
+/* PAWS (RFC 7323 section 5) and the acceptability test (RFC 9293). */
+static enum seg_verdict seg_check_seq(struct ix_stack *c, struct ix_tcb *t,
+				      struct ix_tcp_seg *s)
 {
-	bool held = false, ack_only = false;
-
-	if (t->state == IX_TCP_SYN_SENT)
-		return syn_sent_input(c, t, s);
-	if (t->state == IX_TCP_TIME_WAIT)
-		return tw_input(c, t, m, s);
-
-	if (t->state == IX_TCP_SYN_RCVD && (s->flags & IX_TCP_SYN) &&
-	    !(s->flags & IX_TCP_ACK) && s->seq == t->irs) {
-		ix_tcp_send_syn(c, t);	/* our SYN-ACK was lost */
-		return false;
-	}
 	if ((t->flags & TF_TS) && s->has_ts && !(s->flags & IX_TCP_RST) &&
 	    ix_seq_lt(s->tsval, t->ts_recent)) {
 		c->stat[IX_DROP_TCP_PAWS]++;
 		ix_tcp_send_ack(c, t);
-		return false;
+		return SEG_DROP;
 	}
-	if (!acceptable(t, s)) {
-		if (s->flags & IX_TCP_RST) {
-			c->stat[IX_DROP_TCP_OOW]++;
-			return false;
-		}
-		/*
-		 * An old duplicate (as after the peer's go-back-N) or a
-		 * segment at the edge of a zero window still carries a
-		 * valid ACK: process that, drop the rest (as BSD does).
-		 */
-		if ((s->flags & (IX_TCP_ACK | IX_TCP_SYN)) == IX_TCP_ACK &&
-		    (ix_seq_lt(s->seq, t->rcv_nxt) || s->seq == t->rcv_nxt)) {
-			ack_only = true;
-			if (ix_seq_lt(s->seq, t->rcv_nxt))
-				c->stat[IX_STAT_TCP_DUPSEG]++;
-		} else {
-			c->stat[IX_DROP_TCP_OOW]++;
-			ix_tcp_send_ack(c, t);
-			return false;
-		}
+	if (acceptable(t, s))
+		return SEG_OK;
+	if (s->flags & IX_TCP_RST) {
+		c->stat[IX_DROP_TCP_OOW]++;
+		return SEG_DROP;
 	}
+	/*
+	 * An old duplicate (as after the peer's go-back-N) or a
+	 * segment at the edge of a zero window still carries a
+	 * valid ACK: process that, drop the rest (as BSD does).
+	 */
+	if ((s->flags & (IX_TCP_ACK | IX_TCP_SYN)) == IX_TCP_ACK &&
+	    (ix_seq_lt(s->seq, t->rcv_nxt) || s->seq == t->rcv_nxt)) {
+		if (ix_seq_lt(s->seq, t->rcv_nxt))
+			c->stat[IX_STAT_TCP_DUPSEG]++;
+		return SEG_ACK_ONLY;
+	}
+	c->stat[IX_DROP_TCP_OOW]++;
+	ix_tcp_send_ack(c, t);
+	return SEG_DROP;
+}
+
+/* RST, SYN and a missing ACK; true if the segment goes on. */
+static bool seg_check_ctl(struct ix_stack *c, struct ix_tcb *t,
+			  const struct ix_tcp_seg *s)
+{
 	if (s->flags & IX_TCP_RST) {
 		if (s->seq == t->rcv_nxt)
 			reset_input(c, t);
@@ -668,26 +726,67 @@ static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		challenge_ack(c, t);
 		return false;
 	}
-	if (!(s->flags & IX_TCP_ACK))
+	return s->flags & IX_TCP_ACK;
+}
+
+/* The ACK of our SYN-ACK establishes; false if it is refused. */
+static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
+			struct ix_tcp_seg *s)
+{
+	if (ix_seq_leq(s->ack, t->snd_una) || ix_seq_gt(s->ack, t->snd_max)) {
+		c->stat[IX_DROP_TCP_ACK]++;
+		ix_tcp_reply_rst(c, t->lip, t->rip, s);
 		return false;
-	if (t->state == IX_TCP_SYN_RCVD) {
-		if (ix_seq_leq(s->ack, t->snd_una) ||
-		    ix_seq_gt(s->ack, t->snd_max)) {
-			c->stat[IX_DROP_TCP_ACK]++;
-			ix_tcp_reply_rst(c, t->lip, t->rip, s);
-			return false;
-		}
-		t->snd_wnd = s->wnd << t->snd_wscale;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
-		t->max_sndwnd = t->snd_wnd;
-		if (t->flags & TF_RTT) {
-			t->flags &= ~TF_RTT;
-			ix_tcp_rtt_sample(c, t, (u32)(c->now - t->rtt_start));
-		}
-		ix_timer_cancel(&c->tw, &t->t_rtx);
-		ix_tcp_established(c, t);
 	}
+	t->snd_wnd = s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_sndwnd = t->snd_wnd;
+	if (t->flags & TF_RTT) {
+		t->flags &= ~TF_RTT;
+		ix_tcp_rtt_sample(c, t, (u32)(c->now - t->rtt_start));
+	}
+	ix_timer_cancel(&c->tw, &t->t_rtx);
+	ix_tcp_established(c, t);
+	return true;
+}
+
+/*
+ * Answer duplicates and window probes (sequence rcv_nxt - 1, as both
+ * Linux and we send them), not a pure ACK that was merely overtaken by
+ * later data: that answer would be a spurious duplicate ACK for the peer.
+ */
+static void ack_only_input(struct ix_stack *c, struct ix_tcb *t,
+			   const struct ix_tcp_seg *s)
+{
+	if (s->len || (s->flags & IX_TCP_FIN) ||
+	    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(t))
+		t->flags |= TF_ACKNOW;
+	ix_tcp_output(c, t);
+}
+
+/* Returns true if m was consumed. */
+static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
+		      struct ix_tcp_seg *s)
+{
+	enum seg_verdict v;
+	bool held = false;
+
+	if (t->state == IX_TCP_SYN_SENT)
+		return syn_sent_input(c, t, s);
+	if (t->state == IX_TCP_TIME_WAIT)
+		return tw_input(c, t, m, s);
+
+	if (t->state == IX_TCP_SYN_RCVD && (s->flags & IX_TCP_SYN) &&
+	    !(s->flags & IX_TCP_ACK) && s->seq == t->irs) {
+		ix_tcp_send_syn(c, t);	/* our SYN-ACK was lost */
+		return false;
+	}
+	v = seg_check_seq(c, t, s);
+	if (v == SEG_DROP || !seg_check_ctl(c, t, s))
+		return false;
+	if (t->state == IX_TCP_SYN_RCVD && !synrcvd_ack(c, t, s))
+		return false;
 	if (ix_seq_gt(s->ack, t->snd_max) ||
 	    ix_seq_lt(s->ack, t->snd_una - t->max_sndwnd)) {
 		c->stat[IX_DROP_TCP_ACK]++;
@@ -700,17 +799,8 @@ static bool tcb_input(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		t->ts_recent = s->tsval;
 	if (!ack_input(c, t, s))
 		return false;
-	if (ack_only) {
-		/*
-		 * Answer duplicates and window probes (sequence rcv_nxt - 1,
-		 * as both Linux and we send them), not a pure ACK that was
-		 * merely overtaken by later data: that answer would be a
-		 * spurious duplicate ACK for the peer.
-		 */
-		if (s->len || (s->flags & IX_TCP_FIN) ||
-		    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(t))
-			t->flags |= TF_ACKNOW;
-		ix_tcp_output(c, t);
+	if (v == SEG_ACK_ONLY) {
+		ack_only_input(c, t, s);
 		return false;
 	}
 	if (s->len || (s->flags & IX_TCP_FIN)) {
@@ -774,7 +864,8 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	 * Only while cookies are in use (as Linux does): otherwise a late
 	 * segment of a closed connection could bring it back to life.
 	 */
-	if (!c->last_cookie || c->now + 1 - c->last_cookie > (2ull << 26) ||
+	if (!c->last_cookie ||
+	    c->now + 1 - c->last_cookie > IX_TCP_COOKIE_LIFE_US ||
 	    !ix_tcp_cookie_check(c, lip, rip, s, &mss, &ws)) {
 		c->stat[IX_DROP_TCP_BADCOOKIE]++;
 		return NULL;
@@ -786,7 +877,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	}
 	c->stat[IX_STAT_TCP_SYNCOOKIE_OK]++;
 	t->flags &= ~(TF_SACK | TF_TS);
-	if (ws == 0xff) {
+	if (ws == IX_TCP_WS_NONE) {
 		t->flags &= ~TF_WS;
 		t->rcv_wscale = 0;
 	} else {
@@ -858,13 +949,13 @@ void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		c->stat[IX_DROP_TCP_SHORT]++;
 		goto drop;
 	}
-	off = (tcp[12] >> 4) * 4u;
+	off = (tcp[IX_TCP_OFF_DOFF] >> 4) * 4u;
 	if (off < IX_TCP_HLEN || off > tl) {
 		c->stat[IX_DROP_TCP_OFF]++;
 		goto drop;
 	}
-	saddr = ix_get32(ip + 12);
-	daddr = ix_get32(ip + 16);
+	saddr = ix_get32(ip + IX_IP_OFF_SADDR);
+	daddr = ix_get32(ip + IX_IP_OFF_DADDR);
 	if (!(m->flags & IX_MBUF_CSUM_OK) &&
 	    ix_csum_fold(ix_csum_add(ix_csum_pseudo(saddr, daddr,
 						    IX_IP_PROTO_TCP, (u16)tl),
@@ -873,14 +964,14 @@ void ix_tcp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 		goto drop;
 	}
 	memset(&s, 0, sizeof(s));
-	s.sport = ix_get16(tcp);
-	s.dport = ix_get16(tcp + 2);
-	s.seq = ix_get32(tcp + 4);
-	s.ack = ix_get32(tcp + 8);
-	s.flags = tcp[13] & 0x3f;
-	s.wnd = ix_get16(tcp + 14);
+	s.sport = ix_get16(tcp + IX_TCP_OFF_SPORT);
+	s.dport = ix_get16(tcp + IX_TCP_OFF_DPORT);
+	s.seq = ix_get32(tcp + IX_TCP_OFF_SEQ);
+	s.ack = ix_get32(tcp + IX_TCP_OFF_ACK);
+	s.flags = tcp[IX_TCP_OFF_FLAGS] & IX_TCP_FLAGS_MASK;
+	s.wnd = ix_get16(tcp + IX_TCP_OFF_WND);
 	s.len = tl - off;
-	s.ws = 0xff;
+	s.ws = IX_TCP_WS_NONE;
 	s.poff = (u32)(tcp + off - ix_pool_buf(&c->rxpool, m));
 	parse_opts(&s, tcp + IX_TCP_HLEN, off - IX_TCP_HLEN);
 	if (!s.sport || !s.dport ||

@@ -14,8 +14,6 @@
  */
 #include "tcp.h"
 
-#define COOKIE_PERIOD_SHIFT	26	/* 2^26 us, about 67 s */
-
 static const u16 mss_table[4] = { 536, 1220, 1440, 1460 };
 
 static u64 rotl(u64 x, unsigned int b)
@@ -115,17 +113,17 @@ static u32 cookie_hash(struct ix_stack *c, u32 lip, u32 rip,
 u32 ix_tcp_cookie_make(struct ix_stack *c, u32 lip, u32 rip,
 		       const struct ix_tcp_seg *s, u8 *wscale_out)
 {
-	u64 period = c->now >> COOKIE_PERIOD_SHIFT;
+	u64 period = c->now >> IX_TCP_COOKIE_PERIOD_SHIFT;
 	u32 mssidx = 0, ws = 0, i;
 
 	for (i = 0; i < 4; i++)
 		if (s->mss >= mss_table[i] && mss_table[i] <= c->cfg.mss)
 			mssidx = i;
-	if (s->ws != 0xff && !c->cfg.no_wscale) {
+	if (s->ws != IX_TCP_WS_NONE && !c->cfg.no_wscale) {
 		*wscale_out = ix_tcp_wscale_for(c->cfg.rcv_buf);
 		ws = *wscale_out + 1u;
 	} else {
-		*wscale_out = 0xff;
+		*wscale_out = IX_TCP_WS_NONE;
 	}
 	return (cookie_hash(c, lip, rip, s, period) << 8) | (ws << 4) |
 	       (mssidx << 2) | (u32)(period & 3);
@@ -135,7 +133,7 @@ u32 ix_tcp_cookie_make(struct ix_stack *c, u32 lip, u32 rip,
 bool ix_tcp_cookie_check(struct ix_stack *c, u32 lip, u32 rip,
 			 const struct ix_tcp_seg *s, u32 *mss, u8 *ws)
 {
-	u64 period = c->now >> COOKIE_PERIOD_SHIFT;
+	u64 period = c->now >> IX_TCP_COOKIE_PERIOD_SHIFT;
 	u32 cookie = s->ack - 1;
 	struct ix_tcp_seg syn = *s;
 	u32 i;
@@ -149,7 +147,8 @@ bool ix_tcp_cookie_check(struct ix_stack *c, u32 lip, u32 rip,
 		if (cookie_hash(c, lip, rip, &syn, p) != cookie >> 8)
 			continue;
 		*mss = mss_table[(cookie >> 2) & 3];
-		*ws = ((cookie >> 4) & 0xf) ? ((cookie >> 4) & 0xf) - 1 : 0xff;
+		*ws = ((cookie >> 4) & 0xf) ? ((cookie >> 4) & 0xf) - 1 :
+						    IX_TCP_WS_NONE;
 		return true;
 	}
 	return false;

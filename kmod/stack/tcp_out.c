@@ -70,24 +70,26 @@ static int emit(struct ix_stack *c, u32 lip, u32 rip, u16 lport, u16 rport,
 		return -ENOBUFS;
 	}
 	tcp = ix_stack_data(c, m) + IX_HDRS_LEN;
-	ix_put16(tcp, lport);
-	ix_put16(tcp + 2, rport);
-	ix_put32(tcp + 4, h->seq);
-	ix_put32(tcp + 8, h->ack);
-	tcp[12] = (u8)((hl / 4) << 4);
-	tcp[13] = h->flags;
-	ix_put16(tcp + 14, (u16)h->wnd);
-	ix_put32(tcp + 16, 0);
+	ix_put16(tcp + IX_TCP_OFF_SPORT, lport);
+	ix_put16(tcp + IX_TCP_OFF_DPORT, rport);
+	ix_put32(tcp + IX_TCP_OFF_SEQ, h->seq);
+	ix_put32(tcp + IX_TCP_OFF_ACK, h->ack);
+	tcp[IX_TCP_OFF_DOFF] = (u8)((hl / 4) << 4);
+	tcp[IX_TCP_OFF_FLAGS] = h->flags;
+	ix_put16(tcp + IX_TCP_OFF_WND, (u16)h->wnd);
+	ix_put16(tcp + IX_TCP_OFF_CSUM, 0);
+	ix_put16(tcp + IX_TCP_OFF_URP, 0);
 	memcpy(tcp + IX_TCP_HLEN, h->opt, h->optlen);
 	if (dlen)
 		copy_payload(t, h->seq, tcp + hl, dlen);
 	sum = ix_csum_pseudo(lip, rip, IX_IP_PROTO_TCP, (u16)tl);
 	if (c->cfg.tx_csum_offload) {
-		ix_put16(tcp + 16, (u16)~ix_csum_fold(sum));
+		ix_put16(tcp + IX_TCP_OFF_CSUM, (u16)~ix_csum_fold(sum));
 		m->flags |= IX_MBUF_CSUM_PARTIAL;
 		m->csum_start = IX_HDRS_LEN;
 	} else {
-		ix_put16(tcp + 16, ix_csum_fold(ix_csum_add(sum, tcp, tl)));
+		ix_put16(tcp + IX_TCP_OFF_CSUM,
+			 ix_csum_fold(ix_csum_add(sum, tcp, tl)));
 	}
 	ix_ipv4_output(c, m, rip, IX_IP_PROTO_TCP, (u16)tl);
 	return 0;
@@ -106,7 +108,7 @@ static u8 put_ts(u8 *o, u32 tsval, u32 tsecr)
 
 static u32 tsval(const struct ix_stack *c)
 {
-	return (u32)(c->now >> 10);
+	return (u32)(c->now >> IX_TCP_TS_SHIFT);
 }
 
 static void syn_opts(struct ix_stack *c, struct ix_tcb *t, struct hdr *h)
@@ -399,7 +401,7 @@ int ix_tcp_send_cookie_synack(struct ix_stack *c, u32 lip, u32 rip,
 	o[1] = 4;
 	ix_put16(o + 2, (u16)c->cfg.mss);
 	h.optlen = 4;
-	if (wscale != 0xff) {
+	if (wscale != IX_TCP_WS_NONE) {
 		o[4] = IX_TCPOPT_NOP;
 		o[5] = IX_TCPOPT_WS;
 		o[6] = 3;

@@ -466,7 +466,6 @@ if [ ! -x "$IXHOST" ] || ! command -v python3 >/dev/null; then
 	exit 4
 fi
 WORK=$(mktemp -d /tmp/ixinterop.XXXXXX)
-echo "1..17"
 if ! setup >"$WORK/setup.log" 2>&1; then
 	diag "$WORK/setup.log"
 	echo "Bail out! namespace/tap/netem setup failed"
@@ -482,4 +481,6 @@ test_echo
 test_echo_parallel
 test_options
 echo "# $((TESTNUM - FAILED)) passed, $FAILED failed, $((SECONDS - t0)) s"
+# The plan comes last, counted: a run that died before here has none.
+echo "1..$TESTNUM"
 [ $FAILED -eq 0 ]

@@ -117,7 +117,7 @@ teardown() {
 
 # A kernel with the drivers built in (the debug kernel) may lack them.
 if [ ! -f /modules/tc.order ] && [ ! -d /sys/class/net/$IFB ]; then
-	tap_ok "lossy link # SKIP the kernel has no ifb"
+	tap_skip "lossy link" "the kernel has no ifb"
 	tap_finish
 	exit
 fi

@@ -146,7 +146,7 @@ int main(void)
 {
 	int fd;
 
-	ksft_print_header(13);
+	ksft_print_header();
 	test_node();
 
 	fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);

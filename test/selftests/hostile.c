@@ -36,7 +36,7 @@
  *   show LABEL	   print the counters as a TAP diagnostic
  *   settle LABEL FILE SECONDS
  *		   wait until the counters are back at the values in FILE;
- *		   one TAP line per counter, numbered from $TAP_START
+ *		   one TAP line per counter, a step of hostile.sh (tap_join)
  *
  * The pattern modes print "ready" once attached (and listening), then
  * "effect: ..." once the pattern took hold: its progress (the core's
@@ -671,9 +671,7 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "show") && argc == 2)
 		return show(argv[1]);
 	if (!strcmp(m, "settle") && argc == 4) {
-		const char *s = getenv("TAP_START");
-
-		ksft_n = s ? (unsigned int)atoi(s) - 1 : 0;
+		ksft_print_header();
 		return settle(argv[1], argv[2], atoi(argv[3]));
 	}
 

@@ -4,6 +4,19 @@
  * the kernel's kselftest.h: one "ok N - name" or "not ok N - name" line per
  * check, "# " diagnostics, and an exit code of 0 (all passed), 1 (some
  * failed) or 4 (skipped).
+ *
+ * Nobody counts a plan by hand. A program starts with ksft_print_header(),
+ * reports its checks, and ends with ksft_finish(), which prints the plan
+ * last ("1..N", as TAP 13 allows) from the number of results it reported.
+ * A program that dies before ksft_finish() leaves no plan, and the stage
+ * runner (test/selftests/run.sh) fails a stream without exactly one plan
+ * that matches its results.
+ *
+ * A program run as one step of a shell stage (lib.sh's tap_join) gets
+ * $TAP_START: its results are numbered from there, it prints neither the
+ * version line nor a plan (the stage prints the plan of the whole stream),
+ * and its "# Totals:" line, which tap_join checks against the results it
+ * saw, says that it finished.
  */
 #ifndef IXDP_KSFT_H
 #define IXDP_KSFT_H
@@ -19,11 +32,28 @@
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
-static unsigned int ksft_n, ksft_npass, ksft_nfail, ksft_nskip;
+/*
+ * One count per program, also when it is built from several files: a
+ * weak definition, of which the linker keeps one.
+ */
+struct ksft_count {
+	unsigned int n, pass, fail, skip;
+	bool joined;		/* a step of a stage's stream ($TAP_START) */
+};
 
-static inline void ksft_print_header(unsigned int plan)
+struct ksft_count ksft __attribute__((weak));
+
+/* The start of a stream, or of a step of a stage's stream ($TAP_START). */
+static inline void ksft_print_header(void)
 {
-	printf("TAP version 13\n1..%u\n", plan);
+	const char *start = getenv("TAP_START");
+
+	if (start && *start) {
+		ksft.joined = true;
+		ksft.n = (unsigned int)strtoul(start, NULL, 10) - 1;
+		return;
+	}
+	printf("TAP version 13\n");
 	fflush(stdout);
 }
 
@@ -40,12 +70,12 @@ static inline void ksft_print_msg(const char *fmt, ...)
 
 static inline void ksft_vresult(bool ok, const char *fmt, va_list ap)
 {
-	ksft_n++;
+	ksft.n++;
 	if (ok)
-		ksft_npass++;
+		ksft.pass++;
 	else
-		ksft_nfail++;
-	printf("%s %u - ", ok ? "ok" : "not ok", ksft_n);
+		ksft.fail++;
+	printf("%s %u - ", ok ? "ok" : "not ok", ksft.n);
 	vprintf(fmt, ap);
 	printf("\n");
 	fflush(stdout);
@@ -65,9 +95,9 @@ static inline void ksft_test_result_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	ksft_n++;
-	ksft_nskip++;
-	printf("ok %u - # SKIP ", ksft_n);
+	ksft.n++;
+	ksft.skip++;
+	printf("ok %u - # SKIP ", ksft.n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -85,14 +115,17 @@ static inline bool ksft_expect_err(int got, int want, const char *what)
 	return ksft_test_result(got == want, "%s", what);
 }
 
+/* The end: totals, and the plan counted from the results reported. */
 static inline int ksft_finish(void)
 {
-	printf("# Totals: pass:%u fail:%u skip:%u\n", ksft_npass, ksft_nfail,
-	       ksft_nskip);
+	printf("# Totals: pass:%u fail:%u skip:%u\n", ksft.pass, ksft.fail,
+	       ksft.skip);
+	if (!ksft.joined)
+		printf("1..%u\n", ksft.pass + ksft.fail + ksft.skip);
 	fflush(stdout);
-	if (ksft_nfail)
+	if (ksft.fail)
 		return KSFT_FAIL;
-	if (ksft_nskip && !ksft_npass)
+	if (ksft.skip && !ksft.pass)
 		return KSFT_SKIP;
 	return KSFT_PASS;
 }

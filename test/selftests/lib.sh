@@ -17,6 +17,11 @@ tap_not_ok() {
 	echo "not ok $TAP_N - $*"
 }
 
+# tap_skip DESCRIPTION REASON: a check that cannot run here, counted.
+tap_skip() {
+	tap_ok "$1 # SKIP $2"
+}
+
 tap_diag() {
 	printf '%s\n' "$*" | sed 's/^/# /'
 }
@@ -32,23 +37,35 @@ tap_check() {
 	fi
 }
 
-# End a TAP stream: the plan comes last, then the exit status.
+# End a TAP stream: the plan comes last, counted from the results
+# reported, then the exit status. A stage that dies before this line
+# leaves no plan, which run.sh reports as a failure.
 tap_finish() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAIL" -eq 0 ]
 }
 
-# tap_join PROGRAM ARGS...: a C selftest that prints TAP result lines
-# numbered from $TAP_START and no plan; its lines join this stream, and
-# a non-zero exit without a failing line is a failure of its own.
+# tap_join PROGRAM ARGS...: a C selftest (ksft.h) run as one step of
+# this stage. With $TAP_START set it numbers its results from there,
+# prints no plan and ends with its "# Totals:" line; its lines join this
+# stream. A step that ends without that line (it died), whose totals are
+# not the results it printed, or that exits non-zero (4 is a skip)
+# without a failing line fails here.
 tap_join() {
 	TAP_START=$((TAP_N + 1)) "$@" > /tmp/tap-join.out 2>&1
 	_rc=$?
 	cat /tmp/tap-join.out
-	TAP_N=$((TAP_N + $(grep -cE '^(not )?ok ' /tmp/tap-join.out)))
+	_n=$(grep -cE '^(not )?ok ' /tmp/tap-join.out)
 	_f=$(grep -cE '^not ok ' /tmp/tap-join.out)
+	TAP_N=$((TAP_N + _n))
 	TAP_FAIL=$((TAP_FAIL + _f))
-	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
+	_t=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 + \2 + \3/p' \
+		/tmp/tap-join.out | tail -n 1)
+	if [ -z "$_t" ]; then
+		tap_not_ok "$* ended without its totals after $_n results (exit $_rc)"
+	elif [ $(($_t)) -ne "$_n" ]; then
+		tap_not_ok "$* counted $(($_t)) results and printed $_n"
+	elif [ "$_rc" -ne 0 ] && [ "$_rc" -ne 4 ] && [ "$_f" -eq 0 ]; then
 		tap_not_ok "$* exited with status $_rc without a failing check"
 	fi
 }

@@ -718,7 +718,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--absent"))
 		return check_absent();
 
-	ksft_print_header(move ? 17 : 31);
+	ksft_print_header();
 	sk = open_sock();
 	family = sk ? genl_ctrl_resolve(sk, IXDP_GENL_NAME) : -1;
 	if (!ksft_test_result(family > 0, "family \"%s\" resolves (id %d)",

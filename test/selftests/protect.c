@@ -164,7 +164,7 @@ int main(void)
 	uint8_t *moved, *q;
 	bool ok;
 
-	ksft_print_header(31);
+	ksft_print_header();
 	test_attach_validation();
 
 	r.fd = open("/dev/ixdp", O_RDWR | O_CLOEXEC);

@@ -82,14 +82,14 @@ static inline bool rctx_dead(const struct rctx *c)
 	return rctx_flags(c) & IXDP_CQ_DEAD;
 }
 
-static void *rctx_map(int fd, size_t len, int prot, uint64_t off)
+static inline void *rctx_map(int fd, size_t len, int prot, uint64_t off)
 {
 	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
 
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void rctx_unmap(struct rctx *c)
+static inline void rctx_unmap(struct rctx *c)
 {
 	if (c->sq)
 		munmap(c->sq, c->a.sq_size);
@@ -106,8 +106,8 @@ static void rctx_unmap(struct rctx *c)
  * Open /dev/ixdp, attach to the core on @cpu with the sizes in @want (or
  * the defaults) and map the regions: 0 or -errno.
  */
-static int rctx_open(struct rctx *c, unsigned int cpu,
-		     const struct ixdp_attach *want)
+static inline int rctx_open(struct rctx *c, unsigned int cpu,
+			    const struct ixdp_attach *want)
 {
 	int err;
 
@@ -151,7 +151,7 @@ static int rctx_open(struct rctx *c, unsigned int cpu,
 	return 0;
 }
 
-static void rctx_close(struct rctx *c)
+static inline void rctx_close(struct rctx *c)
 {
 	rctx_unmap(c);
 	if (c->fd >= 0)

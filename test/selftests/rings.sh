@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The command and event rings of application contexts,
-# with the raw ABI (test/selftests/rings.c), against peers on the host
+# with the raw ABI (test/selftests/rings/), against peers on the host
 # side of the tap:
 #  - a context whose core is removed is dead (IXDP_CQ_DEAD, POLLERR);
 #  - every documented refusal, on a live connection the test made with
@@ -25,19 +25,10 @@ NRXQ=$(ls -d /sys/class/net/"$DEV"/queues/rx-* 2>/dev/null | wc -l)
 NCPU=$(nproc)
 T0=$(date +%s)
 
-# rings MODE ARGS...: run one mode of rings.c and add its TAP lines to
-# this stream (rings.c numbers them from TAP_START and prints no plan).
+# rings MODE ARGS...: one mode of rings (test/selftests/rings/) as a
+# step of this stage (lib.sh's tap_join), as the user $AS names.
 rings() {
-	TAP_START=$((TAP_N + 1)) $AS "$R" "$@" > /tmp/rings-c.out 2>&1
-	_rc=$?
-	cat /tmp/rings-c.out
-	_n=$(grep -cE '^(not )?ok ' /tmp/rings-c.out)
-	_f=$(grep -cE '^not ok ' /tmp/rings-c.out)
-	TAP_N=$((TAP_N + _n))
-	TAP_FAIL=$((TAP_FAIL + _f))
-	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
-		tap_not_ok "rings $1 exited with status $_rc without a failing check"
-	fi
+	tap_join $AS "$R" "$@"
 	tap_diag "rings $1 done at $(($(date +%s) - T0)) s"
 }
 

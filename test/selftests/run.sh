@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# In-guest selftest runner. Each stage prints a TAP 13 stream; the runner
-# copies it to the results port and adds a "not ok" of its own when a
-# stage crashed before reporting everything it planned. The host counts
-# every "ok"/"not ok" line.
+# In-guest selftest runner. Each stage prints a TAP 13 stream whose plan
+# is counted, not written by hand: lib.sh's tap_finish and ksft.h's
+# ksft_finish print it last from the results reported. The runner copies
+# the stream to the results port and adds a "not ok" of its own when the
+# stream has no plan or more than one (the stage died before its end) or
+# a plan that is not the number of results. The host counts every
+# "ok"/"not ok" line. Documentation/testing.rst says how to add a stage.
 . /selftests/lib.sh
 
 [ -n "$IXDP_CTL" ] && exec 7<>"$IXDP_CTL"
@@ -27,10 +30,11 @@ run_stage() {
 	"$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
 	emit < "/tmp/$_name.out"
+	_plans=$(grep -c '^1\.\.' "/tmp/$_name.out")
 	_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "/tmp/$_name.out" | head -n1)
 	_ran=$(grep -cE '^(not )?ok ' "/tmp/$_name.out")
-	if [ -z "$_plan" ] || [ "$_plan" -ne "$_ran" ]; then
-		echo "not ok - $_name: planned ${_plan:-no} checks, reported $_ran (exit $_rc)" | emit
+	if [ "$_plans" -ne 1 ] || [ -z "$_plan" ] || [ "$_plan" -ne "$_ran" ]; then
+		echo "not ok - $_name: $_plans plan(s) of ${_plan:-no} checks, reported $_ran (exit $_rc)" | emit
 	elif [ "$_rc" -ne 0 ] && [ "$_rc" -ne 4 ] &&
 	     ! grep -q '^not ok ' "/tmp/$_name.out"; then
 		echo "not ok - $_name: exit status $_rc without a failing check" | emit

@@ -20,7 +20,8 @@
  *   unpriv backlog CPU PORT N SECS  listen with backlog N, never accept:
  *                                   exactly N knocks in SECS seconds
  *
- * Each mode prints TAP lines numbered from $TAP_START and no plan.
+ * Each mode is a step of unpriv.sh (lib.sh's tap_join): TAP lines numbered
+ * from $TAP_START, no plan, then the totals (ksft.h).
  */
 #include <arpa/inet.h>
 #include <sys/resource.h>
@@ -29,13 +30,6 @@
 #include "rings.h"
 
 #define MAX_CTX		64
-
-static unsigned int tap_base(void)
-{
-	const char *s = getenv("TAP_START");
-
-	return s ? (unsigned int)atoi(s) - 1 : 0;
-}
 
 static const struct ixdp_attach small = {
 	.cmd_entries = 64, .ev_entries = 64,
@@ -327,10 +321,10 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	unsigned int cpu = argc > 2 ? (unsigned int)atoi(argv[2]) : 0;
 
-	ksft_n = tap_base();
-	if (!strcmp(mode, "open-denied"))
-		return open_denied();
-	if (!strcmp(mode, "memlock") && argc == 3)
+	ksft_print_header();
+	if (!strcmp(mode, "open-denied") && argc == 2)
+		open_denied();
+	else if (!strcmp(mode, "memlock") && argc == 3)
 		memlock(cpu);
 	else if (!strcmp(mode, "exhaust") && argc == 3)
 		exhaust(cpu);
@@ -355,5 +349,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unpriv: bad mode or arguments (see the source)\n");
 		return 2;
 	}
-	return ksft_nfail ? 1 : 0;
+	return ksft_finish();
 }

@@ -129,7 +129,7 @@ if { mountpoint -q "$CG" || mount -t cgroup2 none "$CG"; } 2>/dev/null &&
 		grep -q '^oom_kill 0' "$CG/ixdp-test/memory.events"
 	rmdir "$CG/ixdp-test"
 else
-	tap_ok "memory cgroup limit # SKIP no cgroup2 memory controller"
+	tap_skip "memory cgroup limit" "no cgroup2 memory controller"
 fi
 tap_check "no OOM killer or allocation failure in the kernel log" \
 	[ "$(oom_lines)" -eq "$oom0" ]

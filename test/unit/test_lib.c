@@ -415,12 +415,12 @@ static void test_events_wrap(void **state)
 		}
 		ixdp_event_advance(r, n);
 		assert_int_equal(fk_ev_space(&k), 5);
-		assert_int_equal(*k.ev_head, r->ev_hd);
+		assert_int_equal(*k.ev_head, r->cached_ev_head);
 	}
 	assert_int_equal(want, 30);
 	assert_true(*k.ev_head < WRAP_START);	/* wrapped */
 	/* A tail more than a ring ahead is clamped. */
-	*k.ev_tail = r->ev_hd + 100;
+	*k.ev_tail = r->cached_ev_head + 100;
 	assert_int_equal(ixdp_events_ready(r), 8);
 	fk_free(&k);
 }

@@ -139,19 +139,25 @@ struct ixdp_ring_offsets {
 #define IXDP_CMD_ENTRIES_MAX	4096
 #define IXDP_EV_ENTRIES_MAX	16384
 #define IXDP_ARENA_MAX		(64U << 20)
+/* The sizes IXDP_IOC_ATTACH grants for a zero request. */
+#define IXDP_CMD_ENTRIES_DEFAULT 256
+#define IXDP_EV_ENTRIES_DEFAULT	1024
+#define IXDP_ARENA_DEFAULT	(4U << 20)	/* 4 MiB */
 
 /**
  * struct ixdp_attach - argument of IXDP_IOC_ATTACH
  * @flags:	in: must be zero
  * @cpu:	in: the CPU of the dataplane core to attach to
  * @cmd_entries: in: command ring size, a power of two up to
- *		IXDP_CMD_ENTRIES_MAX (0: 256); out: the size granted
+ *		IXDP_CMD_ENTRIES_MAX (0: IXDP_CMD_ENTRIES_DEFAULT); out: the
+ *		size granted
  * @ev_entries:	in: event ring size, a power of two up to
- *		IXDP_EV_ENTRIES_MAX (0: 1024); out: the size granted
- * @rx_arena:	in: RX arena bytes, up to IXDP_ARENA_MAX (0: 4 MiB); out:
- *		granted, a multiple of @rx_slice
- * @tx_arena:	in/out: TX arena bytes, up to IXDP_ARENA_MAX (0: 4 MiB),
- *		granted as a multiple of the page size
+ *		IXDP_EV_ENTRIES_MAX (0: IXDP_EV_ENTRIES_DEFAULT); out: the
+ *		size granted
+ * @rx_arena:	in: RX arena bytes, up to IXDP_ARENA_MAX (0:
+ *		IXDP_ARENA_DEFAULT); out: granted, a multiple of @rx_slice
+ * @tx_arena:	in/out: TX arena bytes, up to IXDP_ARENA_MAX (0:
+ *		IXDP_ARENA_DEFAULT), granted as a multiple of the page size
  * @sq_size:	out: bytes to map at IXDP_OFF_SQ
  * @cq_size:	out: bytes to map at IXDP_OFF_CQ
  * @off:	out: where the ring fields are

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connections of application contexts, in the core's kthread: each
+ * context's connection slots (free list, dirty list, the FIFO of dead
+ * connections whose slices the application may still read), a user's
+ * share of the core's slots, and the core's tables: which context owns
+ * a core connection, and the core calls deferred until the core returns.
+ */
+#include <linux/cred.h>
+#include <linux/slab.h>
+
+#include "app.h"
+
+struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn)
+{
+	struct ixdp_core_apps *da = kzalloc(sizeof(*da), GFP_KERNEL);
+
+	if (!da)
+		return NULL;
+	da->nconn = nconn;
+	da->owner = kvcalloc(nconn, sizeof(*da->owner), GFP_KERNEL);
+	da->defer = kvcalloc(nconn, sizeof(*da->defer), GFP_KERNEL);
+	if (!da->owner || !da->defer) {
+		ixdp_core_apps_destroy(da);
+		return NULL;
+	}
+	return da;
+}
+
+void ixdp_core_apps_destroy(struct ixdp_core_apps *da)
+{
+	if (!da)
+		return;
+	kvfree(da->owner);
+	kvfree(da->defer);
+	kfree(da);
+}
+
+/* Free the slices of dead connections the application has moved past. */
+void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head)
+{
+	struct ixdp_app_conn *c;
+	u32 idx;
+
+	while ((idx = app->zombie_head) != IX_NIL) {
+		c = &app->conn[idx];
+		if ((s32)(head - c->dead_at) < 0)
+			break;
+		app->zombie_head = c->next;
+		if (app->zombie_head == IX_NIL)
+			app->zombie_tail = IX_NIL;
+		ixdp_app_conn_free(app, idx);
+	}
+}
+
+u32 ixdp_app_conn_alloc(struct ixdp_app *app)
+{
+	struct ixdp_app_conn *c;
+	bool dirty;
+	u32 idx, head;
+
+	/* Slices the application has moved past may be free already. */
+	if (app->free_conn == IX_NIL && ixdp_app_ev_head(app, &head))
+		ixdp_app_conn_reclaim(app, head);
+	idx = app->free_conn;
+	if (idx == IX_NIL)
+		return IX_NIL;
+	c = &app->conn[idx];
+	app->free_conn = c->next;
+	WRITE_ONCE(app->nused, app->nused + 1);
+	/* A slot freed while listed stays listed: never list it twice. */
+	dirty = c->dirty;
+	memset(c, 0, sizeof(*c));
+	c->dirty = dirty;
+	c->next = IX_NIL;
+	return idx;
+}
+
+void ixdp_app_conn_free(struct ixdp_app *app, u32 idx)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+
+	c->state = IXDP_CONN_FREE;
+	c->pend = 0;
+	WRITE_ONCE(app->nused, app->nused - 1);
+	c->next = app->free_conn;
+	app->free_conn = idx;
+}
+
+void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+
+	if (c->dirty)
+		return;
+	if (WARN_ON_ONCE(app->ndirty >= app->nconn))
+		return;
+	c->dirty = true;
+	app->dirty[app->ndirty++] = idx;
+}
+
+/* @idx's dead event is written: its slice waits for the application. */
+void ixdp_app_conn_bury(struct ixdp_app *app, u32 idx)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+
+	c->state = IXDP_CONN_ZOMBIE;
+	c->dead_at = app->cached_ev_tail;
+	c->next = IX_NIL;
+	if (app->zombie_tail == IX_NIL)
+		app->zombie_head = idx;
+	else
+		app->conn[app->zombie_tail].next = idx;
+	app->zombie_tail = idx;
+}
+
+static bool same_user(const struct ixdp_app *a, const struct ixdp_app *b)
+{
+	return uid_eq(a->cred->euid, b->cred->euid);
+}
+
+/*
+ * A user's share of a core's connection slots: half of them, whatever the
+ * number of its contexts and processes, so that one user cannot fill the
+ * core for another (the context slots: ixdp_app_table_register()).
+ */
+bool ixdp_app_conn_user_full(struct ixdp_core *dp, const struct ixdp_app *app)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	const struct ixdp_app *a;
+	unsigned int i;
+	u32 n = 0;
+
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		a = da->app[i];
+		if (a && !a->dead && same_user(a, app))
+			n += a->nused;
+	}
+	return n >= da->nconn / 2;
+}
+
+void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,
+			     struct ixdp_app *app, u32 idx)
+{
+	u32 slot = ix_stack_handle_slot(handle);
+	struct ixdp_app_owner *o = &dp->apps->owner[slot];
+
+	if (!o->used)
+		dp->apps->nowned++;
+	o->handle = handle;
+	o->app = app->slot;
+	o->conn = idx;
+	o->used = true;
+}
+
+void ixdp_app_conn_owner_clear(struct ixdp_core *dp, u64 handle)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	u32 slot = ix_stack_handle_slot(handle);
+
+	if (slot < da->nconn && da->owner[slot].used &&
+	    da->owner[slot].handle == handle) {
+		da->owner[slot].used = false;
+		da->nowned--;
+	}
+}
+
+struct ixdp_app_owner *ixdp_app_conn_owner_of(struct ixdp_core_apps *da,
+					      u64 handle)
+{
+	u32 slot = ix_stack_handle_slot(handle);
+
+	if (slot >= da->nconn || !da->owner[slot].used ||
+	    da->owner[slot].handle != handle)
+		return NULL;
+	return &da->owner[slot];
+}
+
+void ixdp_app_conn_defer(struct ixdp_core *dp, u8 op, u64 handle)
+{
+	struct ixdp_core_apps *da = dp->apps;
+
+	/* One entry per core connection at most: cannot fill. */
+	if (WARN_ON_ONCE(da->ndefer >= da->nconn))
+		return;
+	da->defer[da->ndefer].handle = handle;
+	da->defer[da->ndefer].op = op;
+	da->ndefer++;
+}
+
+void ixdp_app_conn_run_deferred(struct ixdp_core *dp)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	u32 i;
+
+	for (i = 0; i < da->ndefer; i++) {
+		if (da->defer[i].op == IXDP_DEFER_REJECT)
+			ix_tcp_reject(dp->stack, da->defer[i].handle);
+		else
+			ix_tcp_abort(dp->stack, da->defer[i].handle);
+	}
+	da->ndefer = 0;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Application contexts as a client of the core's loop, in the core's
+ * kthread: the loop step (commands, deferred calls, events), the peeks
+ * the loop makes before it sleeps, and the hooks of flow-group moves.
+ */
+#include "app.h"
+
+/*
+ * Once per loop, after the core has handled the frames: each live
+ * context's commands (at most @budget each), then the calls they and the
+ * core deferred, then every context's events. Returns the commands taken.
+ */
+unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	struct ixdp_app *app;
+	unsigned int i, n = 0;
+
+	if (!da->napps) {
+		ixdp_app_conn_run_deferred(dp);
+		return 0;
+	}
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		if (!app || app->dead)
+			continue;
+		ixdp_app_table_check_alive(dp, app);
+		if (!app->dead)
+			n += ixdp_app_cmd_run(dp, app, budget);
+	}
+	ixdp_app_conn_run_deferred(dp);
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		if (!app || app->dead)
+			continue;
+		ixdp_app_event_flush(app);
+		ixdp_app_event_publish(app);
+	}
+	return n;
+}
+
+/* Commands are waiting in some context (lockless peek). */
+bool ixdp_core_apps_pending(const struct ixdp_core *dp)
+{
+	const struct ixdp_core_apps *da = dp->apps;
+	const struct ixdp_app *app;
+	unsigned int i;
+
+	if (!da->napps)
+		return false;
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		/* Commands that wait for event-ring room are not work. */
+		if (app && !app->dead &&
+		    READ_ONCE(*app->sq_cmd_tail) != app->cached_cmd_head &&
+		    ixdp_app_event_room(app))
+			return true;
+	}
+	return false;
+}
+
+/* Events wait for room in some context's ring. */
+bool ixdp_core_apps_backlog(const struct ixdp_core *dp)
+{
+	const struct ixdp_core_apps *da = dp->apps;
+	unsigned int i;
+
+	for (i = 0; da->napps && i < IXDP_DP_APPS; i++)
+		if (da->app[i] && !da->app[i]->dead && da->app[i]->ndirty)
+			return true;
+	return false;
+}
+
+/*
+ * Before the core sleeps: ask every context for a kick. The caller's
+ * full barrier then separates this from its re-check of the rings.
+ */
+bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	struct ixdp_app *app;
+	unsigned int i;
+
+	for (i = 0; da->napps && i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		if (!app || app->dead)
+			continue;
+		app->flags |= IXDP_CQ_NEED_WAKEUP;
+		WRITE_ONCE(*app->cq_flags, app->flags);
+	}
+	return da->napps;
+}
+
+void ixdp_core_apps_woken(struct ixdp_core *dp)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	struct ixdp_app *app;
+	unsigned int i;
+
+	for (i = 0; da->napps && i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		if (!app || app->dead || !(app->flags & IXDP_CQ_NEED_WAKEUP))
+			continue;
+		app->flags &= ~IXDP_CQ_NEED_WAKEUP;
+		WRITE_ONCE(*app->cq_flags, app->flags);
+	}
+}
+
+/* Connections held by contexts, for the counters. */
+u32 ixdp_core_apps_conns(const struct ixdp_core *dp)
+{
+	return dp->apps->nowned;
+}
+
+/* Run the core calls deferred while the core ran (rejects, aborts). */
+void ixdp_core_apps_run_deferred(struct ixdp_core *dp)
+{
+	ixdp_app_conn_run_deferred(dp);
+}
+
+/*
+ * Does an attached context know this connection of the core (by its
+ * handle, or by its cookie while connecting)? Such a connection cannot
+ * follow its flow group to another core yet.
+ */
+bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
+			  bool bound)
+{
+	return ixdp_app_conn_owner_of(dp->apps, handle) ||
+	       (bound && ixdp_app_cookie_is_app(cookie));
+}

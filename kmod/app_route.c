@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routing the TCP/IP stack's events to application contexts, in the
+ * core's kthread and inside the core: the core calls ixdp_core_event()
+ * synchronously, so the router only records what happened in the
+ * connection (bytes in the slice, pending-event bits) and puts the
+ * connection on its context's dirty list (the event writer, app_event.c,
+ * writes the events later); calls back into the core (reject, abort) are
+ * deferred until the core has returned (app_conn.c). Connections of no
+ * context belong to the built-in responder. The core's receive buffers
+ * are returned as soon as their bytes are in the slice.
+ */
+#include "app.h"
+
+static struct ixdp_app_listener *
+listener_of(struct ixdp_core_apps *da, u16 port)
+{
+	unsigned int i;
+
+	for (i = 0; i < IX_LISTEN_MAX; i++)
+		if (da->listen[i].used && da->listen[i].port == port)
+			return &da->listen[i];
+	return NULL;
+}
+
+/* The listen backlog: connections of @l knocked and not yet answered. */
+static bool backlog_full(const struct ixdp_app *app,
+			 const struct ixdp_app_listener *l)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < app->nconn; i++)
+		if (app->conn[i].state == IXDP_CONN_KNOCKED &&
+		    app->conn[i].lport == l->port && ++n >= l->backlog)
+			return true;
+	return false;
+}
+
+static void on_knock(struct ixdp_core *dp, const struct ixdp_app_listener *l,
+		     const struct ix_event *ev)
+{
+	struct ixdp_app *app = dp->apps->app[l->app];
+	struct ixdp_app_conn *c;
+	u32 idx;
+
+	if (!app->dead && backlog_full(app, l)) {
+		/* As Linux with tcp_abort_on_overflow: a reset. */
+		ixdp_core_stats_inc(app->dst, app_backlog_drops);
+		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
+		return;
+	}
+	if (!app->dead && ixdp_app_conn_user_full(dp, app)) {
+		ixdp_core_stats_inc(app->dst, app_share_drops);
+		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
+		return;
+	}
+	idx = app->dead ? IX_NIL : ixdp_app_conn_alloc(app);
+	if (idx == IX_NIL) {
+		ixdp_core_stats_inc(app->dst, app_knock_drops);
+		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
+		return;
+	}
+	c = &app->conn[idx];
+	c->state = IXDP_CONN_KNOCKED;
+	c->handle = ev->handle;
+	c->peer_ip = cpu_to_be32(ev->ip);
+	c->peer_port = ev->port;
+	c->lport = ev->lport;
+	c->pend = IXDP_PEND_KNOCK;
+	ixdp_app_conn_owner_set(dp, ev->handle, app, idx);
+	ixdp_app_conn_mark_dirty(app, idx);
+}
+
+static void on_connected(struct ixdp_core *dp, const struct ix_event *ev)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	unsigned int slot = ixdp_app_cookie_slot(ev->cookie);
+	u16 gen = ixdp_app_cookie_gen(ev->cookie);
+	u32 idx = ixdp_app_cookie_conn(ev->cookie);
+	struct ixdp_app *app = slot < IXDP_DP_APPS ? da->app[slot] : NULL;
+	struct ixdp_app_conn *c;
+
+	if (!app || app->dead || app->gen != gen || idx >= app->nconn ||
+	    app->conn[idx].state != IXDP_CONN_CONNECTING) {
+		/* The context went away while connecting. */
+		if (!ev->status)
+			ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, ev->handle);
+		return;
+	}
+	c = &app->conn[idx];
+	c->status = ev->status;
+	c->pend |= IXDP_PEND_CONNECTED;
+	if (!ev->status) {
+		c->handle = ev->handle;
+		c->state = IXDP_CONN_OPEN;
+		ixdp_app_conn_owner_set(dp, ev->handle, app, idx);
+	}
+	ixdp_app_conn_mark_dirty(app, idx);
+}
+
+/* Copy received payload into the connection's slice, at wr. */
+static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
+		    const struct ix_event *ev)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+	u32 size = 1U << app->slice_shift, off, first;
+	u8 *slice = app->rx + ixdp_app_slice(app, idx);
+
+	if (!ev->len) {
+		c->pend |= IXDP_PEND_EOF;
+		return;
+	}
+	if (unlikely(c->wr - c->rd + ev->len > size)) {
+		/* The core overran its window: never expected. */
+		pr_warn_ratelimited("connection overran its RX slice\n");
+		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, c->handle);
+		ixdp_app_conn_owner_clear(dp, c->handle);
+		c->state = IXDP_CONN_DYING;
+		c->status = -EIO;
+		c->pend = IXDP_PEND_DEAD;
+		c->wr = c->ann;
+		return;
+	}
+	off = c->wr & (size - 1);
+	first = min(ev->len, size - off);
+	memcpy(slice + off, ev->data, first);
+	if (first < ev->len)
+		memcpy(slice, ev->data + first, ev->len - first);
+	c->wr += ev->len;
+	/*
+	 * The bytes live in the slice now: the core's buffer goes back to
+	 * the pool at once, while the window stays closed on them until
+	 * recv_done. A slow application holds its slices, never the pool.
+	 */
+	ix_stack_rx_consumed(dp->stack);
+}
+
+static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
+			  const struct ix_event *ev)
+{
+	struct ixdp_app *app = dp->apps->app[o->app];
+	u32 idx = o->conn;
+	struct ixdp_app_conn *c;
+
+	if (!app || app->dead)
+		return;
+	c = &app->conn[idx];
+	switch (ev->type) {
+	case IX_EV_RECV:
+		on_recv(dp, app, idx, ev);
+		break;
+	case IX_EV_SENT:
+		c->sent += ev->len;
+		c->window = ev->window;
+		break;
+	case IX_EV_DEAD:
+		ixdp_app_conn_owner_clear(dp, ev->handle);
+		if (c->state == IXDP_CONN_KNOCKED &&
+		    (c->pend & IXDP_PEND_KNOCK)) {
+			/* Never shown to the application: forget it. */
+			ixdp_app_conn_free(app, idx);
+			return;
+		}
+		c->state = IXDP_CONN_DYING;
+		c->status = ev->status;
+		c->pend |= IXDP_PEND_DEAD;
+		break;
+	default:
+		return;
+	}
+	ixdp_app_conn_mark_dirty(app, idx);
+}
+
+/*
+ * The core's event hook for every connection of a dataplane core: those
+ * of attached contexts are handled here, the rest belong to the built-in
+ * responder.
+ */
+void ixdp_core_event(void *arg, const struct ix_event *ev)
+{
+	struct ixdp_core *dp = arg;
+	struct ixdp_core_apps *da = dp->apps;
+	struct ixdp_app_listener *l;
+	struct ixdp_app_owner *o;
+
+	switch (ev->type) {
+	case IX_EV_KNOCK:
+		if (ev->lport == ixdp_responder_port(dp->resp))
+			break;
+		l = listener_of(da, ev->lport);
+		if (l && da->app[l->app])
+			on_knock(dp, l, ev);
+		else
+			ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
+		return;
+	case IX_EV_CONNECTED:
+		if (ixdp_app_cookie_is_app(ev->cookie)) {
+			on_connected(dp, ev);
+			return;
+		}
+		break;
+	default:
+		o = ixdp_app_conn_owner_of(da, ev->handle);
+		if (o) {
+			on_conn_event(dp, o, ev);
+			return;
+		}
+		if (ixdp_app_cookie_is_app(ev->cookie))
+			return;
+		break;
+	}
+	ixdp_responder_event(arg, ev);
+}
