@@ -192,7 +192,7 @@ static inline u32 app_slice(const struct ixdp_app *app, u32 conn)
 /* app_event.c APIs: */
 struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn);
 void ixdp_core_apps_destroy(struct ixdp_core_apps *da);
-void ixdp_core_event(void *arg, const struct ix_event *ev);
+extern const struct ixdp_core_client_ops ixdp_app_client_ops;
 int ixdp_app_register(struct ixdp_core *dp, void *arg);
 int ixdp_app_unregister(struct ixdp_core *dp, void *arg);
 void ixdp_app_kill(struct ixdp_core *dp, struct ixdp_app *app);

@@ -5,7 +5,7 @@
  * copying received payload into the connection's RX slice, writing the
  * event ring, and tearing contexts down.
  *
- * The core calls ixdp_core_event() synchronously from inside itself, so the
+ * The core calls ixdp_core_apps_event() synchronously from inside itself, so the
  * router only records what happened in the connection (bytes in the slice,
  * pending-event bits) and puts the connection on its context's dirty list;
  * calls back into the core (reject, abort) are deferred until the core
@@ -364,13 +364,12 @@ static void on_conn_event(struct ixdp_core *dp, struct dp_owner *o,
 }
 
 /*
- * The core's event hook for every connection of a dataplane core: those
- * of attached contexts are handled here, the rest belong to the built-in
- * responder.
+ * The core's event hook, asked first for every event of a dataplane
+ * core: those of attached contexts are handled here (true), the rest go
+ * on to the next client, the built-in responder.
  */
-void ixdp_core_event(void *arg, const struct ix_event *ev)
+static bool apps_event(struct ixdp_core *dp, const struct ix_event *ev)
 {
-	struct ixdp_core *dp = arg;
 	struct ixdp_core_apps *da = dp->apps;
 	struct dp_listener *l;
 	struct dp_owner *o;
@@ -384,24 +383,24 @@ void ixdp_core_event(void *arg, const struct ix_event *ev)
 			on_knock(dp, l, ev);
 		else
 			defer(dp, DEFER_REJECT, ev->handle);
-		return;
+		return true;
 	case IX_EV_CONNECTED:
 		if (ev->cookie & APP_COOKIE) {
 			on_connected(dp, ev);
-			return;
+			return true;
 		}
 		break;
 	default:
 		o = owner_of(da, ev->handle);
 		if (o) {
 			on_conn_event(dp, o, ev);
-			return;
+			return true;
 		}
 		if (ev->cookie & APP_COOKIE)
-			return;
+			return true;
 		break;
 	}
-	ixdp_responder_event(arg, ev);
+	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -815,3 +814,28 @@ bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 {
 	return owner_of(dp->apps, handle) || (bound && (cookie & APP_COOKIE));
 }
+
+static void apps_gauges(struct ixdp_core *dp)
+{
+	dp->st.apps = dp->apps->napps;
+	dp->st.app_conns = dp->apps->nowned;
+}
+
+static void apps_destroy(struct ixdp_core *dp)
+{
+	ixdp_core_apps_destroy(dp->apps);
+	dp->apps = NULL;
+}
+
+/* The application contexts as a client of their core (core.c). */
+const struct ixdp_core_client_ops ixdp_app_client_ops = {
+	.event		= apps_event,
+	.run		= ixdp_core_apps_run,
+	.pending	= ixdp_core_apps_pending,
+	.backlog	= ixdp_core_apps_backlog,
+	.prepare_sleep	= ixdp_core_apps_prepare_sleep,
+	.woken		= ixdp_core_apps_woken,
+	.gauges		= apps_gauges,
+	.abort_all	= ixdp_app_unregister_all,
+	.destroy	= apps_destroy,
+};

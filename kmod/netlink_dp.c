@@ -263,12 +263,13 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "attach a port first");
 		err = -ENODEV;
 	} else {
-		err = ixdp_core_add(port, id.cpu, rxq, txq, info->extack);
+		err = ixdp_ctl_core_add(port, id.cpu, rxq, txq, info->extack);
 	}
 	if (!err) {
 		/* The core first, then the moves that give it its share. */
 		ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
-		if (port->ndp > 1 && ixdp_fgmove_balance(port, NULL, &st, NULL))
+		if (port->ndp > 1 &&
+		    ixdp_ctl_rebalance(port, ixdp_nl_announce_move, &st, NULL))
 			pr_warn("cpu %u started, but not all flow groups could move to it\n",
 				id.cpu);
 	}
@@ -280,7 +281,7 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct core_id id = {};
 	struct ixdp_port *port;
-	unsigned int i;
+	struct ixdp_core *dp;
 	int err;
 
 	err = need(info, IXDP_A_CORE_CPU);
@@ -293,13 +294,13 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 		err = -ENODEV;
 	} else {
 		id.cpu = nla_get_u32(info->attrs[IXDP_A_CORE_CPU]);
-		for (i = 0; i < port->ndp; i++) {
-			if (port->dp[i]->cpu == id.cpu) {
-				id.rxq = port->dp[i]->rxq;
-				id.txq = port->dp[i]->txq;
-			}
+		dp = ixdp_port_core_on(port, id.cpu);
+		if (dp) {
+			id.rxq = dp->rxq;
+			id.txq = dp->txq;
 		}
-		err = ixdp_core_del(port, id.cpu, info->extack);
+		err = ixdp_ctl_core_del(port, id.cpu, ixdp_nl_announce_move,
+					info->extack);
 	}
 	ixdp_ctl_unlock();
 	if (!err)
