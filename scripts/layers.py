@@ -5,8 +5,9 @@
 After the module build, read every object's defined and undefined symbols
 (nm) and fail when an object uses a symbol that an object of a higher
 layer defines, or when an object is missing from the table. Objects of
-the same layer may use each other. Symbols no kmod object defines come
-from the kernel and are not checked.
+the same layer may use each other (the cycles this allows are listed as
+notes). Symbols no kmod object defines come from the kernel and are not
+checked.
 
   scripts/layers.py [--objdir DIR]   check (default: the source tree)
   scripts/layers.py --table          print the table
@@ -63,6 +64,37 @@ def symbols(path):
     return defined, undefined
 
 
+def cycles(graph):
+    """Strongly connected components of more than one object (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            if len(scc) > 1:
+                out.append(sorted(scc))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
 def print_table():
     for layer, names, what in LAYERS:
         below = "nothing" if layer == 0 else "layers 0-%d" % (layer - 1)
@@ -102,19 +134,23 @@ def main():
     for name, (_, defined, _) in objs.items():
         for sym in defined:
             owner[sym] = name
-    edges = 0
+    edges, graph = 0, {}
     for name, (layer, _, undefined) in sorted(objs.items()):
         for sym in sorted(undefined):
             callee = owner.get(sym)
             if callee is None or callee == name:
                 continue
             edges += 1
+            graph.setdefault(name, set()).add(callee)
             if objs[callee][0] > layer:
                 errors.append("%s.o (layer %d) uses %s of %s.o (layer %d): "
                               "a call that goes up" %
                               (name, layer, sym, callee, objs[callee][0]))
     for e in errors:
         print("layers: " + e)
+    # Within a layer calls may go both ways; say where they do.
+    for scc in cycles(graph):
+        print("layers: note: cycle within a layer: {%s}" % ", ".join(scc))
     print("layers: %d objects, %d cross-object uses, %d violations" %
           (len(objs), edges, len(errors)))
     return 1 if errors else 0
