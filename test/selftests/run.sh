@@ -59,5 +59,6 @@ run_stage ixdpd /selftests/ixdpd.sh
 run_stage ixdpd-cpus /selftests/ixdpd_cpus.sh
 run_stage objects /selftests/objects.sh
 run_stage fuzz /selftests/fuzz.sh
+run_stage netdev-gone /selftests/netdev_gone.sh
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log
