@@ -156,7 +156,7 @@ static void app_free_mem(struct ixdp_app *app)
 }
 
 /* The last reference to the file is gone: no mapping remains. */
-void ixdp_app_destroy(struct ixdp_app *app)
+void ixdp_app_destroy(struct ixdp_app *app, ixdp_app_note_fn note)
 {
 	struct ixdp_core *dp;
 
@@ -164,10 +164,10 @@ void ixdp_app_destroy(struct ixdp_app *app)
 	dp = rcu_dereference_protected(app->dp,
 				       lockdep_is_held(&ixdp_core_lock));
 	if (dp)
-		ixdp_core_call(dp, ixdp_app_table_unregister, app);
+		ixdp_core_call_sync(dp, ixdp_app_table_unregister, app);
 	mutex_unlock(&ixdp_core_lock);
 	if (app->attached)
-		ixdp_nl_announce_app(IXDP_CMD_APP_DETACH, app);
+		note(IXDP_CMD_APP_DETACH, app);
 	put_pid(app->pid);
 	if (app->cred)
 		put_cred(app->cred);
@@ -178,14 +178,7 @@ void ixdp_app_destroy(struct ixdp_app *app)
 
 static struct ixdp_core *dp_on_cpu(unsigned int cpu)
 {
-	struct ixdp_port *port = ixdp_port_get();
-	unsigned int i;
-
-	lockdep_assert_held(&ixdp_core_lock);
-	for (i = 0; port && i < port->ndp; i++)
-		if (port->dp[i]->cpu == cpu)
-			return port->dp[i];
-	return NULL;
+	return ixdp_port_core_on(ixdp_port_get(), cpu);
 }
 
 /* 0 -> @def; otherwise a power of two no larger than @max. */
@@ -381,7 +374,8 @@ static int attach_register(struct ixdp_app *app, u32 cpu)
 	return err;
 }
 
-long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
+long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
+		     ixdp_app_note_fn note)
 {
 	struct ixdp_attach a;
 	u32 share = 0;
@@ -414,7 +408,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp)
 	err = attach_register(app, a.cpu);
 	if (err)
 		goto err_free;
-	ixdp_nl_announce_app(IXDP_CMD_APP_ATTACH, app);
+	note(IXDP_CMD_APP_ATTACH, app);
 
 	/*
 	 * Registered: from here on only release undoes it, so a failed copy

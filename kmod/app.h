@@ -259,7 +259,7 @@ void ixdp_app_conn_defer(struct ixdp_core *dp, u8 op, u64 handle);
 void ixdp_app_conn_run_deferred(struct ixdp_core *dp);
 
 /* app_route.c APIs: */
-void ixdp_core_event(void *arg, const struct ix_event *ev);
+bool ixdp_app_route_event(struct ixdp_core *dp, const struct ix_event *ev);
 
 /* app_event.c APIs: */
 bool ixdp_app_event_room(const struct ixdp_app *app);
@@ -278,12 +278,12 @@ void ixdp_app_unregister_all(struct ixdp_core *dp);
 void ixdp_app_table_check_alive(struct ixdp_core *dp, struct ixdp_app *app);
 
 /* app_loop.c APIs (the core's client hooks): */
+extern const struct ixdp_core_client_ops ixdp_app_client_ops;
 unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget);
 bool ixdp_core_apps_pending(const struct ixdp_core *dp);
 bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp);
 void ixdp_core_apps_woken(struct ixdp_core *dp);
 bool ixdp_core_apps_backlog(const struct ixdp_core *dp);
-u32 ixdp_core_apps_conns(const struct ixdp_core *dp);
 void ixdp_core_apps_run_deferred(struct ixdp_core *dp);
 bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 			  bool bound);

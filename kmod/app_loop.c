@@ -107,10 +107,17 @@ void ixdp_core_apps_woken(struct ixdp_core *dp)
 	}
 }
 
-/* Connections held by contexts, for the counters. */
-u32 ixdp_core_apps_conns(const struct ixdp_core *dp)
+/* The contexts' gauges, inside the core's counter update (core.c). */
+static void apps_gauges(struct ixdp_core *dp)
 {
-	return dp->apps->nowned;
+	u64_stats_set(&dp->st.apps, dp->apps->napps);
+	u64_stats_set(&dp->st.app_conns, dp->apps->nowned);
+}
+
+static void apps_destroy(struct ixdp_core *dp)
+{
+	ixdp_core_apps_destroy(dp->apps);
+	dp->apps = NULL;
 }
 
 /* Run the core calls deferred while the core ran (rejects, aborts). */
@@ -130,3 +137,16 @@ bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 	return ixdp_app_conn_owner_of(dp->apps, handle) ||
 	       (bound && ixdp_app_cookie_is_app(cookie));
 }
+
+/* The application contexts as a client of their core (core.c). */
+const struct ixdp_core_client_ops ixdp_app_client_ops = {
+	.event		= ixdp_app_route_event,
+	.run		= ixdp_core_apps_run,
+	.pending	= ixdp_core_apps_pending,
+	.backlog	= ixdp_core_apps_backlog,
+	.prepare_sleep	= ixdp_core_apps_prepare_sleep,
+	.woken		= ixdp_core_apps_woken,
+	.gauges		= apps_gauges,
+	.abort_all	= ixdp_app_unregister_all,
+	.destroy	= apps_destroy,
+};

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Routing the TCP/IP stack's events to application contexts, in the
- * core's kthread and inside the core: the core calls ixdp_core_event()
- * synchronously, so the router only records what happened in the
- * connection (bytes in the slice, pending-event bits) and puts the
- * connection on its context's dirty list (the event writer, app_event.c,
- * writes the events later); calls back into the core (reject, abort) are
- * deferred until the core has returned (app_conn.c). Connections of no
- * context belong to the built-in responder. The core's receive buffers
- * are returned as soon as their bytes are in the slice.
+ * core's kthread and inside the core: the core asks
+ * ixdp_app_route_event() first for every event, synchronously, so the
+ * router only records what happened in the connection (bytes in the
+ * slice, pending-event bits) and puts the connection on its context's
+ * dirty list (the event writer, app_event.c, writes the events later);
+ * calls back into the core (reject, abort) are deferred until the core
+ * has returned (app_conn.c). Events of no context go on to the core's
+ * next client, the built-in responder. The core's receive buffers are
+ * returned as soon as their bytes are in the slice.
  */
 #include "app.h"
 
@@ -172,13 +173,12 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 }
 
 /*
- * The core's event hook for every connection of a dataplane core: those
- * of attached contexts are handled here, the rest belong to the built-in
- * responder.
+ * The core's event hook, asked first for every event of a dataplane
+ * core: those of attached contexts are handled here (true), the rest go
+ * on to the next client, the built-in responder.
  */
-void ixdp_core_event(void *arg, const struct ix_event *ev)
+bool ixdp_app_route_event(struct ixdp_core *dp, const struct ix_event *ev)
 {
-	struct ixdp_core *dp = arg;
 	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app_listener *l;
 	struct ixdp_app_owner *o;
@@ -192,22 +192,22 @@ void ixdp_core_event(void *arg, const struct ix_event *ev)
 			on_knock(dp, l, ev);
 		else
 			ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
-		return;
+		return true;
 	case IX_EV_CONNECTED:
 		if (ixdp_app_cookie_is_app(ev->cookie)) {
 			on_connected(dp, ev);
-			return;
+			return true;
 		}
 		break;
 	default:
 		o = ixdp_app_conn_owner_of(da, ev->handle);
 		if (o) {
 			on_conn_event(dp, o, ev);
-			return;
+			return true;
 		}
 		if (ixdp_app_cookie_is_app(ev->cookie))
-			return;
+			return true;
 		break;
 	}
-	ixdp_responder_event(arg, ev);
+	return false;
 }

@@ -42,7 +42,8 @@ static long ixdp_chardev_ioctl(struct file *file, unsigned int cmd,
 	case IXDP_IOC_VERSION:
 		return ioctl_version(argp);
 	case IXDP_IOC_ATTACH:
-		return ixdp_app_attach(file->private_data, argp);
+		return ixdp_app_attach(file->private_data, argp,
+				       ixdp_nl_announce_app);
 	case IXDP_IOC_WAKE:
 		return ixdp_app_wake(file->private_data, arg);
 	}
@@ -60,7 +61,7 @@ static int ixdp_chardev_open(struct inode *inode, struct file *file)
 
 static int ixdp_chardev_release(struct inode *inode, struct file *file)
 {
-	ixdp_app_destroy(file->private_data);
+	ixdp_app_destroy(file->private_data, ixdp_nl_announce_app);
 	return 0;
 }
 

@@ -28,11 +28,29 @@
 #include <net/busy_poll.h>
 
 #include "ixdp.h"
-#include "app.h"
+#include "dataplane.h"
 
-#define MSG_LAST_CORE "connections exist and no other core can take them"
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
 #define ACTIVE_SLEEP_MS		1	/* frames wait for the driver's queue */
+/*
+ * How long the control path waits for a core to run one request. A
+ * healthy core answers within a loop step; one that does not is wedged,
+ * and the caller gets -ETIMEDOUT instead of hanging with the lock held.
+ */
+#define CALL_TIMEOUT_MS		10000
+/*
+ * Serialises the control path (ctl.c takes it, with ixdp_ctl_lock()).
+ * Defined here, at the bottom, because ixdp_core_call() relies on it.
+ */
+DEFINE_MUTEX(ixdp_core_lock);
+
+/* CPUs with a running core, for the hotplug callback (ctl.c). */
+static struct cpumask core_cpus;
+
+bool ixdp_core_on_cpu(unsigned int cpu)
+{
+	return cpumask_test_cpu(cpu, &core_cpus);
+}
 
 u64 ixdp_core_now_us(void)
 {
@@ -63,31 +81,79 @@ u32 ixdp_core_connections(struct ixdp_core *dp)
 	return ixdp_core_call(dp, get_connections, NULL);
 }
 
+/*
+ * Only CPUs present when the core was created have a ring (a CPU that
+ * is not present never receives); rx.c drops frames of a later one.
+ */
 static bool dp_rings_empty(const struct ixdp_core *dp)
 {
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		if (!ixdp_handoff_empty(dp->in[cpu]))
+	for_each_present_cpu(cpu)
+		if (dp->in[cpu] && !ixdp_handoff_empty(dp->in[cpu]))
 			return false;
 	return true;
+}
+
+static void call_post(struct ixdp_core *dp, struct ixdp_core_call *call)
+{
+	lockdep_assert_held(&ixdp_core_lock);
+	init_completion(&call->done);
+	/* Release: the kthread sees a fully initialised request. */
+	smp_store_release(&dp->call, call);
+	ixdp_core_kick(dp);
 }
 
 /*
  * Run @fn(dp, arg) in the core's kthread and return its result. The
  * control path is serialised by ixdp_core_lock, so one call at a time.
+ *
+ * For requests that may be given up (a user's request that changes
+ * nothing until it runs): the wait is killable and bounded
+ * (CALL_TIMEOUT_MS). A caller that gives up withdraws the request,
+ * unless the kthread has already taken it: then @fn is running and the
+ * caller waits for it to end, since the request and @arg live in its
+ * frame. So -EINTR and -ETIMEDOUT mean that @fn did not run.
  */
 int ixdp_core_call(struct ixdp_core *dp, int (*fn)(struct ixdp_core *, void *),
 		   void *arg)
 {
 	struct ixdp_core_call call = { .fn = fn, .arg = arg };
+	long left;
 
-	lockdep_assert_held(&ixdp_core_lock);
-	init_completion(&call.done);
-	/* Release: the kthread sees a fully initialised request. */
-	smp_store_release(&dp->call, &call);
-	ixdp_core_kick(dp);
+	call_post(dp, &call);
+	left = wait_for_completion_killable_timeout(&call.done,
+						    msecs_to_jiffies(CALL_TIMEOUT_MS));
+	if (left > 0)
+		return call.ret;
+	/* Pairs with the kthread's cmpxchg in dp_run_call(): one wins. */
+	if (cmpxchg(&dp->call, &call, NULL) == &call) {
+		pr_warn_ratelimited("core on CPU %u: request %ps %s\n", dp->cpu,
+				    fn, left ? "interrupted" : "timed out");
+		return left ? (int)left : -ETIMEDOUT;
+	}
+	/* The kthread runs @fn now: it ends, and touches @call until then. */
 	wait_for_completion(&call.done);
+	return call.ret;
+}
+
+/*
+ * ixdp_core_call() for a request that must run: a step of a flow-group
+ * move that changed something already, the end of a context or of the
+ * core. It cannot be given up, so it is not killable; a core that does
+ * not answer within CALL_TIMEOUT_MS is reported, once per period, until
+ * it does.
+ */
+int ixdp_core_call_sync(struct ixdp_core *dp,
+			int (*fn)(struct ixdp_core *, void *), void *arg)
+{
+	struct ixdp_core_call call = { .fn = fn, .arg = arg };
+
+	call_post(dp, &call);
+	while (!wait_for_completion_timeout(&call.done,
+					    msecs_to_jiffies(CALL_TIMEOUT_MS)))
+		pr_warn("core on CPU %u has not run request %ps for %u ms\n",
+			dp->cpu, fn, CALL_TIMEOUT_MS);
 	return call.ret;
 }
 
@@ -96,10 +162,10 @@ static void dp_run_call(struct ixdp_core *dp)
 	/* Acquire pairs with the release in ixdp_core_call(). */
 	struct ixdp_core_call *call = smp_load_acquire(&dp->call);
 
-	if (!call)
+	/* Take it, unless its caller withdrew it meanwhile. */
+	if (!call || cmpxchg(&dp->call, call, NULL) != call)
 		return;
 	call->ret = call->fn(dp, call->arg);
-	WRITE_ONCE(dp->call, NULL);
 	complete(&call->done);
 }
 
@@ -186,7 +252,9 @@ unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now)
 	struct sk_buff *skb;
 	u32 avail;
 
-	for_each_possible_cpu(cpu) {
+	for_each_present_cpu(cpu) {
+		if (!dp->in[cpu])
+			continue;
 		/* Acquire pairs with the producer's release of prod. */
 		avail = smp_load_acquire(&dp->in[cpu]->prod) -
 			READ_ONCE(dp->in[cpu]->cons);
@@ -194,6 +262,8 @@ unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now)
 			dp_take(dp, skb, cpu == dp->cpu, now);
 			n++;
 		}
+		/* Up to IXDP_RING_SIZE frames per CPU: let others run. */
+		cond_resched();
 	}
 	return n;
 }
@@ -206,15 +276,94 @@ static unsigned int dp_drain(struct ixdp_core *dp, unsigned int budget, u64 now)
 
 	cpu = first;
 	do {
-		while (n < budget && (skb = ixdp_handoff_pop(dp->in[cpu]))) {
+		while (dp->in[cpu] && n < budget &&
+		       (skb = ixdp_handoff_pop(dp->in[cpu]))) {
 			dp_take(dp, skb, cpu == first, now);
 			n++;
 		}
-		cpu = cpumask_next(cpu, cpu_possible_mask);
+		cpu = cpumask_next(cpu, cpu_present_mask);
 		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_possible_mask);
+			cpu = cpumask_first(cpu_present_mask);
 	} while (cpu != first && n < budget);
 	return n;
+}
+
+/*
+ * The clients, only through their hooks (struct ixdp_core_client_ops).
+ * The stack's event hook: the first client that takes @ev has it.
+ */
+static void dp_event(void *arg, const struct ix_event *ev)
+{
+	struct ixdp_core *dp = arg;
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->event(dp, ev))
+			return;
+}
+
+/* The last registered first: the fallback client acts before the others. */
+static unsigned int clients_run(struct ixdp_core *dp, unsigned int budget)
+{
+	unsigned int i, n = 0;
+
+	for (i = dp->nclients; i-- > 0;)
+		if (dp->client[i]->run)
+			n += dp->client[i]->run(dp, budget);
+	return n;
+}
+
+static bool clients_pending(const struct ixdp_core *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->pending && dp->client[i]->pending(dp))
+			return true;
+	return false;
+}
+
+static bool clients_backlog(const struct ixdp_core *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->backlog && dp->client[i]->backlog(dp))
+			return true;
+	return false;
+}
+
+/* Bit i set: client i asked to be told when the core woke. */
+static unsigned long clients_prepare_sleep(struct ixdp_core *dp)
+{
+	unsigned long want = 0;
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->prepare_sleep && dp->client[i]->prepare_sleep(dp))
+			want |= BIT(i);
+	return want;
+}
+
+static void clients_woken(struct ixdp_core *dp, unsigned long want)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if ((want & BIT(i)) && dp->client[i]->woken)
+			dp->client[i]->woken(dp);
+}
+
+/*
+ * Register a client of @dp (before ixdp_core_start()). The first one is
+ * asked first for each event; the last one should take every event.
+ */
+void ixdp_core_client_add(struct ixdp_core *dp,
+			  const struct ixdp_core_client_ops *ops)
+{
+	if (WARN_ON_ONCE(dp->task || dp->nclients >= IXDP_CORE_CLIENTS))
+		return;
+	dp->client[dp->nclients++] = ops;
 }
 
 /*
@@ -227,27 +376,30 @@ static bool dp_busy_loop_end(void *arg, unsigned long start)
 	struct ixdp_core *dp = arg;
 
 	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
-	       kthread_should_stop() || ixdp_core_apps_pending(dp) ||
+	       kthread_should_stop() || clients_pending(dp) ||
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
-/* Until the core's next timer, at most IDLE_SLEEP_MS. */
-static long dp_sleep_jiffies(struct ixdp_core *dp)
+/*
+ * Until the core's next timer, at most IDLE_SLEEP_MS. @want: some client
+ * asked to be told of the wakeup, and so needs its periodic check.
+ */
+static long dp_sleep_jiffies(struct ixdp_core *dp, bool want)
 {
 	u64 next = ix_stack_next_timer(dp->stack), now = ixdp_core_now_us();
 	long j = msecs_to_jiffies(IDLE_SLEEP_MS);
 
-	if (!skb_queue_empty(&dp->tx_backlog) || ixdp_core_apps_backlog(dp))
+	if (!skb_queue_empty(&dp->tx_backlog) || clients_backlog(dp))
 		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
 	/*
 	 * A parked core serves no flow group, so no connection and no
 	 * frame: only a kick (a request, an application) wakes it. Its
 	 * housekeeping timers (ARP aging) wait until it is unparked; only
-	 * attached contexts still need their periodic check (a thread that
-	 * exited with its file open).
+	 * clients that asked for it (attached contexts: a thread that
+	 * exited with its file open) still get their periodic check.
 	 */
 	if (READ_ONCE(dp->parked))
-		return dp->apps->napps ? j : MAX_SCHEDULE_TIMEOUT;
+		return want ? j : MAX_SCHEDULE_TIMEOUT;
 	if (next <= now)
 		return 1;
 	if (next - now < (u64)IDLE_SLEEP_MS * USEC_PER_MSEC)
@@ -257,24 +409,25 @@ static long dp_sleep_jiffies(struct ixdp_core *dp)
 
 static void dp_sleep(struct ixdp_core *dp)
 {
-	long timeout = dp_sleep_jiffies(dp);
-	bool apps;
+	unsigned long want;
+	long timeout;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->sleeping, true);
-	apps = ixdp_core_apps_prepare_sleep(dp);
+	want = clients_prepare_sleep(dp);
+	timeout = dp_sleep_jiffies(dp, want);
 	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
 	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
-	    !kthread_should_stop() && !ixdp_core_apps_pending(dp) &&
+	    !kthread_should_stop() && !clients_pending(dp) &&
 	    (timeout != MAX_SCHEDULE_TIMEOUT || READ_ONCE(dp->parked))) {
 		ixdp_core_stats_inc(&dp->st, sleeps);
 		schedule_timeout(timeout);
 	}
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->sleeping, false);
-	if (apps)
-		ixdp_core_apps_woken(dp);
+	if (want)
+		clients_woken(dp, want);
 }
 
 /* Gauges for the counters (kthread only, a few stores per step). */
@@ -282,10 +435,12 @@ static void dp_gauges(struct ixdp_core *dp)
 {
 	struct ixdp_core_stats *st = &dp->st;
 	struct ix_stack *c = dp->stack;
+	unsigned int i;
 
 	u64_stats_update_begin(&st->syncp);
-	u64_stats_set(&st->apps, dp->apps->napps);
-	u64_stats_set(&st->app_conns, ixdp_core_apps_conns(dp));
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->gauges)
+			dp->client[i]->gauges(dp);
 	u64_stats_set(&st->conns, dp_connections(dp));
 	u64_stats_set(&st->rxbuf_free, c->rxpool.nfree);
 	u64_stats_set(&st->rxbuf_total, c->rxpool.count);
@@ -321,8 +476,7 @@ static int dp_thread(void *arg)
 		now = ixdp_core_now_us();
 		n = dp_drain(dp, cfg.batch, now);
 		ix_stack_poll(dp->stack, now);
-		ixdp_responder_run(dp->resp);
-		n += ixdp_core_apps_run(dp, cfg.batch);
+		n += clients_run(dp, cfg.batch);
 		/* Frames the commands produced go out in this step. */
 		ixdp_tx_flush(dp);
 		dp_gauges(dp);
@@ -354,32 +508,38 @@ static int dp_thread(void *arg)
 static void dp_free(struct ixdp_core *dp)
 {
 	struct sk_buff *skb;
-	unsigned int cpu;
+	unsigned int cpu, i;
 
 	for_each_possible_cpu(cpu) {
 		if (!dp->in[cpu])
 			continue;
 		while ((skb = ixdp_handoff_pop(dp->in[cpu])))
 			kfree_skb(skb);
-		kfree(dp->in[cpu]);
+		kvfree(dp->in[cpu]);
 	}
 	__skb_queue_purge(&dp->tx_backlog);
 	__skb_queue_purge(&dp->held);
-	if (dp->resp)
-		ixdp_responder_destroy(dp->resp);
-	ixdp_core_apps_destroy(dp->apps);
+	for (i = dp->nclients; i-- > 0;)
+		if (dp->client[i]->destroy)
+			dp->client[i]->destroy(dp);
 	if (dp->stack)
 		ix_stack_destroy(dp->stack);
-	kfree(dp);
+	kvfree(dp);
 }
 
-static int dp_start_core(struct ixdp_core *dp, void *arg)
+static int start_stack(struct ixdp_core *dp, void *arg)
 {
 	ix_stack_start(dp->stack, ixdp_core_now_us());
-	return ixdp_responder_apply(dp, NULL);
+	return 0;
 }
 
-static int dp_own_all(struct ixdp_core *dp, void *arg)
+/* Start the stack's timers (once the core is in the receive map). */
+int ixdp_core_start_stack(struct ixdp_core *dp)
+{
+	return ixdp_core_call_sync(dp, start_stack, NULL);
+}
+
+static int own_all(struct ixdp_core *dp, void *arg)
 {
 	u32 fg;
 
@@ -388,59 +548,32 @@ static int dp_own_all(struct ixdp_core *dp, void *arg)
 	return 0;
 }
 
-int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
-		  struct netlink_ext_ack *extack)
+/* The port's first core owns every flow group. */
+int ixdp_core_own_all(struct ixdp_core *dp)
 {
-	struct net_device *dev = port->dev;
-	u8 owner[IX_FG_MAX];
+	return ixdp_core_call_sync(dp, own_all, NULL);
+}
+
+/* One ring for each CPU that may hand this core frames. */
+static int dp_alloc_rings(struct ixdp_core *dp)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu) {
+		dp->in[cpu] = ixdp_handoff_alloc(IXDP_RING_SIZE, GFP_KERNEL);
+		if (!dp->in[cpu])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
+{
+	const struct ixdp_port *port = dp->port;
+	const struct net_device *dev = port->dev;
 	struct ix_stack_cfg cfg;
-	struct ixdp_core *dp;
-	unsigned int i;
-	int err;
-
-	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_core_lock);
-	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
-		NL_SET_ERR_MSG(extack, "CPU is not online");
-		return -EINVAL;
-	}
-	/*
-	 * Cores may share a queue when the NIC has fewer queues than cores
-	 * (e1000e has one): frames then reach their owner by handoff, and
-	 * the driver's queue lock serialises the transmitters.
-	 */
-	if (rxq >= dev->real_num_rx_queues || txq >= dev->real_num_tx_queues) {
-		NL_SET_ERR_MSG(extack, "the device has no such queue");
-		return -EINVAL;
-	}
-	if (port->ndp >= IXDP_MAX_CORES) {
-		NL_SET_ERR_MSG(extack, "too many dataplane cores");
-		return -ENOSPC;
-	}
-	for (i = 0; i < port->ndp; i++) {
-		if (port->dp[i]->cpu == cpu) {
-			NL_SET_ERR_MSG(extack, "a dataplane core already runs on this CPU");
-			return -EEXIST;
-		}
-	}
-
-	dp = kzalloc(struct_size(dp, in, nr_cpu_ids), GFP_KERNEL);
-	if (!dp)
-		return -ENOMEM;
-	dp->port = port;
-	dp->cpu = cpu;
-	dp->rxq = rxq;
-	dp->txq = txq;
-	dp->slot = port->ndp;
-	ixdp_core_stats_init(dp);
-	__skb_queue_head_init(&dp->tx_backlog);
-	__skb_queue_head_init(&dp->held);
-	err = -ENOMEM;
-	for_each_possible_cpu(i) {
-		dp->in[i] = ixdp_handoff_alloc(IXDP_RING_SIZE, GFP_KERNEL);
-		if (!dp->in[i])
-			goto err_free;
-	}
+	struct ix_stack *stack;
+	u32 fg;
 
 	ix_stack_cfg_default(&cfg);
 	memcpy(cfg.mac, dev->dev_addr, ETH_ALEN);
@@ -461,139 +594,99 @@ int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
 	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
 	memcpy(cfg.secret, port->secret, sizeof(cfg.secret));
 	cfg.tx = ixdp_tx_frame;
-	cfg.event = ixdp_core_event;
-	dp->resp = ixdp_responder_create(dp);
-	dp->apps = ixdp_core_apps_create(cfg.nconn);
-	if (!dp->resp || !dp->apps)
-		goto err_free;
+	cfg.event = dp_event;
 	cfg.arg = dp;
-	dp->stack = ix_stack_create(&cfg, ixdp_core_now_us());
-	if (!dp->stack) {
-		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP stack");
-		goto err_free;
-	}
+	stack = ix_stack_create(&cfg, ixdp_core_now_us());
+	if (!stack)
+		return NULL;
 	/* Until a group moves here, this core owns none. */
-	for (i = 0; i < port->nfg; i++)
-		ix_stack_set_fg(dp->stack, i, false);
-
-	dp->task = kthread_create_on_cpu(dp_thread, dp, cpu, "ixdp/%u");
-	if (IS_ERR(dp->task)) {
-		err = PTR_ERR(dp->task);
-		dp->task = NULL;
-		goto err_free;
-	}
-	wake_up_process(dp->task);
-
-	/*
-	 * The first core takes every group; a later one starts with none
-	 * (the caller spreads them, ixdp_fgmove_balance()).
-	 */
-	ixdp_port_owners(port, owner);
-	port->dp[port->ndp++] = dp;
-	if (port->ndp == 1) {
-		memset(owner, 0, sizeof(owner));
-		ixdp_core_call(dp, dp_own_all, NULL);
-	}
-	err = ixdp_port_publish(port, owner);
-	if (err)
-		goto err_stop;
-	ixdp_core_call(dp, dp_start_core, NULL);
-	return 0;
-
-err_stop:
-	port->dp[--port->ndp] = NULL;
-	kthread_stop(dp->task);
-err_free:
-	dp_free(dp);
-	return err;
+	for (fg = 0; fg < port->nfg; fg++)
+		ix_stack_set_fg(stack, fg, false);
+	return stack;
 }
 
-static int dp_abort_all(struct ixdp_core *dp, void *arg)
+/*
+ * A new core of @port on @cpu, not yet running: the caller registers its
+ * clients, then ixdp_core_start() (or ixdp_core_free() to give up).
+ * Checking @cpu and the queues against the port is the caller's job.
+ */
+struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
+				   u16 rxq, u16 txq,
+				   struct netlink_ext_ack *extack)
 {
-	ixdp_app_unregister_all(dp);
-	ixdp_responder_abort_all(dp->resp);
+	struct ixdp_core *dp;
+
+	dp = kvzalloc(struct_size(dp, in, nr_cpu_ids), GFP_KERNEL);
+	if (!dp)
+		return ERR_PTR(-ENOMEM);
+	dp->port = port;
+	dp->cpu = cpu;
+	dp->rxq = rxq;
+	dp->txq = txq;
+	dp->slot = port->ndp;
+	ixdp_core_stats_init(dp);
+	__skb_queue_head_init(&dp->tx_backlog);
+	__skb_queue_head_init(&dp->held);
+	if (dp_alloc_rings(dp)) {
+		dp_free(dp);
+		return ERR_PTR(-ENOMEM);
+	}
+	dp->stack = dp_create_stack(dp);
+	if (!dp->stack) {
+		NL_SET_ERR_MSG(extack, "cannot create the TCP/IP stack");
+		dp_free(dp);
+		return ERR_PTR(-ENOMEM);
+	}
+	return dp;
+}
+
+/* Free a core that ixdp_core_start() did not start (or that failed). */
+void ixdp_core_free(struct ixdp_core *dp)
+{
+	WARN_ON_ONCE(dp->task);
+	dp_free(dp);
+}
+
+/* Start the core's kthread on its CPU. */
+int ixdp_core_start(struct ixdp_core *dp)
+{
+	struct task_struct *task;
+
+	if (WARN_ON_ONCE(!dp->nclients))
+		return -EINVAL;
+	task = kthread_create_on_cpu(dp_thread, dp, dp->cpu, "ixdp/%u");
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	dp->task = task;
+	cpumask_set_cpu(dp->cpu, &core_cpus);
+	wake_up_process(task);
+	return 0;
+}
+
+static int abort_all(struct ixdp_core *dp, void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->abort_all)
+			dp->client[i]->abort_all(dp);
 	ixdp_tx_flush(dp);
 	return 0;
 }
 
 /*
- * Stop a core that no receive handler can reach any more: its contexts
- * are ended (they see IXDP_CQ_DEAD), its peers get resets, its frames and
- * buffers are freed. IXDP_IOC_WAKE may still hold the core under RCU.
+ * Stop a core that no receive handler can reach any more: its clients
+ * end their users (contexts see IXDP_CQ_DEAD, peers get resets), its
+ * frames and buffers are freed. IXDP_IOC_WAKE may still hold the core
+ * under RCU.
  */
 void ixdp_core_destroy(struct ixdp_core *dp)
 {
 	lockdep_assert_held(&ixdp_core_lock);
-	ixdp_core_call(dp, dp_abort_all, NULL);
+	ixdp_core_call_sync(dp, abort_all, NULL);
 	synchronize_rcu();
 	kthread_stop(dp->task);
+	cpumask_clear_cpu(dp->cpu, &core_cpus);
+	dp->task = NULL;
 	dp_free(dp);
-}
-
-/*
- * Stop the core on @cpu. Its flow groups move to the other active cores
- * first, so its connections live on; only the last core may take
- * connections with it, and it refuses while any exist.
- */
-int ixdp_core_del(struct ixdp_port *port, unsigned int cpu,
-		  struct netlink_ext_ack *extack)
-{
-	struct ixdp_move_stats st = {};
-	struct ixdp_core *dp = NULL;
-	unsigned int i, slot = 0;
-	u8 owner[IX_FG_MAX];
-	int err;
-	u32 fg;
-
-	ASSERT_RTNL();
-	lockdep_assert_held(&ixdp_core_lock);
-	for (i = 0; i < port->ndp; i++) {
-		if (port->dp[i]->cpu == cpu) {
-			dp = port->dp[i];
-			slot = i;
-		}
-	}
-	if (!dp) {
-		NL_SET_ERR_MSG(extack, "no dataplane core on this CPU");
-		return -ENOENT;
-	}
-	if (port->ndp == 1 && ixdp_core_connections(dp)) {
-		NL_SET_ERR_MSG(extack, MSG_LAST_CORE);
-		return -EBUSY;
-	}
-	/*
-	 * What counts is that its own groups moved: a refusal among the
-	 * other cores' moves (an application's group) does not stop it.
-	 */
-	if (port->ndp > 1)
-		err = ixdp_fgmove_balance(port, dp, &st, extack);
-	ixdp_port_owners(port, owner);
-	for (fg = 0; fg < port->nfg && port->ndp > 1; fg++) {
-		if (owner[fg] == slot) {
-			if (!err)
-				NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
-			return err ?: -EBUSY;
-		}
-		if (owner[fg] > slot)
-			owner[fg]--;
-	}
-	for (i = slot; i + 1 < port->ndp; i++) {
-		port->dp[i] = port->dp[i + 1];
-		port->dp[i]->slot = i;
-	}
-	port->dp[--port->ndp] = NULL;
-	err = ixdp_port_publish(port, owner);
-	if (err) {
-		/* The old map still names it: put it back where it was. */
-		for (i = port->ndp++; i > slot; i--) {
-			port->dp[i] = port->dp[i - 1];
-			port->dp[i]->slot = i;
-		}
-		port->dp[slot] = dp;
-		return err;
-	}
-	/* The old map may still be in use by a receive handler. */
-	synchronize_net();
-	ixdp_core_destroy(dp);
-	return 0;
 }

@@ -7,7 +7,7 @@
  *
  * Who touches what:
  *  - everything below is created and destroyed under ixdp_core_lock (the
- *    control path: netlink, netdev notifier, module exit);
+ *    control path: netlink, the port's work item, module exit; ctl.c);
  *  - the receive handler reads the port's map under RCU and only pushes
  *    frames into rings;
  *  - a core's ix_stack, responder and statistics are touched by its own
@@ -30,7 +30,12 @@
 
 #define IXDP_MAX_CORES		64
 #define IXDP_MAX_QUEUES		64
-#define IXDP_RING_SIZE		4096
+/*
+ * Slots of one handoff ring (one per producer CPU and core). A producer
+ * CPU hands a core at most what it received in one NAPI poll between two
+ * of the core's loop steps; 1024 pointers are 8 KiB (kvzalloc).
+ */
+#define IXDP_RING_SIZE		1024
 /*
  * Receive window of every connection, and so the slice of an
  * application's RX arena each connection gets (a power of two).
@@ -222,13 +227,47 @@ static inline void ixdp_stats_max_at(struct u64_stats_sync *syncp, size_t off,
 #define ixdp_rx_stats_inc(s, field) \
 	ixdp_stats_add_at(&(s)->syncp, offsetof(struct ixdp_rx_stats, field), 1)
 
-/* A request the control path runs in a core's own kthread. */
+/*
+ * A request the control path runs in a core's own kthread, in the
+ * caller's frame: the kthread takes it from @call with a cmpxchg, a
+ * caller that gives up withdraws it the same way (ixdp_core_call(),
+ * ixdp_core_call_sync()).
+ */
 struct ixdp_core_call {
 	int (*fn)(struct ixdp_core *dp, void *arg);
 	void *arg;
 	int ret;
 	struct completion done;
 };
+
+/*
+ * A client of a dataplane core: the built-in responder, the table of
+ * application contexts. The loop knows its clients only through these
+ * hooks, all called in the core's kthread; every hook but event may be
+ * NULL. Clients are registered before the core starts and asked in
+ * registration order.
+ */
+struct ixdp_core_client_ops {
+	/* The stack raised @ev: true if it is this client's. */
+	bool (*event)(struct ixdp_core *dp, const struct ix_event *ev);
+	/* Once per loop step, after the frames: work done (for the stats). */
+	unsigned int (*run)(struct ixdp_core *dp, unsigned int budget);
+	/* Work is waiting (lockless peek, also from napi_busy_loop()). */
+	bool (*pending)(const struct ixdp_core *dp);
+	/* Output waits for room: sleep briefly, not until the next timer. */
+	bool (*backlog)(const struct ixdp_core *dp);
+	/* The core is about to sleep: true to be told when it woke. */
+	bool (*prepare_sleep)(struct ixdp_core *dp);
+	void (*woken)(struct ixdp_core *dp);
+	/* Refresh the client's gauges in dp->st. */
+	void (*gauges)(struct ixdp_core *dp);
+	/* The core goes away: end every connection and user. */
+	void (*abort_all)(struct ixdp_core *dp);
+	/* Free the client's state (the kthread has stopped). */
+	void (*destroy)(struct ixdp_core *dp);
+};
+
+#define IXDP_CORE_CLIENTS	2
 
 struct ixdp_core {
 	struct ixdp_port *port;
@@ -247,10 +286,13 @@ struct ixdp_core {
 	unsigned long hold[BITS_TO_LONGS(IX_FG_MAX)];	/* kthread only */
 	struct sk_buff_head held;	/* kthread only, their frames */
 	u64 fg_frames[IX_FG_MAX];	/* kthread writes: frames by group */
+	const struct ixdp_core_client_ops *client[IXDP_CORE_CLIENTS];
+	unsigned int nclients;
 	struct ixdp_core_call *call;	/* pending control request */
 	struct sk_buff_head tx_backlog;	/* kthread only, no lock taken */
 	struct ixdp_core_stats st;
-	struct ixdp_handoff *in[];		/* [nr_cpu_ids]: one per producer */
+	/* [nr_cpu_ids]: one per producer CPU, NULL for those not present */
+	struct ixdp_handoff *in[];
 };
 
 /* What the receive path needs, replaced as a whole under RCU. */
@@ -274,6 +316,7 @@ struct ixdp_port {
 	u8 rss_key[IX_RSS_KEY_LEN];
 	u8 secret[32];			/* the cores' ISN and cookie keys */
 	struct ixdp_map __rcu *map;
+	struct ixdp_map *spare;		/* ixdp_port_reserve() */
 	struct ixdp_core *dp[IXDP_MAX_CORES];	/* by slot, control path */
 	unsigned int ndp;
 	u16 resp_port;
@@ -281,11 +324,10 @@ struct ixdp_port {
 	struct ixdp_rx_stats __percpu *rx_stats;
 };
 
+/* The control lock (ctl.c takes it; core.c serialises its calls with it). */
 extern struct mutex ixdp_core_lock;
 
 /* port.c APIs: */
-void ixdp_ctl_lock(void);
-void ixdp_ctl_unlock(void);
 int ixdp_port_init(void);
 void ixdp_port_uninit(void);
 int ixdp_port_add(struct net *net, const char *ifname, __be32 addr, u8 prefix,
@@ -294,19 +336,31 @@ int ixdp_port_del(const char *ifname, struct netlink_ext_ack *extack);
 struct ixdp_port *ixdp_port_get(void);
 int ixdp_port_publish(struct ixdp_port *port, const u8 *owner);
 void ixdp_port_owners(const struct ixdp_port *port, u8 *owner);
+struct ixdp_core *ixdp_port_core_on(const struct ixdp_port *port,
+				    unsigned int cpu);
+int ixdp_port_reserve(struct ixdp_port *port);
+void ixdp_port_publish_reserved(struct ixdp_port *port, const u8 *owner);
 
 /* rx.c APIs: */
 rx_handler_result_t ixdp_rx_handler(struct sk_buff **pskb);
 
 /* core.c APIs: */
-int ixdp_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq, u16 txq,
-		  struct netlink_ext_ack *extack);
-int ixdp_core_del(struct ixdp_port *port, unsigned int cpu,
-		  struct netlink_ext_ack *extack);
+struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
+				   u16 rxq, u16 txq,
+				   struct netlink_ext_ack *extack);
+void ixdp_core_client_add(struct ixdp_core *dp,
+			  const struct ixdp_core_client_ops *ops);
+int ixdp_core_start(struct ixdp_core *dp);
+void ixdp_core_free(struct ixdp_core *dp);
 void ixdp_core_destroy(struct ixdp_core *dp);
+int ixdp_core_own_all(struct ixdp_core *dp);
+bool ixdp_core_on_cpu(unsigned int cpu);
+int ixdp_core_start_stack(struct ixdp_core *dp);
 void ixdp_core_kick(struct ixdp_core *dp);
 int ixdp_core_call(struct ixdp_core *dp, int (*fn)(struct ixdp_core *, void *),
 		   void *arg);
+int ixdp_core_call_sync(struct ixdp_core *dp,
+			int (*fn)(struct ixdp_core *, void *), void *arg);
 u32 ixdp_core_connections(struct ixdp_core *dp);
 u64 ixdp_core_now_us(void);
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
@@ -326,11 +380,20 @@ struct ixdp_move_stats {
 	u64 hold_ns, switch_ns, export_ns, import_ns, total_ns;
 };
 
+/*
+ * Told of every step of a move that moved something (the netlink layer
+ * announces it): source and target CPU, the group or -1 for several.
+ */
+typedef void (*ixdp_move_note_fn)(u32 from, u32 to, s32 fg,
+				  const struct ixdp_move_stats *st);
+
 int ixdp_fgmove_move(struct ixdp_port *port, const unsigned long *fgs,
 		     struct ixdp_core *src, struct ixdp_core *dst,
-		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+		     struct ixdp_move_stats *st, ixdp_move_note_fn note,
+		     struct netlink_ext_ack *extack);
 int ixdp_fgmove_balance(struct ixdp_port *port, const struct ixdp_core *leaving,
-			struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+			struct ixdp_move_stats *st, ixdp_move_note_fn note,
+			struct netlink_ext_ack *extack);
 void ixdp_fgmove_init(void);
 void ixdp_fgmove_uninit(void);
 
@@ -338,12 +401,23 @@ void ixdp_fgmove_uninit(void);
 void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m);
 void ixdp_tx_flush(struct ixdp_core *dp);
 
+/* ctl.c APIs: */
+void ixdp_ctl_lock(void);
+void ixdp_ctl_unlock(void);
+int ixdp_ctl_core_add(struct ixdp_port *port, unsigned int cpu, u16 rxq,
+		      u16 txq, struct netlink_ext_ack *extack);
+int ixdp_ctl_core_del(struct ixdp_port *port, unsigned int cpu,
+		      ixdp_move_note_fn note, struct netlink_ext_ack *extack);
+int ixdp_ctl_core_park(struct ixdp_port *port, struct ixdp_core *dp, bool park,
+		       ixdp_move_note_fn note, struct netlink_ext_ack *extack);
+int ixdp_ctl_rebalance(struct ixdp_port *port, ixdp_move_note_fn note,
+		       struct ixdp_move_stats *st, struct netlink_ext_ack *extack);
+int ixdp_ctl_init(void);
+void ixdp_ctl_uninit(void);
+
 /* responder.c APIs: */
-struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp);
-void ixdp_responder_destroy(struct ixdp_responder *r);
-void ixdp_responder_event(void *arg, const struct ix_event *ev);
+int ixdp_responder_create(struct ixdp_core *dp);
 int ixdp_responder_apply(struct ixdp_core *dp, void *unused);
-void ixdp_responder_abort_all(struct ixdp_responder *r);
 void ixdp_responder_run(struct ixdp_responder *r);
 u64 ixdp_responder_overflow(const struct ixdp_responder *r);
 u16 ixdp_responder_port(const struct ixdp_responder *r);

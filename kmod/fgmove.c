@@ -4,7 +4,7 @@
  * (Documentation/migration.rst): every connection of the groups leaves core A (src) and
  * lives on in core B (dst) with no byte lost, duplicated or reordered.
  * The TCP/IP half is kmod/stack/fgmove.c; this is the host half, run by
- * the control path (under ixdp_core_lock and rtnl) in five timed steps:
+ * the control path (under ixdp_core_lock, not rtnl) in five timed steps:
  *
  *  hold    B is told to hold the frames of the groups: from now on it
  *          queues them, in arrival order, instead of running them.
@@ -25,17 +25,17 @@
  *          importing what it exported; the frames B held for them are
  *          dropped, which TCP repairs. Should A have filled up meanwhile,
  *          those connections are lost (logged) and A owns the group.
+ *          The map for it is reserved before the move starts, so the
+ *          undo step cannot fail.
  *
  * Connections of application contexts do not move yet: the context is
  * bound to A's rings, so such groups stay with A (-EBUSY).
  */
 #include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/fault-inject.h>
 #include <linux/ktime.h>
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -263,19 +263,27 @@ static int mv_import(struct ixdp_core *dp, void *arg)
 	return 0;
 }
 
+/*
+ * Send the groups of @set to @slot and wait until no receive handler
+ * uses the old map. Expedited: the whole move waits for this, and moves
+ * are rare. @reserved: use the map ixdp_port_reserve() set aside.
+ */
 static int publish(struct ixdp_port *port, const unsigned long *set,
-		   unsigned int slot)
+		   unsigned int slot, bool reserved)
 {
 	u8 owner[IX_FG_MAX];
 	u32 fg;
-	int err;
+	int err = 0;
 
 	ixdp_port_owners(port, owner);
 	for_each_set_bit(fg, set, IX_FG_MAX)
 		owner[fg] = slot;
-	err = ixdp_port_publish(port, owner);
+	if (reserved)
+		ixdp_port_publish_reserved(port, owner);
+	else
+		err = ixdp_port_publish(port, owner);
 	if (!err)
-		synchronize_net();
+		synchronize_rcu_expedited();
 	return err;
 }
 
@@ -291,19 +299,15 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 		return;
 	mv->cur = mv->back;
 	if (back)
-		ixdp_core_call(mv->src, mv_hold, mv);
-	/*
-	 * Only the map's allocation can fail here: retry, since B must not
-	 * stay the owner of groups it does not have.
-	 */
-	while (publish(port, undo, mv->src->slot))
-		usleep_range(1000, 2000);
+		ixdp_core_call_sync(mv->src, mv_hold, mv);
+	/* B must not stay the owner of groups it does not have. */
+	publish(port, undo, mv->src->slot, true);
 	mv->cur = undo;
-	ixdp_core_call(mv->dst, mv_release, mv);
+	ixdp_core_call_sync(mv->dst, mv_release, mv);
 	mv->cur = mv->back;
 	mv->undoing = true;
 	if (back)
-		ixdp_core_call(mv->src, mv_import, mv);
+		ixdp_core_call_sync(mv->src, mv_import, mv);
 	/* What went back is not part of the move. */
 	mv->conns = conns;
 	mv->held = held;
@@ -312,22 +316,99 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 			mv->lost);
 }
 
+/* The four steps and the undo, each timed into @step. */
+static int mv_run(struct ixdp_port *port, struct mv *mv,
+		  struct ixdp_move_stats *step)
+{
+	struct ixdp_core *src = mv->src, *dst = mv->dst;
+	u64 t0, t1;
+	int err;
+
+	/* Nothing changed yet: the only step a killed caller may skip. */
+	t0 = ktime_get_ns();
+	err = ixdp_core_call(src, mv_check, mv);
+	if (err || bitmap_empty(mv->fgs, IX_FG_MAX))
+		return err;
+
+	t1 = ktime_get_ns();
+	ixdp_core_call_sync(dst, mv_hold, mv);
+	step->hold_ns = ktime_get_ns() - t1;
+	t1 += step->hold_ns;
+
+	err = publish(port, mv->fgs, dst->slot, false);
+	if (err) {
+		ixdp_core_call_sync(dst, mv_release, mv);
+		return err;
+	}
+	step->switch_ns = ktime_get_ns() - t1;
+	t1 += step->switch_ns;
+
+	ixdp_core_call_sync(src, mv_export, mv);
+	step->export_ns = ktime_get_ns() - t1;
+	t1 += step->export_ns;
+
+	ixdp_core_call_sync(dst, mv_import, mv);
+	step->import_ns = ktime_get_ns() - t1;
+
+	mv_undo(port, mv);
+	step->total_ns = ktime_get_ns() - t0;
+	step->fgs = bitmap_weight(mv->fgs, IX_FG_MAX) -
+		    bitmap_weight(mv->stay, IX_FG_MAX) -
+		    bitmap_weight(mv->back, IX_FG_MAX);
+	step->conns = mv->conns;
+	step->held = mv->held;
+	return 0;
+}
+
+static void stats_add(struct ixdp_move_stats *st,
+		      const struct ixdp_move_stats *step)
+{
+	st->fgs += step->fgs;
+	st->conns += step->conns;
+	st->held += step->held;
+	st->hold_ns += step->hold_ns;
+	st->switch_ns += step->switch_ns;
+	st->export_ns += step->export_ns;
+	st->import_ns += step->import_ns;
+	st->total_ns += step->total_ns;
+}
+
+static struct mv *mv_alloc(struct ixdp_core *src, struct ixdp_core *dst,
+			   const unsigned long *fgs)
+{
+	struct mv *mv;
+
+	mv = kvzalloc(sizeof(*mv), GFP_KERNEL);
+	if (!mv)
+		return NULL;
+	mv->nresp = ixdp_responder_nconn(src->resp);
+	mv->resp = kvcalloc(mv->nresp, sizeof(*mv->resp), GFP_KERNEL);
+	if (!mv->resp) {
+		kvfree(mv);
+		return NULL;
+	}
+	mv->src = src;
+	mv->dst = dst;
+	bitmap_copy(mv->fgs, fgs, IX_FG_MAX);
+	mv->cur = mv->fgs;
+	return mv;
+}
+
 /*
- * Move the flow groups of @fgs, all owned by @src, to @dst, and add what
- * was done to @st. -EBUSY if some stayed with @src because applications
- * hold their connections; the others moved all the same.
+ * Move the flow groups of @fgs, all owned by @src, to @dst, add what was
+ * done to @st and tell @note (may be NULL) if something moved. -EBUSY if
+ * some stayed with @src because applications hold their connections;
+ * the others moved all the same.
  */
 int ixdp_fgmove_move(struct ixdp_port *port, const unsigned long *fgs,
 		     struct ixdp_core *src, struct ixdp_core *dst,
-		 struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
+		     struct ixdp_move_stats *st, ixdp_move_note_fn note,
+		     struct netlink_ext_ack *extack)
 {
 	struct ixdp_move_stats step = {};
-	u64 t0, t1;
 	struct mv *mv;
-	u32 fg, nfg;
-	int err = 0;
+	int err;
 
-	ASSERT_RTNL();
 	lockdep_assert_held(&ixdp_core_lock);
 	if (src == dst || bitmap_empty(fgs, IX_FG_MAX))
 		return 0;
@@ -335,69 +416,21 @@ int ixdp_fgmove_move(struct ixdp_port *port, const unsigned long *fgs,
 		NL_SET_ERR_MSG(extack, "the target core is parked");
 		return -EINVAL;
 	}
-	mv = kvzalloc(sizeof(*mv), GFP_KERNEL);
+	/* The undo step's map: reserved now, so that it cannot fail. */
+	err = ixdp_port_reserve(port);
+	if (err)
+		return err;
+	mv = mv_alloc(src, dst, fgs);
 	if (!mv)
 		return -ENOMEM;
-	mv->nresp = ixdp_responder_nconn(src->resp);
-	mv->resp = kvcalloc(mv->nresp, sizeof(*mv->resp), GFP_KERNEL);
-	if (!mv->resp) {
-		kvfree(mv);
-		return -ENOMEM;
-	}
-	mv->src = src;
-	mv->dst = dst;
-	bitmap_copy(mv->fgs, fgs, IX_FG_MAX);
-	mv->cur = mv->fgs;
-
-	t0 = ktime_get_ns();
-	ixdp_core_call(src, mv_check, mv);
-	if (bitmap_empty(mv->fgs, IX_FG_MAX))
+	err = mv_run(port, mv, &step);
+	if (err)
 		goto out;
-
-	t1 = ktime_get_ns();
-	ixdp_core_call(dst, mv_hold, mv);
-	step.hold_ns = ktime_get_ns() - t1;
-	t1 += step.hold_ns;
-
-	err = publish(port, mv->fgs, dst->slot);
-	if (err) {
-		ixdp_core_call(dst, mv_release, mv);
-		goto out;
-	}
-	step.switch_ns = ktime_get_ns() - t1;
-	t1 += step.switch_ns;
-
-	ixdp_core_call(src, mv_export, mv);
-	step.export_ns = ktime_get_ns() - t1;
-	t1 += step.export_ns;
-
-	ixdp_core_call(dst, mv_import, mv);
-	step.import_ns = ktime_get_ns() - t1;
-
-	mv_undo(port, mv);
-	step.total_ns = ktime_get_ns() - t0;
-
-	nfg = bitmap_weight(mv->fgs, IX_FG_MAX) -
-	      bitmap_weight(mv->stay, IX_FG_MAX) -
-	      bitmap_weight(mv->back, IX_FG_MAX);
-	step.fgs = nfg;
-	step.conns = mv->conns;
-	step.held = mv->held;
-	st->fgs += step.fgs;
-	st->conns += step.conns;
-	st->held += step.held;
-	st->hold_ns += step.hold_ns;
-	st->switch_ns += step.switch_ns;
-	st->export_ns += step.export_ns;
-	st->import_ns += step.import_ns;
-	st->total_ns += step.total_ns;
-
-	if (nfg) {
-		fg = find_first_bit(mv->fgs, IX_FG_MAX);
-		ixdp_nl_announce_move(src->cpu, dst->cpu,
-				      nfg == 1 && bitmap_weight(mv->fgs, IX_FG_MAX) == 1 ?
-				      (s32)fg : -1, &step);
-	}
+	stats_add(st, &step);
+	if (step.fgs && note)
+		note(src->cpu, dst->cpu,
+		     step.fgs == 1 && bitmap_weight(mv->fgs, IX_FG_MAX) == 1 ?
+		     (s32)find_first_bit(mv->fgs, IX_FG_MAX) : -1, &step);
 
 	if (mv->err) {
 		NL_SET_ERR_MSG(extack, "a flow group could not be exported");
@@ -483,7 +516,8 @@ static void balance_plan(struct balance *b, unsigned int n, u32 nfg)
  * cores, go to the cores below their share.
  */
 int ixdp_fgmove_balance(struct ixdp_port *port, const struct ixdp_core *leaving,
-			struct ixdp_move_stats *st, struct netlink_ext_ack *extack)
+			struct ixdp_move_stats *st, ixdp_move_note_fn note,
+			struct netlink_ext_ack *extack)
 {
 	unsigned int n = 0, i, s, d;
 	struct balance *b;
@@ -520,7 +554,7 @@ int ixdp_fgmove_balance(struct ixdp_port *port, const struct ixdp_core *leaving,
 				if (b->owner[fg] == s && b->target[fg] == d)
 					__set_bit(fg, b->set);
 			e = ixdp_fgmove_move(port, b->set, port->dp[s], port->dp[d],
-					     st, extack);
+					     st, note, extack);
 			if (e && !err)
 				err = e;
 		}

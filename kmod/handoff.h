@@ -31,12 +31,12 @@ struct ixdp_handoff {
 	void *slot[];
 };
 
-/* @size must be a power of two. */
+/* @size must be a power of two. Free with kvfree(). */
 static inline struct ixdp_handoff *ixdp_handoff_alloc(u32 size, gfp_t gfp)
 {
 	struct ixdp_handoff *r;
 
-	r = kzalloc(struct_size(r, slot, size), gfp);
+	r = kvzalloc(struct_size(r, slot, size), gfp);
 	if (r)
 		r->mask = size - 1;
 	return r;

@@ -38,8 +38,12 @@ struct vm_area_struct;
 struct file;
 struct poll_table_struct;
 struct ixdp_app *ixdp_app_create(void);
-void ixdp_app_destroy(struct ixdp_app *app);
-long ixdp_app_attach(struct ixdp_app *app, void __user *argp);
+/* Told when a context attaches or detaches (the netlink layer announces). */
+typedef void (*ixdp_app_note_fn)(u8 cmd, const struct ixdp_app *app);
+
+void ixdp_app_destroy(struct ixdp_app *app, ixdp_app_note_fn note);
+long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
+		     ixdp_app_note_fn note);
 long ixdp_app_wake(struct ixdp_app *app, unsigned long arg);
 __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 		       struct poll_table_struct *wait);

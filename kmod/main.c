@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module entry and exit: bring the subsystems up in dependency order and
- * take them down in reverse.
+ * Module entry and exit: bring the subsystems up in dependency order,
+ * the user-facing interfaces (/dev/ixdp, the genl family) last, and take
+ * them down in exactly the reverse order, those interfaces first.
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
@@ -13,35 +14,45 @@ static int __init ixdp_mod_init(void)
 {
 	int err;
 
-	err = ixdp_chardev_init();
-	if (err)
-		return err;
+	ixdp_fgmove_init();
 
 	err = ixdp_port_init();
 	if (err)
 		goto err_port;
 
+	err = ixdp_ctl_init();
+	if (err)
+		goto err_ctl;
+
 	err = ixdp_netlink_init();
 	if (err)
 		goto err_netlink;
 
-	ixdp_fgmove_init();
+	err = ixdp_chardev_init();
+	if (err)
+		goto err_chardev;
+
 	pr_info("version %s loaded (abi %u)\n", IXDP_VERSION, IXDP_ABI_VERSION);
 	return 0;
 
+err_chardev:
+	ixdp_netlink_uninit();
 err_netlink:
+	ixdp_ctl_uninit();
+err_ctl:
 	ixdp_port_uninit();
 err_port:
-	ixdp_chardev_uninit();
+	ixdp_fgmove_uninit();
 	return err;
 }
 
 static void __exit ixdp_mod_exit(void)
 {
-	ixdp_netlink_uninit();
-	ixdp_fgmove_uninit();
-	ixdp_port_uninit();
 	ixdp_chardev_uninit();
+	ixdp_netlink_uninit();
+	ixdp_ctl_uninit();
+	ixdp_port_uninit();
+	ixdp_fgmove_uninit();
 	pr_info("unloaded\n");
 }
 

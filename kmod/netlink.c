@@ -122,7 +122,7 @@ TOP_POLICY(grant_top, IXDP_A_GRANT, grant_policy);
 
 /*
  * What pre_doit does before a command's doit (genl_ops.internal_flags):
- * IXDP_NL_F_CTL takes ixdp_ctl_lock() (rtnl, then ixdp_core_lock), for
+ * IXDP_NL_F_CTL takes ixdp_ctl_lock() (the control lock), for
  * changes; IXDP_NL_F_READ takes ixdp_core_lock only, for reads;
  * IXDP_NL_F_PORT also needs the port (-ENODEV without one), which the
  * handler finds in info->user_ptr[0]. post_doit drops the lock.

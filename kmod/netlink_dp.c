@@ -332,12 +332,13 @@ int ixdp_nl_core_add(struct sk_buff *skb, struct genl_info *info)
 	id.rxq = nla_get_u16(tb[IXDP_CORE_A_RXQ]);
 	id.txq = tb[IXDP_CORE_A_TXQ] ? nla_get_u16(tb[IXDP_CORE_A_TXQ]) :
 				       id.rxq;
-	err = ixdp_core_add(port, id.cpu, id.rxq, id.txq, info->extack);
+	err = ixdp_ctl_core_add(port, id.cpu, id.rxq, id.txq, info->extack);
 	if (err)
 		return err;
 	/* The core first, then the moves that give it its share. */
 	ixdp_nl_announce(IXDP_CMD_CORE_ADD, fill_core_id, &id);
-	if (port->ndp > 1 && ixdp_fgmove_balance(port, NULL, &st, NULL))
+	if (port->ndp > 1 &&
+	    ixdp_ctl_rebalance(port, ixdp_nl_announce_move, &st, NULL))
 		pr_warn("cpu %u started, but not all flow groups could move to it\n",
 			id.cpu);
 	return 0;
@@ -348,20 +349,20 @@ int ixdp_nl_core_del(struct sk_buff *skb, struct genl_info *info)
 	struct ixdp_port *port = info->user_ptr[0];
 	struct nlattr *tb[IXDP_CORE_A_MAX + 1];
 	struct core_id id = {};
-	unsigned int i;
+	struct ixdp_core *dp;
 	int err;
 
 	err = core_req(info, tb, 0);
 	if (err)
 		return err;
 	id.cpu = nla_get_u32(tb[IXDP_CORE_A_CPU]);
-	for (i = 0; i < port->ndp; i++) {
-		if (port->dp[i]->cpu == id.cpu) {
-			id.rxq = port->dp[i]->rxq;
-			id.txq = port->dp[i]->txq;
-		}
+	dp = ixdp_port_core_on(port, id.cpu);
+	if (dp) {
+		id.rxq = dp->rxq;
+		id.txq = dp->txq;
 	}
-	err = ixdp_core_del(port, id.cpu, info->extack);
+	err = ixdp_ctl_core_del(port, id.cpu, ixdp_nl_announce_move,
+				info->extack);
 	if (!err)
 		ixdp_nl_announce(IXDP_CMD_CORE_DEL, fill_core_id, &id);
 	return err;

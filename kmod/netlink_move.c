@@ -78,12 +78,10 @@ void ixdp_nl_announce_move(u32 from, u32 to, s32 fg,
 static struct ixdp_core *core_on(struct ixdp_port *port, struct genl_info *info,
 				 const struct nlattr *attr)
 {
-	u32 cpu = nla_get_u32(attr);
-	unsigned int i;
+	struct ixdp_core *dp = ixdp_port_core_on(port, nla_get_u32(attr));
 
-	for (i = 0; i < port->ndp; i++)
-		if (port->dp[i]->cpu == cpu)
-			return port->dp[i];
+	if (dp)
+		return dp;
 	NL_SET_ERR_MSG_ATTR(info->extack, attr, "no dataplane core on this CPU");
 	return NULL;
 }
@@ -122,7 +120,8 @@ static int move(struct ixdp_port *port, struct genl_info *info,
 	u32 fg;
 
 	if (a[IXDP_MOVE_A_BALANCE])
-		return ixdp_fgmove_balance(port, NULL, st, info->extack);
+		return ixdp_ctl_rebalance(port, ixdp_nl_announce_move, st,
+					  info->extack);
 	dst = core_on(port, info, a[IXDP_MOVE_A_TO_CPU]);
 	if (!dst)
 		return -ENOENT;
@@ -150,7 +149,8 @@ static int move(struct ixdp_port *port, struct genl_info *info,
 			if (owner[fg] == src->slot)
 				__set_bit(fg, set);
 	}
-	return ixdp_fgmove_move(port, set, src, dst, st, info->extack);
+	return ixdp_fgmove_move(port, set, src, dst, st, ixdp_nl_announce_move,
+				info->extack);
 }
 
 /* pre_doit holds ixdp_ctl_lock() and found the port (PORT_CTL). */
@@ -208,46 +208,6 @@ static int fill_park(struct sk_buff *msg, const void *arg)
 	return 0;
 }
 
-/*
- * Park: move every group away (spread over the other active cores),
- * then mark the core parked; it sleeps until unparked. Unpark: eligible
- * again, owning nothing until groups are moved to it.
- */
-static int set_parked(struct ixdp_port *port, struct ixdp_core *dp, bool park,
-		      struct netlink_ext_ack *extack)
-{
-	struct ixdp_move_stats st = {};
-	u8 owner[IX_FG_MAX];
-	u32 fg;
-	int err;
-
-	if (dp->parked == park)
-		return 0;
-	if (park) {
-		/* Only its own groups must move (see ixdp_core_del()). */
-		err = ixdp_fgmove_balance(port, dp, &st, extack);
-		ixdp_port_owners(port, owner);
-		for (fg = 0; fg < port->nfg; fg++)
-			if (owner[fg] == dp->slot)
-				break;
-		if (fg < port->nfg) {
-			if (!err)
-				NL_SET_ERR_MSG(extack, "some of its flow groups could not move");
-			return err ?: -EBUSY;
-		}
-	}
-	WRITE_ONCE(dp->parked, park);
-	ixdp_port_owners(port, owner);
-	err = ixdp_port_publish(port, owner);
-	if (err) {
-		WRITE_ONCE(dp->parked, !park);
-		return err;
-	}
-	/* Let it see the new state: sleep for good, or poll again. */
-	ixdp_core_kick(dp);
-	return 0;
-}
-
 /* pre_doit holds ixdp_ctl_lock() and found the port (PORT_CTL). */
 int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info)
 {
@@ -274,7 +234,8 @@ int ixdp_nl_core_set(struct sk_buff *skb, struct genl_info *info)
 	if (!dp)
 		return -ENOENT;
 	changed = dp->parked != !!note.parked;
-	err = set_parked(port, dp, note.parked, info->extack);
+	err = ixdp_ctl_core_park(port, dp, note.parked, ixdp_nl_announce_move,
+				 info->extack);
 	/* In order with the moves parking made: under the lock. */
 	if (!err && changed)
 		ixdp_nl_announce(IXDP_CMD_CORE_SET, fill_park, &note);

@@ -57,39 +57,47 @@ struct ixdp_responder {
 	u32 *dirty;		/* connections to push after this batch */
 };
 
-struct ixdp_responder *ixdp_responder_create(struct ixdp_core *dp)
-{
-	struct ixdp_responder *r;
-	u32 i;
-
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return NULL;
-	r->dp = dp;
-	r->nconn = IX_STACK_NCONN_DEFAULT;
-	/* One chunk per receive buffer at most. */
-	r->nchunk = IXDP_CORE_NRXBUF;
-	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
-	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
-	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);
-	r->dirty = kvcalloc(r->nconn, sizeof(*r->dirty), GFP_KERNEL);
-	if (!r->conn || !r->chunk || !r->evq || !r->dirty) {
-		ixdp_responder_destroy(r);
-		return NULL;
-	}
-	for (i = 0; i < r->nchunk; i++)
-		r->chunk[i].next = i + 1 < r->nchunk ? i + 1 : IX_NIL;
-	r->free_chunk = 0;
-	return r;
-}
-
-void ixdp_responder_destroy(struct ixdp_responder *r)
+static void responder_free(struct ixdp_responder *r)
 {
 	kvfree(r->conn);
 	kvfree(r->chunk);
 	kvfree(r->evq);
 	kvfree(r->dirty);
 	kfree(r);
+}
+
+static const struct ixdp_core_client_ops responder_ops;
+
+/*
+ * Give @dp its responder and register it as the core's last client, the
+ * one that takes every event no other client took (before it starts).
+ */
+int ixdp_responder_create(struct ixdp_core *dp)
+{
+	struct ixdp_responder *r;
+	u32 i;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->dp = dp;
+	r->nconn = dp->stack->cfg.nconn;
+	/* A chunk per receive buffer at most. */
+	r->nchunk = dp->stack->cfg.nrxbuf;
+	r->conn = kvcalloc(r->nconn, sizeof(*r->conn), GFP_KERNEL);
+	r->chunk = kvcalloc(r->nchunk, sizeof(*r->chunk), GFP_KERNEL);
+	r->evq = kvcalloc(RESP_EVQ, sizeof(*r->evq), GFP_KERNEL);
+	r->dirty = kvcalloc(r->nconn, sizeof(*r->dirty), GFP_KERNEL);
+	if (!r->conn || !r->chunk || !r->evq || !r->dirty) {
+		responder_free(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->nchunk; i++)
+		r->chunk[i].next = i + 1 < r->nchunk ? i + 1 : IX_NIL;
+	r->free_chunk = 0;
+	dp->resp = r;
+	ixdp_core_client_add(dp, &responder_ops);
+	return 0;
 }
 
 static struct ix_stack *core_of(struct ixdp_responder *r)
@@ -232,16 +240,20 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 	mark_dirty(r, c);
 }
 
-/* The core's event hook: queue only, the core is still running. */
-void ixdp_responder_event(void *arg, const struct ix_event *ev)
+/*
+ * The core's event hook: queue only, the core is still running. The
+ * responder is the last client, so every event left is its own.
+ */
+static bool responder_event(struct ixdp_core *dp, const struct ix_event *ev)
 {
-	struct ixdp_responder *r = ((struct ixdp_core *)arg)->resp;
+	struct ixdp_responder *r = dp->resp;
 
 	if (r->evq_tail - r->evq_head >= RESP_EVQ) {
 		r->evq_overflow++;
-		return;
+		return true;
 	}
 	r->evq[r->evq_tail++ & (RESP_EVQ - 1)] = *ev;
+	return true;
 }
 
 static void handle_event(struct ixdp_responder *r, const struct ix_event *ev)
@@ -293,6 +305,8 @@ void ixdp_responder_run(struct ixdp_responder *r)
 			if (c->used)
 				conn_push(r, c);
 		}
+		/* A busy core may take many rounds: let others run. */
+		cond_resched();
 	} while (r->evq_head != r->evq_tail);
 }
 
@@ -329,8 +343,9 @@ int ixdp_responder_apply(struct ixdp_core *dp, void *unused)
 }
 
 /* Reset every connection this core serves (kthread context). */
-void ixdp_responder_abort_all(struct ixdp_responder *r)
+static void responder_abort_all(struct ixdp_core *dp)
 {
+	struct ixdp_responder *r = dp->resp;
 	u32 i;
 
 	ixdp_responder_run(r);
@@ -449,3 +464,22 @@ void ixdp_responder_adopt(struct ixdp_responder *r, u64 handle,
 	if (c->head != IX_NIL || (c->eof && !c->closed))
 		mark_dirty(r, c);
 }
+
+static unsigned int responder_run(struct ixdp_core *dp, unsigned int budget)
+{
+	ixdp_responder_run(dp->resp);
+	return 0;
+}
+
+static void responder_destroy(struct ixdp_core *dp)
+{
+	responder_free(dp->resp);
+	dp->resp = NULL;
+}
+
+static const struct ixdp_core_client_ops responder_ops = {
+	.event		= responder_event,
+	.run		= responder_run,
+	.abort_all	= responder_abort_all,
+	.destroy	= responder_destroy,
+};

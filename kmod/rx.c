@@ -35,7 +35,8 @@ static bool rx_push(struct ixdp_port *port, struct ixdp_core *dp,
 {
 	struct ixdp_handoff *r = dp->in[smp_processor_id()];
 
-	if (unlikely(!ixdp_handoff_push(r, skb))) {
+	/* No ring: a CPU that came present after the core (ring_full). */
+	if (unlikely(!r || !ixdp_handoff_push(r, skb))) {
 		ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), ring_full);
 		kfree_skb(skb);
 		return false;

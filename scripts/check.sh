@@ -65,6 +65,7 @@ fi
 kver=$(scripts/kernels.sh default-version)
 
 step build-module-all-kernels scripts/kernels.sh build-all
+step layering scripts/layers.py
 step build-user make -s user
 step style-checkpatch scripts/style.sh
 step netlink-spec scripts/nlspec-check.py

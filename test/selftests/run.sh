@@ -58,9 +58,11 @@ run_stage app-lossy /selftests/app_lossy.sh
 run_stage hostile /selftests/hostile.sh
 run_stage netlink-move /selftests/netlink_move.sh
 run_stage fgmove /selftests/fgmove.sh
+run_stage cpuhp /selftests/cpuhp.sh
 run_stage ixdpd /selftests/ixdpd.sh
 run_stage ixdpd-cpus /selftests/ixdpd_cpus.sh
 run_stage objects /selftests/objects.sh
 run_stage fuzz /selftests/fuzz.sh
+run_stage netdev-gone /selftests/netdev_gone.sh
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log
