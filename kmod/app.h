@@ -242,8 +242,8 @@ static inline u32 ixdp_app_slice(const struct ixdp_app *app, u32 conn)
 }
 
 /* app_conn.c APIs: */
-struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn);
-void ixdp_core_apps_destroy(struct ixdp_core_apps *da);
+struct ixdp_core_apps *ixdp_app_conn_table_alloc(u32 nconn);
+void ixdp_app_conn_table_free(struct ixdp_core_apps *da);
 u32 ixdp_app_conn_alloc(struct ixdp_app *app);
 void ixdp_app_conn_free(struct ixdp_app *app, u32 idx);
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx);
@@ -274,19 +274,14 @@ unsigned int ixdp_app_table_user_contexts(const struct ixdp_core *dp,
 void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app);
 int ixdp_app_table_register(struct ixdp_core *dp, void *arg);
 int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg);
-void ixdp_app_unregister_all(struct ixdp_core *dp);
+void ixdp_app_table_unregister_all(struct ixdp_core *dp);
 void ixdp_app_table_check_alive(struct ixdp_core *dp, struct ixdp_app *app);
 
 /* app_loop.c APIs (the core's client hooks): */
 extern const struct ixdp_core_client_ops ixdp_app_client_ops;
-unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget);
-bool ixdp_core_apps_pending(const struct ixdp_core *dp);
-bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp);
-void ixdp_core_apps_woken(struct ixdp_core *dp);
-bool ixdp_core_apps_backlog(const struct ixdp_core *dp);
-void ixdp_core_apps_run_deferred(struct ixdp_core *dp);
-bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
-			  bool bound);
+void ixdp_app_loop_run_deferred(struct ixdp_core *dp);
+bool ixdp_app_loop_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
+			 bool bound);
 
 /* app_cmd.c APIs: */
 unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,

@@ -11,7 +11,7 @@
 
 #include "app.h"
 
-struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn)
+struct ixdp_core_apps *ixdp_app_conn_table_alloc(u32 nconn)
 {
 	struct ixdp_core_apps *da = kzalloc(sizeof(*da), GFP_KERNEL);
 
@@ -21,13 +21,13 @@ struct ixdp_core_apps *ixdp_core_apps_create(u32 nconn)
 	da->owner = kvcalloc(nconn, sizeof(*da->owner), GFP_KERNEL);
 	da->defer = kvcalloc(nconn, sizeof(*da->defer), GFP_KERNEL);
 	if (!da->owner || !da->defer) {
-		ixdp_core_apps_destroy(da);
+		ixdp_app_conn_table_free(da);
 		return NULL;
 	}
 	return da;
 }
 
-void ixdp_core_apps_destroy(struct ixdp_core_apps *da)
+void ixdp_app_conn_table_free(struct ixdp_core_apps *da)
 {
 	if (!da)
 		return;

@@ -11,7 +11,7 @@
  * context's commands (at most @budget each), then the calls they and the
  * core deferred, then every context's events. Returns the commands taken.
  */
-unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget)
+static unsigned int apps_run(struct ixdp_core *dp, unsigned int budget)
 {
 	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
@@ -41,7 +41,7 @@ unsigned int ixdp_core_apps_run(struct ixdp_core *dp, unsigned int budget)
 }
 
 /* Commands are waiting in some context (lockless peek). */
-bool ixdp_core_apps_pending(const struct ixdp_core *dp)
+static bool apps_pending(const struct ixdp_core *dp)
 {
 	const struct ixdp_core_apps *da = dp->apps;
 	const struct ixdp_app *app;
@@ -61,7 +61,7 @@ bool ixdp_core_apps_pending(const struct ixdp_core *dp)
 }
 
 /* Events wait for room in some context's ring. */
-bool ixdp_core_apps_backlog(const struct ixdp_core *dp)
+static bool apps_backlog(const struct ixdp_core *dp)
 {
 	const struct ixdp_core_apps *da = dp->apps;
 	unsigned int i;
@@ -76,7 +76,7 @@ bool ixdp_core_apps_backlog(const struct ixdp_core *dp)
  * Before the core sleeps: ask every context for a kick. The caller's
  * full barrier then separates this from its re-check of the rings.
  */
-bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp)
+static bool apps_prepare_sleep(struct ixdp_core *dp)
 {
 	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
@@ -92,7 +92,7 @@ bool ixdp_core_apps_prepare_sleep(struct ixdp_core *dp)
 	return da->napps;
 }
 
-void ixdp_core_apps_woken(struct ixdp_core *dp)
+static void apps_woken(struct ixdp_core *dp)
 {
 	struct ixdp_core_apps *da = dp->apps;
 	struct ixdp_app *app;
@@ -116,12 +116,12 @@ static void apps_gauges(struct ixdp_core *dp)
 
 static void apps_destroy(struct ixdp_core *dp)
 {
-	ixdp_core_apps_destroy(dp->apps);
+	ixdp_app_conn_table_free(dp->apps);
 	dp->apps = NULL;
 }
 
 /* Run the core calls deferred while the core ran (rejects, aborts). */
-void ixdp_core_apps_run_deferred(struct ixdp_core *dp)
+void ixdp_app_loop_run_deferred(struct ixdp_core *dp)
 {
 	ixdp_app_conn_run_deferred(dp);
 }
@@ -131,8 +131,8 @@ void ixdp_core_apps_run_deferred(struct ixdp_core *dp)
  * handle, or by its cookie while connecting)? Such a connection cannot
  * follow its flow group to another core yet.
  */
-bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
-			  bool bound)
+bool ixdp_app_loop_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
+			 bool bound)
 {
 	return ixdp_app_conn_owner_of(dp->apps, handle) ||
 	       (bound && ixdp_app_cookie_is_app(cookie));
@@ -141,12 +141,12 @@ bool ixdp_core_apps_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
 /* The application contexts as a client of their core (core.c). */
 const struct ixdp_core_client_ops ixdp_app_client_ops = {
 	.event		= ixdp_app_route_event,
-	.run		= ixdp_core_apps_run,
-	.pending	= ixdp_core_apps_pending,
-	.backlog	= ixdp_core_apps_backlog,
-	.prepare_sleep	= ixdp_core_apps_prepare_sleep,
-	.woken		= ixdp_core_apps_woken,
+	.run		= apps_run,
+	.pending	= apps_pending,
+	.backlog	= apps_backlog,
+	.prepare_sleep	= apps_prepare_sleep,
+	.woken		= apps_woken,
 	.gauges		= apps_gauges,
-	.abort_all	= ixdp_app_unregister_all,
+	.abort_all	= ixdp_app_table_unregister_all,
 	.destroy	= apps_destroy,
 };

@@ -116,7 +116,7 @@ int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg)
 }
 
 /* The core goes away (kthread context): end every context. */
-void ixdp_app_unregister_all(struct ixdp_core *dp)
+void ixdp_app_table_unregister_all(struct ixdp_core *dp)
 {
 	unsigned int i;
 

@@ -117,7 +117,7 @@ static struct ixdp_core *core_build(struct ixdp_port *port, unsigned int cpu,
 	dp = ixdp_core_create(port, cpu, rxq, txq, extack);
 	if (IS_ERR(dp))
 		return dp;
-	dp->apps = ixdp_core_apps_create(dp->stack->cfg.nconn);
+	dp->apps = ixdp_app_conn_table_alloc(dp->stack->cfg.nconn);
 	if (!dp->apps) {
 		ixdp_core_free(dp);
 		return ERR_PTR(-ENOMEM);

@@ -151,7 +151,7 @@ static int mv_release(struct ixdp_core *dp, void *arg)
 
 static int app_bound(void *arg, u64 handle, u64 cookie, bool bound)
 {
-	return ixdp_core_apps_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
+	return ixdp_app_loop_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
 }
 
 /* Before anything changes: leave out the groups applications hold. */
@@ -179,7 +179,7 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 	ixdp_core_drain_snapshot(dp, now);
 	ixdp_responder_run(dp->resp);
 	/* Rejects of knocks nobody takes: not a connection to carry over. */
-	ixdp_core_apps_run_deferred(dp);
+	ixdp_app_loop_run_deferred(dp);
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
 		/* A knock or connect since mv_check() may have bound it. */
 		if (ix_fg_for_each(dp->stack, fg, app_bound, dp)) {
