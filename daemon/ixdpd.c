@@ -438,21 +438,14 @@ static void policy_apply(struct daemon *dm, const char *key)
 		 ixdp_policy_action_name(d->action), d->core, moved, extack);
 }
 
-static void policy_sample(struct daemon *dm)
+/* The cores' counters since the last sample; returns the running set. */
+static uint64_t sample_cores(struct policy_state *ps)
 {
-	struct policy_state *ps = dm->ps;
 	struct ixdp_policy_sample *s = &ps->s;
-	struct ixdpd_kstate *ks = &ps->ks;
-	uint64_t active = 0, t = now_us();
-	char key[96];
+	const struct ixdpd_kstate *ks = &ps->ks;
+	uint64_t active = 0;
 	unsigned int i;
-	int err;
 
-	err = ixdpd_cores_read(&dm->g, ks);
-	if (err) {
-		log_err("policy: cannot read the cores: %s", strerror(-err));
-		return;
-	}
 	memset(s, 0, offsetof(struct ixdp_policy_sample, nfg));
 	for (i = 0; i < ks->ncores; i++) {
 		const struct ixdpd_kcore *k = &ks->core[i], *o;
@@ -472,26 +465,27 @@ static void policy_sample(struct daemon *dm)
 		cs->batch_frames = k->batch_frames - o->batch_frames;
 		cs->qdelay_us = IXDP_POLICY_NO_QDELAY;
 	}
-	/*
-	 * A new set of cores only gives a baseline: a core's counters since
-	 * it started are no sample of one period.
-	 */
-	if (!ps->have_prev || active != ps->prev_active) {
-		log_debug("policy: cores %#" PRIx64 ": new baseline", active);
-		goto keep;
-	}
-	s->active = active;
+	return active;
+}
+
+/*
+ * Each group's owner, and its load: frames since the last sample. A count
+ * that went down (its core was deleted) gives no sample.
+ */
+static int sample_groups(struct daemon *dm)
+{
+	struct policy_state *ps = dm->ps;
+	struct ixdp_policy_sample *s = &ps->s;
+	unsigned int i;
+	int err;
+
 	err = ixdpd_fg_owners(&dm->g, s->fg_owner, ps->fg_frames,
 			      IXDP_POLICY_MAX_FG, &s->nfg);
 	if (err) {
 		log_err("policy: cannot read the flow groups: %s",
 			strerror(-err));
-		goto keep;
+		return err;
 	}
-	/*
-	 * Each group's load: frames since the last sample. A count that
-	 * went down (its core was deleted) gives no sample.
-	 */
 	s->has_fg_load = ps->have_prev_fg;
 	for (i = 0; i < s->nfg; i++) {
 		s->fg_load[i] = ps->fg_frames[i] >= ps->prev_fg_frames[i] ?
@@ -499,16 +493,15 @@ static void policy_sample(struct daemon *dm)
 		ps->prev_fg_frames[i] = ps->fg_frames[i];
 	}
 	ps->have_prev_fg = true;
-	err = ixdp_policy_step(&ps->p, s, t, &ps->d);
-	if (err) {
-		log_err("policy: step: %s", strerror(-err));
-		goto keep;
-	}
-	decision_key(&ps->d, key, sizeof(key));
-	/*
-	 * Info for a decision unlike the last two (a refused step up
-	 * alternates with its hold-down), debug otherwise.
-	 */
+	return 0;
+}
+
+/*
+ * Log the decision: info for one unlike the last two (a refused step up
+ * alternates with its hold-down), debug otherwise.
+ */
+static void log_decision(struct policy_state *ps, const char *key)
+{
 	ixdpd_log(strcmp(key, ps->last_key[0]) && strcmp(key, ps->last_key[1]) ?
 		  LOG_LVL_INFO : LOG_LVL_DEBUG,
 		  "policy: [%s] %s (cores %u, fast queue %.1f, slow queue %.1f, busy %.2f, idle %.2f)",
@@ -520,6 +513,53 @@ static void policy_sample(struct daemon *dm)
 		       sizeof(ps->last_key[1]));
 		snprintf(ps->last_key[0], sizeof(ps->last_key[0]), "%s", key);
 	}
+}
+
+/* This sample is the baseline of the next. */
+static void keep_sample(struct policy_state *ps, uint64_t active)
+{
+	const struct ixdpd_kstate *ks = &ps->ks;
+	unsigned int i;
+
+	memset(ps->prev, 0, sizeof(ps->prev));
+	for (i = 0; i < ks->ncores; i++)
+		if (ks->core[i].cpu < IXDPD_MAX_CORES)
+			ps->prev[ks->core[i].cpu] = ks->core[i];
+	ps->prev_active = active;
+	ps->have_prev = true;
+}
+
+static void policy_sample(struct daemon *dm)
+{
+	struct policy_state *ps = dm->ps;
+	uint64_t active, t = now_us();
+	char key[96];
+	int err;
+
+	err = ixdpd_cores_read(&dm->g, &ps->ks);
+	if (err) {
+		log_err("policy: cannot read the cores: %s", strerror(-err));
+		return;
+	}
+	active = sample_cores(ps);
+	/*
+	 * A new set of cores only gives a baseline: a core's counters since
+	 * it started are no sample of one period.
+	 */
+	if (!ps->have_prev || active != ps->prev_active) {
+		log_debug("policy: cores %#" PRIx64 ": new baseline", active);
+		goto keep;
+	}
+	ps->s.active = active;
+	if (sample_groups(dm))
+		goto keep;
+	err = ixdp_policy_step(&ps->p, &ps->s, t, &ps->d);
+	if (err) {
+		log_err("policy: step: %s", strerror(-err));
+		goto keep;
+	}
+	decision_key(&ps->d, key, sizeof(key));
+	log_decision(ps, key);
 	/* Steady again: a later refusal is news. */
 	if (ps->d.action == IXDP_POLICY_NONE && !strstr(key, "hold-down"))
 		ps->last_deferred[0] = '\0';
@@ -529,12 +569,7 @@ static void policy_sample(struct daemon *dm)
 		events_read(dm, true);
 	}
 keep:
-	memset(ps->prev, 0, sizeof(ps->prev));
-	for (i = 0; i < ks->ncores; i++)
-		if (ks->core[i].cpu < IXDPD_MAX_CORES)
-			ps->prev[ks->core[i].cpu] = ks->core[i];
-	ps->prev_active = active;
-	ps->have_prev = true;
+	keep_sample(ps, active);
 }
 
 static void status(struct daemon *dm)
@@ -684,33 +719,33 @@ static void usage(FILE *f)
 		   "  -V          print the version\n", IXDPD_DEFAULT_CONF);
 }
 
-int main(int argc, char **argv)
-{
-	const char *path = IXDPD_DEFAULT_CONF, *logpath = NULL;
-	bool foreground = false, dry = false, check = false;
-	struct ixdpd_reconcile_result res;
-	static struct daemon dm;
-	char err[512];
-	sigset_t set;
-	int opt, ret;
+struct options {
+	const char *path, *logpath;
+	bool foreground, dry, check;
+};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);	/* the plan, among the logs */
+/* -1: go on; otherwise the exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int opt;
+
+	o->path = IXDPD_DEFAULT_CONF;
 	while ((opt = getopt(argc, argv, "c:fl:ntvVh")) != -1) {
 		switch (opt) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'f':
-			foreground = true;
+			o->foreground = true;
 			break;
 		case 'l':
-			logpath = optarg;
+			o->logpath = optarg;
 			break;
 		case 'n':
-			dry = true;
+			o->dry = true;
 			break;
 		case 't':
-			check = true;
+			o->check = true;
 			break;
 		case 'v':
 			log_verbose = true;
@@ -731,43 +766,57 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* A bad file is refused before the kernel is touched. */
-	if (ixdpd_config_load(path, &dm.cfg, err, sizeof(err))) {
+	return -1;
+}
+
+/*
+ * Everything that may refuse before the kernel is touched: the file, the
+ * log, the CPUs; then the netlink socket. -1: go on; else the exit status.
+ */
+static int prepare(struct daemon *dm, const struct options *o)
+{
+	char err[512];
+	int ret;
+
+	if (ixdpd_config_load(o->path, &dm->cfg, err, sizeof(err))) {
 		fprintf(stderr, "ixdpd: %s\n", err);
 		return 1;
 	}
-	if (check) {
-		printf("ixdpd: %s: OK (port %s, %u cores, policy %s)\n", path,
-		       dm.cfg.ifname, dm.cfg.ncores, dm.cfg.policy ? "on" : "off");
+	if (o->check) {
+		printf("ixdpd: %s: OK (port %s, %u cores, policy %s)\n", o->path,
+		       dm->cfg.ifname, dm->cfg.ncores,
+		       dm->cfg.policy ? "on" : "off");
 		return 0;
 	}
-	if (logpath) {
-		log_file = fopen(logpath, "a");
+	if (o->logpath) {
+		log_file = fopen(o->logpath, "a");
 		if (!log_file) {
-			fprintf(stderr, "ixdpd: %s: %s\n", logpath,
+			fprintf(stderr, "ixdpd: %s: %s\n", o->logpath,
 				strerror(errno));
 			return 1;
 		}
 	}
-	/* Refused CPUs, like a bad file, leave the kernel untouched. */
-	if (ixdpd_cpus_check(&dm.cfg, err, sizeof(err))) {
+	if (ixdpd_cpus_check(&dm->cfg, err, sizeof(err))) {
 		log_err("%s", err);
 		if (log_file)
 			fprintf(stderr, "ixdpd: %s\n", err);
 		return 1;
 	}
-	ret = ixdp_genl_open(&dm.g);
+	ret = ixdp_genl_open(&dm->g);
 	if (ret) {
 		fprintf(stderr, "ixdpd: %s\n", ret == -ENOENT ?
 			"the ixdp module is not loaded" : strerror(-ret));
 		return 1;
 	}
-	if (dry) {
-		ret = ixdpd_reconcile(&dm.g, &dm.cfg, true, true, &res);
-		ixdp_genl_close(&dm.g);
-		return ret ? 1 : 0;
-	}
-	if (!foreground) {
+	return -1;
+}
+
+/* Detach from the terminal unless -f; 0 or the exit status. */
+static int daemonize(const struct options *o)
+{
+	sigset_t set;
+
+	if (!o->foreground) {
 		if (daemon(0, 0)) {
 			fprintf(stderr, "ixdpd: daemon: %s\n", strerror(errno));
 			return 1;
@@ -783,26 +832,52 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	return 0;
+}
+
+/* Apply the configuration, start the policy and serve until told to stop. */
+static int run(struct daemon *dm, const char *path)
+{
+	struct ixdpd_reconcile_result res;
 
 	log_info("ixdpd %s starting, pid %d, config %s", IXDPD_VERSION,
 		 (int)getpid(), path);
-	events_open(&dm);
-	ixdpd_cpus_apply(&dm.cpus, &dm.cfg);
-	if (reconcile(&dm, true, &res) || res.failed) {
+	events_open(dm);
+	ixdpd_cpus_apply(&dm->cpus, &dm->cfg);
+	if (reconcile(dm, true, &res) || res.failed) {
 		log_err("start: the configuration could not be applied; exiting (the dataplane is left as it is)");
-		ret = 1;
-		goto out;
+		return 1;
 	}
-	if (policy_start(&dm)) {
-		ret = 1;
-		goto out;
-	}
+	if (policy_start(dm))
+		return 1;
 	notify("READY=1\nSTATUS=port %s, %u cores configured, policy %s, %u changes deferred",
-	       dm.cfg.ifname, dm.cfg.ncores, dm.cfg.policy ? "on" : "off",
-	       dm.deferred);
+	       dm->cfg.ifname, dm->cfg.ncores, dm->cfg.policy ? "on" : "off",
+	       dm->deferred);
 	log_info("ready");
-	ret = serve(&dm);
-out:
+	return serve(dm);
+}
+
+int main(int argc, char **argv)
+{
+	struct ixdpd_reconcile_result res;
+	struct options o = {};
+	static struct daemon dm;
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* the plan, among the logs */
+	ret = parse_options(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	/* A bad file or refused CPUs leave the kernel untouched. */
+	ret = prepare(&dm, &o);
+	if (ret >= 0)
+		return ret;
+	if (o.dry) {
+		ret = ixdpd_reconcile(&dm.g, &dm.cfg, true, true, &res);
+		ixdp_genl_close(&dm.g);
+		return ret ? 1 : 0;
+	}
+	ret = daemonize(&o) ?: run(&dm, o.path);
 	if (dm.cfg.irq_restore)
 		ixdpd_irq_restore(&dm.cpus, "exiting");
 	else if (dm.cpus.nsaved)
