@@ -143,8 +143,11 @@ void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,
 			     struct ixdp_app *app, u32 idx)
 {
 	u32 slot = ix_stack_handle_slot(handle);
-	struct ixdp_app_owner *o = &dp->apps->owner[slot];
+	struct ixdp_app_owner *o;
 
+	if (WARN_ON_ONCE(slot >= dp->apps->nconn))
+		return;
+	o = &dp->apps->owner[slot];
 	if (!o->used)
 		dp->apps->nowned++;
 	o->handle = handle;

@@ -92,8 +92,16 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	skb_set_queue_mapping(skb, dp->txq);
 	ix_stack_free(c, m);
 
-	if (dev_nit_active(dev))
+	/*
+	 * Taps (packet sockets) see the frame as the stack's own transmit
+	 * path shows it to them: with bottom halves off, since their locks
+	 * are also taken by the receive softirq on this CPU.
+	 */
+	if (dev_nit_active(dev)) {
+		local_bh_disable();
 		dev_queue_xmit_nit(skb, dev);
+		local_bh_enable();
+	}
 	if (skb_queue_empty(&dp->tx_backlog) && tx_one(dp, skb))
 		return;
 	if (skb_queue_len(&dp->tx_backlog) >= TX_BACKLOG_MAX) {
