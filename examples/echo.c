@@ -6,7 +6,10 @@
  * when the peer closes, what is left is echoed and the connection closed.
  *
  *   echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB] [-t TX_ARENA_MB]
- *             [-n MAX_SECONDS] [-q]
+ *             [-n MAX_SECONDS] [-s SPIN_US] [-m ring|inline|auto] [-I] [-P] [-q]
+ *
+ * Each thread runs on its core's CPU and, unless told otherwise, runs the
+ * core's loop itself (inline mode, libixdp's IXDP_MODE_AUTO).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +36,7 @@ struct worker {
 	unsigned int cpu;
 	struct ixev_thread *t;
 	uint64_t conns, bytes, errors, resets;
+	int mode;			/* the ring's, at the end */
 	int err;
 };
 
@@ -41,6 +45,7 @@ static uint16_t port = 7;
 static struct ixev_params params;
 static unsigned int max_seconds;
 static int quiet;
+static int mode = -1;			/* -m: IXDP_MODE_*, -1: IXDP_MODE */
 
 static void on_signal(int sig)
 {
@@ -170,6 +175,16 @@ static void *run(void *arg)
 		w->err = ret;
 		return NULL;
 	}
+	if (mode >= 0) {
+		ret = ixdp_ring_set_mode(ixev_thread_ring(w->t), mode);
+		if (ret) {
+			fprintf(stderr, "echo_ixdp: cpu %u: mode: %s\n", w->cpu,
+				strerror(-ret));
+			w->err = ret;
+			ixev_thread_destroy(w->t);
+			return NULL;
+		}
+	}
 	ret = ixev_listen(w->t, port);
 	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
@@ -181,6 +196,7 @@ static void *run(void *arg)
 			strerror(-ret));
 		w->err = ret;
 	}
+	w->mode = ixdp_ring_mode(ixev_thread_ring(w->t));
 	/* Resets what is still open and releases (frees) it. */
 	ixev_thread_destroy(w->t);
 	return NULL;
@@ -221,9 +237,15 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
-		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US] [-P] [-q]\n"
+		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US]\n"
+		"                 [-m ring|inline|auto] [-I] [-P] [-q]\n"
 		"  -P: do not pin each thread to its dataplane core's CPU\n"
-		"  -s: poll the event ring this long before sleeping (0)\n");
+		"  -s: busy-poll this long before sleeping (ring: the event ring,\n"
+		"      0 by default; inline: the NIC, the module's poll_us)\n"
+		"  -m: how threads wait: in poll() while the core's kthread runs\n"
+		"      the loop (ring), running the loop themselves (inline), or\n"
+		"      inline when possible (auto; the default, or $IXDP_MODE)\n"
+		"  -I: -m inline\n");
 	exit(2);
 }
 
@@ -235,7 +257,7 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 	long v;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:Pq")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:IPq")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -267,6 +289,19 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 				usage();
 			params.ring.spin_us = (uint32_t)v;
 			break;
+		case 'm':
+			if (!strcmp(optarg, "ring"))
+				mode = IXDP_MODE_RING;
+			else if (!strcmp(optarg, "inline"))
+				mode = IXDP_MODE_INLINE;
+			else if (!strcmp(optarg, "auto"))
+				mode = IXDP_MODE_AUTO;
+			else
+				usage();
+			break;
+		case 'I':
+			mode = IXDP_MODE_INLINE;
+			break;
 		case 'P':
 			pin = 0;
 			break;
@@ -291,8 +326,9 @@ static int report(const struct worker *workers, unsigned int n)
 	for (i = 0; i < n; i++) {
 		const struct worker *w = &workers[i];
 
-		printf("echo_ixdp: cpu %u: connections %llu bytes %llu "
+		printf("echo_ixdp: cpu %u (%s): connections %llu bytes %llu "
 		       "errors %llu resets %llu%s\n", w->cpu,
+		       w->mode == IXDP_MODE_INLINE ? "inline" : "ring",
 		       (unsigned long long)w->conns,
 		       (unsigned long long)w->bytes,
 		       (unsigned long long)w->errors,

@@ -444,7 +444,7 @@ long ixdp_app_wake(struct ixdp_app *app, unsigned long arg)
 	if (!dp || READ_ONCE(app->dead))
 		err = -ENXIO;
 	else
-		ixdp_core_kick(dp);
+		ixdp_core_kick_urgent(dp);
 	rcu_read_unlock();
 	return err;
 }

@@ -111,6 +111,7 @@ int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg)
 	ixdp_app_conn_run_deferred(dp);
 	dp->apps->app[app->slot] = NULL;
 	dp->apps->napps--;
+	ixdp_core_run_forget(dp, app);
 	RCU_INIT_POINTER(app->dp, NULL);
 	return 0;
 }

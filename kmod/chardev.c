@@ -46,6 +46,8 @@ static long ixdp_chardev_ioctl(struct file *file, unsigned int cmd,
 				       ixdp_nl_announce_app);
 	case IXDP_IOC_WAKE:
 		return ixdp_app_wake(file->private_data, arg);
+	case IXDP_IOC_RUN:
+		return ixdp_app_run(file->private_data, argp);
 	}
 	return -ENOTTY;
 }
@@ -109,6 +111,9 @@ int ixdp_chardev_init(void)
 	BUILD_BUG_ON(sizeof(struct ixdp_iov) != 16);
 	BUILD_BUG_ON(offsetof(struct ixdp_cmd, arg) != 24);
 	BUILD_BUG_ON(offsetof(struct ixdp_event, arg) != 24);
+	BUILD_BUG_ON(sizeof(struct ixdp_run) != 48);
+	BUILD_BUG_ON(offsetof(struct ixdp_run, events) != 16);
+	BUILD_BUG_ON(offsetof(struct ixdp_run, resv) != 32);
 
 	return misc_register(&ixdp_miscdev);
 }

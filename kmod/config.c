@@ -15,6 +15,7 @@ static DEFINE_MUTEX(config_lock);
 
 static u32 ixdp_batch = IXDP_BATCH_MAX;
 static u32 ixdp_poll_us = 50;
+static u32 ixdp_run_grace_us = 2000;
 
 static int param_set_ranged(const char *val, const struct kernel_param *kp,
 			    u32 min, u32 max)
@@ -62,6 +63,7 @@ void ixdp_config_get(struct ixdp_config *cfg)
 {
 	cfg->batch = READ_ONCE(ixdp_batch);
 	cfg->poll_us = READ_ONCE(ixdp_poll_us);
+	cfg->run_grace_us = READ_ONCE(ixdp_run_grace_us);
 }
 
 static int config_check(const struct ixdp_config *cfg,

@@ -20,18 +20,35 @@
  * publishes a frame (or an application its commands), issues a full
  * barrier (F) and then reads @sleeping (the flag). E pairs with F: either
  * the core sees the work, or the producer sees that it must wake it.
+ *
+ * Inline mode (IXDP_IOC_RUN, IX's run loop): an application thread pinned
+ * on the core's CPU runs the same loop step itself, and sleeps in it the
+ * same way (@run_sleeping, @run_wait). One runner at a time: whoever runs
+ * a step holds @loop_lock, so the state the kthread alone touched before
+ * (the stack, the rings' consumer side, the TX backlog, the counters) still
+ * has one writer. While a thread is inside RUN, and for run_grace_us after
+ * it left, the kthread stands by (@standby): it only runs a step when a
+ * control request or a context's IXDP_IOC_WAKE needs one at once (@cover).
+ * An application that stays away longer has its loop taken back: the
+ * kthread runs it as before until the next RUN, which waits at most for
+ * the step in progress. A thread blocked inside RUN is woken by a signal,
+ * so a stopped or traced application is never inside it.
  */
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
+#include <linux/wait_bit.h>
 #include <net/busy_poll.h>
 
 #include "ixdp.h"
 #include "dataplane.h"
 
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
-#define ACTIVE_SLEEP_MS		1	/* frames wait for the driver's queue */
+#define ACTIVE_SLEEP_US		1000	/* frames wait for the driver's queue */
+/* Sleeps end on hrtimers, this late at most, for the stack's timers. */
+#define SLEEP_SLACK_NS		(50 * NSEC_PER_USEC)
 /*
  * How long the control path waits for a core to run one request. A
  * healthy core answers within a loop step; one that does not is wedged,
@@ -59,10 +76,26 @@ u64 ixdp_core_now_us(void)
 
 void ixdp_core_kick(struct ixdp_core *dp)
 {
-	/* (F) pairs with (E) in dp_sleep(). */
+	/* (F) pairs with (E) in dp_sleep() and run_sleep(). */
 	smp_mb();
 	if (READ_ONCE(dp->sleeping))
 		wake_up_process(dp->task);
+	if (READ_ONCE(dp->run_sleeping))
+		rcuwait_wake_up(&dp->run_wait);
+}
+
+/*
+ * A kick that cannot wait for an inline application to come back: a
+ * control request, a context's IXDP_IOC_WAKE. A standing-by kthread runs
+ * a step at once when nobody is inside RUN.
+ */
+void ixdp_core_kick_urgent(struct ixdp_core *dp)
+{
+	ixdp_core_kick(dp);
+	if (READ_ONCE(dp->standby)) {
+		WRITE_ONCE(dp->cover, true);
+		wake_up_process(dp->task);
+	}
 }
 
 /* Connections that hold state in this core (kthread context only). */
@@ -101,11 +134,12 @@ static void call_post(struct ixdp_core *dp, struct ixdp_core_call *call)
 	init_completion(&call->done);
 	/* Release: the kthread sees a fully initialised request. */
 	smp_store_release(&dp->call, call);
-	ixdp_core_kick(dp);
+	ixdp_core_kick_urgent(dp);
 }
 
 /*
- * Run @fn(dp, arg) in the core's kthread and return its result. The
+ * Run @fn(dp, arg) in the core's loop (the kthread, or a thread inside
+ * IXDP_IOC_RUN) and return its result. The
  * control path is serialised by ixdp_core_lock, so one call at a time.
  *
  * For requests that may be given up (a user's request that changes
@@ -367,30 +401,41 @@ void ixdp_core_client_add(struct ixdp_core *dp,
 }
 
 /*
+ * Work is waiting for the loop: a frame, a request, a context's commands
+ * (lockless peeks, also from napi_busy_loop()).
+ */
+static bool dp_work(const struct ixdp_core *dp)
+{
+	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
+	       clients_pending(dp);
+}
+
+/*
  * napi_busy_loop() returns to the loop as soon as a frame or a request
  * is there, or after poll_us of nothing (start and now are in the
- * busy-poll clock, about microseconds).
+ * busy-poll clock, about microseconds), or when a thread waits to run
+ * the loop inline.
  */
 static bool dp_busy_loop_end(void *arg, unsigned long start)
 {
 	struct ixdp_core *dp = arg;
 
-	return !dp_rings_empty(dp) || READ_ONCE(dp->call) ||
-	       kthread_should_stop() || clients_pending(dp) ||
+	return dp_work(dp) || kthread_should_stop() ||
+	       atomic_read(&dp->runs) ||
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
 /*
- * Until the core's next timer, at most IDLE_SLEEP_MS. @want: some client
- * asked to be told of the wakeup, and so needs its periodic check.
+ * When a sleep must end (ktime_get_ns() clock): the core's next timer, at
+ * most IDLE_SLEEP_MS away. @want: some client asked to be told of the
+ * wakeup, and so needs its periodic check.
  */
-static long dp_sleep_jiffies(struct ixdp_core *dp, bool want)
+static u64 dp_sleep_until(struct ixdp_core *dp, bool want, u64 now)
 {
-	u64 next = ix_stack_next_timer(dp->stack), now = ixdp_core_now_us();
-	long j = msecs_to_jiffies(IDLE_SLEEP_MS);
+	u64 next = ix_stack_next_timer(dp->stack), now_us = div_u64(now, 1000);
 
 	if (!skb_queue_empty(&dp->tx_backlog) || clients_backlog(dp))
-		return msecs_to_jiffies(ACTIVE_SLEEP_MS);
+		return now + ACTIVE_SLEEP_US * NSEC_PER_USEC;
 	/*
 	 * A parked core serves no flow group, so no connection and no
 	 * frame: only a kick (a request, an application) wakes it. Its
@@ -398,39 +443,25 @@ static long dp_sleep_jiffies(struct ixdp_core *dp, bool want)
 	 * clients that asked for it (attached contexts: a thread that
 	 * exited with its file open) still get their periodic check.
 	 */
-	if (READ_ONCE(dp->parked))
-		return want ? j : MAX_SCHEDULE_TIMEOUT;
-	if (next <= now)
-		return 1;
-	if (next - now < (u64)IDLE_SLEEP_MS * USEC_PER_MSEC)
-		j = max_t(long, usecs_to_jiffies(next - now), 1);
-	return j;
+	if (READ_ONCE(dp->parked) && !want)
+		return KTIME_MAX;
+	if (READ_ONCE(dp->parked) || next >= now_us + IDLE_SLEEP_MS * USEC_PER_MSEC)
+		return now + IDLE_SLEEP_MS * NSEC_PER_MSEC;
+	if (next <= now_us)
+		return now;
+	return now + (next - now_us) * NSEC_PER_USEC;
 }
 
-static void dp_sleep(struct ixdp_core *dp)
+/* Sleep until @until (absolute, ktime_get_ns(); KTIME_MAX: a kick). */
+static void dp_sleep_until_ns(u64 until)
 {
-	unsigned long want;
-	long timeout;
+	ktime_t t = until;
 
-	set_current_state(TASK_INTERRUPTIBLE);
-	WRITE_ONCE(dp->sleeping, true);
-	want = clients_prepare_sleep(dp);
-	timeout = dp_sleep_jiffies(dp, want);
-	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
-	smp_mb();
-	if (dp_rings_empty(dp) && !READ_ONCE(dp->call) &&
-	    !kthread_should_stop() && !clients_pending(dp) &&
-	    (timeout != MAX_SCHEDULE_TIMEOUT || READ_ONCE(dp->parked))) {
-		ixdp_core_stats_inc(&dp->st, sleeps);
-		schedule_timeout(timeout);
-	}
-	__set_current_state(TASK_RUNNING);
-	WRITE_ONCE(dp->sleeping, false);
-	if (want)
-		clients_woken(dp, want);
+	schedule_hrtimeout_range(&t, until == KTIME_MAX ? 0 : SLEEP_SLACK_NS,
+				 HRTIMER_MODE_ABS);
 }
 
-/* Gauges for the counters (kthread only, a few stores per step). */
+/* Gauges for the counters (the runner, a few stores per step). */
 static void dp_gauges(struct ixdp_core *dp)
 {
 	struct ixdp_core_stats *st = &dp->st;
@@ -446,7 +477,120 @@ static void dp_gauges(struct ixdp_core *dp)
 	u64_stats_set(&st->rxbuf_total, c->rxpool.count);
 	u64_stats_set(&st->txbuf_free, c->txpool.nfree);
 	u64_stats_set(&st->txbuf_total, c->txpool.count);
+	u64_stats_set(&st->kthread_switches,
+		      READ_ONCE(dp->task->nvcsw) + READ_ONCE(dp->task->nivcsw));
 	u64_stats_update_end(&st->syncp);
+}
+
+/*
+ * One step of the loop, by whoever holds @loop_lock: the pending request,
+ * the frames in the rings (at most a batch), the timers, the clients
+ * (commands, events), transmit. Returns the frames and commands taken.
+ */
+static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
+{
+	unsigned int n;
+	u64 now;
+
+	lockdep_assert_held(&dp->loop_lock);
+	if (dp->woken_want) {
+		clients_woken(dp, dp->woken_want);
+		dp->woken_want = 0;
+	}
+	dp_run_call(dp);
+	ixdp_tx_flush(dp);
+	now = ixdp_core_now_us();
+	n = dp_drain(dp, cfg->batch, now);
+	ix_stack_poll(dp->stack, now);
+	n += clients_run(dp, cfg->batch);
+	/* Frames the commands produced go out in this step. */
+	ixdp_tx_flush(dp);
+	dp_gauges(dp);
+	ixdp_core_stats_inc(&dp->st, loops);
+	if (n) {
+		ixdp_core_stats_inc(&dp->st, batches);
+		ixdp_core_stats_add(&dp->st, batch_frames, n);
+		ixdp_core_stats_max(&dp->st, batch_max, n);
+	}
+	return n;
+}
+
+/*
+ * The kthread goes to sleep, @loop_lock held on entry and dropped: no
+ * context's flags may change under another runner.
+ */
+static void dp_sleep(struct ixdp_core *dp)
+{
+	unsigned long want;
+	u64 until;
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(dp->sleeping, true);
+	want = clients_prepare_sleep(dp);
+	dp->woken_want |= want;
+	until = dp_sleep_until(dp, want, ktime_get_ns());
+	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
+	smp_mb();
+	if (!dp_work(dp) && !kthread_should_stop() && !atomic_read(&dp->runs)) {
+		ixdp_core_stats_inc(&dp->st, sleeps);
+		mutex_unlock(&dp->loop_lock);
+		dp_sleep_until_ns(until);
+	} else {
+		mutex_unlock(&dp->loop_lock);
+	}
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(dp->sleeping, false);
+}
+
+/* ns the kthread leaves the loop to an inline application that is out. */
+static u64 dp_grace_ns(const struct ixdp_config *cfg)
+{
+	return (u64)cfg->run_grace_us * NSEC_PER_USEC;
+}
+
+/*
+ * An inline application runs the loop: a thread is inside RUN, or one
+ * left it less than run_grace_us ago. Acquire: what the last one wrote
+ * before it left is seen with @run_left_ns.
+ */
+static bool dp_inline(struct ixdp_core *dp, const struct ixdp_config *cfg,
+		      u64 now)
+{
+	if (atomic_read_acquire(&dp->runs))
+		return true;
+	return READ_ONCE(dp->run_owner) &&
+	       now - READ_ONCE(dp->run_left_ns) < dp_grace_ns(cfg);
+}
+
+/*
+ * The kthread stands by while an application runs the loop inline. It
+ * sleeps until the application's grace ends (checking again every grace
+ * period while one is inside RUN), and covers one step at once for an
+ * urgent kick when nobody is inside RUN.
+ */
+static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
+{
+	u64 now = ktime_get_ns(), until = now + dp_grace_ns(cfg);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(dp->standby, true);
+	/* Pairs with the barrier of the kick: either sees the other's flag. */
+	smp_mb();
+	if (!atomic_read(&dp->runs) && READ_ONCE(dp->run_owner))
+		until = READ_ONCE(dp->run_left_ns) + dp_grace_ns(cfg);
+	if (!READ_ONCE(dp->cover) && !kthread_should_stop() && until > now)
+		dp_sleep_until_ns(until);
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(dp->standby, false);
+	if (!READ_ONCE(dp->cover))
+		return;
+	WRITE_ONCE(dp->cover, false);
+	/* A thread inside RUN was kicked and runs the step itself. */
+	if (atomic_read(&dp->runs) || !mutex_trylock(&dp->loop_lock))
+		return;
+	dp_step(dp, cfg);
+	ixdp_core_stats_inc(&dp->st, takeback_loops);
+	mutex_unlock(&dp->loop_lock);
 }
 
 static int dp_thread(void *arg)
@@ -461,7 +605,24 @@ static int dp_thread(void *arg)
 	while (!kthread_should_stop()) {
 		t0 = ktime_get_ns();
 		ixdp_config_get(&cfg);
-		dp_run_call(dp);
+		if (dp_inline(dp, &cfg, t0) ||
+		    !mutex_trylock(&dp->loop_lock)) {
+			dp_standby(dp, &cfg);
+			last_work = ixdp_core_now_us();
+			continue;
+		}
+		if (dp->idle_pending) {
+			ixdp_core_stats_add(&dp->st, idle_ns, dp->idle_pending);
+			dp->idle_pending = 0;
+		}
+		if (dp->run_owner) {
+			/* The application stayed away: run its loop. */
+			if (!dp->took_back) {
+				dp->took_back = true;
+				ixdp_core_stats_inc(&dp->st, takebacks);
+			}
+			ixdp_core_stats_inc(&dp->st, takeback_loops);
+		}
 
 		napi_id = READ_ONCE(dp->napi_id);
 		dp->poll_budget = cfg.poll_us;
@@ -472,37 +633,182 @@ static int dp_thread(void *arg)
 				       cfg.batch);
 		}
 
-		ixdp_tx_flush(dp);
+		n = dp_step(dp, &cfg);
 		now = ixdp_core_now_us();
-		n = dp_drain(dp, cfg.batch, now);
-		ix_stack_poll(dp->stack, now);
-		n += clients_run(dp, cfg.batch);
-		/* Frames the commands produced go out in this step. */
-		ixdp_tx_flush(dp);
-		dp_gauges(dp);
-		ixdp_core_stats_inc(&dp->st, loops);
 		if (n) {
-			ixdp_core_stats_inc(&dp->st, batches);
-			ixdp_core_stats_add(&dp->st, batch_frames, n);
-			ixdp_core_stats_max(&dp->st, batch_max, n);
 			last_work = now;
 			ixdp_core_stats_add(&dp->st, busy_ns,
 					    ktime_get_ns() - t0);
+			mutex_unlock(&dp->loop_lock);
 			cond_resched();
 			continue;
 		}
 		ixdp_core_stats_add(&dp->st, idle_ns, ktime_get_ns() - t0);
 		if (!parked && now - last_work < cfg.poll_us) {
+			mutex_unlock(&dp->loop_lock);
 			cond_resched();
 			continue;
 		}
 		t0 = ktime_get_ns();
 		dp_sleep(dp);
-		ixdp_core_stats_add(&dp->st, idle_ns, ktime_get_ns() - t0);
+		/* The counters are the runner's: the next step adds it. */
+		dp->idle_pending += ktime_get_ns() - t0;
 		/* dp_sleep() may return at once: never hog the CPU. */
 		cond_resched();
 	}
 	return 0;
+}
+
+/*
+ * Inline mode. ixdp_core_run_get() and ixdp_core_run_put() bracket a RUN
+ * so that ixdp_core_destroy() waits for it; the caller found @dp under
+ * RCU, from a context that destroy unregisters before its grace period.
+ */
+bool ixdp_core_run_get(struct ixdp_core *dp)
+{
+	if (READ_ONCE(dp->dying))
+		return false;
+	atomic_inc(&dp->runs);
+	return true;
+}
+
+void ixdp_core_run_put(struct ixdp_core *dp)
+{
+	if (atomic_dec_and_test(&dp->runs) && READ_ONCE(dp->dying))
+		wake_up_var(&dp->runs);
+}
+
+/* The context @owner is gone: it cannot come back for its loop. */
+void ixdp_core_run_forget(struct ixdp_core *dp, const void *owner)
+{
+	lockdep_assert_held(&dp->loop_lock);
+	if (dp->run_owner == owner)
+		WRITE_ONCE(dp->run_owner, NULL);
+}
+
+struct run_poll {
+	struct ixdp_core *dp;
+	struct ixdp_core_run *run;
+};
+
+static bool run_busy_loop_end(void *arg, unsigned long start)
+{
+	struct run_poll *rp = arg;
+	struct ixdp_core *dp = rp->dp;
+
+	return dp_work(dp) || rp->run->done(rp->run->arg) ||
+	       signal_pending(current) ||
+	       busy_loop_current_time() - start >= dp->poll_budget;
+}
+
+/* An inline thread sleeps in the loop as the kthread would. */
+static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
+{
+	unsigned long want;
+	u64 until;
+
+	prepare_to_rcuwait(&dp->run_wait);
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(dp->run_sleeping, true);
+	want = clients_prepare_sleep(dp);
+	dp->woken_want |= want;
+	until = min(dp_sleep_until(dp, want, ktime_get_ns()), run->deadline_ns);
+	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
+	smp_mb();
+	if (!dp_work(dp) && !run->done(run->arg) && !signal_pending(current)) {
+		ixdp_core_stats_inc(&dp->st, run_sleeps);
+		dp_sleep_until_ns(until);
+	}
+	WRITE_ONCE(dp->run_sleeping, false);
+	finish_rcuwait(&dp->run_wait);
+}
+
+/*
+ * Leaving RUN with other contexts on the core: ask them for a kick, since
+ * nobody runs their commands until this thread is back (or its grace
+ * ends), and cover at once for what they published meanwhile.
+ */
+static void run_leave(struct ixdp_core *dp)
+{
+	dp->woken_want |= clients_prepare_sleep(dp);
+	/* (E) pairs with (F) in the applications' submit. */
+	smp_mb();
+	if (clients_pending(dp)) {
+		WRITE_ONCE(dp->cover, true);
+		wake_up_process(dp->task);
+	}
+}
+
+/*
+ * IXDP_IOC_RUN: the calling thread, pinned on the core's CPU, runs the
+ * loop until @run->done, a signal, or the deadline; busy-polls the NIC for
+ * spin_us when idle, then sleeps until a kick or a timer. Returns 0,
+ * -EINTR (a signal), -EXDEV (not pinned here), -EPERM (a real-time task,
+ * which would starve the kthread that covers for it).
+ */
+int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
+{
+	u64 csw = current->nvcsw + current->nivcsw, idle_since, now;
+	struct run_poll rp = { .dp = dp, .run = run };
+	struct ixdp_config cfg;
+	unsigned int n, napi_id;
+	int ret = 0;
+
+	if (current->policy == SCHED_FIFO || current->policy == SCHED_RR ||
+	    current->policy == SCHED_DEADLINE)
+		return -EPERM;
+	if (current->nr_cpus_allowed != 1 ||
+	    raw_smp_processor_id() != dp->cpu)
+		return -EXDEV;
+	if (mutex_lock_interruptible(&dp->loop_lock))
+		return -EINTR;
+	WRITE_ONCE(dp->run_owner, run->owner);
+	dp->took_back = false;
+	ixdp_core_stats_inc(&dp->st, run_calls);
+	idle_since = ktime_get_ns();
+	for (;;) {
+		ixdp_config_get(&cfg);
+		n = dp_step(dp, &cfg);
+		ixdp_core_stats_inc(&dp->st, run_loops);
+		run->steps++;
+		run->frames += n;
+		if (run->done(run->arg))
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		/* sched_setaffinity() moved it: the loop is not its own. */
+		if (raw_smp_processor_id() != dp->cpu) {
+			ret = -EXDEV;
+			break;
+		}
+		now = ktime_get_ns();
+		if (n) {
+			idle_since = now;
+			cond_resched();
+			continue;
+		}
+		if (now >= run->deadline_ns)
+			break;
+		napi_id = READ_ONCE(dp->napi_id);
+		if (napi_id && !READ_ONCE(dp->parked) &&
+		    now - idle_since < (u64)run->spin_us * NSEC_PER_USEC) {
+			dp->poll_budget = run->spin_us;
+			ixdp_core_stats_inc(&dp->st, busy_polls);
+			napi_busy_loop(napi_id, run_busy_loop_end, &rp, true,
+				       cfg.batch);
+			continue;
+		}
+		run_sleep(dp, run);
+		idle_since = ktime_get_ns();
+	}
+	WRITE_ONCE(dp->run_left_ns, ktime_get_ns());
+	run_leave(dp);
+	ixdp_core_stats_add(&dp->st, run_switches,
+			    current->nvcsw + current->nivcsw - csw);
+	mutex_unlock(&dp->loop_lock);
+	return ret;
 }
 
 static void dp_free(struct ixdp_core *dp)
@@ -624,6 +930,9 @@ struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
 	dp->rxq = rxq;
 	dp->txq = txq;
 	dp->slot = port->ndp;
+	mutex_init(&dp->loop_lock);
+	atomic_set(&dp->runs, 0);
+	rcuwait_init(&dp->run_wait);
 	ixdp_core_stats_init(dp);
 	__skb_queue_head_init(&dp->tx_backlog);
 	__skb_queue_head_init(&dp->held);
@@ -678,13 +987,20 @@ static int abort_all(struct ixdp_core *dp, void *arg)
  * Stop a core that no receive handler can reach any more: its clients
  * end their users (contexts see IXDP_CQ_DEAD, peers get resets), its
  * frames and buffers are freed. IXDP_IOC_WAKE may still hold the core
- * under RCU.
+ * under RCU, and threads inside IXDP_IOC_RUN until they see that.
  */
 void ixdp_core_destroy(struct ixdp_core *dp)
 {
 	lockdep_assert_held(&ixdp_core_lock);
 	ixdp_core_call_sync(dp, abort_all, NULL);
+	/*
+	 * No context leads here any more; after the grace period no RUN can
+	 * start, and those inside see their context dead at the next step.
+	 */
+	WRITE_ONCE(dp->dying, true);
 	synchronize_rcu();
+	ixdp_core_kick(dp);
+	wait_var_event(&dp->runs, !atomic_read(&dp->runs));
 	kthread_stop(dp->task);
 	cpumask_clear_cpu(dp->cpu, &core_cpus);
 	dp->task = NULL;

@@ -22,6 +22,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 
@@ -109,7 +110,14 @@ struct ixdp_core_stats {
 	u64_stats_t conns_out;
 	u64_stats_t held;
 	u64_stats_t held_drops;
+	u64_stats_t run_calls;
+	u64_stats_t run_loops;
+	u64_stats_t run_sleeps;
+	u64_stats_t run_switches;
+	u64_stats_t takebacks;
+	u64_stats_t takeback_loops;
 	/* Gauges, set by the kthread at every loop step. */
+	u64_stats_t kthread_switches;
 	u64_stats_t apps;
 	u64_stats_t app_conns;
 	u64_stats_t conns;
@@ -153,7 +161,14 @@ struct ixdp_core_stats_snapshot {
 	u64 conns_out;		/* ... exported */
 	u64 held;		/* frames held while their group moved in */
 	u64 held_drops;		/* ... dropped: hold full or move undone */
+	u64 run_calls;		/* IXDP_IOC_RUN calls */
+	u64 run_loops;		/* loop steps run inline by them */
+	u64 run_sleeps;		/* ... sleeps inside them */
+	u64 run_switches;	/* ... context switches of their threads */
+	u64 takebacks;		/* the kthread took the loop back */
+	u64 takeback_loops;	/* ... steps it ran for an absent app */
 	/* Gauges, refreshed by the kthread at every loop step. */
+	u64 kthread_switches;	/* context switches of the kthread */
 	u64 apps;		/* attached contexts */
 	u64 app_conns;		/* connections held by contexts */
 	u64 conns;		/* TCP control blocks in use */
@@ -282,6 +297,23 @@ struct ixdp_core {
 	unsigned int poll_budget;	/* us per napi_busy_loop() call */
 	bool sleeping;			/* NEED_WAKEUP: see ixdp_core_kick() */
 	bool parked;			/* control path writes: no groups */
+	/*
+	 * Who runs the loop (core.c, "Inline mode"): whoever holds
+	 * @loop_lock, the kthread or a thread inside IXDP_IOC_RUN. Fields
+	 * marked "runner" are written with it held.
+	 */
+	struct mutex loop_lock;
+	atomic_t runs;			/* threads inside ixdp_core_run() */
+	struct rcuwait run_wait;	/* the one of them that sleeps */
+	bool run_sleeping;		/* ... flag for ixdp_core_kick() */
+	bool standby;			/* the kthread stands by for them */
+	bool cover;			/* the kthread must run a step now */
+	bool took_back;			/* runner: the kthread took it back */
+	bool dying;			/* ixdp_core_destroy() waits for runs */
+	const void *run_owner;		/* runner: who ran it inline last */
+	u64 run_left_ns;		/* when that one left RUN */
+	unsigned long woken_want;	/* runner: clients to tell of a wakeup */
+	u64 idle_pending;		/* kthread: slept ns, not yet counted */
 	u32 nhold;			/* kthread only: groups held */
 	unsigned long hold[BITS_TO_LONGS(IX_FG_MAX)];	/* kthread only */
 	struct sk_buff_head held;	/* kthread only, their frames */
@@ -362,6 +394,26 @@ int ixdp_core_call(struct ixdp_core *dp, int (*fn)(struct ixdp_core *, void *),
 int ixdp_core_call_sync(struct ixdp_core *dp,
 			int (*fn)(struct ixdp_core *, void *), void *arg);
 u32 ixdp_core_connections(struct ixdp_core *dp);
+void ixdp_core_kick_urgent(struct ixdp_core *dp);
+
+/*
+ * One IXDP_IOC_RUN (inline mode): @done tells whether the caller has what
+ * it waits for; deadline in ktime_get_ns(), KTIME_MAX for none.
+ */
+struct ixdp_core_run {
+	bool (*done)(void *arg);
+	void *arg;
+	const void *owner;
+	u64 deadline_ns;
+	u32 spin_us;
+	u32 steps;		/* out */
+	u32 frames;		/* out: frames and commands */
+};
+
+bool ixdp_core_run_get(struct ixdp_core *dp);
+void ixdp_core_run_put(struct ixdp_core *dp);
+int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run);
+void ixdp_core_run_forget(struct ixdp_core *dp, const void *owner);
 u64 ixdp_core_now_us(void);
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
 unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now);

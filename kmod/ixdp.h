@@ -17,12 +17,13 @@ struct netlink_ext_ack;
 #endif
 
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
-#define IXDP_FEATURES	IXDP_FEAT_NONE
+#define IXDP_FEATURES	IXDP_FEAT_RUN
 
 /* config.c APIs: */
 struct ixdp_config {
 	u32 batch;	/* dataplane batch bound B */
 	u32 poll_us;	/* busy-poll budget of an idle core before it sleeps */
+	u32 run_grace_us;	/* an inline app's absence before takeback */
 };
 
 #define IXDP_CFG_BATCH		BIT(0)
@@ -45,6 +46,7 @@ void ixdp_app_destroy(struct ixdp_app *app, ixdp_app_note_fn note);
 long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
 		     ixdp_app_note_fn note);
 long ixdp_app_wake(struct ixdp_app *app, unsigned long arg);
+long ixdp_app_run(struct ixdp_app *app, void __user *argp);
 __poll_t ixdp_app_poll(struct ixdp_app *app, struct file *file,
 		       struct poll_table_struct *wait);
 int ixdp_app_mmap(struct ixdp_app *app, struct vm_area_struct *vma);

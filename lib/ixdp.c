@@ -3,15 +3,26 @@
  * libixdp: attaching to /dev/ixdp, mapping the regions, submitting and
  * waiting. The hot-path helpers are inline in <ixdp/ixdp.h>.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ixdp_int.h"
+
+/* The run mode's fields live in what IXDP_1.0 left as padding. */
+#ifdef __LP64__
+_Static_assert(offsetof(struct ixdp_ring, rx_base) == 104 &&
+	       sizeof(struct ixdp_ring) == 200,
+	       "struct ixdp_ring must keep its IXDP_1.0 layout");
+#endif
 
 static bool is_pow2(uint32_t n)
 {
@@ -73,7 +84,83 @@ int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m)
 	r->rx_slice = a->rx_slice;
 	r->sq_size = a->sq_size;
 	r->cq_size = a->cq_size;
+	r->mode = IXDP_MODE_RING;
 	return 0;
+}
+
+/* Does the module offer IXDP_IOC_RUN? */
+static bool has_run(int fd)
+{
+	struct ixdp_version_info vi = { 0 };
+
+	return ioctl(fd, IXDP_IOC_VERSION, &vi) == 0 &&
+	       (vi.features & IXDP_FEAT_RUN);
+}
+
+static int pin_to(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+int ixdp_ring_set_mode(struct ixdp_ring *r, int mode)
+{
+	switch (mode) {
+	case IXDP_MODE_RING:
+		r->inline_on = false;
+		break;
+	case IXDP_MODE_INLINE:
+		if (!has_run(r->fd))
+			return -EOPNOTSUPP;
+		r->inline_on = true;
+		break;
+	case IXDP_MODE_AUTO:
+		r->inline_on = has_run(r->fd);
+		break;
+	default:
+		return -EINVAL;
+	}
+	r->mode = (uint8_t)mode;
+	return 0;
+}
+
+int ixdp_ring_mode(const struct ixdp_ring *r)
+{
+	return r->inline_on ? IXDP_MODE_INLINE : IXDP_MODE_RING;
+}
+
+/* IXDP_MODE from the environment: -1 if unset or unknown (then auto). */
+static int env_mode(void)
+{
+	const char *v = getenv("IXDP_MODE");
+
+	if (!v)
+		return -1;
+	if (!strcmp(v, "ring"))
+		return IXDP_MODE_RING;
+	if (!strcmp(v, "inline"))
+		return IXDP_MODE_INLINE;
+	if (!strcmp(v, "auto"))
+		return IXDP_MODE_AUTO;
+	return -1;
+}
+
+/* The mode asked for by the environment; "inline" pins the thread. */
+static int setup_mode(struct ixdp_ring *r, unsigned int cpu)
+{
+	int mode = env_mode(), err;
+
+	if (mode < 0)
+		mode = IXDP_MODE_AUTO;
+	if (mode == IXDP_MODE_INLINE) {
+		err = pin_to(cpu);
+		if (err)
+			return err;
+	}
+	return ixdp_ring_set_mode(r, mode);
 }
 
 static void *map(int fd, size_t size, int prot, uint64_t off)
@@ -142,6 +229,11 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 	r->rx_map = rx;
 	r->tx_map = tx;
 	r->spin_us = p ? p->spin_us : 0;
+	err = setup_mode(r, cpu);
+	if (err) {
+		ixdp_ring_exit(r);
+		return err;
+	}
 	return 0;
 
 err_unmap:
@@ -174,6 +266,11 @@ int ixdp_submit(struct ixdp_ring *r)
 
 	if (n)
 		__atomic_store_n(r->cmd_tail, r->cached_cmd_tail, __ATOMIC_RELEASE);
+	/* Inline: this thread's next ixdp_wait() runs the commands. */
+	if (r->inline_on) {
+		flags = __atomic_load_n(r->flags, __ATOMIC_RELAXED);
+		return (flags & IXDP_CQ_DEAD) ? -ENXIO : (int)n;
+	}
 	/*
 	 * Pairs with the core's barrier between setting NEED_WAKEUP and
 	 * re-reading cmd_tail: either it sees the new tail, or we see the
@@ -232,12 +329,47 @@ static uint32_t spin_for_events(struct ixdp_ring *r)
 	return 0;
 }
 
+/*
+ * Inline: run the loop in IXDP_IOC_RUN. With events ready it runs one
+ * step for the commands published since, without waiting.
+ */
+static int wait_inline(struct ixdp_ring *r, int timeout_ms, uint32_t ready)
+{
+	struct ixdp_run run = {
+		.min_events = ready || !timeout_ms ? 0 : 1,
+		.timeout_us = IXDP_RUN_FOREVER,
+		.spin_us = r->spin_us ? r->spin_us : IXDP_RUN_SPIN_DEFAULT,
+	};
+	int ret;
+
+	if (timeout_ms >= 0)
+		run.timeout_us = (uint32_t)timeout_ms >= UINT32_MAX / 1000 ?
+				 UINT32_MAX - 1 : (uint32_t)timeout_ms * 1000;
+	ret = ioctl(r->fd, IXDP_IOC_RUN, &run);
+	return ret < 0 ? -errno : ret;
+}
+
 int ixdp_wait(struct ixdp_ring *r, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	uint32_t n = ixdp_events_ready(r);
 	int ret;
 
+	if (r->inline_on &&
+	    (!n || __atomic_load_n(r->cmd_head, __ATOMIC_RELAXED) !=
+		   r->cached_cmd_tail)) {
+		ret = wait_inline(r, timeout_ms, n);
+		if (ret >= 0)
+			return n ? (int)n : (int)ixdp_events_ready(r);
+		/* Auto: a thread that cannot run the loop uses the ring. */
+		if (r->mode != IXDP_MODE_AUTO ||
+		    (ret != -EXDEV && ret != -EPERM))
+			return ret;
+		r->inline_on = false;
+		ret = ixdp_submit(r);
+		if (ret < 0)
+			return ret;
+	}
 	if (n)
 		return (int)n;
 	if (ixdp_ring_dead(r))

@@ -63,6 +63,13 @@ struct ixdp_ring {
 	uint32_t cached_ev_head;
 	/* Events were consumed from a full ring: the core may wait for room. */
 	bool ev_unblocked;
+	/*
+	 * IXDP_MODE_* asked for (ixdp_ring_set_mode()), and whether
+	 * ixdp_wait() runs the loop inline now; both fit in what was
+	 * padding in IXDP_1.0, so the structure keeps its layout.
+	 */
+	uint8_t mode;
+	bool inline_on;
 
 	const uint8_t *rx_base;
 	size_t rx_size;
@@ -81,10 +88,38 @@ struct ixdp_ring {
  * Opens /dev/ixdp, checks IXDP_ABI_VERSION (-EPROTO if it differs),
  * attaches to the dataplane core on @cpu and maps the four regions.
  * @p may be NULL for the defaults. On failure nothing is left open.
+ *
+ * The run mode comes from the environment variable IXDP_MODE (see
+ * ixdp_ring_set_mode()): "auto" (the default), "inline" or "ring". With
+ * "inline" the calling thread is pinned to @cpu here.
  */
 int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 		    const struct ixdp_params *p);
 void ixdp_ring_exit(struct ixdp_ring *r);
+
+/*
+ * How ixdp_wait() waits for events (Documentation/libixdp.rst):
+ *  - IXDP_MODE_RING: in poll(); the core's kthread runs the loop and the
+ *    application is woken for its events.
+ *  - IXDP_MODE_INLINE: in IXDP_IOC_RUN: the thread runs its core's loop
+ *    itself (inline mode); it must be pinned to the core's CPU alone and
+ *    not be a real-time task, or ixdp_wait() fails (-EXDEV, -EPERM).
+ *  - IXDP_MODE_AUTO: inline while the module offers it and the thread is
+ *    pinned to the core's CPU; otherwise, from then on, the ring.
+ */
+enum {
+	IXDP_MODE_RING,
+	IXDP_MODE_INLINE,
+	IXDP_MODE_AUTO,
+};
+
+/*
+ * Choose the run mode of @r; -EOPNOTSUPP for inline on a module without
+ * IXDP_FEAT_RUN, -EINVAL for an unknown mode.
+ */
+int ixdp_ring_set_mode(struct ixdp_ring *r, int mode);
+/* What ixdp_wait() uses now: IXDP_MODE_INLINE or IXDP_MODE_RING. */
+int ixdp_ring_mode(const struct ixdp_ring *r);
 
 /*
  * Publishes the commands prepared since the last call and kicks the core

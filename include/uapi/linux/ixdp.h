@@ -48,11 +48,13 @@ extern "C" {
 
 /*
  * Feature bits, reported in ixdp_version_info.features and in
- * IXDP_VERSION_A_FEATURES. None is defined yet: the pre-release baseline
- * is "no bits" (IXDP_FEAT_NONE). A program tests a bit before it uses
- * what the bit announces; bits it does not know, it ignores.
+ * IXDP_VERSION_A_FEATURES. The v0.1 baseline is "no bits"
+ * (IXDP_FEAT_NONE). A program tests a bit before it uses what the bit
+ * announces; bits it does not know, it ignores.
  */
 #define IXDP_FEAT_NONE		0ULL
+/* IXDP_IOC_RUN: a pinned thread runs its core's loop (inline mode). */
+#define IXDP_FEAT_RUN		(1ULL << 0)
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -221,6 +223,61 @@ struct ixdp_attach {
  * publishes events; the application needs no other way to sleep.
  */
 #define IXDP_IOC_WAKE		_IO(IXDP_IOC_MAGIC, 0x02)
+
+/**
+ * struct ixdp_run - argument of IXDP_IOC_RUN (IXDP_FEAT_RUN)
+ * @flags:		in: none defined yet, must be 0
+ * @min_events:		in: return once this many events are unread in the
+ *			context's event ring; 0: run one loop step and return
+ * @timeout_us:		in: longest wait for them, in microseconds;
+ *			IXDP_RUN_FOREVER: no limit
+ * @spin_us:		in: busy-poll the NIC queue this long before sleeping;
+ *			IXDP_RUN_SPIN_DEFAULT: the module's poll_us
+ * @events:		out: events unread when the call returns
+ * @steps:		out: loop steps this call ran
+ * @frames:		out: frames and commands those steps took
+ * @resv0:		must be 0
+ * @resv:		must be 0
+ *
+ * Inline mode, IX's run loop: the calling thread runs its core's loop
+ * itself (IX's sys_bpoll). Each step takes the commands of every context
+ * on the core, runs pending control requests, polls the NIC queue, runs
+ * TCP/IP and the timers on at most a batch of frames, writes the events
+ * and transmits. With nothing to do the call busy-polls for @spin_us and
+ * then sleeps until a frame, a command, a request or the next timer. The
+ * core's kthread stands by while a thread is inside the call, and for
+ * run_grace_us (a module tunable, netlink IXDP_CONFIG_A_RUN_GRACE_US)
+ * after it returned: an application that stops calling (stuck, stopped,
+ * in its own code) gets its loop taken back by the kthread, which gives
+ * it back at the next call. Other contexts on the core keep working: their
+ * commands are run by whichever thread runs the loop, and IXDP_IOC_WAKE
+ * makes the kthread run a step at once when nobody is inside the call.
+ *
+ * The caller must be attached, pinned to the core's CPU alone
+ * (sched_setaffinity) and not a real-time task. Returns the number of
+ * events unread (0 on timeout), or:
+ * Errors: EINVAL (not attached, unknown flags, reserved fields), EFAULT,
+ * EXDEV (the thread is not pinned to the core's CPU), EPERM (a SCHED_FIFO,
+ * SCHED_RR or SCHED_DEADLINE thread: it would starve the core's kthread),
+ * ENXIO (the context is dead), EINTR (a signal came before any event; a
+ * sleeping call is interrupted at once).
+ */
+struct ixdp_run {
+	__u32 flags;
+	__u32 min_events;
+	__u32 timeout_us;
+	__u32 spin_us;
+	__u32 events;
+	__u32 steps;
+	__u32 frames;
+	__u32 resv0;
+	__u64 resv[2];
+};
+
+#define IXDP_RUN_FOREVER	0xffffffffU
+#define IXDP_RUN_SPIN_DEFAULT	0xffffffffU
+
+#define IXDP_IOC_RUN		_IOWR(IXDP_IOC_MAGIC, 0x03, struct ixdp_run)
 
 /*
  * Commands and events.
