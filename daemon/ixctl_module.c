@@ -14,10 +14,13 @@
 #include "ixctl.h"
 #include "print.h"
 
-/*
- * No IXDP_FEAT_* bit is defined yet (the pre-release baseline has none);
- * a later one gets a name here, which text output prints after the mask.
- */
+/* The IXDP_FEAT_* bits this ixctl knows, by name, after the mask. */
+static void print_features(uint64_t f)
+{
+	if (f & IXDP_FEAT_RUN)
+		print_str("feature_names", " (%s)", "run");
+}
+
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)
 {
 	static struct ixdp_genl_reply r;
@@ -35,6 +38,7 @@ int ixctl_version(struct ixdp_genl *g, int argc, char **argv)
 	print_u64("abi_version", " abi %" PRIu64, v->num[IXDP_VERSION_A_ABI]);
 	print_hex("features", " features 0x%" PRIx64,
 		  v->num[IXDP_VERSION_A_FEATURES]);
+	print_features(v->num[IXDP_VERSION_A_FEATURES]);
 	print_nl();
 	print_close_object();
 	return 0;

@@ -568,6 +568,12 @@ static bool dp_inline(struct ixdp_core *dp, const struct ixdp_config *cfg,
  * period while one is inside RUN), and covers one step at once for an
  * urgent kick when nobody is inside RUN.
  */
+static bool dp_urgent(struct ixdp_core *dp)
+{
+	return READ_ONCE(dp->cover) ||
+	       (READ_ONCE(dp->call) && !atomic_read(&dp->runs));
+}
+
 static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 {
 	u64 now = ktime_get_ns(), until = now + dp_grace_ns(cfg);
@@ -578,11 +584,11 @@ static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	smp_mb();
 	if (!atomic_read(&dp->runs) && READ_ONCE(dp->run_owner))
 		until = READ_ONCE(dp->run_left_ns) + dp_grace_ns(cfg);
-	if (!READ_ONCE(dp->cover) && !kthread_should_stop() && until > now)
+	if (!dp_urgent(dp) && !kthread_should_stop() && until > now)
 		dp_sleep_until_ns(until);
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->standby, false);
-	if (!READ_ONCE(dp->cover))
+	if (!dp_urgent(dp))
 		return;
 	WRITE_ONCE(dp->cover, false);
 	/* A thread inside RUN was kicked and runs the step itself. */

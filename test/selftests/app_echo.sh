@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # An application on ixdp's rings: echo_ixdp (examples/echo.c) on both
-# cores, checked byte-exact by the host's echocheck (test/host/
-# echo-check.sh): 64 concurrent connections, graceful close, no reset.
+# cores, running their loops inline (the default) or, with
+# IXDP_MODE=ring, in ring mode; checked byte-exact by the host's
+# echocheck (test/host/echo-check.sh): 64 concurrent connections,
+# graceful close, no reset.
 # Stopped by PID afterwards, it must leave no context, connection or
 # buffer behind.
 . /selftests/lib.sh
@@ -98,6 +100,12 @@ ixctl -s core show | sed 's/^/# /'
 tap_check "echo_ixdp is still running" kill -0 "$pid"
 tap_check "echo_ixdp exits 0 on SIGTERM within 5 s" stop_pid "$pid"
 sed 's/^/# echo_ixdp: /' /tmp/echo_ixdp.out | tail -n 20
+# IXDP_MODE=ring (the app-echo-ring stage) or libixdp's default: inline,
+# since echo_ixdp pins its threads.
+MODE=inline
+[ "${IXDP_MODE:-auto}" = ring ] && MODE=ring
+tap_check "every thread waited in $MODE mode" \
+	[ "$(grep -c "($MODE)" /tmp/echo_ixdp.out)" -eq "$ncores" ]
 rings idle "after echo_ixdp stopped" 10
 tap_diag "unreclaimable slab after echo_ixdp stopped: $(slab)"
 

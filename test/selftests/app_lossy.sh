@@ -187,6 +187,10 @@ tap_check "the impairment is removed and its modules unloaded" impairment_gone
 tap_check "echo_ixdp is still running" kill -0 "$pid"
 tap_check "echo_ixdp exits 0 on SIGTERM within 5 s" stop_pid "$pid"
 sed 's/^/# echo_ixdp: /' /tmp/echo_ixdp_lossy.out | tail -n 20
+MODE=inline
+[ "${IXDP_MODE:-auto}" = ring ] && MODE=ring
+tap_check "every thread waited in $MODE mode (IXDP_MODE=${IXDP_MODE:-auto})" \
+	[ "$(grep -c "($MODE)" /tmp/echo_ixdp_lossy.out)" -eq "$NCORES" ]
 wait_stat dp_apps 0 10
 tap_check "no application context is left (dp_apps $(jstat dp_apps))" \
 	[ "$(jstat dp_apps)" = 0 ]

@@ -314,8 +314,8 @@ static void test_version(struct nl_sock *sk)
 			 r.val[A(VERSION)][IXDP_VERSION_A_ABI] == IXDP_ABI_VERSION &&
 			 r.version[0] &&
 			 r.ihas[A(VERSION)][IXDP_VERSION_A_FEATURES] &&
-			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] == IXDP_FEAT_NONE,
-			 "GET_VERSION returns abi, version and features (none)");
+			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] == IXDP_FEAT_RUN,
+			 "GET_VERSION returns abi, version and features (run)");
 }
 
 static int read_param(const char *name)

@@ -7,14 +7,23 @@
  * load of ev_tail, release store of ev_head). No libixdp: these tests
  * check the kernel on its own.
  *
+ * With IXDP_MODE=inline in the environment (the rings-inline stage), the
+ * first context a thread opens pins it to that core's CPU, and waiting
+ * for a context of that CPU runs the core's loop in IXDP_IOC_RUN instead
+ * of sleeping in poll().
+ *
  * Also: the per-core counters of "ixctl -j core show -s".
  */
 #ifndef IXDP_RINGS_H
 #define IXDP_RINGS_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +111,27 @@ static inline void rctx_unmap(struct rctx *c)
 	c->sq = c->cq = c->rx = c->tx = NULL;
 }
 
+/* IXDP_MODE=inline: wait in IXDP_IOC_RUN where the thread may. */
+static inline bool rctx_inline(void)
+{
+	const char *m = getenv("IXDP_MODE");
+
+	return m && !strcmp(m, "inline");
+}
+
+/* Inline: a thread that may run anywhere runs on @cpu from now on. */
+static inline void rctx_pin(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	if (!rctx_inline() || sched_getaffinity(0, sizeof(set), &set) ||
+	    CPU_COUNT(&set) == 1)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 /*
  * Open /dev/ixdp, attach to the core on @cpu with the sizes in @want (or
  * the defaults) and map the regions: 0 or -errno.
@@ -148,6 +178,7 @@ static inline int rctx_open(struct rctx *c, unsigned int cpu,
 	c->evs = (const struct ixdp_event *)(c->cq + c->a.off.events);
 	c->tail = *c->cmd_tail;
 	c->head = *c->ev_head;
+	rctx_pin(cpu);
 	return 0;
 }
 
@@ -205,11 +236,44 @@ static inline void rctx_advance(struct rctx *c)
 	store_rel(c->ev_head, c->head);
 }
 
-/* poll() the context: revents, 0 on timeout, -errno. */
+/* Inline, and this thread runs on @c's core: it may run the loop. */
+static inline bool rctx_runs_here(const struct rctx *c)
+{
+	return rctx_inline() && sched_getcpu() == (int)c->cpu;
+}
+
+/*
+ * Wait in IXDP_IOC_RUN for an event of @c, as rctx_poll() would in
+ * poll(): POLLIN, POLLERR once dead, 0 on timeout or a signal, -errno.
+ */
+static inline int rctx_run(const struct rctx *c, int ms)
+{
+	struct ixdp_run r = {
+		.min_events = 1,
+		.timeout_us = ms < 0 ? IXDP_RUN_FOREVER : (uint32_t)ms * 1000,
+		.spin_us = IXDP_RUN_SPIN_DEFAULT,
+	};
+	int n = ioctl(c->fd, IXDP_IOC_RUN, &r);
+
+	if (n < 0)
+		return errno == ENXIO ? POLLERR : errno == EINTR ? 0 : -errno;
+	return (n ? POLLIN : 0) |
+	       (__atomic_load_n(c->flags, __ATOMIC_ACQUIRE) & IXDP_CQ_DEAD ?
+		POLLERR : 0);
+}
+
+/*
+ * poll() the context: revents, 0 on timeout, -errno. Inline, on its
+ * core's CPU: IXDP_IOC_RUN instead.
+ */
 static inline int rctx_poll(const struct rctx *c, int ms)
 {
 	struct pollfd p = { .fd = c->fd, .events = POLLIN };
-	int n = poll(&p, 1, ms);
+	int n;
+
+	if (rctx_runs_here(c))
+		return rctx_run(c, ms);
+	n = poll(&p, 1, ms);
 
 	if (n < 0)
 		return -errno;

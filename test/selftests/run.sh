@@ -53,8 +53,12 @@ run_stage datapath /selftests/datapath.sh
 run_stage app /selftests/app.sh
 run_stage unpriv /selftests/unpriv.sh
 run_stage rings /selftests/rings.sh
+run_stage rings-inline env IXDP_MODE=inline /selftests/rings.sh
 run_stage app-echo /selftests/app_echo.sh
+run_stage app-echo-ring env IXDP_MODE=ring /selftests/app_echo.sh
 run_stage app-lossy /selftests/app_lossy.sh
+run_stage app-lossy-ring env IXDP_MODE=ring /selftests/app_lossy.sh
+run_stage inline /selftests/inline.sh
 run_stage hostile /selftests/hostile.sh
 run_stage netlink-move /selftests/netlink_move.sh
 run_stage fgmove /selftests/fgmove.sh

@@ -23,6 +23,7 @@
  * Each mode is a step of unpriv.sh (lib.sh's tap_join): TAP lines numbered
  * from $TAP_START, no plan, then the totals (ksft.h).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <sys/resource.h>
 

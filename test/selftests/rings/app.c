@@ -407,9 +407,22 @@ int apps_pump(struct app **as, int n, int ms)
 		got += app_step(as[i]);
 	if (got || !ms)
 		return got;
+	/*
+	 * Inline: run the loop of this CPU's core; the other contexts'
+	 * kthreads run theirs, so come back often for their events.
+	 */
+	for (i = 0; i < n; i++) {
+		if (rctx_runs_here(&as[i]->r)) {
+			rctx_run(&as[i]->r, n > 1 && (ms < 0 || ms > 5) ? 5 : ms);
+			break;
+		}
+	}
+	if (i < n)
+		goto out;
 	for (i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = as[i]->r.fd, .events = POLLIN };
 	poll(p, n, ms);
+out:
 	for (i = 0; i < n; i++)
 		got += app_step(as[i]);
 	return got;
