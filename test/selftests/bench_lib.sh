@@ -18,7 +18,7 @@ bench_snap() {
 		awk '$1 == "ctxt" || $1 == "intr" { print $1, $2 }' /proc/stat
 		if [ -e /sys/module/ixdp ]; then
 			ixctl -j core show 2>/dev/null |
-				grep -oE '"dp_[a-z0-9_]+": ?[0-9]+' | tr -d '":' |
+				grep -oE '"dp_[a-z0-9_]+": ?[0-9]+' | tr '":' '  ' |
 				awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }'
 		fi
 	} > "$1"
