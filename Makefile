@@ -8,8 +8,9 @@
 #   make demo            boot the guest with ixdp.ko and show what it does
 #   make bench-dp        ixdp's in-kernel echo against Linux epoll in the
 #                        guest, same load generator, ratios (not a test)
-#   make bench-app       ixdp's echo application, its in-kernel echo, Linux
-#                        epoll and io_uring in one guest, ratio table
+#   make bench-app       ixdp's echo application (inline and on the rings),
+#                        its in-kernel echo, Linux epoll and io_uring in one
+#                        guest, an XDP_TX reflector in a second: ratio table
 #   make bench-policy    ixdpd's core policy against two always-active
 #                        cores under a stepped load: rates, p99, CPU time
 #   make unit            cmocka unit tests only (ASan + UBSan)
@@ -195,12 +196,17 @@ bench-dp: module user
 		| tee $(BUILD)/bench-dp.log
 	@awk -f test/bench/ratios.awk $(BUILD)/bench-dp.log
 
-# echo_ixdp (examples/echo.c) joins when built; without it the table
-# shows the other three.
+# Two boots: echo_ixdp inline and on the rings (when built; a mode it
+# lacks is left out), the in-kernel echo, epoll and io_uring; then the
+# raw NIC ceiling, an XDP_TX reflector (test/bench/bench-xdp.sh, needs
+# clang: scripts/deps.sh bench). One table of both (ratios-app.awk).
 bench-app: module user
 	@mkdir -p $(BUILD)
+	@echo "HOSTLOAD bench-app $$(cat /proc/loadavg)" > $(BUILD)/bench-app.log
 	test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
-		--timeout 900 | tee $(BUILD)/bench-app.log
+		--timeout 900 | tee -a $(BUILD)/bench-app.log
+	@echo "HOSTLOAD bench-xdp $$(cat /proc/loadavg)" >> $(BUILD)/bench-app.log
+	test/bench/bench-xdp.sh $(KVER) $(BUILD) 300 | tee -a $(BUILD)/bench-app.log
 	@awk -f test/bench/ratios-app.awk $(BUILD)/bench-app.log
 
 # ixdpd's dynamic core policy against two always-active cores under a

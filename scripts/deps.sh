@@ -8,7 +8,28 @@
 # the default) and the newest 6.12 from bookworm whose headers exist too.
 # Kernel packages are installed with INITRD=No: the host never boots them,
 # and the guest gets its own initramfs from test/qemu/mkinitramfs.sh.
+#
+# "deps.sh bench" installs instead what only make bench-app's second
+# boot needs (test/bench/bench-xdp.sh): clang for the XDP program, and
+# iproute2's ip (linked with libbpf) to attach it in the guest. The
+# normal path (make check) neither needs nor installs these.
 set -euo pipefail
+
+if [ "${1:-}" = bench ]; then
+	bench=(clang iproute2 linux-libc-dev)
+	missing=()
+	for p in "${bench[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && exit 0
+	export DEBIAN_FRONTEND=noninteractive
+	echo "deps: installing ${missing[*]} for the benchmarks (apt-get update first)"
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/ixdp-deps.log 2>&1 ||
+		{ tail -n 30 /tmp/ixdp-deps.log; exit 1; }
+	exit 0
+fi
 
 packages=(
 	build-essential pkg-config git

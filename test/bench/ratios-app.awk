@@ -1,26 +1,48 @@
 # SPDX-License-Identifier: GPL-2.0
-# The report of "make bench-app". Reads the run's log:
-#   "RESULT target/config/rep msgs/s N p50_us N p99_us N ..." (loadgen)
-#   "RESULT check/target conns=N ... " (echocheck, the check before)
-# and prints, per configuration, the medians of each target (msg/s, p50
-# and p99 in microseconds), then the ratios of ixdp-app to the others:
-# throughput (higher is better for ixdp-app) and p99 (lower is better).
-# Paired runs from one boot: only the ratios mean anything. A target
-# with no run shows "-".
-function median(arr, n,    i, j, t) {
+# The report of "make bench-app". Reads the log of its two boots:
+#   "RESULT target/config/rep msgs/s N p50_us N p99_us N errors N total N
+#    [lost N ...]" (loadgen; total: messages echoed over the whole run)
+#   "RESULT check/target ..." (echocheck, the check before)
+#   "COUNTERS target/config/rep name=delta ..." (the guest, around a run)
+#   "bench...: ... left out" (a target that could not run)
+#   "HOSTLOAD boot load1 load5 load15 ..." (the host, before each boot)
+# and prints, per configuration and target, the median over the runs of
+# msg/s (with min-max), p50 and p99 round trip; then the ratios the issue
+# sets targets for, each the median of the per-repetition ratios of one
+# boot (the XDP ceiling comes from the second boot: a ratio of medians);
+# then the guest's counters per message. Nothing is asserted: "no" only
+# says a target is not met in this run. A missing value is "-".
+function sort_n(arr, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
 			t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t
 		}
+}
+function median(arr, n) {
+	sort_n(arr, n)
 	return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
 }
-function med(tg, c, what,    k, i, a) {
-	k = tg SUBSEP c
-	if (!n[k])
-		return ""
-	for (i = 1; i <= n[k]; i++)
-		a[i] = val[what, k, i]
-	return median(a, n[k])
+# The values of WHAT of TG in C over its runs: into arr, their count.
+function runs(arr, tg, c, what,    r, m) {
+	m = 0
+	for (r = 1; r <= maxrep; r++)
+		if ((what, tg, c, r) in val)
+			arr[++m] = val[what, tg, c, r]
+	return m
+}
+function med(tg, c, what,    a, m) {
+	m = runs(a, tg, c, what)
+	return m ? median(a, m) : ""
+}
+function spread(tg, c, what,    a, m) {
+	m = runs(a, tg, c, what)
+	if (!m)
+		return "-"
+	sort_n(a, m)
+	return sprintf("%.0f-%.0f", a[1], a[m])
+}
+function per_msg(v) {
+	return v == "" ? "-" : sprintf(v < 0.1 ? "%.3f" : "%.2f", v)
 }
 function num(v, fmt) {
 	return v == "" ? "-" : sprintf(fmt, v)
@@ -31,8 +53,45 @@ function target(tg) {
 		tgs[++ntg] = tg
 	}
 }
-function ratio(a, b) {
-	return a == "" || b == "" || b == 0 ? "-" : sprintf("%.2f", a / b)
+# The ratio A/B of WHAT in C: the median of the per-repetition ratios
+# when both ran in the same boot, else the ratio of the medians; "".
+function ratio(a, b, c, what,    r, m, q, x, y) {
+	if (boot[a] != boot[b]) {
+		x = med(a, c, what); y = med(b, c, what)
+		return x == "" || y == "" || y == 0 ? "" : x / y
+	}
+	m = 0
+	for (r = 1; r <= maxrep; r++)
+		if ((what, a, c, r) in val && (what, b, c, r) in val &&
+		    val[what, b, c, r] > 0)
+			q[++m] = val[what, a, c, r] / val[what, b, c, r]
+	return m ? median(q, m) : ""
+}
+# One row of the ratio table: NAME, A/B of WHAT, and the issue's target
+# OP LIMIT in configuration TC ("" for none).
+function ratio_row(name, a, b, what, tc, op, limit,    i, c, v, goal, met) {
+	printf "%-20s", name
+	goal = "-"; met = "-"
+	for (i = 1; i <= 3; i++) {
+		c = std[i]
+		v = ratio(a, b, c, what)
+		printf " %7s", v == "" ? "-" : sprintf("%.2f", v)
+		if (c == tc && v != "")
+			met = (op == ">=" ? v >= limit : v <= limit) ? "yes" : "no"
+	}
+	if (tc != "")
+		goal = tc " " op " " limit
+	printf "   %-16s %s\n", goal, met
+}
+/HOSTLOAD / {
+	sub(/.*HOSTLOAD /, "")
+	hostload = hostload sprintf("  %s %s %s %s\n", $1, $2, $3, $4)
+	next
+}
+/bench(-xdp)?: .*left out/ {
+	sub(/.*bench/, "bench")
+	notes = notes "  " $0 "\n"
+	next
 }
 /RESULT check\// {
 	sub(/.*RESULT check\//, "")
@@ -42,53 +101,141 @@ function ratio(a, b) {
 		ok = e[1] == e[2] && $0 ~ /errors=0/
 	}
 	check[$1] = ok ? "ok" : "FAILED"
-	target($1)
 	next
+}
+/^(ixdp-guest: kernel|bench-xdp finished|bench-app finished)/ {
+	if ($0 ~ /ixdp-guest: kernel/)
+		nboot++
 }
 /RESULT / {
 	sub(/.*RESULT /, "")
 	if ($2 != "msgs/s" || split($1, lab, "/") != 3)
 		next
 	target(lab[1])
+	boot[lab[1]] = nboot
 	if (!(lab[2] in seen_c)) {
 		seen_c[lab[2]] = 1
 		cfgs[++ncfg] = lab[2]
 	}
-	k = lab[1] SUBSEP lab[2]
-	n[k]++
-	val["rate", k, n[k]] = $3 + 0
-	val["p50", k, n[k]] = $5 + 0
-	val["p99", k, n[k]] = $7 + 0
+	r = substr(lab[3], 4) + 0
+	if (r > maxrep)
+		maxrep = r
+	n[lab[1], lab[2]]++
+	val["rate", lab[1], lab[2], r] = $3 + 0
+	val["p50", lab[1], lab[2], r] = $5 + 0
+	val["p99", lab[1], lab[2], r] = $7 + 0
+	for (i = 8; i < NF; i += 2)
+		if ($i == "total" || $i == "lost")
+			val[$i, lab[1], lab[2], r] = $(i + 1) + 0
+	next
+}
+/COUNTERS / {
+	sub(/.*COUNTERS /, "")
+	if (split($1, lab, "/") != 3)
+		next
+	r = substr(lab[3], 4) + 0
+	for (i = 2; i <= NF; i++) {
+		if (split($i, kv, "=") != 2)
+			continue
+		if (!(kv[1] in seen_k)) {
+			seen_k[kv[1]] = 1
+			keys[++nkey] = kv[1]
+		}
+		cnt[kv[1], lab[1], lab[2], r] = kv[2] + 0
+	}
 }
 END {
 	if (!ncfg) {
 		print "bench-app: no results in the log"
 		exit 1
 	}
-	printf "%-7s %-10s %10s %9s %9s %5s  %s\n", "config", "target",
-	       "msg/s", "p50 us", "p99 us", "runs", "echo check"
+	std[1] = "c1d1"; std[2] = "c32d1"; std[3] = "c32d16"
+	# The per-message counters: delta / messages of the same run.
+	for (k in cnt) {
+		split(k, p, SUBSEP)
+		if (("total", p[2], p[3], p[4]) in val && val["total", p[2], p[3], p[4]] > 0)
+			val["c:" p[1], p[2], p[3], p[4]] = cnt[k] / val["total", p[2], p[3], p[4]]
+	}
+
+	print "\nmake bench-app: medians of each target's runs in one boot (xdp: a second boot)"
+	printf "%-7s %-12s %9s %-15s %7s %7s %4s %6s  %s\n", "config", "target",
+	       "msg/s", "(min-max)", "p50 us", "p99 us", "runs", "lost", "echo check"
 	for (i = 1; i <= ncfg; i++)
 		for (t = 1; t <= ntg; t++) {
 			c = cfgs[i]; tg = tgs[t]
-			printf "%-7s %-10s %10s %9s %9s %5d  %s\n", c, tg,
+			if (!n[tg, c])
+				continue
+			printf "%-7s %-12s %9s %-15s %7s %7s %4d %6s  %s\n", c, tg,
 			       num(med(tg, c, "rate"), "%.0f"),
+			       "(" spread(tg, c, "rate") ")",
 			       num(med(tg, c, "p50"), "%.0f"),
 			       num(med(tg, c, "p99"), "%.0f"),
-			       n[tg SUBSEP c],
+			       n[tg, c], num(med(tg, c, "lost"), "%.0f"),
 			       tg in check ? check[tg] : "-"
 		}
-	printf "\nixdp-app against the others (msg/s ratio: > 1 is faster; p99 ratio: < 1 is better)\n"
-	printf "%-7s %9s %9s %9s  %9s %9s %9s\n", "config", "/epoll",
-	       "/uring", "/kern", "p99/epoll", "p99/uring", "p99/kern"
-	for (i = 1; i <= ncfg; i++) {
-		c = cfgs[i]
-		ar = med("ixdp-app", c, "rate"); aq = med("ixdp-app", c, "p99")
-		printf "%-7s %9s %9s %9s  %9s %9s %9s\n", c,
-		       ratio(ar, med("epoll", c, "rate")),
-		       ratio(ar, med("uring", c, "rate")),
-		       ratio(ar, med("ixdp-kern", c, "rate")),
-		       ratio(aq, med("epoll", c, "p99")),
-		       ratio(aq, med("uring", c, "p99")),
-		       ratio(aq, med("ixdp-kern", c, "p99"))
+	if (notes != "")
+		printf "left out:\n%s", notes
+
+	printf "\nratios (median of the per-repetition ratios; xdp: of the medians)\n"
+	printf "%-20s %7s %7s %7s   %-16s %s\n", "", "c1d1", "c32d1", "c32d16",
+	       "issue's target", "met"
+	ratio_row("inline/kern msg/s", "ixdp-inline", "ixdp-kern", "rate", "c32d1", ">=", 0.95)
+	ratio_row("inline/epoll msg/s", "ixdp-inline", "epoll", "rate", "c32d16", ">=", 1.6)
+	ratio_row("inline/uring msg/s", "ixdp-inline", "uring", "rate", "c32d16", ">=", 1.6)
+	ratio_row("inline/xdp msg/s", "ixdp-inline", "xdp", "rate", "c32d1", ">=", 0.8)
+	ratio_row("inline/kern p50", "ixdp-inline", "ixdp-kern", "p50", "c1d1", "<=", 1.1)
+	ratio_row("inline/epoll p50", "ixdp-inline", "epoll", "p50", "c1d1", "<=", 0.6)
+	ratio_row("inline/app msg/s", "ixdp-inline", "ixdp-app", "rate", "", "", "")
+	ratio_row("kern/epoll msg/s", "ixdp-kern", "epoll", "rate", "", "", "")
+	ratio_row("app/epoll msg/s", "ixdp-app", "epoll", "rate", "", "", "")
+	ratio_row("app/uring msg/s", "ixdp-app", "uring", "rate", "", "", "")
+	ratio_row("kern/xdp msg/s", "ixdp-kern", "xdp", "rate", "", "", "")
+
+	if (nkey) {
+		# The guest's counters, the dataplane's in a fixed order, then
+		# any others (counters added later) by name.
+		m = split("ctxt intr dp_loops dp_run_loops dp_run_calls " \
+			  "dp_run_sleeps dp_sleeps dp_busy_polls dp_batches " \
+			  "dp_tx_doorbells dp_app_events dp_app_cmds " \
+			  "dp_rx_frames dp_tx_frames", order, " ")
+		nk = 0
+		for (j = 1; j <= m; j++)
+			if (order[j] in seen_k) {
+				okeys[++nk] = order[j]
+				done_k[order[j]] = 1
+			}
+		m = 0
+		for (j = 1; j <= nkey; j++)
+			if (!(keys[j] in done_k))
+				rest[++m] = keys[j]
+		sort_n(rest, m)
+		for (j = 1; j <= m; j++)
+			okeys[++nk] = rest[j]
+		for (j = 1; j <= nk; j++)
+			keys[j] = okeys[j]
+		printf "\nper message (guest counters over the whole run, warm-up included; medians)\n"
+		printf "%-7s %-12s", "config", "target"
+		for (j = 1; j <= nkey; j++) {
+			h = keys[j]
+			sub(/^dp_/, "", h)
+			printf " %*s", length(h) < 6 ? 6 : length(h), h
+		}
+		printf "\n"
+		for (i = 1; i <= ncfg; i++)
+			for (t = 1; t <= ntg; t++) {
+				c = cfgs[i]; tg = tgs[t]
+				if (!n[tg, c])
+					continue
+				printf "%-7s %-12s", c, tg
+				for (j = 1; j <= nkey; j++) {
+					h = keys[j]
+					sub(/^dp_/, "", h)
+					printf " %*s", length(h) < 6 ? 6 : length(h),
+					       per_msg(med(tg, c, "c:" keys[j]))
+				}
+				printf "\n"
+			}
 	}
+	if (hostload != "")
+		printf "\nhost load average (1, 5, 15 min) before each boot:\n%s", hostload
 }

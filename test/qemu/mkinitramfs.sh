@@ -6,15 +6,17 @@
 # and the traffic-control modules, and the selftest programs with the
 # shared libraries they need.
 #
-# mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR
+# mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR [EXTRA]
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
 #           drivers are built in, as in the debug kernel)
 #   KO      ixdp.ko built for that kernel
 #   BUILDDIR  the build tree: selftests/* go to /selftests (with
 #             test/selftests/*.sh), bin/* (ixctl, ...) to /usr/bin
+#   EXTRA   a directory whose files go to /extra, the programs with their
+#           shared libraries (make bench-app's XDP boot)
 set -euo pipefail
 
-out=$1 moddir=$2 ko=$3 builddir=$4
+out=$1 moddir=$2 ko=$3 builddir=$4 extra=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # Drivers the guest needs, each with its dependencies.
@@ -108,6 +110,14 @@ for tc in /usr/sbin/tc /sbin/tc; do
 	copy_with_libs "$tc"
 	break
 done
+if [ -n "$extra" ]; then
+	mkdir -p "$root/extra"
+	for f in "$extra"/*; do
+		[ -f "$f" ] || continue
+		cp "$f" "$root/extra/"
+		[ -x "$f" ] && copy_with_libs "$f"
+	done
+fi
 for f in "$top"/test/selftests/*.sh; do
 	[ -e "$f" ] && cp "$f" "$root/selftests/"
 done

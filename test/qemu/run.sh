@@ -15,9 +15,13 @@
 #   --kernel PATH        boot this bzImage (then --modules DIR|none)
 #   --modules DIR|none   module tree with the NIC drivers, or none (built in)
 #   --ko PATH            ixdp.ko to load (default: ./ixdp.ko)
-#   --mode test|demo|bench|bench-app|bench-policy  job for the guest
-#                        (default test)
+#   --mode test|demo|bench|bench-app|bench-policy|bench-xdp  job for the
+#                        guest (default test)
 #   --nic virtio|e1000e  NIC model (default virtio, 2 queues)
+#   --queues N           queue pairs of the virtio NIC and its tap (default 2;
+#                        bench-xdp wants 4: XDP_TX needs a TX queue per CPU)
+#   --extra DIR          DIR's files to /extra in the guest, programs with
+#                        their shared libraries (test/qemu/mkinitramfs.sh)
 #   --rss on|off         virtio RSS in QEMU (default off: see Documentation/dataplane.rst)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
 #   --timeout SECONDS    bound on the whole run (default 300)
@@ -28,7 +32,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver= kernel= moddir= ko=$top/ixdp.ko mode=test nic=virtio rss=off
-smp=2 mem=1024 cpu=max append= timeout=300 keep=0 only=
+smp=2 mem=1024 cpu=max append= timeout=300 keep=0 only= queues=2 extra=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +42,8 @@ while [ $# -gt 0 ]; do
 	--ko) ko=$2; shift ;;
 	--mode) mode=$2; shift ;;
 	--nic) nic=$2; shift ;;
+	--queues) queues=$2; shift ;;
+	--extra) extra=$2; shift ;;
 	--rss) rss=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
@@ -60,9 +66,11 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 [ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel (--kernel-version or --kernel)"
 [ -n "$moddir" ] || die "--modules DIR|none is needed with --kernel"
 [ -r "$ko" ] || die "no module at $ko (make module)"
-case $mode in test|demo|bench|bench-app|bench-policy) ;;
+case $mode in test|demo|bench|bench-app|bench-policy|bench-xdp) ;;
 *) die "unknown mode $mode" ;;
 esac
+[[ $queues =~ ^[1-8]$ ]] || die "--queues takes 1 to 8"
+[ -z "$extra" ] || [ -d "$extra" ] || die "no directory $extra (--extra)"
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace and tap)"
 
 mkdir -p "$top/build"
@@ -88,15 +96,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$top/test/qemu/mkinitramfs.sh" "$work/initrd.gz" "$moddir" "$ko" "$top/build"
+"$top/test/qemu/mkinitramfs.sh" "$work/initrd.gz" "$moddir" "$ko" "$top/build" ${extra:+"$extra"}
 
 # The namespace and its tap: multi-queue for virtio, single for e1000e.
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 if [ "$nic" = virtio ]; then
 	ip -n "$ns" tuntap add dev ixtap0 mode tap multi_queue
-	netdev="tap,id=n0,ifname=ixtap0,script=no,downscript=no,queues=2,vhost=off"
-	nicdev="virtio-net-pci,netdev=n0,mq=on,vectors=6"
+	netdev="tap,id=n0,ifname=ixtap0,script=no,downscript=no,queues=$queues,vhost=off"
+	nicdev="virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * queues + 2))"
 	[ "$rss" = on ] && nicdev="$nicdev,rss=on"
 else
 	ip -n "$ns" tuntap add dev ixtap0 mode tap

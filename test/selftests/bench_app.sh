@@ -1,17 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The guest half of "make bench-app": four echo servers on one guest
-# with two CPUs, loaded in turn by the same host-side load generator:
-#   ixdp-app   examples/echo.c on ixdp's rings (echo_ixdp, 198.18.0.3:8)
-#   ixdp-kern  ixdp's in-kernel responder (198.18.0.3:7)
-#   epoll      echo_epoll on the guest's Linux (198.18.0.2:7)
-#   uring      echo_uring on the guest's Linux (198.18.0.2:8)
-# Each is first checked byte-exact (echocheck: mixed sizes, graceful
-# close, no reset); then each configuration runs REPS times, the targets
-# alternating. A target that cannot be started is left out; nothing
-# here is asserted (test/bench/ratios-app.awk makes the table).
+# The guest half of "make bench-app" (its first boot): five echo servers
+# on one guest with two CPUs, loaded in turn by the same host-side load
+# generator:
+#   ixdp-inline  examples/echo.c in inline run mode (echo_ixdp -I,
+#                198.18.0.3:9)
+#   ixdp-app     examples/echo.c on ixdp's rings (echo_ixdp, 198.18.0.3:8)
+#   ixdp-kern    ixdp's in-kernel responder (198.18.0.3:7)
+#   epoll        echo_epoll on the guest's Linux (198.18.0.2:7)
+#   uring        echo_uring on the guest's Linux (198.18.0.2:8)
+# The two echo_ixdp servers never run at once: each is started for its
+# target's runs and stopped by PID afterwards. Each target is first
+# checked byte-exact (echocheck: mixed sizes, graceful close, no reset);
+# then every repetition runs each target in all three configurations,
+# the targets' order rotating from one repetition to the next. Around
+# each run the guest's counters are taken (bench_lib.sh). A target that
+# cannot be started is left out, with a line saying so; nothing here is
+# asserted (test/bench/ratios-app.awk makes the table).
 . /selftests/lib.sh
+. /selftests/bench_lib.sh
 
 [ -n "$IXDP_CTL" ] && exec 7<>"$IXDP_CTL"
 IXIP=198.18.0.3
@@ -36,48 +44,110 @@ pids="$pids $!"
 echo_uring "$IXDP_GUEST_IP" 8 "$(nproc)" &
 pids="$pids $!"
 if command -v echo_ixdp >/dev/null; then
-	echo_ixdp -p 8 -c "$cores" -q &
-	pids="$pids $!"
-	targets="ixdp-app $targets"
+	targets="ixdp-inline ixdp-app $targets"
 else
-	echo "bench: no echo_ixdp in this initramfs: ixdp-app left out"
+	echo "bench: no echo_ixdp in this initramfs: ixdp-inline and ixdp-app left out"
 fi
-sleep 1
 
-# set_target TARGET: addr and port of a target's echo server.
+# set_target TARGET: addr and port of a target's echo server, and the
+# command that starts it when it is not always running.
 set_target() {
+	server=
 	case $1 in
-	ixdp-app) addr=$IXIP port=8 ;;
+	ixdp-inline) addr=$IXIP port=9 server="echo_ixdp -I -p 9 -c $cores -q" ;;
+	ixdp-app) addr=$IXIP port=8 server="echo_ixdp -p 8 -c $cores -q" ;;
 	ixdp-kern) addr=$IXIP port=7 ;;
 	epoll) addr=$IXDP_GUEST_IP port=7 ;;
 	uring) addr=$IXDP_GUEST_IP port=8 ;;
 	esac
 }
 
-# Wait (up to 5 tries) for each server to answer, then check it.
+# probe TARGET: wait (up to 5 tries) for the server to answer; fails at
+# once when its process ($srv, if any) is gone.
+probe() {
+	_try=1
+	until host_run echo-check "$addr" "$port" 1 1 1 --timeout 5 \
+		--label "probe/$1"; do
+		if [ -n "$srv" ] && ! kill -0 "$srv" 2>/dev/null; then
+			return 1
+		fi
+		[ $_try -ge 5 ] && return 1
+		sleep 1
+		_try=$((_try + 1))
+	done
+}
+
+# check TARGET: byte-exact echo of mixed sizes, once per target.
+check() {
+	host_run echo-check "$addr" "$port" 8 60 1,7,64,1460,4096,65536 \
+		--depth 2 --timeout 30 --label "check/$1" ||
+		echo "bench: $1 failed its echo check"
+}
+
+# start TARGET: start its server if it has one ($srv: its PID).
+start() {
+	srv=
+	[ -n "$server" ] || return 0
+	$server &
+	srv=$!
+	if probe "$1"; then
+		return 0
+	fi
+	if kill -0 "$srv" 2>/dev/null; then
+		echo "bench: $1 ($server) does not answer: left out"
+		stop_pid "$srv"
+	else
+		wait "$srv"
+		echo "bench: $1 ($server) exited with status $? at start: left out"
+	fi
+	srv=
+	return 1
+}
+
+stop() {
+	[ -n "$srv" ] && stop_pid "$srv"
+	srv=
+}
+
+# The always-running servers are probed and checked now; the others at
+# their first start, a target that cannot start is dropped.
+srv=
+sleep 1
 for target in $targets; do
 	set_target "$target"
-	try=1
-	until host_run echo-check "$addr" "$port" 1 1 1 --timeout 5 \
-		--label "probe/$target" || [ $try -ge 5 ]; do
-		sleep 1
-		try=$((try + 1))
-	done
-	host_run echo-check "$addr" "$port" 8 60 1,7,64,1460,4096,65536 \
-		--depth 2 --timeout 30 --label "check/$target" ||
-		echo "bench: $target failed its echo check"
+	[ -n "$server" ] && continue
+	probe "$target" || echo "bench: $target does not answer its probe"
+	check "$target"
 done
 
+# rotate N WORDS...: the words, the first N-1 of them moved to the end.
+rotate() {
+	_n=$1
+	shift
+	while [ "$_n" -gt 1 ]; do
+		_w=$1
+		shift
+		set -- "$@" "$_w"
+		_n=$((_n - 1))
+	done
+	echo "$@"
+}
+
 rep=1
-while [ $rep -le "$REPS" ]; do
-	for cfg in "1 1" "32 1" "32 16"; do
-		set -- $cfg
-		for target in $targets; do
-			set_target "$target"
-			host_run bench-echo "$addr" "$port" "$1" "$2" 64 \
-				"$SECS" "$target/c$1d$2/rep$rep" ||
-				echo "bench: $target c$1d$2 rep$rep failed"
+while [ "$rep" -le "$REPS" ]; do
+	for target in $(rotate "$rep" $targets); do
+		set_target "$target"
+		if ! start "$target"; then
+			targets=$(echo " $targets " | sed "s/ $target / /")
+			continue
+		fi
+		[ "$rep" = 1 ] && [ -n "$server" ] && check "$target"
+		for cfg in "1 1" "32 1" "32 16"; do
+			set -- $cfg
+			bench_load "$target/c$1d$2/rep$rep" "$addr" "$port" \
+				"$1" "$2" 64 "$SECS" "$target/c$1d$2/rep$rep"
 		done
+		stop
 	done
 	rep=$((rep + 1))
 done
