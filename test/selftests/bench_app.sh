@@ -6,7 +6,7 @@
 # generator:
 #   ixdp-inline  examples/echo.c in inline run mode (echo_ixdp -I,
 #                198.18.0.3:9)
-#   ixdp-app     examples/echo.c on ixdp's rings (echo_ixdp, 198.18.0.3:8)
+#   ixdp-app     examples/echo.c in ring mode (echo_ixdp -m ring, 198.18.0.3:8)
 #   ixdp-kern    ixdp's in-kernel responder (198.18.0.3:7)
 #   epoll        echo_epoll on the guest's Linux (198.18.0.2:7)
 #   uring        echo_uring on the guest's Linux (198.18.0.2:8)
@@ -55,7 +55,7 @@ set_target() {
 	server=
 	case $1 in
 	ixdp-inline) addr=$IXIP port=9 server="echo_ixdp -I -p 9 -c $cores -q" ;;
-	ixdp-app) addr=$IXIP port=8 server="echo_ixdp -p 8 -c $cores -q" ;;
+	ixdp-app) addr=$IXIP port=8 server="echo_ixdp -m ring -p 8 -c $cores -q" ;;
 	ixdp-kern) addr=$IXIP port=7 ;;
 	epoll) addr=$IXDP_GUEST_IP port=7 ;;
 	uring) addr=$IXDP_GUEST_IP port=8 ;;
