@@ -23,7 +23,7 @@
  *
  * Inline mode (IXDP_IOC_RUN, IX's run loop): an application thread pinned
  * on the core's CPU runs the same loop step itself, and sleeps in it the
- * same way (@run_sleeping, @run_wait). One runner at a time: whoever runs
+ * same way (@run_wq, without the loop). One runner at a time: whoever runs
  * a step holds @loop_lock, so the state the kthread alone touched before
  * (the stack, the rings' consumer side, the TX backlog, the counters) still
  * has one writer. While a thread is inside RUN, and for run_grace_us after
@@ -80,8 +80,8 @@ void ixdp_core_kick(struct ixdp_core *dp)
 	smp_mb();
 	if (READ_ONCE(dp->sleeping))
 		wake_up_process(dp->task);
-	if (READ_ONCE(dp->run_sleeping))
-		rcuwait_wake_up(&dp->run_wait);
+	if (waitqueue_active(&dp->run_wq))
+		wake_up(&dp->run_wq);
 }
 
 /*
@@ -707,26 +707,33 @@ static bool run_busy_loop_end(void *arg, unsigned long start)
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
-/* An inline thread sleeps in the loop as the kthread would. */
+/*
+ * An inline thread sleeps in the loop as the kthread would, without the
+ * loop: another context's thread may come to run it meanwhile (each one
+ * waits for its own events), and any kick wakes them all.
+ */
 static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
 {
+	DEFINE_WAIT(wait);
 	unsigned long want;
 	u64 until;
 
-	prepare_to_rcuwait(&dp->run_wait);
-	set_current_state(TASK_INTERRUPTIBLE);
-	WRITE_ONCE(dp->run_sleeping, true);
+	prepare_to_wait(&dp->run_wq, &wait, TASK_INTERRUPTIBLE);
 	want = clients_prepare_sleep(dp);
 	dp->woken_want |= want;
 	until = min(dp_sleep_until(dp, want, ktime_get_ns()), run->deadline_ns);
 	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
-	if (!dp_work(dp) && !run->done(run->arg) && !signal_pending(current)) {
-		ixdp_core_stats_inc(&dp->st, run_sleeps);
-		dp_sleep_until_ns(until);
+	if (dp_work(dp) || run->done(run->arg) || signal_pending(current)) {
+		finish_wait(&dp->run_wq, &wait);
+		return;
 	}
-	WRITE_ONCE(dp->run_sleeping, false);
-	finish_rcuwait(&dp->run_wait);
+	ixdp_core_stats_inc(&dp->st, run_sleeps);
+	mutex_unlock(&dp->loop_lock);
+	dp_sleep_until_ns(until);
+	finish_wait(&dp->run_wq, &wait);
+	/* Its holders only run steps: a short wait, signals or not. */
+	mutex_lock(&dp->loop_lock);
 }
 
 /*
@@ -938,7 +945,7 @@ struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
 	dp->slot = port->ndp;
 	mutex_init(&dp->loop_lock);
 	atomic_set(&dp->runs, 0);
-	rcuwait_init(&dp->run_wait);
+	init_waitqueue_head(&dp->run_wq);
 	ixdp_core_stats_init(dp);
 	__skb_queue_head_init(&dp->tx_backlog);
 	__skb_queue_head_init(&dp->held);

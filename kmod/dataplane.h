@@ -22,7 +22,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
-#include <linux/rcuwait.h>
+#include <linux/wait.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 
@@ -304,8 +304,7 @@ struct ixdp_core {
 	 */
 	struct mutex loop_lock;
 	atomic_t runs;			/* threads inside ixdp_core_run() */
-	struct rcuwait run_wait;	/* the one of them that sleeps */
-	bool run_sleeping;		/* ... flag for ixdp_core_kick() */
+	wait_queue_head_t run_wq;	/* ... those of them that sleep */
 	bool standby;			/* the kthread stands by for them */
 	bool cover;			/* the kthread must run a step now */
 	bool took_back;			/* runner: the kthread took it back */
