@@ -80,6 +80,7 @@ void ixdp_core_kick(struct ixdp_core *dp)
 	smp_mb();
 	if (READ_ONCE(dp->sleeping))
 		wake_up_process(dp->task);
+	/* The barrier above pairs with prepare_to_wait() in run_sleep(). */
 	if (waitqueue_active(&dp->run_wq))
 		wake_up(&dp->run_wq);
 }
