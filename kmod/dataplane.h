@@ -117,6 +117,8 @@ struct ixdp_core_stats {
 	u64_stats_t rxbuf_total;
 	u64_stats_t txbuf_free;
 	u64_stats_t txbuf_total;
+	/* Counters added after the gauges above, in uapi order. */
+	u64_stats_t tx_doorbells;
 };
 
 struct ixdp_core_stats_snapshot {
@@ -161,6 +163,8 @@ struct ixdp_core_stats_snapshot {
 	u64 rxbuf_total;
 	u64 txbuf_free;
 	u64 txbuf_total;
+	/* Counters added after the gauges above, in uapi order. */
+	u64 tx_doorbells;	/* bursts that told the driver to ring */
 };
 
 /*

@@ -140,6 +140,7 @@ static const struct stat_field dp_fields[] = {
 	DP(RXBUF_TOTAL, rxbuf_total),
 	DP(TXBUF_FREE, txbuf_free),
 	DP(TXBUF_TOTAL, txbuf_total),
+	DP(TX_DOORBELLS, tx_doorbells),
 	/* Not in the core's snapshot: the responder's (see core_values). */
 	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
 };

@@ -70,6 +70,7 @@ void ixdp_core_stats_read(const struct ixdp_core *dp,
 		out->rxbuf_total = u64_stats_read(&s->rxbuf_total);
 		out->txbuf_free = u64_stats_read(&s->txbuf_free);
 		out->txbuf_total = u64_stats_read(&s->txbuf_total);
+		out->tx_doorbells = u64_stats_read(&s->tx_doorbells);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 

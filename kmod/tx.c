@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transmit: the TCP/IP stack hands a finished Ethernet frame to its host;
- * the frame goes out on the core's own TX queue with __dev_direct_xmit(),
- * bypassing the qdisc (ixdp paces itself) but still feeding packet taps,
- * so tcpdump sees both directions.
+ * the frame goes out on the core's own TX queue, bypassing the qdisc
+ * (ixdp paces itself) but still feeding packet taps, so tcpdump sees both
+ * directions.
  *
- * When the driver's queue is full, frames wait in the core's backlog (in
- * order) and ixdp_tx_flush() retries them on the next loop step; only a
- * backlog beyond TX_BACKLOG_MAX drops, and TCP recovers those.
+ * Frames are not sent one by one: ixdp_tx_frame() queues them in the
+ * core's backlog and ixdp_tx_flush(), at the end of every loop step (and
+ * of the control requests that make frames), hands them to the driver as
+ * one burst under one hold of the queue's lock, telling it to ring its
+ * doorbell only with the last frame (xmit_more), as the qdisc layer does
+ * for a bulk dequeue. A step that makes more than TX_BURST frames flushes
+ * every TX_BURST of them.
+ *
+ * When the driver's queue is full, frames wait in the backlog (in order)
+ * for the next flush; the kthread then sleeps briefly, not until its next
+ * timer, so they go out in bounded time. Only a backlog beyond
+ * TX_BACKLOG_MAX drops, and TCP recovers those.
  */
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -16,49 +25,116 @@
 #include "dataplane.h"
 
 #define TX_BACKLOG_MAX	1024
+/* Frames handed to the driver per doorbell, at most. */
+#define TX_BURST	64
 
 /*
- * Hand @skb to the driver; false if it must wait (skb kept): the queue is
- * full, or the link is down for a moment (some drivers reset it when
- * features change), which __dev_direct_xmit() would answer by dropping.
+ * Hand one burst of the backlog to the driver: false if the rest must
+ * wait (the queue is full or stopped, or the link is down for a moment:
+ * some drivers reset it when features change).
+ *
+ * As __dev_direct_xmit() does for one frame, with bottom halves off and
+ * the queue's lock held (HARD_TX_LOCK); taps see each frame just before
+ * the driver does, as in the kernel's xmit_one().
  */
-static bool tx_one(struct ixdp_core *dp, struct sk_buff *skb)
+static bool tx_burst(struct ixdp_core *dp, struct net_device *dev,
+		     struct netdev_queue *txq)
 {
-	struct net_device *dev = skb->dev;
-	unsigned int len = skb->len;
-	int rc;
+	struct sk_buff_head *q = &dp->tx_backlog;
+	unsigned int n = 0, bytes = 0, drops = 0, len;
+	bool nit = dev_nit_active(dev), more, ok = true;
+	struct sk_buff *skb;
+	netdev_tx_t rc;
 
-	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
-		ixdp_core_stats_inc(&dp->st, tx_no_carrier);
-		return false;
+	local_bh_disable();
+	HARD_TX_LOCK(dev, txq, smp_processor_id());
+	while ((skb = skb_peek(q))) {
+		if (netif_xmit_frozen_or_drv_stopped(txq)) {
+			ok = false;
+			break;
+		}
+		__skb_unlink(skb, q);
+		more = !skb_queue_empty(q) && n + drops + 1 < TX_BURST;
+		if (nit)
+			dev_queue_xmit_nit(skb, dev);
+		len = skb->len;
+		rc = netdev_start_xmit(skb, dev, txq, more);
+		if (rc == NETDEV_TX_BUSY) {
+			__skb_queue_head(q, skb);
+			ok = false;
+			break;
+		}
+		if (rc == NETDEV_TX_OK) {
+			n++;
+			bytes += len;
+		} else {
+			/* Dropped by the driver, which freed it. */
+			drops++;
+		}
+		if (!more) {
+			if (rc == NETDEV_TX_OK)
+				ixdp_core_stats_inc(&dp->st, tx_doorbells);
+			break;
+		}
 	}
-	rc = __dev_direct_xmit(skb, dp->txq);
-	if (rc == NETDEV_TX_BUSY)
-		return false;
-	if (dev_xmit_complete(rc) && rc == NET_XMIT_SUCCESS) {
-		ixdp_core_stats_inc(&dp->st, tx_frames);
-		ixdp_core_stats_add(&dp->st, tx_bytes, len);
-	} else {
-		/* Dropped by the driver or by __dev_direct_xmit (freed). */
-		if (!dev_xmit_complete(rc))
-			kfree_skb(skb);
-		ixdp_core_stats_inc(&dp->st, tx_drops);
+	HARD_TX_UNLOCK(dev, txq);
+	local_bh_enable();
+
+	if (n) {
+		ixdp_core_stats_add(&dp->st, tx_frames, n);
+		ixdp_core_stats_add(&dp->st, tx_bytes, bytes);
 	}
-	return true;
+	if (drops)
+		ixdp_core_stats_add(&dp->st, tx_drops, drops);
+	return ok;
 }
 
 /* Send what waits in the backlog, oldest first, until the queue fills. */
 void ixdp_tx_flush(struct ixdp_core *dp)
 {
-	struct sk_buff *skb;
+	struct net_device *dev = dp->port->dev;
+	struct netdev_queue *txq;
 
-	while ((skb = __skb_dequeue(&dp->tx_backlog))) {
-		if (!tx_one(dp, skb)) {
-			__skb_queue_head(&dp->tx_backlog, skb);
+	if (skb_queue_empty(&dp->tx_backlog))
+		return;
+	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
+		ixdp_core_stats_inc(&dp->st, tx_no_carrier);
+		return;
+	}
+	txq = netdev_get_tx_queue(dev, dp->txq);
+	while (!skb_queue_empty(&dp->tx_backlog)) {
+		if (!tx_burst(dp, dev, txq)) {
 			ixdp_core_stats_inc(&dp->st, tx_busy);
 			return;
 		}
 	}
+}
+
+/* Queue @skb for the next flush; false if it was dropped (freed). */
+static bool tx_queue(struct ixdp_core *dp, struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct sk_buff *seg;
+	bool again = false;
+
+	/*
+	 * Checksum help for a device that cannot offload this frame, as
+	 * __dev_direct_xmit() does; a frame ixdp builds is never split.
+	 */
+	seg = validate_xmit_skb_list(skb, dev, &again);
+	if (unlikely(seg != skb)) {
+		kfree_skb_list(seg);
+		return false;
+	}
+	if (unlikely(skb_queue_len(&dp->tx_backlog) >= TX_BACKLOG_MAX)) {
+		kfree_skb(skb);
+		return false;
+	}
+	__skb_queue_tail(&dp->tx_backlog, skb);
+	/* A step that makes many frames rings every TX_BURST of them. */
+	if (!(skb_queue_len(&dp->tx_backlog) % TX_BURST))
+		ixdp_tx_flush(dp);
+	return true;
 }
 
 void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
@@ -91,23 +167,6 @@ void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
 	}
 	skb_set_queue_mapping(skb, dp->txq);
 	ix_stack_free(c, m);
-
-	/*
-	 * Taps (packet sockets) see the frame as the stack's own transmit
-	 * path shows it to them: with bottom halves off, since their locks
-	 * are also taken by the receive softirq on this CPU.
-	 */
-	if (dev_nit_active(dev)) {
-		local_bh_disable();
-		dev_queue_xmit_nit(skb, dev);
-		local_bh_enable();
-	}
-	if (skb_queue_empty(&dp->tx_backlog) && tx_one(dp, skb))
-		return;
-	if (skb_queue_len(&dp->tx_backlog) >= TX_BACKLOG_MAX) {
+	if (!tx_queue(dp, skb))
 		ixdp_core_stats_inc(&dp->st, tx_drops);
-		kfree_skb(skb);
-		return;
-	}
-	__skb_queue_tail(&dp->tx_backlog, skb);
 }

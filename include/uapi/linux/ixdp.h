@@ -759,6 +759,7 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_TXBUF_FREE,	/* gauge */
 	IXDP_CORE_STAT_TXBUF_TOTAL,	/* gauge */
 	IXDP_CORE_STAT_EVENT_OVERFLOW,	/* the responder's lost events */
+	IXDP_CORE_STAT_TX_DOORBELLS,	/* bursts ending with the doorbell */
 
 	__IXDP_CORE_STAT_MAX,
 	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1
