@@ -402,7 +402,7 @@ void ixdp_fgmove_init(void);
 void ixdp_fgmove_uninit(void);
 
 /* tx.c APIs: */
-void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m);
+void ixdp_tx_hooks(struct ix_stack_cfg *cfg);
 void ixdp_tx_flush(struct ixdp_core *dp);
 
 /* ctl.c APIs: */

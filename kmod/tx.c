@@ -5,6 +5,11 @@
  * (ixdp paces itself) but still feeding packet taps, so tcpdump sees both
  * directions.
  *
+ * TCP segments are built in place in the skb that carries them (the
+ * stack's cfg.tx_alloc hook): the copy of the payload from the sender's
+ * buffer is the only one on the way out. ARP and ICMP frames, built in
+ * the stack's TX pool, are copied into an skb.
+ *
  * Frames are not sent one by one: ixdp_tx_frame() queues them in the
  * core's backlog and ixdp_tx_flush(), at the end of every loop step (and
  * of the control requests that make frames), hands them to the driver as
@@ -137,36 +142,102 @@ static bool tx_queue(struct ixdp_core *dp, struct sk_buff *skb)
 	return true;
 }
 
-void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
+/*
+ * The stack's cfg.tx_alloc: a TCP segment is built in place in a fresh
+ * skb, with the device's headroom, so that it goes out without a copy.
+ *
+ * alloc_skb(), not netdev_alloc_skb() or napi_alloc_skb(): for frames
+ * under 1 KB (ACKs and small segments, the common case) both fall back
+ * to the same __alloc_skb() (6.1, 6.12); napi_alloc_skb()'s cached skb
+ * heads need a NAPI context of our own.
+ */
+static bool tx_alloc(void *arg, struct ix_mbuf *m, u32 len)
 {
 	struct ixdp_core *dp = arg;
-	struct net_device *dev = dp->port->dev;
-	unsigned int hr = LL_RESERVED_SPACE(dev);
-	u32 len = m->len;
+	unsigned int hr = LL_RESERVED_SPACE(dp->port->dev);
 	struct sk_buff *skb;
 
 	skb = alloc_skb(hr + len, GFP_NOWAIT | __GFP_NOWARN);
 	if (unlikely(!skb)) {
 		ixdp_core_stats_inc(&dp->st, tx_drops);
-		ix_stack_free(c, m);
-		return;
+		return false;
 	}
 	skb_reserve(skb, hr);
-	skb_put_data(skb, ix_stack_data(c, m), len);
-	skb->dev = dev;
+	m->ext = skb->data;
+	m->host = skb;
+	return true;
+}
+
+/* The stack's cfg.tx_free: a frame built in an skb was never sent. */
+static void tx_free(void *arg, struct ix_mbuf *m)
+{
+	kfree_skb(m->host);
+}
+
+/*
+ * The skb holding frame @m: the one it was built in, or for a frame in
+ * the stack's TX pool (ARP, ICMP) a copy. Gives @m back to the stack.
+ */
+static struct sk_buff *tx_skb(struct ixdp_core *dp, struct ix_stack *c,
+			      struct ix_mbuf *m)
+{
+	struct net_device *dev = dp->port->dev;
+	struct sk_buff *skb = m->host;
+	u32 len = m->len;
+
+	if (skb) {
+		m->ext = NULL;
+		m->host = NULL;
+		ix_stack_free(c, m);
+		if (WARN_ON_ONCE(len > skb_tailroom(skb))) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		__skb_put(skb, len);
+		return skb;
+	}
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len,
+			GFP_NOWAIT | __GFP_NOWARN);
+	if (likely(skb)) {
+		skb_reserve(skb, LL_RESERVED_SPACE(dev));
+		skb_put_data(skb, ix_stack_data(c, m), len);
+	}
+	ix_stack_free(c, m);
+	return skb;
+}
+
+static void tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m)
+{
+	struct ixdp_core *dp = arg;
+	bool partial = m->flags & IX_MBUF_CSUM_PARTIAL;
+	u16 csum_start = m->csum_start;
+	struct sk_buff *skb;
+
+	skb = tx_skb(dp, c, m);
+	if (unlikely(!skb)) {
+		ixdp_core_stats_inc(&dp->st, tx_drops);
+		return;
+	}
+	skb->dev = dp->port->dev;
 	skb_reset_mac_header(skb);
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth_hdr(skb)->h_proto;
-	if ((m->flags & IX_MBUF_CSUM_PARTIAL) &&
-	    !skb_partial_csum_set(skb, m->csum_start,
-				   offsetof(struct tcphdr, check))) {
+	if (partial &&
+	    !skb_partial_csum_set(skb, csum_start,
+				  offsetof(struct tcphdr, check))) {
 		ixdp_core_stats_inc(&dp->st, tx_drops);
 		kfree_skb(skb);
-		ix_stack_free(c, m);
 		return;
 	}
 	skb_set_queue_mapping(skb, dp->txq);
-	ix_stack_free(c, m);
 	if (!tx_queue(dp, skb))
 		ixdp_core_stats_inc(&dp->st, tx_drops);
+}
+
+/* The stack's transmit hooks (cfg.arg is the core). */
+void ixdp_tx_hooks(struct ix_stack_cfg *cfg)
+{
+	cfg->tx = tx_frame;
+	cfg->tx_alloc = tx_alloc;
+	cfg->tx_free = tx_free;
 }
