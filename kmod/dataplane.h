@@ -117,8 +117,15 @@ struct ixdp_core_stats {
 	u64_stats_t rxbuf_total;
 	u64_stats_t txbuf_free;
 	u64_stats_t txbuf_total;
-	/* Counters added after the gauges above, in uapi order. */
+	/* Added after the gauges above, in uapi order. */
 	u64_stats_t tx_doorbells;
+	u64_stats_t run_calls;
+	u64_stats_t run_loops;
+	u64_stats_t run_sleeps;
+	u64_stats_t run_switches;
+	u64_stats_t takebacks;
+	u64_stats_t takeback_loops;
+	u64_stats_t kthread_switches;
 };
 
 struct ixdp_core_stats_snapshot {
@@ -163,8 +170,15 @@ struct ixdp_core_stats_snapshot {
 	u64 rxbuf_total;
 	u64 txbuf_free;
 	u64 txbuf_total;
-	/* Counters added after the gauges above, in uapi order. */
+	/* Added after the gauges above, in uapi order. */
 	u64 tx_doorbells;	/* bursts that told the driver to ring */
+	u64 run_calls;		/* IXDP_IOC_RUN calls */
+	u64 run_loops;		/* loop steps run by inline applications */
+	u64 run_sleeps;		/* sleeps inside IXDP_IOC_RUN */
+	u64 run_switches;	/* context switches of inline threads there */
+	u64 takebacks;		/* the kthread took the loop back */
+	u64 takeback_loops;	/* steps it ran while the app was out */
+	u64 kthread_switches;	/* gauge: context switches of the kthread */
 };
 
 /*

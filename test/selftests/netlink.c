@@ -31,7 +31,8 @@
 #define SOL_NETLINK 270
 #endif
 
-#define SET_ATTRS	48	/* > every attribute set's MAX */
+#define SET_ATTRS	64	/* > every attribute set's MAX */
+_Static_assert(IXDP_CORE_STAT_MAX < SET_ATTRS, "SET_ATTRS is too small");
 
 struct reply {
 	bool done;

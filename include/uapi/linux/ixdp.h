@@ -760,6 +760,13 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_TXBUF_TOTAL,	/* gauge */
 	IXDP_CORE_STAT_EVENT_OVERFLOW,	/* the responder's lost events */
 	IXDP_CORE_STAT_TX_DOORBELLS,	/* bursts ending with the doorbell */
+	IXDP_CORE_STAT_RUN_CALLS,	/* IXDP_IOC_RUN calls */
+	IXDP_CORE_STAT_RUN_LOOPS,	/* steps run by inline apps */
+	IXDP_CORE_STAT_RUN_SLEEPS,	/* sleeps inside RUN */
+	IXDP_CORE_STAT_RUN_SWITCHES,	/* their context switches in RUN */
+	IXDP_CORE_STAT_TAKEBACKS,	/* loop taken back by the kthread */
+	IXDP_CORE_STAT_TAKEBACK_LOOPS,	/* steps it ran meanwhile */
+	IXDP_CORE_STAT_KTHREAD_SWITCHES,	/* gauge: the kthread's switches */
 
 	__IXDP_CORE_STAT_MAX,
 	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1
