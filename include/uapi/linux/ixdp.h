@@ -557,6 +557,10 @@ enum ixdp_config_a {
 	IXDP_CONFIG_A_UNSPEC,
 	IXDP_CONFIG_A_BATCH,		/* u32: dataplane batch bound B */
 	IXDP_CONFIG_A_POLL_US,		/* u32: busy-poll budget before sleep */
+	IXDP_CONFIG_A_RUN_GRACE_US,	/* u32: an inline app's time out of
+					 * IXDP_IOC_RUN with work pending
+					 * before the kthread takes over
+					 */
 
 	__IXDP_CONFIG_A_MAX,
 	IXDP_CONFIG_A_MAX = __IXDP_CONFIG_A_MAX - 1
@@ -806,6 +810,8 @@ enum ixdp_resp_mode {
 #define IXDP_BATCH_MIN		1
 #define IXDP_BATCH_MAX		64
 #define IXDP_POLL_US_MAX	10000
+#define IXDP_RUN_GRACE_US_MIN	100
+#define IXDP_RUN_GRACE_US_MAX	1000000
 
 #ifdef __cplusplus
 }
