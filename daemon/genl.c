@@ -43,6 +43,7 @@ static const unsigned char version_kinds[IXDP_VERSION_A_MAX + 1] = {
 static const unsigned char config_kinds[IXDP_CONFIG_A_MAX + 1] = {
 	[IXDP_CONFIG_A_BATCH]		= A_U32,
 	[IXDP_CONFIG_A_POLL_US]		= A_U32,
+	[IXDP_CONFIG_A_RUN_GRACE_US]	= A_U32,
 };
 
 static const unsigned char port_kinds[IXDP_PORT_A_MAX + 1] = {
@@ -449,6 +450,7 @@ const struct ixdp_genl_field ixdp_genl_event_fields[] = {
 	{ IXDP_A_PORT, IXDP_PORT_A_IFNAME, "dev", true },
 	EV(CONFIG, BATCH, "batch"),
 	EV(CONFIG, POLL_US, "poll_us"),
+	EV(CONFIG, RUN_GRACE_US, "run_grace_us"),
 	EV(MOVE, FG, "fg"),
 	EV(MOVE, FROM_CPU, "from_cpu"),
 	EV(MOVE, TO_CPU, "cpu"),

@@ -21,7 +21,7 @@ struct ixdp_genl {
 
 #define IXDP_GENL_MAX_STATS	256	/* XSTATS entries of one reply */
 #define IXDP_GENL_OBJ_ATTRS	16	/* > every enum ixdp_<obj>_a's MAX */
-#define IXDP_GENL_OBJ_STATS	48	/* > every enum ixdp_<obj>_stat's MAX */
+#define IXDP_GENL_OBJ_STATS	64	/* > every enum ixdp_<obj>_stat's MAX */
 
 /*
  * One object nest of a reply (IXDP_A_PORT, IXDP_A_CORE...): its

@@ -19,7 +19,8 @@ static const struct {
 	const char *summary;
 } objects[] = {
 	{ "version", ixctl_version, "module and ABI version, features" },
-	{ "config", ixctl_config, "{ show | set [ batch N ] [ poll_us US ] }" },
+	{ "config", ixctl_config,
+	  "{ show | set [ batch N ] [ poll_us US ] [ run_grace_us US ] }" },
 	{ "port", ixctl_port,
 	  "{ show | add dev IFNAME addr A.B.C.D/N | del dev IFNAME }" },
 	{ "core", ixctl_core,

@@ -27,6 +27,8 @@ void ixctl_print_stats(const struct ixdp_genl_reply *r,
 		       const struct ixdp_genl_obj *o);
 void ixctl_print_counters(const struct ixdp_genl_reply *r,
 			  const struct ixdp_genl_obj *o, const char *key);
+void ixctl_print_loop_figures(const struct ixdp_genl_reply *r,
+			      const struct ixdp_genl_obj *o);
 
 /* ixctl_obj.c APIs: */
 int ixctl_fg(struct ixdp_genl *g, int argc, char **argv);

@@ -53,6 +53,42 @@ void ixctl_print_stats(const struct ixdp_genl_reply *r,
 	ixctl_print_counters(r, o, "stats");
 }
 
+/* The display counter @name of object @o of @r, 0 if absent. */
+static uint64_t xstat(const struct ixdp_genl_reply *r,
+		      const struct ixdp_genl_obj *o, const char *name)
+{
+	unsigned int i;
+
+	for (i = o->xfirst; i < o->xfirst + o->xcount && i < r->nxstats; i++)
+		if (!strcmp(r->xstat_name[i], name))
+			return r->xstat_value[i];
+	return 0;
+}
+
+static double per_loop(uint64_t n, uint64_t loops)
+{
+	return loops ? (double)n / (double)loops : 0.0;
+}
+
+/*
+ * Figures per loop step derived from the counters of core object @o:
+ * the steps the kthread ran (dp_loops counts those of the inline
+ * applications too), application commands and events per step.
+ */
+void ixctl_print_loop_figures(const struct ixdp_genl_reply *r,
+			      const struct ixdp_genl_obj *o)
+{
+	uint64_t loops = xstat(r, o, "dp_loops");
+	uint64_t run = xstat(r, o, "dp_run_loops");
+
+	print_u64("kthread_loops", "\n    kthread_loops %" PRIu64,
+		  loops > run ? loops - run : 0);
+	print_fixed2("cmds_per_loop", "\n    cmds_per_loop %.2f",
+		     per_loop(xstat(r, o, "dp_app_cmds"), loops));
+	print_fixed2("events_per_loop", "\n    events_per_loop %.2f",
+		     per_loop(xstat(r, o, "dp_app_events"), loops));
+}
+
 static int port_add(struct ixdp_genl *g, int argc, char **argv)
 {
 	const char *dev = NULL, *addr = NULL;
@@ -271,6 +307,8 @@ static void print_core(const struct ixdp_genl_reply *r, void *arg)
 	print_u64("connections", " connections %" PRIu64,
 		  c->num[IXDP_CORE_A_CONNS]);
 	ixctl_print_stats(r, c);
+	if (ixctl_show_stats || print_is_json())
+		ixctl_print_loop_figures(r, c);
 	print_nl();
 	print_close_object();
 }

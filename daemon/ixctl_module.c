@@ -52,6 +52,8 @@ static void print_config(const struct ixdp_genl_reply *r)
 	print_u64("batch", "batch %" PRIu64, c->num[IXDP_CONFIG_A_BATCH]);
 	print_u64("poll_us", " poll_us %" PRIu64,
 		  c->num[IXDP_CONFIG_A_POLL_US]);
+	print_u64("run_grace_us", " run_grace_us %" PRIu64,
+		  c->num[IXDP_CONFIG_A_RUN_GRACE_US]);
 	print_nl();
 	print_close_object();
 }
@@ -88,6 +90,8 @@ static int config_set(struct ixdp_genl *g, int argc, char **argv)
 			attr = IXDP_CONFIG_A_BATCH;
 		} else if (ixctl_matches(argv[0], "poll_us")) {
 			attr = IXDP_CONFIG_A_POLL_US;
+		} else if (ixctl_matches(argv[0], "run_grace_us")) {
+			attr = IXDP_CONFIG_A_RUN_GRACE_US;
 		} else {
 			nlmsg_free(msg);
 			return ixctl_usage_error("config set: unknown key \"%s\"",
@@ -123,7 +127,7 @@ int ixctl_config(struct ixdp_genl *g, int argc, char **argv)
 	if (ixctl_matches(argv[0], "set"))
 		return config_set(g, argc - 1, argv + 1);
 	if (ixctl_matches(argv[0], "help")) {
-		printf("Usage: ixctl config { show | set [ batch N ] [ poll_us US ] }\n");
+		printf("Usage: ixctl config { show | set [ batch N ] [ poll_us US ] [ run_grace_us US ] }\n");
 		return 0;
 	}
 	return ixctl_usage_error("config: unknown command \"%s\"", argv[0]);

@@ -293,6 +293,7 @@ static int stats_show(struct ixdp_genl *g)
 		  c->num[IXDP_CORE_A_CONNS]);
 	ixctl_print_counters(&r, p, "port");
 	ixctl_print_counters(&r, c, "cores");
+	ixctl_print_loop_figures(&r, c);
 	print_nl();
 	print_close_object();
 	return 0;

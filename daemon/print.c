@@ -129,6 +129,17 @@ void print_u64(const char *key, const char *text_fmt, uint64_t val)
 	}
 }
 
+/* A number with two decimals (text_fmt takes a double). */
+void print_fixed2(const char *key, const char *text_fmt, double val)
+{
+	if (json_mode) {
+		json_key(key);
+		printf("%.2f", val);
+	} else {
+		printf(text_fmt, val);
+	}
+}
+
 void print_hex(const char *key, const char *text_fmt, uint64_t val)
 {
 	if (json_mode) {

@@ -18,6 +18,7 @@ void print_close_object(void);
 void print_open_array(void);
 void print_close_array(void);
 void print_u64(const char *key, const char *text_fmt, uint64_t val);
+void print_fixed2(const char *key, const char *text_fmt, double val);
 void print_hex(const char *key, const char *text_fmt, uint64_t val);
 void print_bitmap(const char *key, const char *text_fmt, uint64_t bits);
 void print_str(const char *key, const char *text_fmt, const char *val);

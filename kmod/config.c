@@ -42,6 +42,13 @@ static int param_set_poll_us(const char *val, const struct kernel_param *kp)
 	return param_set_ranged(val, kp, 0, IXDP_POLL_US_MAX);
 }
 
+static int param_set_run_grace_us(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_ranged(val, kp, IXDP_RUN_GRACE_US_MIN,
+				IXDP_RUN_GRACE_US_MAX);
+}
+
 static const struct kernel_param_ops batch_ops = {
 	.set = param_set_batch,
 	.get = param_get_uint,
@@ -52,12 +59,20 @@ static const struct kernel_param_ops poll_us_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops run_grace_us_ops = {
+	.set = param_set_run_grace_us,
+	.get = param_get_uint,
+};
+
 module_param_cb(batch, &batch_ops, &ixdp_batch, 0444);
 MODULE_PARM_DESC(batch,
 		 "Packets and commands a dataplane core handles per loop step (1-64, default 64)");
 module_param_cb(poll_us, &poll_us_ops, &ixdp_poll_us, 0444);
 MODULE_PARM_DESC(poll_us,
 		 "Microseconds an idle dataplane core keeps polling before it sleeps (0-10000, default 50)");
+module_param_cb(run_grace_us, &run_grace_us_ops, &ixdp_run_grace_us, 0444);
+MODULE_PARM_DESC(run_grace_us,
+		 "Microseconds an inline application may stay out of IXDP_IOC_RUN with work pending before the core's kthread takes the loop back (100-1000000, default 2000)");
 
 void ixdp_config_get(struct ixdp_config *cfg)
 {
@@ -75,6 +90,12 @@ static int config_check(const struct ixdp_config *cfg,
 	}
 	if (cfg->poll_us > IXDP_POLL_US_MAX) {
 		NL_SET_ERR_MSG(extack, "poll_us must be at most 10000");
+		return -ERANGE;
+	}
+	if (cfg->run_grace_us < IXDP_RUN_GRACE_US_MIN ||
+	    cfg->run_grace_us > IXDP_RUN_GRACE_US_MAX) {
+		NL_SET_ERR_MSG(extack,
+			       "run_grace_us must be between 100 and 1000000");
 		return -ERANGE;
 	}
 	return 0;
@@ -99,10 +120,13 @@ int ixdp_config_update(u32 mask, const struct ixdp_config *vals,
 		cfg.batch = vals->batch;
 	if (mask & IXDP_CFG_POLL_US)
 		cfg.poll_us = vals->poll_us;
+	if (mask & IXDP_CFG_RUN_GRACE_US)
+		cfg.run_grace_us = vals->run_grace_us;
 	err = config_check(&cfg, extack);
 	if (!err) {
 		WRITE_ONCE(ixdp_batch, cfg.batch);
 		WRITE_ONCE(ixdp_poll_us, cfg.poll_us);
+		WRITE_ONCE(ixdp_run_grace_us, cfg.run_grace_us);
 		if (out)
 			*out = cfg;
 	}

@@ -913,7 +913,7 @@ static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
 						    NETIF_F_IP_CSUM));
 	memcpy(cfg.rss_key, port->rss_key, IX_RSS_KEY_LEN);
 	memcpy(cfg.secret, port->secret, sizeof(cfg.secret));
-	cfg.tx = ixdp_tx_frame;
+	ixdp_tx_hooks(&cfg);
 	cfg.event = dp_event;
 	cfg.arg = dp;
 	stack = ix_stack_create(&cfg, ixdp_core_now_us());

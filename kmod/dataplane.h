@@ -110,14 +110,7 @@ struct ixdp_core_stats {
 	u64_stats_t conns_out;
 	u64_stats_t held;
 	u64_stats_t held_drops;
-	u64_stats_t run_calls;
-	u64_stats_t run_loops;
-	u64_stats_t run_sleeps;
-	u64_stats_t run_switches;
-	u64_stats_t takebacks;
-	u64_stats_t takeback_loops;
 	/* Gauges, set by the kthread at every loop step. */
-	u64_stats_t kthread_switches;
 	u64_stats_t apps;
 	u64_stats_t app_conns;
 	u64_stats_t conns;
@@ -125,6 +118,15 @@ struct ixdp_core_stats {
 	u64_stats_t rxbuf_total;
 	u64_stats_t txbuf_free;
 	u64_stats_t txbuf_total;
+	/* Added after the gauges above, in uapi order. */
+	u64_stats_t tx_doorbells;
+	u64_stats_t run_calls;
+	u64_stats_t run_loops;
+	u64_stats_t run_sleeps;
+	u64_stats_t run_switches;
+	u64_stats_t takebacks;
+	u64_stats_t takeback_loops;
+	u64_stats_t kthread_switches;
 };
 
 struct ixdp_core_stats_snapshot {
@@ -161,14 +163,7 @@ struct ixdp_core_stats_snapshot {
 	u64 conns_out;		/* ... exported */
 	u64 held;		/* frames held while their group moved in */
 	u64 held_drops;		/* ... dropped: hold full or move undone */
-	u64 run_calls;		/* IXDP_IOC_RUN calls */
-	u64 run_loops;		/* loop steps run inline by them */
-	u64 run_sleeps;		/* ... sleeps inside them */
-	u64 run_switches;	/* ... context switches of their threads */
-	u64 takebacks;		/* the kthread took the loop back */
-	u64 takeback_loops;	/* ... steps it ran for an absent app */
 	/* Gauges, refreshed by the kthread at every loop step. */
-	u64 kthread_switches;	/* context switches of the kthread */
 	u64 apps;		/* attached contexts */
 	u64 app_conns;		/* connections held by contexts */
 	u64 conns;		/* TCP control blocks in use */
@@ -176,6 +171,15 @@ struct ixdp_core_stats_snapshot {
 	u64 rxbuf_total;
 	u64 txbuf_free;
 	u64 txbuf_total;
+	/* Added after the gauges above, in uapi order. */
+	u64 tx_doorbells;	/* bursts that told the driver to ring */
+	u64 run_calls;		/* IXDP_IOC_RUN calls */
+	u64 run_loops;		/* loop steps run by inline applications */
+	u64 run_sleeps;		/* sleeps inside IXDP_IOC_RUN */
+	u64 run_switches;	/* context switches of inline threads there */
+	u64 takebacks;		/* the kthread took the loop back */
+	u64 takeback_loops;	/* steps it ran while the app was out */
+	u64 kthread_switches;	/* gauge: context switches of the kthread */
 };
 
 /*
@@ -449,7 +453,7 @@ void ixdp_fgmove_init(void);
 void ixdp_fgmove_uninit(void);
 
 /* tx.c APIs: */
-void ixdp_tx_frame(void *arg, struct ix_stack *c, struct ix_mbuf *m);
+void ixdp_tx_hooks(struct ix_stack_cfg *cfg);
 void ixdp_tx_flush(struct ixdp_core *dp);
 
 /* ctl.c APIs: */

@@ -23,11 +23,16 @@ struct netlink_ext_ack;
 struct ixdp_config {
 	u32 batch;	/* dataplane batch bound B */
 	u32 poll_us;	/* busy-poll budget of an idle core before it sleeps */
-	u32 run_grace_us;	/* an inline app's absence before takeback */
+	/*
+	 * How long an inline application may stay out of IXDP_IOC_RUN
+	 * before the core's kthread takes its loop back.
+	 */
+	u32 run_grace_us;
 };
 
 #define IXDP_CFG_BATCH		BIT(0)
 #define IXDP_CFG_POLL_US	BIT(1)
+#define IXDP_CFG_RUN_GRACE_US	BIT(2)
 
 void ixdp_config_get(struct ixdp_config *cfg);
 int ixdp_config_update(u32 mask, const struct ixdp_config *vals,

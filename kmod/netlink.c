@@ -50,10 +50,18 @@ int ixdp_nl_need(struct genl_info *info, const struct nlattr *nest,
 /* Commands without a request attribute: any attribute is refused. */
 static const struct nla_policy no_attr_policy[IXDP_A_MAX + 1] = {};
 
+/* Beyond the s16 bounds of NLA_POLICY_RANGE() (not const: 6.1's policy) */
+static struct netlink_range_validation run_grace_range = {
+	.min = IXDP_RUN_GRACE_US_MIN,
+	.max = IXDP_RUN_GRACE_US_MAX,
+};
+
 static const struct nla_policy config_policy[IXDP_CONFIG_A_MAX + 1] = {
 	[IXDP_CONFIG_A_BATCH]	= NLA_POLICY_RANGE(NLA_U32, IXDP_BATCH_MIN,
 						   IXDP_BATCH_MAX),
 	[IXDP_CONFIG_A_POLL_US]	= NLA_POLICY_MAX(NLA_U32, IXDP_POLL_US_MAX),
+	[IXDP_CONFIG_A_RUN_GRACE_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &run_grace_range),
 };
 
 static const struct nla_policy set_config_policy[IXDP_A_MAX + 1] = {
@@ -168,7 +176,8 @@ static int put_config(struct sk_buff *skb, const struct ixdp_config *cfg)
 
 	if (!nest ||
 	    nla_put_u32(skb, IXDP_CONFIG_A_BATCH, cfg->batch) ||
-	    nla_put_u32(skb, IXDP_CONFIG_A_POLL_US, cfg->poll_us))
+	    nla_put_u32(skb, IXDP_CONFIG_A_POLL_US, cfg->poll_us) ||
+	    nla_put_u32(skb, IXDP_CONFIG_A_RUN_GRACE_US, cfg->run_grace_us))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -289,6 +298,10 @@ static int set_config_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[IXDP_CONFIG_A_POLL_US]) {
 		vals.poll_us = nla_get_u32(tb[IXDP_CONFIG_A_POLL_US]);
 		mask |= IXDP_CFG_POLL_US;
+	}
+	if (tb[IXDP_CONFIG_A_RUN_GRACE_US]) {
+		vals.run_grace_us = nla_get_u32(tb[IXDP_CONFIG_A_RUN_GRACE_US]);
+		mask |= IXDP_CFG_RUN_GRACE_US;
 	}
 	if (!mask) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[IXDP_A_CONFIG],

@@ -140,6 +140,14 @@ static const struct stat_field dp_fields[] = {
 	DP(RXBUF_TOTAL, rxbuf_total),
 	DP(TXBUF_FREE, txbuf_free),
 	DP(TXBUF_TOTAL, txbuf_total),
+	DP(TX_DOORBELLS, tx_doorbells),
+	DP(RUN_CALLS, run_calls),
+	DP(RUN_LOOPS, run_loops),
+	DP(RUN_SLEEPS, run_sleeps),
+	DP(RUN_SWITCHES, run_switches),
+	DP(TAKEBACKS, takebacks),
+	DP(TAKEBACK_LOOPS, takeback_loops),
+	DP(KTHREAD_SWITCHES, kthread_switches),
 	/* Not in the core's snapshot: the responder's (see core_values). */
 	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
 };

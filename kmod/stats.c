@@ -70,6 +70,14 @@ void ixdp_core_stats_read(const struct ixdp_core *dp,
 		out->rxbuf_total = u64_stats_read(&s->rxbuf_total);
 		out->txbuf_free = u64_stats_read(&s->txbuf_free);
 		out->txbuf_total = u64_stats_read(&s->txbuf_total);
+		out->tx_doorbells = u64_stats_read(&s->tx_doorbells);
+		out->run_calls = u64_stats_read(&s->run_calls);
+		out->run_loops = u64_stats_read(&s->run_loops);
+		out->run_sleeps = u64_stats_read(&s->run_sleeps);
+		out->run_switches = u64_stats_read(&s->run_switches);
+		out->takebacks = u64_stats_read(&s->takebacks);
+		out->takeback_loops = u64_stats_read(&s->takeback_loops);
+		out->kthread_switches = u64_stats_read(&s->kthread_switches);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 

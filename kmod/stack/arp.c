@@ -56,10 +56,19 @@ static void flush_pending(struct ix_stack *c, struct ix_arp_entry *e)
 		ix_ether_output(c, m, e->mac, IX_ETH_P_IPV4);
 }
 
+/* Through ix_stack_free(): a frame may lie in a buffer of the host's. */
+static void purge_pending(struct ix_stack *c, struct ix_arp_entry *e)
+{
+	struct ix_mbuf *m;
+
+	while ((m = ix_mq_pop(&c->txpool, &e->pending)))
+		ix_stack_free(c, m);
+}
+
 static void drop_pending(struct ix_stack *c, struct ix_arp_entry *e)
 {
 	c->stat[IX_DROP_ARP_UNRESOLVED] += e->pending.count;
-	ix_mq_purge(&c->txpool, &e->pending);
+	purge_pending(c, e);
 }
 
 /*
@@ -132,7 +141,7 @@ void ix_arp_flush(struct ix_stack *c)
 
 	for (i = 0; i < IX_ARP_ENTRIES; i++) {
 		if (c->arp[i].state == IX_ARP_INCOMPLETE)
-			ix_mq_purge(&c->txpool, &c->arp[i].pending);
+			purge_pending(c, &c->arp[i]);
 		c->arp[i].state = IX_ARP_FREE;
 	}
 	ix_timer_cancel(&c->tw, &c->t_arp);

@@ -100,6 +100,8 @@ static int check_cfg(const struct ix_stack_cfg *cfg)
 {
 	if (!cfg->nconn || cfg->nconn > (1u << 24) || !cfg->tx || !cfg->event)
 		return -EINVAL;
+	if (!cfg->tx_alloc != !cfg->tx_free)
+		return -EINVAL;
 	if (!cfg->nfg || cfg->nfg > IX_FG_MAX || (cfg->nfg & (cfg->nfg - 1)))
 		return -EINVAL;
 	if (cfg->mss < 88 || cfg->mss > BUFSZ - IX_HEADROOM - IX_HDRS_LEN -
@@ -186,6 +188,24 @@ struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c)
 	return m;
 }
 
+/*
+ * A TX buffer for a frame of @len bytes: in the host's memory if it has
+ * cfg.tx_alloc, in the TX pool otherwise. NULL if there is none.
+ */
+struct ix_mbuf *ix_stack_txbuf(struct ix_stack *c, u32 len)
+{
+	struct ix_mbuf *m = ix_pool_get(&c->txpool);
+
+	if (!m || !c->cfg.tx_alloc)
+		return m;
+	if (unlikely(!c->cfg.tx_alloc(c->cfg.arg, m, len))) {
+		ix_pool_put(&c->txpool, m);
+		return NULL;
+	}
+	m->off = 0;
+	return m;
+}
+
 static struct ix_pool *pool_of(struct ix_stack *c, const struct ix_mbuf *m)
 {
 	return m->pool ? &c->txpool : &c->rxpool;
@@ -193,11 +213,18 @@ static struct ix_pool *pool_of(struct ix_stack *c, const struct ix_mbuf *m)
 
 u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m)
 {
+	if (m->ext)
+		return m->ext + m->off;
 	return ix_pool_buf(pool_of(c, m), m) + m->off;
 }
 
 void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m)
 {
+	if (m->ext) {
+		c->cfg.tx_free(c->cfg.arg, m);
+		m->ext = NULL;
+		m->host = NULL;
+	}
 	ix_pool_put(pool_of(c, m), m);
 }
 

@@ -21,7 +21,13 @@
  * cfg.tx receives each frame as an ix_mbuf (ix_stack_data() is its first
  * byte, m->len its length; IX_MBUF_CSUM_PARTIAL asks the NIC to finish the
  * L4 checksum at m->csum_start) and gives it back with ix_stack_free() once
- * sent.
+ * sent.  A host whose transmit buffers are its own (the kernel's skbs) may
+ * set cfg.tx_alloc: TCP segments are then built in place in a buffer it
+ * allocates (m->ext, m->host), so that cfg.tx sends it without a copy; the
+ * host takes the buffer back (clearing m->ext and m->host) before it
+ * frees the mbuf, and cfg.tx_free releases the buffers of frames the
+ * stack drops without sending (an unresolved ARP entry, ix_stack_destroy).
+ * Other frames (ARP, ICMP) always lie in the TX pool.
  *
  * The event hook is called synchronously from inside the core (from
  * ix_stack_rx, ix_stack_poll and the commands); it must queue the event and
@@ -140,6 +146,12 @@ struct ix_mbuf {
 	u16 plen;		/* TCP: payload bytes still held */
 	u8 pool;		/* which pool owns it (0 rx, 1 tx) */
 	u8 in_use;
+	/*
+	 * TX, with cfg.tx_alloc: the frame lies outside the pool, at ext
+	 * (off is 0), in a buffer the host knows by host; NULL otherwise.
+	 */
+	u8 *ext;
+	void *host;
 };
 
 struct ix_pool {
@@ -298,6 +310,14 @@ struct ix_stack_cfg {
 	 */
 	u8 secret[32];
 	void (*tx)(void *arg, struct ix_stack *c, struct ix_mbuf *m);
+	/*
+	 * Optional: give the TX mbuf @m a frame buffer of at least @len
+	 * bytes of the host's (set m->ext and m->host); false if there is
+	 * none (the frame is dropped as for an empty pool).
+	 */
+	bool (*tx_alloc)(void *arg, struct ix_mbuf *m, u32 len);
+	/* With tx_alloc: release the buffer of a frame never sent. */
+	void (*tx_free)(void *arg, struct ix_mbuf *m);
 	void (*event)(void *arg, const struct ix_event *ev);
 	void *arg;
 };
@@ -335,6 +355,7 @@ struct ix_stack *ix_stack_create(const struct ix_stack_cfg *cfg, u64 now);
 void ix_stack_destroy(struct ix_stack *c);
 void ix_stack_start(struct ix_stack *c, u64 now);
 struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c);
+struct ix_mbuf *ix_stack_txbuf(struct ix_stack *c, u32 len);
 u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m);
 void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m);
 void ix_stack_rx(struct ix_stack *c, struct ix_mbuf *m, u64 now);

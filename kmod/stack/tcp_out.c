@@ -5,7 +5,8 @@
  *
  * Payload is referenced, not copied, until a segment is built: each
  * segment copies its bytes from the application's buffers (sq[]) into a
- * TX buffer, so a retransmission reads them again.  Nagle is off, as in
+ * TX buffer (the host's own, with cfg.tx_alloc: the only copy on the way
+ * out), so a retransmission reads them again.  Nagle is off, as in
  * IX; a sub-MSS segment goes out only when it ends the queued data or
  * nothing else is in flight (sender-side silly window avoidance).
  */
@@ -61,8 +62,8 @@ static void copy_payload(const struct ix_tcb *t, u32 seq, u8 *dst, u32 len)
 static int emit(struct ix_stack *c, u32 lip, u32 rip, u16 lport, u16 rport,
 		const struct hdr *h, const struct ix_tcb *t, u32 dlen)
 {
-	struct ix_mbuf *m = ix_pool_get(&c->txpool);
 	u32 hl = IX_TCP_HLEN + h->optlen, tl = hl + dlen, sum;
+	struct ix_mbuf *m = ix_stack_txbuf(c, IX_HDRS_LEN + tl);
 	u8 *tcp;
 
 	if (!m) {

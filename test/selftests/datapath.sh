@@ -120,6 +120,12 @@ tap_check "the cores released every closed connection ($(conns_total) left)" \
 	[ "$(conns_total)" -eq 0 ]
 ixctl -s core show | sed 's/^/# /'
 ixctl -s port show | sed 's/^/# /'
+# A loop step's frames reach the driver as one burst, one doorbell.
+f=$(stat core dp_tx_frames) d=$(stat core dp_tx_doorbells)
+tap_check "frames went to the driver in bursts ($f frames, $d doorbells)" \
+	[ "$d" -ge 1 -a "$d" -lt "$f" ]
+tap_check "ixctl -j core show derives figures per loop step" \
+	sh -c "ixctl -j core show | grep -q '\"kthread_loops\":[0-9]*,\"cmds_per_loop\":[0-9]*\.[0-9][0-9],\"events_per_loop\":[0-9]*\.[0-9][0-9]}'"
 if [ "$NCPU" -ge 2 ]; then
 	a=$(core_stat 0 dp_rx_frames) b=$(core_stat 1 dp_rx_frames)
 	tap_check "both cores carried traffic (rx $a and $b frames)" \

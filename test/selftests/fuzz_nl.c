@@ -97,6 +97,7 @@ static const int width[IXDP_A_MAX + 1][SETMAX] = {
 	},
 	[IXDP_A_CONFIG] = {
 		[IXDP_CONFIG_A_BATCH] = 4, [IXDP_CONFIG_A_POLL_US] = 4,
+		[IXDP_CONFIG_A_RUN_GRACE_US] = 4,
 	},
 	[IXDP_A_PORT] = {
 		[IXDP_PORT_A_IFNAME] = -1, [IXDP_PORT_A_IFINDEX] = 4,
@@ -163,7 +164,8 @@ static const struct {
 	int attr[4];
 } takes[IXDP_CMD_MAX + 1] = {
 	[IXDP_CMD_SET_CONFIG] = { IXDP_A_CONFIG,
-		{ IXDP_CONFIG_A_BATCH, IXDP_CONFIG_A_POLL_US } },
+		{ IXDP_CONFIG_A_BATCH, IXDP_CONFIG_A_POLL_US,
+		  IXDP_CONFIG_A_RUN_GRACE_US } },
 	[IXDP_CMD_PORT_ADD] = { IXDP_A_PORT, { IXDP_PORT_A_IFNAME,
 		IXDP_PORT_A_ADDR, IXDP_PORT_A_PREFIX } },
 	[IXDP_CMD_PORT_DEL] = { IXDP_A_PORT, { IXDP_PORT_A_IFNAME } },
@@ -215,6 +217,8 @@ static uint64_t value_for(int nest, int type)
 		return PICK(0, 1, 8, 32, 64, 65, 0xffffffff);
 	case K(IXDP_A_CONFIG, IXDP_CONFIG_A_POLL_US):
 		return PICK(0, 1, 50, 10000, 10001, 0xffffffff);
+	case K(IXDP_A_CONFIG, IXDP_CONFIG_A_RUN_GRACE_US):
+		return PICK(0, 99, 100, 2000, 1000000, 1000001, 0xffffffff);
 	case K(IXDP_A_PORT, IXDP_PORT_A_PREFIX):
 		return PICK(0, 1, 24, 30, 31, 32, 255);
 	case K(IXDP_A_PORT, IXDP_PORT_A_ADDR):
@@ -526,7 +530,7 @@ static int request(struct nl_sock *sk, int cmd, int flags,
 /* ---- the state to restore ---- */
 
 struct cfg {
-	uint32_t batch, poll_us;
+	uint32_t batch, poll_us, run_grace_us;
 };
 
 struct state_reply {
@@ -568,6 +572,9 @@ static int on_state(struct nl_msg *msg, void *arg)
 		if (tb[IXDP_CONFIG_A_POLL_US])
 			cur->cfg.poll_us =
 				nla_get_u32(tb[IXDP_CONFIG_A_POLL_US]);
+		if (tb[IXDP_CONFIG_A_RUN_GRACE_US])
+			cur->cfg.run_grace_us =
+				nla_get_u32(tb[IXDP_CONFIG_A_RUN_GRACE_US]);
 		break;
 	case IXDP_CMD_PORT_GET:
 		cur->port = true;
@@ -684,6 +691,7 @@ static void fill_cfg(struct nl_msg *m, const void *arg)
 
 	nla_put_u32(m, IXDP_CONFIG_A_BATCH, c->batch);
 	nla_put_u32(m, IXDP_CONFIG_A_POLL_US, c->poll_us);
+	nla_put_u32(m, IXDP_CONFIG_A_RUN_GRACE_US, c->run_grace_us);
 	nla_nest_end(m, n);
 }
 
@@ -726,7 +734,8 @@ static unsigned int restore(struct nl_sock *sk, const struct cfg *c)
 		request(sk, IXDP_CMD_FG_MOVE, 0, fill_balance, NULL, NULL);
 		fixes++;
 	}
-	if (st.cfg.batch != c->batch || st.cfg.poll_us != c->poll_us) {
+	if (st.cfg.batch != c->batch || st.cfg.poll_us != c->poll_us ||
+	    st.cfg.run_grace_us != c->run_grace_us) {
 		request(sk, IXDP_CMD_SET_CONFIG, 0, fill_cfg, c, NULL);
 		fixes++;
 	}
@@ -1035,9 +1044,11 @@ int main(int argc, char **argv)
 				 "GET_VERSION still answers (%d)", err);
 	}
 	ksft_test_result(after.cfg.batch == before.cfg.batch &&
-			 after.cfg.poll_us == before.cfg.poll_us,
-			 "the configuration is restored (batch %u, poll_us %u)",
-			 after.cfg.batch, after.cfg.poll_us);
+			 after.cfg.poll_us == before.cfg.poll_us &&
+			 after.cfg.run_grace_us == before.cfg.run_grace_us,
+			 "the configuration is restored (batch %u, poll_us %u, run_grace_us %u)",
+			 after.cfg.batch, after.cfg.poll_us,
+			 after.cfg.run_grace_us);
 	ksft_test_result(after.port && !strcmp(after.ifname, dev) &&
 			 after.addr == addr && after.prefix == prefix,
 			 "the port is on %s with its address again", dev);

@@ -26,9 +26,29 @@ tap_check "ixctl -j version is JSON" \
 run_ixctl config set batch 16 poll_us 200
 tap_check "ixctl config set changes both values" \
 	[ "$RC" -eq 0 -a "$(param batch)" = 16 -a "$(param poll_us)" = 200 ]
+grace0=$(param run_grace_us)
+tap_check "run_grace_us defaults to 2000 us" [ "$grace0" = 2000 ]
 run_ixctl -j config show
 tap_check "ixctl -j config show reports them" \
-	[ "$OUT" = '{"batch":16,"poll_us":200}' ]
+	[ "$OUT" = '{"batch":16,"poll_us":200,"run_grace_us":2000}' ]
+run_ixctl config set run_grace_us 5000
+tap_check "ixctl config set run_grace_us changes it" \
+	[ "$RC" -eq 0 -a "$(param run_grace_us)" = 5000 ]
+run_ixctl config show
+tap_check "ixctl config show reports it" \
+	[ "$OUT" = 'batch 16 poll_us 200 run_grace_us 5000' ]
+for bad in 0 99 1000001; do
+	run_ixctl config set run_grace_us $bad
+	tap_check "run_grace_us $bad is refused with the kernel's reason" \
+		sh -c "[ $RC -eq 1 ] && echo '$OUT' | grep -q 'out of range' &&
+		       [ $(param run_grace_us) = 5000 ]"
+done
+run_ixctl config set run_grace_us 100 batch 0
+tap_check "one bad value among good ones changes nothing" \
+	[ "$RC" -eq 1 -a "$(param run_grace_us)" = 5000 -a "$(param batch)" = 16 ]
+run_ixctl config set run_grace_us "$grace0"
+tap_check "run_grace_us is restored" \
+	[ "$RC" -eq 0 -a "$(param run_grace_us)" = "$grace0" ]
 run_ixctl config set batch 0
 tap_check "an out-of-range value fails with the kernel's reason" \
 	sh -c "[ $RC -eq 1 ] && echo '$OUT' | grep -q 'out of range' &&

@@ -17,7 +17,8 @@ param_is() {
 }
 
 stage_load() {
-	for bad in batch=0 batch=65 batch=abc poll_us=10001; do
+	for bad in batch=0 batch=65 batch=abc poll_us=10001 run_grace_us=99 \
+	    run_grace_us=1000001; do
 		if insmod "$KO" "$bad" 2>/dev/null; then
 			tap_not_ok "insmod with $bad is refused"
 			rmmod ixdp

@@ -31,7 +31,8 @@
 #define SOL_NETLINK 270
 #endif
 
-#define SET_ATTRS	48	/* > every attribute set's MAX */
+#define SET_ATTRS	64	/* > every attribute set's MAX */
+_Static_assert(IXDP_CORE_STAT_MAX < SET_ATTRS, "SET_ATTRS is too small");
 
 struct reply {
 	bool done;
@@ -353,6 +354,44 @@ static void test_config(struct nl_sock *sk, uint32_t *batch0)
 	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
 	ksft_test_result(!err && read_param("batch") == (int)a.val,
 			 "SET_CONFIG batch=%u as root takes effect", a.val);
+}
+
+/* run_grace_us: reported, set at both ends of its range, refused beyond. */
+static void test_run_grace(struct nl_sock *sk)
+{
+	struct attr a = CFG(RUN_GRACE_US, IXDP_RUN_GRACE_US_MIN);
+	int grace0 = read_param("run_grace_us");
+	struct reply r;
+	int err;
+
+	err = request(sk, IXDP_CMD_GET_CONFIG, NULL, 0, &r);
+	ksft_test_result(!err && r.ihas[A(CONFIG)][IXDP_CONFIG_A_RUN_GRACE_US] &&
+			 (int)r.val[A(CONFIG)][IXDP_CONFIG_A_RUN_GRACE_US] ==
+			 grace0 && grace0 >= IXDP_RUN_GRACE_US_MIN,
+			 "GET_CONFIG reports run_grace_us (%d)", grace0);
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(!err && read_param("run_grace_us") == (int)a.val,
+			 "SET_CONFIG run_grace_us=%u takes effect", a.val);
+	a.val = IXDP_RUN_GRACE_US_MAX;
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(!err && read_param("run_grace_us") == (int)a.val,
+			 "SET_CONFIG run_grace_us=%u takes effect", a.val);
+	a.val = IXDP_RUN_GRACE_US_MIN - 1;
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(err == -ERANGE && r.extack[0] &&
+			 read_param("run_grace_us") == IXDP_RUN_GRACE_US_MAX,
+			 "SET_CONFIG run_grace_us=%u is refused (%d, \"%s\")",
+			 a.val, err, r.extack);
+	a.val = IXDP_RUN_GRACE_US_MAX + 1;
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(err == -ERANGE && r.extack[0] &&
+			 read_param("run_grace_us") == IXDP_RUN_GRACE_US_MAX,
+			 "SET_CONFIG run_grace_us=%u is refused (%d, \"%s\")",
+			 a.val, err, r.extack);
+	a.val = (uint32_t)grace0;
+	err = request(sk, IXDP_CMD_SET_CONFIG, &a, 1, &r);
+	ksft_test_result(!err && read_param("run_grace_us") == grace0,
+			 "run_grace_us is restored to %d", grace0);
 }
 
 /* Each refusal: the error code, an extack message, and nothing changed. */
@@ -735,6 +774,7 @@ int main(int argc, char **argv)
 	}
 	test_version(sk);
 	test_config(sk, &batch0);
+	test_run_grace(sk);
 	test_validation(sk);
 	test_dataplane_validation(sk);
 	test_unprivileged();

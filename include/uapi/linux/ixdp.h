@@ -614,6 +614,10 @@ enum ixdp_config_a {
 	IXDP_CONFIG_A_UNSPEC,
 	IXDP_CONFIG_A_BATCH,		/* u32: dataplane batch bound B */
 	IXDP_CONFIG_A_POLL_US,		/* u32: busy-poll budget before sleep */
+	IXDP_CONFIG_A_RUN_GRACE_US,	/* u32: an inline app's time out of
+					 * IXDP_IOC_RUN with work pending
+					 * before the kthread takes over
+					 */
 
 	__IXDP_CONFIG_A_MAX,
 	IXDP_CONFIG_A_MAX = __IXDP_CONFIG_A_MAX - 1
@@ -816,6 +820,14 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_TXBUF_FREE,	/* gauge */
 	IXDP_CORE_STAT_TXBUF_TOTAL,	/* gauge */
 	IXDP_CORE_STAT_EVENT_OVERFLOW,	/* the responder's lost events */
+	IXDP_CORE_STAT_TX_DOORBELLS,	/* bursts ending with the doorbell */
+	IXDP_CORE_STAT_RUN_CALLS,	/* IXDP_IOC_RUN calls */
+	IXDP_CORE_STAT_RUN_LOOPS,	/* steps run by inline apps */
+	IXDP_CORE_STAT_RUN_SLEEPS,	/* sleeps inside RUN */
+	IXDP_CORE_STAT_RUN_SWITCHES,	/* their context switches in RUN */
+	IXDP_CORE_STAT_TAKEBACKS,	/* loop taken back by the kthread */
+	IXDP_CORE_STAT_TAKEBACK_LOOPS,	/* steps it ran meanwhile */
+	IXDP_CORE_STAT_KTHREAD_SWITCHES,	/* gauge: the kthread's switches */
 
 	__IXDP_CORE_STAT_MAX,
 	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1
@@ -855,6 +867,8 @@ enum ixdp_resp_mode {
 #define IXDP_BATCH_MIN		1
 #define IXDP_BATCH_MAX		64
 #define IXDP_POLL_US_MAX	10000
+#define IXDP_RUN_GRACE_US_MIN	100
+#define IXDP_RUN_GRACE_US_MAX	1000000
 
 #ifdef __cplusplus
 }
