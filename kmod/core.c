@@ -198,6 +198,11 @@ void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 		goto out;
 	}
 	m->len = len;
+	/* rx.c hashed a TCP segment with the stack's key already. */
+	if (IXDP_SKB_CB(skb)->has_hash) {
+		m->hash = IXDP_SKB_CB(skb)->hash;
+		m->flags |= IX_MBUF_HASH;
+	}
 	/* The NIC (or the host, for virtio) vouched for the checksums. */
 	if (skb->ip_summed == CHECKSUM_UNNECESSARY ||
 	    skb->ip_summed == CHECKSUM_PARTIAL)

@@ -44,10 +44,15 @@
 
 /*
  * What the receive handler learnt of a frame, in skb->cb for the core:
- * its flow group, IXDP_FG_NONE for ARP.
+ * its flow group, IXDP_FG_NONE for ARP; for a TCP segment that is not a
+ * fragment, the Toeplitz hash of its addresses and ports with the port's
+ * key (the stack's), which the core hands the stack so that each frame
+ * is hashed once (has_hash).
  */
 struct ixdp_skb_cb {
 	u32 fg;
+	u32 hash;
+	bool has_hash;
 };
 
 #define IXDP_SKB_CB(skb)	((struct ixdp_skb_cb *)(skb)->cb)

@@ -1407,6 +1407,71 @@ static void test_flow_groups(void **state)
 	sim_fini(&s);
 }
 
+/* Deliver a captured frame to side 1, with the receive handler's hash. */
+static void inject_hashed(struct sim *s, const struct sim_pkt *p, bool has,
+			  u32 hash)
+{
+	struct ix_mbuf *m = ix_stack_rxbuf(s->c[1]);
+
+	assert_non_null(m);
+	memcpy(ix_stack_data(s->c[1], m), p->data, p->len);
+	m->len = p->len;
+	m->flags = has ? IX_MBUF_HASH : 0;
+	m->hash = hash;
+	ix_stack_rx(s->c[1], m, s->now);
+}
+
+/*
+ * The hash the host computed (ixdp's receive handler) is the one the
+ * stack looks the connection up by; without one the stack computes it.
+ */
+static void test_rx_hash_carried(void **state)
+{
+	struct ix_tcb *t;
+	struct sim_pkt *p;
+	struct sim s;
+	u64 badcookie;
+	u32 h, seq, ack, plen;
+	u8 *src, fl;
+
+	sim_init(&s, 53, NULL);
+	src = sim_make_src(s.app[0].tx_seed, 100);
+	assert_true(sim_connect(&s, 80));
+	t = tcb_of(&s, 1);
+	h = ix_toeplitz_flow(ix_toeplitz_default_key, t->rip, t->lip,
+			     t->rport, t->lport);
+	assert_int_equal(h, t->hash);
+	s.capture = true;
+	send_bytes(&s, src, 100);
+	sim_step(&s, 1);
+	assert_int_equal(s.ncap, 1);
+	p = s.cap[0];
+	assert_true(tcp_info(p->data, p->len, &seq, &ack, &plen, &fl));
+	assert_int_equal(plen, 100);
+	/* a wrong hash misses the connection: the listener sees a stray ACK */
+	badcookie = s.c[1]->stat[IX_DROP_TCP_BADCOOKIE];
+	inject_hashed(&s, p, true, h ^ 1);
+	assert_int_equal(s.c[1]->stat[IX_DROP_TCP_BADCOOKIE], badcookie + 1);
+	assert_int_equal(s.app[1].nev_type[IX_EV_RECV], 0);
+	/* the right one finds it */
+	inject_hashed(&s, p, true, h);
+	assert_int_equal(s.app[1].nev_type[IX_EV_RECV], 1);
+	assert_int_equal(s.app[1].last[IX_EV_RECV].len, 100);
+	/* no hash: computed, and the connection sees a duplicate */
+	inject_hashed(&s, p, false, h ^ 1);
+	assert_int_equal(s.c[1]->stat[IX_STAT_TCP_DUPSEG], 1);
+	assert_int_equal(s.c[1]->stat[IX_DROP_TCP_BADCOOKIE], badcookie + 1);
+	assert_int_equal(s.app[1].nev_type[IX_EV_RECV], 1);
+	/* the bytes the application sees are the ones sent */
+	s.capture = false;
+	sim_cap_clear(&s);
+	sim_step(&s, 1);
+	assert_int_equal(s.app[1].rx_total, 100);
+	assert_int_equal(s.app[1].rx_errors, 0);
+	sim_fini(&s);
+	free(src);
+}
+
 static void test_core_config(void **state)
 {
 	struct ix_stack_cfg cfg;
@@ -1870,6 +1935,7 @@ int main(void)
 		cmocka_unit_test(test_api_states),
 		cmocka_unit_test(test_handshake_loss),
 		cmocka_unit_test(test_flow_groups),
+		cmocka_unit_test(test_rx_hash_carried),
 		cmocka_unit_test(test_core_config),
 		cmocka_unit_test(test_paws_and_tiny_segments),
 		cmocka_unit_test(test_handshake_edges),
