@@ -64,6 +64,11 @@ struct ixdp_skb_cb {
  */
 #define IXDP_CORE_NRXBUF	8192
 #define IXDP_CORE_NTXBUF	2048
+/*
+ * Received frames a core's stack holds in their skbs rather than in its
+ * buffers, at most (each pins its skb, a page or so): the rest are copied.
+ */
+#define IXDP_CORE_NRXLENT	1024
 
 /* Frames a core holds for the flow groups moving to it, at most. */
 #define IXDP_HOLD_MAX		8192

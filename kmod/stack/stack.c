@@ -186,6 +186,30 @@ struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c)
 	return m;
 }
 
+/*
+ * A descriptor for a received frame that stays in the host's memory:
+ * @frame (its first byte, @len bytes) must stay valid and unchanged until
+ * the stack frees the descriptor, which calls @release(@cookie). The
+ * descriptor counts against the RX pool like any other. NULL when there
+ * is none: the frame is still the host's.
+ */
+struct ix_mbuf *ix_stack_rxbuf_lent(struct ix_stack *c, u8 *frame, u32 len,
+				    void (*release)(void *cookie),
+				    void *cookie)
+{
+	struct ix_mbuf *m = ix_stack_rxbuf(c);
+
+	if (!m)
+		return NULL;
+	m->ext = frame;
+	m->off = 0;
+	m->len = (u16)len;
+	m->release = release;
+	m->cookie = cookie;
+	c->rxpool.nlent++;
+	return m;
+}
+
 static struct ix_pool *pool_of(struct ix_stack *c, const struct ix_mbuf *m)
 {
 	return m->pool ? &c->txpool : &c->rxpool;
