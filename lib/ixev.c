@@ -638,12 +638,12 @@ size_t ixev_send_space(const struct ixev_ctx *ctx)
 	return win < mem ? win : mem;
 }
 
-/* The unsent tail range ends where the fill chunk's next byte goes. */
+/* The tail range, sent or not, ends where the fill chunk's next byte goes. */
 static struct ixev_tx_seg *mergeable(struct ixev_ctx *ctx)
 {
 	struct ixev_tx_seg *seg;
 
-	if (ctx->s_sub == ctx->s_tail)
+	if (ctx->s_head == ctx->s_tail)
 		return NULL;
 	seg = &ctx->segs[(ctx->s_tail - 1) % IXEV_SEGS];
 	if (seg->chunk != ctx->fill_chunk ||
@@ -686,6 +686,14 @@ ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
 			k = n - done;
 		seg = mergeable(ctx);
 		if (seg) {
+			/*
+			 * Sent already: the new bytes go in a SEND of their
+			 * own, which the core appends to the same reference.
+			 */
+			if (ctx->s_sub == ctx->s_tail) {
+				ctx->s_sub = ctx->s_tail - 1;
+				ctx->sub_taken = seg->len;
+			}
 			seg->len += k;
 		} else {
 			if (ctx->s_tail - ctx->s_head == IXEV_SEGS)
