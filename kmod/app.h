@@ -96,6 +96,8 @@ struct ixdp_app_conn {
 	u8 state;
 	u8 pend;		/* CP_* */
 	bool dirty;		/* on the context's dirty list */
+	bool send_short;	/* a send was short: app_cmd.c's rule */
+	u64 send_resume;	/* TX offset of its first untaken byte */
 };
 
 struct ixdp_app {

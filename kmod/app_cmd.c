@@ -182,19 +182,45 @@ static int cmd_connect(struct ixdp_core *dp, struct ixdp_app *app,
 	return err;
 }
 
+/*
+ * Sends keep the stream in order. The core may take a later buffer after
+ * refusing an earlier one (it merges a buffer that continues the last one
+ * it holds), so once a send is short (its completion says so), the
+ * connection takes no send but the one that starts at the first byte not
+ * taken: any other, such as those the application queued before it saw
+ * that completion, gets -EAGAIN. A SENT event tells when there is room.
+ */
+static bool send_refused(const struct ixdp_app_conn *c, u64 first)
+{
+	return c->send_short && first != c->send_resume;
+}
+
+static void send_taken(struct ixdp_app_conn *c, long n, bool short_send,
+		       u64 resume)
+{
+	if (n < 0)
+		return;
+	c->send_short = short_send;
+	c->send_resume = short_send ? resume : 0;
+}
+
 /* SEND: one buffer; returns the bytes taken; *short_send if not all. */
 static long cmd_send(struct ixdp_core *dp, struct ixdp_app *app,
-		     const struct ixdp_cmd *cmd, bool *short_send)
+		     struct ixdp_app_conn *c, const struct ixdp_cmd *cmd,
+		     bool *short_send)
 {
 	struct ix_iov iov;
 	long n;
 
 	if (!tx_range(app, cmd->arg[0], cmd->arg32))
 		return -EINVAL;
+	if (send_refused(c, cmd->arg[0]))
+		return -EAGAIN;
 	iov.base = app->tx + cmd->arg[0];
 	iov.len = cmd->arg32;
 	n = ix_tcp_sendv(dp->stack, cmd->handle, &iov, 1);
 	*short_send = n >= 0 && n < cmd->arg32;
+	send_taken(c, n, *short_send, cmd->arg[0] + n);
 	return n;
 }
 
@@ -203,10 +229,11 @@ static long cmd_send(struct ixdp_core *dp, struct ixdp_app *app,
  * rewrite at any moment: copy it once, then check the copy.
  */
 static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
-		      const struct ixdp_cmd *cmd, bool *short_send)
+		      struct ixdp_app_conn *c, const struct ixdp_cmd *cmd,
+		      bool *short_send)
 {
 	struct ixdp_core_apps *da = dp->apps;
-	u64 off = cmd->arg[0], total = 0;
+	u64 off = cmd->arg[0], total = 0, left, resume = 0;
 	u32 cnt = cmd->arg32, i;
 	long n;
 
@@ -223,8 +250,17 @@ static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
 		da->kiov[i].len = da->uiov[i].len;
 		total += da->uiov[i].len;
 	}
+	if (send_refused(c, da->uiov[0].off))
+		return -EAGAIN;
 	n = ix_tcp_sendv(dp->stack, cmd->handle, da->kiov, cnt);
 	*short_send = n >= 0 && n < total;
+	if (*short_send) {
+		/* The first untaken byte: in the first buffer not all taken. */
+		for (i = 0, left = n; left >= da->uiov[i].len; i++)
+			left -= da->uiov[i].len;
+		resume = da->uiov[i].off + left;
+	}
+	send_taken(c, n, *short_send, resume);
 	return n;
 }
 
@@ -325,10 +361,10 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 	case IXDP_OP_CONNECT:
 		return cmd_connect(dp, app, cmd);
 	case IXDP_OP_SEND:
-		ret = cmd_send(dp, app, cmd, &short_send);
+		ret = cmd_send(dp, app, c, cmd, &short_send);
 		break;
 	case IXDP_OP_SENDV:
-		ret = cmd_sendv(dp, app, cmd, &short_send);
+		ret = cmd_sendv(dp, app, c, cmd, &short_send);
 		break;
 	case IXDP_OP_RECV_DONE:
 		return cmd_recv_done(dp, c, cmd->handle, cmd->arg32);

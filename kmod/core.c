@@ -204,12 +204,26 @@ static void dp_run_call(struct ixdp_core *dp)
 	complete(&call->done);
 }
 
-/* Copy one received frame into a core buffer and run the stack on it. */
+/* The stack freed the descriptor of a frame it was lent: the skb goes. */
+static void dp_rx_release(void *skb)
+{
+	consume_skb(skb);
+}
+
+/*
+ * Run the stack on one received frame. A linear frame is lent to it: the
+ * mbuf points at the skb's bytes, and the skb lives until the stack frees
+ * the mbuf (the application path, right after it copied the payload into
+ * the RX arena; the responder, once the bytes are acknowledged). Each
+ * pins its skb, so at most IXDP_CORE_NRXLENT are lent at a time; other
+ * frames, and nonlinear ones, are copied into a core buffer.
+ */
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 {
 	struct ix_stack *c = dp->stack;
 	u32 len = skb->len + ETH_HLEN, fg = IXDP_SKB_CB(skb)->fg;
 	struct ix_mbuf *m;
+	bool lend;
 	u8 *buf;
 
 	/* The load of each group, for the policy (read by netlink). */
@@ -220,26 +234,44 @@ void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now)
 		ixdp_core_stats_inc(&dp->st, rx_too_big);
 		goto out;
 	}
-	m = ix_stack_rxbuf(c);
+	lend = !skb_is_nonlinear(skb) && skb_mac_header_was_set(skb) &&
+	       skb_mac_header(skb) + ETH_HLEN == skb->data &&
+	       c->rxpool.nlent < IXDP_CORE_NRXLENT;
+	if (lend)
+		m = ix_stack_rxbuf_lent(c, skb_mac_header(skb), len,
+					dp_rx_release, skb);
+	else
+		m = ix_stack_rxbuf(c);
 	if (unlikely(!m)) {
 		ixdp_core_stats_inc(&dp->st, rx_nobuf);
 		goto out;
 	}
-	buf = ix_stack_data(c, m);
-	memcpy(buf, skb_mac_header(skb), ETH_HLEN);
-	if (skb_copy_bits(skb, 0, buf + ETH_HLEN, skb->len)) {
-		ix_stack_free(c, m);
-		ixdp_core_stats_inc(&dp->st, rx_too_big);
-		goto out;
+	if (!lend) {
+		buf = ix_stack_data(c, m);
+		memcpy(buf, skb_mac_header(skb), ETH_HLEN);
+		if (skb_copy_bits(skb, 0, buf + ETH_HLEN, skb->len)) {
+			ix_stack_free(c, m);
+			ixdp_core_stats_inc(&dp->st, rx_too_big);
+			goto out;
+		}
+		m->len = len;
 	}
-	m->len = len;
+	/* rx.c hashed a TCP segment with the stack's key already. */
+	if (IXDP_SKB_CB(skb)->has_hash) {
+		m->hash = IXDP_SKB_CB(skb)->hash;
+		m->flags |= IX_MBUF_HASH;
+	}
 	/* The NIC (or the host, for virtio) vouched for the checksums. */
 	if (skb->ip_summed == CHECKSUM_UNNECESSARY ||
 	    skb->ip_summed == CHECKSUM_PARTIAL)
 		m->flags |= IX_MBUF_CSUM_OK;
 	ixdp_core_stats_inc(&dp->st, rx_frames);
 	ixdp_core_stats_add(&dp->st, rx_bytes, len);
+	if (!lend)
+		consume_skb(skb);
+	/* A lent skb may be gone once this returns. */
 	ix_stack_rx(c, m, now);
+	return;
 out:
 	consume_skb(skb);
 }

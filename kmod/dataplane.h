@@ -45,10 +45,15 @@
 
 /*
  * What the receive handler learnt of a frame, in skb->cb for the core:
- * its flow group, IXDP_FG_NONE for ARP.
+ * its flow group, IXDP_FG_NONE for ARP; for a TCP segment that is not a
+ * fragment, the Toeplitz hash of its addresses and ports with the port's
+ * key (the stack's), which the core hands the stack so that each frame
+ * is hashed once (has_hash).
  */
 struct ixdp_skb_cb {
 	u32 fg;
+	u32 hash;
+	bool has_hash;
 };
 
 #define IXDP_SKB_CB(skb)	((struct ixdp_skb_cb *)(skb)->cb)
@@ -60,6 +65,11 @@ struct ixdp_skb_cb {
  */
 #define IXDP_CORE_NRXBUF	8192
 #define IXDP_CORE_NTXBUF	2048
+/*
+ * Received frames a core's stack holds in their skbs rather than in its
+ * buffers, at most (each pins its skb, a page or so): the rest are copied.
+ */
+#define IXDP_CORE_NRXLENT	1024
 
 /* Frames a core holds for the flow groups moving to it, at most. */
 #define IXDP_HOLD_MAX		8192

@@ -64,24 +64,33 @@ static void rx_learn_napi(const struct ixdp_map *map, struct sk_buff *skb)
 #endif
 }
 
-/* The flow group of an IPv4 frame: Toeplitz over addresses and ports. */
+/*
+ * The flow group of an IPv4 frame: Toeplitz over addresses and ports.
+ * A TCP segment's hash is the one the stack looks its connection up by:
+ * it goes in the skb's cb so that the stack need not compute it again.
+ */
 static u32 rx_flow_group(const struct ixdp_port *port, struct sk_buff *skb,
 			 const struct iphdr *iph)
 {
+	struct ixdp_skb_cb *cb = IXDP_SKB_CB(skb);
 	u16 sport = 0, dport = 0;
 	__be16 ports[2], *pp;
+	u32 hash;
 
+	cb->has_hash = false;
 	if ((iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP) &&
 	    !(iph->frag_off & htons(IP_MF | IP_OFFSET))) {
 		pp = skb_header_pointer(skb, iph->ihl * 4, sizeof(ports), ports);
 		if (pp) {
 			sport = ntohs(pp[0]);
 			dport = ntohs(pp[1]);
+			cb->has_hash = iph->protocol == IPPROTO_TCP;
 		}
 	}
-	return ix_toeplitz_fg(ix_toeplitz_flow(port->rss_key, ntohl(iph->saddr),
-					       ntohl(iph->daddr), sport, dport),
-			      port->nfg);
+	hash = ix_toeplitz_flow(port->rss_key, ntohl(iph->saddr),
+				ntohl(iph->daddr), sport, dport);
+	cb->hash = hash;
+	return ix_toeplitz_fg(hash, port->nfg);
 }
 
 /* Is this ARP frame about the port's address? Sets *@request. */
@@ -106,6 +115,7 @@ static void rx_arp(struct ixdp_port *port, const struct ixdp_map *map,
 	unsigned int i;
 
 	IXDP_SKB_CB(skb)->fg = IXDP_FG_NONE;
+	IXDP_SKB_CB(skb)->has_hash = false;
 	/* Parked cores serve no flow group and need no neighbours. */
 	for (i = 0; !request && i < map->ndp; i++) {
 		if (i == map->arp_dp || !(map->active & BIT_ULL(i)))

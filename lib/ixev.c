@@ -19,10 +19,15 @@
  * a chunk goes back to the stack when the last range in it is acknowledged,
  * the fill chunk too, so an idle connection holds no TX memory.
  *
- * Sends. A connection has at most one SEND in flight, with IXDP_CMDF_ACK so
- * that its completion always says how many bytes the core took. A short
- * send stops the connection until the next SENT (the core's send buffer was
- * full); its untaken bytes go out first, so the stream keeps its order.
+ * Sends. Every range of the send queue goes out at the next flush as a
+ * SEND without IXDP_CMDF_ACK, so a SEND taken whole costs no event. Its
+ * user_data is the connection's slot and the low 32 bits of the stream
+ * offset of its first byte. A short send completes with the bytes taken;
+ * the core then refuses (-EAGAIN) every later send of the connection that
+ * does not start at the first untaken byte, so the SENDs queued behind it
+ * take nothing. ixev moves its send cursor back to that byte and waits
+ * for the next SENT (room) to send from there again: the stream keeps its
+ * order. Before CLOSE, a NOP fence tells that every SEND was taken whole.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,8 +50,9 @@
 #define F_CLOSE_SENT	(1U << 2)
 #define F_ABORT_SENT	(1U << 3)
 #define F_BLOCKED	(1U << 4)	/* short send: wait for SENT */
-#define F_SENT_SEEN	(1U << 5)	/* SENT since the SEND in flight */
+#define F_UNSURE	(1U << 5)	/* SENDs queued, not known taken */
 #define F_SEND_ERR	(1U << 6)	/* a SEND failed: no more sends */
+#define F_FENCE		(1U << 7)	/* the close's NOP fence is queued */
 
 struct ixev_thread {
 	struct ixdp_ring ring;
@@ -228,11 +234,18 @@ static struct ixdp_cmd *queue_cmd(struct ixev_thread *t)
 	return cmd;
 }
 
-/* Queue RECV_DONE, the next SEND and CLOSE of one connection. */
+/* A SEND's user_data: its connection's slot, its first byte's offset. */
+static uint64_t send_data(const struct ixev_ctx *ctx)
+{
+	return (uint64_t)(uint32_t)ctx->sub_pos << 32 | (ctx->slot + 1);
+}
+
+/* Queue RECV_DONE, the SENDs not yet sent and CLOSE of one connection. */
 static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
 {
 	struct ixdp_cmd *cmd;
 	struct ixev_tx_seg *seg;
+	uint32_t len;
 	bool unsent;
 
 	if (ctx->state != IXEV_S_OPEN || (ctx->flags & F_ABORT_SENT))
@@ -245,28 +258,39 @@ static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
 		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
 		ctx->credit = 0;
 	}
-	unsent = ctx->s_sub != ctx->s_tail && !(ctx->flags & F_SEND_ERR);
-	if (unsent && !ctx->inflight && !(ctx->flags & F_BLOCKED)) {
+	while (ctx->s_sub != ctx->s_tail &&
+	       !(ctx->flags & (F_SEND_ERR | F_BLOCKED))) {
 		seg = &ctx->segs[ctx->s_sub % IXEV_SEGS];
+		len = seg->len - ctx->sub_taken;
 		cmd = queue_cmd(t);
 		if (!cmd)
 			return;
-		ixdp_prep_send(cmd, ctx->handle, seg->off + ctx->sub_taken,
-			       seg->len - ctx->sub_taken);
-		ixdp_cmd_set_ack(cmd);
-		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
-		ctx->inflight = seg->len - ctx->sub_taken;
-		ctx->flags &= ~F_SENT_SEEN;
+		ixdp_prep_send(cmd, ctx->handle, seg->off + ctx->sub_taken, len);
+		ixdp_cmd_set_data(cmd, send_data(ctx));
+		ctx->sub_pos += len;
+		ctx->s_sub++;
+		ctx->sub_taken = 0;
+		ctx->sends++;
+		ctx->flags |= F_UNSURE;
 	}
-	if ((ctx->flags & (F_CLOSE_REQ | F_CLOSE_SENT)) == F_CLOSE_REQ &&
-	    !unsent && !ctx->inflight) {
-		cmd = queue_cmd(t);
-		if (!cmd)
-			return;
-		ixdp_prep_close(cmd, ctx->handle);
+	unsent = ctx->s_sub != ctx->s_tail && !(ctx->flags & F_SEND_ERR);
+	if ((ctx->flags & (F_CLOSE_REQ | F_CLOSE_SENT)) != F_CLOSE_REQ ||
+	    unsent || (ctx->flags & F_FENCE))
+		return;
+	cmd = queue_cmd(t);
+	if (!cmd)
+		return;
+	if (ctx->flags & F_UNSURE) {
+		/* Its completion comes after those of every SEND before. */
+		ixdp_prep_nop(cmd);
 		ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
-		ctx->flags |= F_CLOSE_SENT;
+		ctx->fence = ctx->sends;
+		ctx->flags |= F_FENCE;
+		return;
 	}
+	ixdp_prep_close(cmd, ctx->handle);
+	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	ctx->flags |= F_CLOSE_SENT;
 }
 
 /* Queue what the connections owe, fill the ring, publish it. */
@@ -338,6 +362,7 @@ static void ack_bytes(struct ixev_ctx *ctx, uint64_t acked)
 		acked -= avail;
 		ctx->unacked -= avail;
 		ctx->head_acked = 0;
+		ctx->head_pos += seg->len;
 		ctx->s_head++;
 		seg_done(ctx, seg, 0);
 	}
@@ -354,7 +379,7 @@ static void drop_tx(struct ixev_ctx *ctx, int status)
 		seg_done(ctx, &ctx->segs[ctx->s_head++ % IXEV_SEGS], status);
 	ctx->s_sub = ctx->s_tail;
 	ctx->unacked = 0;
-	ctx->inflight = 0;
+	ctx->flags &= ~(F_UNSURE | F_BLOCKED);
 	/* Still set only if no range was in it (chunk_put frees the rest). */
 	if (ctx->fill_chunk != IXEV_NO_CHUNK) {
 		t->chunk_free[t->nchunk_free++] = ctx->fill_chunk;
@@ -613,12 +638,12 @@ size_t ixev_send_space(const struct ixev_ctx *ctx)
 	return win < mem ? win : mem;
 }
 
-/* The unsent tail range ends where the fill chunk's next byte goes. */
+/* The tail range, sent or not, ends where the fill chunk's next byte goes. */
 static struct ixev_tx_seg *mergeable(struct ixev_ctx *ctx)
 {
 	struct ixev_tx_seg *seg;
 
-	if (ctx->s_sub == ctx->s_tail)
+	if (ctx->s_head == ctx->s_tail)
 		return NULL;
 	seg = &ctx->segs[(ctx->s_tail - 1) % IXEV_SEGS];
 	if (seg->chunk != ctx->fill_chunk ||
@@ -661,6 +686,14 @@ ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
 			k = n - done;
 		seg = mergeable(ctx);
 		if (seg) {
+			/*
+			 * Sent already: the new bytes go in a SEND of their
+			 * own, which the core appends to the same reference.
+			 */
+			if (ctx->s_sub == ctx->s_tail) {
+				ctx->s_sub = ctx->s_tail - 1;
+				ctx->sub_taken = seg->len;
+			}
 			seg->len += k;
 		} else {
 			if (ctx->s_tail - ctx->s_head == IXEV_SEGS)
@@ -718,18 +751,29 @@ static void cmd_error(struct ixev_thread *t, struct ixev_ctx *ctx,
 		t->ops.error(t, ctx, op, status);
 }
 
-static void send_completion(struct ixev_thread *t, struct ixev_ctx *ctx,
-			    int status)
+/* Send again from stream offset @pos, the first byte the core did not take. */
+static void send_rewind(struct ixev_ctx *ctx, uint64_t pos)
 {
-	struct ixev_tx_seg *seg;
-	uint32_t taken;
+	uint32_t i = ctx->s_head;
+	uint64_t p = ctx->head_pos;
 
-	if (!ctx->inflight) {
-		t->st.bad_events++;
+	while (i != ctx->s_tail && p + ctx->segs[i % IXEV_SEGS].len <= pos)
+		p += ctx->segs[i++ % IXEV_SEGS].len;
+	ctx->s_sub = i;
+	ctx->sub_taken = (uint32_t)(pos - p);
+	ctx->sub_pos = pos;
+}
+
+/* A SEND completed: it was short, refused, or failed. */
+static void send_completion(struct ixev_thread *t, struct ixev_ctx *ctx,
+			    uint32_t pos32, int status)
+{
+	uint64_t pos, end;
+
+	/* Queued behind a short send and refused: sent again later. */
+	if (status == -EAGAIN)
 		return;
-	}
 	if (status < 0) {
-		ctx->inflight = 0;
 		ctx->flags |= F_SEND_ERR;
 		if (!ctx->status)
 			ctx->status = status;
@@ -737,39 +781,70 @@ static void send_completion(struct ixev_thread *t, struct ixev_ctx *ctx,
 		mark_dirty(ctx);	/* a pending close may go now */
 		return;
 	}
-	taken = (uint32_t)status;
-	if (taken > ctx->inflight) {
+	/* The SEND started at most a send window before the cursor. */
+	pos = ctx->sub_pos - (uint32_t)((uint32_t)ctx->sub_pos - pos32);
+	end = pos + (uint32_t)status;
+	if (end > ctx->sub_pos || end < ctx->head_pos + ctx->head_acked) {
 		t->st.bad_events++;
-		taken = ctx->inflight;
+		return;
 	}
-	seg = &ctx->segs[ctx->s_sub % IXEV_SEGS];
-	ctx->sub_taken += taken;
-	if (ctx->sub_taken == seg->len) {
-		ctx->s_sub++;
-		ctx->sub_taken = 0;
-	}
+	if (end == ctx->sub_pos)
+		return;
 	/*
-	 * A short send waits for the SENT that announces room, unless one
-	 * came while the send was in flight: it may have been queued before
-	 * this completion, and no other would follow.
+	 * Short: the core's send buffer was full, and a SENT will announce
+	 * room. The SENDs queued after this one take nothing.
 	 */
-	if (taken < ctx->inflight) {
-		t->st.short_sends++;
-		if (!(ctx->flags & F_SENT_SEEN))
-			ctx->flags |= F_BLOCKED;
-	}
-	ctx->inflight = 0;
+	t->st.short_sends++;
+	send_rewind(ctx, end);
+	ctx->flags |= F_BLOCKED;
 	mark_dirty(ctx);
+}
+
+/* The close's fence: every SEND before it was taken, unless one was short. */
+static void fence_completion(struct ixev_ctx *ctx)
+{
+	if (!(ctx->flags & F_FENCE))
+		return;
+	ctx->flags &= ~F_FENCE;
+	if (ctx->sends == ctx->fence && ctx->s_sub == ctx->s_tail &&
+	    !(ctx->flags & F_BLOCKED))
+		ctx->flags &= ~F_UNSURE;
+	mark_dirty(ctx);
+}
+
+/* The connection a SEND's user_data names, if it still has that handle. */
+static struct ixev_ctx *send_lookup(struct ixev_thread *t,
+				    const struct ixdp_event *ev)
+{
+	uint32_t s = (uint32_t)ev->arg[0];
+	struct ixev_ctx *ctx;
+
+	if (!s || s > t->nslots)
+		return NULL;
+	ctx = t->slots[s - 1];
+	if (!ctx || ctx->state != IXEV_S_OPEN || ctx->handle != ev->handle)
+		return NULL;
+	return ctx;
 }
 
 static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 {
-	struct ixev_ctx *ctx = ctx_lookup(t, ev->arg[0]);
 	unsigned int op = (unsigned int)ev->arg[1];
+	struct ixev_ctx *ctx;
 	struct ixdp_cmd *cmd;
 
-	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_SEND) {
-		send_completion(t, ctx, ev->status);
+	if (op == IXDP_OP_SEND) {
+		ctx = send_lookup(t, ev);
+		if (ctx)
+			send_completion(t, ctx, (uint32_t)(ev->arg[0] >> 32),
+					ev->status);
+		else if (ev->status < 0 && ev->status != -EAGAIN)
+			cmd_error(t, NULL, op, ev->status);
+		return;
+	}
+	ctx = ctx_lookup(t, ev->arg[0]);
+	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_NOP) {
+		fence_completion(ctx);
 		return;
 	}
 	if (ev->status >= 0)
@@ -874,7 +949,6 @@ static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
 {
 	ack_bytes(ctx, ev->arg[0]);
 	ctx->room = ev->arg[1] > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->arg[1];
-	ctx->flags |= F_SENT_SEEN;
 	if (ctx->flags & F_BLOCKED) {
 		ctx->flags &= ~F_BLOCKED;
 		mark_dirty(ctx);

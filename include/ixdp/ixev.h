@@ -146,12 +146,18 @@ struct ixev_ctx {
 	uint64_t rx_bytes;	/* announced and not yet credited */
 	struct ixev_rx_seg rq_inline[IXEV_RSEGS];
 
-	/* Send queue: [s_head, s_sub) taken by the core, [s_sub, s_tail) not. */
+	/*
+	 * Send queue: [s_head, s_sub) sent to the core (taken, or refused
+	 * after a short send, which moves s_sub back), [s_sub, s_tail) not.
+	 */
 	struct ixev_tx_seg segs[IXEV_SEGS];
 	uint32_t s_head, s_sub, s_tail;
 	uint32_t head_acked;	/* bytes of segs[s_head] acknowledged */
-	uint32_t sub_taken;	/* bytes of segs[s_sub] taken */
-	uint32_t inflight;	/* bytes of the SEND in flight, if any */
+	uint32_t sub_taken;	/* bytes of segs[s_sub] sent */
+	uint64_t head_pos;	/* stream offset of segs[s_head] */
+	uint64_t sub_pos;	/* stream offset of the next byte to send */
+	uint32_t sends;		/* SENDs queued so far */
+	uint32_t fence;		/* sends when the close's fence was queued */
 	uint32_t unacked;	/* bytes queued and not acknowledged */
 	uint32_t room;		/* the core's send room at the last SENT */
 	uint32_t fill_chunk;	/* copy chunk ixev_send() appends to */

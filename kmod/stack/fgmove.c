@@ -16,7 +16,8 @@
  *       - the payload held in rcvq, pend and ooo is copied byte for byte
  *         with its seq, plen, poff and flags (IX_MBUF_FIN), queue by
  *         queue and in queue order (ooo stays sorted);
- *       - send-queue references (t->sq[]) into A's RX pool, which is what
+ *       - send-queue references (t->sq[]) into A's RX pool or into a
+ *         frame the host lent to it (ix_stack_rxbuf_lent()), which is what
  *         a zero-copy responder echoing from its received buffers sends,
  *         become (index of the held buffer among this connection's
  *         exported buffers, offset in the buffer); the copied range of
@@ -112,6 +113,30 @@ static u32 held_count(const struct ix_tcb *t)
 	return t->rcvq.count + t->pend.count + t->ooo.count;
 }
 
+/* Which of t's held frames the host lent holds an sq reference. */
+static int sq_ref_lent(struct ix_pool *p, struct ix_tcb *t,
+		       const struct ix_iov *r, u32 *buf, u32 *off)
+{
+	const struct ix_mbuf *m;
+	u32 i = 0, k;
+	unsigned int q;
+
+	for (q = 0; q < 3; q++) {
+		for (k = queue_of(t, q)->head; k != IX_NIL; k = m->next, i++) {
+			m = &p->desc[k];
+			if (!m->ext || r->base < m->ext ||
+			    r->base >= m->ext + m->len)
+				continue;
+			*off = (u32)(r->base - m->ext);
+			if (*off + r->len > m->len)
+				return -EINVAL;
+			*buf = i;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 /* Which of t's held buffers an sq reference points into: IX_NIL if none. */
 static int sq_ref(struct ix_stack *c, struct ix_tcb *t, const struct ix_iov *r,
 		  u32 *buf, u32 *off)
@@ -124,7 +149,7 @@ static int sq_ref(struct ix_stack *c, struct ix_tcb *t, const struct ix_iov *r,
 	*buf = IX_NIL;
 	*off = 0;
 	if (r->base < lo || r->base >= hi)
-		return 0;
+		return p->nlent ? sq_ref_lent(p, t, r, buf, off) : 0;
 	idx = (u32)((r->base - lo) / p->bufsz);
 	*off = (u32)((r->base - lo) % p->bufsz);
 	if (*off + r->len > p->bufsz)

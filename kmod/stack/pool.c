@@ -59,6 +59,9 @@ struct ix_mbuf *ix_pool_get(struct ix_pool *p)
 	m->poff = 0;
 	m->plen = 0;
 	m->in_use = 1;
+	m->ext = NULL;
+	m->host = NULL;
+	m->release = NULL;
 	return m;
 }
 
@@ -69,11 +72,21 @@ void ix_pool_put(struct ix_pool *p, struct ix_mbuf *m)
 		return;
 	}
 	m->in_use = 0;
+	if (m->release) {
+		/* A lent frame goes back to its host. */
+		p->nlent--;
+		m->release(m->host);
+		m->release = NULL;
+	}
+	m->ext = NULL;
 	p->stack[p->nfree++] = m->idx;
 }
 
+/* The base of an mbuf's bytes: its pool buffer, or the host's frame. */
 u8 *ix_pool_buf(const struct ix_pool *p, const struct ix_mbuf *m)
 {
+	if (m->ext)
+		return m->ext;
 	return p->data + (size_t)m->idx * p->bufsz;
 }
 

@@ -206,6 +206,30 @@ struct ix_mbuf *ix_stack_txbuf(struct ix_stack *c, u32 len)
 	return m;
 }
 
+/*
+ * A descriptor for a received frame that stays in the host's memory:
+ * @frame (its first byte, @len bytes) must stay valid and unchanged until
+ * the stack frees the descriptor, which calls @release(@host). The
+ * descriptor counts against the RX pool like any other. NULL when there
+ * is none: the frame is still the host's.
+ */
+struct ix_mbuf *ix_stack_rxbuf_lent(struct ix_stack *c, u8 *frame, u32 len,
+				    void (*release)(void *host),
+				    void *host)
+{
+	struct ix_mbuf *m = ix_stack_rxbuf(c);
+
+	if (!m)
+		return NULL;
+	m->ext = frame;
+	m->off = 0;
+	m->len = (u16)len;
+	m->release = release;
+	m->host = host;
+	c->rxpool.nlent++;
+	return m;
+}
+
 static struct ix_pool *pool_of(struct ix_stack *c, const struct ix_mbuf *m)
 {
 	return m->pool ? &c->txpool : &c->rxpool;
@@ -220,7 +244,8 @@ u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m)
 
 void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m)
 {
-	if (m->ext) {
+	/* A lent received frame goes back through the pool's release. */
+	if (m->pool && m->ext) {
 		c->cfg.tx_free(c->cfg.arg, m);
 		m->ext = NULL;
 		m->host = NULL;

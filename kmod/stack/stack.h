@@ -131,7 +131,10 @@ enum ix_stat {
 /*
  * A buffer descriptor.  Buffers are addressed by index into their pool;
  * idx * bufsz is the buffer's offset in the pool's data area, which is what
- * an application mapping of that area sees.
+ * an application mapping of that area sees.  A received frame may instead
+ * be lent by the host (ix_stack_rxbuf_lent()): its bytes stay where the
+ * host has them (ext, with off 0) and go back through release(cookie)
+ * when the descriptor is freed.  The stack only reads received frames.
  */
 struct ix_mbuf {
 	u32 idx;
@@ -147,11 +150,13 @@ struct ix_mbuf {
 	u8 pool;		/* which pool owns it (0 rx, 1 tx) */
 	u8 in_use;
 	/*
-	 * TX, with cfg.tx_alloc: the frame lies outside the pool, at ext
-	 * (off is 0), in a buffer the host knows by host; NULL otherwise.
+	 * A frame outside the pool, at ext (off is 0): received, a frame the
+	 * host lent (release(host) when the mbuf is freed); to send, with
+	 * cfg.tx_alloc, a buffer the host knows by host. NULL: the pool's.
 	 */
 	u8 *ext;
 	void *host;
+	void (*release)(void *host);
 };
 
 struct ix_pool {
@@ -161,6 +166,7 @@ struct ix_pool {
 	u32 count;
 	u32 bufsz;
 	u32 nfree;
+	u32 nlent;		/* descriptors of frames the host lent */
 	u8 id;
 };
 
@@ -273,8 +279,8 @@ struct ix_event {
 	u32 ip;
 	u16 port;
 	u16 lport;		/* the local port */
-	const u8 *data;		/* payload inside the RX pool */
-	u32 off;		/* the same, as an offset in the RX pool area */
+	const u8 *data;		/* payload */
+	u32 off;		/* in the RX pool area, if there */
 	u32 len;
 	u32 window;
 };
@@ -356,6 +362,9 @@ void ix_stack_destroy(struct ix_stack *c);
 void ix_stack_start(struct ix_stack *c, u64 now);
 struct ix_mbuf *ix_stack_rxbuf(struct ix_stack *c);
 struct ix_mbuf *ix_stack_txbuf(struct ix_stack *c, u32 len);
+struct ix_mbuf *ix_stack_rxbuf_lent(struct ix_stack *c, u8 *frame, u32 len,
+				    void (*release)(void *host),
+				    void *host);
 u8 *ix_stack_data(struct ix_stack *c, struct ix_mbuf *m);
 void ix_stack_free(struct ix_stack *c, struct ix_mbuf *m);
 void ix_stack_rx(struct ix_stack *c, struct ix_mbuf *m, u64 now);

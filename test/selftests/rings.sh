@@ -7,6 +7,8 @@
 #  - a context whose core is removed is dead (IXDP_CQ_DEAD, POLLERR);
 #  - every documented refusal, on a live connection the test made with
 #    IXDP_OP_CONNECT to a host echo server, which keeps echoing;
+#  - after a short SEND, sends not from its first untaken byte are
+#    refused, before and after SENT, and the peer gets the stream in order;
 #  - 10^5 random commands, then the dataplane is at rest and echoes;
 #  - poll() sleeps until an event; a sleeping core runs after WAKE;
 #  - a process holding 64 busy connections is killed with SIGKILL: the
@@ -65,6 +67,16 @@ host_run wait-listen 7101
 rings validate 7101 7199
 host_wait "$t"
 tap_check "the host's echo server saw that connection echoed and closed gracefully" \
+	[ $? -eq 0 ]
+
+# Pipelined sends: after a short SEND only the one from its first untaken
+# byte is taken, so the stream keeps its order.
+host_spawn echo-serve 7103 1 90
+t=$HOST_TICKET
+host_run wait-listen 7103
+rings sendorder 7103
+host_wait "$t"
+tap_check "the host's echo server saw the 3 MiB stream echoed and closed gracefully" \
 	[ $? -eq 0 ]
 
 # Fuzz, with a host peer connecting, sending and resetting meanwhile.

@@ -71,6 +71,13 @@ struct sim {
 	/* replaces the built-in one-connection application model */
 	void (*on_event)(struct sim *s, int side, const struct ix_event *ev);
 	bool capture;		/* record frames instead of delivering */
+	/*
+	 * Deliver frames lent (ix_stack_rxbuf_lent()), each in a heap block
+	 * of its exact size, so that ASan sees any read past a frame; also
+	 * on for every sim when the environment has SIM_LEND=1.
+	 */
+	bool lend;
+	u64 lent;		/* lent frames not yet given back */
 	struct sim_pkt *cap[64];
 	u32 ncap;
 };

@@ -300,7 +300,11 @@ static struct ix_stack *echo_start(struct sim *s, struct echo *e, u32 total,
 	return other;
 }
 
-static void test_move_zero_copy_echo(void **state)
+/*
+ * @lend: the frames come lent by the host (ix_stack_rxbuf_lent(), as
+ * ixdp.ko lends skbs), so the echo's references point into them.
+ */
+static void move_zero_copy_echo(bool lend)
 {
 	struct echo *e = calloc(1, sizeof(*e));
 	struct ix_stack *other;
@@ -309,6 +313,7 @@ static void test_move_zero_copy_echo(void **state)
 	u32 i, fg, moved_refs = 0;
 
 	other = echo_start(&s, e, 4u << 20, 5, 3, &fg);
+	s.lend = s.lend || lend;
 	for (i = 0; i < 10; i++) {
 		u32 refs = 0, k;
 
@@ -322,9 +327,10 @@ static void test_move_zero_copy_echo(void **state)
 		for (k = 0; k < t->sq_cnt; k++) {
 			const u8 *b = t->sq[(t->sq_head + k) % IX_SQ_REFS].base;
 
-			refs += b >= s.c[1]->rxpool.data &&
-				b < s.c[1]->rxpool.data +
-				s.c[1]->rxpool.count * s.c[1]->rxpool.bufsz;
+			refs += (b >= s.c[1]->rxpool.data &&
+				 b < s.c[1]->rxpool.data +
+				 s.c[1]->rxpool.count * s.c[1]->rxpool.bufsz) ||
+				(s.lend && s.c[1]->rxpool.nlent);
 		}
 		moved_refs += refs;
 		other = move(&s, other, fg, &e->h[1], 1);
@@ -349,10 +355,22 @@ static void test_move_zero_copy_echo(void **state)
 	no_rst(&s, other);
 	assert_idle(other);
 	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
+	assert_int_equal(s.c[1]->rxpool.nlent, 0);
 	ix_stack_destroy(other);
 	sim_fini(&s);
+	assert_int_equal(s.lent, 0);
 	free(e->src);
 	free(e);
+}
+
+static void test_move_zero_copy_echo(void **state)
+{
+	move_zero_copy_echo(false);
+}
+
+static void test_move_zero_copy_echo_lent(void **state)
+{
+	move_zero_copy_echo(true);
 }
 
 /*
@@ -713,6 +731,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_move_bulk),
 		cmocka_unit_test(test_move_zero_copy_echo),
+		cmocka_unit_test(test_move_zero_copy_echo_lent),
 		cmocka_unit_test(test_move_back_and_forth_50),
 		cmocka_unit_test(test_move_with_backlog),
 		cmocka_unit_test(test_cookie_across_cores),

@@ -627,7 +627,7 @@ static void test_ixev_echo(void **state)
 	struct fk k;
 	struct ixev_thread *t = ev_setup(&k, 64, WRAP_START, 64 * 1024, NULL);
 	const struct ixev_stats *st = ixev_thread_stats(t);
-	struct ixdp_cmd c, s;
+	struct ixdp_cmd c, s, s2;
 	uint64_t ck, h = 0x0001000200000003ULL;
 
 	ck = knock(&k, t, h);
@@ -646,49 +646,59 @@ static void test_ixev_echo(void **state)
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.handle, h);
 	assert_int_equal(s.arg32, 150);
-	assert_int_equal(s.flags, IXDP_CMDF_ACK);
+	assert_int_equal(s.flags, 0);	/* taken whole: no completion */
 	check_tx(&k, &s, 1);
 	fk_expect_none(&k);
 
-	/* More data while that SEND is in flight: queued, not sent. */
+	/* More data while that SEND is unanswered: sent at once as well. */
 	recv_ev(&k, ck, h, 150, 40, 151);
 	loop(t, 1);
 	loop(t, 0);
 	c = fk_expect(&k, IXDP_OP_RECV_DONE);
 	assert_int_equal(c.arg32, 40);
-	fk_expect_none(&k);
-
-	/* The first SEND taken whole: the next one carries the 40. */
-	fk_complete(&k, &s, 150);
-	loop(t, 1);
-	loop(t, 0);
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.arg32, 40);
+	assert_int_equal(s.flags, 0);
 	check_tx(&k, &s, 151);
 	fk_expect_none(&k);
-
-	/* Short: 15 of 40 taken; the rest waits for SENT. */
-	fk_complete(&k, &s, 15);
+	recv_ev(&k, ck, h, 190, 10, 191);
 	loop(t, 1);
+	loop(t, 0);
+	fk_expect(&k, IXDP_OP_RECV_DONE);
+	s2 = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(s2.arg32, 10);
+	assert_int_equal(s2.arg[0], s.arg[0] + 40);	/* the range grew */
+	check_tx(&k, &s2, 191);
+	fk_expect_none(&k);
+
+	/*
+	 * Short: 15 of the 40 taken, and the core refuses the 10 queued
+	 * behind them. The rest waits for SENT, then goes out in order.
+	 */
+	fk_complete(&k, &s, 15);
+	fk_complete(&k, &s2, -EAGAIN);
+	loop(t, 2);
 	loop(t, 0);
 	fk_expect_none(&k);
 	assert_int_equal(st->short_sends, 1);
+	assert_int_equal(st->cmd_errors, 0);
 	fk_push(&k, IXDP_EV_SENT, 0, ck, h, 165, 1000, 0);
 	loop(t, 1);
 	assert_int_equal(conns[0].outs, 1);
 	loop(t, 0);
 	s = fk_expect(&k, IXDP_OP_SEND);
-	assert_int_equal(s.arg32, 25);
+	assert_int_equal(s.arg32, 35);	/* one range again: 25 and 10 */
 	check_tx(&k, &s, 151 + 15);
 	fk_expect_none(&k);
 
-	/* EOF: close only after the 25 are taken, then DEAD releases. */
+	/* EOF: a fence first; close once it says every byte was taken. */
 	fk_push(&k, IXDP_EV_RECV, 0, ck, h, 0, 0, 0);
 	loop(t, 1);
 	assert_int_equal(conns[0].eofs, 1);
 	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_NOP);
 	fk_expect_none(&k);
-	fk_complete(&k, &s, 25);
+	fk_complete(&k, &c, 0);
 	loop(t, 1);
 	loop(t, 0);
 	c = fk_expect(&k, IXDP_OP_CLOSE);
@@ -697,7 +707,7 @@ static void test_ixev_echo(void **state)
 	/* Sends after close are refused. */
 	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), -EPIPE);
 
-	fk_push(&k, IXDP_EV_SENT, 0, ck, h, 25, 1000, 0);
+	fk_push(&k, IXDP_EV_SENT, 0, ck, h, 35, 1000, 0);
 	fk_push(&k, IXDP_EV_DEAD, 0, ck, h, 0, 0, 0);
 	loop(t, 2);
 	assert_int_equal(conns[0].hups, 1);
@@ -872,20 +882,16 @@ static void test_ixev_tx_chunks(void **state)
 	assert_int_equal(ixev_send(a, buf + 1000, 100), 24);
 	assert_int_equal(ixev_send(b, buf, 10), -EAGAIN);
 	loop(t, 0);
-	/* One contiguous range per chunk, one SEND at a time. */
-	s = fk_expect(&k, IXDP_OP_SEND);
-	assert_int_equal(s.arg[0], 0);
-	assert_int_equal(s.arg32, 256);
-	assert_memory_equal(k.tx, buf, 256);
+	/* One contiguous range per chunk, all sent at once. */
+	for (i = 0; i < 4; i++) {
+		s = fk_expect(&k, IXDP_OP_SEND);
+		assert_int_equal(s.handle, 1);
+		assert_int_equal(s.arg32, 256);
+		assert_memory_equal(k.tx + s.arg[0], buf + 256 * i, 256);
+		if (!i)
+			assert_int_equal(s.arg[0], 0);
+	}
 	fk_expect_none(&k);
-	fk_complete(&k, &s, 256);
-	loop(t, 1);
-	loop(t, 0);
-	s = fk_expect(&k, IXDP_OP_SEND);
-	assert_int_equal(s.arg32, 256);
-	assert_memory_equal(k.tx + s.arg[0], buf + 256, 256);
-	fk_complete(&k, &s, 256);
-	loop(t, 1);
 	assert_int_equal(conns[1].outs, 0);
 
 	/* 300 acknowledged: chunk one is free; b hears of it. */
@@ -894,10 +900,6 @@ static void test_ixev_tx_chunks(void **state)
 	assert_int_equal(conns[1].outs, 1);
 	assert_int_equal(ixev_send(b, buf, 10), 10);
 	loop(t, 0);
-	s = fk_expect(&k, IXDP_OP_SEND);	/* a's third chunk */
-	assert_int_equal(s.handle, 1);
-	assert_int_equal(s.arg32, 256);
-	assert_memory_equal(k.tx + s.arg[0], buf + 512, 256);
 	s = fk_expect(&k, IXDP_OP_SEND);	/* b, in the freed chunk */
 	assert_int_equal(s.handle, 2);
 	assert_int_equal(s.arg[0], 0);
@@ -924,9 +926,9 @@ static void test_ixev_tx_chunks(void **state)
 	assert_int_equal(ixev_send_space(a), 1024 - 10);
 	loop(t, 0);
 	s = fk_expect(&k, IXDP_OP_SEND);
-	fk_complete(&k, &s, 10);
+	assert_int_equal(s.arg32, 10);
 	fk_push(&k, IXDP_EV_SENT, 0, cka, 3, 10, 5000, 0);
-	loop(t, 2);
+	loop(t, 1);
 	assert_int_equal(a->fill_chunk, IXEV_NO_CHUNK);
 	assert_int_equal(ixev_send_space(a), 1024);
 	assert_int_equal(ixev_send(a, buf, 2048), 1024);
@@ -951,9 +953,8 @@ static void test_ixev_send_window(void **state)
 	loop(t, 0);
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.arg32, 300);
-	fk_complete(&k, &s, 300);
 	fk_push(&k, IXDP_EV_SENT, 0, ck, 9, 120, 5000, 0);
-	loop(t, 2);
+	loop(t, 1);
 	assert_int_equal(conns[0].outs, 1);
 	assert_int_equal(ixev_send_space(a), 120);
 	assert_int_equal(ixev_send(a, buf, 500), 120);
@@ -1004,9 +1005,6 @@ static void test_ixev_send_zc(void **state)
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.arg[0], 100);
 	assert_int_equal(s.arg32, 5);
-	fk_complete(&k, &s, 5);
-	loop(t, 1);
-	loop(t, 0);
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.arg[0], 4096);
 	assert_memory_equal(k.tx + 4096, "world", 5);
@@ -1063,8 +1061,10 @@ static void test_ixev_connect(void **state)
 	s = fk_expect(&k, IXDP_OP_SEND);
 	assert_int_equal(s.handle, 0x99);
 	assert_int_equal(s.arg32, 3);
-	fk_expect_none(&k);	/* the close waits for the bytes */
-	fk_complete(&k, &s, 3);
+	/* The close waits for a fence: was every byte taken? */
+	c = fk_expect(&k, IXDP_OP_NOP);
+	fk_expect_none(&k);
+	fk_complete(&k, &c, 0);
 	loop(t, 1);
 	loop(t, 0);
 	c = fk_expect(&k, IXDP_OP_CLOSE);
@@ -1137,7 +1137,9 @@ struct s_conn {
 	uint64_t rd;		/* credited by RECV_DONE */
 	uint64_t taken;		/* echoed bytes the core took */
 	uint64_t acked;
-	bool eof_sent, closed, dead_sent;
+	uint64_t resume;	/* TX offset a short send stopped at */
+	bool eof_sent, closed, dead_sent, short_send;
+	uint64_t refused;
 };
 
 static uint8_t s_pat(int i, uint64_t pos)
@@ -1176,6 +1178,10 @@ static void s_core_cmds(struct fk *k, struct s_conn *sc, uint32_t *seed)
 			x->cookie = c.arg[0];
 			continue;
 		}
+		if (c.opcode == IXDP_OP_NOP) {
+			fk_complete(k, &c, 0);
+			continue;
+		}
 		x = s_find(sc, c.handle);
 		ci = (int)(x - sc);
 		switch (c.opcode) {
@@ -1186,15 +1192,28 @@ static void s_core_cmds(struct fk *k, struct s_conn *sc, uint32_t *seed)
 			break;
 		case IXDP_OP_SEND:
 			assert_false(x->closed);
-			assert_int_equal(c.flags, IXDP_CMDF_ACK);
+			assert_int_equal(c.flags, 0);
+			/* The core's rule after a short send. */
+			if (x->short_send && c.arg[0] != x->resume) {
+				x->refused++;
+				fk_complete(k, &c, -EAGAIN);
+				break;
+			}
 			take = s_rand(seed) % 4 ? c.arg32 : s_rand(seed) %
 			       (c.arg32 + 1);
+			/* Short only with bytes in flight: SENT will follow. */
+			if (!take && x->taken == x->acked)
+				take = 1;
 			for (i = 0; i < take; i++)
 				assert_int_equal(k->tx[c.arg[0] + i],
 						 s_pat(ci, x->taken + i));
 			x->taken += take;
-			fk_complete(k, &c, (int)take);
+			x->short_send = take < c.arg32;
+			x->resume = c.arg[0] + take;
+			if (x->short_send)
+				fk_complete(k, &c, (int)take);
 			break;
+
 		case IXDP_OP_CLOSE:
 			assert_true(x->eof_sent);
 			assert_int_equal(x->taken, x->gen);
@@ -1260,6 +1279,7 @@ static void test_ixev_echo_stress(void **state)
 	struct ixev_params p = { .chunk_size = 1024 };
 	struct s_conn sc[S_CONNS] = { { 0 } };
 	uint32_t seed = 12345, iter;
+	uint64_t refused = 0;
 	struct fk k;
 	struct ixev_thread *t = ev_setup(&k, 16, WRAP_START, 16 * 1024, &p);
 	int i, done = 0;
@@ -1281,7 +1301,10 @@ static void test_ixev_echo_stress(void **state)
 		assert_int_equal(sc[i].taken, S_BYTES);
 		assert_int_equal(sc[i].rd, S_BYTES);
 		assert_true(conns[i].eofs >= 1);
+		refused += sc[i].refused;
 	}
+	/* Sends queued behind short ones were refused and sent again. */
+	assert_true(refused > 0);
 	assert_int_equal(ixev_thread_stats(t)->bad_events, 0);
 	assert_int_equal(ixev_thread_stats(t)->cmd_errors, 0);
 	assert_true(ixev_thread_stats(t)->short_sends > 0);

@@ -338,7 +338,8 @@ enum ixdp_op {
 				 * core's connections
 				 */
 	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
-				 * arg32: bytes
+				 * arg32: bytes. -EAGAIN after a short
+				 * send, see struct ixdp_cmd
 				 */
 	IXDP_OP_SENDV,		/* handle; arg[0]: TX arena offset of a
 				 * struct ixdp_iov array (8-byte aligned),
@@ -377,6 +378,14 @@ struct ixdp_iov {
  * the connection's send buffer has room for; when that is fewer than asked
  * (also 0), a completion reports the bytes taken, and a later SENT event
  * announces room. -ENOTCONN: not established; -EPIPE: already closed.
+ *
+ * Short sends. After a short send the connection takes only a send (SEND,
+ * or SENDV by its first entry) that starts at the first untaken byte, the
+ * same TX arena offset; any other send gets -EAGAIN and takes nothing,
+ * however long after. Sends may therefore be pipelined without
+ * IXDP_CMDF_ACK: those queued before the short completion was seen are
+ * all refused, so the stream keeps its order. Wait for SENT, send again
+ * from the first untaken byte, then what followed.
  *
  * Receive credit: RECV_DONE returns bytes of recv events, in order; more
  * than were announced and not yet returned gets -EINVAL.

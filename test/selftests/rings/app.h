@@ -141,5 +141,6 @@ int mode_coredel(int cpu, int rxq);
 int mode_idle(const char *label, int secs);
 int mode_wait(const char *name, long long min, int secs);
 int mode_features(void);
+int mode_sendorder(uint16_t port);
 
 #endif /* IXDP_RINGS_APP_H */

@@ -7,6 +7,7 @@
  *   rings validate PORT CLOSED  every documented refusal   validate.c
  *   rings fuzz N PORT           N random commands          fuzz.c
  *   rings echo PORT MSGS        connect out, echo, close   echo.c
+ *   rings sendorder PORT        sends after a short one    sendorder.c
  *   rings serve PORT N          echo server (killed -9)    echo.c
  *   rings poll PORT             poll() sleeps; WAKE        poll.c
  *   rings thread PORT N         a thread exits holding     lifetime.c
@@ -29,7 +30,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: rings validate PORT CLOSED | fuzz N PORT | echo PORT MSGS |\n"
-		"  poll PORT | serve PORT N | thread PORT N | coredel CPU RXQ |\n"
+		"  sendorder PORT | poll PORT | serve PORT N | thread PORT N | coredel CPU RXQ |\n"
 		"  idle LABEL SECONDS | wait NAME MIN SECONDS | features\n");
 	return 2;
 }
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		return mode_validate(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(m, "fuzz") && argc == 4)
 		return mode_fuzz(strtoul(argv[2], NULL, 0), atoi(argv[3]));
+	if (!strcmp(m, "sendorder") && argc == 3)
+		return mode_sendorder(atoi(argv[2]));
 	if (!strcmp(m, "echo") && argc == 4)
 		return mode_echo(atoi(argv[2]), strtoul(argv[3], NULL, 0));
 	if (!strcmp(m, "poll") && argc == 3)
