@@ -170,7 +170,7 @@ bench-core:
 QEMU_ONLY := $(if $(ONLY),--only $(ONLY))
 
 qemu-test: module user
-	test/qemu/run.sh --kernel-version $(KVER) --mode test $(QEMU_ONLY)
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --timeout 900 $(QEMU_ONLY)
 
 qemu-test-rss: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode test --rss on $(QEMU_ONLY)
