@@ -88,12 +88,12 @@ $(BUILD)/lib/libixdp.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/lib/libixdp.so.1: $(LIB_OBJS) lib/libixdp.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libixdp.so.1 \
+$(BUILD)/lib/libixdp.so.2: $(LIB_OBJS) lib/libixdp.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libixdp.so.2 \
 		-Wl,--version-script=lib/libixdp.map -o $@ $(LIB_OBJS)
 
-$(BUILD)/lib/libixdp.so: $(BUILD)/lib/libixdp.so.1
-	ln -sf libixdp.so.1 $@
+$(BUILD)/lib/libixdp.so: $(BUILD)/lib/libixdp.so.2
+	ln -sf libixdp.so.2 $@
 
 $(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in
 	@mkdir -p $(dir $@)

@@ -17,11 +17,11 @@
 
 #include "ixdp_int.h"
 
-/* The run mode's fields live in what IXDP_1.0 left as padding. */
+/* The run mode's fields live in what libixdp.so.1 left as padding. */
 #ifdef __LP64__
 _Static_assert(offsetof(struct ixdp_ring, rx_base) == 104 &&
 	       sizeof(struct ixdp_ring) == 200,
-	       "struct ixdp_ring must keep its IXDP_1.0 layout");
+	       "struct ixdp_ring must keep its libixdp.so.1 layout");
 #endif
 
 static bool is_pow2(uint32_t n)

@@ -66,7 +66,7 @@ struct ixdp_ring {
 	/*
 	 * IXDP_MODE_* asked for (ixdp_ring_set_mode()), and whether
 	 * ixdp_wait() runs the loop inline now; both fit in what was
-	 * padding in IXDP_1.0, so the structure keeps its layout.
+	 * padding in libixdp.so.1, so the structure keeps its layout.
 	 */
 	uint8_t mode;
 	bool inline_on;
