@@ -46,7 +46,7 @@ static struct ixdp_run run_arg(uint32_t min, uint32_t timeout_us)
 				  .spin_us = 0 };
 }
 
-static void on_usr1(int sig)
+static void on_sigint(int sig)
 {
 	(void)sig;
 }
@@ -61,7 +61,7 @@ static void *kick_later(void *arg)
 	struct kicker *k = arg;
 
 	sleep_ms(k->after_ms);
-	pthread_kill(k->target, SIGUSR1);
+	pthread_kill(k->target, SIGINT);
 	return NULL;
 }
 
@@ -168,14 +168,14 @@ static void test_steps(struct rctx *c)
 /* A signal ends a sleeping call with -EINTR, at once. */
 static void test_signal(struct rctx *c)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sa = { .sa_handler = on_sigint };
 	struct kicker k = { .target = pthread_self(), .after_ms = 200 };
 	struct ixdp_run r = run_arg(1, IXDP_RUN_FOREVER);
 	pthread_t th;
 	uint64_t t0;
 	int ret;
 
-	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	t0 = now_ms();
 	if (pthread_create(&th, NULL, kick_later, &k)) {
 		ksft_test_result_skip("a signal during RUN: no thread");
@@ -184,7 +184,7 @@ static void test_signal(struct rctx *c)
 	ret = run(c->fd, &r);
 	pthread_join(th, NULL);
 	ksft_test_result(ret == -EINTR && now_ms() - t0 < 5000,
-			 "a signal ends a sleeping RUN with -EINTR (%d after %llu ms)",
+			 "SIGINT ends a sleeping RUN with -EINTR (%d after %llu ms)",
 			 ret, (unsigned long long)(now_ms() - t0));
 }
 
