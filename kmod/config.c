@@ -72,7 +72,7 @@ MODULE_PARM_DESC(poll_us,
 		 "Microseconds an idle dataplane core keeps polling before it sleeps (0-10000, default 50)");
 module_param_cb(run_grace_us, &run_grace_us_ops, &ixdp_run_grace_us, 0444);
 MODULE_PARM_DESC(run_grace_us,
-		 "Microseconds an inline application may stay out of IXDP_IOC_RUN with work pending before the core's kthread takes the loop back (100-1000000, default 2000)");
+		 "Microseconds an inline application may stay out of IXDP_IOC_RUN before the core's kthread takes its loop back (100-1000000, default 2000)");
 
 void ixdp_config_get(struct ixdp_config *cfg)
 {

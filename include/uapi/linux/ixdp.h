@@ -624,8 +624,8 @@ enum ixdp_config_a {
 	IXDP_CONFIG_A_BATCH,		/* u32: dataplane batch bound B */
 	IXDP_CONFIG_A_POLL_US,		/* u32: busy-poll budget before sleep */
 	IXDP_CONFIG_A_RUN_GRACE_US,	/* u32: an inline app's time out of
-					 * IXDP_IOC_RUN with work pending
-					 * before the kthread takes over
+					 * IXDP_IOC_RUN before the kthread
+					 * takes its loop back
 					 */
 
 	__IXDP_CONFIG_A_MAX,
