@@ -113,6 +113,7 @@ struct ixdp_app {
 	bool sys_resource;		/* CAP_SYS_RESOURCE: no user limits */
 	struct ixdp_account acct;
 	wait_queue_head_t wq;		/* poll() */
+	unsigned long running;		/* bit 0: a thread is in RUN */
 
 	/* Ring fields in the shared regions. */
 	u32 *sq_cmd_tail;		/* SQ, app */

@@ -71,7 +71,8 @@ long ixdp_app_run(struct ixdp_app *app, void __user *argp)
 	/* Pairs with the release in ixdp_app_attach(). */
 	if (!smp_load_acquire(&app->attached))
 		return -EINVAL;
-	want.min = r.min_events;
+	/* More than the ring holds would never come. */
+	want.min = min(r.min_events, app->ev_entries);
 	if (r.timeout_us != IXDP_RUN_FOREVER)
 		run.deadline_ns = ktime_get_ns() +
 				  (u64)r.timeout_us * NSEC_PER_USEC;
@@ -79,15 +80,20 @@ long ixdp_app_run(struct ixdp_app *app, void __user *argp)
 	run.spin_us = r.spin_us == IXDP_RUN_SPIN_DEFAULT ? cfg.poll_us :
 		      min_t(u32, r.spin_us, IXDP_POLL_US_MAX);
 
+	/* One thread of a context at a time: it waits for its events. */
+	if (test_and_set_bit_lock(0, &app->running))
+		return -EBUSY;
 	rcu_read_lock();
 	dp = rcu_dereference(app->dp);
 	if (!dp || READ_ONCE(app->dead) || !ixdp_core_run_get(dp)) {
 		rcu_read_unlock();
+		clear_bit_unlock(0, &app->running);
 		return -ENXIO;
 	}
 	rcu_read_unlock();
 	err = ixdp_core_run(dp, &run);
 	ixdp_core_run_put(dp);
+	clear_bit_unlock(0, &app->running);
 
 	r.events = run_unread(app, &bad);
 	r.steps = run.steps;

@@ -92,11 +92,11 @@ void ixdp_core_kick(struct ixdp_core *dp)
  */
 void ixdp_core_kick_urgent(struct ixdp_core *dp)
 {
+	/* Before the kick's barrier: dp_standby() sees it, or we see it. */
+	WRITE_ONCE(dp->cover, true);
 	ixdp_core_kick(dp);
-	if (READ_ONCE(dp->standby)) {
-		WRITE_ONCE(dp->cover, true);
+	if (READ_ONCE(dp->standby))
 		wake_up_process(dp->task);
-	}
 }
 
 /* Connections that hold state in this core (kthread context only). */
@@ -454,7 +454,7 @@ static bool dp_busy_loop_end(void *arg, unsigned long start)
 	struct ixdp_core *dp = arg;
 
 	return dp_work(dp) || kthread_should_stop() ||
-	       atomic_read(&dp->runs) ||
+	       atomic_read(&dp->inside) ||
 	       busy_loop_current_time() - start >= dp->poll_budget;
 }
 
@@ -526,6 +526,8 @@ static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	u64 now;
 
 	lockdep_assert_held(&dp->loop_lock);
+	/* This step is the one an urgent kick asked for. */
+	WRITE_ONCE(dp->cover, false);
 	if (dp->woken_want) {
 		clients_woken(dp, dp->woken_want);
 		dp->woken_want = 0;
@@ -564,7 +566,8 @@ static void dp_sleep(struct ixdp_core *dp)
 	until = dp_sleep_until(dp, want, ktime_get_ns());
 	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
-	if (!dp_work(dp) && !kthread_should_stop() && !atomic_read(&dp->runs)) {
+	if (!dp_work(dp) && !kthread_should_stop() &&
+	    !atomic_read(&dp->inside)) {
 		ixdp_core_stats_inc(&dp->st, sleeps);
 		mutex_unlock(&dp->loop_lock);
 		dp_sleep_until_ns(until);
@@ -589,10 +592,27 @@ static u64 dp_grace_ns(const struct ixdp_config *cfg)
 static bool dp_inline(struct ixdp_core *dp, const struct ixdp_config *cfg,
 		      u64 now)
 {
-	if (atomic_read_acquire(&dp->runs))
+	if (atomic_read_acquire(&dp->inside))
 		return true;
 	return READ_ONCE(dp->run_owner) &&
 	       now - READ_ONCE(dp->run_left_ns) < dp_grace_ns(cfg);
+}
+
+/*
+ * The runner is about to let go of the loop while nobody may run it for
+ * a while (an inline thread leaving RUN, a cover step): ask the contexts
+ * for a kick, and have the kthread run a step at once for what came in
+ * meanwhile. Returns true if it must be woken.
+ */
+static bool dp_hand_back(struct ixdp_core *dp)
+{
+	dp->woken_want |= clients_prepare_sleep(dp);
+	/* (E) pairs with (F) in ixdp_core_kick() and the applications. */
+	smp_mb();
+	if (!dp_work(dp))
+		return false;
+	WRITE_ONCE(dp->cover, true);
+	return true;
 }
 
 /*
@@ -603,8 +623,7 @@ static bool dp_inline(struct ixdp_core *dp, const struct ixdp_config *cfg,
  */
 static bool dp_urgent(struct ixdp_core *dp)
 {
-	return READ_ONCE(dp->cover) ||
-	       (READ_ONCE(dp->call) && !atomic_read(&dp->runs));
+	return READ_ONCE(dp->cover) || READ_ONCE(dp->call);
 }
 
 static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
@@ -615,20 +634,25 @@ static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	WRITE_ONCE(dp->standby, true);
 	/* Pairs with the barrier of the kick: either sees the other's flag. */
 	smp_mb();
-	if (!atomic_read(&dp->runs) && READ_ONCE(dp->run_owner))
+	if (!atomic_read(&dp->inside) && READ_ONCE(dp->run_owner))
 		until = READ_ONCE(dp->run_left_ns) + dp_grace_ns(cfg);
-	if (!dp_urgent(dp) && !kthread_should_stop() && until > now)
+	/*
+	 * While a thread is inside RUN, it was kicked and runs the urgent
+	 * step itself; check again after a grace period all the same.
+	 */
+	if ((atomic_read(&dp->inside) || !dp_urgent(dp)) &&
+	    !kthread_should_stop() && until > now)
 		dp_sleep_until_ns(until);
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->standby, false);
-	if (!dp_urgent(dp))
+	if (!dp_urgent(dp) || atomic_read(&dp->inside))
 		return;
-	WRITE_ONCE(dp->cover, false);
-	/* A thread inside RUN was kicked and runs the step itself. */
-	if (atomic_read(&dp->runs) || !mutex_trylock(&dp->loop_lock))
-		return;
+	/* Its holder is leaving RUN, or runs one step: a short wait. */
+	mutex_lock(&dp->loop_lock);
 	dp_step(dp, cfg);
 	ixdp_core_stats_inc(&dp->st, takeback_loops);
+	/* The application is still away: what comes next, at once too. */
+	dp_hand_back(dp);
 	mutex_unlock(&dp->loop_lock);
 }
 
@@ -655,11 +679,12 @@ static int dp_thread(void *arg)
 			dp->idle_pending = 0;
 		}
 		if (dp->run_owner) {
-			/* The application stayed away: run its loop. */
-			if (!dp->took_back) {
-				dp->took_back = true;
-				ixdp_core_stats_inc(&dp->st, takebacks);
-			}
+			/*
+			 * The application stayed away past its grace: the
+			 * loop is the kthread's until the next RUN.
+			 */
+			WRITE_ONCE(dp->run_owner, NULL);
+			ixdp_core_stats_inc(&dp->st, takebacks);
 			ixdp_core_stats_inc(&dp->st, takeback_loops);
 		}
 
@@ -711,9 +736,10 @@ bool ixdp_core_run_get(struct ixdp_core *dp)
 	return true;
 }
 
+/* @dp may be gone once the count is 0: wake_up_var() only hashes it. */
 void ixdp_core_run_put(struct ixdp_core *dp)
 {
-	if (atomic_dec_and_test(&dp->runs) && READ_ONCE(dp->dying))
+	if (atomic_dec_and_test(&dp->runs))
 		wake_up_var(&dp->runs);
 }
 
@@ -770,19 +796,21 @@ static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
 }
 
 /*
- * Leaving RUN with other contexts on the core: ask them for a kick, since
- * nobody runs their commands until this thread is back (or its grace
- * ends), and cover at once for what they published meanwhile.
+ * Who may run the loop inline: a thread pinned on the core's CPU alone,
+ * at normal priority. A real-time one would starve the kthread that
+ * covers for it; an idle-class or niced one would hold the loop of every
+ * context on the core while it gets almost no CPU.
  */
-static void run_leave(struct ixdp_core *dp)
+static int run_may(const struct ixdp_core *dp)
 {
-	dp->woken_want |= clients_prepare_sleep(dp);
-	/* (E) pairs with (F) in the applications' submit. */
-	smp_mb();
-	if (clients_pending(dp)) {
-		WRITE_ONCE(dp->cover, true);
-		wake_up_process(dp->task);
-	}
+	if (current->policy != SCHED_NORMAL && current->policy != SCHED_BATCH)
+		return -EPERM;
+	if (task_nice(current) > 0)
+		return -EPERM;
+	if (current->nr_cpus_allowed != 1 ||
+	    raw_smp_processor_id() != dp->cpu)
+		return -EXDEV;
+	return 0;
 }
 
 /*
@@ -798,18 +826,19 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	struct run_poll rp = { .dp = dp, .run = run };
 	struct ixdp_config cfg;
 	unsigned int n, napi_id;
-	int ret = 0;
+	bool wake;
+	int ret;
 
-	if (current->policy == SCHED_FIFO || current->policy == SCHED_RR ||
-	    current->policy == SCHED_DEADLINE)
-		return -EPERM;
-	if (current->nr_cpus_allowed != 1 ||
-	    raw_smp_processor_id() != dp->cpu)
-		return -EXDEV;
-	if (mutex_lock_interruptible(&dp->loop_lock))
+	ret = run_may(dp);
+	if (ret)
+		return ret;
+	/* The kthread stands by from here on; a step of its ends first. */
+	atomic_inc(&dp->inside);
+	if (mutex_lock_interruptible(&dp->loop_lock)) {
+		atomic_dec(&dp->inside);
 		return -EINTR;
+	}
 	WRITE_ONCE(dp->run_owner, run->owner);
-	dp->took_back = false;
 	ixdp_core_stats_inc(&dp->st, run_calls);
 	idle_since = ktime_get_ns();
 	for (;;) {
@@ -824,19 +853,23 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 			ret = -EINTR;
 			break;
 		}
-		/* sched_setaffinity() moved it: the loop is not its own. */
-		if (raw_smp_processor_id() != dp->cpu) {
-			ret = -EXDEV;
+		/* Moved, or its priority lowered, meanwhile: no longer. */
+		ret = run_may(dp);
+		if (ret)
 			break;
-		}
 		now = ktime_get_ns();
-		if (n) {
-			idle_since = now;
-			cond_resched();
-			continue;
-		}
 		if (now >= run->deadline_ns)
 			break;
+		if (n) {
+			idle_since = now;
+			/* Nobody waits on the loop for a preempted thread. */
+			if (need_resched()) {
+				mutex_unlock(&dp->loop_lock);
+				cond_resched();
+				mutex_lock(&dp->loop_lock);
+			}
+			continue;
+		}
 		napi_id = READ_ONCE(dp->napi_id);
 		if (napi_id && !READ_ONCE(dp->parked) &&
 		    now - idle_since < (u64)run->spin_us * NSEC_PER_USEC) {
@@ -850,10 +883,20 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 		idle_since = ktime_get_ns();
 	}
 	WRITE_ONCE(dp->run_left_ns, ktime_get_ns());
-	run_leave(dp);
 	ixdp_core_stats_add(&dp->st, run_switches,
 			    current->nvcsw + current->nivcsw - csw);
+	/*
+	 * Nobody runs the loop until this thread is back or its grace
+	 * ends: what is waiting now, the kthread runs at once. A kthread
+	 * asleep since before this call computed its timers without the
+	 * ones this call armed: it wakes up to see them.
+	 */
+	atomic_dec(&dp->inside);
+	wake = dp_hand_back(dp) || READ_ONCE(dp->sleeping);
 	mutex_unlock(&dp->loop_lock);
+	/* The caller's reference (ixdp_core_run_get()) keeps the task. */
+	if (wake)
+		wake_up_process(dp->task);
 	return ret;
 }
 
@@ -978,6 +1021,7 @@ struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
 	dp->slot = port->ndp;
 	mutex_init(&dp->loop_lock);
 	atomic_set(&dp->runs, 0);
+	atomic_set(&dp->inside, 0);
 	init_waitqueue_head(&dp->run_wq);
 	ixdp_core_stats_init(dp);
 	__skb_queue_head_init(&dp->tx_backlog);

@@ -317,11 +317,11 @@ struct ixdp_core {
 	 * marked "runner" are written with it held.
 	 */
 	struct mutex loop_lock;
-	atomic_t runs;			/* threads inside ixdp_core_run() */
+	atomic_t runs;			/* RUN calls holding @dp (destroy) */
+	atomic_t inside;		/* ... past their checks: the loop's */
 	wait_queue_head_t run_wq;	/* ... those of them that sleep */
 	bool standby;			/* the kthread stands by for them */
 	bool cover;			/* the kthread must run a step now */
-	bool took_back;			/* runner: the kthread took it back */
 	bool dying;			/* ixdp_core_destroy() waits for runs */
 	const void *run_owner;		/* runner: who ran it inline last */
 	u64 run_left_ns;		/* when that one left RUN */

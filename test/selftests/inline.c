@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "ksft.h"
@@ -128,6 +129,61 @@ static void test_rt(struct rctx *c)
 	ksft_expect_err(err, -EPERM, "RUN as a SCHED_FIFO thread gets -EPERM");
 }
 
+/* A niced thread would hold every context's loop with little CPU. */
+static void test_nice(struct rctx *c)
+{
+	struct ixdp_run r = run_arg(0, 0);
+	int st = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		if (setpriority(PRIO_PROCESS, 0, 5))
+			_exit(2);
+		_exit(run(c->fd, &r) == -EPERM ? 0 : 1);
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ksft_test_result(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			 "RUN from a thread at nice 5 gets -EPERM (status %#x)", st);
+}
+
+struct sleeper {
+	int fd, ret;
+};
+
+static void *sleep_in_run(void *arg)
+{
+	struct sleeper *sl = arg;
+	struct ixdp_run r = run_arg(1, IXDP_RUN_FOREVER);
+
+	sl->ret = run(sl->fd, &r);
+	return NULL;
+}
+
+/* One thread of a context in the call at a time. */
+static void test_busy(struct rctx *c)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+	struct sleeper sl = { .fd = c->fd };
+	struct ixdp_run r = run_arg(0, 0);
+	pthread_t th;
+	int ret;
+
+	sigaction(SIGINT, &sa, NULL);
+	if (pthread_create(&th, NULL, sleep_in_run, &sl)) {
+		ksft_test_result_skip("a second RUN of a context: no thread");
+		return;
+	}
+	sleep_ms(200);
+	ret = run(c->fd, &r);
+	pthread_kill(th, SIGINT);
+	pthread_join(th, NULL);
+	ksft_test_result(ret == -EBUSY && sl.ret == -EINTR,
+			 "a second thread's RUN on a context inside RUN gets -EBUSY (%d; the first: %d)",
+			 ret, sl.ret);
+}
+
 /* One step, a NOP through the ring, a timeout. */
 static void test_steps(struct rctx *c)
 {
@@ -203,7 +259,9 @@ static int mode_api(int cpu)
 	calls0 = core_stat(cpu, "dp_run_calls");
 	test_refusals(cpu, &c);
 	test_rt(&c);
+	test_nice(&c);
 	test_steps(&c);
+	test_busy(&c);
 	test_signal(&c);
 	calls1 = core_stat(cpu, "dp_run_calls");
 	ksft_test_result(calls0 >= 0 && calls1 - calls0 >= 4,

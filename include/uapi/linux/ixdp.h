@@ -228,11 +228,13 @@ struct ixdp_attach {
  * struct ixdp_run - argument of IXDP_IOC_RUN (IXDP_FEAT_RUN)
  * @flags:		in: none defined yet, must be 0
  * @min_events:		in: return once this many events are unread in the
- *			context's event ring; 0: run one loop step and return
+ *			context's event ring (at most ev_entries count); 0:
+ *			run one loop step and return
  * @timeout_us:		in: longest wait for them, in microseconds;
  *			IXDP_RUN_FOREVER: no limit
- * @spin_us:		in: busy-poll the NIC queue this long before sleeping;
- *			IXDP_RUN_SPIN_DEFAULT: the module's poll_us
+ * @spin_us:		in: busy-poll the NIC queue this long before sleeping
+ *			(at most 10000); IXDP_RUN_SPIN_DEFAULT: the module's
+ *			poll_us
  * @events:		out: events unread when the call returns
  * @steps:		out: loop steps this call ran
  * @frames:		out: frames and commands those steps took
@@ -248,19 +250,23 @@ struct ixdp_attach {
  * core's kthread stands by while a thread is inside the call, and for
  * run_grace_us (a module tunable, netlink IXDP_CONFIG_A_RUN_GRACE_US)
  * after it returned: an application that stops calling (stuck, stopped,
- * in its own code) gets its loop taken back by the kthread, which gives
- * it back at the next call. Other contexts on the core keep working: their
- * commands are run by whichever thread runs the loop, and IXDP_IOC_WAKE
- * makes the kthread run a step at once when nobody is inside the call.
+ * in its own code) gets its loop taken back by the kthread within twice
+ * that, until its next call. Other contexts on the core keep working:
+ * their commands are run by whichever thread runs the loop, and
+ * IXDP_IOC_WAKE makes the kthread run a step at once when nobody is
+ * inside the call.
  *
  * The caller must be attached, pinned to the core's CPU alone
- * (sched_setaffinity) and not a real-time task. Returns the number of
- * events unread (0 on timeout), or:
+ * (sched_setaffinity), and run at normal priority: SCHED_OTHER or
+ * SCHED_BATCH, nice 0 or below. Returns the number of events unread
+ * (fewer than min_events, maybe 0, on timeout), or:
  * Errors: EINVAL (not attached, unknown flags, reserved fields), EFAULT,
- * EXDEV (the thread is not pinned to the core's CPU), EPERM (a SCHED_FIFO,
- * SCHED_RR or SCHED_DEADLINE thread: it would starve the core's kthread),
- * ENXIO (the context is dead), EINTR (a signal came before any event; a
- * sleeping call is interrupted at once).
+ * EXDEV (the thread is not pinned to the core's CPU, or was moved during
+ * the call), EPERM (real-time, SCHED_IDLE or niced: it would starve the
+ * kthread, or hold every context's loop with little CPU), EBUSY (another
+ * thread of the context is inside the call), ENXIO (the context is
+ * dead), EINTR (a signal came before any event; a sleeping call is
+ * interrupted at once).
  */
 struct ixdp_run {
 	__u32 flags;
