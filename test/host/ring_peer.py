@@ -133,6 +133,10 @@ def hold(args):
     for i in range(args.conns):
         try:
             s = connect(args.host, args.port, deadline)
+        except ConnectionResetError:
+            # Rejected so fast that connect() saw the reset itself.
+            ends["reset"] = ends.get("reset", 0) + 1
+            continue
         except OSError as e:
             print(f"hold: connection {i}: {e}")
             return 1
