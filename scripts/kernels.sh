@@ -99,7 +99,7 @@ run-suite)
 	6.12)
 		v=$(series_version 6.12)
 		make module user KVER="$v"
-		test/qemu/run.sh --kernel-version "$v" --mode test
+		test/qemu/run.sh --kernel-version "$v" --mode test --timeout 900
 		;;
 	debug)
 		run_debug --timeout 1800 --append "kasan_multi_shot ixdp_slow=4"
