@@ -601,15 +601,16 @@ static bool dp_inline(struct ixdp_core *dp, const struct ixdp_config *cfg,
 /*
  * The runner is about to let go of the loop while nobody may run it for
  * a while (an inline thread leaving RUN, a cover step): ask the contexts
- * for a kick, and have the kthread run a step at once for what came in
- * meanwhile. Returns true if it must be woken.
+ * for a kick, and have the kthread run a step at once for what cannot
+ * wait: a control request, other contexts' commands. Frames wait for the
+ * inline thread's return, or its grace. Returns true if it must be woken.
  */
 static bool dp_hand_back(struct ixdp_core *dp)
 {
 	dp->woken_want |= clients_prepare_sleep(dp);
 	/* (E) pairs with (F) in ixdp_core_kick() and the applications. */
 	smp_mb();
-	if (!dp_work(dp))
+	if (!READ_ONCE(dp->call) && !clients_pending(dp))
 		return false;
 	WRITE_ONCE(dp->cover, true);
 	return true;
