@@ -11,6 +11,8 @@
 #   make bench-app       ixdp's echo application (inline and on the rings),
 #                        its in-kernel echo, Linux epoll and io_uring in one
 #                        guest, an XDP_TX reflector in a second: ratio table
+#   make profile-app     one bench-app target under one load, perf in
+#                        the guest: flat profile (PROF=target,conns,depth)
 #   make bench-policy    ixdpd's core policy against two always-active
 #                        cores under a stepped load: rates, p99, CPU time
 #   make unit            cmocka unit tests only (ASan + UBSan)
@@ -53,7 +55,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug fuzz demo bench-dp bench-app bench-policy module-all style \
+	qemu-test-debug fuzz demo bench-dp bench-app profile-app bench-policy module-all style \
 	sparse deps \
 	clean
 
@@ -208,6 +210,21 @@ bench-app: module user
 	@echo "HOSTLOAD bench-xdp $$(cat /proc/loadavg)" >> $(BUILD)/bench-app.log
 	test/bench/bench-xdp.sh $(KVER) $(BUILD) 300 | tee -a $(BUILD)/bench-app.log
 	@awk -f test/bench/ratios-app.awk $(BUILD)/bench-app.log
+
+# One target of bench-app under one load, sampled by the host's perf in
+# the guest (not a test): PROF=TARGET,CONNS,DEPTH (default
+# ixdp-inline,32,1; targets as in bench-app), PROF_ARGS=-s,1 adds
+# arguments to echo_ixdp's.
+PROF ?= ixdp-inline,32,1
+PROF_ARGS ?=
+profile-app: module user
+	@mkdir -p $(BUILD)/prof-extra
+	@cp "$$(command -v perf)" $(BUILD)/prof-extra/perf || \
+		{ echo "profile-app: needs perf (linux-perf)"; exit 1; }
+	test/qemu/run.sh --kernel-version $(KVER) --mode profile-app \
+		--extra $(BUILD)/prof-extra \
+		--append "ixdp_prof=$(PROF) ixdp_sargs=$(PROF_ARGS)" \
+		--timeout 600 | tee $(BUILD)/profile-app.log
 
 # ixdpd's dynamic core policy against two always-active cores under a
 # stepped load: throughput, p50/p99 and dataplane CPU time (not a test).

@@ -74,7 +74,7 @@ long ixdp_app_run(struct ixdp_app *app, void __user *argp)
 	/* More than the ring holds would never come. */
 	want.min = min(r.min_events, app->ev_entries);
 	if (r.timeout_us != IXDP_RUN_FOREVER)
-		run.deadline_ns = ktime_get_ns() +
+		run.deadline_ns = ixdp_core_clock_ns() +
 				  (u64)r.timeout_us * NSEC_PER_USEC;
 	ixdp_config_get(&cfg);
 	run.spin_us = r.spin_us == IXDP_RUN_SPIN_DEFAULT ? cfg.poll_us :

@@ -74,6 +74,43 @@ u64 ixdp_core_now_us(void)
 	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
+/*
+ * The loop's own clock, for its spins, grace periods and deadlines:
+ * local_clock() reads no clocksource (ktime_get_ns() may read an HPET, an
+ * exit to the hypervisor of microseconds in a guest without a stable
+ * TSC), and it is monotonic on one CPU, the only one that runs a core's
+ * loop: the kthread is bound there, run_may() checks an inline thread.
+ */
+u64 ixdp_core_clock_ns(void)
+{
+	return local_clock();
+}
+
+/* How often the loop reads the clocksource for the stack's time. */
+#define CLOCK_SYNC_NS		NSEC_PER_MSEC
+
+/*
+ * The stack's time for a step of the runner (us, ixdp_core_now_us()'s
+ * clock): the clocksource read at most every CLOCK_SYNC_NS, the loop's
+ * clock's progress added in between, never going back. Both clocks tick
+ * at the same rate; the error is their drift over a millisecond.
+ */
+static u64 dp_now_us(struct ixdp_core *dp)
+{
+	u64 t = ixdp_core_clock_ns(), now;
+
+	if (t - dp->clk_sync >= CLOCK_SYNC_NS || !dp->clk_ktime) {
+		dp->clk_sync = t;
+		dp->clk_ktime = ktime_get_ns();
+		now = dp->clk_ktime;
+	} else {
+		now = dp->clk_ktime + (t - dp->clk_sync);
+	}
+	now = div_u64(now, NSEC_PER_USEC);
+	dp->now_us = max(now, dp->now_us);
+	return dp->now_us;
+}
+
 void ixdp_core_kick(struct ixdp_core *dp)
 {
 	/* (F) pairs with (E) in dp_sleep() and run_sleep(). */
@@ -444,9 +481,19 @@ static bool dp_work(const struct ixdp_core *dp)
 }
 
 /*
+ * A busy poll's budget ran out: its end is in the loop's clock, not in
+ * napi_busy_loop()'s @start, whose clock may be ktime_get_ns() (6.1.y
+ * since 6.1.94: a clocksource read per spin, microseconds each in a
+ * guest whose clocksource is an HPET).
+ */
+static bool dp_poll_over(const struct ixdp_core *dp)
+{
+	return ixdp_core_clock_ns() >= dp->poll_end_ns;
+}
+
+/*
  * napi_busy_loop() returns to the loop as soon as a frame or a request
- * is there, or after poll_us of nothing (start and now are in the
- * busy-poll clock, about microseconds), or when a thread waits to run
+ * is there, or after poll_us of nothing, or when a thread waits to run
  * the loop inline.
  */
 static bool dp_busy_loop_end(void *arg, unsigned long start)
@@ -454,21 +501,20 @@ static bool dp_busy_loop_end(void *arg, unsigned long start)
 	struct ixdp_core *dp = arg;
 
 	return dp_work(dp) || kthread_should_stop() ||
-	       atomic_read(&dp->inside) ||
-	       busy_loop_current_time() - start >= dp->poll_budget;
+	       atomic_read(&dp->inside) || dp_poll_over(dp);
 }
 
 /*
- * When a sleep must end (ktime_get_ns() clock): the core's next timer, at
- * most IDLE_SLEEP_MS away. @want: some client asked to be told of the
- * wakeup, and so needs its periodic check.
+ * How long a sleep may last (ns; KTIME_MAX: until a kick): until the
+ * core's next timer, at most IDLE_SLEEP_MS. @want: some client asked to
+ * be told of the wakeup, and so needs its periodic check.
  */
-static u64 dp_sleep_until(struct ixdp_core *dp, bool want, u64 now)
+static u64 dp_sleep_ns(struct ixdp_core *dp, bool want)
 {
-	u64 next = ix_stack_next_timer(dp->stack), now_us = div_u64(now, 1000);
+	u64 next, now_us;
 
 	if (!skb_queue_empty(&dp->tx_backlog) || clients_backlog(dp))
-		return now + ACTIVE_SLEEP_US * NSEC_PER_USEC;
+		return ACTIVE_SLEEP_US * NSEC_PER_USEC;
 	/*
 	 * A parked core serves no flow group, so no connection and no
 	 * frame: only a kick (a request, an application) wakes it. Its
@@ -478,20 +524,24 @@ static u64 dp_sleep_until(struct ixdp_core *dp, bool want, u64 now)
 	 */
 	if (READ_ONCE(dp->parked) && !want)
 		return KTIME_MAX;
-	if (READ_ONCE(dp->parked) || next >= now_us + IDLE_SLEEP_MS * USEC_PER_MSEC)
-		return now + IDLE_SLEEP_MS * NSEC_PER_MSEC;
+	if (READ_ONCE(dp->parked))
+		return IDLE_SLEEP_MS * NSEC_PER_MSEC;
+	next = ix_stack_next_timer(dp->stack);
+	now_us = dp_now_us(dp);
+	if (next >= now_us + IDLE_SLEEP_MS * USEC_PER_MSEC)
+		return IDLE_SLEEP_MS * NSEC_PER_MSEC;
 	if (next <= now_us)
-		return now;
-	return now + (next - now_us) * NSEC_PER_USEC;
+		return 0;
+	return (next - now_us) * NSEC_PER_USEC;
 }
 
-/* Sleep until @until (absolute, ktime_get_ns(); KTIME_MAX: a kick). */
-static void dp_sleep_until_ns(u64 until)
+/* Sleep for @ns (KTIME_MAX: until a kick). */
+static void dp_sleep_for(u64 ns)
 {
-	ktime_t t = until;
+	ktime_t t = ns;
 
-	schedule_hrtimeout_range(&t, until == KTIME_MAX ? 0 : SLEEP_SLACK_NS,
-				 HRTIMER_MODE_ABS);
+	schedule_hrtimeout_range(&t, ns == KTIME_MAX ? 0 : SLEEP_SLACK_NS,
+				 HRTIMER_MODE_REL);
 }
 
 /* Gauges for the counters (the runner, a few stores per step). */
@@ -534,7 +584,7 @@ static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	}
 	dp_run_call(dp);
 	ixdp_tx_flush(dp);
-	now = ixdp_core_now_us();
+	now = dp_now_us(dp);
 	n = dp_drain(dp, cfg->batch, now);
 	ix_stack_poll(dp->stack, now);
 	n += clients_run(dp, cfg->batch);
@@ -557,20 +607,20 @@ static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
 static void dp_sleep(struct ixdp_core *dp)
 {
 	unsigned long want;
-	u64 until;
+	u64 ns;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->sleeping, true);
 	want = clients_prepare_sleep(dp);
 	dp->woken_want |= want;
-	until = dp_sleep_until(dp, want, ktime_get_ns());
+	ns = dp_sleep_ns(dp, want);
 	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
 	if (!dp_work(dp) && !kthread_should_stop() &&
 	    !atomic_read(&dp->inside)) {
 		ixdp_core_stats_inc(&dp->st, sleeps);
 		mutex_unlock(&dp->loop_lock);
-		dp_sleep_until_ns(until);
+		dp_sleep_for(ns);
 	} else {
 		mutex_unlock(&dp->loop_lock);
 	}
@@ -629,7 +679,7 @@ static bool dp_urgent(struct ixdp_core *dp)
 
 static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 {
-	u64 now = ktime_get_ns(), until = now + dp_grace_ns(cfg);
+	u64 now = ixdp_core_clock_ns(), until = now + dp_grace_ns(cfg);
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->standby, true);
@@ -643,7 +693,7 @@ static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	 */
 	if ((atomic_read(&dp->inside) || !dp_urgent(dp)) &&
 	    !kthread_should_stop() && until > now)
-		dp_sleep_until_ns(until);
+		dp_sleep_for(until - now);
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->standby, false);
 	if (!dp_urgent(dp) || atomic_read(&dp->inside))
@@ -665,14 +715,14 @@ static int dp_thread(void *arg)
 	unsigned int n, napi_id;
 	bool parked;
 
-	last_work = ixdp_core_now_us();
+	last_work = ixdp_core_clock_ns();
 	while (!kthread_should_stop()) {
-		t0 = ktime_get_ns();
+		t0 = ixdp_core_clock_ns();
 		ixdp_config_get(&cfg);
 		if (dp_inline(dp, &cfg, t0) ||
 		    !mutex_trylock(&dp->loop_lock)) {
 			dp_standby(dp, &cfg);
-			last_work = ixdp_core_now_us();
+			last_work = ixdp_core_clock_ns();
 			continue;
 		}
 		if (dp->idle_pending) {
@@ -690,7 +740,8 @@ static int dp_thread(void *arg)
 		}
 
 		napi_id = READ_ONCE(dp->napi_id);
-		dp->poll_budget = cfg.poll_us;
+		dp->poll_end_ns = ixdp_core_clock_ns() +
+				  (u64)cfg.poll_us * NSEC_PER_USEC;
 		parked = READ_ONCE(dp->parked);
 		if (napi_id && cfg.poll_us && !parked && dp_rings_empty(dp)) {
 			ixdp_core_stats_inc(&dp->st, busy_polls);
@@ -699,25 +750,25 @@ static int dp_thread(void *arg)
 		}
 
 		n = dp_step(dp, &cfg);
-		now = ixdp_core_now_us();
+		now = ixdp_core_clock_ns();
 		if (n) {
 			last_work = now;
-			ixdp_core_stats_add(&dp->st, busy_ns,
-					    ktime_get_ns() - t0);
+			ixdp_core_stats_add(&dp->st, busy_ns, now - t0);
 			mutex_unlock(&dp->loop_lock);
 			cond_resched();
 			continue;
 		}
-		ixdp_core_stats_add(&dp->st, idle_ns, ktime_get_ns() - t0);
-		if (!parked && now - last_work < cfg.poll_us) {
+		ixdp_core_stats_add(&dp->st, idle_ns, now - t0);
+		if (!parked &&
+		    now - last_work < (u64)cfg.poll_us * NSEC_PER_USEC) {
 			mutex_unlock(&dp->loop_lock);
 			cond_resched();
 			continue;
 		}
-		t0 = ktime_get_ns();
+		t0 = ixdp_core_clock_ns();
 		dp_sleep(dp);
 		/* The counters are the runner's: the next step adds it. */
-		dp->idle_pending += ktime_get_ns() - t0;
+		dp->idle_pending += ixdp_core_clock_ns() - t0;
 		/* dp_sleep() may return at once: never hog the CPU. */
 		cond_resched();
 	}
@@ -763,8 +814,7 @@ static bool run_busy_loop_end(void *arg, unsigned long start)
 	struct ixdp_core *dp = rp->dp;
 
 	return dp_work(dp) || rp->run->done(rp->run->arg) ||
-	       signal_pending(current) ||
-	       busy_loop_current_time() - start >= dp->poll_budget;
+	       signal_pending(current) || dp_poll_over(dp);
 }
 
 /*
@@ -776,12 +826,16 @@ static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
 {
 	DEFINE_WAIT(wait);
 	unsigned long want;
-	u64 until;
+	u64 ns, now;
 
 	prepare_to_wait(&dp->run_wq, &wait, TASK_INTERRUPTIBLE);
 	want = clients_prepare_sleep(dp);
 	dp->woken_want |= want;
-	until = min(dp_sleep_until(dp, want, ktime_get_ns()), run->deadline_ns);
+	ns = dp_sleep_ns(dp, want);
+	if (run->deadline_ns != KTIME_MAX) {
+		now = ixdp_core_clock_ns();
+		ns = min(ns, run->deadline_ns > now ? run->deadline_ns - now : 0);
+	}
 	/* (E) pairs with (F) in ixdp_core_kick() and in the applications. */
 	smp_mb();
 	if (dp_work(dp) || run->done(run->arg) || signal_pending(current)) {
@@ -790,7 +844,7 @@ static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
 	}
 	ixdp_core_stats_inc(&dp->st, run_sleeps);
 	mutex_unlock(&dp->loop_lock);
-	dp_sleep_until_ns(until);
+	dp_sleep_for(ns);
 	finish_wait(&dp->run_wq, &wait);
 	/* Its holders only run steps: a short wait, signals or not. */
 	mutex_lock(&dp->loop_lock);
@@ -841,7 +895,7 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	}
 	WRITE_ONCE(dp->run_owner, run->owner);
 	ixdp_core_stats_inc(&dp->st, run_calls);
-	idle_since = ktime_get_ns();
+	idle_since = ixdp_core_clock_ns();
 	for (;;) {
 		ixdp_config_get(&cfg);
 		n = dp_step(dp, &cfg);
@@ -858,7 +912,7 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 		ret = run_may(dp);
 		if (ret)
 			break;
-		now = ktime_get_ns();
+		now = ixdp_core_clock_ns();
 		if (now >= run->deadline_ns)
 			break;
 		if (n) {
@@ -874,16 +928,17 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 		napi_id = READ_ONCE(dp->napi_id);
 		if (napi_id && !READ_ONCE(dp->parked) &&
 		    now - idle_since < (u64)run->spin_us * NSEC_PER_USEC) {
-			dp->poll_budget = run->spin_us;
+			dp->poll_end_ns = min(run->deadline_ns, idle_since +
+					  (u64)run->spin_us * NSEC_PER_USEC);
 			ixdp_core_stats_inc(&dp->st, busy_polls);
 			napi_busy_loop(napi_id, run_busy_loop_end, &rp, true,
 				       cfg.batch);
 			continue;
 		}
 		run_sleep(dp, run);
-		idle_since = ktime_get_ns();
+		idle_since = ixdp_core_clock_ns();
 	}
-	WRITE_ONCE(dp->run_left_ns, ktime_get_ns());
+	WRITE_ONCE(dp->run_left_ns, ixdp_core_clock_ns());
 	ixdp_core_stats_add(&dp->st, run_switches,
 			    current->nvcsw + current->nivcsw - csw);
 	/*

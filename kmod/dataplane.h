@@ -308,7 +308,9 @@ struct ixdp_core {
 	struct ixdp_responder *resp;
 	struct ixdp_core_apps *apps;	/* attached contexts (app.h) */
 	unsigned int napi_id;		/* learnt from the first frame */
-	unsigned int poll_budget;	/* us per napi_busy_loop() call */
+	u64 poll_end_ns;		/* a busy poll ends (clock_ns) */
+	u64 clk_sync, clk_ktime;	/* runner: dp_now_us()'s last read */
+	u64 now_us;			/* runner: the stack's time */
 	bool sleeping;			/* NEED_WAKEUP: see ixdp_core_kick() */
 	bool parked;			/* control path writes: no groups */
 	/*
@@ -324,7 +326,7 @@ struct ixdp_core {
 	bool cover;			/* the kthread must run a step now */
 	bool dying;			/* ixdp_core_destroy() waits for runs */
 	const void *run_owner;		/* runner: who ran it inline last */
-	u64 run_left_ns;		/* when that one left RUN */
+	u64 run_left_ns;		/* when that one left RUN (clock_ns) */
 	unsigned long woken_want;	/* runner: clients to tell of a wakeup */
 	u64 idle_pending;		/* kthread: slept ns, not yet counted */
 	u32 nhold;			/* kthread only: groups held */
@@ -411,7 +413,7 @@ void ixdp_core_kick_urgent(struct ixdp_core *dp);
 
 /*
  * One IXDP_IOC_RUN (inline mode): @done tells whether the caller has what
- * it waits for; deadline in ktime_get_ns(), KTIME_MAX for none.
+ * it waits for; deadline in ixdp_core_clock_ns(), KTIME_MAX for none.
  */
 struct ixdp_core_run {
 	bool (*done)(void *arg);
@@ -428,6 +430,7 @@ void ixdp_core_run_put(struct ixdp_core *dp);
 int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run);
 void ixdp_core_run_forget(struct ixdp_core *dp, const void *owner);
 u64 ixdp_core_now_us(void);
+u64 ixdp_core_clock_ns(void);
 void ixdp_core_input(struct ixdp_core *dp, struct sk_buff *skb, u64 now);
 unsigned int ixdp_core_drain_snapshot(struct ixdp_core *dp, u64 now);
 
