@@ -214,16 +214,17 @@ bench-app: module user
 # One target of bench-app under one load, sampled by the host's perf in
 # the guest (not a test): PROF=TARGET,CONNS,DEPTH (default
 # ixdp-inline,32,1; targets as in bench-app), PROF_ARGS=-s,1 adds
-# arguments to echo_ixdp's.
+# arguments to echo_ixdp's, PROF_CFG=poll_us,0 to "ixctl config set".
 PROF ?= ixdp-inline,32,1
 PROF_ARGS ?=
+PROF_CFG ?=
 profile-app: module user
 	@mkdir -p $(BUILD)/prof-extra
 	@cp "$$(command -v perf)" $(BUILD)/prof-extra/perf || \
 		{ echo "profile-app: needs perf (linux-perf)"; exit 1; }
 	test/qemu/run.sh --kernel-version $(KVER) --mode profile-app \
 		--extra $(BUILD)/prof-extra \
-		--append "ixdp_prof=$(PROF) ixdp_sargs=$(PROF_ARGS)" \
+		--append "ixdp_prof=$(PROF) ixdp_sargs=$(PROF_ARGS) ixdp_cfg=$(PROF_CFG)" \
 		--timeout 600 | tee $(BUILD)/profile-app.log
 
 # ixdpd's dynamic core policy against two always-active cores under a

@@ -923,7 +923,14 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 				cond_resched();
 				mutex_lock(&dp->loop_lock);
 			}
-			continue;
+			/*
+			 * More where these came from: another step. Else the
+			 * NIC is polled first, as the kthread does: a step
+			 * now would find nothing (the frames the commands'
+			 * answers call for are not here yet).
+			 */
+			if (dp_work(dp))
+				continue;
 		}
 		napi_id = READ_ONCE(dp->napi_id);
 		if (napi_id && !READ_ONCE(dp->parked) &&

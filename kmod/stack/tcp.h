@@ -86,7 +86,6 @@ struct ix_tcb {
 	u8 snd_wscale, rcv_wscale;
 	u8 sq_head, sq_cnt;
 	u8 nsacked;
-	u8 unacked_segs;
 	u8 rtt_head, rtt_cnt;
 	u32 flags;
 	u32 hnext;

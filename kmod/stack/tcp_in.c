@@ -565,7 +565,13 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 		return held;
 	}
 	ix_tcp_deliver(c, t);
-	if (++t->unacked_segs >= 2)
+	/*
+	 * An ACK for every second full-sized segment (RFC 5681 4.2), that is
+	 * once more than a segment's worth is unacknowledged, as Linux does
+	 * (full segments may carry less than the MSS: options): small
+	 * requests wait for their answer to carry it, or the delayed ACK.
+	 */
+	if (t->rcv_nxt - t->last_ack_sent > (u32)t->mss)
 		t->flags |= TF_ACKNOW;
 	else if (!(t->flags & TF_ACKNOW))
 		ix_tcp_arm_dack(c, t);

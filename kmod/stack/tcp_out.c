@@ -201,7 +201,6 @@ static int xmit(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 len,
 	if (ix_seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
 		t->rcv_adv = t->rcv_nxt + wnd;
 	t->last_ack_sent = t->rcv_nxt;
-	t->unacked_segs = 0;
 	t->flags &= ~TF_ACKNOW;
 	ix_timer_cancel(&c->tw, &t->t_dack);
 	return emit(c, t->lip, t->rip, t->lport, t->rport, &h, t, len);

@@ -25,6 +25,7 @@
 # Environment: IXHOST (binary), IX_BYTES (bulk size, default 16 MiB),
 # IX_ECHO_BYTES (default 4 MiB), IX_NETEM (netem arguments),
 # IX_RX_IMPAIR / IX_TX_IMPAIR (ixhost stages: loss%,reorder%,dup%,delay_us),
+# IX_SEED (ixhost's impairment and pattern seed, default 1),
 # IX_PCAP=DIR (tcpdump each test into DIR/NAME.pcap).
 
 set -u
@@ -38,6 +39,7 @@ LNX_IP=198.18.1.1
 IX_IP=198.18.1.2
 IX_MAC=02:00:5e:12:01:02
 BYTES=${IX_BYTES:-16777216}
+SEED=${IX_SEED:-1}
 ECHO_BYTES=${IX_ECHO_BYTES:-4194304}
 NETEM=${IX_NETEM:-delay 1ms reorder 25% 50% loss 3% duplicate 1%}
 NETEM_RX_EQUIV=${IX_RX_IMPAIR:-3,25,1,1000}
@@ -81,6 +83,7 @@ not_ok()
 check()
 {
 	if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi
+	return "$1"
 }
 
 diag() { sed 's/^/# /' "$@"; }
@@ -189,7 +192,16 @@ graceful()
 	local r=$(($(linux_resets) - RESETS0)) o=$(($(linux_outrsts) - OUTRSTS0))
 
 	[ "$3" -eq 0 ] && ix_clean "$2" && [ $r -eq 0 ]
-	check $? "$1: graceful close both sides, no connection reset (linux resets/aborts $r; RST segments sent in all, incl. replies to duplicates arriving after close: linux $o, core $(field "$2" rst_sent))"
+	check $? "$1: graceful close both sides, no connection reset (linux resets/aborts $r; RST segments sent in all, incl. replies to duplicates arriving after close: linux $o, core $(field "$2" rst_sent))" ||
+		explain "$2" "$3"
+}
+
+# explain IXLOG STATUS: what a failed ixhost left (124: killed at its
+# bound; above 128: a signal, a crash), the end of its log.
+explain()
+{
+	echo "# ixhost exit status $2 (seed $SEED); the end of its log:"
+	tail -n 25 "$1" | diag
 }
 
 mark_counters()
@@ -201,7 +213,8 @@ mark_counters()
 ixhost()
 {
 	start "$1" "$IXHOST" --tap "$TAP" --ip "$IX_IP/24" --mac "$IX_MAC" \
-		--rx-impair "$RX_IMPAIR" --tx-impair "$TX_IMPAIR" "${@:2}"
+		--rx-impair "$RX_IMPAIR" --tx-impair "$TX_IMPAIR" \
+		--seed "$SEED" "${@:2}"
 }
 
 setup()

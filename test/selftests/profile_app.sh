@@ -8,7 +8,8 @@
 # the hottest symbols.
 # ixdp_prof=TARGET,CONNS,DEPTH on the kernel command line (default
 # ixdp-inline,32,1); TARGET as in bench_app.sh; ixdp_sargs=A,B,... adds
-# arguments to echo_ixdp's command line. perf comes from /extra.
+# arguments to echo_ixdp's command line, ixdp_cfg=KEY,VAL,... is given to
+# "ixctl config set". perf comes from /extra.
 . /selftests/lib.sh
 . /selftests/bench_lib.sh
 
@@ -30,6 +31,7 @@ if [ "$(nproc)" -ge 2 ]; then
 	cores=0,1
 fi
 ixctl responder set mode echo port 7
+[ -n "${ixdp_cfg:-}" ] && ixctl config set $(echo "$ixdp_cfg" | tr , ' ')
 
 sargs=$(echo "${ixdp_sargs:-}" | tr , ' ')
 server=

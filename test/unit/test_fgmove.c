@@ -74,11 +74,24 @@ static void assert_idle(struct ix_stack *c)
 	assert_int_equal(c->syn_rcvd, 0);
 }
 
+/* Resets sent and received by both sides so far. */
+static u64 rsts(const struct sim *s)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		n += s->c[i]->stat[IX_STAT_TCP_RST_SENT] +
+		     s->c[i]->stat[IX_STAT_TCP_RST_RCVD];
+	return n;
+}
+
+/* No reset at all (@s NULL: on @other only). */
 static void no_rst(struct sim *s, struct ix_stack *other)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; s && i < 2; i++) {
 		assert_int_equal(s->c[i]->stat[IX_STAT_TCP_RST_SENT], 0);
 		assert_int_equal(s->c[i]->stat[IX_STAT_TCP_RST_RCVD], 0);
 	}
@@ -179,6 +192,12 @@ struct echo {
 	struct ix_iov backlog[256];	/* side 1: not yet accepted by sendv */
 	u64 sent_acked;
 	int eof[2], dead[2], dead_status[2];
+	/*
+	 * Resets until one end was gone: a duplicate that arrives after it
+	 * closed gets a reset, as from any TCP (dead_status says whether
+	 * the other end closed cleanly all the same).
+	 */
+	u64 rst_alive;
 	bool closed[2];
 	bool hold;		/* side 1 keeps its backlog for now */
 };
@@ -261,6 +280,8 @@ static void echo_event(struct sim *s, int side, const struct ix_event *ev)
 	case IX_EV_DEAD:
 		e->dead[side] = 1;
 		e->dead_status[side] = ev->status;
+		if (!e->dead[!side])
+			e->rst_alive = rsts(s);
 		break;
 	}
 	echo_pump(s);
@@ -352,7 +373,8 @@ static void move_zero_copy_echo(bool lend)
 	assert_int_equal(e->sent_acked, e->total);
 	assert_int_equal(e->dead_status[0], 0);
 	assert_int_equal(e->dead_status[1], 0);
-	no_rst(&s, other);
+	assert_int_equal(e->rst_alive, 0);
+	no_rst(NULL, other);
 	assert_idle(other);
 	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
 	assert_int_equal(s.c[1]->rxpool.nlent, 0);
@@ -454,7 +476,8 @@ static void test_move_with_backlog(void **state)
 	assert_int_equal(e->echoed, e->total);
 	assert_int_equal(e->dead_status[0], 0);
 	assert_int_equal(e->dead_status[1], 0);
-	no_rst(&s, other);
+	assert_int_equal(e->rst_alive, 0);
+	no_rst(NULL, other);
 	ix_stack_destroy(other);
 	sim_fini(&s);
 	free(e->src);
