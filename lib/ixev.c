@@ -30,6 +30,8 @@
  * order. Before CLOSE, a NOP fence tells that every SEND was taken whole.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +83,10 @@ struct ixev_thread {
 
 	struct ixev_link dirty;
 	struct ixev_link waiters;
+
+	/* The thread that runs it: the first to call ixev_wait(). */
+	pthread_t runner;
+	bool bound;
 };
 
 /* ---- lists ------------------------------------------------------------- */
@@ -387,6 +393,32 @@ static void drop_tx(struct ixev_ctx *ctx, int status)
 	}
 }
 
+/* ---- threads ---------------------------------------------------------- */
+
+/*
+ * Is the calling thread the one that runs @t (or is nobody running it
+ * yet)? A connection lives in its ixev thread's context, whose rings and
+ * arenas have one user: an operation from another thread would race with
+ * it, so it is refused with -EXDEV instead.
+ */
+static bool mine(const struct ixev_thread *t)
+{
+	return !t->bound || pthread_equal(t->runner, pthread_self());
+}
+
+static bool ctx_mine(const struct ixev_ctx *ctx)
+{
+	return !ctx->t || mine(ctx->t);
+}
+
+int ixev_thread_unbind(struct ixev_thread *t)
+{
+	if (!mine(t))
+		return -EXDEV;
+	t->bound = false;
+	return 0;
+}
+
 /* ---- connections ------------------------------------------------------- */
 
 void ixev_ctx_init(struct ixev_ctx *ctx)
@@ -444,6 +476,8 @@ int ixev_connect(struct ixev_thread *t, struct ixev_ctx *ctx, uint32_t ip,
 	struct ixdp_cmd *cmd;
 	int err;
 
+	if (!mine(t))
+		return -EXDEV;
 	if (ctx->state != IXEV_S_INIT)
 		return -EINVAL;
 	err = slot_get(t, ctx);
@@ -464,6 +498,8 @@ static int port_cmd(struct ixev_thread *t, uint16_t port, bool listen)
 {
 	struct ixdp_cmd *cmd;
 
+	if (!mine(t))
+		return -EXDEV;
 	if (!port)
 		return -EINVAL;
 	cmd = queue_cmd(t);
@@ -486,28 +522,34 @@ int ixev_unlisten(struct ixev_thread *t, uint16_t port)
 	return port_cmd(t, port, false);
 }
 
-void ixev_close(struct ixev_ctx *ctx)
+int ixev_close(struct ixev_ctx *ctx)
 {
+	if (!ctx_mine(ctx))
+		return -EXDEV;
 	if (ctx->state != IXEV_S_OPEN && ctx->state != IXEV_S_CONNECTING)
-		return;
+		return 0;
 	ctx->flags |= F_CLOSE_REQ;
 	if (ctx->state == IXEV_S_OPEN)
 		mark_dirty(ctx);
+	return 0;
 }
 
-void ixev_abort(struct ixev_ctx *ctx)
+int ixev_abort(struct ixev_ctx *ctx)
 {
 	struct ixdp_cmd *cmd;
 
+	if (!ctx_mine(ctx))
+		return -EXDEV;
 	if (ctx->state != IXEV_S_OPEN || (ctx->flags & F_ABORT_SENT))
-		return;
+		return 0;
 	cmd = queue_cmd(ctx->t);
 	if (!cmd)
-		return;
+		return -ENOMEM;
 	ixdp_prep_abort(cmd, ctx->handle);
 	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
 	ctx->flags |= F_ABORT_SENT | F_CLOSE_REQ;
 	list_del(&ctx->dirty);
+	return 0;
 }
 
 /* ---- receive ----------------------------------------------------------- */
@@ -554,6 +596,8 @@ ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 	const struct ixev_rx_seg *seg;
 	size_t n;
 
+	if (!ctx_mine(ctx))
+		return -EXDEV;
 	if (ctx->rq_head == ctx->rq_tail)
 		return rq_none(ctx);
 	seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
@@ -564,11 +608,13 @@ ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 	return (ssize_t)n;
 }
 
-void ixev_recv_done(struct ixev_ctx *ctx, size_t len)
+int ixev_recv_done(struct ixev_ctx *ctx, size_t len)
 {
 	const struct ixev_rx_seg *seg;
 	size_t n, done = 0;
 
+	if (!ctx_mine(ctx))
+		return -EXDEV;
 	while (done < len && ctx->rq_head != ctx->rq_tail) {
 		seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
 		n = seg->len - ctx->rq_used;
@@ -582,10 +628,11 @@ void ixev_recv_done(struct ixev_ctx *ctx, size_t len)
 		}
 	}
 	if (!done || ctx->state != IXEV_S_OPEN)
-		return;
+		return 0;
 	ctx->credit += done;
 	ctx->rx_bytes -= done;
 	mark_dirty(ctx);
+	return 0;
 }
 
 ssize_t ixev_recv(struct ixev_ctx *ctx, void *buf, size_t len)
@@ -612,6 +659,8 @@ ssize_t ixev_recv(struct ixev_ctx *ctx, void *buf, size_t len)
 
 static ssize_t send_check(const struct ixev_ctx *ctx)
 {
+	if (!ctx_mine(ctx))
+		return -EXDEV;
 	if (ctx->state == IXEV_S_DEAD)
 		return -EIO;
 	if (ctx->state == IXEV_S_INIT)
@@ -1013,6 +1062,12 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 	uint32_t head, n = 0;
 	int ret;
 
+	if (!t->bound) {
+		t->runner = pthread_self();
+		t->bound = true;
+	} else if (!pthread_equal(t->runner, pthread_self())) {
+		return -EXDEV;
+	}
 	if (t->err) {
 		ret = t->err;
 		t->err = 0;

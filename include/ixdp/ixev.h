@@ -5,6 +5,14 @@
  * used by one thread; threads share nothing. Connections are struct
  * ixev_ctx, which the application embeds in its own connection object.
  *
+ * Threads: the first thread to call ixev_wait() runs the ixev thread, and
+ * only it may act on it and its connections: from any other thread every
+ * call returns -EXDEV and changes nothing (ixev_send_space() returns 0).
+ * A connection is served by the thread whose context accepted it, on the
+ * core its flow group lives on; to serve connections on several threads,
+ * give each thread its own ixev thread (one per dataplane core). The
+ * runner hands the whole ixev thread to another with ixev_thread_unbind().
+ *
  *	t = ixev_thread_create(cpu, NULL, &ops, app);
  *	ixev_listen(t, 7);
  *	while (!stop)
@@ -185,9 +193,15 @@ void *ixev_tx_reserved(struct ixev_thread *t, size_t *size);
 /*
  * One loop: publish queued commands, wait up to @timeout_ms for events,
  * run their handlers. Returns the number of events handled, 0 on timeout,
- * or -errno (-ENXIO: the context is dead; -EINTR).
+ * or -errno (-ENXIO: the context is dead; -EINTR; -EXDEV: another thread
+ * runs it).
  */
 int ixev_wait(struct ixev_thread *t, int timeout_ms);
+/*
+ * The running thread lets go of @t: the next thread to call ixev_wait()
+ * runs it. 0, or -EXDEV from a thread that does not run it.
+ */
+int ixev_thread_unbind(struct ixev_thread *t);
 
 int ixev_listen(struct ixev_thread *t, uint16_t port);
 int ixev_unlisten(struct ixev_thread *t, uint16_t port);
@@ -212,7 +226,8 @@ ssize_t ixev_recv(struct ixev_ctx *ctx, void *buf, size_t len);
  * ixev_recv_done() returns them or the handler of the HUP returns.
  */
 ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max);
-void ixev_recv_done(struct ixev_ctx *ctx, size_t len);
+/* Consumes @len of those bytes. 0 or -EXDEV. */
+int ixev_recv_done(struct ixev_ctx *ctx, size_t len);
 
 /*
  * Copies up to @len bytes into the TX arena and queues them. Returns the
@@ -231,10 +246,13 @@ int ixev_send_zc(struct ixev_ctx *ctx, uint64_t tx_off, uint32_t len,
 /* Bytes ixev_send() would take now. */
 size_t ixev_send_space(const struct ixev_ctx *ctx);
 
-/* Graceful close: FIN once every queued byte has been taken by the core. */
-void ixev_close(struct ixev_ctx *ctx);
-/* Reset now; queued bytes are dropped. */
-void ixev_abort(struct ixev_ctx *ctx);
+/*
+ * Graceful close: FIN once every queued byte has been taken by the core.
+ * 0 or -EXDEV.
+ */
+int ixev_close(struct ixev_ctx *ctx);
+/* Reset now; queued bytes are dropped. 0, -ENOMEM or -EXDEV. */
+int ixev_abort(struct ixev_ctx *ctx);
 
 static inline bool ixev_is_dead(const struct ixev_ctx *ctx)
 {

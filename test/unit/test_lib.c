@@ -6,6 +6,7 @@
  * events, with ring indices that start near 2^32 so that they wrap.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -726,6 +727,113 @@ static void test_ixev_echo(void **state)
 	ev_teardown(&k, t);
 }
 
+/*
+ * Accept here, serve there. Another thread's calls on a connection, or on
+ * the ixev thread, are refused with -EXDEV and change nothing (cmocka
+ * asserts only on the test's own thread: the other one records).
+ */
+struct other {
+	struct ixev_thread *t;
+	struct ixev_ctx *ctx, *spare;
+	bool serve;		/* run the ixev thread and echo once */
+	long r[12];
+	ssize_t served;
+};
+
+static void *other_thread(void *arg)
+{
+	struct other *o = arg;
+	const void *p = NULL;
+
+	if (o->serve) {
+		o->r[0] = ixev_wait(o->t, 0);
+		o->served = ixev_recv_zc(o->ctx, &p, SIZE_MAX);
+		if (o->served > 0) {
+			o->r[1] = ixev_send(o->ctx, p, (size_t)o->served);
+			o->r[2] = ixev_recv_done(o->ctx, (size_t)o->served);
+		}
+		o->r[3] = ixev_wait(o->t, 0);	/* publishes */
+		return NULL;
+	}
+	o->r[0] = ixev_recv_zc(o->ctx, &p, SIZE_MAX);
+	o->r[1] = ixev_recv(o->ctx, (void *)o->r, 1);
+	o->r[2] = ixev_send(o->ctx, "x", 1);
+	o->r[3] = ixev_send_zc(o->ctx, 0, 1, NULL, NULL);
+	o->r[4] = (long)ixev_send_space(o->ctx);
+	o->r[5] = ixev_recv_done(o->ctx, 1);
+	o->r[6] = ixev_close(o->ctx);
+	o->r[7] = ixev_abort(o->ctx);
+	o->r[8] = ixev_wait(o->t, 0);
+	o->r[9] = ixev_listen(o->t, 9);
+	o->r[10] = ixev_connect(o->t, o->spare, 0x0200000a, 9);
+	o->r[11] = ixev_thread_unbind(o->t);
+	return NULL;
+}
+
+static void run_other(struct other *o)
+{
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, other_thread, o), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+}
+
+static void test_ixev_other_thread(void **state)
+{
+	struct fk k;
+	struct ixev_params p = { .tx_reserve = 4096 };
+	struct ixev_thread *t = ev_setup(&k, 64, 0, 64 * 1024, &p);
+	struct other o = { .t = t };
+	struct conn *spare;
+	struct ixdp_cmd c;
+	uint64_t ck, h = 0x0001000200000003ULL;
+	const void *ptr;
+	int i;
+
+	/* Accepted on this thread, which runs the ixev thread now. */
+	ck = knock(&k, t, h);
+	conns[0].no_echo = 1;
+	recv_ev(&k, ck, h, 0, 20, 1);
+	loop(t, 1);
+	spare = conn_new();
+	assert_non_null(spare);
+	o.ctx = &conns[0].ctx;
+	o.spare = &spare->ctx;
+	run_other(&o);
+	for (i = 0; i < 12; i++) {
+		if (i == 4)
+			assert_int_equal(o.r[i], 0);	/* send space */
+		else
+			assert_int_equal(o.r[i], -EXDEV);
+	}
+	/* Nothing changed: no command, the bytes still unread. */
+	loop(t, 0);
+	fk_expect_none(&k);
+	assert_int_equal(spare->ctx.state, IXEV_S_INIT);
+	assert_int_equal(ixev_recv_zc(&conns[0].ctx, &ptr, SIZE_MAX), 20);
+
+	/* Handed over whole: the other thread runs it and serves. */
+	assert_int_equal(ixev_thread_unbind(t), 0);
+	o.serve = true;
+	memset(o.r, 0, sizeof(o.r));
+	run_other(&o);
+	assert_int_equal(o.r[0], 0);
+	assert_int_equal(o.served, 20);
+	assert_int_equal(o.r[1], 20);
+	assert_int_equal(o.r[2], 0);
+	assert_int_equal(o.r[3], 0);
+	c = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(c.arg32, 20);
+	c = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(c.arg32, 20);
+	check_tx(&k, &c, 1);
+	fk_expect_none(&k);
+	/* ... and this thread no longer may. */
+	assert_int_equal(ixev_wait(t, 0), -EXDEV);
+	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), -EXDEV);
+	ev_teardown(&k, t);
+}
+
 static void test_ixev_reject_and_errors(void **state)
 {
 	struct fk k;
@@ -1325,6 +1433,7 @@ int main(void)
 		cmocka_unit_test(test_events_wrap),
 		cmocka_unit_test(test_rx_bounds),
 		cmocka_unit_test(test_ixev_echo),
+		cmocka_unit_test(test_ixev_other_thread),
 		cmocka_unit_test(test_ixev_reject_and_errors),
 		cmocka_unit_test(test_ixev_cmd_overflow),
 		cmocka_unit_test(test_ixev_tx_chunks),
