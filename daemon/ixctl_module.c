@@ -17,8 +17,23 @@
 /* The IXDP_FEAT_* bits this ixctl knows, by name, after the mask. */
 static void print_features(uint64_t f)
 {
-	if (f & IXDP_FEAT_RUN)
-		print_str("feature_names", " (%s)", "run");
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ IXDP_FEAT_RUN, "run" },
+		{ IXDP_FEAT_RECV_ACKED, "recv_acked" },
+		{ IXDP_FEAT_SEND_DONE, "send_done" },
+	};
+	char buf[64] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (f & names[i].bit)
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      n ? " " : "", names[i].name);
+	if (n)
+		print_str("feature_names", " (%s)", buf);
 }
 
 int ixctl_version(struct ixdp_genl *g, int argc, char **argv)

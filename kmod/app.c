@@ -303,7 +303,8 @@ static int attach_check(struct ixdp_attach *a)
 {
 	int err;
 
-	if (a->flags || !mem_is_zero(a->resv, sizeof(a->resv)) ||
+	if ((a->flags & ~IXDP_ATTACH_FLAGS) ||
+	    !mem_is_zero(a->resv, sizeof(a->resv)) ||
 	    !mem_is_zero(&a->off, sizeof(a->off)) || a->sq_size ||
 	    a->cq_size || a->max_conns || a->rx_slice)
 		return -EINVAL;

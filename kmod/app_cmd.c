@@ -30,8 +30,8 @@ static const struct op_spec op_spec[__IXDP_OP_MAX] = {
 	[IXDP_OP_ACCEPT]	= { BIT(0), false, true },
 	[IXDP_OP_REJECT]	= { 0, false, true },
 	[IXDP_OP_CONNECT]	= { BIT(0) | BIT(1), true, false },
-	[IXDP_OP_SEND]		= { BIT(0), true, true },
-	[IXDP_OP_SENDV]		= { BIT(0), true, true },
+	[IXDP_OP_SEND]		= { BIT(0) | BIT(1), true, true },
+	[IXDP_OP_SENDV]		= { BIT(0) | BIT(1), true, true },
 	[IXDP_OP_RECV_DONE]	= { 0, true, true },
 	[IXDP_OP_CLOSE]		= { 0, false, true },
 	[IXDP_OP_ABORT]		= { 0, false, true },
@@ -361,10 +361,19 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 	case IXDP_OP_CONNECT:
 		return cmd_connect(dp, app, cmd);
 	case IXDP_OP_SEND:
-		ret = cmd_send(dp, app, c, cmd, &short_send);
-		break;
 	case IXDP_OP_SENDV:
-		ret = cmd_sendv(dp, app, c, cmd, &short_send);
+		/* Received bytes returned with it: first, as RECV_DONE. */
+		if (cmd->arg[1]) {
+			if (cmd->arg[1] > U32_MAX)
+				return -EINVAL;
+			ret = cmd_recv_done(dp, c, cmd->handle, cmd->arg[1]);
+			if (ret)
+				return ret;
+		}
+		if (cmd->opcode == IXDP_OP_SEND)
+			ret = cmd_send(dp, app, c, cmd, &short_send);
+		else
+			ret = cmd_sendv(dp, app, c, cmd, &short_send);
 		break;
 	case IXDP_OP_RECV_DONE:
 		return cmd_recv_done(dp, c, cmd->handle, cmd->arg32);

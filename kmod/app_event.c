@@ -56,8 +56,11 @@ static bool emit_conn(struct ixdp_app *app, u32 *room, u8 type, s32 status,
 static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
-	u32 size = 1U << app->slice_shift, off, len;
+	u32 size = 1U << app->slice_shift, off, len, acked;
 	u32 slice = ixdp_app_slice(app, idx);
+	/* Acknowledged bytes ride on the last RECV, if it is asked for. */
+	bool carry = (app->params.flags & IXDP_ATTACH_RECV_ACKED) &&
+		     c->sent && c->window;
 
 	if (c->pend & IXDP_PEND_KNOCK) {
 		if (!emit_conn(app, room, IXDP_EV_KNOCK, 0, 0, c->handle,
@@ -79,10 +82,12 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 	while (c->ann != c->wr) {
 		off = c->ann & (size - 1);
 		len = min(c->wr - c->ann, size - off);
+		acked = carry && c->ann + len == c->wr ? c->sent : 0;
 		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
-			       slice + off, len, 0))
+			       slice + off, len, acked))
 			return false;
 		c->ann += len;
+		c->sent -= acked;
 	}
 	if (c->pend & IXDP_PEND_EOF) {
 		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,

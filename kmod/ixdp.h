@@ -17,7 +17,8 @@ struct netlink_ext_ack;
 #endif
 
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
-#define IXDP_FEATURES	IXDP_FEAT_RUN
+#define IXDP_FEATURES	(IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED | \
+			 IXDP_FEAT_SEND_DONE)
 
 /* config.c APIs: */
 struct ixdp_config {

@@ -179,6 +179,12 @@ static void unmap(void *p, size_t size)
 int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 		    const struct ixdp_params *p)
 {
+	return ixdp_ring_setup_flags(r, cpu, p, 0);
+}
+
+int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
+			  const struct ixdp_params *p, uint32_t flags)
+{
 	struct ixdp_version_info vi = { 0 };
 	struct ixdp_attach a = { 0 };
 	struct ixdp_ring_mem m;
@@ -198,6 +204,8 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 	}
 
 	a.cpu = cpu;
+	if (vi.features & IXDP_FEAT_RECV_ACKED)
+		a.flags = flags & IXDP_ATTACH_RECV_ACKED;
 	if (p) {
 		a.cmd_entries = p->cmd_entries;
 		a.ev_entries = p->ev_entries;
@@ -229,6 +237,11 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 	r->rx_map = rx;
 	r->tx_map = tx;
 	r->spin_us = p ? p->spin_us : 0;
+	r->feat = 0;
+	if (a.flags & IXDP_ATTACH_RECV_ACKED)
+		r->feat |= IXDP_RING_F_RECV_ACKED;
+	if (vi.features & IXDP_FEAT_SEND_DONE)
+		r->feat |= IXDP_RING_F_SEND_DONE;
 	err = setup_mode(r, cpu);
 	if (err) {
 		ixdp_ring_exit(r);

@@ -25,6 +25,17 @@ struct ixdp_ring_mem {
  */
 int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m);
 
+/* struct ixdp_ring.feat */
+#define IXDP_RING_F_RECV_ACKED	(1U << 0)	/* RECV events carry acks */
+#define IXDP_RING_F_SEND_DONE	(1U << 1)	/* SEND returns RX bytes */
+
+/*
+ * ixdp_ring_setup() with IXDP_ATTACH_* @flags, those the module offers
+ * (the others are left out; r->feat says which were granted).
+ */
+int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
+			  const struct ixdp_params *p, uint32_t flags);
+
 /*
  * ixev_thread_create() on a ring set up by the caller, which the thread
  * then owns (ixev_thread_destroy() calls ixdp_ring_exit() on it).

@@ -252,11 +252,14 @@ static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
 	struct ixdp_cmd *cmd;
 	struct ixev_tx_seg *seg;
 	uint32_t len;
-	bool unsent;
+	bool unsent, sending;
 
 	if (ctx->state != IXEV_S_OPEN || (ctx->flags & F_ABORT_SENT))
 		return;
-	if (ctx->credit) {
+	sending = ctx->s_sub != ctx->s_tail &&
+		  !(ctx->flags & (F_SEND_ERR | F_BLOCKED));
+	/* The credit rides on the first SEND if the module takes it there. */
+	if (ctx->credit && !(sending && (t->ring.feat & IXDP_RING_F_SEND_DONE))) {
 		cmd = queue_cmd(t);
 		if (!cmd)
 			return;
@@ -272,6 +275,8 @@ static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
 		if (!cmd)
 			return;
 		ixdp_prep_send(cmd, ctx->handle, seg->off + ctx->sub_taken, len);
+		cmd->arg[1] = ctx->credit;
+		ctx->credit = 0;
 		ixdp_cmd_set_data(cmd, send_data(ctx));
 		ctx->sub_pos += len;
 		ctx->s_sub++;
@@ -969,6 +974,16 @@ static void on_connected(struct ixev_thread *t, struct ixev_ctx *ctx,
 		t->ops.dialed(ctx, 0);
 }
 
+/* The peer acknowledged @bytes: they free their ranges; a short send resumes. */
+static void acked(struct ixev_ctx *ctx, uint64_t bytes)
+{
+	ack_bytes(ctx, bytes);
+	if (ctx->flags & F_BLOCKED) {
+		ctx->flags &= ~F_BLOCKED;
+		mark_dirty(ctx);
+	}
+}
+
 static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 		    const struct ixdp_event *ev)
 {
@@ -990,18 +1005,20 @@ static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 		return;
 	}
 	ctx->rx_bytes += len;
+	/* Bytes acknowledged meanwhile (IXDP_ATTACH_RECV_ACKED). */
+	if (ev->arg[2]) {
+		acked(ctx, ev->arg[2]);
+		fire(ctx, IXEVIN | IXEVOUT);
+		return;
+	}
 	fire(ctx, IXEVIN);
 }
 
 static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
 		    const struct ixdp_event *ev)
 {
-	ack_bytes(ctx, ev->arg[0]);
 	ctx->room = ev->arg[1] > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->arg[1];
-	if (ctx->flags & F_BLOCKED) {
-		ctx->flags &= ~F_BLOCKED;
-		mark_dirty(ctx);
-	}
+	acked(ctx, ev->arg[0]);
 	fire(ctx, IXEVOUT);
 }
 
@@ -1147,7 +1164,8 @@ int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
 	struct ixdp_ring ring;
 	int err;
 
-	err = ixdp_ring_setup(&ring, cpu, p ? &p->ring : NULL);
+	err = ixdp_ring_setup_flags(&ring, cpu, p ? &p->ring : NULL,
+				    IXDP_ATTACH_RECV_ACKED);
 	if (err)
 		return err;
 	err = ixev_thread_attach(tp, &ring, p, ops, user);

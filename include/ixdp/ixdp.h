@@ -70,6 +70,7 @@ struct ixdp_ring {
 	 */
 	uint8_t mode;
 	bool inline_on;
+	uint8_t feat;		/* the library's: what the module offers ixev */
 
 	const uint8_t *rx_base;
 	size_t rx_size;

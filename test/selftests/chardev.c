@@ -57,7 +57,8 @@ static void test_version(int fd)
 	memset(&info, 0, sizeof(info));
 	err = xioctl(fd, IXDP_IOC_VERSION, &info);
 	ok = !err && info.abi_version == IXDP_ABI_VERSION &&
-	     info.features == IXDP_FEAT_RUN &&	/* inline mode */
+	     info.features == (IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED |
+				IXDP_FEAT_SEND_DONE) &&
 	     info.module_version[0] != '\0' &&
 	     memchr(info.module_version, '\0', sizeof(info.module_version)) &&
 	     !info.flags && all_zero(info.resv, sizeof(info.resv));

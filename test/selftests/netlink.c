@@ -315,8 +315,10 @@ static void test_version(struct nl_sock *sk)
 			 r.val[A(VERSION)][IXDP_VERSION_A_ABI] == IXDP_ABI_VERSION &&
 			 r.version[0] &&
 			 r.ihas[A(VERSION)][IXDP_VERSION_A_FEATURES] &&
-			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] == IXDP_FEAT_RUN,
-			 "GET_VERSION returns abi, version and features (run)");
+			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] ==
+			 (IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED |
+			  IXDP_FEAT_SEND_DONE),
+			 "GET_VERSION returns abi, version and features (run recv_acked send_done)");
 }
 
 static int read_param(const char *name)

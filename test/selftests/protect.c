@@ -36,8 +36,12 @@ static void test_attach_validation(void)
 	int fd = open("/dev/ixdp", O_RDWR | O_CLOEXEC);
 
 	memset(&a, 0, sizeof(a));
-	a.flags = 1;
-	ksft_expect_err(attach(fd, &a), -EINVAL, "attach with flags gets -EINVAL");
+	a.flags = IXDP_ATTACH_RECV_ACKED << 1;
+	ksft_expect_err(attach(fd, &a), -EINVAL,
+			"attach with an unknown flag gets -EINVAL");
+	a.flags = IXDP_ATTACH_FLAGS | 1U << 31;
+	ksft_expect_err(attach(fd, &a), -EINVAL,
+			"attach with a known and an unknown flag gets -EINVAL");
 	memset(&a, 0, sizeof(a));
 	a.resv[2] = 1;
 	ksft_expect_err(attach(fd, &a), -EINVAL,

@@ -125,7 +125,7 @@ static void check_clean(const struct ixdp_cmd *c)
 	case IXDP_OP_SEND:
 	case IXDP_OP_SENDV:
 		handle = arg32 = true;
-		nargs = 1;
+		nargs = 2;	/* arg[1]: credit (IXDP_FEAT_SEND_DONE) */
 		break;
 	case IXDP_OP_RECV_DONE:
 		handle = arg32 = true;
@@ -648,6 +648,7 @@ static void test_ixev_echo(void **state)
 	assert_int_equal(s.handle, h);
 	assert_int_equal(s.arg32, 150);
 	assert_int_equal(s.flags, 0);	/* taken whole: no completion */
+	assert_int_equal(s.arg[1], 0);	/* no IXDP_FEAT_SEND_DONE here */
 	check_tx(&k, &s, 1);
 	fk_expect_none(&k);
 
@@ -831,6 +832,62 @@ static void test_ixev_other_thread(void **state)
 	/* ... and this thread no longer may. */
 	assert_int_equal(ixev_wait(t, 0), -EXDEV);
 	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), -EXDEV);
+	ev_teardown(&k, t);
+}
+
+/*
+ * With IXDP_FEAT_SEND_DONE the receive credit rides on the connection's
+ * first SEND (arg[1]) instead of a RECV_DONE of its own; with
+ * IXDP_ATTACH_RECV_ACKED a RECV's arg[2] acknowledges sent bytes as a
+ * SENT would. One command and one event per request and answer.
+ */
+static void test_ixev_folded(void **state)
+{
+	struct fk k;
+	struct ixev_thread *t = ev_setup(&k, 64, WRAP_START, 64 * 1024, NULL);
+	const struct ixev_stats *st = ixev_thread_stats(t);
+	struct ixdp_cmd c;
+	uint64_t ck, h = 0x0001000200000003ULL;
+	uint32_t i;
+
+	ixev_thread_ring(t)->feat = IXDP_RING_F_SEND_DONE |
+				    IXDP_RING_F_RECV_ACKED;
+	ck = knock(&k, t, h);
+	recv_ev(&k, ck, h, 0, 100, 1);
+	loop(t, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(c.arg32, 100);
+	assert_int_equal(c.arg[1], 100);	/* the credit */
+	check_tx(&k, &c, 1);
+	fk_expect_none(&k);
+	assert_int_equal(conns[0].ctx.unacked, 100);
+
+	/* The next request acknowledges the answer: no SENT needed. */
+	for (i = 0; i < 50; i++)
+		k.rx[100 + i] = (uint8_t)(101 + i);
+	fk_push(&k, IXDP_EV_RECV, 0, ck, h, 100, 50, 100);
+	loop(t, 1);
+	assert_int_equal(conns[0].outs, 1);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_SEND);
+	assert_int_equal(c.arg32, 50);
+	assert_int_equal(c.arg[1], 50);
+	check_tx(&k, &c, 101);
+	fk_expect_none(&k);
+	assert_int_equal(conns[0].ctx.unacked, 50);
+
+	/* Bytes read without an answer: a RECV_DONE of their own. */
+	conns[0].no_echo = 1;
+	recv_ev(&k, ck, h, 150, 10, 151);
+	loop(t, 1);
+	assert_int_equal(ixev_recv(&conns[0].ctx, k.rx + 4096, 10), 10);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_RECV_DONE);
+	assert_int_equal(c.arg32, 10);
+	fk_expect_none(&k);
+	assert_int_equal(st->bad_events, 0);
+	assert_int_equal(st->cmd_errors, 0);
 	ev_teardown(&k, t);
 }
 
@@ -1434,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_rx_bounds),
 		cmocka_unit_test(test_ixev_echo),
 		cmocka_unit_test(test_ixev_other_thread),
+		cmocka_unit_test(test_ixev_folded),
 		cmocka_unit_test(test_ixev_reject_and_errors),
 		cmocka_unit_test(test_ixev_cmd_overflow),
 		cmocka_unit_test(test_ixev_tx_chunks),

@@ -55,6 +55,13 @@ extern "C" {
 #define IXDP_FEAT_NONE		0ULL
 /* IXDP_IOC_RUN: a pinned thread runs its core's loop (inline mode). */
 #define IXDP_FEAT_RUN		(1ULL << 0)
+/*
+ * IXDP_ATTACH_RECV_ACKED: a RECV event carries the acknowledged bytes a
+ * SENT event would report (struct ixdp_event, enum ixdp_ev).
+ */
+#define IXDP_FEAT_RECV_ACKED	(1ULL << 1)
+/* SEND and SENDV return received bytes too (arg[1], enum ixdp_op). */
+#define IXDP_FEAT_SEND_DONE	(1ULL << 2)
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -148,7 +155,8 @@ struct ixdp_ring_offsets {
 
 /**
  * struct ixdp_attach - argument of IXDP_IOC_ATTACH
- * @flags:	in: must be zero
+ * @flags:	in: IXDP_ATTACH_* (IXDP_ATTACH_RECV_ACKED needs
+ *		IXDP_FEAT_RECV_ACKED); other bits must be zero
  * @cpu:	in: the CPU of the dataplane core to attach to
  * @cmd_entries: in: command ring size, a power of two up to
  *		IXDP_CMD_ENTRIES_MAX (0: IXDP_CMD_ENTRIES_DEFAULT); out: the
@@ -204,6 +212,15 @@ struct ixdp_attach {
 };
 
 #define IXDP_IOC_ATTACH		_IOWR(IXDP_IOC_MAGIC, 0x01, struct ixdp_attach)
+
+/*
+ * Attach flags. IXDP_ATTACH_RECV_ACKED: bytes the peer acknowledged ride
+ * in arg[2] of the connection's next RECV event when there is one and its
+ * send room is not 0; a SENT event reports them otherwise. One event per
+ * request and answer instead of two.
+ */
+#define IXDP_ATTACH_RECV_ACKED	(1U << 0)
+#define IXDP_ATTACH_FLAGS	IXDP_ATTACH_RECV_ACKED
 
 /*
  * IXDP_IOC_WAKE: no argument (0). Wakes the dataplane core of an attached
@@ -345,12 +362,16 @@ enum ixdp_op {
 				 */
 	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
 				 * arg32: bytes. -EAGAIN after a short
-				 * send, see struct ixdp_cmd
+				 * send, see struct ixdp_cmd. arg[1]
+				 * (IXDP_FEAT_SEND_DONE): received bytes
+				 * returned first, as by RECV_DONE (its
+				 * error fails the command, nothing sent)
 				 */
 	IXDP_OP_SENDV,		/* handle; arg[0]: TX arena offset of a
 				 * struct ixdp_iov array (8-byte aligned),
 				 * read once when the command is taken;
-				 * arg32: entries (1-IXDP_IOV_MAX)
+				 * arg32: entries (1-IXDP_IOV_MAX); arg[1]
+				 * as for SEND
 				 */
 	IXDP_OP_RECV_DONE,	/* handle; arg32: bytes returned */
 	IXDP_OP_CLOSE,		/* handle: graceful close (FIN) */
@@ -421,7 +442,10 @@ enum ixdp_ev {
 				 * arg[0]: peer IPv4, arg[1]: peer port
 				 */
 	IXDP_EV_RECV,		/* cookie, handle; arg[0]: RX arena offset;
-				 * arg[1]: bytes, 0 once at end of stream
+				 * arg[1]: bytes, 0 once at end of stream;
+				 * arg[2]: with IXDP_ATTACH_RECV_ACKED,
+				 * bytes acked since the last report (as
+				 * SENT's arg[0]; room unchanged), else 0
 				 */
 	IXDP_EV_SENT,		/* cookie, handle; arg[0]: bytes acked since
 				 * the last SENT; arg[1]: send room now

@@ -325,8 +325,10 @@ static void validate_refusals(struct app *a, struct app *b, struct app *cx,
 	expect_refused(a, m, -EINVAL, "NOP with arg[3] set gets -EINVAL");
 	expect_refused(a, mk(IXDP_OP_NOP, H, 0, 0, 0), -EINVAL,
 		       "NOP with a handle gets -EINVAL (kernel: handle is an unused argument)");
-	expect_refused(a, mk(IXDP_OP_SEND, H, 16, s, 1), -EINVAL,
-		       "SEND with unused arg[1] gets -EINVAL");
+	expect_refused(a, mk(IXDP_OP_SEND, H, 16, s, 1ULL << 32), -EINVAL,
+		       "SEND returning 2^32 received bytes (arg[1]) gets -EINVAL");
+	expect_refused(a, mk(IXDP_OP_SEND, H, 16, s, 1U << 30), -EINVAL,
+		       "SEND returning more received bytes than announced gets -EINVAL (nothing sent)");
 	m = mk(IXDP_OP_SEND, H, 16, s, 0);
 	m.arg[3] = 5;
 	expect_refused(a, m, -EINVAL, "SEND with unused arg[3] gets -EINVAL");
