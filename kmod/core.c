@@ -668,8 +668,9 @@ static bool dp_hand_back(struct ixdp_core *dp)
 
 /*
  * The kthread stands by while an application runs the loop inline. It
- * sleeps until the application's grace ends (checking again every grace
- * period while one is inside RUN), and covers one step at once for an
+ * sleeps until the application's grace ends, and while a thread is inside
+ * RUN until the grace timer (armed by every thread leaving RUN, to fire
+ * once none has left for run_grace_us); it covers one step at once for an
  * urgent kick when nobody is inside RUN.
  */
 static bool dp_urgent(struct ixdp_core *dp)
@@ -679,21 +680,25 @@ static bool dp_urgent(struct ixdp_core *dp)
 
 static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 {
-	u64 now = ixdp_core_clock_ns(), until = now + dp_grace_ns(cfg);
+	u64 now = ixdp_core_clock_ns(), until = KTIME_MAX;
+	bool inside;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(dp->standby, true);
-	/* Pairs with the barrier of the kick: either sees the other's flag. */
-	smp_mb();
-	if (!atomic_read(&dp->inside) && READ_ONCE(dp->run_owner))
-		until = READ_ONCE(dp->run_left_ns) + dp_grace_ns(cfg);
 	/*
-	 * While a thread is inside RUN, it was kicked and runs the urgent
-	 * step itself; check again after a grace period all the same.
+	 * Pairs with the barrier of the kick, and orders the flag before
+	 * @inside: a thread that leaves RUN after this read arms the grace
+	 * timer, which sees the flag and wakes us.
 	 */
-	if ((atomic_read(&dp->inside) || !dp_urgent(dp)) &&
-	    !kthread_should_stop() && until > now)
-		dp_sleep_for(until - now);
+	smp_mb();
+	inside = atomic_read(&dp->inside);
+	if (!inside)
+		until = (READ_ONCE(dp->run_owner) ? READ_ONCE(dp->run_left_ns) :
+			 now) + dp_grace_ns(cfg);
+	/* A thread inside RUN was kicked and runs the urgent step itself. */
+	if ((inside || !dp_urgent(dp)) && !kthread_should_stop() &&
+	    until > now)
+		dp_sleep_for(until == KTIME_MAX ? KTIME_MAX : until - now);
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(dp->standby, false);
 	if (!dp_urgent(dp) || atomic_read(&dp->inside))
@@ -705,6 +710,15 @@ static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	/* The application is still away: what comes next, at once too. */
 	dp_hand_back(dp);
 	mutex_unlock(&dp->loop_lock);
+}
+
+/* No thread left RUN for run_grace_us: a standing-by kthread looks. */
+static void dp_grace_timer(struct timer_list *t)
+{
+	struct ixdp_core *dp = from_timer(dp, t, grace_timer);
+
+	if (READ_ONCE(dp->standby))
+		wake_up_process(dp->task);
 }
 
 static int dp_thread(void *arg)
@@ -955,6 +969,13 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	 * ones this call armed: it wakes up to see them.
 	 */
 	atomic_dec(&dp->inside);
+	/*
+	 * The watchdog: the kthread hears of it once no thread has left RUN
+	 * for run_grace_us (rounded up to the tick, plus one); re-arming in
+	 * the same tick costs a compare.
+	 */
+	mod_timer(&dp->grace_timer,
+		  jiffies + usecs_to_jiffies(cfg.run_grace_us) + 1);
 	wake = dp_hand_back(dp) || READ_ONCE(dp->sleeping);
 	mutex_unlock(&dp->loop_lock);
 	/* The caller's reference (ixdp_core_run_get()) keeps the task. */
@@ -1086,6 +1107,7 @@ struct ixdp_core *ixdp_core_create(struct ixdp_port *port, unsigned int cpu,
 	atomic_set(&dp->runs, 0);
 	atomic_set(&dp->inside, 0);
 	init_waitqueue_head(&dp->run_wq);
+	timer_setup(&dp->grace_timer, dp_grace_timer, 0);
 	ixdp_core_stats_init(dp);
 	__skb_queue_head_init(&dp->tx_backlog);
 	__skb_queue_head_init(&dp->held);
@@ -1154,6 +1176,8 @@ void ixdp_core_destroy(struct ixdp_core *dp)
 	synchronize_rcu();
 	ixdp_core_kick(dp);
 	wait_var_event(&dp->runs, !atomic_read(&dp->runs));
+	/* No RUN arms it any more. */
+	del_timer_sync(&dp->grace_timer);
 	kthread_stop(dp->task);
 	cpumask_clear_cpu(dp->cpu, &core_cpus);
 	dp->task = NULL;

@@ -327,6 +327,7 @@ struct ixdp_core {
 	bool dying;			/* ixdp_core_destroy() waits for runs */
 	const void *run_owner;		/* runner: who ran it inline last */
 	u64 run_left_ns;		/* when that one left RUN (clock_ns) */
+	struct timer_list grace_timer;	/* armed when a thread leaves RUN */
 	unsigned long woken_want;	/* runner: clients to tell of a wakeup */
 	u64 idle_pending;		/* kthread: slept ns, not yet counted */
 	u32 nhold;			/* kthread only: groups held */
