@@ -95,6 +95,13 @@ rings echo 7102 64
 host_wait "$t"
 tap_check "after the fuzzer an application's echo is byte-exact and graceful" \
 	[ $? -eq 0 ]
+# The folded ABI: acks in RECV events, received bytes returned in SENDs.
+host_spawn echo-serve 7104 1 90
+t=$HOST_TICKET
+host_run wait-listen 7104
+rings echo-folded 7104 64
+host_wait "$t"
+tap_check "the folded ABI's echo is byte-exact and graceful" [ $? -eq 0 ]
 host_run tcp-echo "$IXIP" 7 4 65536
 tap_check "after the fuzzer the built-in responder echoes byte-exact" [ $? -eq 0 ]
 

@@ -10,13 +10,21 @@
 
 int app_open(struct app *a, unsigned int cpu, uint32_t tx_arena)
 {
-	struct ixdp_attach want = { .tx_arena = tx_arena };
+	return app_open_flags(a, cpu, tx_arena, 0);
+}
+
+/* IXDP_ATTACH_RECV_ACKED in @flags: the folded ABI (struct app.fold). */
+int app_open_flags(struct app *a, unsigned int cpu, uint32_t tx_arena,
+		   uint32_t flags)
+{
+	struct ixdp_attach want = { .tx_arena = tx_arena, .flags = flags };
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	err = rctx_open(&a->r, cpu, &want);
 	if (err)
 		return err;
+	a->fold = flags & IXDP_ATTACH_RECV_ACKED;
 	a->pend = calloc(PENDQ, sizeof(*a->pend));
 	a->txslot = (a->r.a.tx_arena / (MAXC + 1)) & ~4095U;
 	if (a->txslot > 65536)
@@ -235,8 +243,14 @@ static void on_recv(struct app *a, struct conn *c, const struct ixdp_event *ev)
 			c->rlen += len;
 		}
 	}
+	/* Folded: returned with the next SEND, unless half a window waits. */
+	if (a->fold && c->rdone + len < a->r.a.rx_slice / 2) {
+		c->rdone += (uint32_t)len;
+		return;
+	}
 	app_cmd(a, IXDP_OP_RECV_DONE, 0, UD(T_RDONE, c - a->c, 0), c->handle,
-		(uint32_t)len, 0, 0);
+		(uint32_t)(len + c->rdone), 0, 0);
+	c->rdone = 0;
 }
 
 /* The thread test rejects the first knock any of its contexts sees. */
@@ -298,6 +312,17 @@ static void on_event(struct app *a, const struct ixdp_event *ev)
 		}
 		break;
 	case IXDP_EV_RECV:
+		/* Acknowledged bytes, as a SENT would say (fold only). */
+		if (ev->arg[2]) {
+			if (!a->fold || !ev->arg[1]) {
+				a->errors++;
+				ksft_print_msg("RECV with arg[2] %llu unasked\n",
+					       (unsigned long long)ev->arg[2]);
+			}
+			c->acked += ev->arg[2];
+			c->wait_room = false;
+			a->recv_acked++;
+		}
 		on_recv(a, c, ev);
 		break;
 	case IXDP_EV_SENT:
@@ -341,8 +366,11 @@ static void echo_progress(struct app *a, struct conn *c, int idx)
 		}
 	}
 	if (n) {
-		app_cmd(a, IXDP_OP_RECV_DONE, 0, UD(T_RDONE, idx, 0),
-			c->handle, n, 0, 0);
+		if (a->fold)
+			c->rdone += n;	/* with the SEND of these bytes */
+		else
+			app_cmd(a, IXDP_OP_RECV_DONE, 0, UD(T_RDONE, idx, 0),
+				c->handle, n, 0, 0);
 		c->sq[(c->sq_h + c->sq_n) % SEGQ] =
 			(struct seg){ c->txbase, n };
 		c->sq_n++;
@@ -367,7 +395,9 @@ static void send_progress(struct app *a, struct conn *c, int idx)
 	s = &c->sq[c->sq_h];
 	/* The NOP after it tells whether the send was whole. */
 	app_cmd(a, IXDP_OP_SEND, 0, UD(T_SEND, idx, 0), c->handle, s->len,
-		s->off, 0);
+		s->off, c->rdone);
+	a->send_done += c->rdone != 0;
+	c->rdone = 0;
 	app_cmd(a, IXDP_OP_NOP, 0, UD(T_FENCE, idx, 0), 0, 0, 0, 0);
 	c->inflight = true;
 }

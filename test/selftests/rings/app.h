@@ -55,6 +55,7 @@ struct conn {
 	uint32_t short_n;
 	int32_t send_err;
 	uint64_t queued, taken, acked, echoed;
+	uint32_t rdone;		/* fold: bytes to return with the next SEND */
 };
 
 struct cpl {
@@ -79,6 +80,13 @@ struct app {
 	unsigned int nknocks;
 	unsigned long errors, slice_bad, events;
 	unsigned long echoed, deaths, closed_ok, busy;	/* echo servers */
+	/*
+	 * Attached with IXDP_ATTACH_RECV_ACKED, returns received bytes in
+	 * SENDs (IXDP_FEAT_SEND_DONE): how many RECVs carried acks, and
+	 * how many SENDs returned bytes.
+	 */
+	bool fold;
+	unsigned long recv_acked, send_done;
 };
 
 /* The thread test rejects the first knock any of its contexts sees. */
@@ -109,6 +117,8 @@ static inline uint32_t host_ip(void)
 
 /* app.c: a context, its connections and its event loop */
 int app_open(struct app *a, unsigned int cpu, uint32_t tx_arena);
+int app_open_flags(struct app *a, unsigned int cpu, uint32_t tx_arena,
+		   uint32_t flags);
 void app_close(struct app *a);
 void conn_free(struct conn *c);
 struct cpl *find_cpl(struct app *a, uint64_t ud);
@@ -133,7 +143,7 @@ int core_cpus(int *cpus, int max);
 /* The modes of the program, one per topic file (main.c dispatches). */
 int mode_validate(uint16_t port, uint16_t closed);
 int mode_fuzz(uint32_t n, uint16_t port);
-int mode_echo(uint16_t port, unsigned int msgs);
+int mode_echo(uint16_t port, unsigned int msgs, bool fold);
 int mode_poll(uint16_t port);
 int mode_serve(uint16_t port, unsigned int want);
 int mode_thread(uint16_t port, unsigned int conns);

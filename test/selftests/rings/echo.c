@@ -2,12 +2,15 @@
 /*
  * Traffic through application contexts:
  *   rings echo PORT MSGS  connect out, echo MSGS messages, close
+ *   rings echo-folded PORT MSGS  the same attached with
+ *                         IXDP_ATTACH_RECV_ACKED, received bytes returned
+ *                         in SENDs (IXDP_FEAT_SEND_DONE)
  *   rings serve PORT N    an echo server on every core until it is killed
  *                         (rings.sh sends SIGKILL mid-traffic)
  */
 #include "app.h"
 
-int mode_echo(uint16_t port, unsigned int msgs)
+int mode_echo(uint16_t port, unsigned int msgs, bool fold)
 {
 	static const size_t sizes[] = { 1, 7, 64, 512, 1460, 4096, 16384,
 					65536 };
@@ -17,7 +20,8 @@ int mode_echo(uint16_t port, unsigned int msgs)
 	uint64_t bytes = 0;
 	struct conn *c;
 
-	err = app_open(&A, cpu, 8 << 20);
+	err = app_open_flags(&A, cpu, 8 << 20,
+			     fold ? IXDP_ATTACH_RECV_ACKED : 0);
 	if (!ksft_test_result(!err, "a context attaches to the core on CPU %d (%d)",
 			      cpu, err))
 		return ksft_finish();
@@ -45,6 +49,15 @@ int mode_echo(uint16_t port, unsigned int msgs)
 			 "no unexpected failure, every byte came back once (%llu of %llu)",
 			 (unsigned long long)c->rx_bytes,
 			 (unsigned long long)c->queued);
+	if (fold) {
+		ksft_test_result(A.recv_acked > 0 && c->acked == c->queued,
+				 "acknowledgements rode on %lu RECV events, SENT and RECV acknowledged every byte (%llu of %llu)",
+				 A.recv_acked, (unsigned long long)c->acked,
+				 (unsigned long long)c->queued);
+		ksft_test_result(A.send_done > 0,
+				 "%lu SENDs returned received bytes, and the window stayed open",
+				 A.send_done);
+	}
 	app_close(&A);
 	return ksft_finish();
 }

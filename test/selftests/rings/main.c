@@ -7,6 +7,8 @@
  *   rings validate PORT CLOSED  every documented refusal   validate.c
  *   rings fuzz N PORT           N random commands          fuzz.c
  *   rings echo PORT MSGS        connect out, echo, close   echo.c
+ *   rings echo-folded PORT MSGS the same, acks in RECVs,   echo.c
+ *                               RECV_DONE in SENDs
  *   rings sendorder PORT        sends after a short one    sendorder.c
  *   rings serve PORT N          echo server (killed -9)    echo.c
  *   rings poll PORT             poll() sleeps; WAKE        poll.c
@@ -29,7 +31,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rings validate PORT CLOSED | fuzz N PORT | echo PORT MSGS |\n"
+	fprintf(stderr, "usage: rings validate PORT CLOSED | fuzz N PORT | echo[-folded] PORT MSGS |\n"
 		"  sendorder PORT | poll PORT | serve PORT N | thread PORT N | coredel CPU RXQ |\n"
 		"  idle LABEL SECONDS | wait NAME MIN SECONDS | features\n");
 	return 2;
@@ -56,7 +58,11 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "sendorder") && argc == 3)
 		return mode_sendorder(atoi(argv[2]));
 	if (!strcmp(m, "echo") && argc == 4)
-		return mode_echo(atoi(argv[2]), strtoul(argv[3], NULL, 0));
+		return mode_echo(atoi(argv[2]), strtoul(argv[3], NULL, 0),
+				 false);
+	if (!strcmp(m, "echo-folded") && argc == 4)
+		return mode_echo(atoi(argv[2]), strtoul(argv[3], NULL, 0),
+				 true);
 	if (!strcmp(m, "poll") && argc == 3)
 		return mode_poll(atoi(argv[2]));
 	if (!strcmp(m, "thread") && argc == 4)
