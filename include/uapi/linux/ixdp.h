@@ -365,7 +365,9 @@ enum ixdp_op {
 				 * send, see struct ixdp_cmd. arg[1]
 				 * (IXDP_FEAT_SEND_DONE): received bytes
 				 * returned first, as by RECV_DONE (its
-				 * error fails the command, nothing sent)
+				 * error fails the command, nothing sent;
+				 * the send's own errors leave them
+				 * returned)
 				 */
 	IXDP_OP_SENDV,		/* handle; arg[0]: TX arena offset of a
 				 * struct ixdp_iov array (8-byte aligned),
