@@ -78,4 +78,16 @@ static inline int ixdp_compat_get_rxfh_key(struct net_device *dev, u8 *key)
 #define ixdp_genl_split_ops	genl_ops
 #endif
 
+#include <linux/timer.h>
+
+/* timer_delete_sync() from 6.2 on; del_timer_sync() is gone since 6.15. */
+static inline int ixdp_compat_timer_delete_sync(struct timer_list *t)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return timer_delete_sync(t);
+#else
+	return del_timer_sync(t);
+#endif
+}
+
 #endif /* _IXDP_COMPAT_H */

@@ -715,7 +715,7 @@ static void dp_standby(struct ixdp_core *dp, const struct ixdp_config *cfg)
 /* No thread left RUN for run_grace_us: a standing-by kthread looks. */
 static void dp_grace_timer(struct timer_list *t)
 {
-	struct ixdp_core *dp = from_timer(dp, t, grace_timer);
+	struct ixdp_core *dp = container_of(t, struct ixdp_core, grace_timer);
 
 	if (READ_ONCE(dp->standby))
 		wake_up_process(dp->task);
@@ -865,6 +865,18 @@ static void run_sleep(struct ixdp_core *dp, struct ixdp_core_run *run)
 }
 
 /*
+ * A thread is out of RUN. The watchdog: the kthread hears of it once no
+ * thread has left RUN for run_grace_us (rounded up to the tick, plus
+ * one); re-arming in the same tick costs a compare.
+ */
+static void run_out(struct ixdp_core *dp, const struct ixdp_config *cfg)
+{
+	atomic_dec(&dp->inside);
+	mod_timer(&dp->grace_timer,
+		  jiffies + usecs_to_jiffies(cfg->run_grace_us) + 1);
+}
+
+/*
  * Who may run the loop inline: a thread pinned on the core's CPU alone,
  * at normal priority. A real-time one would starve the kthread that
  * covers for it; an idle-class or niced one would hold the loop of every
@@ -904,7 +916,8 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	/* The kthread stands by from here on; a step of its ends first. */
 	atomic_inc(&dp->inside);
 	if (mutex_lock_interruptible(&dp->loop_lock)) {
-		atomic_dec(&dp->inside);
+		ixdp_config_get(&cfg);
+		run_out(dp, &cfg);
 		return -EINTR;
 	}
 	WRITE_ONCE(dp->run_owner, run->owner);
@@ -968,14 +981,7 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	 * asleep since before this call computed its timers without the
 	 * ones this call armed: it wakes up to see them.
 	 */
-	atomic_dec(&dp->inside);
-	/*
-	 * The watchdog: the kthread hears of it once no thread has left RUN
-	 * for run_grace_us (rounded up to the tick, plus one); re-arming in
-	 * the same tick costs a compare.
-	 */
-	mod_timer(&dp->grace_timer,
-		  jiffies + usecs_to_jiffies(cfg.run_grace_us) + 1);
+	run_out(dp, &cfg);
 	wake = dp_hand_back(dp) || READ_ONCE(dp->sleeping);
 	mutex_unlock(&dp->loop_lock);
 	/* The caller's reference (ixdp_core_run_get()) keeps the task. */
@@ -1177,7 +1183,7 @@ void ixdp_core_destroy(struct ixdp_core *dp)
 	ixdp_core_kick(dp);
 	wait_var_event(&dp->runs, !atomic_read(&dp->runs));
 	/* No RUN arms it any more. */
-	del_timer_sync(&dp->grace_timer);
+	ixdp_compat_timer_delete_sync(&dp->grace_timer);
 	kthread_stop(dp->task);
 	cpumask_clear_cpu(dp->cpu, &core_cpus);
 	dp->task = NULL;

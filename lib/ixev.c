@@ -84,9 +84,13 @@ struct ixev_thread {
 	struct ixev_link dirty;
 	struct ixev_link waiters;
 
-	/* The thread that runs it: the first to call ixev_wait(). */
+	/*
+	 * The thread that runs it: the last to call ixev_wait() (@bound,
+	 * released after @runner is written); @in_wait while it is inside.
+	 */
 	pthread_t runner;
 	bool bound;
+	bool in_wait;
 };
 
 /* ---- lists ------------------------------------------------------------- */
@@ -408,7 +412,8 @@ static void drop_tx(struct ixev_ctx *ctx, int status)
  */
 static bool mine(const struct ixev_thread *t)
 {
-	return !t->bound || pthread_equal(t->runner, pthread_self());
+	return !__atomic_load_n(&t->bound, __ATOMIC_ACQUIRE) ||
+	       pthread_equal(t->runner, pthread_self());
 }
 
 static bool ctx_mine(const struct ixev_ctx *ctx)
@@ -420,8 +425,39 @@ int ixev_thread_unbind(struct ixev_thread *t)
 {
 	if (!mine(t))
 		return -EXDEV;
-	t->bound = false;
+	/* From a handler: ixev_wait() is not done with the rings. */
+	if (__atomic_load_n(&t->in_wait, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	__atomic_store_n(&t->bound, false, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/*
+ * Enter ixev_wait(): refused while a thread is inside it already (another
+ * one: -EXDEV; a handler of this one: -EBUSY). A thread that calls it
+ * while no one is inside runs @t from then on: the one before it handed
+ * it over by not being there.
+ */
+static int wait_enter(struct ixev_thread *t)
+{
+	pthread_t self = pthread_self();
+	bool idle = false;
+
+	if (!__atomic_compare_exchange_n(&t->in_wait, &idle, true, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return mine(t) ? -EBUSY : -EXDEV;
+	if (!__atomic_load_n(&t->bound, __ATOMIC_ACQUIRE) ||
+	    !pthread_equal(t->runner, self)) {
+		t->runner = self;
+		__atomic_store_n(&t->bound, true, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static int wait_leave(struct ixev_thread *t, int ret)
+{
+	__atomic_store_n(&t->in_wait, false, __ATOMIC_RELEASE);
+	return ret;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -988,10 +1024,16 @@ static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 		    const struct ixdp_event *ev)
 {
 	uint64_t off = ev->arg[0], len = ev->arg[1];
+	unsigned int out = 0;
 
+	/* Bytes acknowledged meanwhile (IXDP_ATTACH_RECV_ACKED). */
+	if (ev->arg[2]) {
+		acked(ctx, ev->arg[2]);
+		out = IXEVOUT;
+	}
 	if (!len) {
 		ctx->flags |= F_EOF;
-		fire(ctx, IXEVIN);
+		fire(ctx, IXEVIN | out);
 		return;
 	}
 	if (len > UINT32_MAX || !ixdp_rx_data(&t->ring, off, len)) {
@@ -1005,13 +1047,7 @@ static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 		return;
 	}
 	ctx->rx_bytes += len;
-	/* Bytes acknowledged meanwhile (IXDP_ATTACH_RECV_ACKED). */
-	if (ev->arg[2]) {
-		acked(ctx, ev->arg[2]);
-		fire(ctx, IXEVIN | IXEVOUT);
-		return;
-	}
-	fire(ctx, IXEVIN);
+	fire(ctx, IXEVIN | out);
 }
 
 static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
@@ -1079,33 +1115,30 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 	uint32_t head, n = 0;
 	int ret;
 
-	if (!t->bound) {
-		t->runner = pthread_self();
-		t->bound = true;
-	} else if (!pthread_equal(t->runner, pthread_self())) {
-		return -EXDEV;
-	}
+	ret = wait_enter(t);
+	if (ret)
+		return ret;
 	if (t->err) {
 		ret = t->err;
 		t->err = 0;
-		return ret;
+		return wait_leave(t, ret);
 	}
 	ret = flush(t);
 	if (ret < 0 && ret != -ENXIO)
-		return ret;
+		return wait_leave(t, ret);
 	/* Commands left over wait for slots, which free without an event. */
 	if (t->ovf_head != t->ovf_tail)
 		timeout_ms = 0;
 	ret = ixdp_wait(&t->ring, timeout_ms);
 	if (ret <= 0)
-		return ret;
+		return wait_leave(t, ret);
 	ixdp_for_each_event(&t->ring, head, ev) {
 		handle_event(t, ev);
 		n++;
 	}
 	ixdp_event_advance(&t->ring, n);
 	wake_waiters(t);
-	return (int)n;
+	return wait_leave(t, (int)n);
 }
 
 /* ---- threads ----------------------------------------------------------- */

@@ -5,13 +5,15 @@
  * used by one thread; threads share nothing. Connections are struct
  * ixev_ctx, which the application embeds in its own connection object.
  *
- * Threads: the first thread to call ixev_wait() runs the ixev thread, and
- * only it may act on it and its connections: from any other thread every
- * call returns -EXDEV and changes nothing (ixev_send_space() returns 0).
- * A connection is served by the thread whose context accepted it, on the
+ * Threads: the thread that last called ixev_wait() runs the ixev thread,
+ * and only it may act on it and its connections: from any other thread
+ * every call returns -EXDEV and changes nothing (ixev_send_space() returns
+ * 0); ixev_wait() itself is refused while another thread is inside it. A
+ * connection is served by the thread whose context accepted it, on the
  * core its flow group lives on; to serve connections on several threads,
- * give each thread its own ixev thread (one per dataplane core). The
- * runner hands the whole ixev thread to another with ixev_thread_unbind().
+ * give each thread its own ixev thread (one per dataplane core). A thread
+ * takes a whole ixev thread over by calling ixev_wait() while its runner
+ * is not inside it; ixev_thread_unbind() lets anyone act until then.
  *
  *	t = ixev_thread_create(cpu, NULL, &ops, app);
  *	ixev_listen(t, 7);
@@ -197,9 +199,11 @@ void *ixev_tx_reserved(struct ixev_thread *t, size_t *size);
  * runs it).
  */
 int ixev_wait(struct ixev_thread *t, int timeout_ms);
+/* (-EXDEV also while another thread is inside it, -EBUSY from a handler.) */
 /*
- * The running thread lets go of @t: the next thread to call ixev_wait()
- * runs it. 0, or -EXDEV from a thread that does not run it.
+ * The running thread lets go of @t: any thread may act on it until one
+ * calls ixev_wait(). 0, -EXDEV from a thread that does not run it, -EBUSY
+ * from inside ixev_wait() (a handler).
  */
 int ixev_thread_unbind(struct ixev_thread *t);
 

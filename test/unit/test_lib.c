@@ -730,8 +730,10 @@ static void test_ixev_echo(void **state)
 
 /*
  * Accept here, serve there. Another thread's calls on a connection, or on
- * the ixev thread, are refused with -EXDEV and change nothing (cmocka
- * asserts only on the test's own thread: the other one records).
+ * the ixev thread, are refused with -EXDEV and change nothing; it takes the
+ * ixev thread over by calling ixev_wait() while nobody is inside it, or
+ * after ixev_thread_unbind() (cmocka asserts only on the test's own
+ * thread: the other one records).
  */
 struct other {
 	struct ixev_thread *t;
@@ -764,7 +766,7 @@ static void *other_thread(void *arg)
 	o->r[5] = ixev_recv_done(o->ctx, 1);
 	o->r[6] = ixev_close(o->ctx);
 	o->r[7] = ixev_abort(o->ctx);
-	o->r[8] = ixev_wait(o->t, 0);
+	o->r[8] = ixev_unlisten(o->t, 9);
 	o->r[9] = ixev_listen(o->t, 9);
 	o->r[10] = ixev_connect(o->t, o->spare, 0x0200000a, 9);
 	o->r[11] = ixev_thread_unbind(o->t);
@@ -813,8 +815,7 @@ static void test_ixev_other_thread(void **state)
 	assert_int_equal(spare->ctx.state, IXEV_S_INIT);
 	assert_int_equal(ixev_recv_zc(&conns[0].ctx, &ptr, SIZE_MAX), 20);
 
-	/* Handed over whole: the other thread runs it and serves. */
-	assert_int_equal(ixev_thread_unbind(t), 0);
+	/* Handed over by its ixev_wait(): the other thread runs it and serves. */
 	o.serve = true;
 	memset(o.r, 0, sizeof(o.r));
 	run_other(&o);
@@ -829,9 +830,18 @@ static void test_ixev_other_thread(void **state)
 	assert_int_equal(c.arg32, 20);
 	check_tx(&k, &c, 1);
 	fk_expect_none(&k);
-	/* ... and this thread no longer may. */
-	assert_int_equal(ixev_wait(t, 0), -EXDEV);
+	/* ... and this thread no longer may, until it waits on it again. */
 	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), -EXDEV);
+	assert_int_equal(ixev_listen(t, 9), -EXDEV);
+	loop(t, 0);
+	fk_expect_none(&k);
+	assert_int_equal(ixev_send(&conns[0].ctx, "x", 1), 1);
+	/* Let go: anyone may act until someone waits on it. */
+	assert_int_equal(ixev_thread_unbind(t), 0);
+	memset(o.r, 0, sizeof(o.r));
+	o.serve = false;
+	run_other(&o);
+	assert_int_equal(o.r[9], 0);	/* its listen */
 	ev_teardown(&k, t);
 }
 

@@ -447,7 +447,8 @@ enum ixdp_ev {
 				 * arg[1]: bytes, 0 once at end of stream;
 				 * arg[2]: with IXDP_ATTACH_RECV_ACKED,
 				 * bytes acked since the last report (as
-				 * SENT's arg[0]; room unchanged), else 0
+				 * SENT's arg[0], adding to the send
+				 * room), else 0
 				 */
 	IXDP_EV_SENT,		/* cookie, handle; arg[0]: bytes acked since
 				 * the last SENT; arg[1]: send room now
