@@ -25,17 +25,7 @@
 IXIP=198.18.0.3
 REPS=${ixdp_reps:-3}
 SECS=${ixdp_secs:-3}
-insmod /ixdp/ixdp.ko || { echo "bench: insmod failed"; exit 1; }
-
-ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
-wait_carrier "$IXDP_GUEST_IF"
-ixctl core add cpu 0 rxq 0
-cores=0
-if [ "$(nproc)" -ge 2 ]; then
-	ixctl core add cpu 1 rxq 1
-	cores=0,1
-fi
-ixctl responder set mode echo port 7
+bench_ixdp_up bench || exit 1
 
 targets="ixdp-kern epoll uring"
 pids=

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by the benchmark guests (bench_app.sh, bench_xdp.sh): the
+# Sourced by the benchmark guests (bench_app.sh, bench_xdp.sh,
+# profile_app.sh): ixdp brought up for a load (bench_ixdp_up), the
 # guest's counters around one load, for "per message" figures in the
 # report (test/bench/ratios-app.awk divides by the run's "total").
 
@@ -41,4 +42,20 @@ bench_load() {
 	host_run bench-echo "$@" || echo "bench: $_label failed"
 	bench_snap /tmp/bench.after
 	bench_counters "$_label" /tmp/bench.before /tmp/bench.after
+}
+
+# bench_ixdp_up WHO: load ixdp, give it $IXIP on the guest's NIC, a core on
+# CPU 0 (and CPU 1 when there is one: $cores says which) and the echo
+# responder on port 7. Fails, saying so, if the module does not load.
+bench_ixdp_up() {
+	insmod /ixdp/ixdp.ko || { echo "$1: insmod failed"; return 1; }
+	ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
+	wait_carrier "$IXDP_GUEST_IF"
+	ixctl core add cpu 0 rxq 0
+	cores=0
+	if [ "$(nproc)" -ge 2 ]; then
+		ixctl core add cpu 1 rxq 1
+		cores=0,1
+	fi
+	ixctl responder set mode echo port 7
 }

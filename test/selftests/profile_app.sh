@@ -21,16 +21,7 @@ ${ixdp_prof:-ixdp-inline,32,1}
 EOT
 PERF=/extra/perf
 [ -x "$PERF" ] || { echo "profile: no $PERF in this initramfs"; exit 1; }
-insmod /ixdp/ixdp.ko || { echo "profile: insmod failed"; exit 1; }
-ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
-wait_carrier "$IXDP_GUEST_IF"
-ixctl core add cpu 0 rxq 0
-cores=0
-if [ "$(nproc)" -ge 2 ]; then
-	ixctl core add cpu 1 rxq 1
-	cores=0,1
-fi
-ixctl responder set mode echo port 7
+bench_ixdp_up profile || exit 1
 [ -n "${ixdp_cfg:-}" ] && ixctl config set $(echo "$ixdp_cfg" | tr , ' ')
 
 sargs=$(echo "${ixdp_sargs:-}" | tr , ' ')
