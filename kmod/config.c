@@ -16,6 +16,7 @@ static DEFINE_MUTEX(config_lock);
 static u32 ixdp_batch = IXDP_BATCH_MAX;
 static u32 ixdp_poll_us = 50;
 static u32 ixdp_run_grace_us = 2000;
+static u32 ixdp_max_conns = IXDP_MAX_CONNS_DEFAULT;
 
 static int param_set_ranged(const char *val, const struct kernel_param *kp,
 			    u32 min, u32 max)
@@ -49,6 +50,17 @@ static int param_set_run_grace_us(const char *val,
 				IXDP_RUN_GRACE_US_MAX);
 }
 
+static int param_set_max_conns(const char *val, const struct kernel_param *kp)
+{
+	return param_set_ranged(val, kp, IXDP_MAX_CONNS_MIN,
+				IXDP_MAX_CONNS_MAX);
+}
+
+static const struct kernel_param_ops max_conns_ops = {
+	.set = param_set_max_conns,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops batch_ops = {
 	.set = param_set_batch,
 	.get = param_get_uint,
@@ -73,6 +85,15 @@ MODULE_PARM_DESC(poll_us,
 module_param_cb(run_grace_us, &run_grace_us_ops, &ixdp_run_grace_us, 0444);
 MODULE_PARM_DESC(run_grace_us,
 		 "Microseconds an inline application may stay out of IXDP_IOC_RUN before the core's kthread takes its loop back (100-1000000, default 2000)");
+
+module_param_cb(max_conns, &max_conns_ops, &ixdp_max_conns, 0644);
+MODULE_PARM_DESC(max_conns,
+		 "Connection slots of each dataplane core added from now on (64-4194304, default 65536)");
+
+u32 ixdp_config_max_conns(void)
+{
+	return READ_ONCE(ixdp_max_conns);
+}
 
 void ixdp_config_get(struct ixdp_config *cfg)
 {

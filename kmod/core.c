@@ -1071,6 +1071,7 @@ static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
 	 * connections it serves (IXDP_CORE_NRXBUF). ACKs need a buffer only
 	 * while processed.
 	 */
+	cfg.nconn = ixdp_config_max_conns();
 	cfg.nrxbuf = IXDP_CORE_NRXBUF;
 	cfg.ntxbuf = IXDP_CORE_NTXBUF;
 	cfg.rcv_buf = IXDP_RX_SLICE;

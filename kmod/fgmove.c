@@ -226,6 +226,8 @@ static int mv_import(struct ixdp_core *dp, void *arg)
 
 	bitmap_zero(done, IX_FG_MAX);
 	mv->importer = dp;
+	/* The records of slots the core freed are released before reuse. */
+	ixdp_responder_run(dp->resp);
 	for_each_set_bit(fg, mv->cur, IX_FG_MAX) {
 		if (!mv->blob[fg])
 			continue;

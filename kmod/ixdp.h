@@ -35,7 +35,17 @@ struct ixdp_config {
 #define IXDP_CFG_POLL_US	BIT(1)
 #define IXDP_CFG_RUN_GRACE_US	BIT(2)
 
+/*
+ * Connection slots of each core made from now on (module parameter
+ * max_conns): a slot costs about 80 bytes of tables whether used or not,
+ * a connection its control block (about 1.6 KiB) only while it exists.
+ */
+#define IXDP_MAX_CONNS_DEFAULT	65536
+#define IXDP_MAX_CONNS_MIN	64
+#define IXDP_MAX_CONNS_MAX	(1U << 22)
+
 void ixdp_config_get(struct ixdp_config *cfg);
+u32 ixdp_config_max_conns(void);
 int ixdp_config_update(u32 mask, const struct ixdp_config *vals,
 		       struct ixdp_config *out, struct netlink_ext_ack *extack);
 

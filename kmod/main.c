@@ -14,6 +14,9 @@ static int __init ixdp_mod_init(void)
 {
 	int err;
 
+	err = ix_plat_init();
+	if (err)
+		return err;
 	ixdp_fgmove_init();
 
 	err = ixdp_port_init();
@@ -43,6 +46,7 @@ err_ctl:
 	ixdp_port_uninit();
 err_port:
 	ixdp_fgmove_uninit();
+	ix_plat_exit();
 	return err;
 }
 
@@ -53,6 +57,7 @@ static void __exit ixdp_mod_exit(void)
 	ixdp_ctl_uninit();
 	ixdp_port_uninit();
 	ixdp_fgmove_uninit();
+	ix_plat_exit();
 	pr_info("unloaded\n");
 }
 

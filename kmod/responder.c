@@ -49,6 +49,7 @@ struct ixdp_responder {
 	u16 port;		/* listening port, 0 if none */
 	u8 mode;
 	u32 nconn;
+	u32 hi;			/* conn[] at and above it never used */
 	struct resp_conn *conn;
 	u32 nchunk;
 	struct resp_chunk *chunk;
@@ -180,22 +181,39 @@ static void mark_dirty(struct ixdp_responder *r, struct resp_conn *c)
 	r->dirty[r->ndirty++] = c - r->conn;
 }
 
+/*
+ * A connection's record is the one of its core slot: each is unique on the
+ * core, and a slot is free here before the core reuses it (its dead
+ * event comes first).
+ */
+static struct resp_conn *conn_take(struct ixdp_responder *r, u64 handle)
+{
+	u32 i = ix_stack_handle_slot(handle);
+	struct resp_conn *c;
+
+	if (i >= r->nconn || r->conn[i].used)
+		return NULL;
+	c = &r->conn[i];
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->handle = handle;
+	c->head = IX_NIL;
+	c->tail = IX_NIL;
+	if (i >= r->hi)
+		r->hi = i + 1;
+	return c;
+}
+
 static void on_knock(struct ixdp_responder *r, const struct ix_event *ev)
 {
-	u32 i;
+	struct resp_conn *c = conn_take(r, ev->handle);
 
-	for (i = 0; i < r->nconn; i++) {
-		if (r->conn[i].used)
-			continue;
-		r->conn[i].used = true;
-		r->conn[i].handle = ev->handle;
-		r->conn[i].head = IX_NIL;
-		r->conn[i].tail = IX_NIL;
-		if (ix_tcp_accept(core_of(r), ev->handle, i))
-			memset(&r->conn[i], 0, sizeof(r->conn[i]));
+	if (!c) {
+		ix_tcp_reject(core_of(r), ev->handle);
 		return;
 	}
-	ix_tcp_reject(core_of(r), ev->handle);
+	if (ix_tcp_accept(core_of(r), ev->handle, c - r->conn))
+		memset(c, 0, sizeof(*c));
 }
 
 /* Queue @len received bytes at @data behind @c's; false: no free chunk. */
@@ -349,7 +367,7 @@ static void responder_abort_all(struct ixdp_core *dp)
 	u32 i;
 
 	ixdp_responder_run(r);
-	for (i = 0; i < r->nconn; i++) {
+	for (i = 0; i < r->hi; i++) {
 		if (!r->conn[i].used)
 			continue;
 		ix_tcp_abort(core_of(r), r->conn[i].handle);
@@ -387,7 +405,7 @@ void ixdp_responder_save(struct ixdp_responder *r, u32 fg,
 	u32 i, k;
 
 	ixdp_responder_run(r);
-	for (i = 0; i < r->nconn; i++) {
+	for (i = 0; i < r->hi; i++) {
 		const struct resp_conn *c = &r->conn[i];
 		struct ixdp_resp_state *st = &out[i];
 
@@ -408,7 +426,7 @@ void ixdp_responder_drop(struct ixdp_responder *r, u32 fg)
 {
 	u32 i;
 
-	for (i = 0; i < r->nconn; i++)
+	for (i = 0; i < r->hi; i++)
 		if (conn_in_fg(&r->conn[i], fg))
 			conn_release(r, &r->conn[i]);
 }
@@ -436,20 +454,14 @@ void ixdp_responder_adopt(struct ixdp_responder *r, u64 handle,
 			  const struct ixdp_resp_state *st)
 {
 	struct adopt a = { .r = r };
-	struct resp_conn *c;
-	u32 i;
+	struct resp_conn *c = conn_take(r, handle);
 
-	for (i = 0; i < r->nconn && r->conn[i].used; i++)
-		;
-	if (i == r->nconn || ix_tcp_set_cookie(core_of(r), handle, i)) {
+	if (!c || ix_tcp_set_cookie(core_of(r), handle, c - r->conn)) {
+		if (c)
+			memset(c, 0, sizeof(*c));
 		ix_tcp_abort(core_of(r), handle);
 		return;
 	}
-	c = &r->conn[i];
-	c->used = true;
-	c->handle = handle;
-	c->head = IX_NIL;
-	c->tail = IX_NIL;
 	c->eof = st->eof;
 	c->closed = st->closed;
 	a.c = c;

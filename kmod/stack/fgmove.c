@@ -267,7 +267,7 @@ static int scan_tcb(struct ix_stack *c, struct ix_tcb *t,
 	ix_mq_init(&cn->tcb.pend);
 	ix_mq_init(&cn->tcb.ooo);
 	cn->tcb.hnext = IX_NIL;
-	cn->tcb.free_next = IX_NIL;
+	cn->tcb.dead_next = NULL;
 	{
 		const struct ix_arp_entry *e =
 			ix_arp_lookup(c, arp_nexthop(c, t->rip));
@@ -298,10 +298,10 @@ int ix_fg_export(struct ix_stack *a, u32 fg, struct ix_fg_blob **out)
 	*out = NULL;
 	if (fg >= a->cfg.nfg || !ix_stack_owns_fg(a, fg))
 		return -EINVAL;
-	for (i = 0; i < a->cfg.nconn; i++) {
-		if (!in_fg(&a->tcb[i], fg))
+	for (i = 0; i < a->tcb_hi; i++) {
+		if (!a->tcb[i] || !in_fg(a->tcb[i], fg))
 			continue;
-		err = scan_tcb(a, &a->tcb[i], NULL, NULL, NULL, &nseg,
+		err = scan_tcb(a, a->tcb[i], NULL, NULL, NULL, &nseg,
 			       &nbytes);
 		if (err)
 			return err;
@@ -325,11 +325,11 @@ int ix_fg_export(struct ix_stack *a, u32 fg, struct ix_fg_blob **out)
 
 	/* From here on nothing can fail. */
 	ix_stack_set_fg(a, fg, false);
-	for (i = 0; i < a->cfg.nconn; i++) {
-		struct ix_tcb *t = &a->tcb[i];
+	for (i = 0; i < a->tcb_hi; i++) {
+		struct ix_tcb *t = a->tcb[i];
 		struct ix_fg_conn *cn = &b->conn[b->nconn];
 
-		if (!in_fg(t, fg))
+		if (!t || !in_fg(t, fg))
 			continue;
 		cn->seg0 = b->nseg;
 		scan_tcb(a, t, cn, b->seg + b->nseg, b->data, &b->nseg,
@@ -365,10 +365,10 @@ int ix_fg_for_each(struct ix_stack *c, u32 fg,
 	u32 i;
 	int err;
 
-	for (i = 0; i < c->cfg.nconn; i++) {
-		const struct ix_tcb *t = &c->tcb[i];
+	for (i = 0; i < c->tcb_hi; i++) {
+		const struct ix_tcb *t = c->tcb[i];
 
-		if (!in_fg(t, fg))
+		if (!t || !in_fg(t, fg))
 			continue;
 		err = fn(arg, ix_tcp_handle(t), t->cookie,
 			 (t->flags & (TF_APP | TF_KNOCKED)) ||
@@ -422,18 +422,20 @@ static int import_check(struct ix_stack *c, const struct ix_fg_blob *blob)
 	return 0;
 }
 
-static struct ix_tcb *import_one(struct ix_stack *c,
-				 const struct ix_fg_blob *blob,
-				 const struct ix_fg_conn *cn)
+static void import_one(struct ix_stack *c, const struct ix_fg_blob *blob,
+		       const struct ix_fg_conn *cn, struct ix_tcb *t)
 {
 	u32 slot = c->tcb_free[--c->ntcb_free], i, j;
-	struct ix_tcb *t = &c->tcb[slot];
 	struct ix_timer *tm[3];
-	u16 gen = t->gen;
 
 	*t = cn->tcb;
 	t->slot = slot;
-	t->gen = gen;
+	t->gen = c->tcb_gen[slot];
+	t->dead_next = NULL;
+	c->tcb[slot] = t;
+	c->ntcb++;
+	if (slot >= c->tcb_hi)
+		c->tcb_hi = slot + 1;
 	t->hnext = IX_NIL;
 	ix_tcp_timers_init(t);
 	ix_mq_init(&t->rcvq);
@@ -467,29 +469,43 @@ static struct ix_tcb *import_one(struct ix_stack *c,
 		if (cn->timer_us[i])
 			ix_timer_arm(&c->tw, tm[i], cn->timer_us[i]);
 	arp_add(c, cn);
-	return t;
 }
 
 int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg)
 {
+	struct ix_tcb **tcb;
 	u32 i;
 	int err;
 
 	err = import_check(b, blob);
 	if (err)
 		return err;
+	/* Every control block first: from the first import nothing fails. */
+	tcb = ix_plat_zalloc((size_t)(blob->nconn ?: 1) * sizeof(*tcb));
+	if (!tcb)
+		return -ENOMEM;
+	for (i = 0; i < blob->nconn; i++) {
+		tcb[i] = ix_plat_tcb_zalloc(sizeof(**tcb));
+		if (!tcb[i]) {
+			while (i--)
+				ix_plat_tcb_free(tcb[i]);
+			ix_plat_free(tcb);
+			return -ENOMEM;
+		}
+	}
 	if (now > b->now)
 		b->now = now;
 	/* Owned first: the host may use the new handles in cb. */
 	ix_stack_set_fg(b, blob->fg, true);
 	for (i = 0; i < blob->nconn; i++) {
 		const struct ix_fg_conn *cn = &blob->conn[i];
-		struct ix_tcb *t;
 
-		t = import_one(b, blob, cn);
+		import_one(b, blob, cn, tcb[i]);
 		if (cb)
-			cb(arg, cn->old_handle, ix_tcp_handle(t), cn->cookie);
+			cb(arg, cn->old_handle, ix_tcp_handle(tcb[i]),
+			   cn->cookie);
 	}
+	ix_plat_free(tcb);
 	return (int)blob->nconn;
 }

@@ -39,7 +39,7 @@ struct ix_tcb *ix_flowtab_lookup(struct ix_stack *c, u32 hash, u32 lip,
 	u32 i = c->ftab[bucket(c, hash)];
 
 	while (i != IX_NIL) {
-		struct ix_tcb *t = &c->tcb[i];
+		struct ix_tcb *t = c->tcb[i];
 
 		if (t->lport == lport && t->rport == rport && t->rip == rip &&
 		    t->lip == lip)
@@ -67,6 +67,6 @@ void ix_flowtab_remove(struct ix_stack *c, struct ix_tcb *t)
 			t->hnext = IX_NIL;
 			return;
 		}
-		p = &c->tcb[*p].hnext;
+		p = &c->tcb[*p]->hnext;
 	}
 }

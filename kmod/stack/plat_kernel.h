@@ -26,6 +26,26 @@ static inline void ix_plat_free(void *p)
 	kvfree(p);
 }
 
+/*
+ * Connection control blocks, from the "ixdp_tcb" slab cache (plat_kernel.c):
+ * allocated in the dataplane loop, so never sleeping and never dipping
+ * into the atomic reserves; a failure drops the SYN or fails the connect.
+ */
+extern struct kmem_cache *ix_plat_tcb_cache;
+
+static inline void *ix_plat_tcb_zalloc(size_t size)
+{
+	return kmem_cache_zalloc(ix_plat_tcb_cache, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static inline void ix_plat_tcb_free(void *p)
+{
+	kmem_cache_free(ix_plat_tcb_cache, p);
+}
+
+int ix_plat_init(void);
+void ix_plat_exit(void);
+
 static inline void ix_plat_random(void *buf, size_t len)
 {
 	get_random_bytes(buf, len);

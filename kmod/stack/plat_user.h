@@ -44,6 +44,17 @@ static inline void ix_plat_free(void *p)
 }
 
 /* Implemented by the test harness (deterministic, seeded). */
+/* Connection control blocks (one size). */
+static inline void *ix_plat_tcb_zalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+static inline void ix_plat_tcb_free(void *p)
+{
+	free(p);
+}
+
 void ix_plat_random(void *buf, size_t len);
 
 #define ix_plat_warn(fmt, ...) fprintf(stderr, "ixdp: " fmt, ##__VA_ARGS__)

@@ -315,4 +315,5 @@ void ix_stack_poll(struct ix_stack *c, u64 now)
 	if (now > c->now)
 		c->now = now;
 	ix_timerwheel_advance(c, &c->tw, c->now);
+	ix_tcp_release_dead(c);
 }

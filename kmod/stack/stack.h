@@ -285,8 +285,12 @@ struct ix_event {
 	u32 window;
 };
 
-/* Connection slots of ix_stack_cfg_default(). */
-#define IX_STACK_NCONN_DEFAULT	1024
+/*
+ * Connection slots of ix_stack_cfg_default(). A slot costs 14 bytes of
+ * tables; its control block (struct ix_tcb) is allocated only while the
+ * connection exists.
+ */
+#define IX_STACK_NCONN_DEFAULT	65536
 
 struct ix_stack_cfg {
 	u8 mac[IX_ETH_ALEN];
@@ -341,9 +345,19 @@ struct ix_stack {
 	u8 isn_key[16];
 	u8 cookie_key[16];
 	struct ix_listener listen[IX_LISTEN_MAX];
-	struct ix_tcb *tcb;
+	/*
+	 * Connection slots: a control block is allocated when a slot is
+	 * taken and released at the next ix_stack_poll() after it is freed
+	 * (whoever still holds its pointer in the same call sees it
+	 * CLOSED); tcb_gen keeps the generation of slots without one.
+	 */
+	struct ix_tcb **tcb;		/* [nconn], NULL: no control block */
+	u16 *tcb_gen;			/* [nconn] */
 	u32 *tcb_free;
 	u32 ntcb_free;
+	u32 tcb_hi;			/* slots below it were ever used */
+	u32 ntcb;			/* control blocks allocated */
+	struct ix_tcb *tcb_dead;	/* freed, released at the next poll */
 	u32 *ftab;
 	u32 ftab_mask;
 	u32 syn_rcvd;
@@ -449,6 +463,8 @@ void ix_icmp_input(struct ix_stack *c, struct ix_mbuf *m, u8 *ip, u32 hlen,
 /* tcp.c APIs (application commands): */
 int ix_tcp_init(struct ix_stack *c);
 void ix_tcp_destroy(struct ix_stack *c);
+void ix_tcp_release_dead(struct ix_stack *c);
+struct ix_tcb *ix_tcp_slot(const struct ix_stack *c, u32 slot);
 int ix_tcp_listen(struct ix_stack *c, u16 port);
 int ix_tcp_unlisten(struct ix_stack *c, u16 port);
 int ix_tcp_accept(struct ix_stack *c, u64 handle, u64 cookie);

@@ -25,12 +25,12 @@ int ix_tcp_init(struct ix_stack *c)
 	u32 i, n = c->cfg.nconn;
 
 	c->tcb = ix_plat_zalloc((size_t)n * sizeof(*c->tcb));
+	c->tcb_gen = ix_plat_zalloc((size_t)n * sizeof(*c->tcb_gen));
 	c->tcb_free = ix_plat_zalloc((size_t)n * sizeof(*c->tcb_free));
-	if (!c->tcb || !c->tcb_free)
+	if (!c->tcb || !c->tcb_gen || !c->tcb_free)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		c->tcb[i].slot = i;
-		c->tcb[i].gen = 1;
+		c->tcb_gen[i] = 1;
 		c->tcb_free[i] = n - 1 - i;
 	}
 	c->ntcb_free = n;
@@ -38,16 +38,37 @@ int ix_tcp_init(struct ix_stack *c)
 	return 0;
 }
 
+/* The control block in @slot, NULL if the slot holds no connection. */
+struct ix_tcb *ix_tcp_slot(const struct ix_stack *c, u32 slot)
+{
+	return slot < c->cfg.nconn ? c->tcb[slot] : NULL;
+}
+
+/* Give the memory of the control blocks freed since the last call back. */
+void ix_tcp_release_dead(struct ix_stack *c)
+{
+	struct ix_tcb *t;
+
+	while ((t = c->tcb_dead)) {
+		c->tcb_dead = t->dead_next;
+		ix_plat_tcb_free(t);
+		c->ntcb--;
+	}
+}
+
 void ix_tcp_destroy(struct ix_stack *c)
 {
 	u32 i;
 
-	for (i = 0; c->tcb_free && i < c->cfg.nconn; i++)
-		if (c->tcb[i].state != IX_TCP_CLOSED)
-			ix_tcp_free(c, &c->tcb[i]);
+	for (i = 0; c->tcb_free && i < c->tcb_hi; i++)
+		if (c->tcb[i])
+			ix_tcp_free(c, c->tcb[i]);
+	ix_tcp_release_dead(c);
 	ix_plat_free(c->tcb);
+	ix_plat_free(c->tcb_gen);
 	ix_plat_free(c->tcb_free);
 	c->tcb = NULL;
+	c->tcb_gen = NULL;
 	c->tcb_free = NULL;
 }
 
@@ -62,9 +83,9 @@ static bool reclaim_time_wait(struct ix_stack *c)
 {
 	u32 i;
 
-	for (i = 0; i < c->cfg.nconn; i++) {
-		if (c->tcb[i].state == IX_TCP_TIME_WAIT) {
-			ix_tcp_free(c, &c->tcb[i]);
+	for (i = 0; i < c->tcb_hi; i++) {
+		if (c->tcb[i] && c->tcb[i]->state == IX_TCP_TIME_WAIT) {
+			ix_tcp_free(c, c->tcb[i]);
 			c->stat[IX_STAT_TCP_TW_RECYCLED]++;
 			return true;
 		}
@@ -77,16 +98,19 @@ struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 {
 	struct ix_tcb *t;
 	u32 slot;
-	u16 gen;
 
 	if (!c->ntcb_free && !reclaim_time_wait(c))
 		return NULL;
+	t = ix_plat_tcb_zalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	c->ntcb++;
 	slot = c->tcb_free[--c->ntcb_free];
-	t = &c->tcb[slot];
-	gen = t->gen;
-	memset(t, 0, sizeof(*t));
+	c->tcb[slot] = t;
+	if (slot >= c->tcb_hi)
+		c->tcb_hi = slot + 1;
 	t->slot = slot;
-	t->gen = gen;
+	t->gen = c->tcb_gen[slot];
 	t->hnext = IX_NIL;
 	t->lip = lip;
 	t->rip = rip;
@@ -141,7 +165,11 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 	new_gen(t);
 	t->state = IX_TCP_CLOSED;
 	t->flags = 0;
+	c->tcb_gen[t->slot] = t->gen;
+	c->tcb[t->slot] = NULL;
 	c->tcb_free[c->ntcb_free++] = t->slot;
+	t->dead_next = c->tcb_dead;
+	c->tcb_dead = t;
 }
 
 static struct ix_listener *listener_of(struct ix_stack *c,
@@ -353,10 +381,8 @@ struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle)
 	u16 fg = ix_stack_handle_fg(handle);
 	struct ix_tcb *t;
 
-	if (slot >= c->cfg.nconn)
-		return NULL;
-	t = &c->tcb[slot];
-	if (t->gen != gen || t->fg != fg || t->state == IX_TCP_CLOSED ||
+	t = ix_tcp_slot(c, slot);
+	if (!t || t->gen != gen || t->fg != fg || t->state == IX_TCP_CLOSED ||
 	    !(t->flags & (TF_APP | TF_KNOCKED)) || !ix_stack_owns_fg(c, fg))
 		return NULL;
 	return t;
@@ -577,9 +603,9 @@ int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie)
 	struct ix_tcb *t;
 	u32 i;
 
-	for (i = 0; i < c->cfg.nconn; i++) {
-		t = &c->tcb[i];
-		if (t->state == IX_TCP_SYN_SENT && t->cookie == cookie &&
+	for (i = 0; i < c->tcb_hi; i++) {
+		t = c->tcb[i];
+		if (t && t->state == IX_TCP_SYN_SENT && t->cookie == cookie &&
 		    (t->flags & (TF_ACTIVE | TF_APP)) == TF_ACTIVE) {
 			ix_tcp_free(c, t);
 			return 0;

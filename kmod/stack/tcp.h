@@ -89,7 +89,7 @@ struct ix_tcb {
 	u8 rtt_head, rtt_cnt;
 	u32 flags;
 	u32 hnext;
-	u32 free_next;
+	struct ix_tcb *dead_next;	/* ix_stack.tcb_dead */
 	u64 cookie;
 	u32 lip, rip;
 	u16 lport, rport;

@@ -628,8 +628,8 @@ static struct ix_tcb *find_state(struct ix_stack *c, u8 state)
 	u32 i;
 
 	for (i = 0; i < c->cfg.nconn; i++)
-		if (c->tcb[i].state == state)
-			return &c->tcb[i];
+		if (c->tcb[i] && c->tcb[i]->state == state)
+			return c->tcb[i];
 	return NULL;
 }
 
