@@ -42,7 +42,7 @@ struct ixdp_config {
  */
 #define IXDP_MAX_CONNS_DEFAULT	65536
 #define IXDP_MAX_CONNS_MIN	64
-#define IXDP_MAX_CONNS_MAX	(1U << 22)
+#define IXDP_MAX_CONNS_MAX	BIT(22)
 
 void ixdp_config_get(struct ixdp_config *cfg);
 u32 ixdp_config_max_conns(void);
