@@ -238,7 +238,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
 		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US]\n"
-		"                 [-m ring|inline|auto] [-I] [-P] [-q]\n"
+		"                 [-m ring|inline|auto] [-C CONNS] [-I] [-P] [-q]\n"
+		"  -C: connections each thread's context may hold (default 4096)\n"
 		"  -P: do not pin each thread to its dataplane core's CPU\n"
 		"  -s: busy-poll this long before sleeping (ring: the event ring,\n"
 		"      0 by default; inline: the NIC, the module's poll_us)\n"
@@ -257,7 +258,7 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 	long v;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:IPq")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:C:IPq")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -282,6 +283,12 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 			if (*end || v < 0)
 				usage();
 			max_seconds = (unsigned int)v;
+			break;
+		case 'C':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > IXDP_CONNS_MAX)
+				usage();
+			params.ring.max_conns = (uint32_t)v;
 			break;
 		case 's':
 			v = strtol(optarg, &end, 10);

@@ -105,7 +105,7 @@ ABI_OFFSET(ixdp_attach, sq_size, 24);
 ABI_OFFSET(ixdp_attach, cq_size, 28);
 ABI_OFFSET(ixdp_attach, off, 32);
 ABI_OFFSET(ixdp_attach, max_conns, 96);
-ABI_OFFSET(ixdp_attach, rx_slice, 100);
+ABI_OFFSET(ixdp_attach, rx_chunk, 100);
 ABI_OFFSET(ixdp_attach, resv, 104);
 ABI_OFFSET(ixdp_iov, off, 0);
 ABI_OFFSET(ixdp_iov, len, 8);
@@ -151,8 +151,10 @@ static void app_free_mem(struct ixdp_app *app)
 	}
 	kvfree(app->conn);
 	kvfree(app->dirty);
+	kvfree(app->chunk);
 	app->conn = NULL;
 	app->dirty = NULL;
+	app->chunk = NULL;
 }
 
 /* The last reference to the file is gone: no mapping remains. */
@@ -246,15 +248,25 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 	app->tx = app->region[IXDP_REGION_TX].mem;
 	app->rx_size = a->rx_arena;
 	app->tx_size = a->tx_arena;
-	app->slice_shift = ilog2(IXDP_RX_SLICE);
-	app->nconn = a->rx_arena >> app->slice_shift;
+	app->chunk_shift = ilog2(a->rx_chunk);
+	app->nchunk = a->rx_arena >> app->chunk_shift;
+	app->nconn = a->max_conns;
 	app->conn = kvcalloc(app->nconn, sizeof(*app->conn), APP_GFP);
 	app->dirty = kvcalloc(app->nconn, sizeof(*app->dirty), APP_GFP);
-	if (!app->conn || !app->dirty)
+	app->chunk = kvcalloc(app->nchunk, sizeof(*app->chunk), APP_GFP);
+	if (!app->conn || !app->dirty || !app->chunk)
 		return -ENOMEM;
-	for (i = 0; i < app->nconn; i++)
+	for (i = 0; i < app->nconn; i++) {
 		app->conn[i].next = i + 1 < app->nconn ? i + 1 : IX_NIL;
+		app->conn[i].head = IX_NIL;
+		app->conn[i].tail = IX_NIL;
+		app->conn[i].ann_chunk = IX_NIL;
+	}
 	app->free_conn = 0;
+	for (i = 0; i < app->nchunk; i++)
+		app->chunk[i].next = i + 1 < app->nchunk ? i + 1 : IX_NIL;
+	app->free_chunk = 0;
+	app->nfree_chunk = app->nchunk;
 	app->zombie_head = IX_NIL;
 	app->zombie_tail = IX_NIL;
 	return 0;
@@ -290,12 +302,13 @@ static int core_share(u32 cpu, bool unlimited, u32 *conns)
 /* The kernel memory a context of these sizes pins, for the accounting. */
 static size_t attach_bytes(const struct ixdp_attach *a)
 {
-	size_t conns = a->rx_arena / IXDP_RX_SLICE;
+	size_t conns = a->max_conns, chunks = a->rx_arena / a->rx_chunk;
 
 	return PAGE_ALIGN(SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd)) +
 	       PAGE_ALIGN(CQ_HDR + a->ev_entries * sizeof(struct ixdp_event)) +
 	       a->rx_arena + a->tx_arena +
-	       conns * (sizeof(struct ixdp_app_conn) + sizeof(u32));
+	       conns * (sizeof(struct ixdp_app_conn) + sizeof(u32)) +
+	       chunks * sizeof(struct ixdp_app_chunk);
 }
 
 /* The request is well formed: sizes granted, everything else zero. */
@@ -306,13 +319,20 @@ static int attach_check(struct ixdp_attach *a)
 	if ((a->flags & ~IXDP_ATTACH_FLAGS) ||
 	    !mem_is_zero(a->resv, sizeof(a->resv)) ||
 	    !mem_is_zero(&a->off, sizeof(a->off)) || a->sq_size ||
-	    a->cq_size || a->max_conns || a->rx_slice)
+	    a->cq_size || a->max_conns > IXDP_CONNS_MAX)
 		return -EINVAL;
+	if (!a->rx_chunk)
+		a->rx_chunk = IXDP_RX_CHUNK_DEFAULT;
+	if (!is_power_of_2(a->rx_chunk) || a->rx_chunk < IXDP_RX_CHUNK_MIN ||
+	    a->rx_chunk > IXDP_RX_CHUNK_MAX)
+		return -EINVAL;
+	if (!a->max_conns)
+		a->max_conns = IXDP_CONNS_DEFAULT;
 	err = ring_size(&a->cmd_entries, IXDP_CMD_ENTRIES_DEFAULT,
 			IXDP_CMD_ENTRIES_MAX) ?:
 	      ring_size(&a->ev_entries, IXDP_EV_ENTRIES_DEFAULT,
 			IXDP_EV_ENTRIES_MAX) ?:
-	      arena_size(&a->rx_arena, IXDP_RX_SLICE) ?:
+	      arena_size(&a->rx_arena, a->rx_chunk) ?:
 	      arena_size(&a->tx_arena, PAGE_SIZE);
 	if (err)
 		return err;
@@ -327,8 +347,6 @@ static int attach_alloc(struct ixdp_app *app, struct ixdp_attach *a)
 	int err;
 
 	ring_offsets(&a->off);
-	a->max_conns = a->rx_arena / IXDP_RX_SLICE;
-	a->rx_slice = IXDP_RX_SLICE;
 	err = region_alloc(&app->region[IXDP_REGION_SQ],
 			   SQ_HDR + a->cmd_entries * sizeof(struct ixdp_cmd),
 			   IXDP_OFF_SQ, true) ?:
@@ -398,7 +416,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
 	err = core_share(a.cpu, app->sys_resource, &share);
 	if (err)
 		goto out;
-	a.rx_arena = min(a.rx_arena, share * IXDP_RX_SLICE);
+	a.max_conns = min(a.max_conns, share);
 	err = ixdp_account_charge(&app->acct, attach_bytes(&a));
 	if (err)
 		goto out;

@@ -65,7 +65,7 @@ enum ixdp_app_conn_state {
 	IXDP_CONN_KNOCKED,	/* passive, waiting for accept or reject */
 	IXDP_CONN_OPEN,		/* accepted or connected */
 	IXDP_CONN_DYING,	/* gone in the core, dead event pending */
-	IXDP_CONN_ZOMBIE,	/* dead event written, slice readable */
+	IXDP_CONN_ZOMBIE,	/* dead event written, chunks readable */
 };
 
 /* Events a connection still owes the application (app_conn.pend). */
@@ -75,17 +75,29 @@ enum ixdp_app_conn_state {
 #define IXDP_PEND_DEAD		BIT(3)
 
 /*
- * One connection of a context, and its slice of the RX arena. Received
- * payload is copied into the slice at @wr as the core delivers it, shown
- * to the application by recv events up to @ann and returned by recv_done
- * up to @rd (all three count bytes, modulo 2^32). The core never holds
- * more than its receive window (one slice) of unreturned bytes, so the
- * slice cannot overflow.
+ * One chunk of a context's RX arena while a connection holds it: @start is
+ * the stream offset of its first byte, @next the connection's next chunk
+ * (or the free list).
+ */
+struct ixdp_app_chunk {
+	u32 next;
+	u32 start;
+};
+
+/*
+ * One connection of a context. Received payload is copied into chunks of
+ * the RX arena at @wr as the core delivers it, shown to the application
+ * by recv events up to @ann and returned by recv_done up to @rd (all
+ * three count bytes of the stream, modulo 2^32). The connection's chunks
+ * form a FIFO from @head (holding @rd) to @tail (holding @wr); @ann_chunk
+ * holds @ann, IX_NIL when @ann starts the next chunk taken. A connection
+ * holds no chunk once every byte is returned.
  */
 struct ixdp_app_conn {
 	u64 handle;		/* the core's handle, 0 before connected */
 	u64 cookie;		/* the application's */
 	u32 rd, ann, wr;
+	u32 head, tail, ann_chunk;
 	u32 sent;		/* acknowledged bytes not yet reported */
 	u32 window;
 	u32 dead_at;		/* ZOMBIE: freed once ev_head reaches it */
@@ -127,8 +139,9 @@ struct ixdp_app {
 	u32 cmd_entries, ev_entries;
 	u8 *rx, *tx;
 	u32 rx_size, tx_size;
-	u32 slice_shift;		/* log2 of the RX slice */
-	u32 nconn;			/* rx_size >> slice_shift */
+	u32 chunk_shift;		/* log2 of the RX chunk */
+	u32 nchunk;			/* rx_size >> chunk_shift */
+	u32 nconn;			/* max_conns granted */
 
 	/* kthread only (see above) */
 	bool dead;
@@ -139,6 +152,9 @@ struct ixdp_app {
 	u32 flags;
 	struct ixdp_app_conn *conn;
 	u32 free_conn;
+	struct ixdp_app_chunk *chunk;	/* [nchunk] */
+	u32 free_chunk;
+	u32 nfree_chunk;
 	u32 zombie_head, zombie_tail;
 	u32 *dirty;
 	u32 ndirty;
@@ -168,6 +184,7 @@ struct ixdp_app_owner {
 struct ixdp_app_listener {
 	u16 port;
 	u16 backlog;			/* knocked connections at most */
+	u32 knocked;			/* knocked, not yet answered */
 	u8 app;
 	bool used;
 };
@@ -239,9 +256,9 @@ static inline bool ixdp_app_ev_head(const struct ixdp_app *app, u32 *head)
 	return true;
 }
 
-static inline u32 ixdp_app_slice(const struct ixdp_app *app, u32 conn)
+static inline u32 ixdp_app_chunk_size(const struct ixdp_app *app)
 {
-	return conn << app->slice_shift;
+	return 1U << app->chunk_shift;
 }
 
 /* app_conn.c APIs: */
@@ -249,9 +266,15 @@ struct ixdp_core_apps *ixdp_app_conn_table_alloc(u32 nconn);
 void ixdp_app_conn_table_free(struct ixdp_core_apps *da);
 u32 ixdp_app_conn_alloc(struct ixdp_app *app);
 void ixdp_app_conn_free(struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_unknock(struct ixdp_core *dp, u16 port);
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx);
 void ixdp_app_conn_bury(struct ixdp_app *app, u32 idx);
 void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head);
+u32 ixdp_app_conn_rx_room(const struct ixdp_app *app,
+			  const struct ixdp_app_conn *c);
+void ixdp_app_conn_rx_append(struct ixdp_app *app, struct ixdp_app_conn *c,
+			     const u8 *data, u32 len);
+void ixdp_app_conn_rx_release(struct ixdp_app *app, struct ixdp_app_conn *c);
 bool ixdp_app_conn_user_full(struct ixdp_core *dp, const struct ixdp_app *app);
 void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,
 			     struct ixdp_app *app, u32 idx);
@@ -263,6 +286,7 @@ void ixdp_app_conn_run_deferred(struct ixdp_core *dp);
 
 /* app_route.c APIs: */
 bool ixdp_app_route_event(struct ixdp_core *dp, const struct ix_event *ev);
+u32 ixdp_app_route_rx_room(struct ixdp_core *dp, u64 handle);
 
 /* app_event.c APIs: */
 bool ixdp_app_event_room(const struct ixdp_app *app);

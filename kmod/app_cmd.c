@@ -124,6 +124,7 @@ static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 		return err;
 	}
 	l->port = port;
+	l->knocked = 0;
 	l->backlog = backlog ?: IXDP_BACKLOG_DEFAULT;
 	l->app = app->slot;
 	l->used = true;
@@ -264,17 +265,19 @@ static long cmd_sendv(struct ixdp_core *dp, struct ixdp_app *app,
 	return n;
 }
 
-static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app_conn *c,
-			 u64 handle, u32 bytes)
+static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app *app,
+			 struct ixdp_app_conn *c, u64 handle, u32 bytes)
 {
 	int err;
 
 	if (!bytes || bytes > c->ann - c->rd)
 		return -EINVAL;
 	err = ix_tcp_recv_done(dp->stack, handle, bytes);
-	if (!err)
-		c->rd += bytes;
-	return err;
+	if (err)
+		return err;
+	c->rd += bytes;
+	ixdp_app_conn_rx_release(app, c);
+	return 0;
 }
 
 static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
@@ -292,8 +295,10 @@ static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
 	if (err) {
 		c->state = IXDP_CONN_KNOCKED;
 		c->cookie = 0;
+		return err;
 	}
-	return err;
+	ixdp_app_conn_unknock(dp, c->lport);
+	return 0;
 }
 
 static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
@@ -305,6 +310,7 @@ static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
 		return -EINVAL;
 	err = ix_tcp_reject(dp->stack, handle);
 	if (!err) {
+		ixdp_app_conn_unknock(dp, c->lport);
 		ixdp_app_conn_owner_clear(dp, handle);
 		ixdp_app_conn_free(app, idx);
 	}
@@ -319,6 +325,8 @@ static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 
 	if (err)
 		return err;
+	if (c->state == IXDP_CONN_KNOCKED)
+		ixdp_app_conn_unknock(dp, c->lport);
 	ixdp_app_conn_owner_clear(dp, handle);
 	c->wr = c->ann;
 	c->sent = 0;
@@ -366,7 +374,7 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		if (cmd->arg[1]) {
 			if (cmd->arg[1] > U32_MAX)
 				return -EINVAL;
-			ret = cmd_recv_done(dp, c, cmd->handle, cmd->arg[1]);
+			ret = cmd_recv_done(dp, app, c, cmd->handle, cmd->arg[1]);
 			if (ret)
 				return ret;
 		}
@@ -376,7 +384,7 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 			ret = cmd_sendv(dp, app, c, cmd, &short_send);
 		break;
 	case IXDP_OP_RECV_DONE:
-		return cmd_recv_done(dp, c, cmd->handle, cmd->arg32);
+		return cmd_recv_done(dp, app, c, cmd->handle, cmd->arg32);
 	case IXDP_OP_CLOSE:
 		return ix_tcp_close(dp->stack, cmd->handle);
 	case IXDP_OP_ABORT:

@@ -2,7 +2,8 @@
 /*
  * The connections of application contexts, in the core's kthread: each
  * context's connection slots (free list, dirty list, the FIFO of dead
- * connections whose slices the application may still read), a user's
+ * connections whose chunks the application may still read), their chunks
+ * of the RX arena, a user's
  * share of the core's slots, and the core's tables: which context owns
  * a core connection, and the core calls deferred until the core returns.
  */
@@ -36,7 +37,7 @@ void ixdp_app_conn_table_free(struct ixdp_core_apps *da)
 	kfree(da);
 }
 
-/* Free the slices of dead connections the application has moved past. */
+/* Free dead connections (and their chunks) the application has moved past. */
 void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head)
 {
 	struct ixdp_app_conn *c;
@@ -59,7 +60,7 @@ u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 	bool dirty;
 	u32 idx, head;
 
-	/* Slices the application has moved past may be free already. */
+	/* Connections the application has moved past may be free already. */
 	if (app->free_conn == IX_NIL && ixdp_app_ev_head(app, &head))
 		ixdp_app_conn_reclaim(app, head);
 	idx = app->free_conn;
@@ -73,18 +74,119 @@ u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 	memset(c, 0, sizeof(*c));
 	c->dirty = dirty;
 	c->next = IX_NIL;
+	c->head = IX_NIL;
+	c->tail = IX_NIL;
+	c->ann_chunk = IX_NIL;
 	return idx;
+}
+
+/* Bytes @c can take now: the rest of its last chunk and the free chunks. */
+u32 ixdp_app_conn_rx_room(const struct ixdp_app *app,
+			  const struct ixdp_app_conn *c)
+{
+	u32 size = ixdp_app_chunk_size(app);
+	u64 room = (u64)app->nfree_chunk << app->chunk_shift;
+
+	if (c->tail != IX_NIL)
+		room += size - (c->wr - app->chunk[c->tail].start);
+	return min_t(u64, room, U32_MAX);
+}
+
+/* Copy @len received bytes to @c's stream at wr; the room was checked. */
+void ixdp_app_conn_rx_append(struct ixdp_app *app, struct ixdp_app_conn *c,
+			     const u8 *data, u32 len)
+{
+	u32 size = ixdp_app_chunk_size(app), off, n, k;
+
+	while (len) {
+		if (c->tail == IX_NIL ||
+		    c->wr - app->chunk[c->tail].start == size) {
+			k = app->free_chunk;
+			if (WARN_ON_ONCE(k == IX_NIL))
+				return;
+			app->free_chunk = app->chunk[k].next;
+			app->nfree_chunk--;
+			app->chunk[k].next = IX_NIL;
+			app->chunk[k].start = c->wr;
+			if (c->tail == IX_NIL)
+				c->head = k;
+			else
+				app->chunk[c->tail].next = k;
+			c->tail = k;
+			if (c->ann_chunk == IX_NIL)
+				c->ann_chunk = k;
+		}
+		k = c->tail;
+		off = c->wr - app->chunk[k].start;
+		n = min(len, size - off);
+		memcpy(app->rx + ((size_t)k << app->chunk_shift) + off, data, n);
+		c->wr += n;
+		data += n;
+		len -= n;
+	}
+}
+
+static void chunk_put(struct ixdp_app *app, u32 k)
+{
+	app->chunk[k].next = app->free_chunk;
+	app->free_chunk = k;
+	app->nfree_chunk++;
+}
+
+/*
+ * Give back @c's chunks whose bytes are all returned: the full ones below
+ * rd, and the last one too once nothing is left to read.
+ */
+void ixdp_app_conn_rx_release(struct ixdp_app *app, struct ixdp_app_conn *c)
+{
+	u32 size = ixdp_app_chunk_size(app), k;
+
+	while ((k = c->head) != IX_NIL &&
+	       (c->rd - app->chunk[k].start >= size || c->rd == c->wr)) {
+		c->head = app->chunk[k].next;
+		chunk_put(app, k);
+	}
+	if (c->head == IX_NIL) {
+		c->tail = IX_NIL;
+		c->ann_chunk = IX_NIL;
+	}
+}
+
+static void rx_drop(struct ixdp_app *app, struct ixdp_app_conn *c)
+{
+	u32 k;
+
+	while ((k = c->head) != IX_NIL) {
+		c->head = app->chunk[k].next;
+		chunk_put(app, k);
+	}
+	c->tail = IX_NIL;
+	c->ann_chunk = IX_NIL;
 }
 
 void ixdp_app_conn_free(struct ixdp_app *app, u32 idx)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
 
+	rx_drop(app, c);
 	c->state = IXDP_CONN_FREE;
 	c->pend = 0;
 	WRITE_ONCE(app->nused, app->nused - 1);
 	c->next = app->free_conn;
 	app->free_conn = idx;
+}
+
+/* A knocked connection of listener @port was answered or is gone. */
+void ixdp_app_conn_unknock(struct ixdp_core *dp, u16 port)
+{
+	struct ixdp_app_listener *l = dp->apps->listen;
+	unsigned int i;
+
+	for (i = 0; i < IX_LISTEN_MAX; i++, l++)
+		if (l->used && l->port == port && l->knocked) {
+			l->knocked--;
+			return;
+		}
 }
 
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx)
@@ -99,7 +201,7 @@ void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx)
 	app->dirty[app->ndirty++] = idx;
 }
 
-/* @idx's dead event is written: its slice waits for the application. */
+/* @idx's dead event is written: its chunks wait for the application. */
 void ixdp_app_conn_bury(struct ixdp_app *app, u32 idx)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];

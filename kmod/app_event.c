@@ -4,8 +4,8 @@
  * are written at the private tail, per connection in the order
  * knock/connected, recv, end of stream, sent, dead, for as long as the
  * ring has room, then published. A full ring therefore loses nothing:
- * received bytes wait in the slice (the core's receive window keeps the
- * peer within it), acknowledged bytes add up, and the core stops taking
+ * received bytes wait in the arena (the core's receive window keeps the
+ * peer within what it holds), acknowledged bytes add up, and the core stops taking
  * the context's commands until the application makes room.
  */
 #include <linux/poll.h>
@@ -56,8 +56,7 @@ static bool emit_conn(struct ixdp_app *app, u32 *room, u8 type, s32 status,
 static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
-	u32 size = 1U << app->slice_shift, off, len, acked;
-	u32 slice = ixdp_app_slice(app, idx);
+	u32 size = ixdp_app_chunk_size(app), off, len, acked, k;
 	/* Acknowledged bytes ride on the last RECV, if it is asked for. */
 	bool carry = (app->params.flags & IXDP_ATTACH_RECV_ACKED) &&
 		     c->sent && c->window;
@@ -79,19 +78,23 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 			return true;
 		}
 	}
+	/* One RECV per chunk the new bytes lie in. */
 	while (c->ann != c->wr) {
-		off = c->ann & (size - 1);
+		k = c->ann_chunk;
+		off = c->ann - app->chunk[k].start;
 		len = min(c->wr - c->ann, size - off);
 		acked = carry && c->ann + len == c->wr ? c->sent : 0;
 		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
-			       slice + off, len, acked))
+			       ((u64)k << app->chunk_shift) + off, len, acked))
 			return false;
 		c->ann += len;
 		c->sent -= acked;
+		if (off + len == size)
+			c->ann_chunk = app->chunk[k].next;
 	}
 	if (c->pend & IXDP_PEND_EOF) {
 		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
-			       slice + (c->ann & (size - 1)), 0, 0))
+			       0, 0, 0))
 			return false;
 		c->pend &= ~IXDP_PEND_EOF;
 	}

@@ -110,8 +110,19 @@ static void apps_woken(struct ixdp_core *dp)
 /* The contexts' gauges, inside the core's counter update (core.c). */
 static void apps_gauges(struct ixdp_core *dp)
 {
-	u64_stats_set(&dp->st.apps, dp->apps->napps);
-	u64_stats_set(&dp->st.app_conns, dp->apps->nowned);
+	struct ixdp_core_apps *da = dp->apps;
+	const struct ixdp_app *app;
+	unsigned int i;
+	u64 chunks = 0;
+
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		app = da->app[i];
+		if (app && !app->dead)
+			chunks += app->nchunk - app->nfree_chunk;
+	}
+	u64_stats_set(&dp->st.apps, da->napps);
+	u64_stats_set(&dp->st.app_conns, da->nowned);
+	u64_stats_set(&dp->st.app_rx_chunks, chunks);
 }
 
 static void apps_destroy(struct ixdp_core *dp)
@@ -146,6 +157,7 @@ const struct ixdp_core_client_ops ixdp_app_client_ops = {
 	.backlog	= apps_backlog,
 	.prepare_sleep	= apps_prepare_sleep,
 	.woken		= apps_woken,
+	.rx_room	= ixdp_app_route_rx_room,
 	.gauges		= apps_gauges,
 	.abort_all	= ixdp_app_table_unregister_all,
 	.destroy	= apps_destroy,

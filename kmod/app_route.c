@@ -3,13 +3,13 @@
  * Routing the TCP/IP stack's events to application contexts, in the
  * core's kthread and inside the core: the core asks
  * ixdp_app_route_event() first for every event, synchronously, so the
- * router only records what happened in the connection (bytes in the
- * slice, pending-event bits) and puts the connection on its context's
+ * router only records what happened in the connection (bytes in its
+ * chunks of the RX arena, pending-event bits) and puts the connection on its context's
  * dirty list (the event writer, app_event.c, writes the events later);
  * calls back into the core (reject, abort) are deferred until the core
  * has returned (app_conn.c). Events of no context go on to the core's
  * next client, the built-in responder. The core's receive buffers are
- * returned as soon as their bytes are in the slice.
+ * returned as soon as their bytes are in the arena.
  */
 #include "app.h"
 
@@ -24,27 +24,15 @@ listener_of(struct ixdp_core_apps *da, u16 port)
 	return NULL;
 }
 
-/* The listen backlog: connections of @l knocked and not yet answered. */
-static bool backlog_full(const struct ixdp_app *app,
-			 const struct ixdp_app_listener *l)
-{
-	u32 i, n = 0;
-
-	for (i = 0; i < app->nconn; i++)
-		if (app->conn[i].state == IXDP_CONN_KNOCKED &&
-		    app->conn[i].lport == l->port && ++n >= l->backlog)
-			return true;
-	return false;
-}
-
-static void on_knock(struct ixdp_core *dp, const struct ixdp_app_listener *l,
+static void on_knock(struct ixdp_core *dp, struct ixdp_app_listener *l,
 		     const struct ix_event *ev)
 {
 	struct ixdp_app *app = dp->apps->app[l->app];
 	struct ixdp_app_conn *c;
 	u32 idx;
 
-	if (!app->dead && backlog_full(app, l)) {
+	/* The listen backlog: knocked and not yet answered. */
+	if (!app->dead && l->knocked >= l->backlog) {
 		/* As Linux with tcp_abort_on_overflow: a reset. */
 		ixdp_core_stats_inc(app->dst, app_backlog_drops);
 		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
@@ -68,6 +56,7 @@ static void on_knock(struct ixdp_core *dp, const struct ixdp_app_listener *l,
 	c->peer_port = ev->port;
 	c->lport = ev->lport;
 	c->pend = IXDP_PEND_KNOCK;
+	l->knocked++;
 	ixdp_app_conn_owner_set(dp, ev->handle, app, idx);
 	ixdp_app_conn_mark_dirty(app, idx);
 }
@@ -99,21 +88,23 @@ static void on_connected(struct ixdp_core *dp, const struct ix_event *ev)
 	ixdp_app_conn_mark_dirty(app, idx);
 }
 
-/* Copy received payload into the connection's slice, at wr. */
+/* Copy received payload into the connection's chunks, at wr. */
 static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		    const struct ix_event *ev)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
-	u32 size = 1U << app->slice_shift, off, first;
-	u8 *slice = app->rx + ixdp_app_slice(app, idx);
 
 	if (!ev->len) {
 		c->pend |= IXDP_PEND_EOF;
 		return;
 	}
-	if (unlikely(c->wr - c->rd + ev->len > size)) {
-		/* The core overran its window: never expected. */
-		pr_warn_ratelimited("connection overran its RX slice\n");
+	if (unlikely(ixdp_app_conn_rx_room(app, c) < ev->len)) {
+		/*
+		 * The core checks the room before it takes a segment, but
+		 * out-of-order bytes taken earlier may meet an arena that
+		 * other connections filled since: this one ends.
+		 */
+		ixdp_core_stats_inc(app->dst, app_rx_overruns);
 		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, c->handle);
 		ixdp_app_conn_owner_clear(dp, c->handle);
 		c->state = IXDP_CONN_DYING;
@@ -122,16 +113,11 @@ static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		c->wr = c->ann;
 		return;
 	}
-	off = c->wr & (size - 1);
-	first = min(ev->len, size - off);
-	memcpy(slice + off, ev->data, first);
-	if (first < ev->len)
-		memcpy(slice, ev->data + first, ev->len - first);
-	c->wr += ev->len;
+	ixdp_app_conn_rx_append(app, c, ev->data, ev->len);
 	/*
-	 * The bytes live in the slice now: the core's buffer goes back to
+	 * The bytes live in the arena now: the core's buffer goes back to
 	 * the pool at once, while the window stays closed on them until
-	 * recv_done. A slow application holds its slices, never the pool.
+	 * recv_done. A slow application holds its arena, never the pool.
 	 */
 	ix_stack_rx_consumed(dp->stack);
 }
@@ -156,6 +142,8 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		break;
 	case IX_EV_DEAD:
 		ixdp_app_conn_owner_clear(dp, ev->handle);
+		if (c->state == IXDP_CONN_KNOCKED)
+			ixdp_app_conn_unknock(dp, c->lport);
 		if (c->state == IXDP_CONN_KNOCKED &&
 		    (c->pend & IXDP_PEND_KNOCK)) {
 			/* Never shown to the application: forget it. */
@@ -170,6 +158,23 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		return;
 	}
 	ixdp_app_conn_mark_dirty(app, idx);
+}
+
+/*
+ * Bytes the connection @handle can take now, for the core's receive
+ * window: the room in its context's arena; U32_MAX if no context owns it.
+ */
+u32 ixdp_app_route_rx_room(struct ixdp_core *dp, u64 handle)
+{
+	struct ixdp_app_owner *o = ixdp_app_conn_owner_of(dp->apps, handle);
+	struct ixdp_app *app;
+
+	if (!o)
+		return U32_MAX;
+	app = dp->apps->app[o->app];
+	if (!app || app->dead)
+		return U32_MAX;
+	return ixdp_app_conn_rx_room(app, &app->conn[o->conn]);
 }
 
 /*

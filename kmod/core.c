@@ -406,6 +406,22 @@ static void dp_event(void *arg, const struct ix_event *ev)
 			return;
 }
 
+static u32 dp_rx_room(void *arg, u64 handle)
+{
+	struct ixdp_core *dp = arg;
+	unsigned int i;
+	u32 room;
+
+	for (i = 0; i < dp->nclients; i++) {
+		if (!dp->client[i]->rx_room)
+			continue;
+		room = dp->client[i]->rx_room(dp, handle);
+		if (room != U32_MAX)
+			return room;
+	}
+	return U32_MAX;
+}
+
 /* The last registered first: the fallback client acts before the others. */
 static unsigned int clients_run(struct ixdp_core *dp, unsigned int budget)
 {
@@ -556,6 +572,7 @@ static void dp_gauges(struct ixdp_core *dp)
 		if (dp->client[i]->gauges)
 			dp->client[i]->gauges(dp);
 	u64_stats_set(&st->conns, dp_connections(dp));
+	u64_stats_set(&st->tcbs, c->ntcb);
 	u64_stats_set(&st->rxbuf_free, c->rxpool.nfree);
 	u64_stats_set(&st->rxbuf_total, c->rxpool.count);
 	u64_stats_set(&st->txbuf_free, c->txpool.nfree);
@@ -1081,6 +1098,7 @@ static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
 	memcpy(cfg.secret, port->secret, sizeof(cfg.secret));
 	ixdp_tx_hooks(&cfg);
 	cfg.event = dp_event;
+	cfg.rx_room = dp_rx_room;
 	cfg.arg = dp;
 	stack = ix_stack_create(&cfg, ixdp_core_now_us());
 	if (!stack)

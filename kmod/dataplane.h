@@ -137,6 +137,9 @@ struct ixdp_core_stats {
 	u64_stats_t takebacks;
 	u64_stats_t takeback_loops;
 	u64_stats_t kthread_switches;
+	u64_stats_t app_rx_overruns;
+	u64_stats_t tcbs;
+	u64_stats_t app_rx_chunks;
 };
 
 struct ixdp_core_stats_snapshot {
@@ -190,6 +193,9 @@ struct ixdp_core_stats_snapshot {
 	u64 takebacks;		/* the kthread took the loop back */
 	u64 takeback_loops;	/* steps it ran while the app was out */
 	u64 kthread_switches;	/* gauge: context switches of the kthread */
+	u64 app_rx_overruns;	/* connections ended: their arena was full */
+	u64 tcbs;		/* gauge: control blocks allocated */
+	u64 app_rx_chunks;	/* gauge: RX arena chunks connections hold */
 };
 
 /*
@@ -288,6 +294,8 @@ struct ixdp_core_client_ops {
 	/* The core is about to sleep: true to be told when it woke. */
 	bool (*prepare_sleep)(struct ixdp_core *dp);
 	void (*woken)(struct ixdp_core *dp);
+	/* Payload bytes connection @handle can take (U32_MAX: not mine). */
+	u32 (*rx_room)(struct ixdp_core *dp, u64 handle);
 	/* Refresh the client's gauges in dp->st. */
 	void (*gauges)(struct ixdp_core *dp);
 	/* The core goes away: end every connection and user. */

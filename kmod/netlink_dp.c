@@ -148,6 +148,9 @@ static const struct stat_field dp_fields[] = {
 	DP(TAKEBACKS, takebacks),
 	DP(TAKEBACK_LOOPS, takeback_loops),
 	DP(KTHREAD_SWITCHES, kthread_switches),
+	DP(APP_RX_OVERRUNS, app_rx_overruns),
+	DP(TCBS, tcbs),
+	DP(APP_RX_CHUNKS, app_rx_chunks),
 	/* Not in the core's snapshot: the responder's (see core_values). */
 	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
 };

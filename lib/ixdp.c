@@ -81,7 +81,7 @@ int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m)
 	r->tx_base = m->tx;
 	r->tx_size = a->tx_arena;
 	r->max_conns = a->max_conns;
-	r->rx_slice = a->rx_slice;
+	r->rx_chunk = a->rx_chunk;
 	r->sq_size = a->sq_size;
 	r->cq_size = a->cq_size;
 	r->mode = IXDP_MODE_RING;
@@ -211,6 +211,10 @@ int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 		a.ev_entries = p->ev_entries;
 		a.rx_arena = p->rx_arena;
 		a.tx_arena = p->tx_arena;
+		if (vi.features & IXDP_FEAT_RX_CHUNKS) {
+			a.max_conns = p->max_conns;
+			a.rx_chunk = p->rx_chunk;
+		}
 	}
 	if (ioctl(fd, IXDP_IOC_ATTACH, &a) < 0) {
 		err = -errno;

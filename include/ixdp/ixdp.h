@@ -37,6 +37,8 @@ struct ixdp_params {
 	uint32_t spin_us;	/* ixdp_wait() polls the event ring this long
 				 * before it sleeps in poll() (0: never)
 				 */
+	uint32_t max_conns;	/* connections at once (struct ixdp_attach) */
+	uint32_t rx_chunk;	/* RX arena chunk size (struct ixdp_attach) */
 };
 
 struct ixdp_ring {
@@ -77,7 +79,7 @@ struct ixdp_ring {
 	uint8_t *tx_base;
 	size_t tx_size;
 	uint32_t max_conns;
-	uint32_t rx_slice;
+	uint32_t rx_chunk;
 	uint32_t spin_us;
 
 	/* What ixdp_ring_exit() unmaps (NULL when not mapped by the library). */

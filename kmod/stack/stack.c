@@ -35,6 +35,7 @@ static const char *const stat_names[IX_STAT_NR] = {
 	[IX_DROP_TCP_PAWS] = "drop_tcp_paws",
 	[IX_DROP_TCP_ACK] = "drop_tcp_bad_ack",
 	[IX_DROP_TCP_RCVBUF] = "drop_tcp_rcvbuf",
+	[IX_DROP_TCP_RX_ROOM] = "drop_tcp_rx_room",
 	[IX_DROP_TCP_PREACCEPT] = "drop_tcp_preaccept",
 	[IX_DROP_TCP_BADCOOKIE] = "drop_tcp_bad_cookie",
 	[IX_DROP_TCP_BACKLOG] = "drop_tcp_backlog",

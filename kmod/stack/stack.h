@@ -88,6 +88,7 @@ enum ix_stat {
 	IX_DROP_TCP_PAWS,
 	IX_DROP_TCP_ACK,
 	IX_DROP_TCP_RCVBUF,
+	IX_DROP_TCP_RX_ROOM,
 	IX_DROP_TCP_PREACCEPT,
 	IX_DROP_TCP_BADCOOKIE,
 	IX_DROP_TCP_BACKLOG,
@@ -329,6 +330,13 @@ struct ix_stack_cfg {
 	/* With tx_alloc: release the buffer of a frame never sent. */
 	void (*tx_free)(void *arg, struct ix_mbuf *m);
 	void (*event)(void *arg, const struct ix_event *ev);
+	/*
+	 * Optional: the payload bytes the host can take now for the
+	 * accepted or connected connection @handle. Its window never opens
+	 * beyond them (minus what the stack holds for it), and a segment
+	 * beyond them is dropped unacknowledged (drop_tcp_rx_room).
+	 */
+	u32 (*rx_room)(void *arg, u64 handle);
 	void *arg;
 };
 

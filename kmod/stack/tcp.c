@@ -568,7 +568,7 @@ int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes)
 	 */
 	thresh = ix_min32(t->rcv_buf / 2, 2 * t->mss);
 	cur = ix_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-	nw = ix_tcp_rcv_window(t);
+	nw = ix_tcp_rcv_window(c, t);
 	if (t->state >= IX_TCP_ESTABLISHED && t->state <= IX_TCP_FIN_WAIT_2 &&
 	    nw >= cur + thresh && nw >= 2 * cur)
 		ix_tcp_send_ack(c, t);

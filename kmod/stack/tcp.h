@@ -194,7 +194,8 @@ void ix_tcp_reply_rst(struct ix_stack *c, u32 lip, u32 rip,
 		      const struct ix_tcp_seg *s);
 int ix_tcp_send_cookie_synack(struct ix_stack *c, u32 lip, u32 rip,
 			      const struct ix_tcp_seg *s, u32 isn, u8 wscale);
-u32 ix_tcp_rcv_window(const struct ix_tcb *t);
+u32 ix_tcp_rcv_window(struct ix_stack *c, const struct ix_tcb *t);
+u32 ix_tcp_rx_room(struct ix_stack *c, const struct ix_tcb *t);
 u8 ix_tcp_wscale_for(u32 rcv_buf);
 
 /* tcp_timer.c APIs: */

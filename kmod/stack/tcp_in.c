@@ -503,7 +503,7 @@ static bool seg_trim(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m,
 		len -= d;
 		seq = t->rcv_nxt;
 	}
-	wnd = ix_tcp_rcv_window(t);
+	wnd = ix_tcp_rcv_window(c, t);
 	if (ix_seq_gt(seq + len, t->rcv_nxt + wnd)) {
 		len = t->rcv_nxt + wnd - seq;
 		*fin = false;
@@ -522,7 +522,7 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 		       struct ix_mbuf *m, const struct ix_tcp_seg *s)
 {
 	bool fin = s->flags & IX_TCP_FIN, held = false, had_ooo;
-	u32 seq, len;
+	u32 seq, len, room;
 
 	if (!seg_trim(c, t, m, s, &fin))
 		return false;
@@ -537,6 +537,17 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 		/* Not taken yet: the peer sends it again after accept. */
 		c->stat[IX_DROP_TCP_PREACCEPT]++;
 		return false;
+	}
+	room = ix_tcp_rx_room(c, t);
+	if (len > room) {
+		/* The host is full: what it cannot take is sent again. */
+		c->stat[IX_DROP_TCP_RX_ROOM]++;
+		if (!room)
+			return false;
+		len = room;
+		m->plen = (u16)len;
+		fin = false;
+		t->flags |= TF_ACKNOW;
 	}
 	if (seq != t->rcv_nxt) {
 		c->stat[IX_STAT_TCP_OOO]++;
@@ -578,10 +589,11 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 	return held;
 }
 
-static bool acceptable(const struct ix_tcb *t, const struct ix_tcp_seg *s)
+static bool acceptable(struct ix_stack *c, const struct ix_tcb *t,
+		       const struct ix_tcp_seg *s)
 {
 	u32 seglen = s->len + !!(s->flags & IX_TCP_FIN);
-	u32 wnd = ix_tcp_rcv_window(t);
+	u32 wnd = ix_tcp_rcv_window(c, t);
 	u32 nxt = t->rcv_nxt;
 
 	if (!seglen)
@@ -695,7 +707,7 @@ static enum seg_verdict seg_check_seq(struct ix_stack *c, struct ix_tcb *t,
 		ix_tcp_send_ack(c, t);
 		return SEG_DROP;
 	}
-	if (acceptable(t, s))
+	if (acceptable(c, t, s))
 		return SEG_OK;
 	if (s->flags & IX_TCP_RST) {
 		c->stat[IX_DROP_TCP_OOW]++;
@@ -766,7 +778,7 @@ static void ack_only_input(struct ix_stack *c, struct ix_tcb *t,
 			   const struct ix_tcp_seg *s)
 {
 	if (s->len || (s->flags & IX_TCP_FIN) ||
-	    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(t))
+	    s->seq == t->rcv_nxt - 1 || !ix_tcp_rcv_window(c, t))
 		t->flags |= TF_ACKNOW;
 	ix_tcp_output(c, t);
 }

@@ -29,9 +29,26 @@ u8 ix_tcp_wscale_for(u32 rcv_buf)
 	return s;
 }
 
-u32 ix_tcp_rcv_window(const struct ix_tcb *t)
+/*
+ * What the host can still take for @t beyond the bytes the stack holds
+ * for it and has not handed over (U32_MAX: no limit).
+ */
+u32 ix_tcp_rx_room(struct ix_stack *c, const struct ix_tcb *t)
+{
+	u32 room, kept;
+
+	if (!c->cfg.rx_room || !(t->flags & TF_APP))
+		return 0xffffffffu;
+	room = c->cfg.rx_room(c->cfg.arg, ix_tcp_handle(t));
+	kept = t->held - t->rel;
+	return room > kept ? room - kept : 0;
+}
+
+u32 ix_tcp_rcv_window(struct ix_stack *c, const struct ix_tcb *t)
 {
 	u32 wnd = t->held < t->rcv_buf ? t->rcv_buf - t->held : 0;
+
+	wnd = ix_min32(wnd, ix_tcp_rx_room(c, t));
 
 	/* never move the right edge back (RFC 9293 3.8.6) */
 	if (ix_seq_lt(t->rcv_nxt + wnd, t->rcv_adv))
@@ -189,7 +206,7 @@ static int xmit(struct ix_stack *c, struct ix_tcb *t, u32 seq, u32 len,
 	h.flags = flags;
 	if (t->state != IX_TCP_SYN_SENT)
 		h.flags |= IX_TCP_ACK;
-	wnd = ix_tcp_rcv_window(t);
+	wnd = ix_tcp_rcv_window(c, t);
 	if (flags & IX_TCP_SYN) {
 		syn_opts(c, t, &h);
 		h.wnd = ix_min32(wnd, 65535);

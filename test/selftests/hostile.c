@@ -55,7 +55,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "rings.h"
 
-#define BIG_ARENA	(64U << 20)	/* IXDP_ARENA_MAX: 1024 slices */
+#define BIG_ARENA	(64U << 20)	/* IXDP_ARENA_MAX */
 #define PENDMAX		8192		/* commands waiting for ring room */
 #define STABLE_MS	3000
 #define REPORT_MS	5000

@@ -55,7 +55,7 @@ static void fk_setup(struct fk *k, uint32_t ncmd, uint32_t nev,
 	k->a.rx_arena = rx;
 	k->a.tx_arena = tx;
 	k->a.max_conns = 16;
-	k->a.rx_slice = rx / 16;
+	k->a.rx_chunk = rx / 16;
 	o->cmd_tail = 8;
 	o->ev_head = 68;
 	o->cmds = 128;
@@ -217,7 +217,7 @@ static void test_init_mem_checks(void **state)
 	assert_ptr_equal(k.ring.dropped, k.dropped);
 	assert_int_equal(k.ring.fd, -1);
 	assert_int_equal(k.ring.cpu, 3);
-	assert_int_equal(k.ring.rx_slice, 256);
+	assert_int_equal(k.ring.rx_chunk, 256);
 	m = (struct ixdp_ring_mem){ .sq = k.sq, .cq = k.cq, .rx = k.rx,
 				    .tx = k.tx, .a = &a };
 

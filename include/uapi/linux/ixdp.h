@@ -62,6 +62,12 @@ extern "C" {
 #define IXDP_FEAT_RECV_ACKED	(1ULL << 1)
 /* SEND and SENDV return received bytes too (arg[1], enum ixdp_op). */
 #define IXDP_FEAT_SEND_DONE	(1ULL << 2)
+/*
+ * The RX arena is a pool of chunks shared by the context's connections
+ * (struct ixdp_attach: max_conns in, rx_chunk): connections cost no
+ * arena while they hold no unreturned byte.
+ */
+#define IXDP_FEAT_RX_CHUNKS	(1ULL << 3)
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -152,6 +158,11 @@ struct ixdp_ring_offsets {
 #define IXDP_CMD_ENTRIES_DEFAULT 256
 #define IXDP_EV_ENTRIES_DEFAULT	1024
 #define IXDP_ARENA_DEFAULT	(4U << 20)	/* 4 MiB */
+#define IXDP_CONNS_DEFAULT	4096
+#define IXDP_CONNS_MAX		(1U << 20)
+#define IXDP_RX_CHUNK_DEFAULT	4096
+#define IXDP_RX_CHUNK_MIN	1024
+#define IXDP_RX_CHUNK_MAX	(64U << 10)
 
 /**
  * struct ixdp_attach - argument of IXDP_IOC_ATTACH
@@ -165,21 +176,33 @@ struct ixdp_ring_offsets {
  *		IXDP_EV_ENTRIES_MAX (0: IXDP_EV_ENTRIES_DEFAULT); out: the
  *		size granted
  * @rx_arena:	in: RX arena bytes, up to IXDP_ARENA_MAX (0:
- *		IXDP_ARENA_DEFAULT); out: granted, a multiple of @rx_slice
+ *		IXDP_ARENA_DEFAULT); out: granted, a multiple of @rx_chunk
  * @tx_arena:	in/out: TX arena bytes, up to IXDP_ARENA_MAX (0:
  *		IXDP_ARENA_DEFAULT), granted as a multiple of the page size
  * @sq_size:	out: bytes to map at IXDP_OFF_SQ
  * @cq_size:	out: bytes to map at IXDP_OFF_CQ
  * @off:	out: where the ring fields are
- * @max_conns:	out: connections the context can hold at once: one
- *		@rx_slice of the RX arena each
- * @rx_slice:	out: bytes of the RX arena given to each connection (its
- *		receive window): a connection's payload is always inside
- *		its own slice
+ * @max_conns:	in: connections the context may hold at once, up to
+ *		IXDP_CONNS_MAX (0: IXDP_CONNS_DEFAULT); out: granted
+ * @rx_chunk:	in: a power of two from IXDP_RX_CHUNK_MIN to
+ *		IXDP_RX_CHUNK_MAX (0: IXDP_RX_CHUNK_DEFAULT); out: granted.
+ *		The RX arena is cut into chunks of this size. Received
+ *		payload is written into chunks taken as it arrives; a chunk
+ *		holds the bytes of one connection at a time, and a RECV
+ *		event's bytes never cross a chunk boundary. A chunk goes
+ *		back to the pool once all its bytes are returned
+ *		(RECV_DONE) or, after the connection's DEAD event, once
+ *		ev_head has moved past that event.
  * @resv:	in: must be zero
  *
- * Limits. A context holds at most half of its core's connection slots:
- * a larger @rx_arena is granted only up to that many slices. Its memory
+ * Receive window. A connection's advertised window is at most 64 KiB,
+ * and at most what the arena has free (the chunks are shared, first come
+ * first served): a full arena closes the windows, and a segment the arena
+ * cannot take is dropped unacknowledged and sent again by the peer.
+ *
+ * Limits. A context holds at most half of its core's connection slots
+ * (module parameter max_conns): a larger @max_conns is granted only up
+ * to that. Its memory
  * (rings, arenas, per-connection state) is charged to the caller's memory
  * cgroup and, unless the caller has CAP_IPC_LOCK, to its user's
  * RLIMIT_MEMLOCK, which io_uring, AF_XDP and perf share: a non-root
@@ -207,7 +230,7 @@ struct ixdp_attach {
 	__u32 cq_size;
 	struct ixdp_ring_offsets off;
 	__u32 max_conns;
-	__u32 rx_slice;
+	__u32 rx_chunk;
 	__u64 resv[3];
 };
 
@@ -315,7 +338,7 @@ struct ixdp_run {
  * the application); the core never writes more than ev_entries events
  * ahead of ev_head and never drops one: when the ring is full it stops
  * taking this context's commands until the application makes room
- * (received payload waits in the connection's RX slice meanwhile).
+ * (received payload waits in the RX arena meanwhile).
  *
  * Handles. A connection is named by an opaque 64-bit handle from its
  * knock or connected event: {flow group:16, generation:16, slot:32}. Every
@@ -356,8 +379,8 @@ enum ixdp_op {
 	IXDP_OP_CONNECT,	/* arg32: port; arg[0]: cookie;
 				 * arg[1]: IPv4 address, network order.
 				 * -EACCES without a grant for the port;
-				 * -ENOBUFS when the context has no free
-				 * slice or its user holds half of the
+				 * -ENOBUFS when the context holds
+				 * max_conns or its user holds half of the
 				 * core's connections
 				 */
 	IXDP_OP_SEND,		/* handle; arg[0]: TX arena offset;
@@ -466,10 +489,10 @@ enum ixdp_ev {
 /**
  * struct ixdp_event - one event, written by the kernel (48 bytes)
  *
- * Received payload (RECV) sits in the connection's slice of the read-only
- * RX arena; it stays there until returned with RECV_DONE, or, after the
- * connection's DEAD event, until the application moves ev_head past that
- * event. Every accepted or connected connection ends with exactly one DEAD
+ * Received payload (RECV) sits in a chunk of the read-only RX arena that
+ * holds only this connection's bytes (struct ixdp_attach); it stays there
+ * until returned with RECV_DONE, or, after the connection's DEAD event,
+ * until the application moves ev_head past that event. Every accepted or connected connection ends with exactly one DEAD
  * event; a rejected one ends at once.
  */
 struct ixdp_event {
@@ -741,7 +764,7 @@ enum ixdp_app_a {
 	IXDP_APP_A_TID,			/* u32: attaching thread id */
 	IXDP_APP_A_CPU,			/* u32: its core's CPU */
 	IXDP_APP_A_CONNS,		/* u32: connections held */
-	IXDP_APP_A_MAX_CONNS,		/* u32: RX slices */
+	IXDP_APP_A_MAX_CONNS,		/* u32: connections at most */
 	IXDP_APP_A_DEAD,		/* u8: 1 once the context has ended */
 	IXDP_APP_A_STATS,		/* nest: enum ixdp_app_stat */
 	IXDP_APP_A_XSTATS,		/* nest: enum ixdp_xstats_a */
@@ -870,6 +893,9 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_TAKEBACKS,	/* loop taken back by the kthread */
 	IXDP_CORE_STAT_TAKEBACK_LOOPS,	/* steps it ran meanwhile */
 	IXDP_CORE_STAT_KTHREAD_SWITCHES,	/* gauge: the kthread's switches */
+	IXDP_CORE_STAT_APP_RX_OVERRUNS,	/* connections ended: arena full */
+	IXDP_CORE_STAT_TCBS,		/* gauge: control blocks allocated */
+	IXDP_CORE_STAT_APP_RX_CHUNKS,	/* gauge: RX arena chunks held */
 
 	__IXDP_CORE_STAT_MAX,
 	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1

@@ -94,7 +94,7 @@ static int conn_new(struct app *a)
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->used = true;
-		c->slice = -1;
+		c->chunk = -1;
 		c->rbuf = rbuf;
 		c->rcap = rcap;
 		c->txbase = (uint64_t)i * a->txslot;
@@ -202,22 +202,32 @@ static void on_completion(struct app *a, const struct ixdp_event *ev)
 static void on_recv(struct app *a, struct conn *c, const struct ixdp_event *ev)
 {
 	uint64_t off = ev->arg[0], len = ev->arg[1];
-	uint32_t sl = a->r.a.rx_slice;
+	uint32_t ch = a->r.a.rx_chunk;
+	unsigned int i;
+	bool shared = false;
 
 	if (!len) {
 		c->eof = true;
 		return;
 	}
+	/*
+	 * A RECV lies in one chunk, and no other connection's newest
+	 * unreturned bytes are in that chunk (bytes are returned in order,
+	 * so a connection with bytes left holds its newest chunk).
+	 */
+	for (i = 0; off < a->r.a.rx_arena && i < MAXC; i++)
+		shared |= &a->c[i] != c && a->c[i].used && a->c[i].unret &&
+			  a->c[i].chunk == (int)(off / ch);
 	if (off >= a->r.a.rx_arena || len > a->r.a.rx_arena - off ||
-	    off / sl != (off + len - 1) / sl ||
-	    (c->slice >= 0 && (uint64_t)c->slice != off / sl)) {
+	    off / ch != (off + len - 1) / ch || shared) {
 		a->slice_bad++;
-		ksft_print_msg("recv outside its slice: off %llu len %llu slice %d\n",
+		ksft_print_msg("recv outside its own chunk: off %llu len %llu chunk %d shared %d\n",
 			       (unsigned long long)off,
-			       (unsigned long long)len, c->slice);
+			       (unsigned long long)len, c->chunk, shared);
 		return;
 	}
-	c->slice = (int)(off / sl);
+	c->chunk = (int)(off / ch);
+	c->unret += len;
 	c->rx_bytes += len;
 	if (a->echo) {
 		struct seg *last = c->rq_n ?
@@ -244,12 +254,13 @@ static void on_recv(struct app *a, struct conn *c, const struct ixdp_event *ev)
 		}
 	}
 	/* Folded: returned with the next SEND, unless half a window waits. */
-	if (a->fold && c->rdone + len < a->r.a.rx_slice / 2) {
+	if (a->fold && c->rdone + len < 32768) {
 		c->rdone += (uint32_t)len;
 		return;
 	}
 	app_cmd(a, IXDP_OP_RECV_DONE, 0, UD(T_RDONE, c - a->c, 0), c->handle,
 		(uint32_t)(len + c->rdone), 0, 0);
+	c->unret -= len + c->rdone;
 	c->rdone = 0;
 }
 
@@ -371,6 +382,8 @@ static void echo_progress(struct app *a, struct conn *c, int idx)
 		else
 			app_cmd(a, IXDP_OP_RECV_DONE, 0, UD(T_RDONE, idx, 0),
 				c->handle, n, 0, 0);
+		if (!a->fold)
+			c->unret -= n;
 		c->sq[(c->sq_h + c->sq_n) % SEGQ] =
 			(struct seg){ c->txbase, n };
 		c->sq_n++;
@@ -397,6 +410,7 @@ static void send_progress(struct app *a, struct conn *c, int idx)
 	app_cmd(a, IXDP_OP_SEND, 0, UD(T_SEND, idx, 0), c->handle, s->len,
 		s->off, c->rdone);
 	a->send_done += c->rdone != 0;
+	c->unret -= c->rdone;
 	c->rdone = 0;
 	app_cmd(a, IXDP_OP_NOP, 0, UD(T_FENCE, idx, 0), 0, 0, 0, 0);
 	c->inflight = true;

@@ -40,7 +40,8 @@ struct conn {
 	bool used, open, eof, dead, closing;
 	int32_t dead_status, conn_status;
 	uint64_t handle;
-	int slice;		/* RX slice of its payload, -1 before any */
+	int chunk;		/* RX chunk of its newest bytes, -1 before */
+	uint64_t unret;		/* bytes received, not yet returned */
 	/* receive */
 	uint8_t *rbuf;		/* client: bytes received */
 	size_t rcap, rlen;

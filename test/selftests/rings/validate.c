@@ -573,9 +573,9 @@ int mode_validate(uint16_t port, uint16_t closed)
 				 err);
 		cx = err ? NULL : &C;
 	}
-	ksft_print_msg("cmd %u ev %u rx %u tx %u max_conns %u rx_slice %u\n",
+	ksft_print_msg("cmd %u ev %u rx %u tx %u max_conns %u rx_chunk %u\n",
 		       A.r.a.cmd_entries, A.r.a.ev_entries, A.r.a.rx_arena,
-		       A.r.a.tx_arena, A.r.a.max_conns, A.r.a.rx_slice);
+		       A.r.a.tx_arena, A.r.a.max_conns, A.r.a.rx_chunk);
 
 	m = mk(IXDP_OP_NOP, 0, 0, 0, 0);
 	m.flags = IXDP_CMDF_ACK;
@@ -649,7 +649,7 @@ int mode_validate(uint16_t port, uint16_t closed)
 	ksft_expect_err(idx < 0 ? st : 0, -ECONNREFUSED,
 			"CONNECT to a closed host port: CONNECTED with -ECONNREFUSED");
 	ksft_test_result(!A.slice_bad,
-			 "every RECV lay inside its connection's own RX slice");
+			 "every RECV lay inside one RX chunk no other connection held");
 	ksft_test_result(!A.errors && !B.errors,
 			 "no unexpected failure or event (%lu)", A.errors + B.errors);
 	app_close(&A);
