@@ -492,8 +492,9 @@ enum ixdp_ev {
  * Received payload (RECV) sits in a chunk of the read-only RX arena that
  * holds only this connection's bytes (struct ixdp_attach); it stays there
  * until returned with RECV_DONE, or, after the connection's DEAD event,
- * until the application moves ev_head past that event. Every accepted or connected connection ends with exactly one DEAD
- * event; a rejected one ends at once.
+ * until the application moves ev_head past that event. Every accepted or
+ * connected connection ends with exactly one DEAD event; a rejected one
+ * ends at once.
  */
 struct ixdp_event {
 	__u8 type;		/* IXDP_EV_* */
