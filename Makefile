@@ -22,6 +22,7 @@
 #   make qemu-test       in-guest selftests only (KERNEL=, KDIR=, NIC=, RSS=)
 #   make qemu-test-6.12  the same on Debian 12's 6.12 kernel
 #   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
+#   make qemu-scale      100,000 connections to echo_ixdp (SCALE=N), memory
 #   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
 #   make fuzz            the long fuzz stage (1e6 commands, netlink, bad
@@ -55,7 +56,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug fuzz demo bench-dp bench-app profile-app bench-policy module-all style \
+	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app profile-app bench-policy module-all style \
 	sparse deps \
 	clean
 
@@ -71,7 +72,7 @@ IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
 user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen \
-	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck
+	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck $(BUILD)/host/connscale
 
 # libixdp and the programs on it; one set of PIC objects for .a and .so.
 user: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so \
@@ -126,6 +127,10 @@ $(BUILD)/host/echocheck: test/bench/echocheck.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
+$(BUILD)/host/connscale: test/bench/connscale.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
@@ -173,6 +178,16 @@ QEMU_ONLY := $(if $(ONLY),--only $(ONLY))
 
 qemu-test: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode test --timeout 900 $(QEMU_ONLY)
+
+# Issue 14's figure: SCALE concurrent connections (default 100,000) to
+# echo_ixdp from the host, memory per connection, back to idle after
+# (the app-scale stage, which CI runs with 10,000). Not a CI test.
+SCALE ?= 100000
+qemu-scale: module user
+	test/qemu/run.sh --kernel-version $(KVER) --mode test --mem 3072 \
+		--only module-load,app-scale,module-unload,kernel-log \
+		--append "ixdp_scale=$(SCALE)" --host-timeout 1500 \
+		--timeout 2400 | tee $(BUILD)/qemu-scale.log
 
 qemu-test-rss: module user
 	test/qemu/run.sh --kernel-version $(KVER) --mode test --rss on $(QEMU_ONLY)

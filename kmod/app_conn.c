@@ -57,7 +57,7 @@ void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head)
 u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 {
 	struct ixdp_app_conn *c;
-	bool dirty;
+	bool dirty, listed;
 	u32 idx, head;
 
 	/* Connections the application has moved past may be free already. */
@@ -71,8 +71,10 @@ u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 	WRITE_ONCE(app->nused, app->nused + 1);
 	/* A slot freed while listed stays listed: never list it twice. */
 	dirty = c->dirty;
+	listed = c->wait_listed;
 	memset(c, 0, sizeof(*c));
 	c->dirty = dirty;
+	c->wait_listed = listed;
 	c->next = IX_NIL;
 	c->head = IX_NIL;
 	c->tail = IX_NIL;
@@ -123,6 +125,68 @@ void ixdp_app_conn_rx_append(struct ixdp_app *app, struct ixdp_app_conn *c,
 		c->wr += n;
 		data += n;
 		len -= n;
+	}
+}
+
+/*
+ * No room for @idx's new bytes: they stay in the core's buffers, with the
+ * connection's next ones, until ixdp_app_conn_rx_pull() finds room.
+ */
+void ixdp_app_conn_rx_wait(struct ixdp_app *app, u32 idx)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+
+	c->waiting = true;
+	if (c->wait_listed)
+		return;
+	c->wait_listed = true;
+	c->wait_next = app->wait_head;
+	app->wait_head = idx;
+}
+
+struct pull {
+	struct ixdp_app *app;
+	struct ixdp_app_conn *c;
+};
+
+static bool pull_one(void *arg, const u8 *data, u32 len)
+{
+	struct pull *p = arg;
+
+	if (ixdp_app_conn_rx_room(p->app, p->c) < len)
+		return false;
+	ixdp_app_conn_rx_append(p->app, p->c, data, len);
+	return true;
+}
+
+/* Take what waits with the core into the arena while there is room. */
+void ixdp_app_conn_rx_pull(struct ixdp_core *dp, struct ixdp_app *app)
+{
+	u32 *link = &app->wait_head, idx, wr;
+	struct pull p = { .app = app };
+	struct ixdp_app_conn *c;
+	long left;
+
+	while ((idx = *link) != IX_NIL) {
+		c = &app->conn[idx];
+		left = 0;
+		if (c->waiting && c->state == IXDP_CONN_OPEN) {
+			p.c = c;
+			wr = c->wr;
+			left = ix_tcp_rx_pull(dp->stack, c->handle, pull_one, &p);
+			if (c->wr != wr)
+				ixdp_app_conn_mark_dirty(app, idx);
+		}
+		if (left > 0) {
+			link = &c->wait_next;
+			continue;
+		}
+		/* All taken, or the connection is gone: off the list. */
+		*link = c->wait_next;
+		c->waiting = false;
+		c->wait_listed = false;
+		if (c->pend & IXDP_PEND_EOF)
+			ixdp_app_conn_mark_dirty(app, idx);
 	}
 }
 

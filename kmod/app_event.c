@@ -92,7 +92,8 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 		if (off + len == size)
 			c->ann_chunk = app->chunk[k].next;
 	}
-	if (c->pend & IXDP_PEND_EOF) {
+	/* The end of the stream comes after the bytes that wait. */
+	if ((c->pend & IXDP_PEND_EOF) && !c->waiting) {
 		if (!emit_conn(app, room, IXDP_EV_RECV, 0, c->cookie, c->handle,
 			       0, 0, 0))
 			return false;

@@ -26,8 +26,12 @@ static unsigned int apps_run(struct ixdp_core *dp, unsigned int budget)
 		if (!app || app->dead)
 			continue;
 		ixdp_app_table_check_alive(dp, app);
-		if (!app->dead)
-			n += ixdp_app_cmd_run(dp, app, budget);
+		if (app->dead)
+			continue;
+		n += ixdp_app_cmd_run(dp, app, budget);
+		/* Returned bytes made room for those that wait. */
+		if (app->wait_head != IX_NIL)
+			ixdp_app_conn_rx_pull(dp, app);
 	}
 	ixdp_app_conn_run_deferred(dp);
 	for (i = 0; i < IXDP_DP_APPS; i++) {

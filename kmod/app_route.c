@@ -98,19 +98,15 @@ static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		c->pend |= IXDP_PEND_EOF;
 		return;
 	}
-	if (unlikely(ixdp_app_conn_rx_room(app, c) < ev->len)) {
+	if (unlikely(c->waiting || ixdp_app_conn_rx_room(app, c) < ev->len)) {
 		/*
 		 * The core checks the room before it takes a segment, but
-		 * out-of-order bytes taken earlier may meet an arena that
-		 * other connections filled since: this one ends.
+		 * bytes taken earlier (out of order, or before the accept)
+		 * may meet an arena that other connections filled since:
+		 * they wait in the core's buffers, the next ones behind them.
 		 */
-		ixdp_core_stats_inc(app->dst, app_rx_overruns);
-		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, c->handle);
-		ixdp_app_conn_owner_clear(dp, c->handle);
-		c->state = IXDP_CONN_DYING;
-		c->status = -EIO;
-		c->pend = IXDP_PEND_DEAD;
-		c->wr = c->ann;
+		ixdp_core_stats_inc(app->dst, app_rx_waits);
+		ixdp_app_conn_rx_wait(app, idx);
 		return;
 	}
 	ixdp_app_conn_rx_append(app, c, ev->data, ev->len);

@@ -137,7 +137,7 @@ struct ixdp_core_stats {
 	u64_stats_t takebacks;
 	u64_stats_t takeback_loops;
 	u64_stats_t kthread_switches;
-	u64_stats_t app_rx_overruns;
+	u64_stats_t app_rx_waits;
 	u64_stats_t tcbs;
 	u64_stats_t app_rx_chunks;
 };
@@ -193,7 +193,7 @@ struct ixdp_core_stats_snapshot {
 	u64 takebacks;		/* the kthread took the loop back */
 	u64 takeback_loops;	/* steps it ran while the app was out */
 	u64 kthread_switches;	/* gauge: context switches of the kthread */
-	u64 app_rx_overruns;	/* connections ended: their arena was full */
+	u64 app_rx_waits;	/* RECVs that waited in the core for arena room */
 	u64 tcbs;		/* gauge: control blocks allocated */
 	u64 app_rx_chunks;	/* gauge: RX arena chunks connections hold */
 };

@@ -148,7 +148,7 @@ static const struct stat_field dp_fields[] = {
 	DP(TAKEBACKS, takebacks),
 	DP(TAKEBACK_LOOPS, takeback_loops),
 	DP(KTHREAD_SWITCHES, kthread_switches),
-	DP(APP_RX_OVERRUNS, app_rx_overruns),
+	DP(APP_RX_WAITS, app_rx_waits),
 	DP(TCBS, tcbs),
 	DP(APP_RX_CHUNKS, app_rx_chunks),
 	/* Not in the core's snapshot: the responder's (see core_values). */

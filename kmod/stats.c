@@ -78,7 +78,7 @@ void ixdp_core_stats_read(const struct ixdp_core *dp,
 		out->takebacks = u64_stats_read(&s->takebacks);
 		out->takeback_loops = u64_stats_read(&s->takeback_loops);
 		out->kthread_switches = u64_stats_read(&s->kthread_switches);
-		out->app_rx_overruns = u64_stats_read(&s->app_rx_overruns);
+		out->app_rx_waits = u64_stats_read(&s->app_rx_waits);
 		out->tcbs = u64_stats_read(&s->tcbs);
 		out->app_rx_chunks = u64_stats_read(&s->app_rx_chunks);
 	} while (u64_stats_fetch_retry(&s->syncp, start));

@@ -227,7 +227,9 @@ ssize_t ixev_recv(struct ixev_ctx *ctx, void *buf, size_t len);
  * Zero copy: points *@buf at the oldest contiguous received bytes in the
  * RX arena and returns how many (at most @max), without consuming them;
  * 0, -EAGAIN and -EIO as ixev_recv(). The bytes stay valid until
- * ixev_recv_done() returns them or the handler of the HUP returns.
+ * ixev_recv_done() returns them or the handler of the HUP returns. The
+ * arena holds received bytes in chunks: a message may take several calls
+ * (each after ixev_recv_done() of the previous piece).
  */
 ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max);
 /* Consumes @len of those bytes. 0 or -EXDEV. */

@@ -36,8 +36,10 @@
  * buffer is freed as soon as the hook returns (the bytes still count
  * against the receive window until recv_done).  Otherwise received
  * payload referenced by a recv event stays valid until recv_done returns
- * it or the dead event arrives.  A connection's recv events are either
- * all consumed or none.
+ * it or the dead event arrives.  A copying host that has no room for a
+ * recv event's bytes leaves them (and those of the connection's next
+ * events, to keep their order) with the stack and takes them later with
+ * ix_tcp_rx_pull(); a zero-copy host never consumes.
  *
  * Prototypes are grouped by the file that implements them.
  */
@@ -488,6 +490,8 @@ int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie);
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle);
 int ix_tcp_state(struct ix_stack *c, u64 handle);
 int ix_tcp_set_cookie(struct ix_stack *c, u64 handle, u64 cookie);
+long ix_tcp_rx_pull(struct ix_stack *c, u64 handle,
+		    bool (*fn)(void *arg, const u8 *data, u32 len), void *arg);
 int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 		      void (*fn)(void *arg, const u8 *data, u32 len),
 		      void *arg);

@@ -316,8 +316,9 @@ void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 		c->rx_consumed = false;
 		ix_stack_emit(c, &ev);
 		/*
-		 * Copied out: a consuming connection holds no other buffer,
-		 * so this one is alone in rcvq.
+		 * Copied out: a consuming connection holds no other buffer
+		 * (the host consumes none while it leaves some), so this one
+		 * is alone in rcvq.
 		 */
 		if (c->rx_consumed && t->rcvq.count == 1 &&
 		    ix_mq_peek(&c->rxpool, &t->rcvq) == m) {
@@ -667,6 +668,38 @@ int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 		bytes -= len;
 	}
 	return 0;
+}
+
+/*
+ * A copying host that could not take some recv events' bytes at once (it
+ * did not call ix_stack_rx_consumed() for them) takes them now, oldest
+ * first: fn(arg, data, len) copies one buffer's bytes and returns true,
+ * or false when it has no room yet. Returns the bytes still left with the
+ * stack (0: none), or -EBADF.
+ */
+long ix_tcp_rx_pull(struct ix_stack *c, u64 handle,
+		    bool (*fn)(void *arg, const u8 *data, u32 len), void *arg)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+	struct ix_pool *p = &c->rxpool;
+	struct ix_mbuf *m;
+	long left = 0;
+	u32 i;
+
+	if (!t)
+		return -EBADF;
+	while ((m = ix_mq_peek(p, &t->rcvq))) {
+		if (!fn(arg, ix_pool_buf(p, m) + m->poff, m->plen))
+			break;
+		ix_mq_pop(p, &t->rcvq);
+		t->rel += m->plen;
+		ix_pool_put(p, m);
+	}
+	for (i = t->rcvq.head; i != IX_NIL; i = m->next) {
+		m = ix_pool_mbuf(p, i);
+		left += m->plen;
+	}
+	return left;
 }
 
 int ix_tcp_abort(struct ix_stack *c, u64 handle)

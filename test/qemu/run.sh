@@ -25,6 +25,7 @@
 #   --rss on|off         virtio RSS in QEMU (default off: see Documentation/dataplane.rst)
 #   --smp N --mem MB --cpu MODEL --append "ARGS"
 #   --timeout SECONDS    bound on the whole run (default 300)
+#   --host-timeout S     bound on each host command (default 120)
 #   --only STAGE[,STAGE] run only these selftest stages (see
 #                        test/selftests/run.sh)
 #   --keep               keep the work directory for inspection
@@ -33,6 +34,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver= kernel= moddir= ko=$top/ixdp.ko mode=test nic=virtio rss=off
 smp=2 mem=1024 cpu=max append= timeout=300 keep=0 only= queues=2 extra=
+host_timeout=120
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--rss) rss=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--host-timeout) host_timeout=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -174,7 +177,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 			continue
 		fi
 		shift 3
-		timeout -k 5 120 ip netns exec "$ns" "$top/test/host/$name.sh" "$@" \
+		timeout -k 5 "$host_timeout" ip netns exec "$ns" "$top/test/host/$name.sh" "$@" \
 			> "$work/host-$seq.log" 2>&1 &
 		host_pid[$seq]=$! host_name[$seq]=$name
 		[ "$verb" = SPAWN ] && { echo "DONE $seq 0" >&"$ctl_in"; continue; }

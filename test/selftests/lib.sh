@@ -78,7 +78,7 @@ HOST_SEQ=0
 host_request() {
 	[ -n "$IXDP_CTL" ] || return 127
 	echo "$*" >&7
-	while read -r -t 300 _verb _seq _rc <&7; do
+	while read -r -t "${HOST_WAIT_S:-300}" _verb _seq _rc <&7; do
 		if [ "$_verb" = DONE ] && [ "$_seq" = "$2" ]; then
 			return "$_rc"
 		fi

@@ -364,8 +364,9 @@ enum ixdp_op {
 	IXDP_OP_NOP = 1,	/* always completes with status 0 */
 	IXDP_OP_LISTEN,		/* arg32: TCP port (1-65535); arg[0]:
 				 * backlog, the knocked connections not
-				 * yet accepted or rejected (0: 128; at
-				 * most IXDP_BACKLOG_MAX). Beyond it a
+				 * yet accepted or rejected (0: 4096, as
+				 * Linux's somaxconn; at most
+				 * IXDP_BACKLOG_MAX). Beyond it a
 				 * passive open is reset. -EACCES without
 				 * a grant, -ENOSPC past
 				 * IXDP_CTX_LISTEN_MAX ports of the
@@ -409,8 +410,8 @@ enum ixdp_op {
 #define IXDP_CMDF_ALL		IXDP_CMDF_ACK
 
 #define IXDP_IOV_MAX		64
-#define IXDP_BACKLOG_DEFAULT	128
-#define IXDP_BACKLOG_MAX	1024
+#define IXDP_BACKLOG_DEFAULT	4096
+#define IXDP_BACKLOG_MAX	65535
 #define IXDP_CTX_LISTEN_MAX	4	/* ports one context listens on */
 
 /* One buffer of IXDP_OP_SENDV, inside the TX arena. */
@@ -894,7 +895,7 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_TAKEBACKS,	/* loop taken back by the kthread */
 	IXDP_CORE_STAT_TAKEBACK_LOOPS,	/* steps it ran meanwhile */
 	IXDP_CORE_STAT_KTHREAD_SWITCHES,	/* gauge: the kthread's switches */
-	IXDP_CORE_STAT_APP_RX_OVERRUNS,	/* connections ended: arena full */
+	IXDP_CORE_STAT_APP_RX_WAITS,	/* RECVs that waited for arena room */
 	IXDP_CORE_STAT_TCBS,		/* gauge: control blocks allocated */
 	IXDP_CORE_STAT_APP_RX_CHUNKS,	/* gauge: RX arena chunks held */
 
