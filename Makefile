@@ -23,6 +23,7 @@
 #   make qemu-test-6.12  the same on Debian 12's 6.12 kernel
 #   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
 #   make qemu-scale      100,000 connections to echo_ixdp (SCALE=N), memory
+#   make bench-scale     echo at 32 to 100,000 connections: ixdp and epoll
 #   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
 #   make fuzz            the long fuzz stage (1e6 commands, netlink, bad
@@ -56,7 +57,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app profile-app bench-policy module-all style \
+	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy module-all style \
 	sparse deps \
 	clean
 
@@ -241,6 +242,16 @@ profile-app: module user
 		--extra $(BUILD)/prof-extra \
 		--append "ixdp_prof=$(PROF) ixdp_sargs=$(PROF_ARGS) ixdp_cfg=$(PROF_CFG)" \
 		--timeout 600 | tee $(BUILD)/profile-app.log
+
+# Echo against the number of connections (32 to 100,000, the same load):
+# echo_ixdp and Linux epoll on one guest, medians and ratios (not a test).
+bench-scale: module user
+	@mkdir -p $(BUILD)
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench-scale --mem 3072 \
+		--host-timeout 1500 --timeout 3600 \
+		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),32,1000,10000,100000)" \
+		| tee $(BUILD)/bench-scale.log
+	@awk -f test/bench/ratios-scale.awk $(BUILD)/bench-scale.log
 
 # ixdpd's dynamic core policy against two always-active cores under a
 # stepped load: throughput, p50/p99 and dataplane CPU time (not a test).

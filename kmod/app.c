@@ -267,6 +267,7 @@ static int app_init_rings(struct ixdp_app *app, const struct ixdp_attach *a)
 		app->chunk[i].next = i + 1 < app->nchunk ? i + 1 : IX_NIL;
 	app->free_chunk = 0;
 	app->nfree_chunk = app->nchunk;
+	app->wait_head = IX_NIL;
 	app->zombie_head = IX_NIL;
 	app->zombie_tail = IX_NIL;
 	return 0;

@@ -13,6 +13,10 @@
  *	               message of --size bytes and waits for its echo
  *	               (default 2)
  *	--size B       message size, 1 to 4096 (default 64)
+ *	--duration S   instead of rounds: for 1 + S seconds keep --window
+ *	               messages in flight over all the connections (one
+ *	               at most on each, taken in turn), and report the
+ *	               last S seconds' rate and round trips (a LOAD line)
  *	--hold S       after the rounds, after closing half and after
  *	               closing all: wait S seconds (for the server's
  *	               counters to be read; default 0)
@@ -30,6 +34,8 @@
  * connect, or a wrong byte is a failure. Last line:
  *   RESULT L conns=N opened=N msgs=N mismatches=N resets=N eof_ok=N
  *	open_secs=S echo_secs=S errors=N
+ * and with --duration, before it:
+ *   LOAD L conns=N msgs_per_s=R p50_us=U p99_us=U
  * Exit status 0 only if everything was right.
  */
 #define _GNU_SOURCE
@@ -55,6 +61,7 @@
 
 #define MAX_SIZE	4096
 #define MAX_SOURCES	32
+#define HIST_US		200000		/* round trips kept to the us */
 
 enum cstate { C_IDLE, C_CONNECTING, C_OPEN, C_SENDING, C_CLOSING, C_DONE };
 
@@ -62,13 +69,18 @@ struct conn {
 	int fd;
 	uint8_t state;
 	uint16_t sent, rcvd;		/* bytes of the current message */
+	uint32_t nmsg;			/* messages echoed */
+	double t_sent;			/* of the current message */
 };
 
 static struct conn *conns;
 static unsigned int nconns, window = 4096, rounds = 2, size = 64;
 static unsigned int first, last, nprocs;	/* this process: [first, last) */
 static int to_parent = -1, from_parent = -1;
-static unsigned int nsources = 1, hold_s, timeout_s = 600;
+static unsigned int nsources = 1, hold_s, timeout_s = 600, duration_s;
+static double m_start, m_end;		/* the measured window */
+static unsigned long long mmsgs;	/* messages echoed in it */
+static uint32_t hist[HIST_US + 1];	/* their round trips, us */
 static const char *label = "connscale";
 static struct sockaddr_in dst;
 static int ep;
@@ -156,7 +168,7 @@ static bool start_connect(unsigned int c)
 	return true;
 }
 
-static void send_msg(unsigned int c, unsigned int round)
+static void send_msg(unsigned int c)
 {
 	struct conn *k = &conns[c];
 	uint8_t buf[MAX_SIZE];
@@ -164,7 +176,7 @@ static void send_msg(unsigned int c, unsigned int round)
 	ssize_t n;
 
 	for (i = k->sent; i < size; i++)
-		buf[i - k->sent] = pattern(c, round, i);
+		buf[i - k->sent] = pattern(c, k->nmsg, i);
 	n = send(k->fd, buf, size - k->sent, MSG_NOSIGNAL);
 	if (n < 0 && errno != EAGAIN) {
 		fail("send", c, errno);
@@ -177,7 +189,7 @@ static void send_msg(unsigned int c, unsigned int round)
 	      EPOLL_CTL_MOD);
 }
 
-static void on_event(unsigned int c, uint32_t ev, unsigned int round)
+static void on_event(unsigned int c, uint32_t ev)
 {
 	struct conn *k = &conns[c];
 	uint8_t buf[MAX_SIZE];
@@ -203,7 +215,7 @@ static void on_event(unsigned int c, uint32_t ev, unsigned int round)
 		return;
 	case C_SENDING:
 		if ((ev & EPOLLOUT) && k->sent < size)
-			send_msg(c, round);
+			send_msg(c);
 		if (!(ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) ||
 		    k->state != C_SENDING)
 			return;
@@ -222,13 +234,22 @@ static void on_event(unsigned int c, uint32_t ev, unsigned int round)
 			return;
 		}
 		for (i = 0; i < n; i++)
-			if (buf[i] != pattern(c, round, k->rcvd + i)) {
+			if (buf[i] != pattern(c, k->nmsg, k->rcvd + i)) {
 				mismatches++;
 				break;
 			}
 		k->rcvd += n;
 		if (k->rcvd == size) {
+			double t = now();
+
 			msgs++;
+			k->nmsg++;
+			if (t >= m_start && t < m_end) {
+				double us = (t - k->t_sent) * 1e6;
+
+				mmsgs++;
+				hist[us < HIST_US ? (unsigned int)us : HIST_US]++;
+			}
 			k->state = C_OPEN;
 			inflight--;
 			watch(c, 0, EPOLL_CTL_MOD);
@@ -260,7 +281,7 @@ static void on_event(unsigned int c, uint32_t ev, unsigned int round)
 }
 
 /* Run the event loop until fewer than @max operations are in flight. */
-static bool pump(unsigned int max, unsigned int round)
+static bool pump(unsigned int max)
 {
 	struct epoll_event evs[256];
 	int i, n;
@@ -270,9 +291,37 @@ static bool pump(unsigned int max, unsigned int round)
 			return false;
 		n = epoll_wait(ep, evs, 256, 1000);
 		for (i = 0; i < n; i++)
-			on_event(evs[i].data.u32, evs[i].events, round);
+			on_event(evs[i].data.u32, evs[i].events);
 	}
 	return true;
+}
+
+/* --duration: keep the window full, connections in turn, then drain. */
+static bool load(void)
+{
+	unsigned int c = first, idle = 0;
+	bool ok = true;
+
+	m_start = now() + 1;
+	m_end = m_start + duration_s;
+	while (ok && now() < m_end) {
+		if (conns[c].state == C_OPEN) {
+			conns[c].state = C_SENDING;
+			conns[c].sent = conns[c].rcvd = 0;
+			conns[c].t_sent = now();
+			inflight++;
+			send_msg(c);
+			idle = 0;
+			ok = pump(window);
+		} else if (++idle > last - first) {
+			/* Every connection busy or gone: wait for one. */
+			ok = pump(inflight);
+			idle = 0;
+		}
+		if (++c == last)
+			c = first;
+	}
+	return ok && pump(1);
 }
 
 /*
@@ -302,7 +351,7 @@ static bool close_conns(unsigned int from, unsigned int to)
 	for (c = from; c < to; c++) {
 		if (conns[c].state != C_OPEN)
 			continue;
-		if (!pump(window, 0))
+		if (!pump(window))
 			return false;
 		if (shutdown(conns[c].fd, SHUT_WR)) {
 			fail("shutdown", c, errno);
@@ -313,7 +362,7 @@ static bool close_conns(unsigned int from, unsigned int to)
 		inflight++;
 		watch(c, EPOLLIN, EPOLL_CTL_MOD);
 	}
-	return pump(1, 0);
+	return pump(1);
 }
 
 static unsigned int arg_u(const char *s, unsigned int lo, unsigned int hi)
@@ -330,26 +379,60 @@ static unsigned int arg_u(const char *s, unsigned int lo, unsigned int hi)
 
 struct tally {
 	unsigned int opened, eof_ok, ok;
-	unsigned long long msgs, mismatches, resets, errors;
+	unsigned long long msgs, mismatches, resets, errors, mmsgs;
 	double t_open, t_echo;
 };
+
+static unsigned int percentile(double q)
+{
+	unsigned long long n = 0, want = (unsigned long long)(mmsgs * q);
+	unsigned int i;
+
+	for (i = 0; i <= HIST_US; i++) {
+		n += hist[i];
+		if (n > want)
+			return i;
+	}
+	return HIST_US;
+}
 
 /* A worker sends its tally up; the parent (or a lone process) reports. */
 static int finish(bool ok, double t_open, double t_echo)
 {
 	struct tally t = { opened, eof_ok, ok, msgs, mismatches, resets,
-			   errors, t_open, t_echo };
+			   errors, mmsgs, t_open, t_echo };
 	unsigned int n = last - first;
 
 	if (to_parent >= 0)
-		return write(to_parent, &t, sizeof(t)) == sizeof(t) ? 0 : 1;
+		return write(to_parent, &t, sizeof(t)) == sizeof(t) &&
+		       write(to_parent, hist, sizeof(hist)) == sizeof(hist) ?
+		       0 : 1;
+	if (duration_s)
+		printf("LOAD %s conns=%u msgs_per_s=%.0f p50_us=%u p99_us=%u\n",
+		       label, n, (double)mmsgs / duration_s, percentile(0.5),
+		       percentile(0.99));
 	printf("RESULT %s conns=%u opened=%u msgs=%llu mismatches=%llu resets=%llu eof_ok=%u open_secs=%.2f echo_secs=%.2f errors=%llu\n",
 	       label, n, opened, msgs, mismatches, resets, eof_ok, t_open,
 	       t_echo, errors);
 	if (!ok)
 		return 124;
-	return opened == n && msgs == (unsigned long long)n * rounds &&
+	return opened == n &&
+	       (duration_s ? mmsgs > 0 : msgs == (unsigned long long)n * rounds) &&
 	       !mismatches && !resets && !errors && eof_ok == n ? 0 : 1;
+}
+
+static bool read_all(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = read(fd, buf, len);
+		if (n <= 0)
+			return false;
+		buf = (char *)buf + n;
+		len -= n;
+	}
+	return true;
 }
 
 static const char *const phase_names[] = { "open", "echo", "half", "closed" };
@@ -357,8 +440,9 @@ static const char *const phase_names[] = { "open", "echo", "half", "closed" };
 /* The parent of @np workers: phases in step, then the sum of their tallies. */
 static int parent(const int *up, const int *down, unsigned int np)
 {
+	static uint32_t h[HIST_US + 1];
 	struct tally t, sum = { .ok = 1 };
-	unsigned int p, k;
+	unsigned int p, k, i;
 	char b;
 
 	for (k = 0; k < 4; k++) {
@@ -375,8 +459,12 @@ static int parent(const int *up, const int *down, unsigned int np)
 				return 124;
 	}
 	for (p = 0; p < np; p++) {
-		if (read(up[p], &t, sizeof(t)) != sizeof(t))
+		if (read(up[p], &t, sizeof(t)) != sizeof(t) ||
+		    !read_all(up[p], h, sizeof(h)))
 			return 124;
+		for (i = 0; i <= HIST_US; i++)
+			hist[i] += h[i];
+		sum.mmsgs += t.mmsgs;
 		sum.opened += t.opened;
 		sum.eof_ok += t.eof_ok;
 		sum.ok &= t.ok;
@@ -390,6 +478,7 @@ static int parent(const int *up, const int *down, unsigned int np)
 	opened = sum.opened;
 	eof_ok = sum.eof_ok;
 	msgs = sum.msgs;
+	mmsgs = sum.mmsgs;
 	mismatches = sum.mismatches;
 	resets = sum.resets;
 	errors = sum.errors;
@@ -460,6 +549,8 @@ int main(int argc, char **argv)
 			size = arg_u(argv[i + 1], 1, MAX_SIZE);
 		else if (!strcmp(argv[i], "--hold"))
 			hold_s = arg_u(argv[i + 1], 0, 600);
+		else if (!strcmp(argv[i], "--duration"))
+			duration_s = arg_u(argv[i + 1], 1, 3600);
 		else if (!strcmp(argv[i], "--procs"))
 			nprocs = arg_u(argv[i + 1], 1, 64);
 		else if (!strcmp(argv[i], "--timeout"))
@@ -495,11 +586,11 @@ int main(int argc, char **argv)
 
 	for (c = first; c < last && ok; c++) {
 		conns[c].fd = -1;
-		ok = pump(window, 0);
+		ok = pump(window);
 		if (ok)
 			start_connect(c);
 	}
-	ok = ok && pump(1, 0);
+	ok = ok && pump(1);
 	t_open = now() - t_start;
 	phase("open", t_open);
 
@@ -507,16 +598,19 @@ int main(int argc, char **argv)
 		for (c = first; c < last && ok; c++) {
 			if (conns[c].state != C_OPEN)
 				continue;
-			ok = pump(window, r);
+			ok = pump(window);
 			if (!ok || conns[c].state != C_OPEN)
 				continue;
 			conns[c].state = C_SENDING;
 			conns[c].sent = conns[c].rcvd = 0;
 			inflight++;
-			send_msg(c, r);
+			conns[c].t_sent = now();
+			send_msg(c);
 		}
-		ok = ok && pump(1, r);
+		ok = ok && pump(1);
 	}
+	if (duration_s && ok)
+		ok = load();
 	t_echo = now() - t_start - t_open;
 	phase("echo", t_echo);
 

@@ -12,4 +12,5 @@ for i in $(seq 0 $((sources - 1))); do
 	ip addr add "198.18.0.$((10 + i))/24" dev ixtap0 2>/dev/null || true
 done
 sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+sysctl -qw net.ipv4.tcp_tw_reuse=1
 exec "$(dirname "$0")/../../build/host/connscale" "$@" --sources "$sources"

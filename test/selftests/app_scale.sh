@@ -37,6 +37,20 @@ total() {
 		sed -n "s/^ *\"$1\": *\([0-9]*\).*/\1/p" | head -n1
 }
 
+# The cores' connections now (not a gauge of the last loop step).
+conns() {
+	ixctl -j stats show | tr ',{}' '\n\n\n' |
+		sed -n 's/^ *"connections": *\([0-9]*\).*/\1/p' | head -n1
+}
+
+# Empty slabs back to the page allocator, so that two readings compare
+# what is in use, not what the allocator keeps for later.
+shrink_slabs() {
+	for _f in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$_f" 2>/dev/null
+	done
+}
+
 slab_kb() {
 	awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo
 }
@@ -50,7 +64,7 @@ tcb_objs() {
 # snap NAME: the memory figures now, in NAME_tcbs, NAME_chunks, NAME_objs,
 # NAME_slab, NAME_conns.
 snap() {
-	eval "$1_conns=\$(total dp_conns) $1_tcbs=\$(total dp_tcbs)"
+	eval "$1_conns=\$(conns) $1_tcbs=\$(total dp_tcbs)"
 	eval "$1_chunks=\$(total dp_app_rx_chunks) $1_objs=\$(tcb_objs)"
 	eval "$1_slab=\$(slab_kb)"
 	eval "tap_diag \"$1: connections \$$1_conns, control blocks \$$1_tcbs, ixdp_tcb objects \$$1_objs, arena chunks \$$1_chunks, unreclaimable slab \$$1_slab kB\""
@@ -59,9 +73,14 @@ snap() {
 # wait_conns OP COUNT SECS: until the cores' connections compare OP COUNT.
 wait_conns() {
 	_end=$(($(date +%s) + $3))
+	_next=0
 	while [ "$(date +%s)" -lt "$_end" ]; do
-		_c=$(total dp_conns)
+		_c=$(conns)
 		[ "${_c:-0}" "$1" "$2" ] && return 0
+		if [ "$(date +%s)" -ge "$_next" ]; then
+			tap_diag "$(date +%s): $_c connections"
+			_next=$(($(date +%s) + 10))
+		fi
 		sleep 0.2
 	done
 	tap_diag "dp_conns is ${_c:-unreadable}, not $1 $2 after $3 s"
@@ -94,9 +113,12 @@ if [ "$(nproc)" -lt 2 ] ||
 	exit
 fi
 
-$AS_APP echo_ixdp -p "$PORT" -c 0,1 -C "$N" > /tmp/echo_scale.out 2>&1 &
+# 16 MiB arenas: 4,096 chunks a context for the host's 4,096 messages in
+# flight (fewer would work too, with drops and retransmissions).
+$AS_APP echo_ixdp -p "$PORT" -c 0,1 -C "$N" -r 16 > /tmp/echo_scale.out 2>&1 &
 pid=$!
 tap_check "echo_ixdp attaches a context to each core" "$R" wait dp_apps 2 10
+shrink_slabs
 snap idle
 
 T0=$(date +%s)
@@ -121,7 +143,7 @@ tap_check "every connection is gone" wait_conns -eq 0 30
 # Control blocks go back at the cores' next poll; the slab allocator keeps
 # empty slabs of a cache until it is shrunk, as memory pressure would.
 sleep 1
-[ -w /sys/kernel/slab/ixdp_tcb/shrink ] && echo 1 > /sys/kernel/slab/ixdp_tcb/shrink
+shrink_slabs
 snap closed
 tap_diag "took $(($(date +%s) - T0)) s in all"
 tap_check "control blocks and arena chunks are back at their idle level ($closed_tcbs/$idle_tcbs, $closed_chunks/$idle_chunks)" \
