@@ -185,7 +185,7 @@ void ixdp_app_conn_rx_pull(struct ixdp_core *dp, struct ixdp_app *app)
 		*link = c->wait_next;
 		c->waiting = false;
 		c->wait_listed = false;
-		if (c->pend & IXDP_PEND_EOF)
+		if (c->state == IXDP_CONN_OPEN && (c->pend & IXDP_PEND_EOF))
 			ixdp_app_conn_mark_dirty(app, idx);
 	}
 }

@@ -149,6 +149,8 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		c->state = IXDP_CONN_DYING;
 		c->status = ev->status;
 		c->pend |= IXDP_PEND_DEAD;
+		/* What waited went with the core's connection. */
+		c->waiting = false;
 		break;
 	default:
 		return;
