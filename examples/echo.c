@@ -288,7 +288,8 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > IXDP_CONNS_MAX)
 				usage();
-			params.ring.max_conns = (uint32_t)v;
+			/* libixdp reads it at each attach. */
+			setenv("IXDP_MAX_CONNS", optarg, 1);
 			break;
 		case 's':
 			v = strtol(optarg, &end, 10);

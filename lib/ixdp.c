@@ -182,6 +182,27 @@ int ixdp_ring_setup(struct ixdp_ring *r, unsigned int cpu,
 	return ixdp_ring_setup_flags(r, cpu, p, 0);
 }
 
+/*
+ * A size from the environment (struct ixdp_params keeps its layout, so
+ * that programs built against libixdp.so.1 keep working): 0 if unset,
+ * -EINVAL if not a number.
+ */
+static int env_u32(const char *name, uint32_t *out)
+{
+	const char *v = getenv(name);
+	unsigned long n;
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (errno || *end || n > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)n;
+	return 0;
+}
+
 int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 			  const struct ixdp_params *p, uint32_t flags)
 {
@@ -211,10 +232,12 @@ int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 		a.ev_entries = p->ev_entries;
 		a.rx_arena = p->rx_arena;
 		a.tx_arena = p->tx_arena;
-		if (vi.features & IXDP_FEAT_RX_CHUNKS) {
-			a.max_conns = p->max_conns;
-			a.rx_chunk = p->rx_chunk;
-		}
+	}
+	if (vi.features & IXDP_FEAT_RX_CHUNKS) {
+		err = env_u32("IXDP_MAX_CONNS", &a.max_conns) ?:
+		      env_u32("IXDP_RX_CHUNK", &a.rx_chunk);
+		if (err)
+			goto err_close;
 	}
 	if (ioctl(fd, IXDP_IOC_ATTACH, &a) < 0) {
 		err = -errno;

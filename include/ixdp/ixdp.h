@@ -37,8 +37,6 @@ struct ixdp_params {
 	uint32_t spin_us;	/* ixdp_wait() polls the event ring this long
 				 * before it sleeps in poll() (0: never)
 				 */
-	uint32_t max_conns;	/* connections at once (struct ixdp_attach) */
-	uint32_t rx_chunk;	/* RX arena chunk size (struct ixdp_attach) */
 };
 
 struct ixdp_ring {
