@@ -124,7 +124,9 @@ shrink_slabs
 snap idle
 
 T0=$(date +%s)
-host_spawn conn-scale "$IXIP" "$PORT" "$N" --rounds 3 --hold "$HOLD" \
+# 256 connects or messages in flight: a larger burst overflows the tap's
+# queue into the TCG guest and waits for retransmissions.
+host_spawn conn-scale "$IXIP" "$PORT" "$N" --rounds 3 --hold "$HOLD" --window 256 \
 	--timeout "$CS_TIMEOUT" --label "scale/$N"
 ticket=$HOST_TICKET
 tap_check "the host opens $N connections" wait_conns -ge "$N" "$HOST_WAIT_S"
