@@ -77,7 +77,8 @@ user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen
 
 # libixdp and the programs on it; one set of PIC objects for .a and .so.
 user: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so \
-	$(BUILD)/lib/pkgconfig/libixdp.pc $(BUILD)/bin/echo_ixdp
+	$(BUILD)/lib/pkgconfig/libixdp.pc $(BUILD)/bin/echo_ixdp \
+	$(BUILD)/bin/kv_ixdp
 
 LIB_SRCS := lib/ixdp.c lib/ixev.c
 LIB_HDRS := include/ixdp/ixdp.h include/ixdp/ixev.h lib/ixdp_int.h \
@@ -110,6 +111,14 @@ $(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in
 $(BUILD)/bin/echo_ixdp: examples/echo.c $(BUILD)/lib/libixdp.a $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(BUILD)/lib/libixdp.a
+
+KV_SRCS := examples/kv/kv_server.c examples/kv/kv_proto.c examples/kv/kv_store.c
+
+# memcached's text protocol on ixev (examples/kv/), static as echo_ixdp.
+$(BUILD)/bin/kv_ixdp: $(KV_SRCS) $(wildcard examples/kv/*.h) \
+		$(BUILD)/lib/libixdp.a $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -o $@ $(KV_SRCS) $(BUILD)/lib/libixdp.a
 
 $(BUILD)/bin/echo_epoll: examples/echo_epoll.c
 	@mkdir -p $(dir $@)

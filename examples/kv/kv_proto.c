@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcached's text protocol (kv_proto.h), with memcached 1.6's replies
+ * and error strings byte for byte, its quirks included (a decremented
+ * counter keeps its length, padded with spaces; a refused data block is
+ * still read; a storage command with a wrong number of words is an
+ * unknown one). Lines end with "\n", an "\r" before it is dropped; words
+ * are separated by one or more spaces. Meta commands are not handled yet
+ * (ERROR, as for any unknown command).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "kv_proto.h"
+
+#define MAX_WORDS	24
+#define VERSION		"1.6.18"
+
+struct words {
+	char *w[MAX_WORDS];
+	size_t len[MAX_WORDS];
+	unsigned int n;
+	bool more;			/* more words than MAX_WORDS */
+};
+
+void kv_conn_init(struct kv_conn *c, struct kv_store *store,
+		  const struct kv_server_info *info, kv_clock_fn clock)
+{
+	memset(c, 0, sizeof(*c));
+	c->store = store;
+	c->info = info;
+	c->clock = clock;
+}
+
+void kv_conn_fini(struct kv_conn *c)
+{
+	free(c->data);
+	c->data = NULL;
+	free(c->line);
+	c->line = NULL;
+}
+
+void kv_buf_free(struct kv_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int put(struct kv_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		uint8_t *np;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np)
+			return -ENOMEM;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int puts_(struct kv_buf *b, const char *s)
+{
+	return put(b, s, strlen(s));
+}
+
+static int putf(struct kv_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int putf(struct kv_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -EINVAL;
+	return put(b, tmp, n);
+}
+
+static void split(char *line, struct words *w)
+{
+	char *p = line;
+
+	w->n = 0;
+	w->more = false;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (w->n == MAX_WORDS) {
+			w->more = true;
+			return;
+		}
+		w->w[w->n] = p;
+		while (*p && *p != ' ')
+			p++;
+		w->len[w->n] = p - w->w[w->n];
+		if (*p)
+			*p++ = '\0';
+		w->n++;
+	}
+}
+
+/* Unsigned decimal, as memcached's safe_strtoull (no sign, no junk). */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' ||
+		    v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Signed decimal within 32 bits, as memcached's safe_strtol. */
+static bool parse_s32(const char *s, int64_t *out)
+{
+	bool neg = *s == '-';
+	uint64_t v;
+
+	if (!parse_u64(s + neg, &v) || v > (neg ? 2147483648ull : 2147483647ull))
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+static bool is_noreply(const struct words *w)
+{
+	return w->n && !strcmp(w->w[w->n - 1], "noreply");
+}
+
+static int reply(struct kv_conn *c, struct kv_buf *out, bool noreply,
+		 const char *s)
+{
+	if (noreply)
+		return 0;
+	return puts_(out, s);
+}
+
+struct get_arg {
+	struct kv_buf *out;
+	const char *key;
+	size_t nkey;
+	bool cas;
+	int err;
+};
+
+static void emit_value(void *arg, const struct kv_value *v)
+{
+	struct get_arg *g = arg;
+
+	g->err = g->err ?: puts_(g->out, "VALUE ") ?:
+		 put(g->out, g->key, g->nkey) ?:
+		 (g->cas ? putf(g->out, " %" PRIu32 " %" PRIu32 " %" PRIu64 "\r\n",
+				v->flags, v->len, v->cas) :
+			   putf(g->out, " %" PRIu32 " %" PRIu32 "\r\n",
+				v->flags, v->len)) ?:
+		 put(g->out, v->data, v->len) ?: puts_(g->out, "\r\n");
+}
+
+/* get, gets, gat, gats: @first is the first key's word. */
+static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
+		   bool cas, bool touch, int64_t exptime, struct kv_buf *out)
+{
+	struct get_arg g = { .out = out, .cas = cas };
+	unsigned int i;
+
+	for (i = first; i < w->n; i++)
+		if (w->len[i] > KV_KEY_MAX)
+			return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	for (i = first; i < w->n && !g.err; i++) {
+		g.key = w->w[i];
+		g.nkey = w->len[i];
+		c->cmd_get++;
+		kv_store_get(c->store, g.key, g.nkey, touch, exptime,
+			     emit_value, &g);
+	}
+	return g.err ?: puts_(out, "END\r\n");
+}
+
+/* set, add, replace, append, prepend, cas: now the data block. */
+static int cmd_store(struct kv_conn *c, struct words *w, enum kv_mode mode,
+		     struct kv_buf *out)
+{
+	unsigned int need = mode == KV_CAS ? 6 : 5;
+	uint64_t flags, cas = 0;
+	int64_t exptime, vlen;
+
+	if (w->n != need && w->n != need + 1)
+		return puts_(out, "ERROR\r\n");
+	if (w->len[1] > KV_KEY_MAX || !parse_u64(w->w[2], &flags) ||
+	    !parse_s32(w->w[3], &exptime) || !parse_s32(w->w[4], &vlen) ||
+	    vlen < 0 || (mode == KV_CAS && !parse_u64(w->w[5], &cas)))
+		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	c->noreply = w->n == need + 1 && is_noreply(w);
+	c->mode = mode;
+	memcpy(c->key, w->w[1], w->len[1]);
+	c->nkey = w->len[1];
+	c->flags = (uint32_t)flags;
+	c->exptime = exptime;
+	c->cas = cas;
+	c->vlen = (size_t)vlen;
+	c->got = 0;
+	if (!kv_store_fits(c->store, c->nkey, c->vlen)) {
+		/* Refused before its bytes come; they are read all the same. */
+		c->swallow = c->vlen + 2;
+		return reply(c, out, c->noreply,
+			     "SERVER_ERROR object too large for cache\r\n");
+	}
+	c->data = malloc(c->vlen + 2);
+	if (!c->data) {
+		c->swallow = c->vlen + 2;
+		return puts_(out, "SERVER_ERROR out of memory storing object\r\n");
+	}
+	c->in_data = true;
+	return 0;
+}
+
+static const char *result_str(enum kv_result r)
+{
+	switch (r) {
+	case KV_STORED:
+		return "STORED\r\n";
+	case KV_NOT_STORED:
+		return "NOT_STORED\r\n";
+	case KV_EXISTS:
+		return "EXISTS\r\n";
+	case KV_NOT_FOUND:
+		return "NOT_FOUND\r\n";
+	case KV_TOO_LARGE:
+		return "SERVER_ERROR object too large for cache\r\n";
+	case KV_NO_MEMORY:
+		return "SERVER_ERROR out of memory storing object\r\n";
+	case KV_DELETED:
+		return "DELETED\r\n";
+	case KV_TOUCHED:
+		return "TOUCHED\r\n";
+	case KV_NON_NUMERIC:
+		return "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+	}
+	return "SERVER_ERROR\r\n";
+}
+
+/* The data block is in: check its end, store it. */
+static int data_done(struct kv_conn *c, struct kv_buf *out)
+{
+	enum kv_result r;
+	int err;
+
+	c->in_data = false;
+	/* noreply silences everything, errors included, as memcached. */
+	if (c->data[c->vlen] != '\r' || c->data[c->vlen + 1] != '\n') {
+		err = reply(c, out, c->noreply,
+			    "CLIENT_ERROR bad data chunk\r\n");
+	} else {
+		r = kv_store_put(c->store, c->mode, c->key, c->nkey, c->flags,
+				 c->exptime, c->data, (uint32_t)c->vlen,
+				 c->cas);
+		err = reply(c, out, c->noreply, result_str(r));
+	}
+	free(c->data);
+	c->data = NULL;
+	return err;
+}
+
+static int cmd_delta(struct kv_conn *c, struct words *w, bool incr,
+		     struct kv_buf *out)
+{
+	bool noreply = is_noreply(w);
+	enum kv_result r;
+	uint64_t delta, v;
+
+	if (w->n != 3 && w->n != 4)
+		return puts_(out, "ERROR\r\n");
+	if (w->len[1] > KV_KEY_MAX)
+		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	if (!parse_u64(w->w[2], &delta))
+		return puts_(out, "CLIENT_ERROR invalid numeric delta argument\r\n");
+	r = kv_store_delta(c->store, w->w[1], w->len[1], incr, delta, &v);
+	if (r == KV_STORED)
+		return noreply ? 0 : putf(out, "%" PRIu64 "\r\n", v);
+	return reply(c, out, noreply, result_str(r));
+}
+
+static int cmd_delete(struct kv_conn *c, struct words *w, struct kv_buf *out)
+{
+	unsigned int noreply = is_noreply(w);
+
+	if (w->n < 2 || w->n > 4)
+		return puts_(out, "ERROR\r\n");
+	if (w->n > 2 + noreply &&
+	    (w->n != 3 + noreply || strcmp(w->w[2], "0")))
+		return puts_(out, "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+	if (w->len[1] > KV_KEY_MAX)
+		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	return reply(c, out, noreply,
+		     result_str(kv_store_delete(c->store, w->w[1], w->len[1])));
+}
+
+static int cmd_touch(struct kv_conn *c, struct words *w, struct kv_buf *out)
+{
+	int64_t exptime;
+
+	if (w->n != 3 && w->n != 4)
+		return puts_(out, "ERROR\r\n");
+	if (w->len[1] > KV_KEY_MAX)
+		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	if (!parse_s32(w->w[2], &exptime))
+		return puts_(out, "CLIENT_ERROR invalid exptime argument\r\n");
+	return reply(c, out, is_noreply(w),
+		     result_str(kv_store_touch(c->store, w->w[1], w->len[1],
+					       exptime)));
+}
+
+static int cmd_flush(struct kv_conn *c, struct words *w, struct kv_buf *out)
+{
+	unsigned int noreply = is_noreply(w);
+	int64_t delay = 0;
+
+	if (w->n > 3)
+		return puts_(out, "ERROR\r\n");
+	if (w->n > 1 + noreply && !parse_s32(w->w[1], &delay))
+		return reply(c, out, noreply,
+			     "CLIENT_ERROR invalid exptime argument\r\n");
+	kv_store_flush(c->store, delay);
+	return reply(c, out, noreply, "OK\r\n");
+}
+
+static int cmd_stats(struct kv_conn *c, struct words *w, struct kv_buf *out)
+{
+	const struct kv_server_info *i = c->info;
+	struct kv_store_stats s;
+	struct rusage ru;
+	int64_t now = c->clock();
+	int err;
+
+	if (w->n > 1)
+		return puts_(out, "ERROR\r\n");
+	kv_store_stats(c->store, &s);
+	getrusage(RUSAGE_SELF, &ru);
+	err = putf(out, "STAT pid %d\r\nSTAT uptime %" PRId64 "\r\n"
+		   "STAT time %" PRId64 "\r\nSTAT version " VERSION "\r\n"
+		   "STAT pointer_size %zu\r\n",
+		   (int)getpid(), now - (i ? i->started : now), now,
+		   8 * sizeof(void *)) ?:
+	      putf(out, "STAT rusage_user %ld.%06ld\r\n"
+		   "STAT rusage_system %ld.%06ld\r\n",
+		   (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+		   (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec) ?:
+	      putf(out, "STAT curr_connections %" PRIu64 "\r\n"
+		   "STAT total_connections %" PRIu64 "\r\n",
+		   i ? i->curr_conns : 1, i ? i->total_conns : 1) ?:
+	      putf(out, "STAT cmd_get %" PRIu64 "\r\nSTAT cmd_set %" PRIu64
+		   "\r\nSTAT cmd_flush %" PRIu64 "\r\nSTAT cmd_touch %" PRIu64
+		   "\r\n", s.get_hits + s.get_misses, s.cmd_set, s.cmd_flush,
+		   s.cmd_touch) ?:
+	      putf(out, "STAT get_hits %" PRIu64 "\r\nSTAT get_misses %" PRIu64
+		   "\r\nSTAT get_expired %" PRIu64 "\r\nSTAT get_flushed %"
+		   PRIu64 "\r\n", s.get_hits, s.get_misses, s.get_expired,
+		   s.get_flushed) ?:
+	      putf(out, "STAT delete_misses %" PRIu64 "\r\nSTAT delete_hits %"
+		   PRIu64 "\r\nSTAT incr_misses %" PRIu64 "\r\nSTAT incr_hits %"
+		   PRIu64 "\r\nSTAT decr_misses %" PRIu64 "\r\nSTAT decr_hits %"
+		   PRIu64 "\r\n", s.delete_misses, s.delete_hits,
+		   s.incr_misses, s.incr_hits, s.decr_misses, s.decr_hits) ?:
+	      putf(out, "STAT cas_misses %" PRIu64 "\r\nSTAT cas_hits %" PRIu64
+		   "\r\nSTAT cas_badval %" PRIu64 "\r\nSTAT touch_hits %" PRIu64
+		   "\r\nSTAT touch_misses %" PRIu64 "\r\n", s.cas_misses,
+		   s.cas_hits, s.cas_badval, s.touch_hits, s.touch_misses) ?:
+	      putf(out, "STAT bytes_read %" PRIu64 "\r\nSTAT bytes_written %"
+		   PRIu64 "\r\nSTAT limit_maxbytes %" PRIu64 "\r\n"
+		   "STAT threads %u\r\n", c->bytes_read, c->bytes_written,
+		   s.limit_maxbytes, i ? i->threads : 1) ?:
+	      putf(out, "STAT bytes %" PRIu64 "\r\nSTAT curr_items %" PRIu64
+		   "\r\nSTAT total_items %" PRIu64 "\r\nSTAT expired_unfetched 0"
+		   "\r\nSTAT evicted_unfetched 0\r\nSTAT evictions %" PRIu64
+		   "\r\n", s.bytes, s.curr_items, s.total_items,
+		   s.evictions) ?:
+	      puts_(out, "END\r\n");
+	return err;
+}
+
+/* One complete command line, "\r\n" stripped. */
+static int command(struct kv_conn *c, char *line, struct kv_buf *out)
+{
+	struct words w;
+	const char *cmd;
+	int64_t exptime;
+
+	split(line, &w);
+	if (!w.n)
+		return puts_(out, "ERROR\r\n");
+	cmd = w.w[0];
+	if (!strcmp(cmd, "get") || !strcmp(cmd, "gets")) {
+		if (w.n < 2)
+			return puts_(out, "ERROR\r\n");
+		return cmd_get(c, &w, 1, cmd[3] == 's', false, 0, out);
+	}
+	if (!strcmp(cmd, "gat") || !strcmp(cmd, "gats")) {
+		if (w.n < 3 || !parse_s32(w.w[1], &exptime))
+			return puts_(out, "CLIENT_ERROR invalid exptime argument\r\n");
+		return cmd_get(c, &w, 2, cmd[3] == 's', true, exptime, out);
+	}
+	if (w.more)
+		return puts_(out, "ERROR\r\n");
+	if (!strcmp(cmd, "set"))
+		return cmd_store(c, &w, KV_SET, out);
+	if (!strcmp(cmd, "add"))
+		return cmd_store(c, &w, KV_ADD, out);
+	if (!strcmp(cmd, "replace"))
+		return cmd_store(c, &w, KV_REPLACE, out);
+	if (!strcmp(cmd, "append"))
+		return cmd_store(c, &w, KV_APPEND, out);
+	if (!strcmp(cmd, "prepend"))
+		return cmd_store(c, &w, KV_PREPEND, out);
+	if (!strcmp(cmd, "cas"))
+		return cmd_store(c, &w, KV_CAS, out);
+	if (!strcmp(cmd, "delete"))
+		return cmd_delete(c, &w, out);
+	if (!strcmp(cmd, "incr") || !strcmp(cmd, "decr"))
+		return cmd_delta(c, &w, cmd[0] == 'i', out);
+	if (!strcmp(cmd, "touch"))
+		return cmd_touch(c, &w, out);
+	if (!strcmp(cmd, "flush_all"))
+		return cmd_flush(c, &w, out);
+	if (!strcmp(cmd, "version"))
+		return puts_(out, "VERSION " VERSION "\r\n");
+	if (!strcmp(cmd, "verbosity")) {
+		if (w.n < 2 || w.n > 3)
+			return puts_(out, "ERROR\r\n");
+		return reply(c, out, is_noreply(&w), "OK\r\n");
+	}
+	if (!strcmp(cmd, "quit")) {
+		c->closed = true;
+		return 0;
+	}
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(c, &w, out);
+	return puts_(out, "ERROR\r\n");
+}
+
+/*
+ * @n bytes of a command line, @whole if they end it. A line whole in one
+ * piece is run from a scratch copy; a cut one waits in c->line.
+ */
+static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
+		     bool whole, struct kv_buf *out)
+{
+	static __thread char scratch[KV_LINE_MAX + 1];
+	char *line = scratch;
+	size_t l;
+	int err;
+
+	if (c->nline + n > KV_LINE_MAX) {
+		c->closed = true;
+		return puts_(out, "CLIENT_ERROR line too long\r\n");
+	}
+	if (!whole || c->nline) {
+		if (!c->line) {
+			c->line = malloc(KV_LINE_MAX + 1);
+			if (!c->line)
+				return -ENOMEM;
+		}
+		memcpy(c->line + c->nline, in, n);
+		c->nline += n;
+		if (!whole)
+			return 0;
+		line = c->line;
+		l = c->nline - 1;
+	} else {
+		memcpy(scratch, in, n);
+		l = n - 1;
+	}
+	if (l && line[l - 1] == '\r')
+		l--;
+	line[l] = '\0';
+	c->nline = 0;
+	err = command(c, line, out);
+	if (line == c->line) {
+		free(c->line);
+		c->line = NULL;
+	}
+	return err;
+}
+
+int kv_conn_feed(struct kv_conn *c, const uint8_t *in, size_t len,
+		 struct kv_buf *out)
+{
+	size_t before = out->len, n;
+	const uint8_t *nl;
+	int err = 0;
+
+	c->bytes_read += len;
+	while (len && !c->closed && !err) {
+		if (c->swallow) {
+			n = len < c->swallow ? len : c->swallow;
+			c->swallow -= n;
+		} else if (c->in_data) {
+			n = c->vlen + 2 - c->got;
+			if (n > len)
+				n = len;
+			memcpy(c->data + c->got, in, n);
+			c->got += n;
+			if (c->got == c->vlen + 2)
+				err = data_done(c, out);
+		} else {
+			nl = memchr(in, '\n', len);
+			n = nl ? (size_t)(nl - in) + 1 : len;
+			err = take_line(c, in, n, nl != NULL, out);
+		}
+		in += n;
+		len -= n;
+	}
+	c->bytes_written += out->len - before;
+	return err;
+}

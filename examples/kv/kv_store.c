@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The key space (kv_store.h): a chained hash table and an LRU list of
+ * items, under one mutex. Items are allocated whole (header, key, value);
+ * their bytes count against the memory limit, and the least recently used
+ * ones go when a new one does not fit. Expired and flushed items are
+ * dropped when met.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv_store.h"
+
+struct kv_item {
+	struct kv_item *hnext;		/* hash chain */
+	struct kv_item *prev, *next;	/* LRU: head most recent */
+	uint64_t cas;
+	int64_t exptime;		/* Unix time, 0: never */
+	int64_t time;			/* when stored */
+	uint32_t hash;
+	uint32_t flags;
+	uint32_t nkey, nval;
+	uint8_t buf[];			/* key, then value */
+};
+
+struct kv_store {
+	pthread_mutex_t lock;
+	struct kv_item **table;
+	uint32_t mask;
+	struct kv_item *head, *tail;
+	size_t mem_limit, mem_used, item_max;
+	uint64_t cas_next;
+	int64_t oldest_live;		/* flush_all N: stored at or before */
+	uint64_t oldest_cas;		/* flush_all: stored before this cas */
+	kv_clock_fn clock;
+	struct kv_store_stats st;
+};
+
+static uint32_t hash_key(const char *key, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)key[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static size_t item_size(uint32_t nkey, uint32_t nval)
+{
+	return sizeof(struct kv_item) + nkey + nval;
+}
+
+struct kv_store *kv_store_create(size_t mem_limit, size_t item_max,
+				 kv_clock_fn clock)
+{
+	struct kv_store *s = calloc(1, sizeof(*s));
+	uint32_t n = 1024;
+
+	if (!s)
+		return NULL;
+	while (n < (1u << 24) && (size_t)n * 256 < mem_limit)
+		n <<= 1;
+	s->table = calloc(n, sizeof(*s->table));
+	if (!s->table) {
+		free(s);
+		return NULL;
+	}
+	s->mask = n - 1;
+	s->mem_limit = mem_limit;
+	s->item_max = item_max;
+	s->cas_next = 1;
+	s->clock = clock;
+	s->st.limit_maxbytes = mem_limit;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+void kv_store_destroy(struct kv_store *s)
+{
+	struct kv_item *it, *next;
+
+	if (!s)
+		return;
+	for (it = s->head; it; it = next) {
+		next = it->next;
+		free(it);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s->table);
+	free(s);
+}
+
+bool kv_store_fits(const struct kv_store *s, size_t nkey, size_t nval)
+{
+	return nval <= s->item_max &&
+	       item_size((uint32_t)nkey, (uint32_t)nval) <= s->item_max;
+}
+
+/* The protocol's expiry time as a Unix time (0: never). */
+static int64_t abs_time(const struct kv_store *s, int64_t exptime, int64_t now)
+{
+	if (!exptime)
+		return 0;
+	if (exptime < 0)
+		return now - 1;
+	if (exptime <= KV_REL_TIME_MAX)
+		return now + exptime;
+	return exptime <= now ? now - 1 : exptime;
+}
+
+static void lru_unlink(struct kv_store *s, struct kv_item *it)
+{
+	if (it->prev)
+		it->prev->next = it->next;
+	else
+		s->head = it->next;
+	if (it->next)
+		it->next->prev = it->prev;
+	else
+		s->tail = it->prev;
+	it->prev = it->next = NULL;
+}
+
+static void lru_push(struct kv_store *s, struct kv_item *it)
+{
+	it->prev = NULL;
+	it->next = s->head;
+	if (s->head)
+		s->head->prev = it;
+	else
+		s->tail = it;
+	s->head = it;
+}
+
+static void item_unlink(struct kv_store *s, struct kv_item *it)
+{
+	struct kv_item **p = &s->table[it->hash & s->mask];
+
+	while (*p && *p != it)
+		p = &(*p)->hnext;
+	if (*p)
+		*p = it->hnext;
+	lru_unlink(s, it);
+	s->mem_used -= item_size(it->nkey, it->nval);
+	s->st.curr_items--;
+	s->st.bytes -= it->nkey + it->nval;
+	free(it);
+}
+
+static bool item_dead(const struct kv_store *s, const struct kv_item *it,
+		      int64_t now)
+{
+	return (it->exptime && it->exptime <= now) ||
+	       it->cas < s->oldest_cas ||
+	       (s->oldest_live && s->oldest_live <= now &&
+		it->time <= s->oldest_live);
+}
+
+/* The live item of @key (its dead one is dropped on the way). */
+static struct kv_item *find(struct kv_store *s, const char *key, size_t nkey,
+			    int64_t now)
+{
+	uint32_t h = hash_key(key, nkey);
+	struct kv_item *it;
+
+	for (it = s->table[h & s->mask]; it; it = it->hnext) {
+		if (it->hash != h || it->nkey != nkey ||
+		    memcmp(it->buf, key, nkey))
+			continue;
+		if (item_dead(s, it, now)) {
+			if (it->exptime && it->exptime <= now)
+				s->st.expired++;
+			item_unlink(s, it);
+			return NULL;
+		}
+		return it;
+	}
+	return NULL;
+}
+
+/* Room for @size more bytes, evicting from the LRU's tail. */
+static bool make_room(struct kv_store *s, size_t size)
+{
+	while (s->mem_used + size > s->mem_limit) {
+		if (!s->tail)
+			return false;
+		item_unlink(s, s->tail);
+		s->st.evictions++;
+	}
+	return true;
+}
+
+/* A new item replacing @old (may be NULL), linked in; NULL if no memory. */
+static struct kv_item *item_new(struct kv_store *s, struct kv_item *old,
+				const char *key, size_t nkey, uint32_t flags,
+				int64_t exptime, uint32_t nval, int64_t now)
+{
+	size_t size = item_size((uint32_t)nkey, nval);
+	struct kv_item *it;
+
+	if (old)
+		item_unlink(s, old);
+	if (!make_room(s, size))
+		return NULL;
+	it = malloc(size);
+	if (!it)
+		return NULL;
+	memset(it, 0, sizeof(*it));
+	memcpy(it->buf, key, nkey);
+	it->nkey = (uint32_t)nkey;
+	it->nval = nval;
+	it->flags = flags;
+	it->exptime = exptime;
+	it->time = now;
+	it->hash = hash_key(key, nkey);
+	it->cas = s->cas_next++;
+	it->hnext = s->table[it->hash & s->mask];
+	s->table[it->hash & s->mask] = it;
+	lru_push(s, it);
+	s->mem_used += size;
+	s->st.curr_items++;
+	s->st.total_items++;
+	s->st.bytes += nkey + nval;
+	return it;
+}
+
+enum kv_result kv_store_put(struct kv_store *s, enum kv_mode mode,
+			    const char *key, size_t nkey, uint32_t flags,
+			    int64_t exptime, const uint8_t *data,
+			    uint32_t len, uint64_t cas)
+{
+	int64_t now = s->clock();
+	enum kv_result r = KV_STORED;
+	struct kv_item *old, *it;
+	uint32_t total;
+
+	if (item_size((uint32_t)nkey, len) > s->item_max)
+		return KV_TOO_LARGE;
+	pthread_mutex_lock(&s->lock);
+	s->st.cmd_set++;
+	old = find(s, key, nkey, now);
+	switch (mode) {
+	case KV_ADD:
+		if (old) {
+			/* As memcached: a failed add still bumps the item. */
+			lru_unlink(s, old);
+			lru_push(s, old);
+			r = KV_NOT_STORED;
+		}
+		break;
+	case KV_REPLACE:
+	case KV_APPEND:
+	case KV_PREPEND:
+		if (!old)
+			r = KV_NOT_STORED;
+		break;
+	case KV_CAS:
+		if (!old) {
+			s->st.cas_misses++;
+			r = KV_NOT_FOUND;
+		} else if (old->cas != cas) {
+			s->st.cas_badval++;
+			r = KV_EXISTS;
+		} else {
+			s->st.cas_hits++;
+		}
+		break;
+	case KV_SET:
+		break;
+	}
+	if (r != KV_STORED)
+		goto out;
+	if (mode == KV_APPEND || mode == KV_PREPEND) {
+		uint8_t *tmp;
+
+		total = old->nval + len;
+		if (item_size((uint32_t)nkey, total) > s->item_max) {
+			r = KV_TOO_LARGE;
+			goto out;
+		}
+		tmp = malloc(total ? total : 1);
+		if (!tmp) {
+			r = KV_NO_MEMORY;
+			goto out;
+		}
+		if (mode == KV_APPEND) {
+			memcpy(tmp, old->buf + old->nkey, old->nval);
+			memcpy(tmp + old->nval, data, len);
+		} else {
+			memcpy(tmp, data, len);
+			memcpy(tmp + len, old->buf + old->nkey, old->nval);
+		}
+		flags = old->flags;
+		exptime = old->exptime;
+		it = item_new(s, old, key, nkey, flags, exptime, total, now);
+		if (it)
+			memcpy(it->buf + nkey, tmp, total);
+		free(tmp);
+	} else {
+		it = item_new(s, old, key, nkey, flags,
+			      abs_time(s, exptime, now), len, now);
+		if (it)
+			memcpy(it->buf + nkey, data, len);
+	}
+	if (!it)
+		r = KV_NO_MEMORY;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+bool kv_store_get(struct kv_store *s, const char *key, size_t nkey,
+		  bool touch, int64_t exptime,
+		  void (*fn)(void *arg, const struct kv_value *v), void *arg)
+{
+	int64_t now = s->clock();
+	struct kv_value v;
+	struct kv_item *it;
+
+	pthread_mutex_lock(&s->lock);
+	if (touch)
+		s->st.cmd_touch++;
+	it = find(s, key, nkey, now);
+	if (!it) {
+		if (touch)
+			s->st.touch_misses++;
+		else
+			s->st.get_misses++;
+		pthread_mutex_unlock(&s->lock);
+		return false;
+	}
+	if (touch) {
+		it->exptime = abs_time(s, exptime, now);
+		s->st.touch_hits++;
+	} else {
+		s->st.get_hits++;
+	}
+	lru_unlink(s, it);
+	lru_push(s, it);
+	v.data = it->buf + it->nkey;
+	v.len = it->nval;
+	v.flags = it->flags;
+	v.cas = it->cas;
+	fn(arg, &v);
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
+enum kv_result kv_store_delete(struct kv_store *s, const char *key,
+			       size_t nkey)
+{
+	struct kv_item *it;
+	enum kv_result r = KV_NOT_FOUND;
+
+	pthread_mutex_lock(&s->lock);
+	it = find(s, key, nkey, s->clock());
+	if (it) {
+		item_unlink(s, it);
+		r = KV_DELETED;
+		s->st.delete_hits++;
+	} else {
+		s->st.delete_misses++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+enum kv_result kv_store_touch(struct kv_store *s, const char *key,
+			      size_t nkey, int64_t exptime)
+{
+	int64_t now = s->clock();
+	struct kv_item *it;
+	enum kv_result r = KV_NOT_FOUND;
+
+	pthread_mutex_lock(&s->lock);
+	s->st.cmd_touch++;
+	it = find(s, key, nkey, now);
+	if (it) {
+		it->exptime = abs_time(s, exptime, now);
+		lru_unlink(s, it);
+		lru_push(s, it);
+		s->st.touch_hits++;
+		r = KV_TOUCHED;
+	} else {
+		s->st.touch_misses++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* A value incr/decr takes: decimal digits, then only spaces (padding). */
+static bool parse_counter(const uint8_t *p, uint32_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	uint32_t i = 0;
+
+	if (!n || n > 20 + 64)
+		return false;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		if (v > (UINT64_MAX - (p[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	if (!i)
+		return false;
+	for (; i < n; i++)
+		if (p[i] != ' ')
+			return false;
+	*out = v;
+	return true;
+}
+
+enum kv_result kv_store_delta(struct kv_store *s, const char *key,
+			      size_t nkey, bool incr, uint64_t delta,
+			      uint64_t *out)
+{
+	int64_t now = s->clock();
+	enum kv_result r = KV_STORED;
+	struct kv_item *it, *n;
+	char num[24];
+	uint64_t v;
+	int len;
+
+	pthread_mutex_lock(&s->lock);
+	it = find(s, key, nkey, now);
+	if (!it) {
+		if (incr)
+			s->st.incr_misses++;
+		else
+			s->st.decr_misses++;
+		r = KV_NOT_FOUND;
+		goto out;
+	}
+	if (!parse_counter(it->buf + it->nkey, it->nval, &v)) {
+		r = KV_NON_NUMERIC;
+		goto out;
+	}
+	if (incr) {
+		v += delta;
+		s->st.incr_hits++;
+	} else {
+		v = delta > v ? 0 : v - delta;
+		s->st.decr_hits++;
+	}
+	*out = v;
+	len = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	if ((uint32_t)len <= it->nval) {
+		/* In place, padded with spaces to its length, as memcached. */
+		memcpy(it->buf + it->nkey, num, len);
+		memset(it->buf + it->nkey + len, ' ', it->nval - len);
+		it->cas = s->cas_next++;
+		lru_unlink(s, it);
+		lru_push(s, it);
+		goto out;
+	}
+	/* Longer: a new item, the old one dropped first (it may be evicted). */
+	n = item_new(s, it, key, nkey, it->flags, it->exptime, len, now);
+	if (!n) {
+		r = KV_NO_MEMORY;
+		goto out;
+	}
+	memcpy(n->buf + nkey, num, len);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void kv_store_flush(struct kv_store *s, int64_t delay)
+{
+	int64_t now = s->clock();
+
+	pthread_mutex_lock(&s->lock);
+	s->st.cmd_flush++;
+	if (delay > 0)
+		s->oldest_live = now + delay - 1;
+	else
+		s->oldest_cas = s->cas_next;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void kv_store_stats(struct kv_store *s, struct kv_store_stats *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = s->st;
+	pthread_mutex_unlock(&s->lock);
+}
