@@ -111,6 +111,7 @@ struct ixdp_app_conn {
 	bool waiting;		/* bytes wait with the core for arena room */
 	bool wait_listed;	/* on the context's waiting list */
 	u32 wait_next;
+	u32 wait_bytes;		/* how many */
 	bool send_short;	/* a send was short: app_cmd.c's rule */
 	u64 send_resume;	/* TX offset of its first untaken byte */
 };
@@ -156,6 +157,7 @@ struct ixdp_app {
 	struct ixdp_app_conn *conn;
 	u32 free_conn;
 	u32 wait_head;			/* connections waiting for room */
+	u64 wait_bytes;			/* their bytes in the core's buffers */
 	struct ixdp_app_chunk *chunk;	/* [nchunk] */
 	u32 free_chunk;
 	u32 nfree_chunk;
@@ -279,7 +281,9 @@ u32 ixdp_app_conn_rx_room(const struct ixdp_app *app,
 void ixdp_app_conn_rx_append(struct ixdp_app *app, struct ixdp_app_conn *c,
 			     const u8 *data, u32 len);
 void ixdp_app_conn_rx_release(struct ixdp_app *app, struct ixdp_app_conn *c);
-void ixdp_app_conn_rx_wait(struct ixdp_app *app, u32 idx);
+/* Bytes a context may leave in its core's buffers (a sixteenth of them). */
+#define IXDP_APP_WAIT_MAX	(IXDP_CORE_NRXBUF / 16 * 1448)
+bool ixdp_app_conn_rx_wait(struct ixdp_app *app, u32 idx, u32 len);
 void ixdp_app_conn_rx_pull(struct ixdp_core *dp, struct ixdp_app *app);
 bool ixdp_app_conn_user_full(struct ixdp_core *dp, const struct ixdp_app *app);
 void ixdp_app_conn_owner_set(struct ixdp_core *dp, u64 handle,

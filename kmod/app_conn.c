@@ -58,7 +58,7 @@ u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 {
 	struct ixdp_app_conn *c;
 	bool dirty, listed;
-	u32 idx, head;
+	u32 idx, head, wait_next, wait_bytes;
 
 	/* Connections the application has moved past may be free already. */
 	if (app->free_conn == IX_NIL && ixdp_app_ev_head(app, &head))
@@ -72,9 +72,13 @@ u32 ixdp_app_conn_alloc(struct ixdp_app *app)
 	/* A slot freed while listed stays listed: never list it twice. */
 	dirty = c->dirty;
 	listed = c->wait_listed;
+	wait_next = c->wait_next;
+	wait_bytes = c->wait_bytes;
 	memset(c, 0, sizeof(*c));
 	c->dirty = dirty;
 	c->wait_listed = listed;
+	c->wait_next = wait_next;
+	c->wait_bytes = wait_bytes;
 	c->next = IX_NIL;
 	c->head = IX_NIL;
 	c->tail = IX_NIL;
@@ -132,16 +136,25 @@ void ixdp_app_conn_rx_append(struct ixdp_app *app, struct ixdp_app_conn *c,
  * No room for @idx's new bytes: they stay in the core's buffers, with the
  * connection's next ones, until ixdp_app_conn_rx_pull() finds room.
  */
-void ixdp_app_conn_rx_wait(struct ixdp_app *app, u32 idx)
+bool ixdp_app_conn_rx_wait(struct ixdp_app *app, u32 idx, u32 len)
 {
 	struct ixdp_app_conn *c = &app->conn[idx];
 
+	/*
+	 * The core's buffers are shared: what one context leaves there is
+	 * bounded (IXDP_APP_WAIT_MAX); past it, the connection ends.
+	 */
+	if (app->wait_bytes + len > IXDP_APP_WAIT_MAX)
+		return false;
+	app->wait_bytes += len;
+	c->wait_bytes += len;
 	c->waiting = true;
 	if (c->wait_listed)
-		return;
+		return true;
 	c->wait_listed = true;
 	c->wait_next = app->wait_head;
 	app->wait_head = idx;
+	return true;
 }
 
 struct pull {
@@ -156,6 +169,8 @@ static bool pull_one(void *arg, const u8 *data, u32 len)
 	if (ixdp_app_conn_rx_room(p->app, p->c) < len)
 		return false;
 	ixdp_app_conn_rx_append(p->app, p->c, data, len);
+	p->c->wait_bytes -= len;
+	p->app->wait_bytes -= len;
 	return true;
 }
 
@@ -183,6 +198,8 @@ void ixdp_app_conn_rx_pull(struct ixdp_core *dp, struct ixdp_app *app)
 		}
 		/* All taken, or the connection is gone: off the list. */
 		*link = c->wait_next;
+		app->wait_bytes -= c->wait_bytes;
+		c->wait_bytes = 0;
 		c->waiting = false;
 		c->wait_listed = false;
 		if (c->state == IXDP_CONN_OPEN && (c->pend & IXDP_PEND_EOF))

@@ -106,7 +106,17 @@ static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		 * they wait in the core's buffers, the next ones behind them.
 		 */
 		ixdp_core_stats_inc(app->dst, app_rx_waits);
-		ixdp_app_conn_rx_wait(app, idx);
+		if (ixdp_app_conn_rx_wait(app, idx, ev->len))
+			return;
+		/* Too much waits already: this connection ends. */
+		ixdp_core_stats_inc(app->dst, app_knock_drops);
+		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, c->handle);
+		ixdp_app_conn_owner_clear(dp, c->handle);
+		c->state = IXDP_CONN_DYING;
+		c->status = -ENOBUFS;
+		c->pend = IXDP_PEND_DEAD;
+		c->wr = c->ann;
+		ixdp_app_conn_mark_dirty(app, idx);
 		return;
 	}
 	ixdp_app_conn_rx_append(app, c, ev->data, ev->len);
@@ -151,6 +161,8 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		c->pend |= IXDP_PEND_DEAD;
 		/* What waited went with the core's connection. */
 		c->waiting = false;
+		app->wait_bytes -= c->wait_bytes;
+		c->wait_bytes = 0;
 		break;
 	default:
 		return;

@@ -49,9 +49,20 @@ static void unlisten_all(struct ixdp_core *dp, struct ixdp_app *app)
  * IXDP_CQ_DEAD and EPOLLERR. The regions stay mapped until it closes the
  * file. Connects still waiting for their handshake are dropped too.
  */
+/* A connect of @arg's (its slot and generation in the cookie). */
+static bool cookie_of(void *arg, u64 cookie)
+{
+	const struct ixdp_app *app = arg;
+
+	return ixdp_app_cookie_is_app(cookie) &&
+	       ixdp_app_cookie_slot(cookie) == app->slot &&
+	       ixdp_app_cookie_gen(cookie) == app->gen;
+}
+
 void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
 {
 	struct ixdp_app_conn *c;
+	bool connecting = false;
 	u32 i;
 
 	if (app->dead)
@@ -65,10 +76,12 @@ void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
 			ixdp_app_conn_owner_clear(dp, c->handle);
 			ix_tcp_abort(dp->stack, c->handle);
 		} else if (c->state == IXDP_CONN_CONNECTING) {
-			ix_tcp_abort_connecting(dp->stack,
-						ixdp_app_cookie(app, i));
+			connecting = true;
 		}
 	}
+	/* One pass over the core's table for all of them. */
+	if (connecting)
+		ix_tcp_abort_connecting_if(dp->stack, cookie_of, app);
 	app->ndirty = 0;
 	WRITE_ONCE(app->nused, 0);
 	app->flags |= IXDP_CQ_DEAD;

@@ -191,9 +191,18 @@ static struct resp_conn *conn_take(struct ixdp_responder *r, u64 handle)
 	u32 i = ix_stack_handle_slot(handle);
 	struct resp_conn *c;
 
-	if (i >= r->nconn || r->conn[i].used)
+	if (i >= r->nconn)
 		return NULL;
 	c = &r->conn[i];
+	/*
+	 * Still in use: the core freed the slot, so its dead event was lost
+	 * (a full event queue). The old connection is gone: forget it.
+	 */
+	if (c->used) {
+		if (c->handle == handle)
+			return NULL;
+		conn_release(r, c);
+	}
 	memset(c, 0, sizeof(*c));
 	c->used = true;
 	c->handle = handle;
@@ -253,6 +262,7 @@ static void on_recv(struct ixdp_responder *r, struct resp_conn *c,
 	if (!chunk_append(r, c, ev->data, ev->len)) {
 		/* Cannot happen: one chunk per receive buffer exists. */
 		ix_tcp_abort(core_of(r), c->handle);
+		conn_release(r, c);
 		return;
 	}
 	mark_dirty(r, c);

@@ -434,6 +434,8 @@ static void import_one(struct ix_stack *c, const struct ix_fg_blob *blob,
 	t->dead_next = NULL;
 	c->tcb[slot] = t;
 	c->ntcb++;
+	if (t->state == IX_TCP_TIME_WAIT)
+		c->ntw++;
 	if (slot >= c->tcb_hi)
 		c->tcb_hi = slot + 1;
 	t->hnext = IX_NIL;

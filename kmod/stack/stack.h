@@ -366,6 +366,8 @@ struct ix_stack {
 	u32 *tcb_free;
 	u32 ntcb_free;
 	u32 tcb_hi;			/* slots below it were ever used */
+	u32 ntw;			/* control blocks in TIME_WAIT */
+	u32 tw_hint;			/* where reclaim_time_wait() goes on */
 	u32 ntcb;			/* control blocks allocated */
 	struct ix_tcb *tcb_dead;	/* freed, released at the next poll */
 	u32 *ftab;
@@ -487,6 +489,8 @@ int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes);
 int ix_tcp_close(struct ix_stack *c, u64 handle);
 int ix_tcp_abort(struct ix_stack *c, u64 handle);
 int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie);
+u32 ix_tcp_abort_connecting_if(struct ix_stack *c,
+			       bool (*match)(void *arg, u64 cookie), void *arg);
 struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle);
 int ix_tcp_state(struct ix_stack *c, u64 handle);
 int ix_tcp_set_cookie(struct ix_stack *c, u64 handle, u64 cookie);

@@ -81,9 +81,11 @@ void ix_tcp_destroy(struct ix_stack *c)
  */
 static bool reclaim_time_wait(struct ix_stack *c)
 {
-	u32 i;
+	u32 i, n;
 
-	for (i = 0; i < c->tcb_hi; i++) {
+	/* None in TIME_WAIT: no scan; else one goes on where the last ended. */
+	for (n = 0; c->ntw && n < c->tcb_hi; n++) {
+		i = c->tw_hint++ % c->tcb_hi;
 		if (c->tcb[i] && c->tcb[i]->state == IX_TCP_TIME_WAIT) {
 			ix_tcp_free(c, c->tcb[i]);
 			c->stat[IX_STAT_TCP_TW_RECYCLED]++;
@@ -162,6 +164,8 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 	ix_flowtab_remove(c, t);
 	if (t->flags & TF_SYN_COUNTED)
 		c->syn_rcvd--;
+	if (t->state == IX_TCP_TIME_WAIT)
+		c->ntw--;
 	new_gen(t);
 	t->state = IX_TCP_CLOSED;
 	t->flags = 0;
@@ -613,6 +617,29 @@ int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie)
 		}
 	}
 	return -ENOENT;
+}
+
+/*
+ * Abort, in one pass, every connect still waiting for its handshake whose
+ * cookie @match accepts (a host forgetting many at once); returns how
+ * many.
+ */
+u32 ix_tcp_abort_connecting_if(struct ix_stack *c,
+			       bool (*match)(void *arg, u64 cookie), void *arg)
+{
+	struct ix_tcb *t;
+	u32 i, n = 0;
+
+	for (i = 0; i < c->tcb_hi; i++) {
+		t = c->tcb[i];
+		if (t && t->state == IX_TCP_SYN_SENT &&
+		    (t->flags & (TF_ACTIVE | TF_APP)) == TF_ACTIVE &&
+		    match(arg, t->cookie)) {
+			ix_tcp_free(c, t);
+			n++;
+		}
+	}
+	return n;
 }
 
 /*

@@ -108,6 +108,7 @@ static void apply_syn_opts(struct ix_stack *c, struct ix_tcb *t,
 static void enter_time_wait(struct ix_stack *c, struct ix_tcb *t)
 {
 	t->state = IX_TCP_TIME_WAIT;
+	c->ntw++;
 	ix_tcp_send_ack(c, t);
 	ix_timer_cancel(&c->tw, &t->t_rtx);
 	ix_tcp_detach(c, t, 0);
@@ -539,6 +540,14 @@ static bool data_input(struct ix_stack *c, struct ix_tcb *t,
 		return false;
 	}
 	room = ix_tcp_rx_room(c, t);
+	/*
+	 * Bytes that wait for the host (ix_tcp_rx_pull()) come before the
+	 * end of the stream: the FIN is taken once they are gone.
+	 */
+	if (fin && room != 0xffffffffu && t->rcvq.count) {
+		fin = false;
+		t->flags |= TF_ACKNOW;
+	}
 	if (len > room) {
 		/* The host is full: what it cannot take is sent again. */
 		c->stat[IX_DROP_TCP_RX_ROOM]++;
