@@ -46,6 +46,7 @@ static struct ixev_params params;
 static unsigned int max_seconds;
 static int quiet;
 static int mode = -1;			/* -m: IXDP_MODE_*, -1: IXDP_MODE */
+static uint32_t backlog;		/* -B, 0: the module's default */
 
 static void on_signal(int sig)
 {
@@ -185,7 +186,7 @@ static void *run(void *arg)
 			return NULL;
 		}
 	}
-	ret = ixev_listen(w->t, port);
+	ret = ixev_listen_backlog(w->t, port, backlog);
 	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)
@@ -238,8 +239,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB]\n"
 		"                 [-t TX_ARENA_MB] [-n MAX_SECONDS] [-s SPIN_US]\n"
-		"                 [-m ring|inline|auto] [-C CONNS] [-I] [-P] [-q]\n"
+		"                 [-m ring|inline|auto] [-C CONNS] [-B BACKLOG] [-I] [-P] [-q]\n"
 		"  -C: connections each thread's context may hold (default 4096)\n"
+		"  -B: listen backlog (default 4096)\n"
 		"  -P: do not pin each thread to its dataplane core's CPU\n"
 		"  -s: busy-poll this long before sleeping (ring: the event ring,\n"
 		"      0 by default; inline: the NIC, the module's poll_us)\n"
@@ -258,7 +260,7 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 	long v;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:C:IPq")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:C:B:IPq")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -283,6 +285,12 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 			if (*end || v < 0)
 				usage();
 			max_seconds = (unsigned int)v;
+			break;
+		case 'B':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > IXDP_BACKLOG_MAX)
+				usage();
+			backlog = (uint32_t)v;
 			break;
 		case 'C':
 			v = strtol(optarg, &end, 10);

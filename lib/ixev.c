@@ -535,32 +535,41 @@ int ixev_connect(struct ixev_thread *t, struct ixev_ctx *ctx, uint32_t ip,
 	return 0;
 }
 
-static int port_cmd(struct ixev_thread *t, uint16_t port, bool listen)
+static int port_cmd(struct ixev_thread *t, uint16_t port, bool listen,
+		    uint32_t backlog)
 {
 	struct ixdp_cmd *cmd;
 
 	if (!mine(t))
 		return -EXDEV;
-	if (!port)
+	if (!port || backlog > IXDP_BACKLOG_MAX)
 		return -EINVAL;
 	cmd = queue_cmd(t);
 	if (!cmd)
 		return -ENOMEM;
-	if (listen)
+	if (listen) {
 		ixdp_prep_listen(cmd, port);
-	else
+		cmd->arg[0] = backlog;
+	} else {
 		ixdp_prep_unlisten(cmd, port);
+	}
 	return 0;
 }
 
 int ixev_listen(struct ixev_thread *t, uint16_t port)
 {
-	return port_cmd(t, port, true);
+	return port_cmd(t, port, true, 0);
+}
+
+int ixev_listen_backlog(struct ixev_thread *t, uint16_t port,
+			uint32_t backlog)
+{
+	return port_cmd(t, port, true, backlog);
 }
 
 int ixev_unlisten(struct ixev_thread *t, uint16_t port)
 {
-	return port_cmd(t, port, false);
+	return port_cmd(t, port, false, 0);
 }
 
 int ixev_close(struct ixev_ctx *ctx)

@@ -208,6 +208,13 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms);
 int ixev_thread_unbind(struct ixev_thread *t);
 
 int ixev_listen(struct ixev_thread *t, uint16_t port);
+/*
+ * ixev_listen() with a backlog: connections established and not yet
+ * accepted (up to IXDP_BACKLOG_MAX; 0: IXDP_BACKLOG_DEFAULT, 4096). A
+ * passive open past it is reset. -EINVAL beyond the maximum.
+ */
+int ixev_listen_backlog(struct ixev_thread *t, uint16_t port,
+			uint32_t backlog);
 int ixev_unlisten(struct ixev_thread *t, uint16_t port);
 
 void ixev_ctx_init(struct ixev_ctx *ctx);

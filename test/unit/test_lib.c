@@ -106,6 +106,9 @@ static void check_clean(const struct ixdp_cmd *c)
 	case IXDP_OP_NOP:
 		break;
 	case IXDP_OP_LISTEN:
+		arg32 = true;
+		nargs = 1;	/* arg[0]: the backlog */
+		break;
 	case IXDP_OP_UNLISTEN:
 		arg32 = true;
 		break;
@@ -930,6 +933,18 @@ static void test_ixev_reject_and_errors(void **state)
 	assert_int_equal(errors, 1);
 	assert_int_equal(last_err_op, IXDP_OP_LISTEN);
 	assert_int_equal(last_err, -EADDRINUSE);
+
+	/* A backlog of the application's rides in arg[0]; past the max: -EINVAL. */
+	assert_int_equal(ixev_listen_backlog(t, 8, IXDP_BACKLOG_MAX + 1),
+			 -EINVAL);
+	assert_int_equal(ixev_listen_backlog(t, 8, 20000), 0);
+	loop(t, 0);
+	c = fk_expect(&k, IXDP_OP_LISTEN);
+	assert_int_equal(c.arg32, 8);
+	assert_int_equal(c.arg[0], 20000);
+	fk_complete(&k, &c, 0);
+	loop(t, 1);
+	assert_int_equal(errors, 1);
 
 	/* A SEND that fails stops the connection's sends. */
 	ck = knock(&k, t, h);
