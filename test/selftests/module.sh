@@ -18,7 +18,7 @@ param_is() {
 
 stage_load() {
 	for bad in batch=0 batch=65 batch=abc poll_us=10001 run_grace_us=99 \
-	    run_grace_us=1000001; do
+	    run_grace_us=1000001 max_conns=63 max_conns=4194305; do
 		if insmod "$KO" "$bad" 2>/dev/null; then
 			tap_not_ok "insmod with $bad is refused"
 			rmmod ixdp
@@ -34,6 +34,13 @@ stage_load() {
 		sh -c "dmesg | grep -q 'ixdp: version .* loaded (abi 1)'"
 	tap_check "parameter batch defaults to 64" param_is batch 64
 	tap_check "parameter poll_us defaults to 50" param_is poll_us 50
+	tap_check "parameter max_conns defaults to 65536" param_is max_conns 65536
+	tap_check "max_conns takes 64 to 4194304 in sysfs, nothing else" \
+		sh -c "echo 64 > /sys/module/ixdp/parameters/max_conns &&
+		       ! echo 63 > /sys/module/ixdp/parameters/max_conns 2>/dev/null &&
+		       ! echo x > /sys/module/ixdp/parameters/max_conns 2>/dev/null &&
+		       grep -qx 64 /sys/module/ixdp/parameters/max_conns &&
+		       echo 65536 > /sys/module/ixdp/parameters/max_conns"
 	tap_check "parameters carry descriptions" \
 		sh -c "strings $KO | grep -q '^parm=batch:.*(1-64' &&
 		       strings $KO | grep -q '^parm=poll_us:.*(0-10000'"

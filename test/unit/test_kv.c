@@ -203,6 +203,110 @@ static void test_lru_eviction(void **state)
 	kv_store_destroy(s);
 }
 
+static int64_t fake_time = 1700000000;
+
+static int64_t fake_now(void)
+{
+	return fake_time;
+}
+
+static void count_hit(void *arg, const struct kv_value *v)
+{
+	(*(int *)arg)++;
+}
+
+static bool alive(struct kv_store *s, const char *key)
+{
+	int n = 0;
+
+	return kv_store_get(s, key, strlen(key), false, 0, count_hit, &n) &&
+	       n == 1;
+}
+
+static void put(struct kv_store *s, const char *key, int64_t exptime)
+{
+	assert_int_equal(kv_store_put(s, KV_SET, key, strlen(key), 0, exptime,
+				      (const uint8_t *)"v", 1, 0), KV_STORED);
+}
+
+/*
+ * Expiry as memcached: 0 never, up to 30 days relative, beyond a Unix
+ * time (in the past: gone at once), negative gone at once; touch and gat
+ * move it; flush_all now, and flush_all N for what exists N seconds on.
+ */
+static void test_expiry(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 4096, fake_now);
+	int n = 0;
+
+	fake_time = 1700000000;
+	put(s, "never", 0);
+	put(s, "rel", 10);
+	put(s, "abs", 1700000020);
+	put(s, "past", 1600000000);
+	put(s, "neg", -1);
+	assert_true(alive(s, "never"));
+	assert_true(alive(s, "rel"));
+	assert_true(alive(s, "abs"));
+	assert_false(alive(s, "past"));
+	assert_false(alive(s, "neg"));
+	fake_time += 10;
+	assert_false(alive(s, "rel"));
+	assert_true(alive(s, "abs"));
+	assert_int_equal(kv_store_touch(s, "abs", 3, 100), KV_TOUCHED);
+	fake_time += 50;
+	assert_true(alive(s, "abs"));
+	assert_true(kv_store_get(s, "abs", 3, true, 1, count_hit, &n));
+	fake_time += 1;
+	assert_false(alive(s, "abs"));
+	assert_int_equal(kv_store_touch(s, "abs", 3, 100), KV_NOT_FOUND);
+	/*
+	 * Delayed flush: nothing goes before the time, everything then; as
+	 * memcached, "flush_all 5" takes effect in the second starting 4 s
+	 * on (its realtime(5) - 1).
+	 */
+	put(s, "a", 0);
+	kv_store_flush(s, 5);
+	assert_true(alive(s, "a"));
+	fake_time += 3;
+	assert_true(alive(s, "never"));
+	fake_time += 1;
+	assert_false(alive(s, "never"));
+	assert_false(alive(s, "a"));
+	/* Stored after the flush time: alive; flush now: gone, even this second. */
+	fake_time += 1;
+	put(s, "b", 0);
+	assert_true(alive(s, "b"));
+	kv_store_flush(s, 0);
+	assert_false(alive(s, "b"));
+	put(s, "c", 0);
+	assert_true(alive(s, "c"));
+	kv_store_destroy(s);
+}
+
+/* A CAS unique changes with every store, incr included. */
+static void test_cas_unique(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 4096, fake_now);
+	uint64_t v;
+
+	put(s, "n", 0);
+	assert_int_equal(kv_store_put(s, KV_SET, "n", 1, 0, 0,
+				      (const uint8_t *)"41", 2, 0), KV_STORED);
+	assert_int_equal(kv_store_put(s, KV_CAS, "n", 1, 0, 0,
+				      (const uint8_t *)"1", 1, 1), KV_EXISTS);
+	assert_int_equal(kv_store_delta(s, "n", 1, true, 1, &v), KV_STORED);
+	assert_int_equal(v, 42);
+	/* stores 1 and 2, incr 3: cas 2 is stale now, 3 is the one */
+	assert_int_equal(kv_store_put(s, KV_CAS, "n", 1, 0, 0,
+				      (const uint8_t *)"7", 1, 2), KV_EXISTS);
+	assert_int_equal(kv_store_put(s, KV_CAS, "n", 1, 0, 0,
+				      (const uint8_t *)"7", 1, 3), KV_STORED);
+	assert_int_equal(kv_store_put(s, KV_CAS, "x", 1, 0, 0,
+				      (const uint8_t *)"7", 1, 3), KV_NOT_FOUND);
+	kv_store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_lru_eviction),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_cas_unique),
 	};
 
 	unit_filter();
