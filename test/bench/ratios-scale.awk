@@ -12,9 +12,12 @@ function median(list,    a, n, i, j, t) {
 	return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : ""
 }
 /LOAD scale\// {
-	split($2, l, "/")
+	# "LOAD LABEL k=v ...", maybe behind the harness's "host[NAME]: ".
+	for (f = 1; f < NF && $f != "LOAD"; f++)
+		;
+	split($(f + 1), l, "/")
 	key = l[2] "/" l[3]
-	for (i = 3; i <= NF; i++) {
+	for (i = f + 2; i <= NF; i++) {
 		split($i, kv, "=")
 		if (kv[1] == "msgs_per_s") rate[key] = rate[key] " " kv[2]
 		if (kv[1] == "p99_us") p99[key] = p99[key] " " kv[2]
