@@ -100,6 +100,15 @@ test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
 grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
 count_tap qemu-e1000e "$log/qemu-e1000e.log" "$rc"
 
+# The whole suite again on Debian 12's 6.12 kernel: the module is built
+# for it above; this boots it.
+rc=0
+scripts/kernels.sh run-suite 6.12 > "$log/qemu-6.12.log" 2>&1 || rc=$?
+grep -E '^(not )?ok |passed|run.sh:' "$log/qemu-6.12.log" |
+	grep -vE '^ok ' | tail -n 40
+grep -E 'selftests \(' "$log/qemu-6.12.log"
+count_tap qemu-6.12 "$log/qemu-6.12.log" "$rc"
+
 # The whole suite again on the KASAN + UBSan + lockdep + kmemleak kernel
 # of ../shared/kernels: any report in its log fails the run (run.sh's
 # verdict, and the kernel-log stage's kmemleak scan).
