@@ -25,6 +25,7 @@ static void print_features(uint64_t f)
 		{ IXDP_FEAT_RECV_ACKED, "recv_acked" },
 		{ IXDP_FEAT_SEND_DONE, "send_done" },
 		{ IXDP_FEAT_RX_CHUNKS, "rx_chunks" },
+		{ IXDP_FEAT_HANDOFF, "handoff" },
 	};
 	char buf[64] = "";
 	size_t i, n = 0;

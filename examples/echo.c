@@ -6,10 +6,17 @@
  * when the peer closes, what is left is echoed and the connection closed.
  *
  *   echo_ixdp [-p PORT] [-c CPU[,CPU...]] [-r RX_ARENA_MB] [-t TX_ARENA_MB]
- *             [-n MAX_SECONDS] [-s SPIN_US] [-m ring|inline|auto] [-I] [-P] [-q]
+ *             [-n MAX_SECONDS] [-s SPIN_US] [-m ring|inline|auto] [-D N]
+ *             [-I] [-P] [-q]
  *
  * Each thread runs on its core's CPU and, unless told otherwise, runs the
  * core's loop itself (inline mode, libixdp's IXDP_MODE_AUTO).
+ *
+ * With -D N, accept on one thread and serve on others: each core gets a
+ * listening thread that serves nothing and N threads with contexts of
+ * their own on the same core, and the listener hands each knock to the
+ * next of them in turn (ixev_set_dispatch()); they run on the rings
+ * unless -m says otherwise.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +42,13 @@ struct worker {
 	pthread_t tid;
 	unsigned int cpu;
 	struct ixev_thread *t;
+	/* -D: a listener's servers, or this is one of them (@server). */
+	struct worker *servers;
+	unsigned int nservers, next;
+	bool server;
+	struct ixev_thread *shared;	/* @t, once listeners may use it */
+	struct worker *listener;	/* a server's */
+	bool stopped;			/* a listener's thread is done */
 	uint64_t conns, bytes, errors, resets;
 	int mode;			/* the ring's, at the end */
 	int err;
@@ -47,6 +61,7 @@ static unsigned int max_seconds;
 static int quiet;
 static int mode = -1;			/* -m: IXDP_MODE_*, -1: IXDP_MODE */
 static uint32_t backlog;		/* -B, 0: the module's default */
+static unsigned int dispatch_n;		/* -D: serving threads per core */
 
 static void on_signal(int sig)
 {
@@ -131,6 +146,17 @@ static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
 			opcode, strerror(-status));
 }
 
+/* -D: the listener's knocks go to its servers in turn. */
+static struct ixev_thread *dispatch(struct ixev_thread *t,
+				    const struct ixev_peer *peer)
+{
+	struct worker *w = ixev_thread_user(t);
+	struct worker *s = &w->servers[w->next++ % w->nservers];
+
+	/* A server not attached (yet, or at all): this thread serves it. */
+	return __atomic_load_n(&s->shared, __ATOMIC_ACQUIRE);
+}
+
 static const struct ixev_conn_ops ops = {
 	.accept = on_accept,
 	.release = on_release,
@@ -153,9 +179,8 @@ static const char *attach_hint(int err)
 
 static int pin = 1;
 
-static void *run(void *arg)
+static void run_worker(struct worker *w)
 {
-	struct worker *w = arg;
 	time_t end = max_seconds ? time(NULL) + max_seconds : 0;
 	cpu_set_t set;
 	int ret;
@@ -174,7 +199,7 @@ static void *run(void *arg)
 		fprintf(stderr, "echo_ixdp: cpu %u: attach: %s%s\n", w->cpu,
 			strerror(-ret), attach_hint(ret));
 		w->err = ret;
-		return NULL;
+		return;
 	}
 	if (mode >= 0) {
 		ret = ixdp_ring_set_mode(ixev_thread_ring(w->t), mode);
@@ -183,10 +208,16 @@ static void *run(void *arg)
 				strerror(-ret));
 			w->err = ret;
 			ixev_thread_destroy(w->t);
-			return NULL;
+			return;
 		}
 	}
-	ret = ixev_listen_backlog(w->t, port, backlog);
+	/* -D: from now on its listener may hand it knocks. */
+	if (w->server)
+		__atomic_store_n(&w->shared, w->t, __ATOMIC_RELEASE);
+	if (w->servers)
+		ret = ixev_set_dispatch(w->t, dispatch);
+	if (!ret && !w->server)
+		ret = ixev_listen_backlog(w->t, port, backlog);
 	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)
@@ -198,8 +229,22 @@ static void *run(void *arg)
 		w->err = ret;
 	}
 	w->mode = ixdp_ring_mode(ixev_thread_ring(w->t));
+	/* -D: the listener reads a server's thread until it stops. */
+	if (w->server) {
+		__atomic_store_n(&w->shared, NULL, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&w->listener->stopped, __ATOMIC_ACQUIRE))
+			usleep(1000);
+	}
 	/* Resets what is still open and releases (frees) it. */
 	ixev_thread_destroy(w->t);
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+
+	run_worker(w);
+	__atomic_store_n(&w->stopped, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -248,8 +293,35 @@ static void usage(void)
 		"  -m: how threads wait: in poll() while the core's kthread runs\n"
 		"      the loop (ring), running the loop themselves (inline), or\n"
 		"      inline when possible (auto; the default, or $IXDP_MODE)\n"
-		"  -I: -m inline\n");
+		"  -I: -m inline\n"
+		"  -D: accept on one thread per core and serve on N others of\n"
+		"      the same core (on the rings unless -m is given)\n");
 	exit(2);
+}
+
+/*
+ * -D: after the @n listeners, dispatch_n servers on each one's CPU. Each
+ * has a context of its own on that core; several threads share the CPU,
+ * so they wait on the rings unless -m asked otherwise.
+ */
+static unsigned int add_servers(struct worker *workers, unsigned int n)
+{
+	unsigned int i, j, total = n * (1 + dispatch_n);
+
+	if (total > MAX_THREADS)
+		usage();
+	for (i = 0; i < n; i++) {
+		workers[i].servers = &workers[n + i * dispatch_n];
+		workers[i].nservers = dispatch_n;
+		for (j = 0; j < dispatch_n; j++) {
+			workers[i].servers[j].cpu = workers[i].cpu;
+			workers[i].servers[j].server = true;
+			workers[i].servers[j].listener = &workers[i];
+		}
+	}
+	if (mode < 0)
+		mode = IXDP_MODE_RING;
+	return total;
 }
 
 /* Parse the command line into the globals and @workers; exits on error. */
@@ -260,7 +332,7 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 	long v;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:C:B:IPq")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:r:t:n:s:m:C:B:D:IPq")) != -1) {
 		switch (opt) {
 		case 'p':
 			v = strtol(optarg, &end, 10);
@@ -291,6 +363,12 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 			if (*end || v < 1 || v > IXDP_BACKLOG_MAX)
 				usage();
 			backlog = (uint32_t)v;
+			break;
+		case 'D':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > MAX_THREADS - 1)
+				usage();
+			dispatch_n = (unsigned int)v;
 			break;
 		case 'C':
 			v = strtol(optarg, &end, 10);
@@ -330,7 +408,7 @@ static unsigned int parse_args(int argc, char **argv, struct worker *workers)
 	}
 	if (optind != argc)
 		usage();
-	return n;
+	return dispatch_n ? add_servers(workers, n) : n;
 }
 
 /* One line per worker; 1 if any failed. */
@@ -342,9 +420,10 @@ static int report(const struct worker *workers, unsigned int n)
 	for (i = 0; i < n; i++) {
 		const struct worker *w = &workers[i];
 
-		printf("echo_ixdp: cpu %u (%s): connections %llu bytes %llu "
+		printf("echo_ixdp: cpu %u (%s%s): connections %llu bytes %llu "
 		       "errors %llu resets %llu%s\n", w->cpu,
 		       w->mode == IXDP_MODE_INLINE ? "inline" : "ring",
+		       w->servers ? ", listener" : w->server ? ", server" : "",
 		       (unsigned long long)w->conns,
 		       (unsigned long long)w->bytes,
 		       (unsigned long long)w->errors,

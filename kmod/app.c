@@ -106,7 +106,9 @@ ABI_OFFSET(ixdp_attach, cq_size, 28);
 ABI_OFFSET(ixdp_attach, off, 32);
 ABI_OFFSET(ixdp_attach, max_conns, 96);
 ABI_OFFSET(ixdp_attach, rx_chunk, 100);
-ABI_OFFSET(ixdp_attach, resv, 104);
+ABI_OFFSET(ixdp_attach, ctx_id, 104);
+ABI_OFFSET(ixdp_attach, resv0, 108);
+ABI_OFFSET(ixdp_attach, resv, 112);
 ABI_OFFSET(ixdp_iov, off, 0);
 ABI_OFFSET(ixdp_iov, len, 8);
 ABI_OFFSET(ixdp_iov, resv, 12);
@@ -318,7 +320,7 @@ static int attach_check(struct ixdp_attach *a)
 	int err;
 
 	if ((a->flags & ~IXDP_ATTACH_FLAGS) ||
-	    !mem_is_zero(a->resv, sizeof(a->resv)) ||
+	    !mem_is_zero(a->resv, sizeof(a->resv)) || a->ctx_id || a->resv0 ||
 	    !mem_is_zero(&a->off, sizeof(a->off)) || a->sq_size ||
 	    a->cq_size || a->max_conns > IXDP_CONNS_MAX)
 		return -EINVAL;
@@ -368,6 +370,22 @@ static int attach_alloc(struct ixdp_app *app, struct ixdp_attach *a)
 	return 0;
 }
 
+/*
+ * Contexts' names for IXDP_OP_HANDOFF: unique across the cores (and for
+ * 2^32 attaches), so that a name meant for another core never finds a
+ * context on this one.
+ */
+static u32 ctx_id_next(void)
+{
+	static atomic_t last = ATOMIC_INIT(0);
+	u32 id;
+
+	do {
+		id = (u32)atomic_inc_return(&last);
+	} while (!id);
+	return id;
+}
+
 /* Register @app with the core on @cpu; on error its identity is dropped. */
 static int attach_register(struct ixdp_app *app, u32 cpu)
 {
@@ -376,6 +394,7 @@ static int attach_register(struct ixdp_app *app, u32 cpu)
 
 	app->pid = get_task_pid(current, PIDTYPE_PID);
 	app->tgid = task_tgid_nr(current);
+	app->ctx_id = ctx_id_next();
 	app->cred = get_current_cred();
 	app->net_admin = capable(CAP_NET_ADMIN);
 
@@ -429,6 +448,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
 	if (err)
 		goto err_free;
 	note(IXDP_CMD_APP_ATTACH, app);
+	a.ctx_id = app->ctx_id;
 
 	/*
 	 * Registered: from here on only release undoes it, so a failed copy

@@ -124,6 +124,7 @@ struct ixdp_app {
 	struct ixdp_core __rcu *dp;
 	struct pid *pid;		/* the attaching thread */
 	pid_t tgid;
+	u32 ctx_id;			/* struct ixdp_attach's, never 0 */
 	const struct cred *cred;	/* the attaching thread's, for grants */
 	bool net_admin;			/* CAP_NET_ADMIN at attach: any port */
 	bool sys_resource;		/* CAP_SYS_RESOURCE: no user limits */

@@ -35,6 +35,7 @@ static const struct op_spec op_spec[__IXDP_OP_MAX] = {
 	[IXDP_OP_RECV_DONE]	= { 0, true, true },
 	[IXDP_OP_CLOSE]		= { 0, false, true },
 	[IXDP_OP_ABORT]		= { 0, false, true },
+	[IXDP_OP_HANDOFF]	= { BIT(0), false, true },
 };
 
 static int check_format(const struct ixdp_cmd *cmd)
@@ -337,6 +338,54 @@ static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 	return 0;
 }
 
+/*
+ * HANDOFF: a knock the application was shown goes to another context of
+ * the same process on this core, which gets its own KNOCK event for it
+ * (same handle) and answers it. Nothing was delivered to a knocked
+ * connection yet, so only the slot changes hands: the listener's backlog
+ * still counts it until the new owner accepts or rejects it.
+ */
+static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
+		       struct ixdp_app_conn *c, u32 idx, const struct ixdp_cmd *cmd)
+{
+	struct ixdp_core_apps *da = dp->apps;
+	u64 id = cmd->arg[0];
+	struct ixdp_app *to = NULL;
+	struct ixdp_app_conn *n;
+	unsigned int i;
+	u32 nidx;
+
+	if (c->state != IXDP_CONN_KNOCKED || (c->pend & IXDP_PEND_KNOCK))
+		return -EINVAL;
+	for (i = 0; id && id <= U32_MAX && i < IXDP_DP_APPS; i++) {
+		if (da->app[i] && da->app[i]->ctx_id == id) {
+			to = da->app[i];
+			break;
+		}
+	}
+	if (!to || to->dead)
+		return -ENOENT;
+	if (to == app)
+		return -EINVAL;
+	if (to->tgid != app->tgid)
+		return -EPERM;
+	nidx = ixdp_app_conn_alloc(to);
+	if (nidx == IX_NIL)
+		return -ENOBUFS;
+	n = &to->conn[nidx];
+	n->state = IXDP_CONN_KNOCKED;
+	n->handle = c->handle;
+	n->peer_ip = c->peer_ip;
+	n->peer_port = c->peer_port;
+	n->lport = c->lport;
+	n->pend = IXDP_PEND_KNOCK;
+	ixdp_app_conn_owner_set(dp, c->handle, to, nidx);
+	ixdp_app_conn_mark_dirty(to, nidx);
+	ixdp_app_conn_free(app, idx);
+	ixdp_core_stats_inc(app->dst, app_handoffs);
+	return 0;
+}
+
 /* Run one validated command: its result, and whether to complete it. */
 static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		 const struct ixdp_cmd *cmd, bool *complete)
@@ -389,6 +438,8 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		return ix_tcp_close(dp->stack, cmd->handle);
 	case IXDP_OP_ABORT:
 		return cmd_abort(dp, app, c, idx, cmd->handle);
+	case IXDP_OP_HANDOFF:
+		return cmd_handoff(dp, app, c, idx, cmd);
 	}
 	*complete |= short_send;
 	return ret;

@@ -140,6 +140,7 @@ struct ixdp_core_stats {
 	u64_stats_t app_rx_waits;
 	u64_stats_t tcbs;
 	u64_stats_t app_rx_chunks;
+	u64_stats_t app_handoffs;
 };
 
 struct ixdp_core_stats_snapshot {
@@ -196,6 +197,7 @@ struct ixdp_core_stats_snapshot {
 	u64 app_rx_waits;	/* RECVs that waited in the core for arena room */
 	u64 tcbs;		/* gauge: control blocks allocated */
 	u64 app_rx_chunks;	/* gauge: RX arena chunks connections hold */
+	u64 app_handoffs;	/* knocks handed to another context */
 };
 
 /*

@@ -151,6 +151,7 @@ static const struct stat_field dp_fields[] = {
 	DP(APP_RX_WAITS, app_rx_waits),
 	DP(TCBS, tcbs),
 	DP(APP_RX_CHUNKS, app_rx_chunks),
+	DP(APP_HANDOFFS, app_handoffs),
 	/* Not in the core's snapshot: the responder's (see core_values). */
 	{ IXDP_CORE_STAT_EVENT_OVERFLOW, "dp_event_overflow", 0 },
 };

@@ -81,6 +81,7 @@ void ixdp_core_stats_read(const struct ixdp_core *dp,
 		out->app_rx_waits = u64_stats_read(&s->app_rx_waits);
 		out->tcbs = u64_stats_read(&s->tcbs);
 		out->app_rx_chunks = u64_stats_read(&s->app_rx_chunks);
+		out->app_handoffs = u64_stats_read(&s->app_handoffs);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 

@@ -61,6 +61,7 @@ int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m)
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->cpu = a->cpu;
+	r->ctx_id = a->ctx_id;
 	r->cmd_tail = (uint32_t *)(sq + o->cmd_tail);
 	r->ev_head = (uint32_t *)(sq + o->ev_head);
 	r->cmds = (struct ixdp_cmd *)(sq + o->cmds);

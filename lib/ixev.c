@@ -59,6 +59,7 @@
 struct ixev_thread {
 	struct ixdp_ring ring;
 	struct ixev_conn_ops ops;
+	ixev_dispatch_t dispatch;
 	void *user;
 	struct ixev_stats st;
 	int err;			/* reported by the next ixev_wait() */
@@ -572,6 +573,16 @@ int ixev_unlisten(struct ixev_thread *t, uint16_t port)
 	return port_cmd(t, port, false, 0);
 }
 
+int ixev_set_dispatch(struct ixev_thread *t, ixev_dispatch_t fn)
+{
+	if (!mine(t))
+		return -EXDEV;
+	if (!t->ring.ctx_id)
+		return -EOPNOTSUPP;
+	t->dispatch = fn;
+	return 0;
+}
+
 int ixev_close(struct ixev_ctx *ctx)
 {
 	if (!ctx_mine(ctx))
@@ -948,6 +959,17 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 	}
 	if (ev->status >= 0)
 		return;
+	if (op == IXDP_OP_HANDOFF) {
+		/* The knock stayed here: nobody will answer it but a reset. */
+		cmd_error(t, NULL, op, ev->status);
+		if (ev->status != -EBADF) {
+			cmd = queue_cmd(t);
+			if (cmd)
+				ixdp_prep_reject(cmd, ev->handle);
+		}
+		t->st.rejected++;
+		return;
+	}
 	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT) {
 		/*
 		 * Never accepted, so no DEAD event will follow. The core may
@@ -966,6 +988,28 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 	cmd_error(t, ctx, op, ev->status);
 }
 
+/*
+ * Give the knock @handle to @to's context. Its cpu and ctx_id are set
+ * before the thread is shared and never change, so reading them from this
+ * thread is safe.
+ */
+static void handoff(struct ixev_thread *t, struct ixev_thread *to,
+		    uint64_t handle)
+{
+	struct ixdp_cmd *cmd = queue_cmd(t);
+
+	if (!cmd)
+		return;
+	if (to->ring.cpu != t->ring.cpu || !to->ring.ctx_id) {
+		cmd_error(t, NULL, IXDP_OP_HANDOFF, -EXDEV);
+		ixdp_prep_reject(cmd, handle);
+		t->st.rejected++;
+		return;
+	}
+	ixdp_prep_handoff(cmd, handle, to->ring.ctx_id);
+	t->st.handed_off++;
+}
+
 static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
 {
 	struct ixev_peer peer = {
@@ -973,8 +1017,15 @@ static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
 		.port = (uint16_t)ev->arg[1],
 		.local_port = (uint16_t)ev->arg[2],
 	};
-	struct ixev_ctx *ctx = t->ops.accept ? t->ops.accept(t, &peer) : NULL;
+	struct ixev_thread *to = t->dispatch ? t->dispatch(t, &peer) : NULL;
+	struct ixev_ctx *ctx;
 	struct ixdp_cmd *cmd;
+
+	if (to && to != t) {
+		handoff(t, to, ev->handle);
+		return;
+	}
+	ctx = t->ops.accept ? t->ops.accept(t, &peer) : NULL;
 
 	if (ctx && slot_get(t, ctx))
 		ctx = NULL;	/* and the application never hears of it */

@@ -71,6 +71,12 @@ struct ixdp_ring {
 	uint8_t mode;
 	bool inline_on;
 	uint8_t feat;		/* the library's: what the module offers ixev */
+	/*
+	 * The context's name on its core (struct ixdp_attach), for
+	 * IXDP_OP_HANDOFF; 0 on a module without IXDP_FEAT_HANDOFF. It too
+	 * fits in what was padding.
+	 */
+	uint32_t ctx_id;
 
 	const uint8_t *rx_base;
 	size_t rx_size;
@@ -211,6 +217,15 @@ static inline void ixdp_prep_reject(struct ixdp_cmd *cmd, uint64_t handle)
 {
 	cmd->opcode = IXDP_OP_REJECT;
 	cmd->handle = handle;
+}
+
+/* Give a knock to the context @ctx_id of the same process and core. */
+static inline void ixdp_prep_handoff(struct ixdp_cmd *cmd, uint64_t handle,
+				     uint32_t ctx_id)
+{
+	cmd->opcode = IXDP_OP_HANDOFF;
+	cmd->handle = handle;
+	cmd->arg[0] = ctx_id;
 }
 
 /* @ip_be: IPv4 address in network order; @port in host order. */

@@ -11,9 +11,11 @@
  * 0); ixev_wait() itself is refused while another thread is inside it. A
  * connection is served by the thread whose context accepted it, on the
  * core its flow group lives on; to serve connections on several threads,
- * give each thread its own ixev thread (one per dataplane core). A thread
- * takes a whole ixev thread over by calling ixev_wait() while its runner
- * is not inside it; ixev_thread_unbind() lets anyone act until then.
+ * give each thread its own ixev thread (one per dataplane core), or let
+ * one thread take the knocks and hand each to another ixev thread on the
+ * same core before it is accepted (ixev_set_dispatch()). A thread takes a
+ * whole ixev thread over by calling ixev_wait() while its runner is not
+ * inside it; ixev_thread_unbind() lets anyone act until then.
  *
  *	t = ixev_thread_create(cpu, NULL, &ops, app);
  *	ixev_listen(t, 7);
@@ -106,6 +108,7 @@ struct ixev_stats {
 	uint64_t short_sends;
 	uint64_t overflowed;	/* commands that waited for ring space */
 	uint64_t bad_events;	/* events ixev could not make sense of */
+	uint64_t handed_off;	/* knocks given to another thread's context */
 };
 
 struct ixev_tx_seg {
@@ -216,6 +219,26 @@ int ixev_listen(struct ixev_thread *t, uint16_t port);
 int ixev_listen_backlog(struct ixev_thread *t, uint16_t port,
 			uint32_t backlog);
 int ixev_unlisten(struct ixev_thread *t, uint16_t port);
+
+/*
+ * Accept here, serve there. @fn is called for each knock of @t (in
+ * ixev_wait(), before ops->accept) and returns the ixev thread that is to
+ * serve the connection: @t itself or NULL keeps it here (ops->accept as
+ * usual); another ixev thread of the process whose context is on the same
+ * core (ixev_thread_ring(t)->cpu) gets the knock instead, and its own
+ * ops->accept answers it in its own ixev_wait(), as if the knock had come
+ * to it. A connection is handed over before it is accepted, never after:
+ * nothing was received or sent on it yet, and from then on it is the
+ * other thread's alone. A knock @fn sends to a thread on another core, or
+ * that the core could not hand over (-ENOBUFS: the other context holds
+ * max_conns; -ENOENT: it is gone), is reset and reported to ops->error
+ * with the opcode IXDP_OP_HANDOFF (ctx NULL). @fn NULL turns it off.
+ * Returns 0, -EXDEV from a thread that does not run @t, -EOPNOTSUPP on a
+ * module without IXDP_FEAT_HANDOFF.
+ */
+typedef struct ixev_thread *(*ixev_dispatch_t)(struct ixev_thread *t,
+					       const struct ixev_peer *peer);
+int ixev_set_dispatch(struct ixev_thread *t, ixev_dispatch_t fn);
 
 void ixev_ctx_init(struct ixev_ctx *ctx);
 void ixev_set_handler(struct ixev_ctx *ctx, unsigned int mask,

@@ -109,5 +109,29 @@ tap_check "every thread waited in $MODE mode" \
 rings idle "after echo_ixdp stopped" 10
 tap_diag "unreclaimable slab after echo_ixdp stopped: $(slab)"
 
+# Accept on one thread, serve on others (echo_ixdp -D 2): on each core a
+# listening thread hands every knock to one of two serving threads with
+# contexts of their own on that core (IXDP_OP_HANDOFF). Once, in the
+# default mode's stage: the ring stage would repeat it word for word.
+if [ "${IXDP_MODE:-auto}" != ring ]; then
+	$AS_APP echo_ixdp -p "$PORT" -c "$CORES" -D 2 > /tmp/echo_dispatch.out 2>&1 &
+	pid=$!
+	tap_check "echo_ixdp -D 2 attaches three contexts to each of its $ncores cores" \
+		"$R" wait dp_apps $((3 * ncores)) 10
+	host_run echo-check "$IXIP" "$PORT" 32 $((200 / ${ixdp_slow:-1})) "$SMALL" \
+		--timeout 110 --label app-echo-dispatch
+	tap_check "32 connections echoed byte-exact by threads that did not accept them" \
+		[ $? -eq 0 ]
+	tap_check "the listeners handed all 32 over (dp_app_handoffs)" \
+		"$R" wait dp_app_handoffs 32 5
+	tap_check "echo_ixdp -D 2 exits 0 on SIGTERM within 5 s" stop_pid "$pid"
+	sed 's/^/# echo_ixdp -D 2: /' /tmp/echo_dispatch.out | tail -n 8
+	served=$(awk '/, server\)/ { n += $7 } END { print n + 0 }' /tmp/echo_dispatch.out)
+	kept=$(awk '/, listener\)/ { n += $7 } END { print n + 0 }' /tmp/echo_dispatch.out)
+	tap_check "the serving threads accepted all 32 connections, the listeners none ($served, $kept)" \
+		[ "$served" -eq 32 ] && [ "$kept" -eq 0 ]
+	rings idle "after echo_ixdp -D 2 stopped" 10
+fi
+
 teardown
 tap_finish

@@ -43,9 +43,17 @@ static void test_attach_validation(void)
 	ksft_expect_err(attach(fd, &a), -EINVAL,
 			"attach with a known and an unknown flag gets -EINVAL");
 	memset(&a, 0, sizeof(a));
-	a.resv[2] = 1;
+	a.resv[1] = 1;
 	ksft_expect_err(attach(fd, &a), -EINVAL,
 			"attach with a reserved field gets -EINVAL");
+	memset(&a, 0, sizeof(a));
+	a.resv0 = 1;
+	ksft_expect_err(attach(fd, &a), -EINVAL,
+			"attach with resv0 set gets -EINVAL");
+	memset(&a, 0, sizeof(a));
+	a.ctx_id = 1;
+	ksft_expect_err(attach(fd, &a), -EINVAL,
+			"attach with the output ctx_id set gets -EINVAL");
 	memset(&a, 0, sizeof(a));
 	a.cmd_entries = 100;
 	ksft_expect_err(attach(fd, &a), -EINVAL,

@@ -79,6 +79,16 @@ host_wait "$t"
 tap_check "the host's echo server saw the 3 MiB stream echoed and closed gracefully" \
 	[ $? -eq 0 ]
 
+# Knocks handed from one context to another of the process on its core;
+# the host's two connections end with resets when the contexts close
+# (those that meet the other core, where nobody listens, are refused and
+# tried again).
+host_spawn ring-peer hold "$IXIP" 7600 2 --timeout 60
+t=$HOST_TICKET
+rings handoff 7600
+host_wait "$t"
+tap_check "the host saw both handed-over connections reset" [ $? -eq 0 ]
+
 # Fuzz, with a host peer connecting, sending and resetting meanwhile.
 host_spawn ring-peer chaos "$IXIP" 7200 8 --timeout 110
 t=$HOST_TICKET

@@ -41,6 +41,10 @@ static void *zalloc(size_t n)
 	return p;
 }
 
+/* The CPU and ctx_id fk_setup() gives the next fake context. */
+static unsigned int fk_cpu = 3;
+static uint32_t fk_ctx_id = 1;
+
 /* Offsets deliberately unlike the module's, so only a->off can find them. */
 static void fk_setup(struct fk *k, uint32_t ncmd, uint32_t nev,
 		     uint32_t start, uint32_t rx, uint32_t tx)
@@ -49,7 +53,8 @@ static void fk_setup(struct fk *k, uint32_t ncmd, uint32_t nev,
 	struct ixdp_ring_mem m;
 
 	memset(k, 0, sizeof(*k));
-	k->a.cpu = 3;
+	k->a.cpu = fk_cpu;
+	k->a.ctx_id = fk_ctx_id ? fk_ctx_id++ : 0;
 	k->a.cmd_entries = ncmd;
 	k->a.ev_entries = nev;
 	k->a.rx_arena = rx;
@@ -113,6 +118,10 @@ static void check_clean(const struct ixdp_cmd *c)
 		arg32 = true;
 		break;
 	case IXDP_OP_ACCEPT:
+		handle = true;
+		nargs = 1;
+		break;
+	case IXDP_OP_HANDOFF:
 		handle = true;
 		nargs = 1;
 		break;
@@ -1005,6 +1014,114 @@ static void test_ixev_reject_and_errors(void **state)
 	ev_teardown(&k, t);
 }
 
+/* ixev_set_dispatch(): the knock goes where the callback says. */
+static struct ixev_thread *dispatch_to;
+
+static struct ixev_thread *t_dispatch(struct ixev_thread *t,
+				      const struct ixev_peer *peer)
+{
+	assert_int_equal(peer->local_port, 7);
+	return dispatch_to;
+}
+
+/* A knock of @handle to @t, with the commands it then publishes. */
+static void knock_only(struct fk *k, struct ixev_thread *t, uint64_t handle)
+{
+	fk_push(k, IXDP_EV_KNOCK, 0, 0, handle, 0x0200000a, 40000, 7);
+	loop(t, 1);
+	loop(t, 0);
+}
+
+static void test_ixev_dispatch(void **state)
+{
+	struct fk k1, k2, k3, k4;
+	struct ixev_thread *t1, *t2, *t3, *t4;
+	const struct ixev_stats *st1, *st2;
+	struct ixdp_cmd c;
+
+	t1 = ev_setup(&k1, 64, 0, 64 * 1024, NULL);
+	t2 = ev_setup(&k2, 64, 0, 64 * 1024, NULL);
+	fk_cpu = 4;
+	t3 = ev_setup(&k3, 64, 0, 64 * 1024, NULL);
+	fk_cpu = 3;
+	fk_ctx_id = 0;		/* a module without IXDP_FEAT_HANDOFF */
+	t4 = ev_setup(&k4, 64, 0, 64 * 1024, NULL);
+	fk_ctx_id = 100;
+	st1 = ixev_thread_stats(t1);
+	st2 = ixev_thread_stats(t2);
+	assert_int_not_equal(k1.a.ctx_id, k2.a.ctx_id);
+
+	assert_int_equal(ixev_set_dispatch(t4, t_dispatch), -EOPNOTSUPP);
+	assert_int_equal(ixev_set_dispatch(t1, t_dispatch), 0);
+
+	/* To another thread of the core: HANDOFF, not ACCEPT. */
+	dispatch_to = t2;
+	knock_only(&k1, t1, 0x10);
+	c = fk_expect(&k1, IXDP_OP_HANDOFF);
+	assert_int_equal(c.handle, 0x10);
+	assert_int_equal(c.arg[0], k2.a.ctx_id);
+	fk_expect_none(&k1);
+	assert_int_equal(st1->handed_off, 1);
+	assert_int_equal(st1->accepted, 0);
+	/* ... whose core then shows it the knock: it accepts. */
+	knock_only(&k2, t2, 0x10);
+	c = fk_expect(&k2, IXDP_OP_ACCEPT);
+	assert_int_equal(c.handle, 0x10);
+	assert_int_equal(st2->accepted, 1);
+
+	/* NULL, or the thread itself: accepted here. */
+	dispatch_to = NULL;
+	knock_only(&k1, t1, 0x11);
+	c = fk_expect(&k1, IXDP_OP_ACCEPT);
+	assert_int_equal(c.handle, 0x11);
+	dispatch_to = t1;
+	knock_only(&k1, t1, 0x12);
+	c = fk_expect(&k1, IXDP_OP_ACCEPT);
+	assert_int_equal(c.handle, 0x12);
+	assert_int_equal(st1->accepted, 2);
+
+	/* A thread on another core cannot take it: reset, reported. */
+	dispatch_to = t3;
+	knock_only(&k1, t1, 0x13);
+	c = fk_expect(&k1, IXDP_OP_REJECT);
+	assert_int_equal(c.handle, 0x13);
+	assert_int_equal(errors, 1);
+	assert_int_equal(last_err_op, IXDP_OP_HANDOFF);
+	assert_int_equal(last_err, -EXDEV);
+
+	/* The core refuses the HANDOFF: the knock is reset, reported. */
+	dispatch_to = t2;
+	knock_only(&k1, t1, 0x14);
+	c = fk_expect(&k1, IXDP_OP_HANDOFF);
+	fk_complete(&k1, &c, -ENOBUFS);
+	loop(t1, 1);
+	loop(t1, 0);
+	c = fk_expect(&k1, IXDP_OP_REJECT);
+	assert_int_equal(c.handle, 0x14);
+	assert_int_equal(errors, 2);
+	assert_int_equal(last_err, -ENOBUFS);
+	/* ... unless the handle itself was refused: nothing to reset. */
+	knock_only(&k1, t1, 0x15);
+	c = fk_expect(&k1, IXDP_OP_HANDOFF);
+	fk_complete(&k1, &c, -EBADF);
+	loop(t1, 1);
+	loop(t1, 0);
+	fk_expect_none(&k1);
+	assert_int_equal(errors, 3);
+
+	/* Off again. */
+	assert_int_equal(ixev_set_dispatch(t1, NULL), 0);
+	knock_only(&k1, t1, 0x16);
+	fk_expect(&k1, IXDP_OP_ACCEPT);
+	assert_int_equal(st1->handed_off, 3);
+	assert_int_equal(st1->bad_events, 0);
+
+	ev_teardown(&k4, t4);
+	ev_teardown(&k3, t3);
+	ev_teardown(&k2, t2);
+	ev_teardown(&k1, t1);
+}
+
 /* Ten knocks against a four-slot ring: every ACCEPT arrives, in order. */
 static void test_ixev_cmd_overflow(void **state)
 {
@@ -1518,6 +1635,7 @@ int main(void)
 		cmocka_unit_test(test_ixev_other_thread),
 		cmocka_unit_test(test_ixev_folded),
 		cmocka_unit_test(test_ixev_reject_and_errors),
+		cmocka_unit_test(test_ixev_dispatch),
 		cmocka_unit_test(test_ixev_cmd_overflow),
 		cmocka_unit_test(test_ixev_tx_chunks),
 		cmocka_unit_test(test_ixev_send_window),

@@ -68,6 +68,12 @@ extern "C" {
  * arena while they hold no unreturned byte.
  */
 #define IXDP_FEAT_RX_CHUNKS	(1ULL << 3)
+/*
+ * IXDP_OP_HANDOFF: a context gives a knocked connection to another
+ * context of the same process on the same core (struct ixdp_attach's
+ * ctx_id names it).
+ */
+#define IXDP_FEAT_HANDOFF	(1ULL << 4)
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -193,6 +199,11 @@ struct ixdp_ring_offsets {
  *		back to the pool once all its bytes are returned
  *		(RECV_DONE) or, after the connection's DEAD event, once
  *		ev_head has moved past that event.
+ * @ctx_id:	out (in: zero): the context's name on its core, for
+ *		IXDP_OP_HANDOFF of the process's other contexts there
+ *		(IXDP_FEAT_HANDOFF). Another context of the core never has
+ *		the same one while this one lives.
+ * @resv0:	in: must be zero
  * @resv:	in: must be zero
  *
  * Receive window. A connection's advertised window is at most 64 KiB,
@@ -231,7 +242,9 @@ struct ixdp_attach {
 	struct ixdp_ring_offsets off;
 	__u32 max_conns;
 	__u32 rx_chunk;
-	__u64 resv[3];
+	__u32 ctx_id;
+	__u32 resv0;
+	__u64 resv[2];
 };
 
 #define IXDP_IOC_ATTACH		_IOWR(IXDP_IOC_MAGIC, 0x01, struct ixdp_attach)
@@ -402,6 +415,20 @@ enum ixdp_op {
 	IXDP_OP_RECV_DONE,	/* handle; arg32: bytes returned */
 	IXDP_OP_CLOSE,		/* handle: graceful close (FIN) */
 	IXDP_OP_ABORT,		/* handle: reset (RST) */
+	IXDP_OP_HANDOFF,	/* handle (from knock, not yet accepted);
+				 * arg[0]: ctx_id of another context of
+				 * this process on this core
+				 * (IXDP_FEAT_HANDOFF). The knock goes to
+				 * that context as a new KNOCK event,
+				 * with the same handle, and is no longer
+				 * this one's. -EINVAL: not a knock the
+				 * context was shown, or its own ctx_id;
+				 * -ENOENT: no such context on the core
+				 * (or it is dead); -EPERM: another
+				 * process's; -ENOBUFS: it holds
+				 * max_conns. On failure the knock stays
+				 * here, to accept or reject
+				 */
 	__IXDP_OP_MAX
 };
 
@@ -898,6 +925,7 @@ enum ixdp_core_stat {
 	IXDP_CORE_STAT_APP_RX_WAITS,	/* RECVs that waited for arena room */
 	IXDP_CORE_STAT_TCBS,		/* gauge: control blocks allocated */
 	IXDP_CORE_STAT_APP_RX_CHUNKS,	/* gauge: RX arena chunks held */
+	IXDP_CORE_STAT_APP_HANDOFFS,	/* knocks handed to another context */
 
 	__IXDP_CORE_STAT_MAX,
 	IXDP_CORE_STAT_MAX = __IXDP_CORE_STAT_MAX - 1

@@ -153,5 +153,6 @@ int mode_idle(const char *label, int secs);
 int mode_wait(const char *name, long long min, int secs);
 int mode_features(void);
 int mode_sendorder(uint16_t port);
+int mode_handoff(uint16_t port);
 
 #endif /* IXDP_RINGS_APP_H */

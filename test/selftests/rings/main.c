@@ -10,6 +10,8 @@
  *   rings echo-folded PORT MSGS the same, acks in RECVs,   echo.c
  *                               RECV_DONE in SENDs
  *   rings sendorder PORT        sends after a short one    sendorder.c
+ *   rings handoff PORT          knocks given to another    handoff.c
+ *                               context of the process
  *   rings serve PORT N          echo server (killed -9)    echo.c
  *   rings poll PORT             poll() sleeps; WAKE        poll.c
  *   rings thread PORT N         a thread exits holding     lifetime.c
@@ -32,7 +34,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: rings validate PORT CLOSED | fuzz N PORT | echo[-folded] PORT MSGS |\n"
-		"  sendorder PORT | poll PORT | serve PORT N | thread PORT N | coredel CPU RXQ |\n"
+		"  sendorder PORT | handoff PORT | poll PORT | serve PORT N | thread PORT N | coredel CPU RXQ |\n"
 		"  idle LABEL SECONDS | wait NAME MIN SECONDS | features\n");
 	return 2;
 }
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 		return mode_fuzz(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	if (!strcmp(m, "sendorder") && argc == 3)
 		return mode_sendorder(atoi(argv[2]));
+	if (!strcmp(m, "handoff") && argc == 3)
+		return mode_handoff(atoi(argv[2]));
 	if (!strcmp(m, "echo") && argc == 4)
 		return mode_echo(atoi(argv[2]), strtoul(argv[3], NULL, 0),
 				 false);
