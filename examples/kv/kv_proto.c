@@ -5,8 +5,16 @@
  * counter keeps its length, padded with spaces; a refused data block is
  * still read; a storage command with a wrong number of words is an
  * unknown one). Lines end with "\n", an "\r" before it is dropped; words
- * are separated by one or more spaces. Meta commands are not handled yet
- * (ERROR, as for any unknown command).
+ * are separated by one or more spaces; numbers are read as memcached's
+ * safe_strto* read them. The meta commands are kv_meta.c's.
+ *
+ * Memory: a cut command line is held in a buffer grown to its length (at
+ * most KV_LINE_MAX); a data block announced by a storage command is
+ * allocated only if it fits the item size limit and the store's budget
+ * for values in flight (kv_store_reserve: as much as -m, for all
+ * connections together), else refused with memcached's out-of-memory
+ * error and swallowed, so slow senders of large values hold at most
+ * that much.
  */
 #include <ctype.h>
 #include <errno.h>
