@@ -22,17 +22,11 @@ struct kv_buf {
 	size_t len, cap;
 };
 
-/*
- * What the server tells the protocol about itself (the stats command).
- * The counters are updated with atomics by every thread.
- */
+/* What the server tells the protocol about itself (the stats command). */
 struct kv_server_info {
 	int64_t started;		/* Unix time */
 	uint32_t threads;
-	uint32_t max_conns;		/* 0: unknown */
-	uint16_t port;
-	uint64_t curr_conns, total_conns, rejected_conns;
-	uint64_t bytes_read, bytes_written;
+	uint64_t curr_conns, total_conns;
 };
 
 struct kv_conn {
