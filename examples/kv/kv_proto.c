@@ -5,9 +5,18 @@
  * counter keeps its length, padded with spaces; a refused data block is
  * still read; a storage command with a wrong number of words is an
  * unknown one). Lines end with "\n", an "\r" before it is dropped; words
- * are separated by one or more spaces. Meta commands are not handled yet
- * (ERROR, as for any unknown command).
+ * are separated by one or more spaces; numbers are read as memcached's
+ * safe_strto* read them. The meta commands are kv_meta.c's.
+ *
+ * Memory: a cut command line is held in a buffer grown to its length (at
+ * most KV_LINE_MAX); a data block announced by a storage command is
+ * allocated only if it fits the item size limit and the store's budget
+ * for values in flight (kv_store_reserve: as much as -m, for all
+ * connections together), else refused with memcached's out-of-memory
+ * error and swallowed, so slow senders of large values hold at most
+ * that much.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -17,17 +26,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "kv_proto.h"
+#include "kv_proto_int.h"
 
-#define MAX_WORDS	24
 #define VERSION		"1.6.18"
-
-struct words {
-	char *w[MAX_WORDS];
-	size_t len[MAX_WORDS];
-	unsigned int n;
-	bool more;			/* more words than MAX_WORDS */
-};
 
 void kv_conn_init(struct kv_conn *c, struct kv_store *store,
 		  const struct kv_server_info *info, kv_clock_fn clock)
@@ -40,10 +41,14 @@ void kv_conn_init(struct kv_conn *c, struct kv_store *store,
 
 void kv_conn_fini(struct kv_conn *c)
 {
+	if (c->reserved)
+		kv_store_release(c->store, c->reserved);
+	c->reserved = 0;
 	free(c->data);
 	c->data = NULL;
 	free(c->line);
 	c->line = NULL;
+	c->line_cap = 0;
 }
 
 void kv_buf_free(struct kv_buf *b)
@@ -52,7 +57,7 @@ void kv_buf_free(struct kv_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int put(struct kv_buf *b, const void *p, size_t n)
+int put(struct kv_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -71,15 +76,12 @@ static int put(struct kv_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-static int puts_(struct kv_buf *b, const char *s)
+int puts_(struct kv_buf *b, const char *s)
 {
 	return put(b, s, strlen(s));
 }
 
-static int putf(struct kv_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int putf(struct kv_buf *b, const char *fmt, ...)
+int putf(struct kv_buf *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -118,32 +120,50 @@ static void split(char *line, struct words *w)
 	}
 }
 
-/* Unsigned decimal, as memcached's safe_strtoull (no sign, no junk). */
-static bool parse_u64(const char *s, uint64_t *out)
+/* After the digits: the end, or a space (memcached's xisspace). */
+static bool number_end(const char *s, const char *end)
 {
-	uint64_t v = 0;
+	return end != s && (!*end || isspace((unsigned char)*end));
+}
 
-	if (!*s)
+bool parse_ull(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || !number_end(s, end) ||
+	    ((long long)v < 0 && strchr(s, '-')))
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' ||
-		    v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
 	*out = v;
 	return true;
 }
 
-/* Signed decimal within 32 bits, as memcached's safe_strtol. */
-static bool parse_s32(const char *s, int64_t *out)
+bool parse_ul(const char *s, uint32_t *out)
 {
-	bool neg = *s == '-';
-	uint64_t v;
+	unsigned long v;
+	char *end;
 
-	if (!parse_u64(s + neg, &v) || v > (neg ? 2147483648ull : 2147483647ull))
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno == ERANGE || !number_end(s, end) ||
+	    ((long)v < 0 && strchr(s, '-')))
 		return false;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool parse_l(const char *s, int32_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno == ERANGE || !number_end(s, end))
+		return false;
+	*out = (int32_t)v;
 	return true;
 }
 
@@ -201,41 +221,69 @@ static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 	return g.err ?: puts_(out, "END\r\n");
 }
 
+bool kv_start_data(struct kv_conn *c, size_t extra)
+{
+	size_t n = c->vlen + 2 + extra;
+
+	c->got = 0;
+	if (!kv_store_reserve(c->store, n)) {
+		c->swallow = c->vlen + 2;
+		return false;
+	}
+	c->data = malloc(n);
+	if (!c->data) {
+		kv_store_release(c->store, n);
+		c->swallow = c->vlen + 2;
+		return false;
+	}
+	c->reserved = n;
+	c->in_data = true;
+	return true;
+}
+
 /* set, add, replace, append, prepend, cas: now the data block. */
 static int cmd_store(struct kv_conn *c, struct words *w, enum kv_mode mode,
 		     struct kv_buf *out)
 {
 	unsigned int need = mode == KV_CAS ? 6 : 5;
-	uint64_t flags, cas = 0;
-	int64_t exptime, vlen;
+	int32_t exptime, vlen;
+	uint32_t flags;
+	uint64_t cas = 0;
+	bool noreply;
 
 	if (w->n != need && w->n != need + 1)
 		return puts_(out, "ERROR\r\n");
-	if (w->len[1] > KV_KEY_MAX || !parse_u64(w->w[2], &flags) ||
-	    !parse_s32(w->w[3], &exptime) || !parse_s32(w->w[4], &vlen) ||
-	    vlen < 0 || (mode == KV_CAS && !parse_u64(w->w[5], &cas)))
-		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
-	c->noreply = w->n == need + 1 && is_noreply(w);
+	/* As memcached, noreply (last word) silences even these errors. */
+	noreply = is_noreply(w);
+	if (w->len[1] > KV_KEY_MAX || !parse_ul(w->w[2], &flags) ||
+	    !parse_l(w->w[3], &exptime) || !parse_l(w->w[4], &vlen) ||
+	    (mode == KV_CAS && !parse_ull(w->w[5], &cas)) ||
+	    vlen < 0 || vlen > INT32_MAX - 2)
+		return reply(c, out, noreply,
+			     "CLIENT_ERROR bad command line format\r\n");
+	c->noreply = noreply;
+	c->meta = false;
 	c->mode = mode;
 	memcpy(c->key, w->w[1], w->len[1]);
 	c->nkey = w->len[1];
-	c->flags = (uint32_t)flags;
+	c->flags = flags;
 	c->exptime = exptime;
 	c->cas = cas;
 	c->vlen = (size_t)vlen;
-	c->got = 0;
 	if (!kv_store_fits(c->store, c->nkey, c->vlen)) {
-		/* Refused before its bytes come; they are read all the same. */
+		/*
+		 * Refused before its bytes come; they are read all the same,
+		 * and a set drops the old value (memcached: no stale data).
+		 */
 		c->swallow = c->vlen + 2;
+		if (mode == KV_SET)
+			kv_store_drop(c->store, c->key, c->nkey);
 		return reply(c, out, c->noreply,
 			     "SERVER_ERROR object too large for cache\r\n");
 	}
-	c->data = malloc(c->vlen + 2);
-	if (!c->data) {
-		c->swallow = c->vlen + 2;
-		return puts_(out, "SERVER_ERROR out of memory storing object\r\n");
-	}
-	c->in_data = true;
+	if (!kv_start_data(c, 0))
+		return reply(c, out, c->noreply,
+			     "SERVER_ERROR out of memory storing object\r\n");
 	return 0;
 }
 
@@ -271,6 +319,10 @@ static int data_done(struct kv_conn *c, struct kv_buf *out)
 	int err;
 
 	c->in_data = false;
+	if (c->meta) {
+		err = kv_meta_data_done(c, out);
+		goto done;
+	}
 	/* noreply silences everything, errors included, as memcached. */
 	if (c->data[c->vlen] != '\r' || c->data[c->vlen + 1] != '\n') {
 		err = reply(c, out, c->noreply,
@@ -281,8 +333,11 @@ static int data_done(struct kv_conn *c, struct kv_buf *out)
 				 c->cas);
 		err = reply(c, out, c->noreply, result_str(r));
 	}
+done:
 	free(c->data);
 	c->data = NULL;
+	kv_store_release(c->store, c->reserved);
+	c->reserved = 0;
 	return err;
 }
 
@@ -297,7 +352,7 @@ static int cmd_delta(struct kv_conn *c, struct words *w, bool incr,
 		return puts_(out, "ERROR\r\n");
 	if (w->len[1] > KV_KEY_MAX)
 		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
-	if (!parse_u64(w->w[2], &delta))
+	if (!parse_ull(w->w[2], &delta))
 		return puts_(out, "CLIENT_ERROR invalid numeric delta argument\r\n");
 	r = kv_store_delta(c->store, w->w[1], w->len[1], incr, delta, &v);
 	if (r == KV_STORED)
@@ -322,13 +377,13 @@ static int cmd_delete(struct kv_conn *c, struct words *w, struct kv_buf *out)
 
 static int cmd_touch(struct kv_conn *c, struct words *w, struct kv_buf *out)
 {
-	int64_t exptime;
+	int32_t exptime;
 
 	if (w->n != 3 && w->n != 4)
 		return puts_(out, "ERROR\r\n");
 	if (w->len[1] > KV_KEY_MAX)
 		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
-	if (!parse_s32(w->w[2], &exptime))
+	if (!parse_l(w->w[2], &exptime))
 		return puts_(out, "CLIENT_ERROR invalid exptime argument\r\n");
 	return reply(c, out, is_noreply(w),
 		     result_str(kv_store_touch(c->store, w->w[1], w->len[1],
@@ -338,11 +393,11 @@ static int cmd_touch(struct kv_conn *c, struct words *w, struct kv_buf *out)
 static int cmd_flush(struct kv_conn *c, struct words *w, struct kv_buf *out)
 {
 	unsigned int noreply = is_noreply(w);
-	int64_t delay = 0;
+	int32_t delay = 0;
 
 	if (w->n > 3)
 		return puts_(out, "ERROR\r\n");
-	if (w->n > 1 + noreply && !parse_s32(w->w[1], &delay))
+	if (w->n > 1 + noreply && !parse_l(w->w[1], &delay))
 		return reply(c, out, noreply,
 			     "CLIENT_ERROR invalid exptime argument\r\n");
 	kv_store_flush(c->store, delay);
@@ -408,19 +463,21 @@ static int command(struct kv_conn *c, char *line, struct kv_buf *out)
 {
 	struct words w;
 	const char *cmd;
-	int64_t exptime;
+	int32_t exptime;
 
 	split(line, &w);
 	if (!w.n)
 		return puts_(out, "ERROR\r\n");
 	cmd = w.w[0];
+	if (cmd[0] == 'm' && w.len[0] == 2)
+		return kv_meta_command(c, &w, out);
 	if (!strcmp(cmd, "get") || !strcmp(cmd, "gets")) {
 		if (w.n < 2)
 			return puts_(out, "ERROR\r\n");
 		return cmd_get(c, &w, 1, cmd[3] == 's', false, 0, out);
 	}
 	if (!strcmp(cmd, "gat") || !strcmp(cmd, "gats")) {
-		if (w.n < 3 || !parse_s32(w.w[1], &exptime))
+		if (w.n < 3 || !parse_l(w.w[1], &exptime))
 			return puts_(out, "CLIENT_ERROR invalid exptime argument\r\n");
 		return cmd_get(c, &w, 2, cmd[3] == 's', true, exptime, out);
 	}
@@ -479,10 +536,19 @@ static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
 		return puts_(out, "CLIENT_ERROR line too long\r\n");
 	}
 	if (!whole || c->nline) {
-		if (!c->line) {
-			c->line = malloc(KV_LINE_MAX + 1);
-			if (!c->line)
+		if (c->nline + n + 1 > c->line_cap) {
+			size_t cap = c->line_cap ? c->line_cap : 256;
+			char *nl;
+
+			while (cap < c->nline + n + 1)
+				cap *= 2;
+			if (cap > KV_LINE_MAX + 1)
+				cap = KV_LINE_MAX + 1;
+			nl = realloc(c->line, cap);
+			if (!nl)
 				return -ENOMEM;
+			c->line = nl;
+			c->line_cap = cap;
 		}
 		memcpy(c->line + c->nline, in, n);
 		c->nline += n;
@@ -502,6 +568,7 @@ static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
 	if (line == c->line) {
 		free(c->line);
 		c->line = NULL;
+		c->line_cap = 0;
 	}
 	return err;
 }

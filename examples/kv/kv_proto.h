@@ -35,26 +35,33 @@ struct kv_conn {
 	kv_clock_fn clock;
 	/*
 	 * A command line cut by the end of what was received: its start,
-	 * allocated only then (an idle connection holds no buffer).
+	 * allocated only then and grown as it grows (an idle connection
+	 * holds no buffer, one that sent half a command a small one).
 	 */
 	char *line;
-	size_t nline;
+	size_t nline, line_cap;
 	/* A storage command waiting for its data block. */
 	bool in_data;
 	bool noreply;
+	bool meta;			/* ms: kv_meta.c replies */
+	bool binary;			/* ms b: the key came in base64 */
+	bool stale_ok;			/* ms I */
 	enum kv_mode mode;
 	char key[KV_KEY_MAX + 1];
 	size_t nkey;
 	uint32_t flags;
 	int64_t exptime;
 	uint64_t cas;
-	uint8_t *data;			/* vlen + 2 bytes */
+	uint8_t *data;			/* vlen + 2 bytes, then ms's template */
 	size_t vlen, got;
+	size_t reserved;		/* of the store's budget, for data */
+	size_t nmret;			/* ms's reply template after data */
 	/* Bytes of a refused data block still to drop. */
 	size_t swallow;
 	bool closed;			/* quit, or a line too long */
 	uint64_t bytes_read, bytes_written, cmd_get;
 };
+
 
 void kv_conn_init(struct kv_conn *c, struct kv_store *store,
 		  const struct kv_server_info *info, kv_clock_fn clock);

@@ -26,6 +26,9 @@ struct kv_store;
 /* The time, in seconds (Unix time); tests give their own. */
 typedef int64_t (*kv_clock_fn)(void);
 
+/* An expiry time as the protocol gives it, as a Unix time (0: never). */
+int64_t kv_abs_time(int64_t exptime, int64_t now);
+
 struct kv_store *kv_store_create(size_t mem_limit, size_t item_max,
 				 kv_clock_fn clock);
 void kv_store_destroy(struct kv_store *s);
@@ -85,6 +88,85 @@ enum kv_result kv_store_touch(struct kv_store *s, const char *key,
 enum kv_result kv_store_delta(struct kv_store *s, const char *key,
 			      size_t nkey, bool incr, uint64_t delta,
 			      uint64_t *out);
+/*
+ * The meta commands (kv_meta.c). An item as they see it, under the
+ * store's lock; the callback may change exptime (T, N) and win (W).
+ */
+struct kv_meta_item {
+	const uint8_t *data;
+	uint32_t len;
+	const char *key;
+	uint32_t nkey;
+	uint32_t flags;
+	uint64_t cas;
+	int64_t exptime;		/* Unix time, 0: never */
+	int64_t atime;			/* last access (memcached's it->time) */
+	int64_t now;
+	bool fetched;			/* fetched before this command */
+	bool stale;			/* md I, or a stale ms I */
+	bool win;			/* a client was told to recache it */
+	bool binary;			/* stored with a base64 key (b) */
+	bool created;			/* made by this command (N) */
+	bool failed;			/* set: no bump, not counted */
+};
+
+typedef void (*kv_meta_fn)(void *arg, struct kv_meta_item *m);
+
+/* kv_store_mset's @opts: a CAS lower than the item's stores it stale (I). */
+#define KV_SET_STALE_OK		1u
+#define KV_SET_BINARY		2u	/* the key came in base64 */
+
+/*
+ * kv_store_put with memcached's meta semantics: @cas (0: none) is tested
+ * in every mode (append and prepend want a match; add ignores it); the
+ * new item's CAS in *@cas_out (0 if not stored).
+ */
+enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
+			     const char *key, size_t nkey, uint32_t flags,
+			     int64_t exptime, const uint8_t *data,
+			     uint32_t len, uint64_t cas, unsigned int opts,
+			     uint64_t *cas_out);
+
+#define KV_MG_NO_BUMP		1u	/* u: no LRU bump, not marked fetched */
+#define KV_MG_VIVIFY		2u	/* N: an empty item on a miss */
+#define KV_MG_TOUCH		4u	/* T: counted as a touch */
+
+/* mg: @fn with the item (made if KV_MG_VIVIFY), then the bump. */
+bool kv_store_mget(struct kv_store *s, const char *key, size_t nkey,
+		   unsigned int opts, kv_meta_fn fn, void *arg);
+
+#define KV_MD_CAS		1u	/* C: only if the CAS matches */
+#define KV_MD_STALE		2u	/* I: mark stale, new CAS, keep */
+#define KV_MD_TTL		4u	/* T with I: new expiry @exptime */
+
+/* md: KV_DELETED (also when marked stale), KV_NOT_FOUND or KV_EXISTS. */
+enum kv_result kv_store_mdelete(struct kv_store *s, const char *key,
+				size_t nkey, unsigned int opts, uint64_t cas,
+				int64_t exptime);
+
+#define KV_MA_VIVIFY		1u	/* N: create with @initial on a miss */
+
+/*
+ * ma: kv_store_delta with a CAS test (@cas 0: none) and vivify; on
+ * KV_STORED the value in *@out and @fn (may be NULL) with the item.
+ */
+enum kv_result kv_store_marith(struct kv_store *s, const char *key,
+			       size_t nkey, bool incr, uint64_t delta,
+			       uint64_t cas, unsigned int opts,
+			       uint64_t initial, uint64_t *out,
+			       kv_meta_fn fn, void *arg);
+
+/* Unlink @key without counting it (a set that could not be stored). */
+void kv_store_drop(struct kv_store *s, const char *key, size_t nkey);
+
+/*
+ * Bytes of values that connections have announced and are still
+ * receiving: at most as many as the memory limit (or one item, if
+ * larger), for all connections together. false if @n more do not fit.
+ */
+bool kv_store_reserve(struct kv_store *s, size_t n);
+void kv_store_release(struct kv_store *s, size_t n);
+
 /* Everything stored before now (+ @delay seconds) is gone from then on. */
 void kv_store_flush(struct kv_store *s, int64_t delay);
 

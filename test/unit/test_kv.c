@@ -181,6 +181,96 @@ static void test_too_large(void **state)
 	kv_store_destroy(s);
 }
 
+static void feed(struct kv_conn *c, const char *s, struct kv_buf *out)
+{
+	assert_int_equal(kv_conn_feed(c, (const uint8_t *)s, strlen(s), out), 0);
+}
+
+/*
+ * Values in flight: connections announcing large values hold at most the
+ * store's budget (its memory limit) together; the next one is refused
+ * with memcached's out-of-memory error, its bytes swallowed, and the
+ * budget comes back as values complete or connections go. A set refused
+ * as too large drops the old value, as memcached.
+ */
+static void test_pending_budget(void **state)
+{
+	struct kv_store *s = kv_store_create(64 * 1024, 16 * 1024, fixed_now);
+	static struct kv_conn c[8];
+	static uint8_t data[16 * 1024];
+	struct kv_buf out = { 0 };
+	const char *oom = "SERVER_ERROR out of memory storing object\r\n";
+	int i;
+
+	for (i = 0; i < 8; i++)
+		kv_conn_init(&c[i], s, NULL, fixed_now);
+	/* 4 x 15000 fit in 64 KiB, the fifth does not. */
+	for (i = 0; i < 4; i++) {
+		feed(&c[i], "set big 0 0 15000\r\n", &out);
+		assert_int_equal(out.len, 0);
+		assert_true(c[i].in_data);
+	}
+	feed(&c[4], "set big 0 0 15000\r\n", &out);
+	assert_int_equal(out.len, strlen(oom));
+	assert_memory_equal(out.p, oom, out.len);
+	assert_false(c[4].in_data);
+	/* Its bytes are swallowed, then it works again. */
+	memset(data, 'v', sizeof(data));
+	assert_int_equal(kv_conn_feed(&c[4], data, 15002, &out), 0);
+	out.len = 0;
+	feed(&c[4], "get big\r\n", &out);
+	assert_int_equal(out.len, 5);
+	/* A connection going away gives its share back. */
+	kv_conn_fini(&c[0]);
+	out.len = 0;
+	feed(&c[5], "set big 0 0 15000\r\n", &out);
+	assert_int_equal(out.len, 0);
+	assert_true(c[5].in_data);
+	/* A completed value gives it back as well. */
+	data[15000] = '\r';
+	data[15001] = '\n';
+	assert_int_equal(kv_conn_feed(&c[1], data, 15002, &out), 0);
+	assert_memory_equal(out.p, "STORED\r\n", out.len);
+	out.len = 0;
+	feed(&c[6], "set big2 0 0 15000\r\n", &out);
+	assert_int_equal(out.len, 0);
+	/* Too large: refused, and the old "big" is gone. */
+	feed(&c[7], "set big 0 0 20000\r\n", &out);
+	assert_int_equal(kv_conn_feed(&c[7], data, 20002 > sizeof(data) ?
+				      sizeof(data) : 20002, &out), 0);
+	assert_int_equal(kv_conn_feed(&c[7], data, 20002 - sizeof(data),
+				      &out), 0);
+	out.len = 0;
+	feed(&c[7], "get big\r\n", &out);
+	assert_memory_equal(out.p, "END\r\n", out.len);
+	for (i = 1; i < 8; i++)
+		kv_conn_fini(&c[i]);
+	kv_buf_free(&out);
+	kv_store_destroy(s);
+}
+
+/*
+ * Half a command holds a small buffer, not KV_LINE_MAX: 10,000 such
+ * connections cost a few megabytes.
+ */
+static void test_half_command(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
+	struct kv_buf out = { 0 };
+	struct kv_conn c;
+
+	kv_conn_init(&c, s, NULL, fixed_now);
+	feed(&c, "get some", &out);
+	assert_int_equal(out.len, 0);
+	assert_true(c.line_cap <= 256);
+	feed(&c, "key\r\n", &out);
+	assert_memory_equal(out.p, "END\r\n", out.len);
+	assert_null(c.line);
+	kv_conn_fini(&c);
+	kv_buf_free(&out);
+	kv_store_destroy(s);
+}
+
 /* The memory limit: the least recently used items go first. */
 static void test_lru_eviction(void **state)
 {
@@ -314,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_golden_in_pieces),
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_pending_budget),
+		cmocka_unit_test(test_half_command),
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_cas_unique),
