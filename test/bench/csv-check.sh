@@ -47,8 +47,9 @@ text_rows() {
 	tail -n +2 "$csv" | cut -d, -f1 | sort -u > "$tmp/keys"
 	sed -e 's/^| //' -e 's/ |$//' -e 's/ | / /g' "$txt" |
 		awk 'NR == FNR { k[$1] = 1; next }
+		     done { next }
 		     $1 in k { print; seen = 1; next }
-		     seen { exit }' "$tmp/keys" - |
+		     seen { done = 1 }' "$tmp/keys" - |
 		tr -s ' ' ',' | sed -e 's/,-,/,,/g' -e 's/,-$/,/' \
 			-e 's/,(\([0-9]*\)-\([0-9]*\)),/,\1,\2,/'
 }
