@@ -218,11 +218,16 @@ fuzz:
 demo:
 	scripts/demo.sh
 
+# Each benchmark below keeps its log as build/NAME.log and its report
+# (test/bench/report.sh) as build/NAME.txt, the tables and runs as
+# build/NAME*.csv and plots as build/NAME.png and, where loadgen measured
+# the round trips (IXDP_BENCH_CDF=1: loadgen --cdf), build/NAME-cdf.png.
 bench-dp: module user
 	@mkdir -p $(BUILD)
-	test/qemu/run.sh --kernel-version $(KVER) --mode bench --timeout 600 \
+	IXDP_BENCH_CDF=1 test/qemu/run.sh --kernel-version $(KVER) --mode bench \
+		--timeout 600 --append "ixdp_reps=$(or $(REPS),3)" \
 		| tee $(BUILD)/bench-dp.log
-	@awk -f test/bench/ratios.awk $(BUILD)/bench-dp.log
+	@test/bench/report.sh bench-dp $(BUILD)/bench-dp.log $(BUILD)/bench-dp
 
 # Two boots: echo_ixdp inline and on the rings (when built; a mode it
 # lacks is left out), the in-kernel echo, epoll and io_uring; then the
@@ -231,11 +236,11 @@ bench-dp: module user
 bench-app: module user
 	@mkdir -p $(BUILD)
 	@echo "HOSTLOAD bench-app $$(cat /proc/loadavg)" > $(BUILD)/bench-app.log
-	test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
+	IXDP_BENCH_CDF=1 test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
 		--timeout 900 | tee -a $(BUILD)/bench-app.log
 	@echo "HOSTLOAD bench-xdp $$(cat /proc/loadavg)" >> $(BUILD)/bench-app.log
-	test/bench/bench-xdp.sh $(KVER) $(BUILD) 300 | tee -a $(BUILD)/bench-app.log
-	@awk -f test/bench/ratios-app.awk $(BUILD)/bench-app.log
+	IXDP_BENCH_CDF=1 test/bench/bench-xdp.sh $(KVER) $(BUILD) 300 | tee -a $(BUILD)/bench-app.log
+	@test/bench/report.sh bench-app $(BUILD)/bench-app.log $(BUILD)/bench-app
 
 # One target of bench-app under one load, sampled by the host's perf in
 # the guest (not a test): PROF=TARGET,CONNS,DEPTH (default
@@ -261,15 +266,15 @@ bench-scale: module user
 		--host-timeout 1500 --timeout 3600 \
 		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),32,1000,10000,100000)" \
 		| tee $(BUILD)/bench-scale.log
-	@awk -f test/bench/ratios-scale.awk $(BUILD)/bench-scale.log
+	@test/bench/report.sh bench-scale $(BUILD)/bench-scale.log $(BUILD)/bench-scale
 
 # ixdpd's dynamic core policy against two always-active cores under a
 # stepped load: throughput, p50/p99 and dataplane CPU time (not a test).
 bench-policy: module user
 	@mkdir -p $(BUILD)
-	test/qemu/run.sh --kernel-version $(KVER) --mode bench-policy \
+	IXDP_BENCH_CDF=1 test/qemu/run.sh --kernel-version $(KVER) --mode bench-policy \
 		--timeout 900 | tee $(BUILD)/bench-policy.log
-	@awk -f test/bench/ratios-policy.awk $(BUILD)/bench-policy.log
+	@test/bench/report.sh bench-policy $(BUILD)/bench-policy.log $(BUILD)/bench-policy
 
 module-all:
 	scripts/kernels.sh build-all

@@ -69,6 +69,8 @@ step layering scripts/layers.py
 step build-user make -s user
 step style-checkpatch scripts/style.sh
 step netlink-spec scripts/nlspec-check.py
+# The benchmarks' CSV writer on logs of real runs (no benchmark runs).
+step bench-csv test/bench/csv-check.sh
 step sparse make -s sparse
 
 if [ -f test/unit/Makefile ]; then

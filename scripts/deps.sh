@@ -11,12 +11,13 @@
 #
 # "deps.sh bench" installs instead what only make bench-app's second
 # boot needs (test/bench/bench-xdp.sh): clang for the XDP program, and
-# iproute2's ip (linked with libbpf) to attach it in the guest. The
-# normal path (make check) neither needs nor installs these.
+# iproute2's ip (linked with libbpf) to attach it in the guest; and
+# gnuplot for the benchmarks' plots (test/bench/plot.sh). The normal
+# path (make check) neither needs nor installs these.
 set -euo pipefail
 
 if [ "${1:-}" = bench ]; then
-	bench=(clang iproute2 linux-libc-dev)
+	bench=(clang iproute2 linux-libc-dev gnuplot-nox)
 	missing=()
 	for p in "${bench[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
@@ -35,7 +36,7 @@ packages=(
 	build-essential pkg-config git
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
-	iproute2 iputils-ping curl procps kmod
+	iproute2 iputils-ping curl procps kmod tcpdump
 	liburing-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
 	sparse lcov valgrind python3 python3-yaml
 )

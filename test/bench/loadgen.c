@@ -7,7 +7,7 @@
  * over the measured window, and the messages echoed over the whole run
  * ("total", warm-up included: the guest's counters cover all of it).
  *
- *   loadgen [--udp] ADDRESS PORT CONNS DEPTH SIZE SECONDS LABEL
+ *   loadgen [--udp] [--cdf] ADDRESS PORT CONNS DEPTH SIZE SECONDS LABEL
  *
  * --udp: CONNS connected UDP sockets (flows) instead, each with DEPTH
  * datagrams of SIZE bytes in flight, for a reflector that sends each one
@@ -15,6 +15,12 @@
  * and slot; a flow that has heard nothing for LOSS_MS declares what it
  * has in flight lost and sends anew. The line adds "lost" and "late"
  * (an answer to a datagram already declared lost).
+ *
+ * --cdf: a second line, the distribution of the round trips measured,
+ * for the benchmarks' plots (test/bench/plot.sh): "CDF LABEL n N" and
+ * then "Q:US" pairs, the round trip in microseconds below which a
+ * fraction Q of them fell, for Q from 0 to 1 in steps of 0.01 and at
+ * 0.995, 0.999 and 0.9999 (Q = 1 is the largest).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -61,6 +67,28 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The round trip below which a fraction @f of the sorted samples fell. */
+static double quantile_us(double f)
+{
+	uint64_t i = (uint64_t)(f * nlat);
+
+	return lat[i < nlat ? i : nlat - 1] / 1e3;
+}
+
+/* The "CDF" line of --cdf, from the sorted samples. */
+static void print_cdf(const char *label)
+{
+	static const double tail[] = { 0.995, 0.999, 0.9999, 1 };
+	unsigned int q;
+
+	printf("CDF %s n %llu", label, (unsigned long long)nlat);
+	for (q = 0; q < 100 && nlat; q++)
+		printf(" %g:%.1f", q / 100.0, quantile_us(q / 100.0));
+	for (q = 0; q < sizeof(tail) / sizeof(tail[0]) && nlat; q++)
+		printf(" %g:%.1f", tail[q], quantile_us(tail[q]));
+	printf("\n");
 }
 
 static int cmp64(const void *a, const void *b)
@@ -231,18 +259,21 @@ static int udp_run(void)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int one = 1, udp = 0, rc;
+	int one = 1, udp = 0, cdf = 0, rc;
 	uint64_t start;
 	double secs;
 	uint32_t i;
 
-	if (argc > 1 && !strcmp(argv[1], "--udp")) {
-		udp = 1;
-		argv++;
-		argc--;
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argv++, argc--) {
+		if (!strcmp(argv[1], "--udp"))
+			udp = 1;
+		else if (!strcmp(argv[1], "--cdf"))
+			cdf = 1;
+		else
+			argc = 0;
 	}
 	if (argc < 8) {
-		fprintf(stderr, "usage: loadgen [--udp] ADDR PORT CONNS DEPTH SIZE SECONDS LABEL\n");
+		fprintf(stderr, "usage: loadgen [--udp] [--cdf] ADDR PORT CONNS DEPTH SIZE SECONDS LABEL\n");
 		return 2;
 	}
 	sa.sin_port = htons(atoi(argv[2]));
@@ -292,6 +323,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)lost, (unsigned long long)late,
 		       (unsigned long long)refused);
 	printf("\n");
+	if (cdf)
+		print_cdf(argv[7]);
 	for (i = 0; i < nconn; i++)
 		close(c[i].fd);
 	if (udp && !done)

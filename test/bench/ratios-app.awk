@@ -12,6 +12,9 @@
 # boot (the XDP ceiling comes from the second boot: a ratio of medians);
 # then the guest's counters per message. Nothing is asserted: "no" only
 # says a target is not met in this run. A missing value is "-".
+# Run after csv.awk, which with -v csv=PREFIX also writes the tables as
+# PREFIX.csv (medians), PREFIX-ratios.csv and PREFIX-counters.csv (a
+# missing value is empty there).
 function sort_n(arr, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -69,19 +72,22 @@ function ratio(a, b, c, what,    r, m, q, x, y) {
 }
 # One row of the ratio table: NAME, A/B of WHAT, and the issue's target
 # OP LIMIT in configuration TC ("" for none).
-function ratio_row(name, a, b, what, tc, op, limit,    i, c, v, goal, met) {
+function ratio_row(name, a, b, what, tc, op, limit,    i, c, v, goal, met, row) {
 	printf "%-20s", name
+	row = name
 	goal = "-"; met = "-"
 	for (i = 1; i <= 3; i++) {
 		c = std[i]
 		v = ratio(a, b, c, what)
 		printf " %7s", v == "" ? "-" : sprintf("%.2f", v)
+		row = row "," csv_num(v, "%.2f")
 		if (c == tc && v != "")
 			met = (op == ">=" ? v >= limit : v <= limit) ? "yes" : "no"
 	}
 	if (tc != "")
 		goal = tc " " op " " limit
 	printf "   %-16s %s\n", goal, met
+	csv_row("ratios", row "," (tc == "" ? "" : goal) "," (met == "-" ? "" : met))
 }
 /HOSTLOAD / {
 	sub(/.*HOSTLOAD /, "")
@@ -160,6 +166,7 @@ END {
 	print "\nmake bench-app: medians of each target's runs in one boot (xdp: a second boot)"
 	printf "%-7s %-12s %9s %-15s %7s %7s %4s %6s  %s\n", "config", "target",
 	       "msg/s", "(min-max)", "p50 us", "p99 us", "runs", "lost", "echo check"
+	csv_row("", "config,target,msgs_per_s,min_msgs_per_s,max_msgs_per_s,p50_us,p99_us,runs,lost,echo_check")
 	for (i = 1; i <= ncfg; i++)
 		for (t = 1; t <= ntg; t++) {
 			c = cfgs[i]; tg = tgs[t]
@@ -172,6 +179,15 @@ END {
 			       num(med(tg, c, "p99"), "%.0f"),
 			       n[tg, c], num(med(tg, c, "lost"), "%.0f"),
 			       tg in check ? check[tg] : "-"
+			m = runs(csv_a, tg, c, "rate")
+			sort_n(csv_a, m)
+			csv_row("", c "," tg "," csv_num(med(tg, c, "rate"), "%.0f") \
+				"," csv_num(m ? csv_a[1] : "", "%.0f") \
+				"," csv_num(m ? csv_a[m] : "", "%.0f") \
+				"," csv_num(med(tg, c, "p50"), "%.0f") \
+				"," csv_num(med(tg, c, "p99"), "%.0f") \
+				"," n[tg, c] "," csv_num(med(tg, c, "lost"), "%.0f") \
+				"," (tg in check ? check[tg] : ""))
 		}
 	if (notes != "")
 		printf "left out:\n%s", notes
@@ -179,6 +195,7 @@ END {
 	printf "\nratios (median of the per-repetition ratios; xdp: of the medians)\n"
 	printf "%-20s %7s %7s %7s   %-16s %s\n", "", "c1d1", "c32d1", "c32d16",
 	       "issue's target", "met"
+	csv_row("ratios", "ratio,c1d1,c32d1,c32d16,target,met")
 	ratio_row("inline/kern msg/s", "ixdp-inline", "ixdp-kern", "rate", "c32d1", ">=", 0.95)
 	ratio_row("inline/epoll msg/s", "ixdp-inline", "epoll", "rate", "c32d16", ">=", 1.6)
 	ratio_row("inline/uring msg/s", "ixdp-inline", "uring", "rate", "c32d16", ">=", 1.6)
@@ -215,25 +232,31 @@ END {
 			keys[j] = okeys[j]
 		printf "\nper message (guest counters over the whole run, warm-up included; medians)\n"
 		printf "%-7s %-12s", "config", "target"
+		row = "config,target"
 		for (j = 1; j <= nkey; j++) {
 			h = keys[j]
 			sub(/^dp_/, "", h)
 			printf " %*s", length(h) < 6 ? 6 : length(h), h
+			row = row "," keys[j]
 		}
 		printf "\n"
+		csv_row("counters", row)
 		for (i = 1; i <= ncfg; i++)
 			for (t = 1; t <= ntg; t++) {
 				c = cfgs[i]; tg = tgs[t]
 				if (!n[tg, c])
 					continue
 				printf "%-7s %-12s", c, tg
+				row = c "," tg
 				for (j = 1; j <= nkey; j++) {
 					h = keys[j]
 					sub(/^dp_/, "", h)
-					printf " %*s", length(h) < 6 ? 6 : length(h),
-					       per_msg(med(tg, c, "c:" keys[j]))
+					v = per_msg(med(tg, c, "c:" keys[j]))
+					printf " %*s", length(h) < 6 ? 6 : length(h), v
+					row = row "," (v == "-" ? "" : v)
 				}
 				printf "\n"
+				csv_row("counters", row)
 			}
 	}
 	if (hostload != "")

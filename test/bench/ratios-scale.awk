@@ -3,6 +3,8 @@
 # over the repetitions of each target's messages/s and p99 round trip
 # (LOAD lines of test/bench/connscale.c, labels scale/TARGET/N/repR),
 # ixdp's rate against epoll's and against its own at the smallest count.
+# Run after csv.awk (test/bench/report.sh), which with -v csv=PREFIX
+# also writes the table as PREFIX.csv.
 function median(list,    a, n, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++)
@@ -33,6 +35,7 @@ END {
 		}
 	printf "\n| connections | ixdp msg/s | ixdp p99 us | epoll msg/s | epoll p99 us | ixdp/epoll | ixdp vs its %s |\n", counts[1]
 	print "|---|---|---|---|---|---|---|"
+	csv_row("", "conns,ixdp_msgs_per_s,ixdp_p99_us,epoll_msgs_per_s,epoll_p99_us,ixdp_per_epoll,ixdp_vs_smallest")
 	base = median(rate["ixdp/" counts[1]])
 	for (i = 1; i <= nc; i++) {
 		n = counts[i]
@@ -41,5 +44,9 @@ END {
 		       median(p99["ixdp/" n]), re, median(p99["epoll/" n]),
 		       (re > 0 && ri != "") ? sprintf("%.2f", ri / re) : "-",
 		       (base > 0 && ri != "") ? sprintf("%.2f", ri / base) : "-"
+		csv_row("", n "," ri "," median(p99["ixdp/" n]) "," re "," \
+			median(p99["epoll/" n]) "," \
+			((re > 0 && ri != "") ? sprintf("%.2f", ri / re) : "") "," \
+			((base > 0 && ri != "") ? sprintf("%.2f", ri / base) : ""))
 	}
 }

@@ -3,8 +3,8 @@
 #
 # Build the guest's initramfs: busybox, the NIC drivers of the guest
 # kernel (with their dependencies, in load order), ixdp.ko, iproute2's tc
-# and the traffic-control modules, and the selftest programs with the
-# shared libraries they need.
+# and the traffic-control modules, tcpdump, and the selftest programs with
+# the shared libraries they need.
 #
 # mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR [EXTRA]
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
@@ -108,6 +108,14 @@ for tc in /usr/sbin/tc /sbin/tc; do
 	mkdir -p "$root/usr/sbin"
 	cp "$tc" "$root/usr/sbin/tc"
 	copy_with_libs "$tc"
+	break
+done
+# Debian's tcpdump, for the tcpdump stage (test/selftests/tcpdump.sh),
+# which fails without it.
+for td in /usr/bin/tcpdump /usr/sbin/tcpdump; do
+	[ -x "$td" ] || continue
+	cp "$td" "$root/usr/bin/tcpdump"
+	copy_with_libs "$td"
 	break
 done
 if [ -n "$extra" ]; then

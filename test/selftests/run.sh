@@ -50,6 +50,7 @@ run_stage netlink /selftests/netlink
 run_stage ixctl /selftests/ixctl.sh
 run_stage host-side /selftests/host.sh
 run_stage datapath /selftests/datapath.sh
+run_stage tcpdump /selftests/tcpdump.sh
 run_stage app /selftests/app.sh
 run_stage unpriv /selftests/unpriv.sh
 run_stage rings /selftests/rings.sh
