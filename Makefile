@@ -15,6 +15,7 @@
 #                        the guest: flat profile (PROF=target,conns,depth)
 #   make bench-policy    ixdpd's core policy against two always-active
 #                        cores under a stepped load: rates, p99, CPU time
+#   make bench-kvstore   the key-value table alone: one lock vs its shards
 #   make unit            cmocka unit tests only (ASan + UBSan)
 #   make coverage        line coverage of the core by the unit tests
 #   make interop         the core against Linux's TCP over a tap (root)
@@ -57,7 +58,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy module-all style \
+	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy bench-kvstore module-all style \
 	sparse deps \
 	clean
 
@@ -267,6 +268,15 @@ bench-scale: module user
 		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),32,1000,10000,100000)" \
 		| tee $(BUILD)/bench-scale.log
 	@test/bench/report.sh bench-scale $(BUILD)/bench-scale.log $(BUILD)/bench-scale
+
+# The key-value server's table alone: one lock against its shards, 1 and
+# 2 threads (test/bench/kvstore.c; not a test).
+bench-kvstore:
+	@mkdir -p $(BUILD)/host
+	$(CC) $(CFLAGS) -pthread -o $(BUILD)/host/kvstore test/bench/kvstore.c \
+		examples/kv/kv_store.c
+	$(BUILD)/host/kvstore 1 $(or $(SECS),3)
+	$(BUILD)/host/kvstore 2 $(or $(SECS),3)
 
 # ixdpd's dynamic core policy against two always-active cores under a
 # stepped load: throughput, p50/p99 and dataplane CPU time (not a test).

@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The key space (kv_store.h): a chained hash table and an LRU list of
- * items, under one mutex. Items are allocated whole (header, key, value);
- * their bytes count against the memory limit, and the least recently used
- * ones go when a new one does not fit. Expired and flushed items are
- * dropped when met.
+ * The key space (kv_store.h), cut into shards by key hash: each shard is a
+ * chained hash table, an LRU list, a share of the memory limit and its
+ * counters, under a mutex of its own on a cache line of its own. Items are
+ * allocated whole (header, key, value); their bytes count against their
+ * shard's share, and the shard's least recently used ones go when a new
+ * one does not fit. Expired and flushed items are dropped when met.
+ *
+ * Why shards of locks, for a server that runs one thread per dataplane
+ * core: a request touches one key, so it takes one shard's lock, which
+ * another core holds only when both touch that shard in the same
+ * instant: with 2^k shards and c cores that is rare, and an uncontended
+ * lock costs two atomic operations on a line the thread already owns. A
+ * partition per core with forwarding would give no lock at all, but every
+ * request for another core's keys would cross cores twice (and a
+ * multi-get would wait for every core it names), which costs more than
+ * the lock saves; a lock-free table would still bounce the LRU's lines.
+ * What stays global is cheap or rare: the CAS counter (one atomic add per
+ * store, as memcached's), the flush marks, and the bytes of values in
+ * flight. The shards' shares make eviction approximate (the LRU order is
+ * per shard, as memcached's is per slab class), so a store keeps one
+ * shard unless each share holds at least four of its largest items.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,19 +46,31 @@ struct kv_item {
 	uint8_t buf[];			/* key, then value */
 };
 
-struct kv_store {
+#define KV_SHARDS_MAX	64
+
+struct kv_shard {
 	pthread_mutex_t lock;
 	struct kv_item **table;
 	uint32_t mask;
 	struct kv_item *head, *tail;
-	size_t mem_limit, mem_used, item_max;
+	size_t mem_limit, mem_used;
+	struct kv_store *store;
+	struct kv_store_stats st;
+} __attribute__((aligned(64)));
+
+struct kv_store {
+	struct kv_shard *shard;
+	unsigned int shard_shift;	/* 32 - log2(shards) */
+	unsigned int nshard;
+	size_t mem_limit, item_max;
+	/* Atomic: the next CAS unique and the flush marks. */
 	uint64_t cas_next;
 	int64_t oldest_live;		/* flush_all N: stored at or before */
 	uint64_t oldest_cas;		/* flush_all: stored before this cas */
+	uint64_t cmd_flush;
 	/* Bytes of values still arriving (kv_store_reserve), and the most. */
 	size_t pending, pending_max;
 	kv_clock_fn clock;
-	struct kv_store_stats st;
 };
 
 static uint32_t hash_key(const char *key, size_t n)
@@ -60,45 +88,93 @@ static size_t item_size(uint32_t nkey, uint32_t nval)
 	return sizeof(struct kv_item) + nkey + nval;
 }
 
+/* A key's shard, by the high bits of its hash (the table uses the low). */
+static struct kv_shard *shard_of(struct kv_store *s, uint32_t hash)
+{
+	return &s->shard[s->nshard > 1 ? hash >> s->shard_shift : 0];
+}
+
+static uint64_t next_cas(struct kv_store *s)
+{
+	return __atomic_fetch_add(&s->cas_next, 1, __ATOMIC_RELAXED);
+}
+
+/* Shards: up to KV_SHARDS_MAX, each with room for four of the largest items. */
+static unsigned int shard_count(size_t mem_limit, size_t item_max)
+{
+	unsigned int n = 1;
+
+	while (n < KV_SHARDS_MAX && mem_limit / (2 * n) >= 4 * item_max)
+		n <<= 1;
+	return n;
+}
+
 struct kv_store *kv_store_create(size_t mem_limit, size_t item_max,
 				 kv_clock_fn clock)
 {
 	struct kv_store *s = calloc(1, sizeof(*s));
-	uint32_t n = 1024;
+	unsigned int i, n;
+	uint32_t slots = 1024;
 
 	if (!s)
 		return NULL;
-	while (n < (1u << 24) && (size_t)n * 256 < mem_limit)
-		n <<= 1;
-	s->table = calloc(n, sizeof(*s->table));
-	if (!s->table) {
+	s->nshard = shard_count(mem_limit, item_max);
+	for (n = s->nshard, s->shard_shift = 32; n > 1; n >>= 1)
+		s->shard_shift--;
+	s->shard = aligned_alloc(64, s->nshard * sizeof(*s->shard));
+	if (!s->shard) {
 		free(s);
 		return NULL;
 	}
-	s->mask = n - 1;
+	memset(s->shard, 0, s->nshard * sizeof(*s->shard));
+	while (slots < (1u << 24) / s->nshard &&
+	       (size_t)slots * 256 * s->nshard < mem_limit)
+		slots <<= 1;
+	for (i = 0; i < s->nshard; i++) {
+		struct kv_shard *sh = &s->shard[i];
+
+		sh->table = calloc(slots, sizeof(*sh->table));
+		if (!sh->table) {
+			s->nshard = i;
+			kv_store_destroy(s);
+			return NULL;
+		}
+		sh->mask = slots - 1;
+		sh->mem_limit = mem_limit / s->nshard;
+		sh->store = s;
+		sh->st.limit_maxbytes = sh->mem_limit;
+		pthread_mutex_init(&sh->lock, NULL);
+	}
 	s->mem_limit = mem_limit;
 	s->item_max = item_max;
 	s->pending_max = mem_limit > item_max ? mem_limit : item_max;
 	s->cas_next = 1;
 	s->clock = clock;
-	s->st.limit_maxbytes = mem_limit;
-	pthread_mutex_init(&s->lock, NULL);
 	return s;
 }
 
 void kv_store_destroy(struct kv_store *s)
 {
 	struct kv_item *it, *next;
+	unsigned int i;
 
 	if (!s)
 		return;
-	for (it = s->head; it; it = next) {
-		next = it->next;
-		free(it);
+	for (i = 0; i < s->nshard; i++) {
+		for (it = s->shard[i].head; it; it = next) {
+			next = it->next;
+			free(it);
+		}
+		pthread_mutex_destroy(&s->shard[i].lock);
+		free(s->shard[i].table);
 	}
-	pthread_mutex_destroy(&s->lock);
-	free(s->table);
+	free(s->shard);
 	free(s);
+}
+
+unsigned int kv_store_shards(const struct kv_store *s)
+{
+	return s->nshard;
 }
 
 bool kv_store_fits(const struct kv_store *s, size_t nkey, size_t nval)
@@ -118,69 +194,70 @@ int64_t kv_abs_time(int64_t exptime, int64_t now)
 	return exptime <= now ? now - 1 : exptime;
 }
 
-static void lru_unlink(struct kv_store *s, struct kv_item *it)
+static void lru_unlink(struct kv_shard *sh, struct kv_item *it)
 {
 	if (it->prev)
 		it->prev->next = it->next;
 	else
-		s->head = it->next;
+		sh->head = it->next;
 	if (it->next)
 		it->next->prev = it->prev;
 	else
-		s->tail = it->prev;
+		sh->tail = it->prev;
 	it->prev = it->next = NULL;
 }
 
-static void lru_push(struct kv_store *s, struct kv_item *it)
+static void lru_push(struct kv_shard *sh, struct kv_item *it)
 {
 	it->prev = NULL;
-	it->next = s->head;
-	if (s->head)
-		s->head->prev = it;
+	it->next = sh->head;
+	if (sh->head)
+		sh->head->prev = it;
 	else
-		s->tail = it;
-	s->head = it;
+		sh->tail = it;
+	sh->head = it;
 }
 
-static void item_unlink(struct kv_store *s, struct kv_item *it)
+static void item_unlink(struct kv_shard *sh, struct kv_item *it)
 {
-	struct kv_item **p = &s->table[it->hash & s->mask];
+	struct kv_item **p = &sh->table[it->hash & sh->mask];
 
 	while (*p && *p != it)
 		p = &(*p)->hnext;
 	if (*p)
 		*p = it->hnext;
-	lru_unlink(s, it);
-	s->mem_used -= item_size(it->nkey, it->nval);
-	s->st.curr_items--;
-	s->st.bytes -= it->nkey + it->nval;
+	lru_unlink(sh, it);
+	sh->mem_used -= item_size(it->nkey, it->nval);
+	sh->st.curr_items--;
+	sh->st.bytes -= it->nkey + it->nval;
 	free(it);
 }
 
-static bool item_dead(const struct kv_store *s, const struct kv_item *it,
+static bool item_dead(const struct kv_shard *sh, const struct kv_item *it,
 		      int64_t now)
 {
+	const struct kv_store *s = sh->store;
+	int64_t live = __atomic_load_n(&s->oldest_live, __ATOMIC_RELAXED);
+
 	return (it->exptime && it->exptime <= now) ||
-	       it->cas < s->oldest_cas ||
-	       (s->oldest_live && s->oldest_live <= now &&
-		it->time <= s->oldest_live);
+	       it->cas < __atomic_load_n(&s->oldest_cas, __ATOMIC_RELAXED) ||
+	       (live && live <= now && it->time <= live);
 }
 
 /* The live item of @key (its dead one is dropped on the way). */
-static struct kv_item *find(struct kv_store *s, const char *key, size_t nkey,
-			    int64_t now)
+static struct kv_item *find(struct kv_shard *sh, uint32_t h, const char *key,
+			    size_t nkey, int64_t now)
 {
-	uint32_t h = hash_key(key, nkey);
 	struct kv_item *it;
 
-	for (it = s->table[h & s->mask]; it; it = it->hnext) {
+	for (it = sh->table[h & sh->mask]; it; it = it->hnext) {
 		if (it->hash != h || it->nkey != nkey ||
 		    memcmp(it->buf, key, nkey))
 			continue;
-		if (item_dead(s, it, now)) {
+		if (item_dead(sh, it, now)) {
 			if (it->exptime && it->exptime <= now)
-				s->st.expired++;
-			item_unlink(s, it);
+				sh->st.expired++;
+			item_unlink(sh, it);
 			return NULL;
 		}
 		return it;
@@ -189,28 +266,29 @@ static struct kv_item *find(struct kv_store *s, const char *key, size_t nkey,
 }
 
 /* Room for @size more bytes, evicting from the LRU's tail. */
-static bool make_room(struct kv_store *s, size_t size)
+static bool make_room(struct kv_shard *sh, size_t size)
 {
-	while (s->mem_used + size > s->mem_limit) {
-		if (!s->tail)
+	while (sh->mem_used + size > sh->mem_limit) {
+		if (!sh->tail)
 			return false;
-		item_unlink(s, s->tail);
-		s->st.evictions++;
+		item_unlink(sh, sh->tail);
+		sh->st.evictions++;
 	}
 	return true;
 }
 
 /* A new item replacing @old (may be NULL), linked in; NULL if no memory. */
-static struct kv_item *item_new(struct kv_store *s, struct kv_item *old,
-				const char *key, size_t nkey, uint32_t flags,
-				int64_t exptime, uint32_t nval, int64_t now)
+static struct kv_item *item_new(struct kv_shard *sh, struct kv_item *old,
+				uint32_t h, const char *key, size_t nkey,
+				uint32_t flags, int64_t exptime, uint32_t nval,
+				int64_t now)
 {
 	size_t size = item_size((uint32_t)nkey, nval);
 	struct kv_item *it;
 
 	if (old)
-		item_unlink(s, old);
-	if (!make_room(s, size))
+		item_unlink(sh, old);
+	if (!make_room(sh, size))
 		return NULL;
 	it = malloc(size);
 	if (!it)
@@ -223,20 +301,20 @@ static struct kv_item *item_new(struct kv_store *s, struct kv_item *old,
 	it->flags = flags;
 	it->exptime = exptime;
 	it->time = now;
-	it->hash = hash_key(key, nkey);
-	it->cas = s->cas_next++;
-	it->hnext = s->table[it->hash & s->mask];
-	s->table[it->hash & s->mask] = it;
-	lru_push(s, it);
-	s->mem_used += size;
-	s->st.curr_items++;
-	s->st.total_items++;
-	s->st.bytes += nkey + nval;
+	it->hash = h;
+	it->cas = next_cas(sh->store);
+	it->hnext = sh->table[it->hash & sh->mask];
+	sh->table[it->hash & sh->mask] = it;
+	lru_push(sh, it);
+	sh->mem_used += size;
+	sh->st.curr_items++;
+	sh->st.total_items++;
+	sh->st.bytes += nkey + nval;
 	return it;
 }
 
 /* A fetch, as memcached's segmented LRU marks it: fetched, then active. */
-static void bump(struct kv_store *s, struct kv_item *it, int64_t now)
+static void bump(struct kv_shard *sh, struct kv_item *it, int64_t now)
 {
 	if (!it->fetched) {
 		it->fetched = true;
@@ -244,16 +322,16 @@ static void bump(struct kv_store *s, struct kv_item *it, int64_t now)
 		it->active = true;
 		it->atime = now;
 	}
-	lru_unlink(s, it);
-	lru_push(s, it);
+	lru_unlink(sh, it);
+	lru_push(sh, it);
 }
 
 /* A write that keeps the item (a failed add, an incr in place). */
-static void touch_lru(struct kv_store *s, struct kv_item *it, int64_t now)
+static void touch_lru(struct kv_shard *sh, struct kv_item *it, int64_t now)
 {
 	it->atime = now;
-	lru_unlink(s, it);
-	lru_push(s, it);
+	lru_unlink(sh, it);
+	lru_push(sh, it);
 }
 
 enum kv_result kv_store_put(struct kv_store *s, enum kv_mode mode,
@@ -275,6 +353,8 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 			     uint32_t len, uint64_t cas, unsigned int opts,
 			     uint64_t *cas_out)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	enum { CAS_NONE, CAS_MATCH, CAS_BADVAL, CAS_STALE } cas_res = CAS_NONE;
 	int64_t now = s->clock();
 	enum kv_result r = KV_STORED;
@@ -286,9 +366,9 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 		*cas_out = 0;
 	if (item_size((uint32_t)nkey, len) > s->item_max)
 		return KV_TOO_LARGE;
-	pthread_mutex_lock(&s->lock);
-	s->st.cmd_set++;
-	old = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	sh->st.cmd_set++;
+	old = find(sh, h, key, nkey, now);
 	if (old && cas) {
 		if (cas == old->cas)
 			cas_res = CAS_MATCH;
@@ -301,7 +381,7 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 	case KV_ADD:
 		if (old) {
 			/* As memcached: a failed add still bumps the item. */
-			touch_lru(s, old, now);
+			touch_lru(sh, old, now);
 			r = KV_NOT_STORED;
 		}
 		break;
@@ -316,18 +396,18 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 		break;
 	case KV_CAS:
 		if (!old) {
-			s->st.cas_misses++;
+			sh->st.cas_misses++;
 			r = KV_NOT_FOUND;
 		} else if (cas_res == CAS_MATCH) {
-			s->st.cas_hits++;
+			sh->st.cas_hits++;
 		} else if (cas_res == CAS_STALE) {
 			/* The value goes in, stale, keeping TTL and token. */
-			s->st.cas_hits++;
+			sh->st.cas_hits++;
 			stale = true;
 			win = old->win;
 			exptime = old->exptime;
 		} else {
-			s->st.cas_badval++;
+			sh->st.cas_badval++;
 			r = KV_EXISTS;
 		}
 		break;
@@ -358,14 +438,14 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 		}
 		flags = old->flags;
 		exptime = old->exptime;
-		it = item_new(s, old, key, nkey, flags, exptime, total, now);
+		it = item_new(sh, old, h, key, nkey, flags, exptime, total, now);
 		if (it)
 			memcpy(it->buf + nkey, tmp, total);
 		free(tmp);
 	} else {
 		if (!stale)
 			exptime = kv_abs_time(exptime, now);
-		it = item_new(s, old, key, nkey, flags, exptime, len, now);
+		it = item_new(sh, old, h, key, nkey, flags, exptime, len, now);
 		if (it)
 			memcpy(it->buf + nkey, data, len);
 	}
@@ -381,7 +461,7 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 	if (cas_out)
 		*cas_out = it->cas;
 out:
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
@@ -389,76 +469,82 @@ bool kv_store_get(struct kv_store *s, const char *key, size_t nkey,
 		  bool touch, int64_t exptime,
 		  void (*fn)(void *arg, const struct kv_value *v), void *arg)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	struct kv_value v;
 	struct kv_item *it;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&sh->lock);
 	if (touch)
-		s->st.cmd_touch++;
-	it = find(s, key, nkey, now);
+		sh->st.cmd_touch++;
+	it = find(sh, h, key, nkey, now);
 	if (!it) {
 		if (touch)
-			s->st.touch_misses++;
+			sh->st.touch_misses++;
 		else
-			s->st.get_misses++;
-		pthread_mutex_unlock(&s->lock);
+			sh->st.get_misses++;
+		pthread_mutex_unlock(&sh->lock);
 		return false;
 	}
 	if (touch) {
 		it->exptime = kv_abs_time(exptime, now);
-		s->st.touch_hits++;
+		sh->st.touch_hits++;
 	} else {
-		s->st.get_hits++;
+		sh->st.get_hits++;
 	}
-	bump(s, it, now);
+	bump(sh, it, now);
 	v.data = it->buf + it->nkey;
 	v.len = it->nval;
 	v.flags = it->flags;
 	v.cas = it->cas;
 	fn(arg, &v);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return true;
 }
 
 enum kv_result kv_store_delete(struct kv_store *s, const char *key,
 			       size_t nkey)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	struct kv_item *it;
 	enum kv_result r = KV_NOT_FOUND;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, s->clock());
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, s->clock());
 	if (it) {
-		item_unlink(s, it);
+		item_unlink(sh, it);
 		r = KV_DELETED;
-		s->st.delete_hits++;
+		sh->st.delete_hits++;
 	} else {
-		s->st.delete_misses++;
+		sh->st.delete_misses++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
 enum kv_result kv_store_touch(struct kv_store *s, const char *key,
 			      size_t nkey, int64_t exptime)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	struct kv_item *it;
 	enum kv_result r = KV_NOT_FOUND;
 
-	pthread_mutex_lock(&s->lock);
-	s->st.cmd_touch++;
-	it = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	sh->st.cmd_touch++;
+	it = find(sh, h, key, nkey, now);
 	if (it) {
 		it->exptime = kv_abs_time(exptime, now);
-		bump(s, it, now);
-		s->st.touch_hits++;
+		bump(sh, it, now);
+		sh->st.touch_hits++;
 		r = KV_TOUCHED;
 	} else {
-		s->st.touch_misses++;
+		sh->st.touch_misses++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
@@ -493,7 +579,7 @@ static bool parse_counter(const uint8_t *p, uint32_t n, uint64_t *out)
 }
 
 /* memcached's do_add_delta, under the lock: the item's new value. */
-static enum kv_result do_delta(struct kv_store *s, struct kv_item **itp,
+static enum kv_result do_delta(struct kv_shard *sh, struct kv_item **itp,
 			       const char *key, size_t nkey, bool incr, uint64_t delta, uint64_t cas,
 			       uint64_t *out, int64_t now)
 {
@@ -508,10 +594,10 @@ static enum kv_result do_delta(struct kv_store *s, struct kv_item **itp,
 		return KV_EXISTS;
 	if (incr) {
 		v += delta;
-		s->st.incr_hits++;
+		sh->st.incr_hits++;
 	} else {
 		v = delta > v ? 0 : v - delta;
-		s->st.decr_hits++;
+		sh->st.decr_hits++;
 	}
 	*out = v;
 	len = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
@@ -519,12 +605,12 @@ static enum kv_result do_delta(struct kv_store *s, struct kv_item **itp,
 		/* In place, padded with spaces to its length, as memcached. */
 		memcpy(it->buf + it->nkey, num, len);
 		memset(it->buf + it->nkey + len, ' ', it->nval - len);
-		it->cas = s->cas_next++;
-		touch_lru(s, it, now);
+		it->cas = next_cas(sh->store);
+		touch_lru(sh, it, now);
 		return KV_STORED;
 	}
 	/* Longer: a new item, the old one dropped first (it may be evicted). */
-	n = item_new(s, it, key, nkey, it->flags, it->exptime, len, now);
+	n = item_new(sh, it, it->hash, key, nkey, it->flags, it->exptime, len, now);
 	*itp = n;
 	if (!n)
 		return KV_NO_MEMORY;
@@ -536,19 +622,21 @@ enum kv_result kv_store_delta(struct kv_store *s, const char *key,
 			      size_t nkey, bool incr, uint64_t delta,
 			      uint64_t *out)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	enum kv_result r = KV_NOT_FOUND;
 	struct kv_item *it;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, now);
 	if (it)
-		r = do_delta(s, &it, key, nkey, incr, delta, 0, out, now);
+		r = do_delta(sh, &it, key, nkey, incr, delta, 0, out, now);
 	else if (incr)
-		s->st.incr_misses++;
+		sh->st.incr_misses++;
 	else
-		s->st.decr_misses++;
-	pthread_mutex_unlock(&s->lock);
+		sh->st.decr_misses++;
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
@@ -574,36 +662,38 @@ static bool meta_call(struct kv_item *it, bool created, int64_t now,
 bool kv_store_mget(struct kv_store *s, const char *key, size_t nkey,
 		   unsigned int opts, kv_meta_fn fn, void *arg)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	bool created = false;
 	struct kv_item *it;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, now);
 	if (!it && (opts & KV_MG_VIVIFY)) {
 		/* memcached's stub: no bytes, no expiry until N's token. */
-		it = item_new(s, NULL, key, nkey, 0, 0, 0, now);
+		it = item_new(sh, NULL, h, key, nkey, 0, 0, 0, now);
 		created = it != NULL;
 	}
 	if (!it) {
 		/* A miss counts as one of get, T or not, as memcached. */
-		s->st.get_misses++;
-		pthread_mutex_unlock(&s->lock);
+		sh->st.get_misses++;
+		pthread_mutex_unlock(&sh->lock);
 		return false;
 	}
 	if (!meta_call(it, created, now, fn, arg)) {
-		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&sh->lock);
 		return true;
 	}
 	if (!(opts & KV_MG_NO_BUMP))
-		bump(s, it, now);
+		bump(sh, it, now);
 	if (opts & KV_MG_TOUCH) {
-		s->st.cmd_touch++;
-		s->st.touch_hits++;
+		sh->st.cmd_touch++;
+		sh->st.touch_hits++;
 	} else {
-		s->st.get_hits++;
+		sh->st.get_hits++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return true;
 }
 
@@ -611,14 +701,16 @@ enum kv_result kv_store_mdelete(struct kv_store *s, const char *key,
 				size_t nkey, unsigned int opts, uint64_t cas,
 				int64_t exptime)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	enum kv_result r = KV_DELETED;
 	struct kv_item *it;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, now);
 	if (!it || ((opts & KV_MD_CAS) && cas != it->cas)) {
-		s->st.delete_misses++;
+		sh->st.delete_misses++;
 		r = it ? KV_EXISTS : KV_NOT_FOUND;
 	} else if (opts & KV_MD_STALE) {
 		/* Kept, stale, with a new CAS: the next fetch may win. */
@@ -626,12 +718,12 @@ enum kv_result kv_store_mdelete(struct kv_store *s, const char *key,
 			it->exptime = kv_abs_time(exptime, now);
 		it->stale = true;
 		it->win = false;
-		it->cas = s->cas_next++;
+		it->cas = next_cas(sh->store);
 	} else {
-		s->st.delete_hits++;
-		item_unlink(s, it);
+		sh->st.delete_hits++;
+		item_unlink(sh, it);
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
@@ -641,6 +733,8 @@ enum kv_result kv_store_marith(struct kv_store *s, const char *key,
 			       uint64_t initial, uint64_t *out,
 			       kv_meta_fn fn, void *arg)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	int64_t now = s->clock();
 	enum kv_result r = KV_NOT_FOUND;
 	bool created = false;
@@ -648,15 +742,15 @@ enum kv_result kv_store_marith(struct kv_store *s, const char *key,
 	char num[24];
 	int len;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, now);
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, now);
 	if (it) {
-		r = do_delta(s, &it, key, nkey, incr, delta, cas, out, now);
+		r = do_delta(sh, &it, key, nkey, incr, delta, cas, out, now);
 	} else if (opts & KV_MA_VIVIFY) {
 		/* An add of the initial value, no expiry until N's token. */
 		len = snprintf(num, sizeof(num), "%llu",
 			       (unsigned long long)initial);
-		it = item_new(s, NULL, key, nkey, 0, 0, len, now);
+		it = item_new(sh, NULL, h, key, nkey, 0, 0, len, now);
 		if (it) {
 			memcpy(it->buf + nkey, num, len);
 			*out = initial;
@@ -666,25 +760,27 @@ enum kv_result kv_store_marith(struct kv_store *s, const char *key,
 			r = KV_NO_MEMORY;
 		}
 	} else if (incr) {
-		s->st.incr_misses++;
+		sh->st.incr_misses++;
 	} else {
-		s->st.decr_misses++;
+		sh->st.decr_misses++;
 	}
 	if (r == KV_STORED && fn)
 		meta_call(it, created, now, fn, arg);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return r;
 }
 
 void kv_store_drop(struct kv_store *s, const char *key, size_t nkey)
 {
+	uint32_t h = hash_key(key, nkey);
+	struct kv_shard *sh = shard_of(s, h);
 	struct kv_item *it;
 
-	pthread_mutex_lock(&s->lock);
-	it = find(s, key, nkey, s->clock());
+	pthread_mutex_lock(&sh->lock);
+	it = find(sh, h, key, nkey, s->clock());
 	if (it)
-		item_unlink(s, it);
-	pthread_mutex_unlock(&s->lock);
+		item_unlink(sh, it);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 bool kv_store_reserve(struct kv_store *s, size_t n)
@@ -705,23 +801,34 @@ void kv_store_release(struct kv_store *s, size_t n)
 void kv_store_flush(struct kv_store *s, int64_t delay)
 {
 	int64_t now = s->clock();
+	int64_t live = (delay > 0 ? kv_abs_time(delay, now) : now) - 1;
 
-	pthread_mutex_lock(&s->lock);
-	s->st.cmd_flush++;
+	__atomic_fetch_add(&s->cmd_flush, 1, __ATOMIC_RELAXED);
 	/*
 	 * As memcached: what was stored up to the second before the flush
 	 * time goes then; if that is now, a CAS unique (one taken from the
 	 * counter) marks the cut within this second.
 	 */
-	s->oldest_live = (delay > 0 ? kv_abs_time(delay, now) : now) - 1;
-	if (s->oldest_live <= now)
-		s->oldest_cas = s->cas_next++;
-	pthread_mutex_unlock(&s->lock);
+	__atomic_store_n(&s->oldest_live, live, __ATOMIC_RELAXED);
+	if (live <= now)
+		__atomic_store_n(&s->oldest_cas, next_cas(s), __ATOMIC_RELAXED);
 }
 
+/* The shards' counters added up: every field is a uint64_t. */
 void kv_store_stats(struct kv_store *s, struct kv_store_stats *out)
 {
-	pthread_mutex_lock(&s->lock);
-	*out = s->st;
-	pthread_mutex_unlock(&s->lock);
+	uint64_t *sum = (uint64_t *)out;
+	const uint64_t *v;
+	unsigned int i, k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < s->nshard; i++) {
+		pthread_mutex_lock(&s->shard[i].lock);
+		v = (const uint64_t *)&s->shard[i].st;
+		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			sum[k] += v[k];
+		pthread_mutex_unlock(&s->shard[i].lock);
+	}
+	out->cmd_flush = __atomic_load_n(&s->cmd_flush, __ATOMIC_RELAXED);
+	out->limit_maxbytes = s->mem_limit;
 }

@@ -6,9 +6,13 @@
  * with LRU eviction). kv_store.c implements it; the protocol
  * (kv_proto.c) is its only user.
  *
- * Consistency: every operation is atomic and linearizable (one lock per
- * stripe of the table, the LRU and the memory account under one more),
- * which is at least what memcached gives.
+ * Consistency, as memcached's: every operation on one key is atomic and
+ * linearizable (it runs under the lock of the key's shard), whichever
+ * thread or core runs it; a multi-key get is one such operation per key,
+ * in order, not a snapshot. CAS uniques come from one counter, so they are
+ * unique across the store. flush_all takes effect for every key at once.
+ * The memory limit is shared out among the shards and each evicts its own
+ * least recently used items (kv_store.c).
  */
 #ifndef KV_STORE_H
 #define KV_STORE_H
@@ -170,6 +174,7 @@ void kv_store_release(struct kv_store *s, size_t n);
 /* Everything stored before now (+ @delay seconds) is gone from then on. */
 void kv_store_flush(struct kv_store *s, int64_t delay);
 
+/* Every field a uint64_t: kv_store_stats() adds the shards' up. */
 struct kv_store_stats {
 	uint64_t curr_items, total_items, bytes, evictions, expired;
 	uint64_t limit_maxbytes;
@@ -182,5 +187,7 @@ struct kv_store_stats {
 };
 
 void kv_store_stats(struct kv_store *s, struct kv_store_stats *out);
+/* How many shards the key space has (kv_store.c says how it chooses). */
+unsigned int kv_store_shards(const struct kv_store *s);
 
 #endif /* KV_STORE_H */

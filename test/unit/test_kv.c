@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -397,6 +398,107 @@ static void test_cas_unique(void **state)
 	kv_store_destroy(s);
 }
 
+/*
+ * The key space in shards: how many, one key space across them, and two
+ * threads at once on shared and own keys (each shard's lock, the global
+ * CAS counter).
+ */
+#define SHARD_KEYS	3000
+
+struct hammer {
+	struct kv_store *s;
+	int id;
+	uint64_t cas[SHARD_KEYS];
+};
+
+static void take_cas(void *arg, const struct kv_value *v)
+{
+	*(uint64_t *)arg = v->cas;
+}
+
+static void *hammer_run(void *arg)
+{
+	struct hammer *h = arg;
+	char key[32];
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < SHARD_KEYS; i++) {
+		snprintf(key, sizeof(key), "t%d-%d", h->id, i);
+		if (kv_store_put(h->s, KV_SET, key, strlen(key), 0, 0,
+				 (const uint8_t *)key, strlen(key), 0) != KV_STORED ||
+		    kv_store_delta(h->s, "ctr", 3, true, 1, &v) != KV_STORED)
+			return "store failed";
+	}
+	for (i = 0; i < SHARD_KEYS; i++) {
+		snprintf(key, sizeof(key), "t%d-%d", h->id, i);
+		if (!kv_store_get(h->s, key, strlen(key), false, 0, take_cas,
+				  &h->cas[i]))
+			return "a key went missing";
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_shards(void **state)
+{
+	static uint64_t all[2 * SHARD_KEYS];
+	struct kv_store *s = kv_store_create(64 << 20, 1 << 20, fixed_now);
+	struct kv_store *one = kv_store_create(1 << 20, 1 << 20, fixed_now);
+	static struct hammer h[2];
+	struct kv_store_stats st;
+	pthread_t th[2];
+	uint64_t ctr = 0;
+	void *ret;
+	int i;
+
+	/* Each shard holds at least four of the largest items. */
+	assert_int_equal(kv_store_shards(s), 16);
+	assert_int_equal(kv_store_shards(one), 1);
+	kv_store_destroy(one);
+	one = kv_store_create(64 * 1024, 4096, fixed_now);
+	assert_int_equal(kv_store_shards(one), 4);
+	kv_store_destroy(one);
+
+	assert_int_equal(kv_store_put(s, KV_SET, "ctr", 3, 0, 0,
+				      (const uint8_t *)"1", 1, 0), KV_STORED);
+	for (i = 0; i < 2; i++) {
+		h[i].s = s;
+		h[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, hammer_run, &h[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], &ret), 0);
+		if (ret)
+			fail_msg("thread %d: %s", i, (const char *)ret);
+	}
+	/* Every increment of both threads counted: "1" + 2 x SHARD_KEYS. */
+	assert_int_equal(kv_store_delta(s, "ctr", 3, true, 0, &ctr), KV_STORED);
+	assert_int_equal(ctr, 1 + 2 * SHARD_KEYS);
+	/* CAS uniques are unique across the shards. */
+	memcpy(all, h[0].cas, sizeof(h[0].cas));
+	memcpy(all + SHARD_KEYS, h[1].cas, sizeof(h[1].cas));
+	qsort(all, 2 * SHARD_KEYS, sizeof(all[0]), cmp_u64);
+	for (i = 1; i < 2 * SHARD_KEYS; i++)
+		assert_true(all[i] > all[i - 1]);
+	kv_store_stats(s, &st);
+	assert_int_equal(st.curr_items, 1 + 2 * SHARD_KEYS);
+	assert_int_equal(st.get_hits, 2 * SHARD_KEYS);
+	assert_int_equal(st.incr_hits, 2 * SHARD_KEYS + 1);
+	assert_int_equal(st.limit_maxbytes, 64 << 20);
+	/* flush_all reaches every shard. */
+	kv_store_flush(s, 0);
+	assert_false(alive(s, "t0-0"));
+	assert_false(alive(s, "t1-2999"));
+	kv_store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_cas_unique),
+		cmocka_unit_test(test_shards),
 	};
 
 	unit_filter();
