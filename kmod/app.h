@@ -298,6 +298,7 @@ void ixdp_app_conn_run_deferred(struct ixdp_core *dp);
 /* app_route.c APIs: */
 bool ixdp_app_route_event(struct ixdp_core *dp, const struct ix_event *ev);
 u32 ixdp_app_route_rx_room(struct ixdp_core *dp, u64 handle);
+bool ixdp_app_route_accept_full(struct ixdp_core *dp, u16 lport);
 
 /* app_event.c APIs: */
 bool ixdp_app_event_room(const struct ixdp_app *app);

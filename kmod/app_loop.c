@@ -162,6 +162,7 @@ const struct ixdp_core_client_ops ixdp_app_client_ops = {
 	.prepare_sleep	= apps_prepare_sleep,
 	.woken		= apps_woken,
 	.rx_room	= ixdp_app_route_rx_room,
+	.accept_full	= ixdp_app_route_accept_full,
 	.gauges		= apps_gauges,
 	.abort_all	= ixdp_app_table_unregister_all,
 	.destroy	= apps_destroy,

@@ -188,6 +188,18 @@ u32 ixdp_app_route_rx_room(struct ixdp_core *dp, u64 handle)
 }
 
 /*
+ * The listener on @lport has as many knocked connections as its backlog
+ * takes: the core leaves the next handshakes unfinished (Linux's
+ * behaviour) rather than reset them.
+ */
+bool ixdp_app_route_accept_full(struct ixdp_core *dp, u16 lport)
+{
+	struct ixdp_app_listener *l = listener_of(dp->apps, lport);
+
+	return l && l->knocked >= l->backlog;
+}
+
+/*
  * The core's event hook, asked first for every event of a dataplane
  * core: those of attached contexts are handled here (true), the rest go
  * on to the next client, the built-in responder.

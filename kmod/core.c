@@ -422,6 +422,18 @@ static u32 dp_rx_room(void *arg, u64 handle)
 	return U32_MAX;
 }
 
+static bool dp_accept_full(void *arg, u16 lport)
+{
+	struct ixdp_core *dp = arg;
+	unsigned int i;
+
+	for (i = 0; i < dp->nclients; i++)
+		if (dp->client[i]->accept_full &&
+		    dp->client[i]->accept_full(dp, lport))
+			return true;
+	return false;
+}
+
 /* The last registered first: the fallback client acts before the others. */
 static unsigned int clients_run(struct ixdp_core *dp, unsigned int budget)
 {
@@ -1099,6 +1111,7 @@ static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
 	ixdp_tx_hooks(&cfg);
 	cfg.event = dp_event;
 	cfg.rx_room = dp_rx_room;
+	cfg.accept_full = dp_accept_full;
 	cfg.arg = dp;
 	stack = ix_stack_create(&cfg, ixdp_core_now_us());
 	if (!stack)

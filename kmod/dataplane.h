@@ -298,6 +298,8 @@ struct ixdp_core_client_ops {
 	void (*woken)(struct ixdp_core *dp);
 	/* Payload bytes connection @handle can take (U32_MAX: not mine). */
 	u32 (*rx_room)(struct ixdp_core *dp, u64 handle);
+	/* Its listener on @lport has its backlog full. */
+	bool (*accept_full)(struct ixdp_core *dp, u16 lport);
 	/* Refresh the client's gauges in dp->st. */
 	void (*gauges)(struct ixdp_core *dp);
 	/* The core goes away: end every connection and user. */

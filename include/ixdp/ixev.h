@@ -213,8 +213,9 @@ int ixev_thread_unbind(struct ixev_thread *t);
 int ixev_listen(struct ixev_thread *t, uint16_t port);
 /*
  * ixev_listen() with a backlog: connections established and not yet
- * accepted (up to IXDP_BACKLOG_MAX; 0: IXDP_BACKLOG_DEFAULT, 4096). A
- * passive open past it is reset. -EINVAL beyond the maximum.
+ * accepted (up to IXDP_BACKLOG_MAX; 0: IXDP_BACKLOG_DEFAULT, 4096). While
+ * it is full, handshakes wait unfinished (their last ACK is dropped, as
+ * Linux does) until there is room. -EINVAL beyond the maximum.
  */
 int ixev_listen_backlog(struct ixev_thread *t, uint16_t port,
 			uint32_t backlog);

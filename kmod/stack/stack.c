@@ -39,6 +39,7 @@ static const char *const stat_names[IX_STAT_NR] = {
 	[IX_DROP_TCP_PREACCEPT] = "drop_tcp_preaccept",
 	[IX_DROP_TCP_BADCOOKIE] = "drop_tcp_bad_cookie",
 	[IX_DROP_TCP_BACKLOG] = "drop_tcp_backlog",
+	[IX_DROP_TCP_ACCEPT_FULL] = "drop_tcp_accept_full",
 	[IX_DROP_TCP_NOMEM] = "drop_tcp_nomem",
 	[IX_DROP_TCP_FLAGS] = "drop_tcp_flags",
 	[IX_DROP_FG] = "drop_foreign_flow_group",

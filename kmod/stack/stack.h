@@ -94,6 +94,7 @@ enum ix_stat {
 	IX_DROP_TCP_PREACCEPT,
 	IX_DROP_TCP_BADCOOKIE,
 	IX_DROP_TCP_BACKLOG,
+	IX_DROP_TCP_ACCEPT_FULL,
 	IX_DROP_TCP_NOMEM,
 	IX_DROP_TCP_FLAGS,
 	IX_DROP_FG,
@@ -339,6 +340,16 @@ struct ix_stack_cfg {
 	 * beyond them is dropped unacknowledged (drop_tcp_rx_room).
 	 */
 	u32 (*rx_room)(void *arg, u64 handle);
+	/*
+	 * Optional: the listener on @lport takes no more connections now
+	 * (its backlog of connections not yet accepted is full). The last
+	 * ACK of a handshake to it is then dropped, as Linux does with
+	 * tcp_abort_on_overflow off: the connection stays SYN_RCVD, its
+	 * SYN-ACK is sent again on its timer and the peer's ACK that answers
+	 * it completes the handshake once there is room
+	 * (drop_tcp_accept_full). A SYN cookie's ACK is dropped the same way.
+	 */
+	bool (*accept_full)(void *arg, u16 lport);
 	void *arg;
 };
 

@@ -757,6 +757,15 @@ static bool seg_check_ctl(struct ix_stack *c, struct ix_tcb *t,
 }
 
 /* The ACK of our SYN-ACK establishes; false if it is refused. */
+/* The host's listener on @lport takes no more connections now. */
+static bool accept_full(struct ix_stack *c, u16 lport)
+{
+	if (!c->cfg.accept_full || !c->cfg.accept_full(c->cfg.arg, lport))
+		return false;
+	c->stat[IX_DROP_TCP_ACCEPT_FULL]++;
+	return true;
+}
+
 static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
 			struct ix_tcp_seg *s)
 {
@@ -765,6 +774,9 @@ static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
 		ix_tcp_reply_rst(c, t->lip, t->rip, s);
 		return false;
 	}
+	/* Full: still SYN_RCVD; the SYN-ACK's timer brings the ACK back. */
+	if (!(t->flags & TF_ACTIVE) && accept_full(c, t->lport))
+		return false;
 	t->snd_wnd = s->wnd << t->snd_wscale;
 	t->snd_wl1 = s->seq;
 	t->snd_wl2 = s->ack;
@@ -946,6 +958,9 @@ static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 			ix_tcp_reply_rst(c, lip, rip, s);
 			goto drop;
 		}
+		/* As for a handshake in SYN_RCVD: dropped, no reset. */
+		if (accept_full(c, s->dport))
+			goto drop;
 		t = cookie_open(c, s, lip, rip, hash);
 		if (!t) {
 			ix_tcp_reply_rst(c, lip, rip, s);

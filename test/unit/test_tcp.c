@@ -554,6 +554,68 @@ static void test_rx_room(void **state)
 	free(src);
 }
 
+static bool accept_is_full;
+
+static bool accept_full_hook(void *arg, u16 lport)
+{
+	struct sim_app *a = arg;
+
+	return a->side == 1 && lport == 80 && accept_is_full;
+}
+
+static bool server_knocked(struct sim *s)
+{
+	return s->app[1].knocked;
+}
+
+/*
+ * A listener whose backlog is full (cfg.accept_full): the handshake's last
+ * ACK is dropped and the connection waits in SYN_RCVD, no reset; once there
+ * is room, the SYN-ACK sent again on its timer brings the ACK back and the
+ * connection completes and carries its bytes.
+ */
+static void test_accept_full(void **state)
+{
+	struct ix_stack_cfg cfg;
+	struct ix_tcb *t;
+	struct sim s;
+	u8 *src;
+
+	ix_stack_cfg_default(&cfg);
+	cfg.accept_full = accept_full_hook;
+	accept_is_full = true;
+	sim_init(&s, 41, &cfg);
+	src = sim_make_src(s.app[0].tx_seed, 5000);
+	s.app[1].auto_accept = true;
+	assert_int_equal(ix_tcp_listen(s.c[1], 80), 0);
+	assert_int_equal(ix_tcp_connect(s.c[0], SIM_IP(2), 80, 0,
+					s.app[0].cookie), 0);
+	assert_false(sim_run(&s, 2000000, server_knocked));
+	assert_int_equal(s.app[0].connected, 1);
+	assert_int_equal(s.app[1].knocked, 0);
+	t = NULL;
+	for (u32 i = 0; i < s.c[1]->tcb_hi && !t; i++)
+		if (s.c[1]->tcb[i] && s.c[1]->tcb[i]->state != IX_TCP_CLOSED)
+			t = s.c[1]->tcb[i];
+	assert_non_null(t);
+	assert_int_equal(t->state, IX_TCP_SYN_RCVD);
+	assert_true(s.c[1]->stat[IX_DROP_TCP_ACCEPT_FULL] > 0);
+	assert_int_equal(s.c[0]->stat[IX_STAT_TCP_RST_RCVD], 0);
+	send_bytes(&s, src, 5000);
+	sim_run(&s, 500000, NULL);
+	assert_int_equal(s.app[1].rx_total, 0);
+	/* Room: the next SYN-ACK (or the client's resend) completes it. */
+	accept_is_full = false;
+	assert_true(sim_run(&s, 20000000, server_knocked));
+	assert_true(sim_run(&s, 20000000, sim_xfer_done));
+	assert_int_equal(s.app[1].rx_total, 5000);
+	assert_int_equal(s.app[1].rx_errors, 0);
+	assert_int_equal(s.c[0]->stat[IX_STAT_TCP_RST_RCVD], 0);
+	assert_int_equal(s.c[1]->stat[IX_STAT_TCP_RST_RCVD], 0);
+	sim_fini(&s);
+	free(src);
+}
+
 /*
  * Frames lent by the host instead of copied into the RX pool (as ixdp.ko
  * lends linear skbs): each is in a heap block of its exact size, so ASan
@@ -2104,6 +2166,7 @@ int main(void)
 		cmocka_unit_test(test_zero_window),
 		cmocka_unit_test(test_rx_copy_out),
 		cmocka_unit_test(test_rx_room),
+		cmocka_unit_test(test_accept_full),
 		cmocka_unit_test(test_lent_frames),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_simultaneous_close),

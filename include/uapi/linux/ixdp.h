@@ -379,8 +379,10 @@ enum ixdp_op {
 				 * backlog, the knocked connections not
 				 * yet accepted or rejected (0: 4096, as
 				 * Linux's somaxconn; at most
-				 * IXDP_BACKLOG_MAX). Beyond it a
-				 * passive open is reset. -EACCES without
+				 * IXDP_BACKLOG_MAX). While it is full
+				 * a handshake's last ACK is dropped, as
+				 * Linux does: the connection completes
+				 * when there is room. -EACCES without
 				 * a grant, -ENOSPC past
 				 * IXDP_CTX_LISTEN_MAX ports of the
 				 * context or 8 of its user on the core
