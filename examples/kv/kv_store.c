@@ -81,7 +81,6 @@ struct kv_store *kv_store_create(size_t mem_limit, size_t item_max,
 	s->pending_max = mem_limit > item_max ? mem_limit : item_max;
 	s->cas_next = 1;
 	s->clock = clock;
-	s->st.limit_maxbytes = mem_limit;
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
 }
@@ -153,17 +152,26 @@ static void item_unlink(struct kv_store *s, struct kv_item *it)
 	lru_unlink(s, it);
 	s->mem_used -= item_size(it->nkey, it->nval);
 	s->st.curr_items--;
-	s->st.bytes -= it->nkey + it->nval;
 	free(it);
+}
+
+static bool item_flushed(const struct kv_store *s, const struct kv_item *it,
+			 int64_t now)
+{
+	return it->cas < s->oldest_cas ||
+	       (s->oldest_live && s->oldest_live <= now &&
+		it->time <= s->oldest_live);
+}
+
+static bool item_expired(const struct kv_item *it, int64_t now)
+{
+	return it->exptime && it->exptime <= now;
 }
 
 static bool item_dead(const struct kv_store *s, const struct kv_item *it,
 		      int64_t now)
 {
-	return (it->exptime && it->exptime <= now) ||
-	       it->cas < s->oldest_cas ||
-	       (s->oldest_live && s->oldest_live <= now &&
-		it->time <= s->oldest_live);
+	return item_flushed(s, it, now) || item_expired(it, now);
 }
 
 /* The live item of @key (its dead one is dropped on the way). */
@@ -177,9 +185,14 @@ static struct kv_item *find(struct kv_store *s, const char *key, size_t nkey,
 		if (it->hash != h || it->nkey != nkey ||
 		    memcmp(it->buf, key, nkey))
 			continue;
-		if (item_dead(s, it, now)) {
-			if (it->exptime && it->exptime <= now)
-				s->st.expired++;
+		/* As memcached's do_item_get, whoever looks it up. */
+		if (item_flushed(s, it, now)) {
+			s->st.get_flushed++;
+			item_unlink(s, it);
+			return NULL;
+		}
+		if (item_expired(it, now)) {
+			s->st.get_expired++;
 			item_unlink(s, it);
 			return NULL;
 		}
@@ -188,14 +201,32 @@ static struct kv_item *find(struct kv_store *s, const char *key, size_t nkey,
 	return NULL;
 }
 
-/* Room for @size more bytes, evicting from the LRU's tail. */
-static bool make_room(struct kv_store *s, size_t size)
+/*
+ * Room for @size more bytes from the LRU's tail: a dead item there is
+ * reclaimed, a live one evicted, counted as memcached's lru_pull_tail
+ * counts them (all of it is a worker's direct reclaim here: there is no
+ * background LRU thread).
+ */
+static bool make_room(struct kv_store *s, size_t size, int64_t now)
 {
+	struct kv_item *it;
+
 	while (s->mem_used + size > s->mem_limit) {
-		if (!s->tail)
+		it = s->tail;
+		if (!it)
 			return false;
-		item_unlink(s, s->tail);
-		s->st.evictions++;
+		if (item_dead(s, it, now)) {
+			s->st.reclaimed++;
+			s->st.expired_unfetched += !it->fetched;
+		} else {
+			s->st.evictions++;
+			s->st.evicted_nonzero += it->exptime != 0;
+			s->st.evicted_unfetched += !it->fetched;
+			s->st.evicted_active += it->active;
+			s->st.evicted_atime = it->atime;
+		}
+		s->st.direct_reclaims++;
+		item_unlink(s, it);
 	}
 	return true;
 }
@@ -210,11 +241,13 @@ static struct kv_item *item_new(struct kv_store *s, struct kv_item *old,
 
 	if (old)
 		item_unlink(s, old);
-	if (!make_room(s, size))
+	if (!make_room(s, size, now))
 		return NULL;
 	it = malloc(size);
-	if (!it)
+	if (!it) {
+		s->st.malloc_fails++;
 		return NULL;
+	}
 	memset(it, 0, sizeof(*it));
 	memcpy(it->buf, key, nkey);
 	it->atime = now;
@@ -231,7 +264,6 @@ static struct kv_item *item_new(struct kv_store *s, struct kv_item *old,
 	s->mem_used += size;
 	s->st.curr_items++;
 	s->st.total_items++;
-	s->st.bytes += nkey + nval;
 	return it;
 }
 
@@ -559,6 +591,7 @@ static bool meta_call(struct kv_item *it, bool created, int64_t now,
 	struct kv_meta_item m = {
 		.data = it->buf + it->nkey, .len = it->nval,
 		.key = (const char *)it->buf, .nkey = it->nkey,
+		.size = (uint32_t)item_size(it->nkey, it->nval),
 		.flags = it->flags, .cas = it->cas, .exptime = it->exptime,
 		.atime = it->atime, .now = now, .fetched = it->fetched,
 		.stale = it->stale, .win = it->win, .binary = it->binary,
@@ -587,11 +620,16 @@ bool kv_store_mget(struct kv_store *s, const char *key, size_t nkey,
 	}
 	if (!it) {
 		/* A miss counts as one of get, T or not, as memcached. */
-		s->st.get_misses++;
+		if (!(opts & KV_MG_PEEK))
+			s->st.get_misses++;
 		pthread_mutex_unlock(&s->lock);
 		return false;
 	}
 	if (!meta_call(it, created, now, fn, arg)) {
+		pthread_mutex_unlock(&s->lock);
+		return true;
+	}
+	if (opts & KV_MG_PEEK) {
 		pthread_mutex_unlock(&s->lock);
 		return true;
 	}
@@ -723,5 +761,21 @@ void kv_store_stats(struct kv_store *s, struct kv_store_stats *out)
 {
 	pthread_mutex_lock(&s->lock);
 	*out = s->st;
+	out->bytes = s->mem_used;
+	out->limit_maxbytes = s->mem_limit;
+	out->item_size_max = s->item_max;
+	out->hash_buckets = (uint64_t)s->mask + 1;
+	out->oldest_atime = s->tail ? s->tail->atime : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void kv_store_stats_reset(struct kv_store *s)
+{
+	uint64_t items;
+
+	pthread_mutex_lock(&s->lock);
+	items = s->st.curr_items;
+	memset(&s->st, 0, sizeof(s->st));
+	s->st.curr_items = items;
 	pthread_mutex_unlock(&s->lock);
 }
