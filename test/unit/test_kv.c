@@ -92,7 +92,7 @@ static unsigned int replay(size_t piece)
 
 	assert_non_null(f);
 	assert_non_null(s);
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "> ", 2)) {
@@ -145,7 +145,7 @@ static void test_line_too_long(void **state)
 	struct kv_conn c;
 
 	memset(big, 'x', sizeof(big));
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	assert_int_equal(kv_conn_feed(&c, big, sizeof(big), &out), 0);
 	assert_true(c.closed);
 	assert_int_equal(out.len, strlen("CLIENT_ERROR line too long\r\n"));
@@ -168,7 +168,7 @@ static void test_too_large(void **state)
 	memset(data, 'v', 2000);
 	data[2000] = '\r';
 	data[2001] = '\n';
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	assert_int_equal(kv_conn_feed(&c, (const uint8_t *)req, strlen(req),
 				      &out), 0);
 	assert_int_equal(kv_conn_feed(&c, data, sizeof(data), &out), 0);
@@ -203,7 +203,7 @@ static void test_pending_budget(void **state)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		kv_conn_init(&c[i], s, NULL, fixed_now);
+		kv_conn_init(&c[i], s, NULL, NULL, fixed_now);
 	/* 4 x 15000 fit in 64 KiB, the fifth does not. */
 	for (i = 0; i < 4; i++) {
 		feed(&c[i], "set big 0 0 15000\r\n", &out);
@@ -259,7 +259,7 @@ static void test_half_command(void **state)
 	struct kv_buf out = { 0 };
 	struct kv_conn c;
 
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	feed(&c, "get some", &out);
 	assert_int_equal(out.len, 0);
 	assert_true(c.line_cap <= 256);
