@@ -4,7 +4,7 @@
  * the process, with memcached 1.6's item semantics (flags, expiry
  * relative or absolute, CAS uniques from one counter, a memory limit
  * with LRU eviction). kv_store.c implements it; the protocol
- * (kv_proto.c) is its only user.
+ * (kv_proto.c, kv_meta.c, kv_stats.c) is its only user.
  *
  * Consistency: every operation is atomic and linearizable (one lock per
  * stripe of the table, the LRU and the memory account under one more),
