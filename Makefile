@@ -114,7 +114,7 @@ $(BUILD)/bin/echo_ixdp: examples/echo.c $(BUILD)/lib/libixdp.a $(LIB_HDRS)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(BUILD)/lib/libixdp.a
 
 KV_SRCS := examples/kv/kv_server.c examples/kv/kv_proto.c examples/kv/kv_meta.c \
-	   examples/kv/kv_store.c
+	   examples/kv/kv_store.c examples/kv/kv_stats.c
 
 # memcached's text protocol on ixev (examples/kv/), static as echo_ixdp.
 $(BUILD)/bin/kv_ixdp: $(KV_SRCS) $(wildcard examples/kv/*.h) \

@@ -508,6 +508,7 @@ static int cmd_ms(struct kv_conn *c, struct words *w, struct kv_buf *out)
 	c->nkey = w->len[1];
 	if (!kv_store_fits(c->store, c->nkey, c->vlen)) {
 		err = "SERVER_ERROR object too large for cache";
+		kv_count(&c->ctr->n.store_too_large, 1);
 		/* Avoid stale data persisting, in every mode, as memcached. */
 		kv_store_drop(c->store, c->key, c->nkey);
 		goto refuse;
@@ -556,6 +557,7 @@ int kv_meta_data_done(struct kv_conn *c, struct kv_buf *out)
 	r = kv_store_mset(c->store, c->mode, c->key, c->nkey, c->flags,
 			  c->exptime, c->data, (uint32_t)c->vlen, c->cas, opts,
 			  &cas);
+	kv_count_store_error(c, r);
 	switch (r) {
 	case KV_STORED:
 		if (c->noreply)
@@ -749,6 +751,57 @@ static int cmd_ma(struct kv_conn *c, struct words *w, struct kv_buf *out)
 	       (f.value ? puts_(out, num) ?: puts_(out, "\r\n") : 0);
 }
 
+struct me_ctx {
+	struct line l;
+};
+
+static void me_item(void *arg, struct kv_meta_item *m)
+{
+	struct me_ctx *e = arg;
+
+	add(&e->l, "ME ", 3);
+	if (m->binary)
+		add_b64(&e->l, (const uint8_t *)m->key, m->nkey);
+	else
+		add(&e->l, m->key, m->nkey);
+	/* memcached's exp is now - expiry: negative while it lives. */
+	addf(&e->l, " exp=%" PRId64 " la=%" PRId64 " cas=%" PRIu64
+	     " fetch=%s cls=1 size=%" PRIu32 "\r\n",
+	     m->exptime ? m->now - m->exptime : -1, m->now - m->atime,
+	     m->cas, m->fetched ? "yes" : "no", m->size);
+}
+
+/*
+ * me, memcached's meta debug: an item's expiry, last access, CAS and
+ * whether it was fetched, without touching it. cls is the one pseudo
+ * slab class of "stats items", size what the item costs in this store.
+ * The only command memcached 1.6 counts in cmd_meta.
+ */
+static int cmd_me(struct kv_conn *c, struct words *w, struct kv_buf *out)
+{
+	struct me_ctx *e;
+	size_t nkey = w->n > 1 ? w->len[1] : 0;
+	int ret;
+
+	if (w->n < 2 || nkey > KV_KEY_MAX)
+		return error(out, E_FORMAT);
+	if (w->n >= 3 && w->len[2] == 1 && w->w[2][0] == 'b') {
+		nkey = b64_decode(w->w[1], nkey);
+		if (!nkey)
+			return error(out, E_FORMAT);
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	if (kv_store_mget(c->store, w->w[1], nkey, KV_MG_PEEK, me_item, e))
+		ret = put(out, e->l.p, e->l.n);
+	else
+		ret = puts_(out, "EN\r\n");
+	free(e);
+	kv_count(&c->ctr->n.cmd_meta, 1);
+	return ret;
+}
+
 int kv_meta_command(struct kv_conn *c, struct words *w, struct kv_buf *out)
 {
 	switch (w->w[0][1]) {
@@ -762,6 +815,8 @@ int kv_meta_command(struct kv_conn *c, struct words *w, struct kv_buf *out)
 		return cmd_ma(c, w, out);
 	case 'n':
 		return puts_(out, "MN\r\n");
+	case 'e':
+		return cmd_me(c, w, out);
 	}
 	return puts_(out, "ERROR\r\n");
 }

@@ -23,32 +23,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "kv_proto_int.h"
 
-#define VERSION		"1.6.18"
-
 void kv_conn_init(struct kv_conn *c, struct kv_store *store,
-		  const struct kv_server_info *info, kv_clock_fn clock)
+		  struct kv_server_info *info, struct kv_counters *ctr,
+		  kv_clock_fn clock)
 {
 	memset(c, 0, sizeof(*c));
 	c->store = store;
 	c->info = info;
+	c->ctr = ctr;
 	c->clock = clock;
+	if (!info) {
+		kv_server_info_init(&c->solo, clock(), 1, &c->solo_ctr);
+		c->info = &c->solo;
+		c->ctr = &c->solo_ctr;
+	}
+}
+
+/* The read buffers (stats read_buf_*): @n more of @bytes, or fewer. */
+static void rbuf_count(struct kv_conn *c, int n, int64_t bytes)
+{
+	kv_count(&c->ctr->g.read_buf_count, (uint64_t)(int64_t)n);
+	kv_count(&c->ctr->g.read_buf_bytes, (uint64_t)bytes);
+}
+
+static void free_data(struct kv_conn *c)
+{
+	if (c->data)
+		rbuf_count(c, -1, -(int64_t)c->reserved);
+	free(c->data);
+	c->data = NULL;
+	kv_store_release(c->store, c->reserved);
+	c->reserved = 0;
+}
+
+static void free_line(struct kv_conn *c)
+{
+	if (c->line)
+		rbuf_count(c, -1, -(int64_t)c->line_cap);
+	free(c->line);
+	c->line = NULL;
+	c->line_cap = 0;
 }
 
 void kv_conn_fini(struct kv_conn *c)
 {
-	if (c->reserved)
-		kv_store_release(c->store, c->reserved);
-	c->reserved = 0;
-	free(c->data);
-	c->data = NULL;
-	free(c->line);
-	c->line = NULL;
-	c->line_cap = 0;
+	free_data(c);
+	free_line(c);
+	if (c->info == &c->solo)
+		kv_server_info_fini(&c->solo);
 }
 
 void kv_buf_free(struct kv_buf *b)
@@ -214,9 +239,11 @@ static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 	for (i = first; i < w->n && !g.err; i++) {
 		g.key = w->w[i];
 		g.nkey = w->len[i];
-		c->cmd_get++;
-		kv_store_get(c->store, g.key, g.nkey, touch, exptime,
-			     emit_value, &g);
+		if (kv_store_get(c->store, g.key, g.nkey, touch, exptime,
+				 emit_value, &g))
+			kv_stats_prefix(c, g.key, g.nkey, KV_PREFIX_HIT);
+		else
+			kv_stats_prefix(c, g.key, g.nkey, KV_PREFIX_GET);
 	}
 	return g.err ?: puts_(out, "END\r\n");
 }
@@ -226,19 +253,21 @@ bool kv_start_data(struct kv_conn *c, size_t extra)
 	size_t n = c->vlen + 2 + extra;
 
 	c->got = 0;
-	if (!kv_store_reserve(c->store, n)) {
-		c->swallow = c->vlen + 2;
-		return false;
-	}
+	if (!kv_store_reserve(c->store, n))
+		goto refuse;
 	c->data = malloc(n);
 	if (!c->data) {
 		kv_store_release(c->store, n);
-		c->swallow = c->vlen + 2;
-		return false;
+		goto refuse;
 	}
 	c->reserved = n;
 	c->in_data = true;
+	rbuf_count(c, 1, (int64_t)n);
 	return true;
+refuse:
+	c->swallow = c->vlen + 2;
+	kv_count(&c->ctr->n.store_no_memory, 1);
+	return false;
 }
 
 /* set, add, replace, append, prepend, cas: now the data block. */
@@ -261,6 +290,7 @@ static int cmd_store(struct kv_conn *c, struct words *w, enum kv_mode mode,
 	    vlen < 0 || vlen > INT32_MAX - 2)
 		return reply(c, out, noreply,
 			     "CLIENT_ERROR bad command line format\r\n");
+	kv_stats_prefix(c, w->w[1], w->len[1], KV_PREFIX_SET);
 	c->noreply = noreply;
 	c->meta = false;
 	c->mode = mode;
@@ -276,6 +306,7 @@ static int cmd_store(struct kv_conn *c, struct words *w, enum kv_mode mode,
 		 * and a set drops the old value (memcached: no stale data).
 		 */
 		c->swallow = c->vlen + 2;
+		kv_count(&c->ctr->n.store_too_large, 1);
 		if (mode == KV_SET)
 			kv_store_drop(c->store, c->key, c->nkey);
 		return reply(c, out, c->noreply,
@@ -312,6 +343,15 @@ static const char *result_str(enum kv_result r)
 	return "SERVER_ERROR\r\n";
 }
 
+/* A store refused for its size or for memory (stats store_*). */
+void kv_count_store_error(struct kv_conn *c, enum kv_result r)
+{
+	if (r == KV_TOO_LARGE)
+		kv_count(&c->ctr->n.store_too_large, 1);
+	else if (r == KV_NO_MEMORY)
+		kv_count(&c->ctr->n.store_no_memory, 1);
+}
+
 /* The data block is in: check its end, store it. */
 static int data_done(struct kv_conn *c, struct kv_buf *out)
 {
@@ -331,13 +371,11 @@ static int data_done(struct kv_conn *c, struct kv_buf *out)
 		r = kv_store_put(c->store, c->mode, c->key, c->nkey, c->flags,
 				 c->exptime, c->data, (uint32_t)c->vlen,
 				 c->cas);
+		kv_count_store_error(c, r);
 		err = reply(c, out, c->noreply, result_str(r));
 	}
 done:
-	free(c->data);
-	c->data = NULL;
-	kv_store_release(c->store, c->reserved);
-	c->reserved = 0;
+	free_data(c);
 	return err;
 }
 
@@ -371,6 +409,7 @@ static int cmd_delete(struct kv_conn *c, struct words *w, struct kv_buf *out)
 		return puts_(out, "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
 	if (w->len[1] > KV_KEY_MAX)
 		return puts_(out, "CLIENT_ERROR bad command line format\r\n");
+	kv_stats_prefix(c, w->w[1], w->len[1], KV_PREFIX_DEL);
 	return reply(c, out, noreply,
 		     result_str(kv_store_delete(c->store, w->w[1], w->len[1])));
 }
@@ -404,58 +443,21 @@ static int cmd_flush(struct kv_conn *c, struct words *w, struct kv_buf *out)
 	return reply(c, out, noreply, "OK\r\n");
 }
 
-static int cmd_stats(struct kv_conn *c, struct words *w, struct kv_buf *out)
+/* memcached's: noreply silences even the error; at most 2. */
+static int cmd_verbosity(struct kv_conn *c, struct words *w,
+			 struct kv_buf *out)
 {
-	const struct kv_server_info *i = c->info;
-	struct kv_store_stats s;
-	struct rusage ru;
-	int64_t now = c->clock();
-	int err;
+	bool noreply = is_noreply(w);
+	uint32_t level;
 
-	if (w->n > 1)
+	if (w->n < 2 || w->n > 3)
 		return puts_(out, "ERROR\r\n");
-	kv_store_stats(c->store, &s);
-	getrusage(RUSAGE_SELF, &ru);
-	err = putf(out, "STAT pid %d\r\nSTAT uptime %" PRId64 "\r\n"
-		   "STAT time %" PRId64 "\r\nSTAT version " VERSION "\r\n"
-		   "STAT pointer_size %zu\r\n",
-		   (int)getpid(), now - (i ? i->started : now), now,
-		   8 * sizeof(void *)) ?:
-	      putf(out, "STAT rusage_user %ld.%06ld\r\n"
-		   "STAT rusage_system %ld.%06ld\r\n",
-		   (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
-		   (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec) ?:
-	      putf(out, "STAT curr_connections %" PRIu64 "\r\n"
-		   "STAT total_connections %" PRIu64 "\r\n",
-		   i ? i->curr_conns : 1, i ? i->total_conns : 1) ?:
-	      putf(out, "STAT cmd_get %" PRIu64 "\r\nSTAT cmd_set %" PRIu64
-		   "\r\nSTAT cmd_flush %" PRIu64 "\r\nSTAT cmd_touch %" PRIu64
-		   "\r\n", s.get_hits + s.get_misses, s.cmd_set, s.cmd_flush,
-		   s.cmd_touch) ?:
-	      putf(out, "STAT get_hits %" PRIu64 "\r\nSTAT get_misses %" PRIu64
-		   "\r\nSTAT get_expired %" PRIu64 "\r\nSTAT get_flushed %"
-		   PRIu64 "\r\n", s.get_hits, s.get_misses, s.get_expired,
-		   s.get_flushed) ?:
-	      putf(out, "STAT delete_misses %" PRIu64 "\r\nSTAT delete_hits %"
-		   PRIu64 "\r\nSTAT incr_misses %" PRIu64 "\r\nSTAT incr_hits %"
-		   PRIu64 "\r\nSTAT decr_misses %" PRIu64 "\r\nSTAT decr_hits %"
-		   PRIu64 "\r\n", s.delete_misses, s.delete_hits,
-		   s.incr_misses, s.incr_hits, s.decr_misses, s.decr_hits) ?:
-	      putf(out, "STAT cas_misses %" PRIu64 "\r\nSTAT cas_hits %" PRIu64
-		   "\r\nSTAT cas_badval %" PRIu64 "\r\nSTAT touch_hits %" PRIu64
-		   "\r\nSTAT touch_misses %" PRIu64 "\r\n", s.cas_misses,
-		   s.cas_hits, s.cas_badval, s.touch_hits, s.touch_misses) ?:
-	      putf(out, "STAT bytes_read %" PRIu64 "\r\nSTAT bytes_written %"
-		   PRIu64 "\r\nSTAT limit_maxbytes %" PRIu64 "\r\n"
-		   "STAT threads %u\r\n", c->bytes_read, c->bytes_written,
-		   s.limit_maxbytes, i ? i->threads : 1) ?:
-	      putf(out, "STAT bytes %" PRIu64 "\r\nSTAT curr_items %" PRIu64
-		   "\r\nSTAT total_items %" PRIu64 "\r\nSTAT expired_unfetched 0"
-		   "\r\nSTAT evicted_unfetched 0\r\nSTAT evictions %" PRIu64
-		   "\r\n", s.bytes, s.curr_items, s.total_items,
-		   s.evictions) ?:
-	      puts_(out, "END\r\n");
-	return err;
+	if (!parse_ul(w->w[1], &level))
+		return reply(c, out, noreply,
+			     "CLIENT_ERROR bad command line format\r\n");
+	__atomic_store_n(&c->info->verbosity, level > 2 ? 2 : level,
+			 __ATOMIC_RELAXED);
+	return reply(c, out, noreply, "OK\r\n");
 }
 
 /* One complete command line, "\r\n" stripped. */
@@ -481,6 +483,9 @@ static int command(struct kv_conn *c, char *line, struct kv_buf *out)
 			return puts_(out, "CLIENT_ERROR invalid exptime argument\r\n");
 		return cmd_get(c, &w, 2, cmd[3] == 's', true, exptime, out);
 	}
+	/* As memcached, which reads only its first words. */
+	if (!strcmp(cmd, "stats"))
+		return kv_stats_command(c, &w, out);
 	if (w.more)
 		return puts_(out, "ERROR\r\n");
 	if (!strcmp(cmd, "set"))
@@ -504,18 +509,13 @@ static int command(struct kv_conn *c, char *line, struct kv_buf *out)
 	if (!strcmp(cmd, "flush_all"))
 		return cmd_flush(c, &w, out);
 	if (!strcmp(cmd, "version"))
-		return puts_(out, "VERSION " VERSION "\r\n");
-	if (!strcmp(cmd, "verbosity")) {
-		if (w.n < 2 || w.n > 3)
-			return puts_(out, "ERROR\r\n");
-		return reply(c, out, is_noreply(&w), "OK\r\n");
-	}
+		return puts_(out, "VERSION " KV_VERSION "\r\n");
+	if (!strcmp(cmd, "verbosity"))
+		return cmd_verbosity(c, &w, out);
 	if (!strcmp(cmd, "quit")) {
 		c->closed = true;
 		return 0;
 	}
-	if (!strcmp(cmd, "stats"))
-		return cmd_stats(c, &w, out);
 	return puts_(out, "ERROR\r\n");
 }
 
@@ -547,6 +547,8 @@ static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
 			nl = realloc(c->line, cap);
 			if (!nl)
 				return -ENOMEM;
+			rbuf_count(c, c->line ? 0 : 1,
+				   (int64_t)(cap - c->line_cap));
 			c->line = nl;
 			c->line_cap = cap;
 		}
@@ -565,11 +567,8 @@ static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
 	line[l] = '\0';
 	c->nline = 0;
 	err = command(c, line, out);
-	if (line == c->line) {
-		free(c->line);
-		c->line = NULL;
-		c->line_cap = 0;
-	}
+	if (line == c->line)
+		free_line(c);
 	return err;
 }
 
@@ -580,7 +579,7 @@ int kv_conn_feed(struct kv_conn *c, const uint8_t *in, size_t len,
 	const uint8_t *nl;
 	int err = 0;
 
-	c->bytes_read += len;
+	kv_count(&c->ctr->n.bytes_read, len);
 	while (len && !c->closed && !err) {
 		if (c->swallow) {
 			n = len < c->swallow ? len : c->swallow;
@@ -601,6 +600,6 @@ int kv_conn_feed(struct kv_conn *c, const uint8_t *in, size_t len,
 		in += n;
 		len -= n;
 	}
-	c->bytes_written += out->len - before;
+	kv_count(&c->ctr->n.bytes_written, out->len - before);
 	return err;
 }

@@ -8,6 +8,7 @@
 #ifndef KV_PROTO_H
 #define KV_PROTO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,16 +23,72 @@ struct kv_buf {
 	size_t len, cap;
 };
 
-/* What the server tells the protocol about itself (the stats command). */
+/*
+ * Counters of one server thread, summed over threads by the stats command
+ * (kv_stats.c). Only their thread writes them (kv_count(): a relaxed
+ * atomic store, no locked instruction), so whichever thread answers
+ * "stats" may read them at any time.
+ */
+struct kv_counts {
+	uint64_t bytes_read, bytes_written;
+	uint64_t cmd_meta;		/* me, as memcached 1.6 counts it */
+	uint64_t store_too_large, store_no_memory;
+	uint64_t total_conns;		/* accepted */
+	uint64_t rejected_conns;	/* refused by ixev (ixev_stats.rejected) */
+};
+
+/* What the thread holds now: "stats reset" leaves these alone. */
+struct kv_gauges {
+	uint64_t curr_conns;
+	uint64_t max_conns;		/* granted to the thread's context */
+	uint64_t read_buf_count;	/* cut lines and values being read */
+	uint64_t read_buf_bytes;
+};
+
+struct kv_counters {
+	struct kv_counts n;
+	struct kv_gauges g;
+};
+
+static inline void kv_count(uint64_t *p, uint64_t n)
+{
+	__atomic_store_n(p, *p + n, __ATOMIC_RELAXED);
+}
+
+struct kv_prefixes;
+
+/*
+ * The server, as the stats command shows it: set up by the server
+ * (kv_server_info_init), shared by all its connections.
+ */
 struct kv_server_info {
 	int64_t started;		/* Unix time */
 	uint32_t threads;
-	uint64_t curr_conns, total_conns;
+	uint16_t port;			/* stats settings */
+	uint32_t backlog;
+	struct kv_counters *ctr;	/* [threads] */
+	/* Changed by commands, read with relaxed atomics. */
+	uint32_t verbosity;		/* verbosity N, at most 2 */
+	bool detail;			/* stats detail on */
+	/*
+	 * Under lock: the counts at the last "stats reset", and the keys'
+	 * prefixes that "stats detail" counts (kv_stats.c, allocated when
+	 * first needed).
+	 */
+	pthread_mutex_t lock;
+	struct kv_counts base;
+	struct kv_prefixes *prefixes;
 };
+
+/* @ctr: @threads counters, zeroed here. */
+void kv_server_info_init(struct kv_server_info *info, int64_t started,
+			uint32_t threads, struct kv_counters *ctr);
+void kv_server_info_fini(struct kv_server_info *info);
 
 struct kv_conn {
 	struct kv_store *store;
-	const struct kv_server_info *info;
+	struct kv_server_info *info;
+	struct kv_counters *ctr;	/* this connection's thread's */
 	kv_clock_fn clock;
 	/*
 	 * A command line cut by the end of what was received: its start,
@@ -59,12 +116,18 @@ struct kv_conn {
 	/* Bytes of a refused data block still to drop. */
 	size_t swallow;
 	bool closed;			/* quit, or a line too long */
-	uint64_t bytes_read, bytes_written, cmd_get;
+	/* Without a server (tests): a server of one thread of its own. */
+	struct kv_server_info solo;
+	struct kv_counters solo_ctr;
 };
 
-
+/*
+ * @info and @ctr (its counters of the calling thread) may both be NULL:
+ * the connection is then a server of its own for the stats command.
+ */
 void kv_conn_init(struct kv_conn *c, struct kv_store *store,
-		  const struct kv_server_info *info, kv_clock_fn clock);
+		 struct kv_server_info *info, struct kv_counters *ctr,
+		 kv_clock_fn clock);
 void kv_conn_fini(struct kv_conn *c);
 
 /*

@@ -9,6 +9,9 @@
 
 #include "kv_proto.h"
 
+/* The version the protocol is memcached's. */
+#define KV_VERSION	"1.6.18"
+
 #define MAX_WORDS	24
 
 struct words {
@@ -41,6 +44,17 @@ bool parse_l(const char *s, int32_t *out);
  */
 bool kv_start_data(struct kv_conn *c, size_t extra);
 
+
+/* A store refused for its size or for memory (stats store_*). */
+void kv_count_store_error(struct kv_conn *c, enum kv_result r);
+
+/* The stats command and its subcommands (kv_stats.c). */
+int kv_stats_command(struct kv_conn *c, struct words *w, struct kv_buf *out);
+
+/* stats detail: what a text command did with a key of some prefix. */
+enum kv_prefix_op { KV_PREFIX_GET, KV_PREFIX_HIT, KV_PREFIX_SET, KV_PREFIX_DEL };
+void kv_stats_prefix(struct kv_conn *c, const char *key, size_t nkey,
+		     enum kv_prefix_op op);
 
 /* The meta commands: mg, ms, md, ma, mn, me (w->w[0] is "m?"). */
 int kv_meta_command(struct kv_conn *c, struct words *w, struct kv_buf *out);

@@ -44,6 +44,7 @@ struct worker {
 	pthread_t tid;
 	unsigned int cpu;
 	struct ixev_thread *t;
+	struct kv_counters *ctr;	/* what stats sums over threads */
 	uint64_t conns, errors;
 	int err;
 };
@@ -55,7 +56,7 @@ static unsigned int max_seconds;
 static int quiet, pin = 1;
 static struct kv_store *store;
 static struct kv_server_info info;
-static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kv_counters counters[MAX_THREADS];
 
 static int64_t wall_now(void)
 {
@@ -139,12 +140,10 @@ static struct ixev_ctx *on_accept(struct ixev_thread *t,
 		return NULL;
 	ixev_ctx_init(&c->ctx);
 	ixev_set_handler(&c->ctx, IXEVIN | IXEVOUT, serve);
-	kv_conn_init(&c->proto, store, &info, wall_now);
+	kv_conn_init(&c->proto, store, &info, w->ctr, wall_now);
 	w->conns++;
-	pthread_mutex_lock(&info_lock);
-	info.curr_conns++;
-	info.total_conns++;
-	pthread_mutex_unlock(&info_lock);
+	kv_count(&w->ctr->g.curr_conns, 1);
+	kv_count(&w->ctr->n.total_conns, 1);
 	return &c->ctx;
 }
 
@@ -152,12 +151,10 @@ static void on_release(struct ixev_ctx *ctx)
 {
 	struct sconn *c = (struct sconn *)ctx;
 
+	kv_count(&worker_of(ctx)->ctr->g.curr_conns, -1);
 	kv_conn_fini(&c->proto);
 	kv_buf_free(&c->out);
 	free(c);
-	pthread_mutex_lock(&info_lock);
-	info.curr_conns--;
-	pthread_mutex_unlock(&info_lock);
 }
 
 static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
@@ -205,11 +202,16 @@ static void *run(void *arg)
 		w->err = ret;
 		return NULL;
 	}
+	kv_count(&w->ctr->g.max_conns, ixev_thread_ring(w->t)->max_conns);
 	ret = ixev_listen(w->t, port);
 	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)
 			ret = 0;
+		/* What ixev refused, where stats can read it. */
+		__atomic_store_n(&w->ctr->n.rejected_conns,
+				 ixev_thread_stats(w->t)->rejected,
+				 __ATOMIC_RELAXED);
 	}
 	if (ret) {
 		fprintf(stderr, "kv_ixdp: cpu %u: %s\n", w->cpu, strerror(-ret));
@@ -292,8 +294,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kv_ixdp: no memory for the store\n");
 		return 1;
 	}
-	info.started = wall_now();
-	info.threads = n;
+	kv_server_info_init(&info, wall_now(), n, counters);
+	info.port = port;
+	info.backlog = IXDP_BACKLOG_DEFAULT;
+	for (i = 0; i < n; i++)
+		w[i].ctr = &counters[i];
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -309,6 +314,7 @@ int main(int argc, char **argv)
 			       w[i].cpu, (unsigned long long)w[i].conns,
 			       (unsigned long long)w[i].errors);
 	}
+	kv_server_info_fini(&info);
 	kv_store_destroy(store);
 	return failed ? 1 : 0;
 }

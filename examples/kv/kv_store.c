@@ -142,7 +142,6 @@ struct kv_store *kv_store_create(size_t mem_limit, size_t item_max,
 		sh->mask = slots - 1;
 		sh->mem_limit = mem_limit / s->nshard;
 		sh->store = s;
-		sh->st.limit_maxbytes = sh->mem_limit;
 		pthread_mutex_init(&sh->lock, NULL);
 	}
 	s->mem_limit = mem_limit;
@@ -229,19 +228,28 @@ static void item_unlink(struct kv_shard *sh, struct kv_item *it)
 	lru_unlink(sh, it);
 	sh->mem_used -= item_size(it->nkey, it->nval);
 	sh->st.curr_items--;
-	sh->st.bytes -= it->nkey + it->nval;
 	free(it);
+}
+
+static bool item_flushed(const struct kv_shard *sh, const struct kv_item *it,
+			 int64_t now)
+{
+	const struct kv_store *s = sh->store;
+	int64_t live = __atomic_load_n(&s->oldest_live, __ATOMIC_RELAXED);
+
+	return it->cas < __atomic_load_n(&s->oldest_cas, __ATOMIC_RELAXED) ||
+	       (live && live <= now && it->time <= live);
+}
+
+static bool item_expired(const struct kv_item *it, int64_t now)
+{
+	return it->exptime && it->exptime <= now;
 }
 
 static bool item_dead(const struct kv_shard *sh, const struct kv_item *it,
 		      int64_t now)
 {
-	const struct kv_store *s = sh->store;
-	int64_t live = __atomic_load_n(&s->oldest_live, __ATOMIC_RELAXED);
-
-	return (it->exptime && it->exptime <= now) ||
-	       it->cas < __atomic_load_n(&s->oldest_cas, __ATOMIC_RELAXED) ||
-	       (live && live <= now && it->time <= live);
+	return item_flushed(sh, it, now) || item_expired(it, now);
 }
 
 /* The live item of @key (its dead one is dropped on the way). */
@@ -254,9 +262,14 @@ static struct kv_item *find(struct kv_shard *sh, uint32_t h, const char *key,
 		if (it->hash != h || it->nkey != nkey ||
 		    memcmp(it->buf, key, nkey))
 			continue;
-		if (item_dead(sh, it, now)) {
-			if (it->exptime && it->exptime <= now)
-				sh->st.expired++;
+		/* As memcached's do_item_get, whoever looks it up. */
+		if (item_flushed(sh, it, now)) {
+			sh->st.get_flushed++;
+			item_unlink(sh, it);
+			return NULL;
+		}
+		if (item_expired(it, now)) {
+			sh->st.get_expired++;
 			item_unlink(sh, it);
 			return NULL;
 		}
@@ -265,14 +278,32 @@ static struct kv_item *find(struct kv_shard *sh, uint32_t h, const char *key,
 	return NULL;
 }
 
-/* Room for @size more bytes, evicting from the LRU's tail. */
-static bool make_room(struct kv_shard *sh, size_t size)
+/*
+ * Room for @size more bytes from the LRU's tail: a dead item there is
+ * reclaimed, a live one evicted, counted as memcached's lru_pull_tail
+ * counts them (all of it is a worker's direct reclaim here: there is no
+ * background LRU thread).
+ */
+static bool make_room(struct kv_shard *sh, size_t size, int64_t now)
 {
+	struct kv_item *it;
+
 	while (sh->mem_used + size > sh->mem_limit) {
-		if (!sh->tail)
+		it = sh->tail;
+		if (!it)
 			return false;
-		item_unlink(sh, sh->tail);
-		sh->st.evictions++;
+		if (item_dead(sh, it, now)) {
+			sh->st.reclaimed++;
+			sh->st.expired_unfetched += !it->fetched;
+		} else {
+			sh->st.evictions++;
+			sh->st.evicted_nonzero += it->exptime != 0;
+			sh->st.evicted_unfetched += !it->fetched;
+			sh->st.evicted_active += it->active;
+			sh->st.evicted_atime = it->atime;
+		}
+		sh->st.direct_reclaims++;
+		item_unlink(sh, it);
 	}
 	return true;
 }
@@ -288,11 +319,13 @@ static struct kv_item *item_new(struct kv_shard *sh, struct kv_item *old,
 
 	if (old)
 		item_unlink(sh, old);
-	if (!make_room(sh, size))
+	if (!make_room(sh, size, now))
 		return NULL;
 	it = malloc(size);
-	if (!it)
+	if (!it) {
+		sh->st.malloc_fails++;
 		return NULL;
+	}
 	memset(it, 0, sizeof(*it));
 	memcpy(it->buf, key, nkey);
 	it->atime = now;
@@ -309,7 +342,6 @@ static struct kv_item *item_new(struct kv_shard *sh, struct kv_item *old,
 	sh->mem_used += size;
 	sh->st.curr_items++;
 	sh->st.total_items++;
-	sh->st.bytes += nkey + nval;
 	return it;
 }
 
@@ -647,6 +679,7 @@ static bool meta_call(struct kv_item *it, bool created, int64_t now,
 	struct kv_meta_item m = {
 		.data = it->buf + it->nkey, .len = it->nval,
 		.key = (const char *)it->buf, .nkey = it->nkey,
+		.size = (uint32_t)item_size(it->nkey, it->nval),
 		.flags = it->flags, .cas = it->cas, .exptime = it->exptime,
 		.atime = it->atime, .now = now, .fetched = it->fetched,
 		.stale = it->stale, .win = it->win, .binary = it->binary,
@@ -677,11 +710,16 @@ bool kv_store_mget(struct kv_store *s, const char *key, size_t nkey,
 	}
 	if (!it) {
 		/* A miss counts as one of get, T or not, as memcached. */
-		sh->st.get_misses++;
+		if (!(opts & KV_MG_PEEK))
+			sh->st.get_misses++;
 		pthread_mutex_unlock(&sh->lock);
 		return false;
 	}
 	if (!meta_call(it, created, now, fn, arg)) {
+		pthread_mutex_unlock(&sh->lock);
+		return true;
+	}
+	if (opts & KV_MG_PEEK) {
 		pthread_mutex_unlock(&sh->lock);
 		return true;
 	}
@@ -814,21 +852,51 @@ void kv_store_flush(struct kv_store *s, int64_t delay)
 		__atomic_store_n(&s->oldest_cas, next_cas(s), __ATOMIC_RELAXED);
 }
 
-/* The shards' counters added up: every field is a uint64_t. */
+/* The shards' counters added up (every field is 64 bits), and the gauges. */
 void kv_store_stats(struct kv_store *s, struct kv_store_stats *out)
 {
+	int64_t oldest = 0, evicted = 0;
 	uint64_t *sum = (uint64_t *)out;
+	struct kv_shard *sh;
 	const uint64_t *v;
 	unsigned int i, k;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < s->nshard; i++) {
-		pthread_mutex_lock(&s->shard[i].lock);
-		v = (const uint64_t *)&s->shard[i].st;
+		sh = &s->shard[i];
+		pthread_mutex_lock(&sh->lock);
+		v = (const uint64_t *)&sh->st;
 		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
 			sum[k] += v[k];
-		pthread_mutex_unlock(&s->shard[i].lock);
+		out->bytes += sh->mem_used;
+		out->hash_buckets += (uint64_t)sh->mask + 1;
+		if (sh->tail && (!oldest || sh->tail->atime < oldest))
+			oldest = sh->tail->atime;
+		if (sh->st.evicted_atime > evicted)
+			evicted = sh->st.evicted_atime;
+		pthread_mutex_unlock(&sh->lock);
 	}
-	out->cmd_flush = __atomic_load_n(&s->cmd_flush, __ATOMIC_RELAXED);
+	/* The gauges and times are not sums. */
+	out->oldest_atime = oldest;
+	out->evicted_atime = evicted;
 	out->limit_maxbytes = s->mem_limit;
+	out->item_size_max = s->item_max;
+	out->cmd_flush = __atomic_load_n(&s->cmd_flush, __ATOMIC_RELAXED);
+}
+
+void kv_store_stats_reset(struct kv_store *s)
+{
+	struct kv_shard *sh;
+	uint64_t items;
+	unsigned int i;
+
+	for (i = 0; i < s->nshard; i++) {
+		sh = &s->shard[i];
+		pthread_mutex_lock(&sh->lock);
+		items = sh->st.curr_items;
+		memset(&sh->st, 0, sizeof(sh->st));
+		sh->st.curr_items = items;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	__atomic_store_n(&s->cmd_flush, 0, __ATOMIC_RELAXED);
 }

@@ -4,7 +4,7 @@
  * the process, with memcached 1.6's item semantics (flags, expiry
  * relative or absolute, CAS uniques from one counter, a memory limit
  * with LRU eviction). kv_store.c implements it; the protocol
- * (kv_proto.c) is its only user.
+ * (kv_proto.c, kv_meta.c, kv_stats.c) is its only user.
  *
  * Consistency, as memcached's: every operation on one key is atomic and
  * linearizable (it runs under the lock of the key's shard), whichever
@@ -101,6 +101,7 @@ struct kv_meta_item {
 	uint32_t len;
 	const char *key;
 	uint32_t nkey;
+	uint32_t size;			/* what the item costs in the store */
 	uint32_t flags;
 	uint64_t cas;
 	int64_t exptime;		/* Unix time, 0: never */
@@ -134,6 +135,7 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 #define KV_MG_NO_BUMP		1u	/* u: no LRU bump, not marked fetched */
 #define KV_MG_VIVIFY		2u	/* N: an empty item on a miss */
 #define KV_MG_TOUCH		4u	/* T: counted as a touch */
+#define KV_MG_PEEK		8u	/* me: no bump, hits and misses not counted */
 
 /* mg: @fn with the item (made if KV_MG_VIVIFY), then the bump. */
 bool kv_store_mget(struct kv_store *s, const char *key, size_t nkey,
@@ -174,10 +176,26 @@ void kv_store_release(struct kv_store *s, size_t n);
 /* Everything stored before now (+ @delay seconds) is gone from then on. */
 void kv_store_flush(struct kv_store *s, int64_t delay);
 
-/* Every field a uint64_t: kv_store_stats() adds the shards' up. */
+/*
+ * What the store counts, for the stats command (kv_stats.c). The gauges
+ * describe it now; kv_store_stats_reset() zeroes the counters, as
+ * memcached's "stats reset" does its own. Every field is 64 bits:
+ * kv_store_stats() adds the shards' up, then sets the gauges.
+ */
 struct kv_store_stats {
-	uint64_t curr_items, total_items, bytes, evictions, expired;
-	uint64_t limit_maxbytes;
+	/* Gauges. */
+	uint64_t curr_items;
+	uint64_t bytes;			/* items' memory, as -m counts it */
+	uint64_t limit_maxbytes, item_size_max;
+	uint64_t hash_buckets;		/* a power of two, fixed at creation */
+	int64_t oldest_atime;		/* last access of the LRU's tail, 0: none */
+	/* Counters. */
+	uint64_t total_items;
+	uint64_t evictions, evicted_nonzero, evicted_unfetched, evicted_active;
+	int64_t evicted_atime;		/* last access of the last one evicted */
+	uint64_t reclaimed, expired_unfetched;
+	uint64_t direct_reclaims;	/* every eviction or reclaim here is */
+	uint64_t malloc_fails;
 	uint64_t get_hits, get_misses, get_expired, get_flushed;
 	uint64_t cmd_touch, touch_hits, touch_misses;
 	uint64_t delete_hits, delete_misses;
@@ -187,6 +205,7 @@ struct kv_store_stats {
 };
 
 void kv_store_stats(struct kv_store *s, struct kv_store_stats *out);
+void kv_store_stats_reset(struct kv_store *s);
 /* How many shards the key space has (kv_store.c says how it chooses). */
 unsigned int kv_store_shards(const struct kv_store *s);
 

@@ -5,7 +5,9 @@
  * what Debian's memcached answered to each, on one connection, in order
  * (test/kv/golden.py made it); the same requests fed to one kv_conn must
  * give the same bytes. Then the pieces: a request cut anywhere gives the
- * same replies, and bounds (line length, key length) hold.
+ * same replies, and bounds (line length, key length) hold. Then stats:
+ * the names memcached prints, in its order (test/kv/stats_keys.txt,
+ * recorded from it), lines of its form, and counters that count.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,9 @@
 
 #ifndef GOLDEN
 #define GOLDEN "../kv/golden.txt"
+#endif
+#ifndef KV_DATA
+#define KV_DATA "../kv"
 #endif
 
 static int64_t fixed_now(void)
@@ -93,7 +98,7 @@ static unsigned int replay(size_t piece)
 
 	assert_non_null(f);
 	assert_non_null(s);
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "> ", 2)) {
@@ -146,7 +151,7 @@ static void test_line_too_long(void **state)
 	struct kv_conn c;
 
 	memset(big, 'x', sizeof(big));
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	assert_int_equal(kv_conn_feed(&c, big, sizeof(big), &out), 0);
 	assert_true(c.closed);
 	assert_int_equal(out.len, strlen("CLIENT_ERROR line too long\r\n"));
@@ -169,7 +174,7 @@ static void test_too_large(void **state)
 	memset(data, 'v', 2000);
 	data[2000] = '\r';
 	data[2001] = '\n';
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	assert_int_equal(kv_conn_feed(&c, (const uint8_t *)req, strlen(req),
 				      &out), 0);
 	assert_int_equal(kv_conn_feed(&c, data, sizeof(data), &out), 0);
@@ -204,7 +209,7 @@ static void test_pending_budget(void **state)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		kv_conn_init(&c[i], s, NULL, fixed_now);
+		kv_conn_init(&c[i], s, NULL, NULL, fixed_now);
 	/* 4 x 15000 fit in 64 KiB, the fifth does not. */
 	for (i = 0; i < 4; i++) {
 		feed(&c[i], "set big 0 0 15000\r\n", &out);
@@ -260,7 +265,7 @@ static void test_half_command(void **state)
 	struct kv_buf out = { 0 };
 	struct kv_conn c;
 
-	kv_conn_init(&c, s, NULL, fixed_now);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
 	feed(&c, "get some", &out);
 	assert_int_equal(out.len, 0);
 	assert_true(c.line_cap <= 256);
@@ -499,6 +504,299 @@ static void test_shards(void **state)
 	kv_store_destroy(s);
 }
 
+/* One "stats" reply, parsed: its names and values, in order. */
+struct stats {
+	unsigned int n;
+	char name[128][64];
+	char value[128][64];
+};
+
+/*
+ * Send "stats@sub" and parse the reply: every line "STAT name value\r\n"
+ * (a name and a value of printable bytes, no spaces), then "END\r\n".
+ */
+static void stats_get(struct kv_conn *c, const char *sub, struct stats *st)
+{
+	struct kv_buf out = { 0 };
+	char req[64], *p, *end, *sp, *nl;
+
+	snprintf(req, sizeof(req), "stats%s\r\n", sub);
+	assert_int_equal(kv_conn_feed(c, (const uint8_t *)req, strlen(req),
+				      &out), 0);
+	assert_true(out.len >= 5);
+	assert_memory_equal(out.p + out.len - 5, "END\r\n", 5);
+	memset(st, 0, sizeof(*st));
+	p = (char *)out.p;
+	end = p + out.len - 5;
+	while (p < end) {
+		nl = memchr(p, '\n', end - p);
+		assert_non_null(nl);
+		assert_true(nl[-1] == '\r');
+		assert_memory_equal(p, "STAT ", 5);
+		p += 5;
+		sp = memchr(p, ' ', nl - p);
+		assert_non_null(sp);
+		assert_true(sp > p && sp - p < 64);
+		assert_true(nl - 1 - (sp + 1) > 0 && nl - 1 - (sp + 1) < 64);
+		assert_null(memchr(sp + 1, ' ', nl - 1 - (sp + 1)));
+		assert_true(st->n < 128);
+		memcpy(st->name[st->n], p, sp - p);
+		memcpy(st->value[st->n], sp + 1, nl - 1 - (sp + 1));
+		st->n++;
+		p = nl + 1;
+	}
+	kv_buf_free(&out);
+}
+
+static const char *stat_val(const struct stats *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(st->name[i], name))
+			return st->value[i];
+	fail_msg("no STAT %s", name);
+	return NULL;
+}
+
+static unsigned long long stat_u(const struct stats *st, const char *name)
+{
+	const char *v = stat_val(st, name);
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+
+	if (*end)
+		fail_msg("STAT %s %s is not a number", name, v);
+	return n;
+}
+
+/* The names of @file (one a line, "#" comments) against @st's, in order. */
+static void same_names(const char *file, const struct stats *st)
+{
+	char line[128];
+	unsigned int i = 0;
+	FILE *f = fopen(file, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (i >= st->n || strcmp(line, st->name[i]))
+			fail_msg("STAT %u: memcached has %s, kv %s", i, line,
+				 i < st->n ? st->name[i] : "nothing");
+		i++;
+	}
+	fclose(f);
+	assert_int_equal(i, st->n);
+	assert_true(i > 50);
+}
+
+static void test_stats_names(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
+	static struct stats st;
+	struct kv_conn c;
+
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	stats_get(&c, "", &st);
+	same_names(KV_DATA "/stats_keys.txt", &st);
+	assert_string_equal(stat_val(&st, "version"), "1.6.18");
+	assert_int_equal(stat_u(&st, "time"), fixed_now());
+	assert_int_equal(stat_u(&st, "pointer_size"), 8 * sizeof(void *));
+	assert_int_equal(stat_u(&st, "limit_maxbytes"), 1 << 20);
+	assert_int_equal(stat_u(&st, "threads"), 1);
+	stats_get(&c, " settings", &st);
+	same_names(KV_DATA "/stats_settings_keys.txt", &st);
+	assert_int_equal(stat_u(&st, "maxbytes"), 1 << 20);
+	assert_int_equal(stat_u(&st, "item_size_max"), 1 << 20);
+	kv_conn_fini(&c);
+	kv_store_destroy(s);
+}
+
+/* feed() with the replies thrown away; returns their length. */
+static size_t run(struct kv_conn *c, const char *req)
+{
+	struct kv_buf out = { 0 };
+	size_t n;
+
+	feed(c, req, &out);
+	n = out.len;
+	kv_buf_free(&out);
+	return n;
+}
+
+/*
+ * Counters move as commands run, bytes are counted both ways, cmd_meta
+ * counts me (as memcached 1.6.18: mg and the others do not), and stats
+ * reset zeroes the counters but not what the store holds.
+ */
+static void test_stats_counters(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 1024, fixed_now);
+	static char big[2100];
+	static struct stats st, st2;
+	unsigned long long rd, wr;
+	struct kv_conn c;
+	size_t n;
+
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	stats_get(&c, "", &st);
+	assert_int_equal(stat_u(&st, "get_hits"), 0);
+	assert_int_equal(stat_u(&st, "bytes_read"), strlen("stats\r\n"));
+	rd = stat_u(&st, "bytes_read");
+	n = run(&c, "set k 0 0 2\r\nhi\r\nget k\r\nget nope\r\n");
+	stats_get(&c, "", &st2);
+	assert_int_equal(stat_u(&st2, "get_hits"), 1);
+	assert_int_equal(stat_u(&st2, "get_misses"), 1);
+	assert_int_equal(stat_u(&st2, "cmd_get"), 2);
+	assert_int_equal(stat_u(&st2, "cmd_set"), 1);
+	assert_int_equal(stat_u(&st2, "curr_items"), 1);
+	assert_int_equal(stat_u(&st2, "total_items"), 1);
+	assert_true(stat_u(&st2, "bytes") >= 3);
+	assert_int_equal(stat_u(&st2, "bytes_read"), rd +
+			 strlen("set k 0 0 2\r\nhi\r\nget k\r\nget nope\r\n") +
+			 strlen("stats\r\n"));
+	/* What stats wrote before, and the replies in between. */
+	wr = stat_u(&st2, "bytes_written");
+	assert_true(wr > n);
+	run(&c, "mg k v\r\nmn\r\nme k\r\nme nope\r\n");
+	stats_get(&c, "", &st);
+	assert_int_equal(stat_u(&st, "cmd_meta"), 2);
+	assert_int_equal(stat_u(&st, "get_hits"), 2);
+	assert_int_equal(stat_u(&st, "cmd_get"), 3);
+	run(&c, "delete k\r\nincr nope 1\r\ntouch nope 1\r\n");
+	stats_get(&c, "", &st);
+	assert_int_equal(stat_u(&st, "delete_hits"), 1);
+	assert_int_equal(stat_u(&st, "incr_misses"), 1);
+	assert_int_equal(stat_u(&st, "touch_misses"), 1);
+	assert_int_equal(stat_u(&st, "cmd_touch"), 1);
+	assert_int_equal(stat_u(&st, "curr_items"), 0);
+	/* Too large: counted, as memcached's store_too_large. */
+	memset(big, 'v', sizeof(big));
+	strcpy(big + 2000, "\r\n");
+	run(&c, "set big 0 0 2000\r\n");
+	run(&c, big);
+	stats_get(&c, "", &st);
+	assert_int_equal(stat_u(&st, "store_too_large"), 1);
+	/* reset: the counters go, the items stay. */
+	run(&c, "set k2 0 0 1\r\nx\r\n");
+	n = run(&c, "stats reset\r\n");
+	assert_int_equal(n, strlen("RESET\r\n"));
+	stats_get(&c, "", &st);
+	assert_int_equal(stat_u(&st, "get_hits"), 0);
+	assert_int_equal(stat_u(&st, "get_misses"), 0);
+	assert_int_equal(stat_u(&st, "cmd_get"), 0);
+	assert_int_equal(stat_u(&st, "cmd_set"), 0);
+	assert_int_equal(stat_u(&st, "cmd_meta"), 0);
+	assert_int_equal(stat_u(&st, "total_items"), 0);
+	assert_int_equal(stat_u(&st, "store_too_large"), 0);
+	assert_int_equal(stat_u(&st, "curr_items"), 1);
+	assert_int_equal(stat_u(&st, "bytes_read"), strlen("stats\r\n"));
+	assert_int_equal(stat_u(&st, "bytes_written"), strlen("RESET\r\n"));
+	kv_conn_fini(&c);
+	kv_store_destroy(s);
+}
+
+/*
+ * A server of two threads: each connection counts into its thread's
+ * counters, stats sums them, and a reset from one thread resets both
+ * threads' counts without writing the other's counters.
+ */
+static void test_stats_threads(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
+	static struct kv_counters ctr[2];
+	static struct stats st;
+	struct kv_server_info info;
+	struct kv_conn a, b;
+	uint64_t before;
+
+	kv_server_info_init(&info, fixed_now() - 100, 2, ctr);
+	info.port = 11211;
+	kv_conn_init(&a, s, &info, &ctr[0], fixed_now);
+	kv_conn_init(&b, s, &info, &ctr[1], fixed_now);
+	ctr[0].g.curr_conns = 1;
+	ctr[1].g.curr_conns = 1;
+	run(&a, "set k 0 0 1\r\nx\r\n");
+	run(&b, "get k\r\nme k\r\n");
+	stats_get(&a, "", &st);
+	assert_int_equal(stat_u(&st, "uptime"), 100);
+	assert_int_equal(stat_u(&st, "threads"), 2);
+	assert_int_equal(stat_u(&st, "curr_connections"), 2);
+	assert_int_equal(stat_u(&st, "get_hits"), 1);
+	assert_int_equal(stat_u(&st, "cmd_meta"), 1);
+	assert_int_equal(stat_u(&st, "bytes_read"),
+			 strlen("set k 0 0 1\r\nx\r\n") +
+			 strlen("get k\r\nme k\r\n") + strlen("stats\r\n"));
+	assert_int_equal(ctr[1].n.bytes_read, strlen("get k\r\nme k\r\n"));
+	before = ctr[1].n.bytes_read;
+	run(&a, "stats reset\r\n");
+	assert_int_equal(ctr[1].n.bytes_read, before);
+	stats_get(&b, "", &st);
+	assert_int_equal(stat_u(&st, "bytes_read"), strlen("stats\r\n"));
+	assert_int_equal(stat_u(&st, "cmd_meta"), 0);
+	assert_int_equal(stat_u(&st, "curr_connections"), 2);
+	stats_get(&b, " settings", &st);
+	assert_int_equal(stat_u(&st, "tcpport"), 11211);
+	assert_int_equal(stat_u(&st, "num_threads"), 2);
+	/* A cut line, then a value being read, hold a read buffer. */
+	stats_get(&a, "", &st);
+	assert_int_equal(stat_u(&st, "read_buf_count"), 0);
+	run(&b, "get some");
+	stats_get(&a, "", &st);
+	assert_int_equal(stat_u(&st, "read_buf_count"), 1);
+	assert_true(stat_u(&st, "read_buf_bytes") >= strlen("get some"));
+	run(&b, "key\r\nset v 0 0 1000\r\n");
+	stats_get(&a, "", &st);
+	assert_int_equal(stat_u(&st, "read_buf_count"), 1);
+	assert_int_equal(stat_u(&st, "read_buf_bytes"), 1002);
+	run(&b, "x\r\n");
+	kv_conn_fini(&b);
+	stats_get(&a, "", &st);
+	assert_int_equal(stat_u(&st, "read_buf_count"), 0);
+	assert_int_equal(stat_u(&st, "read_buf_bytes"), 0);
+	kv_conn_init(&b, s, &info, &ctr[1], fixed_now);
+	run(&b, "verbosity 7\r\nstats detail on\r\n");
+	stats_get(&a, " settings", &st);
+	assert_int_equal(stat_u(&st, "verbosity"), 2);
+	assert_string_equal(stat_val(&st, "detail_enabled"), "yes");
+	kv_conn_fini(&a);
+	kv_conn_fini(&b);
+	kv_server_info_fini(&info);
+	kv_store_destroy(s);
+}
+
+/* items and slabs: one class while items exist, nothing in it otherwise. */
+static void test_stats_items_slabs(void **state)
+{
+	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
+	static struct stats st;
+	struct kv_conn c;
+
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	stats_get(&c, " items", &st);
+	assert_int_equal(st.n, 0);
+	stats_get(&c, " slabs", &st);
+	assert_int_equal(st.n, 2);
+	assert_int_equal(stat_u(&st, "active_slabs"), 0);
+	run(&c, "set a 0 0 1\r\nx\r\nset b 0 0 1\r\ny\r\nget a\r\n");
+	stats_get(&c, " items", &st);
+	assert_int_equal(stat_u(&st, "items:1:number"), 2);
+	assert_int_equal(stat_u(&st, "items:1:hits_to_cold"), 1);
+	assert_string_equal(st.name[st.n - 1], "items:1:hits_to_temp");
+	stats_get(&c, " slabs", &st);
+	assert_int_equal(stat_u(&st, "active_slabs"), 1);
+	assert_int_equal(stat_u(&st, "1:used_chunks"), 2);
+	assert_int_equal(stat_u(&st, "1:cmd_set"), 2);
+	stats_get(&c, " sizes", &st);
+	assert_string_equal(stat_val(&st, "sizes_status"), "disabled");
+	stats_get(&c, " conns", &st);
+	assert_int_equal(st.n, 0);
+	kv_conn_fini(&c);
+	kv_store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +810,10 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_cas_unique),
 		cmocka_unit_test(test_shards),
+		cmocka_unit_test(test_stats_names),
+		cmocka_unit_test(test_stats_counters),
+		cmocka_unit_test(test_stats_threads),
+		cmocka_unit_test(test_stats_items_slabs),
 	};
 
 	unit_filter();
