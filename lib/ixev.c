@@ -1027,12 +1027,19 @@ static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
 	}
 	ctx = t->ops.accept ? t->ops.accept(t, &peer) : NULL;
 
-	if (ctx && slot_get(t, ctx))
-		ctx = NULL;	/* and the application never hears of it */
+	/* No memory for it: the application gets its context back. */
+	if (ctx && slot_get(t, ctx)) {
+		if (t->ops.release)
+			t->ops.release(ctx);
+		ctx = NULL;
+	}
 	cmd = queue_cmd(t);
 	if (!cmd) {
-		if (ctx)
+		if (ctx) {
 			slot_put(t, ctx);
+			if (t->ops.release)
+				t->ops.release(ctx);
+		}
 		return;
 	}
 	if (!ctx) {

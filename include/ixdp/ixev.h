@@ -74,7 +74,10 @@ struct ixev_conn_ops {
 	/* A knock: return an initialised context to accept, NULL to reject. */
 	struct ixev_ctx *(*accept)(struct ixev_thread *t,
 				   const struct ixev_peer *peer);
-	/* The context is no longer used by ixev (after its DEAD event). */
+	/*
+	 * The context is no longer used by ixev: after its DEAD event, or
+	 * at once for one accept returned that ixev had no memory to take.
+	 */
 	void (*release)(struct ixev_ctx *ctx);
 	/* Optional: ixev_connect() finished; on error release follows. */
 	void (*dialed)(struct ixev_ctx *ctx, int status);
