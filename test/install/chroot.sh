@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# chroot.sh DEBDIR: install the .debs of DEBDIR (test/install/deb.sh's)
+# into a clean Debian 12 and use them there, as a user of the packages
+# would: libixdp2, libixdp-dev and ixdp-tools install with their declared
+# dependencies only (dpkg -i, no apt to fill gaps), ixctl and ixdpd run,
+# examples/echo.c builds with pkg-config alone and loads libixdp.so.2,
+# ixdp-dkms registers its source with DKMS; then all four purge cleanly.
+#
+# The system is debootstrap's minbase plus what the packages depend on
+# and a compiler, cached under .cache/chroot (about 40 s to make once);
+# each run gets a fresh overlay of it, thrown away after. There are no
+# kernel headers in it, so DKMS skips the build here (test/install/dkms.sh
+# builds the module with DKMS on the host). Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+
+debdir=$(realpath "${1:?usage: chroot.sh DEBDIR}")
+cache=$top/.cache/chroot
+# What the packages depend on, and what building a program on them takes.
+include=adduser,dkms,gcc,libc6-dev,libnl-3-200,libnl-genl-3-200,make,pkg-config
+base=$cache/bookworm-minbase
+
+# The first Debian 12 mirror of this machine's apt sources (one-line or
+# deb822 format).
+mirror() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk 'BEGIN { RS = ""; FS = "\n" }
+		     {
+			uri = ""; deb = 0; suite = 0
+			for (i = 1; i <= NF; i++) {
+				n = split($i, w, /[ \t]+/)
+				for (j = 2; j <= n; j++) {
+					if (w[1] == "Types:" && w[j] == "deb") deb = 1
+					if (w[1] == "Suites:" && w[j] == "bookworm") suite = 1
+				}
+				if (w[1] == "URIs:") uri = w[2]
+			}
+			if (deb && suite && uri != "") { print uri; exit }
+		     }' "$f"
+	done
+}
+
+# The cached base, made once per package list (its stamp names it).
+make_base() {
+	local m t0
+	[ "$(cat "$base/.ixdp-stamp" 2>/dev/null)" = "$include" ] && return 0
+	m=$(mirror | head -n1)
+	[ -n "$m" ] || { echo "chroot.sh: no bookworm mirror in /etc/apt" >&2; return 1; }
+	echo "chroot.sh: debootstrap minbase bookworm from $m (once)"
+	rm -rf "$base" "$base.tmp"
+	t0=$(date +%s)
+	debootstrap --variant=minbase --include="$include" bookworm "$base.tmp" "$m" \
+		> "$cache/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$cache/debootstrap.log"; return 1; }
+	echo "$include" > "$base.tmp/.ixdp-stamp"
+	mv "$base.tmp" "$base"
+	echo "chroot.sh: base made in $(($(date +%s) - t0))s"
+}
+
+mkdir -p "$cache"
+exec 9> "$cache/lock"
+flock 9
+make_base
+
+run=$(mktemp -d "$cache/run.XXXXXX")
+root=$run/root
+cleanup() {
+	umount "$root/proc" 2>/dev/null || true
+	umount "$root" 2>/dev/null || true
+	rm -rf "$run"
+}
+trap cleanup EXIT
+mkdir -p "$run/upper" "$run/work" "$root"
+mount -t overlay overlay \
+	-o "lowerdir=$base,upperdir=$run/upper,workdir=$run/work" "$root"
+mount -t proc proc "$root/proc"
+
+mkdir -p "$root/tmp/ixdp"
+cp "$debdir"/*.deb "$root/tmp/ixdp/"
+rm -f "$root"/tmp/ixdp/*-dbgsym_*.deb
+cp examples/echo.c "$root/tmp/ixdp/"
+cp test/install/in-chroot.sh "$root/tmp/ixdp/"
+
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+	chroot "$root" /bin/bash /tmp/ixdp/in-chroot.sh
