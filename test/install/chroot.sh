@@ -3,37 +3,45 @@
 #
 # chroot.sh DEBDIR: install the .debs of DEBDIR (test/install/deb.sh's)
 # into a clean Debian 12 and use them there, as a user of the packages
-# would: libixdp2, libixdp-dev and ixdp-tools install with their declared
-# dependencies only (dpkg -i, no apt to fill gaps), ixctl and ixdpd run,
-# examples/echo.c builds with pkg-config alone and loads libixdp.so.2,
-# ixdp-dkms registers its source with DKMS; then all four purge cleanly.
+# would: apt installs them with what their Depends name and nothing else,
+# ixctl and ixdpd run, examples/echo.c builds with pkg-config alone and
+# loads libixdp.so.2, ixdp-dkms registers its source with DKMS; then all
+# four purge cleanly.
 #
-# The system is debootstrap's minbase plus what the packages depend on
-# and a compiler, cached under .cache/chroot (about 40 s to make once);
-# each run gets a fresh overlay of it, thrown away after. There are no
-# kernel headers in it, so DKMS skips the build here (test/install/dkms.sh
-# builds the module with DKMS on the host). Needs root.
+# The system is debootstrap's minbase plus a compiler and pkg-config (to
+# build the test program), cached under .cache/chroot with its apt lists
+# (about 40 s to make once); each run gets a fresh overlay of it, thrown
+# away after. The packages' dependencies come from the mirror the first
+# time and from .cache/chroot/archives after. There are no kernel headers
+# in it, so DKMS skips the build here (test/install/dkms.sh builds the
+# module with DKMS on the host). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
 
 debdir=$(realpath "${1:?usage: chroot.sh DEBDIR}")
 cache=$top/.cache/chroot
-# What the packages depend on, and what building a program on them takes.
-include=adduser,dkms,gcc,libc6-dev,libnl-3-200,libnl-genl-3-200,make,pkg-config
+# What building a program takes; not what the packages depend on.
+include=gcc,libc6-dev,make,pkg-config
 base=$cache/bookworm-minbase
 
 # The first Debian 12 mirror of this machine's apt sources (one-line or
 # deb822 format).
 mirror() {
-	local f
+	local f u
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
-		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' "$f"
+		# deb [OPTIONS] URI SUITE COMPONENTS...
+		u=$(awk '$1 == "deb" {
+				i = 2
+				if ($2 ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+				if ($(i + 1) == "bookworm") { print $i; exit }
+			 }' "$f")
+		[ -n "$u" ] && { echo "$u"; return 0; }
 	done
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
-		awk 'BEGIN { RS = ""; FS = "\n" }
+		u=$(awk 'BEGIN { RS = ""; FS = "\n" }
 		     {
 			uri = ""; deb = 0; suite = 0
 			for (i = 1; i <= NF; i++) {
@@ -45,7 +53,8 @@ mirror() {
 				if (w[1] == "URIs:") uri = w[2]
 			}
 			if (deb && suite && uri != "") { print uri; exit }
-		     }' "$f"
+		     }' "$f")
+		[ -n "$u" ] && { echo "$u"; return 0; }
 	done
 }
 
@@ -53,7 +62,7 @@ mirror() {
 make_base() {
 	local m t0
 	[ "$(cat "$base/.ixdp-stamp" 2>/dev/null)" = "$include" ] && return 0
-	m=$(mirror | head -n1)
+	m=$(mirror) || true
 	[ -n "$m" ] || { echo "chroot.sh: no bookworm mirror in /etc/apt" >&2; return 1; }
 	echo "chroot.sh: debootstrap minbase bookworm from $m (once)"
 	rm -rf "$base" "$base.tmp"
@@ -61,6 +70,8 @@ make_base() {
 	debootstrap --variant=minbase --include="$include" bookworm "$base.tmp" "$m" \
 		> "$cache/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$cache/debootstrap.log"; return 1; }
+	cp /etc/resolv.conf "$base.tmp/etc/resolv.conf"
+	chroot "$base.tmp" apt-get update -qq
 	echo "$include" > "$base.tmp/.ixdp-stamp"
 	mv "$base.tmp" "$base"
 	echo "chroot.sh: base made in $(($(date +%s) - t0))s"
@@ -74,6 +85,7 @@ make_base
 run=$(mktemp -d "$cache/run.XXXXXX")
 root=$run/root
 cleanup() {
+	umount "$root/var/cache/apt/archives" 2>/dev/null || true
 	umount "$root/proc" 2>/dev/null || true
 	umount "$root" 2>/dev/null || true
 	rm -rf "$run"
@@ -83,6 +95,9 @@ mkdir -p "$run/upper" "$run/work" "$root"
 mount -t overlay overlay \
 	-o "lowerdir=$base,upperdir=$run/upper,workdir=$run/work" "$root"
 mount -t proc proc "$root/proc"
+mkdir -p "$cache/archives/partial"
+mount --bind "$cache/archives" "$root/var/cache/apt/archives"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 mkdir -p "$root/tmp/ixdp"
 cp "$debdir"/*.deb "$root/tmp/ixdp/"

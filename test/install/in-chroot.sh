@@ -10,16 +10,16 @@ export DEBIAN_FRONTEND=noninteractive
 step() { echo "== $*"; }
 fail() { echo "in-chroot: $*" >&2; exit 1; }
 
-step "dpkg -i (dependencies from the archive's packages already here)"
-dpkg -i ./*.deb
+step "apt-get install ./*.deb (and what they depend on)"
+apt-get install -y -q --no-install-recommends ./*.deb
 for p in libixdp2 libixdp-dev ixdp-tools ixdp-dkms; do
-	dpkg-query -W -f='${Status}\n' "$p" | grep -qx 'install ok installed' ||
+	dpkg-query -W -f='${Status}\n' "$p" | grep -x 'install ok installed' > /dev/null ||
 		fail "$p not installed"
 done
 
 step "ixctl and ixdpd run"
-/usr/sbin/ixctl help | grep -q '^Usage: ixctl' || fail "ixctl help"
-/usr/sbin/ixdpd -V | grep -q '^ixdpd ' || fail "ixdpd -V"
+/usr/sbin/ixctl help | grep '^Usage: ixctl' > /dev/null || fail "ixctl help"
+/usr/sbin/ixdpd -V | grep '^ixdpd ' > /dev/null || fail "ixdpd -V"
 getent group ixdp > /dev/null || fail "no group ixdp"
 [ -f /lib/udev/rules.d/60-ixdp.rules ] || fail "no udev rule"
 grep -qx 'ExecStart=/usr/sbin/ixdpd -c /etc/ixdp/ixdpd.conf -f' \
@@ -31,7 +31,7 @@ step "echo.c against the installed libixdp, pkg-config only"
 flags=$(pkg-config --cflags --libs libixdp)
 echo "pkg-config: $flags"
 gcc -O2 -pthread -o echo_ixdp echo.c $flags
-readelf -d echo_ixdp | grep -q 'NEEDED.*\[libixdp\.so\.2\]' ||
+readelf -d echo_ixdp | grep 'NEEDED.*\[libixdp\.so\.2\]' > /dev/null ||
 	fail "echo_ixdp does not link libixdp.so.2"
 # An unknown option: usage and status 2, once the loader has bound every
 # symbol (LD_BIND_NOW) of the installed library.

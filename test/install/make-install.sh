@@ -21,10 +21,10 @@ find "$root" \( -type f -o -type l \) -printf '%P\n' | sort
 
 ko=$root/lib/modules/$kver/updates/ixdp.ko
 [ -f "$ko" ] || fail "no $ko"
-modinfo -F vermagic "$ko" | grep -q "^$kver " || fail "ixdp.ko is not for $kver"
+modinfo -F vermagic "$ko" | grep "^$kver " > /dev/null || fail "ixdp.ko is not for $kver"
 
 lib=$root/usr/lib
-readelf -d "$lib/libixdp.so.2" | grep -q 'SONAME.*\[libixdp\.so\.2\]' ||
+readelf -d "$lib/libixdp.so.2" | grep 'SONAME.*\[libixdp\.so\.2\]' > /dev/null ||
 	fail "libixdp.so.2 has no soname libixdp.so.2"
 [ "$(readlink "$lib/libixdp.so")" = libixdp.so.2 ] || fail "libixdp.so -> ?"
 
@@ -42,12 +42,12 @@ cp examples/echo.c "$work/"
 (cd "$work" && gcc -O2 -pthread -MD -o echo_ixdp echo.c $flags)
 grep -q "$root/usr/include/ixdp/ixev.h" "$work"/*.d || fail "ixev.h not the staged one"
 grep -q "$PWD/" "$work"/*.d && fail "echo.c used a header of the tree"
-readelf -d "$work/echo_ixdp" | grep -q 'NEEDED.*\[libixdp\.so\.2\]' ||
+readelf -d "$work/echo_ixdp" | grep 'NEEDED.*\[libixdp\.so\.2\]' > /dev/null ||
 	fail "echo_ixdp does not need libixdp.so.2"
 rc=0
 LD_LIBRARY_PATH=$lib LD_BIND_NOW=1 "$work/echo_ixdp" -Z > "$work/out" 2>&1 || rc=$?
 cat "$work/out"
-LD_LIBRARY_PATH=$lib ldd "$work/echo_ixdp" | grep -q "libixdp.so.2 => $lib/libixdp.so.2" ||
+LD_LIBRARY_PATH=$lib ldd "$work/echo_ixdp" | grep "libixdp.so.2 => $lib/libixdp.so.2" > /dev/null ||
 	fail "the loader did not take the staged libixdp.so.2"
 [ "$rc" -eq 2 ] && grep -q '^usage: echo_ixdp' "$work/out" ||
 	fail "echo_ixdp did not run (status $rc)"
