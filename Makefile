@@ -35,6 +35,8 @@
 #   make install         libixdp, ixctl, ixdpd (install-user) and ixdp.ko
 #                        (install-module); PREFIX=, DESTDIR=, uninstall
 #   make install-dkms    the module's source in /usr/src for DKMS
+#   make install-check   make install, DKMS and the Debian packages
+#                        (debian/) tested, as in make check (root)
 
 KVER	?= $(shell scripts/kernels.sh default-version)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -62,7 +64,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 	qemu-test-rss qemu-test-e1000e \
 	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy module-all style \
 	sparse deps install install-user install-module install-dkms \
-	uninstall uninstall-user uninstall-module uninstall-dkms clean
+	uninstall uninstall-user uninstall-module uninstall-dkms install-check clean
 
 all: module user
 
@@ -248,6 +250,7 @@ install-user: lib tools
 		> $(DESTDIR)$(UNITDIR)/ixdpd.service
 	$(INSTALL) -m 0644 scripts/60-ixdp.rules $(DESTDIR)$(UDEVRULESDIR)/
 	$(INSTALL) -m 0644 daemon/ixdpd.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	$(if $(DESTDIR),,ldconfig)
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
@@ -286,6 +289,7 @@ uninstall-user:
 	rmdir $(DESTDIR)$(UAPIDIR)/linux $(DESTDIR)$(UAPIDIR) \
 	       $(DESTDIR)$(INCLUDEDIR)/ixdp $(DESTDIR)$(DOCDIR)/examples \
 	       $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	$(if $(DESTDIR),,ldconfig)
 
 uninstall-module:
 	rm -f $(MODDIR)/ixdp.ko $(MODDIR)/ixdp.ko.xz $(MODDIR)/ixdp.ko.zst \
@@ -294,6 +298,14 @@ uninstall-module:
 
 check:
 	scripts/check.sh
+
+# Just the installing tests of make check (test/install/, root).
+install-check:
+	test/install/versions.sh
+	test/install/make-install.sh
+	test/install/dkms.sh
+	test/install/deb.sh $(BUILD)/pkg
+	test/install/chroot.sh $(BUILD)/pkg
 
 unit:
 	$(MAKE) -C test/unit check
