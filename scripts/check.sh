@@ -69,6 +69,14 @@ step layering scripts/layers.py
 step build-user make -s user
 step style-checkpatch scripts/style.sh
 step netlink-spec scripts/nlspec-check.py
+# Installing (test/install/): make install and a program on the staged
+# libixdp.pc, DKMS for both kernels, the Debian packages built and used
+# in a clean Debian 12 chroot.
+step install-versions test/install/versions.sh
+step install-make test/install/make-install.sh
+step install-dkms test/install/dkms.sh
+step package-build test/install/deb.sh build/pkg
+step package-chroot test/install/chroot.sh build/pkg
 step sparse make -s sparse
 
 if [ -f test/unit/Makefile ]; then
