@@ -10,8 +10,8 @@
 #
 # The system is debootstrap's minbase plus a compiler and pkg-config (to
 # build the test program), cached under .cache/chroot with its apt lists
-# (about 40 s to make once); each run gets a fresh overlay of it, thrown
-# away after. The packages' dependencies come from the mirror the first
+# (about 50 s to make once); each run unpacks a fresh copy in /tmp and
+# removes it after. The packages' dependencies come from the mirror the first
 # time and from .cache/chroot/archives after. There are no kernel headers
 # in it, so DKMS skips the build here (test/install/dkms.sh builds the
 # module with DKMS on the host). Needs root.
@@ -23,7 +23,8 @@ debdir=$(realpath "${1:?usage: chroot.sh DEBDIR}")
 cache=$top/.cache/chroot
 # What building a program takes; not what the packages depend on.
 include=gcc,libc6-dev,make,pkg-config
-base=$cache/bookworm-minbase
+base=$cache/bookworm-minbase.tar.zst
+stamp=$cache/bookworm-minbase.stamp
 
 # The first Debian 12 mirror of this machine's apt sources (one-line or
 # deb822 format).
@@ -58,22 +59,31 @@ mirror() {
 	done
 }
 
-# The cached base, made once per package list (its stamp names it).
+# The cached base, made once per package list (its stamp names it). It is
+# kept as a tarball: kbuild's "make M=. clean" deletes every *.o and *.a
+# below the tree, .cache too, and a compiler's crt*.o and libc's *.a are
+# such files. Each run unpacks it outside the tree.
 make_base() {
-	local m t0
-	[ "$(cat "$base/.ixdp-stamp" 2>/dev/null)" = "$include" ] && return 0
+	local m t0 tmp
+	[ "$(cat "$stamp" 2>/dev/null)" = "$include" ] && [ -f "$base" ] && return 0
 	m=$(mirror) || true
 	[ -n "$m" ] || { echo "chroot.sh: no bookworm mirror in /etc/apt" >&2; return 1; }
 	echo "chroot.sh: debootstrap minbase bookworm from $m (once)"
-	rm -rf "$base" "$base.tmp"
+	rm -f "$base" "$stamp"
 	t0=$(date +%s)
-	debootstrap --variant=minbase --include="$include" bookworm "$base.tmp" "$m" \
-		> "$cache/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$cache/debootstrap.log"; return 1; }
-	cp /etc/resolv.conf "$base.tmp/etc/resolv.conf"
-	chroot "$base.tmp" apt-get update -qq
-	echo "$include" > "$base.tmp/.ixdp-stamp"
+	tmp=$(mktemp -d /tmp/ixdp-debootstrap.XXXXXX)
+	if ! debootstrap --variant=minbase --include="$include" bookworm "$tmp" "$m" \
+		> "$cache/debootstrap.log" 2>&1; then
+		tail -n 20 "$cache/debootstrap.log"
+		rm -rf "$tmp"
+		return 1
+	fi
+	cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+	chroot "$tmp" apt-get update -qq
+	tar -C "$tmp" -cf - . | zstd -q -1 -T0 > "$base.tmp"
+	rm -rf "$tmp"
 	mv "$base.tmp" "$base"
+	echo "$include" > "$stamp"
 	echo "chroot.sh: base made in $(($(date +%s) - t0))s"
 }
 
@@ -82,18 +92,19 @@ exec 9> "$cache/lock"
 flock 9
 make_base
 
-run=$(mktemp -d "$cache/run.XXXXXX")
-root=$run/root
+root=$(mktemp -d /tmp/ixdp-chroot.XXXXXX)
+# Unmount before removing: rm -rf through a mount would empty the cache.
 cleanup() {
 	umount "$root/var/cache/apt/archives" 2>/dev/null || true
 	umount "$root/proc" 2>/dev/null || true
-	umount "$root" 2>/dev/null || true
-	rm -rf "$run"
+	if mountpoint -q "$root/var/cache/apt/archives" || mountpoint -q "$root/proc"; then
+		echo "chroot.sh: $root still has mounts, left in place" >&2
+	else
+		rm -rf "$root"
+	fi
 }
 trap cleanup EXIT
-mkdir -p "$run/upper" "$run/work" "$root"
-mount -t overlay overlay \
-	-o "lowerdir=$base,upperdir=$run/upper,workdir=$run/work" "$root"
+zstd -q -dc "$base" | tar -C "$root" -xf -
 mount -t proc proc "$root/proc"
 mkdir -p "$cache/archives/partial"
 mount --bind "$cache/archives" "$root/var/cache/apt/archives"
