@@ -15,6 +15,11 @@ ver=$(cat VERSION)
 src=/usr/src/ixdp-$ver
 fail() { echo "dkms.sh: $*" >&2; exit 1; }
 
+# One at a time on this machine: /usr/src and DKMS's tree are shared by
+# every checkout.
+exec 9> /tmp/ixdp-dkms.lock
+flock 9
+
 [ -z "$(dkms status ixdp 2>/dev/null)" ] || fail "ixdp is already in DKMS: $(dkms status ixdp)"
 [ ! -e "$src" ] || fail "$src exists already"
 
