@@ -33,6 +33,11 @@
 #   make module-all      build ixdp.ko against every supported kernel
 #   make style sparse    checkpatch.pl and sparse on the kernel code
 #   make deps            install what a fresh Debian 12 machine lacks
+#   make install         libixdp, ixctl, ixdpd (install-user) and ixdp.ko
+#                        (install-module); PREFIX=, DESTDIR=, uninstall
+#   make install-dkms    the module's source in /usr/src for DKMS
+#   make install-check   make install, DKMS and the Debian packages
+#                        (debian/) tested, as in make check (root)
 
 KVER	?= $(shell scripts/kernels.sh default-version)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -55,12 +60,12 @@ SELFTEST_BINS := $(patsubst test/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_S
 		 $(patsubst test/selftests/%,$(BUILD)/selftests/%,$(SELFTEST_DIRS))
 SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 
-.PHONY: all module user selftests check unit coverage interop bench-core \
+.PHONY: all module user lib tools selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
 	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy bench-kvstore module-all style \
-	sparse deps \
-	clean
+	sparse deps install install-user install-module install-dkms \
+	uninstall uninstall-user uninstall-module uninstall-dkms install-check clean
 
 all: module user
 
@@ -88,25 +93,39 @@ LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
 
 $(BUILD)/lib/obj/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/lib/libixdp.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/lib/libixdp.so.2: $(LIB_OBJS) lib/libixdp.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libixdp.so.2 \
+# libixdp's version is its newest symbol version node in libixdp.map
+# (IXDP_2.2: 2.2.0), and the soname is its major: libixdp.so.2, a link
+# to the file libixdp.so.2.2.0 as ldconfig would make it.
+LIB_VERSION := $(lastword $(shell sed -n 's/^IXDP_\([0-9.]*\) {.*/\1/p' lib/libixdp.map)).0
+LIB_MAJOR := $(firstword $(subst ., ,$(LIB_VERSION)))
+LIB_SONAME := libixdp.so.$(LIB_MAJOR)
+LIB_REAL := libixdp.so.$(LIB_VERSION)
+
+$(BUILD)/lib/$(LIB_REAL): $(LIB_OBJS) lib/libixdp.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=lib/libixdp.map -o $@ $(LIB_OBJS)
 
-$(BUILD)/lib/libixdp.so: $(BUILD)/lib/libixdp.so.2
-	ln -sf libixdp.so.2 $@
+$(BUILD)/lib/$(LIB_SONAME): $(BUILD)/lib/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $@
 
-$(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in
+$(BUILD)/lib/libixdp.so: $(BUILD)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
+
+# pc_file PREFIX,LIBDIR,INCLUDEDIR,UAPIDIR: libixdp.pc for those paths.
+pc_file = sed -e 's|@prefix@|$(1)|' -e 's|@libdir@|$(2)|' \
+	      -e 's|@includedir@|$(3)|' -e 's|@uapidir@|$(4)|' \
+	      -e 's|@version@|$(LIB_VERSION)|' lib/libixdp.pc.in
+
+# The build tree's, for programs built against this checkout.
+$(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in lib/libixdp.map
 	@mkdir -p $(dir $@)
-	sed -e 's|@prefix@|$(CURDIR)|' -e 's|@libdir@|$(BUILD)/lib|' \
-	    -e 's|@includedir@|$(CURDIR)/include|' \
-	    -e 's|@uapidir@|$(CURDIR)/include/uapi|' -e 's|@version@|1.0|' \
-	    $< > $@
+	$(call pc_file,$(CURDIR),$(BUILD)/lib,$(CURDIR)/include,$(CURDIR)/include/uapi) > $@
 
 # Static, so that the guest's initramfs needs no library path for it.
 $(BUILD)/bin/echo_ixdp: examples/echo.c $(BUILD)/lib/libixdp.a $(LIB_HDRS)
@@ -145,7 +164,7 @@ $(BUILD)/host/connscale: test/bench/connscale.c
 
 $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(NL_CFLAGS) $(LDFLAGS) -o $@ $(IXCTL_SRCS) $(NL_LIBS)
 
 # The control daemon (Documentation/ixdpd.rst).
 IXDPD_SRCS := daemon/ixdpd.c daemon/ixdpd_config.c daemon/ixdpd_kernel.c daemon/ixdpd_cpus.c \
@@ -155,7 +174,7 @@ user: $(BUILD)/bin/ixdpd
 
 $(BUILD)/bin/ixdpd: $(IXDPD_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(IXDPD_SRCS) $(NL_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(NL_CFLAGS) $(LDFLAGS) -o $@ $(IXDPD_SRCS) $(NL_LIBS)
 
 selftests: $(SELFTEST_BINS)
 
@@ -170,8 +189,125 @@ $(BUILD)/selftests/$(notdir $(1)): $(wildcard $(1)/*.c $(1)/*.h) $(SELFTEST_HDRS
 endef
 $(foreach d,$(SELFTEST_DIRS),$(eval $(call selftest_dir,$(d))))
 
+# Installing (README.md, "Install"): GNU directory variables, DESTDIR to
+# stage the tree for a package. install-user builds only libixdp, ixctl
+# and ixdpd (lib, tools), so packaging needs no kernel and no test deps.
+PREFIX		?= /usr/local
+EXEC_PREFIX	?= $(PREFIX)
+BINDIR		?= $(EXEC_PREFIX)/bin
+SBINDIR		?= $(EXEC_PREFIX)/sbin
+LIBDIR		?= $(EXEC_PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+DATADIR		?= $(PREFIX)/share
+MANDIR		?= $(DATADIR)/man
+DOCDIR		?= $(DATADIR)/doc/ixdp
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+# ixdpd reads /etc/ixdp/ixdpd.conf whatever the prefix (ixdpd -c for
+# another), and udev reads no rules under /usr/local.
+SYSCONFDIR	?= /etc
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR	?= $(SYSCONFDIR)/udev/rules.d
+# include/uapi/linux/ixdp.h is not the system's <linux/...>: it lives
+# under libixdp's own directory, and libixdp.pc's Cflags name it.
+UAPIDIR		?= $(INCLUDEDIR)/ixdp/uapi
+INSTALL		?= install
+# install-module: kbuild's modules_install under DESTDIR, then depmod
+# for the live system only (a staged tree is the package's business).
+# Unsigned: the kernel's signing key is not here (sign it yourself
+# for Secure Boot, or use DKMS, which signs with its own key).
+INSTALL_MOD_DIR	?= updates
+MODDIR		= $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+
+# The file lists, relative to their directories, for install and uninstall.
+LIB_FILES	:= $(LIB_REAL) $(LIB_SONAME) libixdp.so libixdp.a
+HDR_FILES	:= ixdp.h ixev.h
+SBIN_FILES	:= ixctl ixdpd
+MAN8_FILES	:= ixctl.8 ixdpd.8
+
+lib: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so $(BUILD)/lib/pkgconfig/libixdp.pc
+
+tools: $(BUILD)/bin/ixctl $(BUILD)/bin/ixdpd
+
+install: install-user install-module
+
+install-user: lib tools
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/ixdp $(DESTDIR)$(UAPIDIR)/linux \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0644 $(BUILD)/lib/$(LIB_REAL) $(BUILD)/lib/libixdp.a \
+		$(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libixdp.so
+	$(INSTALL) -m 0644 $(addprefix include/ixdp/,$(HDR_FILES)) \
+		$(DESTDIR)$(INCLUDEDIR)/ixdp/
+	$(INSTALL) -m 0644 include/uapi/linux/ixdp.h $(DESTDIR)$(UAPIDIR)/linux/
+	$(call pc_file,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),$(UAPIDIR)) \
+		> $(DESTDIR)$(PKGCONFIGDIR)/libixdp.pc
+	$(INSTALL) -m 0755 $(addprefix $(BUILD)/bin/,$(SBIN_FILES)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(addprefix Documentation/,$(MAN8_FILES)) $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|/usr/sbin/ixdpd|$(SBINDIR)/ixdpd -c $(SYSCONFDIR)/ixdp/ixdpd.conf|' \
+	    -e 's|/etc/ixdp/|$(SYSCONFDIR)/ixdp/|' daemon/ixdpd.service \
+		> $(DESTDIR)$(UNITDIR)/ixdpd.service
+	$(INSTALL) -m 0644 scripts/60-ixdp.rules $(DESTDIR)$(UDEVRULESDIR)/
+	$(INSTALL) -m 0644 daemon/ixdpd.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	$(if $(DESTDIR),,ldconfig)
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# The module's source for DKMS (dkms.conf): what kbuild reads and
+# nothing built, in /usr/src/ixdp-RELEASE; then "dkms install ixdp/RELEASE".
+RELEASE		:= $(shell cat VERSION)
+DKMS_SRCDIR	?= /usr/src/ixdp-$(RELEASE)
+DKMS_FILES	= Kbuild VERSION dkms.conf include/uapi/linux/ixdp.h \
+		  $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch]))
+
+install-dkms:
+	set -e; for f in $(DKMS_FILES); do \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/$$f; \
+	done
+
+uninstall-dkms:
+	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+
+uninstall: uninstall-user uninstall-module
+
+# Exactly what install-user put, then its directories of ixdp's own.
+uninstall-user:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(LIB_FILES)) \
+	      $(DESTDIR)$(PKGCONFIGDIR)/libixdp.pc \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/ixdp/,$(HDR_FILES)) \
+	      $(DESTDIR)$(UAPIDIR)/linux/ixdp.h \
+	      $(addprefix $(DESTDIR)$(SBINDIR)/,$(SBIN_FILES)) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8_FILES)) \
+	      $(DESTDIR)$(UNITDIR)/ixdpd.service \
+	      $(DESTDIR)$(UDEVRULESDIR)/60-ixdp.rules \
+	      $(DESTDIR)$(DOCDIR)/examples/ixdpd.conf.example
+	rmdir $(DESTDIR)$(UAPIDIR)/linux $(DESTDIR)$(UAPIDIR) \
+	       $(DESTDIR)$(INCLUDEDIR)/ixdp $(DESTDIR)$(DOCDIR)/examples \
+	       $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	$(if $(DESTDIR),,ldconfig)
+
+uninstall-module:
+	rm -f $(MODDIR)/ixdp.ko $(MODDIR)/ixdp.ko.xz $(MODDIR)/ixdp.ko.zst \
+	      $(MODDIR)/ixdp.ko.gz
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
 check:
 	scripts/check.sh
+
+# Just the installing tests of make check (test/install/, root).
+install-check:
+	test/install/versions.sh
+	test/install/make-install.sh
+	test/install/dkms.sh
+	test/install/deb.sh $(BUILD)/pkg
+	test/install/chroot.sh $(BUILD)/pkg
 
 unit:
 	$(MAKE) -C test/unit check

@@ -71,6 +71,15 @@ step style-checkpatch scripts/style.sh
 step netlink-spec scripts/nlspec-check.py
 # The benchmarks' CSV writer on logs of real runs (no benchmark runs).
 step bench-csv test/bench/csv-check.sh
+
+# Installing (test/install/): make install and a program on the staged
+# libixdp.pc, DKMS for both kernels, the Debian packages built and used
+# in a clean Debian 12 chroot.
+step install-versions test/install/versions.sh
+step install-make test/install/make-install.sh
+step install-dkms test/install/dkms.sh
+step package-build test/install/deb.sh build/pkg
+step package-chroot test/install/chroot.sh build/pkg
 step sparse make -s sparse
 
 if [ -f test/unit/Makefile ]; then

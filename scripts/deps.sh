@@ -39,6 +39,8 @@ packages=(
 	iproute2 iputils-ping curl procps kmod tcpdump
 	liburing-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
 	sparse lcov valgrind python3 python3-yaml
+	# make install-check (test/install/): DKMS, packages, a chroot
+	dkms dh-dkms debhelper dpkg-dev fakeroot debootstrap
 )
 
 missing=()
