@@ -218,7 +218,10 @@ static void run_worker(struct worker *w)
 		ret = ixev_set_dispatch(w->t, dispatch);
 	if (!ret && !w->server)
 		ret = ixev_listen_backlog(w->t, port, backlog);
-	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
+	/* -D: a server stops with its listener, whatever stopped it. */
+	while (!ret && !stop && !w->err && (!end || time(NULL) < end) &&
+	       !(w->server &&
+		 __atomic_load_n(&w->listener->stopped, __ATOMIC_ACQUIRE))) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)
 			ret = 0;

@@ -105,6 +105,8 @@ struct ixdp_app_conn {
 	s32 status;
 	__be32 peer_ip;
 	u16 peer_port, lport;
+	u16 lgen;		/* KNOCKED: its listener's generation, */
+	u8 lslot;		/* and slot in the core's table */
 	u8 state;
 	u8 pend;		/* CP_* */
 	bool dirty;		/* on the context's dirty list */
@@ -192,6 +194,7 @@ struct ixdp_app_listener {
 	u16 port;
 	u16 backlog;			/* knocked connections at most */
 	u32 knocked;			/* knocked, not yet answered */
+	u16 gen;			/* of this LISTEN: knocks name it */
 	u8 app;
 	bool used;
 };
@@ -273,7 +276,8 @@ struct ixdp_core_apps *ixdp_app_conn_table_alloc(u32 nconn);
 void ixdp_app_conn_table_free(struct ixdp_core_apps *da);
 u32 ixdp_app_conn_alloc(struct ixdp_app *app);
 void ixdp_app_conn_free(struct ixdp_app *app, u32 idx);
-void ixdp_app_conn_unknock(struct ixdp_core *dp, u16 port);
+void ixdp_app_conn_unknock(struct ixdp_core *dp,
+			   const struct ixdp_app_conn *c);
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx);
 void ixdp_app_conn_bury(struct ixdp_app *app, u32 idx);
 void ixdp_app_conn_reclaim(struct ixdp_app *app, u32 head);

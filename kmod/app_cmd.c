@@ -126,6 +126,7 @@ static int cmd_listen(struct ixdp_core *dp, struct ixdp_app *app, u32 port,
 	}
 	l->port = port;
 	l->knocked = 0;
+	l->gen++;
 	l->backlog = backlog ?: IXDP_BACKLOG_DEFAULT;
 	l->app = app->slot;
 	l->used = true;
@@ -298,7 +299,7 @@ static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
 		c->cookie = 0;
 		return err;
 	}
-	ixdp_app_conn_unknock(dp, c->lport);
+	ixdp_app_conn_unknock(dp, c);
 	return 0;
 }
 
@@ -311,7 +312,7 @@ static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
 		return -EINVAL;
 	err = ix_tcp_reject(dp->stack, handle);
 	if (!err) {
-		ixdp_app_conn_unknock(dp, c->lport);
+		ixdp_app_conn_unknock(dp, c);
 		ixdp_app_conn_owner_clear(dp, handle);
 		ixdp_app_conn_free(app, idx);
 	}
@@ -327,7 +328,7 @@ static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 	if (err)
 		return err;
 	if (c->state == IXDP_CONN_KNOCKED)
-		ixdp_app_conn_unknock(dp, c->lport);
+		ixdp_app_conn_unknock(dp, c);
 	ixdp_app_conn_owner_clear(dp, handle);
 	c->wr = c->ann;
 	c->sent = 0;
@@ -369,6 +370,12 @@ static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
 		return -EINVAL;
 	if (to->tgid != app->tgid)
 		return -EPERM;
+	/* One process's threads may run as different users. */
+	if (!uid_eq(to->cred->euid, app->cred->euid) &&
+	    ixdp_app_conn_user_full(dp, to)) {
+		ixdp_core_stats_inc(app->dst, app_share_drops);
+		return -ENOBUFS;
+	}
 	nidx = ixdp_app_conn_alloc(to);
 	if (nidx == IX_NIL)
 		return -ENOBUFS;
@@ -378,6 +385,8 @@ static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
 	n->peer_ip = c->peer_ip;
 	n->peer_port = c->peer_port;
 	n->lport = c->lport;
+	n->lslot = c->lslot;
+	n->lgen = c->lgen;
 	n->pend = IXDP_PEND_KNOCK;
 	ixdp_app_conn_owner_set(dp, c->handle, to, nidx);
 	ixdp_app_conn_mark_dirty(to, nidx);

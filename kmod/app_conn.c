@@ -257,17 +257,20 @@ void ixdp_app_conn_free(struct ixdp_app *app, u32 idx)
 	app->free_conn = idx;
 }
 
-/* A knocked connection of listener @port was answered or is gone. */
-void ixdp_app_conn_unknock(struct ixdp_core *dp, u16 port)
+/*
+ * The knocked connection @c was answered or is gone: its listener, if the
+ * same LISTEN still stands (not one on the same port since), counts one
+ * fewer.
+ */
+void ixdp_app_conn_unknock(struct ixdp_core *dp, const struct ixdp_app_conn *c)
 {
-	struct ixdp_app_listener *l = dp->apps->listen;
-	unsigned int i;
+	struct ixdp_app_listener *l;
 
-	for (i = 0; i < IX_LISTEN_MAX; i++, l++)
-		if (l->used && l->port == port && l->knocked) {
-			l->knocked--;
-			return;
-		}
+	if (c->lslot >= IX_LISTEN_MAX)
+		return;
+	l = &dp->apps->listen[c->lslot];
+	if (l->used && l->gen == c->lgen && l->knocked)
+		l->knocked--;
 }
 
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx)

@@ -55,6 +55,8 @@ static void on_knock(struct ixdp_core *dp, struct ixdp_app_listener *l,
 	c->peer_ip = cpu_to_be32(ev->ip);
 	c->peer_port = ev->port;
 	c->lport = ev->lport;
+	c->lslot = l - dp->apps->listen;
+	c->lgen = l->gen;
 	c->pend = IXDP_PEND_KNOCK;
 	l->knocked++;
 	ixdp_app_conn_owner_set(dp, ev->handle, app, idx);
@@ -149,7 +151,7 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 	case IX_EV_DEAD:
 		ixdp_app_conn_owner_clear(dp, ev->handle);
 		if (c->state == IXDP_CONN_KNOCKED)
-			ixdp_app_conn_unknock(dp, c->lport);
+			ixdp_app_conn_unknock(dp, c);
 		if (c->state == IXDP_CONN_KNOCKED &&
 		    (c->pend & IXDP_PEND_KNOCK)) {
 			/* Never shown to the application: forget it. */

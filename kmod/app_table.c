@@ -73,6 +73,9 @@ void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
 		c = &app->conn[i];
 		if (c->state == IXDP_CONN_OPEN ||
 		    c->state == IXDP_CONN_KNOCKED) {
+			/* A knock handed here counts on another's listener. */
+			if (c->state == IXDP_CONN_KNOCKED)
+				ixdp_app_conn_unknock(dp, c);
 			ixdp_app_conn_owner_clear(dp, c->handle);
 			ix_tcp_abort(dp->stack, c->handle);
 		} else if (c->state == IXDP_CONN_CONNECTING) {

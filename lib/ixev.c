@@ -961,13 +961,15 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 		return;
 	if (op == IXDP_OP_HANDOFF) {
 		/* The knock stayed here: nobody will answer it but a reset. */
+		t->st.handed_off--;
 		cmd_error(t, NULL, op, ev->status);
 		if (ev->status != -EBADF) {
 			cmd = queue_cmd(t);
-			if (cmd)
+			if (cmd) {
 				ixdp_prep_reject(cmd, ev->handle);
+				t->st.rejected++;
+			}
 		}
-		t->st.rejected++;
 		return;
 	}
 	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT) {
@@ -1029,6 +1031,7 @@ static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
 
 	/* No memory for it: the application gets its context back. */
 	if (ctx && slot_get(t, ctx)) {
+		ctx->t = t;
 		if (t->ops.release)
 			t->ops.release(ctx);
 		ctx = NULL;
@@ -1037,6 +1040,7 @@ static void on_knock(struct ixev_thread *t, const struct ixdp_event *ev)
 	if (!cmd) {
 		if (ctx) {
 			slot_put(t, ctx);
+			ctx->t = t;
 			if (t->ops.release)
 				t->ops.release(ctx);
 		}

@@ -76,7 +76,8 @@ struct ixev_conn_ops {
 				   const struct ixev_peer *peer);
 	/*
 	 * The context is no longer used by ixev: after its DEAD event, or
-	 * at once for one accept returned that ixev had no memory to take.
+	 * at once for one accept returned that ixev had no memory to take
+	 * (ctx->t is set either way).
 	 */
 	void (*release)(struct ixev_ctx *ctx);
 	/* Optional: ixev_connect() finished; on error release follows. */
@@ -111,7 +112,9 @@ struct ixev_stats {
 	uint64_t short_sends;
 	uint64_t overflowed;	/* commands that waited for ring space */
 	uint64_t bad_events;	/* events ixev could not make sense of */
-	uint64_t handed_off;	/* knocks given to another thread's context */
+	uint64_t handed_off;	/* knocks given to another thread's context
+				 * (less those the kernel refused)
+				 */
 };
 
 struct ixev_tx_seg {

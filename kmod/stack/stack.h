@@ -342,12 +342,13 @@ struct ix_stack_cfg {
 	u32 (*rx_room)(void *arg, u64 handle);
 	/*
 	 * Optional: the listener on @lport takes no more connections now
-	 * (its backlog of connections not yet accepted is full). The last
-	 * ACK of a handshake to it is then dropped, as Linux does with
-	 * tcp_abort_on_overflow off: the connection stays SYN_RCVD, its
-	 * SYN-ACK is sent again on its timer and the peer's ACK that answers
-	 * it completes the handshake once there is room
-	 * (drop_tcp_accept_full). A SYN cookie's ACK is dropped the same way.
+	 * (its backlog of connections not yet accepted is full). As Linux
+	 * does (tcp_abort_on_overflow off), its SYNs are then dropped (the
+	 * peer sends them again) and so is the last ACK of a handshake
+	 * already under way: that connection stays SYN_RCVD, its SYN-ACK is
+	 * sent again on its timer and the peer's answer completes it once
+	 * there is room; a good SYN cookie's ACK is dropped too
+	 * (drop_tcp_accept_full counts them all). Nothing is reset.
 	 */
 	bool (*accept_full)(void *arg, u16 lport);
 	void *arg;

@@ -756,7 +756,6 @@ static bool seg_check_ctl(struct ix_stack *c, struct ix_tcb *t,
 	return s->flags & IX_TCP_ACK;
 }
 
-/* The ACK of our SYN-ACK establishes; false if it is refused. */
 /* The host's listener on @lport takes no more connections now. */
 static bool accept_full(struct ix_stack *c, u16 lport)
 {
@@ -766,6 +765,7 @@ static bool accept_full(struct ix_stack *c, u16 lport)
 	return true;
 }
 
+/* The ACK of our SYN-ACK establishes; false if it is refused. */
 static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
 			struct ix_tcp_seg *s)
 {
@@ -892,8 +892,13 @@ static void passive_open(struct ix_stack *c, struct ix_tcp_seg *s, u32 lip,
 	ix_tcp_arm_rtx(c, t);
 }
 
+/*
+ * The connection a SYN cookie's ACK opens; NULL for a bad cookie (reset
+ * it) or, with *@full, a good one the listener has no room for (drop it:
+ * the peer sends again).
+ */
 static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
-				  u32 lip, u32 rip, u32 hash)
+				  u32 lip, u32 rip, u32 hash, bool *full)
 {
 	struct ix_tcb *t;
 	u32 mss;
@@ -909,6 +914,9 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 		c->stat[IX_DROP_TCP_BADCOOKIE]++;
 		return NULL;
 	}
+	*full = accept_full(c, s->dport);
+	if (*full)
+		return NULL;
 	t = ix_tcp_alloc(c, lip, rip, s->dport, s->sport, hash);
 	if (!t) {
 		c->stat[IX_DROP_TCP_NOMEM]++;
@@ -944,6 +952,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 			 struct ix_tcp_seg *s, u32 lip, u32 rip, u32 hash)
 {
+	bool full = false;
 	struct ix_tcb *t;
 
 	if (!ix_tcp_listening(c, s->dport)) {
@@ -958,12 +967,11 @@ static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 			ix_tcp_reply_rst(c, lip, rip, s);
 			goto drop;
 		}
-		/* As for a handshake in SYN_RCVD: dropped, no reset. */
-		if (accept_full(c, s->dport))
-			goto drop;
-		t = cookie_open(c, s, lip, rip, hash);
+		t = cookie_open(c, s, lip, rip, hash, &full);
 		if (!t) {
-			ix_tcp_reply_rst(c, lip, rip, s);
+			/* A good cookie the listener has no room for: dropped. */
+			if (!full)
+				ix_tcp_reply_rst(c, lip, rip, s);
 			goto drop;
 		}
 		if (tcb_input(c, t, m, s))
@@ -971,6 +979,12 @@ static void listen_input(struct ix_stack *c, struct ix_mbuf *m,
 		goto drop;
 	}
 	if (s->flags & IX_TCP_SYN) {
+		/*
+		 * As Linux: no half-open connection for a listener that takes
+		 * none now; the peer's SYN comes again after its timeout.
+		 */
+		if (accept_full(c, s->dport))
+			goto drop;
 		if (c->syn_rcvd >= c->cfg.syn_backlog)
 			c->stat[IX_DROP_TCP_BACKLOG]++;
 		passive_open(c, s, lip, rip, hash);

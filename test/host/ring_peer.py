@@ -28,6 +28,12 @@ late HOST PORT [--delay S] [--timeout S]
     half-close and expect a graceful EOF. Exit 0 only if so.
 probe HOST PORT [--timeout S]
     Wait until the port accepts a connection, then close it gracefully.
+burst HOST PORT CONNS [--timeout S]
+    CONNS non-blocking connects at once, each sending a line once
+    connected, and no retry: a listener that is full (its backlog of
+    connections not yet accepted) drops SYNs and last ACKs as Linux does,
+    so some wait. Exit 0 only if every one ends with a reset or a refusal
+    (the guest's listener goes away) and none with an EOF or the timeout.
 """
 import argparse
 import errno
@@ -267,11 +273,60 @@ def probe(args):
     return 0
 
 
+def burst(args):
+    deadline = time.monotonic() + args.timeout
+    sel = selectors.DefaultSelector()
+    ends = {}
+    for i in range(args.conns):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((args.host, args.port))
+        sel.register(s, selectors.EVENT_WRITE, i)
+    live = args.conns
+    while live and time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=0.5):
+            s, i = key.fileobj, key.data
+            end = None
+            if ev & selectors.EVENT_WRITE:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    end = "refused" if err == errno.ECONNREFUSED else \
+                        errno.errorcode.get(err, str(err))
+                else:
+                    try:
+                        s.send(f"hello {i}\n".encode())
+                        sel.modify(s, selectors.EVENT_READ, i)
+                    except OSError:
+                        end = "reset"
+            else:
+                try:
+                    data = s.recv(65536)
+                except ConnectionResetError:
+                    end = "reset"
+                except BlockingIOError:
+                    continue
+                else:
+                    if data:
+                        continue
+                    end = "eof"
+            if end:
+                ends[end] = ends.get(end, 0) + 1
+                sel.unregister(s)
+                s.close()
+                live -= 1
+    if live:
+        ends["timeout"] = live
+    print(f"burst: {args.conns} connections, ends {ends}")
+    good = ends.get("reset", 0) + ends.get("refused", 0)
+    return 0 if good == args.conns else 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, conns in (("busy", True), ("hold", True), ("chaos", True),
-                        ("late", False), ("probe", False)):
+                        ("late", False), ("probe", False),
+                        ("burst", True)):
         m = sub.add_parser(name)
         m.add_argument("host")
         m.add_argument("port", type=int)
@@ -284,7 +339,7 @@ def main():
             m.add_argument("--delay", type=float, default=2)
     args = p.parse_args()
     return {"busy": busy, "hold": hold, "chaos": chaos, "late": late,
-            "probe": probe}[args.cmd](args)
+            "probe": probe, "burst": burst}[args.cmd](args)
 
 
 if __name__ == "__main__":
