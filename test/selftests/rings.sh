@@ -85,9 +85,13 @@ tap_check "the host's echo server saw the 3 MiB stream echoed and closed gracefu
 # tried again).
 host_spawn ring-peer hold "$IXIP" 7600 2 --timeout 60
 t=$HOST_TICKET
+host_spawn ring-peer hold "$IXIP" 7601 2 --timeout 60
+t2=$HOST_TICKET
 rings handoff 7600
 host_wait "$t"
 tap_check "the host saw both handed-over connections reset" [ $? -eq 0 ]
+host_wait "$t2"
+tap_check "and both connections to the listener of backlog 1" [ $? -eq 0 ]
 
 # Fuzz, with a host peer connecting, sending and resetting meanwhile.
 host_spawn ring-peer chaos "$IXIP" 7200 8 --timeout 110

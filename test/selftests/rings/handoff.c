@@ -3,9 +3,10 @@
  * IXDP_OP_HANDOFF: a context gives a knock to another context of its
  * process on its core. Context A listens and keeps its knocks; B, on the
  * same core, accepts what it is given; C, on another core if there is
- * one, and a context of a child process are names A must not reach. The
- * host opens two connections that send a line and wait for their reset
- * (ring_peer.py hold), which comes when the contexts close.
+ * one, and a context of a child process are names A must not reach; D
+ * takes a knock and dies. The host opens two connections to PORT and two
+ * to PORT + 1 that send a line and wait for their reset (ring_peer.py
+ * hold), which comes when the contexts close.
  */
 #include "app.h"
 
@@ -43,7 +44,7 @@ static pid_t child_context(unsigned int cpu, uint32_t *id, int *done)
 
 int mode_handoff(uint16_t port)
 {
-	static struct app a, b, c;
+	static struct app a, b, c, d;
 	struct app *ab[] = { &a, &b };
 	struct ixdp_cmd m;
 	struct cpl l = {};
@@ -140,6 +141,38 @@ int mode_handoff(uint16_t port)
 	ksft_test_result(!a.errors && !b.errors,
 			 "no unexpected event on either context (%lu, %lu)",
 			 a.errors, b.errors);
+
+	/*
+	 * A knock handed to a context that then dies leaves its listener's
+	 * backlog: port + 1 takes one knock at a time, D gets the first and
+	 * closes, and the host's second connection must come to A.
+	 */
+	m = mk(IXDP_OP_LISTEN, 0, port + 1, 1, 0);
+	m.flags = IXDP_CMDF_ACK;
+	ok = test_cmd(&a, &m, NULL) == 0 && !app_open(&d, 0, 0);
+	if (!ksft_test_result(ok, "A listens on port %u with a backlog of 1, D attaches",
+			      port + 1))
+		goto out;
+	ab[1] = &d;
+	for (i = 0; i < 4000 && a.nknocks < 3; i++)
+		apps_pump(ab, 2, 5);
+	ok = a.nknocks == 3;
+	if (ok) {
+		m = mk(IXDP_OP_HANDOFF, a.knocks[2], 0, d.r.a.ctx_id, 0);
+		m.flags = IXDP_CMDF_ACK;
+		ok = test_cmd(&a, &m, NULL) == 0;
+	}
+	ksft_test_result(ok, "the first knock on port %u goes to D", port + 1);
+	for (i = 0; i < 100; i++)
+		apps_pump(ab, 2, 5);
+	app_close(&d);
+	ok = false;
+	for (i = 0; i < 2000 && !ok; i++) {
+		app_pump(&a, 5);
+		ok = a.nknocks == 4;
+	}
+	ksft_test_result(ok, "D closed: the listener takes the second connection (%u knocks)",
+			 a.nknocks);
 out:
 	if (done >= 0)
 		close(done);
