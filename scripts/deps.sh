@@ -11,12 +11,14 @@
 #
 # "deps.sh bench" installs instead what only make bench-app's second
 # boot needs (test/bench/bench-xdp.sh): clang for the XDP program, and
-# iproute2's ip (linked with libbpf) to attach it in the guest. The
+# iproute2's ip (linked with libbpf) to attach it in the guest; and
+# what make bench-kv needs: Debian's memcached (the reference server,
+# copied into the guest) and gnuplot-nox (its plot). The
 # normal path (make check) neither needs nor installs these.
 set -euo pipefail
 
 if [ "${1:-}" = bench ]; then
-	bench=(clang iproute2 linux-libc-dev)
+	bench=(clang iproute2 linux-libc-dev memcached gnuplot-nox)
 	missing=()
 	for p in "${bench[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

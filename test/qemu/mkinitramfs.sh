@@ -110,6 +110,12 @@ for tc in /usr/sbin/tc /sbin/tc; do
 	copy_with_libs "$tc"
 	break
 done
+# Debian's memcached, the reference of make bench-kv, when installed
+# (scripts/deps.sh bench).
+if [ -x /usr/bin/memcached ]; then
+	cp /usr/bin/memcached "$root/usr/bin/memcached"
+	copy_with_libs /usr/bin/memcached
+fi
 if [ -n "$extra" ]; then
 	mkdir -p "$root/extra"
 	for f in "$extra"/*; do
