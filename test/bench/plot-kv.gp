@@ -14,10 +14,12 @@ set grid
 set logscale y
 set logscale x
 set xlabel "offered load (requests/s, log scale)"
-set ylabel "p99 latency (us, log scale)"
+set ylabel "p99 latency (ms, log scale)"
+set format y "%g"
+set format x "%g"
 set title "memcached text protocol, open loop (Poisson) in the QEMU guest: kv\\_ixdp vs memcached 1.6"
 pick(w, c) = (strcol(1) eq w) ? column(c) : NaN
-plot for [i=1:words(wls)] csv using (pick(word(wls, i), 3)):(pick(word(wls, i), 6)) \
+plot for [i=1:words(wls)] csv using (pick(word(wls, i), 3)):(pick(word(wls, i), 6) / 1000) \
 	skip 1 smooth unique with linespoints lw 2 pt 7 lc i title "kv\\_ixdp ".word(wls, i), \
-     for [i=1:words(wls)] csv using (pick(word(wls, i), 7)):(pick(word(wls, i), 10)) \
+     for [i=1:words(wls)] csv using (pick(word(wls, i), 7)):(pick(word(wls, i), 10) / 1000) \
 	skip 1 smooth unique with linespoints lw 2 pt 5 dt 2 lc i title "memcached ".word(wls, i)
