@@ -4,10 +4,11 @@
 # labels sat/SERVER/WL/repR and sweep/SERVER/WL/FRACTION/repR): per
 # workload the median over the repetitions of each server's saturation
 # rate and p99 and their ratio; per sweep workload and offered fraction
-# of memcached's saturation the medians of offered and achieved rate and
-# p99; issue 15's two targets. With -v csv=PREFIX it also writes
-# PREFIX-sat.csv, PREFIX-sweep.csv (for test/bench/plot-kv.gp) and
-# PREFIX-sweep.wls (the sweep's workloads, one line).
+# of the server's saturation (its calibration runs, cal/SERVER/WL/N)
+# the medians of offered and achieved rate and p99; issue 15's two
+# targets. With -v csv=PREFIX it also writes PREFIX-sat.csv,
+# PREFIX-sweep.csv (for test/bench/plot-kv.gp) and PREFIX-sweep.wls
+# (the sweep's workloads, one line).
 function median(list,    a, n, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++)
@@ -35,6 +36,14 @@ function ratio(a, b) {
 }
 function add(where, key, v) { where[key] = where[key] " " v }
 /^HOSTLOAD / { hostload = $3 " " $4 " " $5 }
+/KVLOAD cal\// {
+	for (f = 1; f < NF && $f != "KVLOAD"; f++)
+		;
+	split($(f + 1), l, "/")
+	for (i = f + 2; i <= NF; i++)
+		if ($i ~ /^rate=/) add(cal, l[3] "/" l[2], substr($i, 6))
+	next
+}
 /KVLOAD (sat|sweep)\// {
 	for (f = 1; f < NF && $f != "KVLOAD"; f++)
 		;
@@ -94,7 +103,14 @@ END {
 			}
 	}
 	if (ns) {
-		printf "\nOpen loop (Poisson): each server at fractions of its own saturation rate (mc: kv_ixdp at memcached's); offered and achieved requests/s, p50 and p99 us from the intended send time\n\n"
+		printf "\nOpen loop (Poisson): each server at fractions of its own saturation rate (mc: kv_ixdp at memcached's); offered and achieved requests/s, p50 and p99 us from the intended send time\n"
+		printf "Saturation rates of the calibration (closed loop, median):"
+		for (i = 1; i <= ns; i++)
+			printf " %s kv_ixdp %s (%s), memcached %s (%s)%s", sw[i],
+			       fmt(median(cal[sw[i] "/ixdp"])), substr(cal[sw[i] "/ixdp"], 2),
+			       fmt(median(cal[sw[i] "/memcached"])),
+			       substr(cal[sw[i] "/memcached"], 2), i < ns ? ";" : ""
+		printf "\n\n"
 		print "| workload | fraction | kv_ixdp offered | achieved | p50 | p99 | memcached offered | achieved | p50 | p99 |"
 		print "|---|---|---|---|---|---|---|---|---|---|"
 		if (csv != "") {

@@ -10,19 +10,19 @@
 #              per vCPU (198.18.0.2:11211), on the same NIC
 # Each server is started for its runs and stopped by PID after, so that
 # the other has the CPUs to itself; every start preloads all keys of
-# both workloads (GETs hit). Then, per server:
+# both workloads (GETs hit). First, a calibration: each server's
+# saturation rate of each sweep workload, the median of ixdp_cal (3)
+# closed-loop runs (cal/SERVER/WL/N, kept on the host by kv-load.sh).
+# Then ixdp_reps repetitions, the servers' order alternating, of:
 #   sat/SERVER/WL/repR        closed loop, ixdp_conns connections x
 #                             ixdp_depth requests in flight: saturation,
 #                             for WL in usr-uniform usr-zipf etc-uniform
 #                             etc-zipf
 #   sweep/SERVER/WL/F/repR    open loop, Poisson arrivals at F times the
-#                             server's own saturation rate of WL (its
-#                             first repetition's), F in ixdp_fracs, WL
-#                             in ixdp_sweep; for kv_ixdp also F = "mc":
-#                             memcached's saturation rate (issue 15's
-#                             latency target)
-# ixdp_reps repetitions, the servers' order alternating (memcached first
-# in the first: the "mc" point needs its saturation).
+#                             server's calibrated saturation rate of WL,
+#                             F in ixdp_fracs, WL in ixdp_sweep; for
+#                             kv_ixdp also F = "mc": memcached's
+#                             calibrated rate (issue 15's latency target)
 # Nothing here is asserted; test/bench/ratios-kv.awk makes the table.
 . /selftests/lib.sh
 
@@ -32,6 +32,7 @@ PORT=11211
 REPS=${ixdp_reps:-3}
 SECS=${ixdp_secs:-3}
 KEYS=${ixdp_keys:-100000}
+CAL=${ixdp_cal:-3}
 CONNS=${ixdp_conns:-32}
 DEPTH=${ixdp_depth:-8}
 FRACS=$(echo "${ixdp_fracs:-0.1,0.3,0.5,0.7,0.9,1.0}" | tr ',' ' ')
@@ -98,7 +99,7 @@ load() {
 bench() {
 	start "$1" || return
 	for wl in $SAT; do
-		load "sat/$1/$wl/rep$rep" "$wl" --depth "$DEPTH" --save "$1-$wl"
+		load "sat/$1/$wl/rep$rep" "$wl" --depth "$DEPTH"
 	done
 	for wl in $SWEEP; do
 		for f in $FRACS; do
@@ -109,6 +110,19 @@ bench() {
 	done
 	stop_pid "$srv"
 }
+
+for server in memcached ixdp; do
+	start "$server" || continue
+	for wl in $SWEEP; do
+		i=1
+		while [ "$i" -le "$CAL" ]; do
+			load "cal/$server/$wl/$i" "$wl" --depth "$DEPTH" \
+				--save "$server-$wl"
+			i=$((i + 1))
+		done
+	done
+	stop_pid "$srv"
+done
 
 rep=1
 while [ "$rep" -le "$REPS" ]; do
