@@ -25,6 +25,9 @@
 #   make qemu-test-rss   the same with QEMU's RSS on (ixdp programs the table)
 #   make qemu-scale      100,000 connections to echo_ixdp (SCALE=N), memory
 #   make bench-scale     echo at 32 to 100,000 connections: ixdp and epoll
+#   make bench-kv        kv_ixdp against Debian's memcached in one guest:
+#                        USR and ETC, saturation and p99 against offered
+#                        load (table, CSV, PNG; not a test)
 #   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
 #   make fuzz            the long fuzz stage (1e6 commands, netlink, bad
@@ -63,7 +66,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user lib tools selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale profile-app bench-policy bench-kvstore module-all style \
+	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale bench-kv profile-app bench-policy bench-kvstore module-all style \
 	sparse deps install install-user install-module install-dkms \
 	uninstall uninstall-user uninstall-module uninstall-dkms install-check clean
 
@@ -79,7 +82,8 @@ IXCTL_SRCS := daemon/ixctl.c daemon/ixctl_module.c daemon/ixctl_dp.c \
 DAEMON_HDRS := $(wildcard daemon/*.h) include/uapi/linux/ixdp.h
 
 user: selftests $(BUILD)/bin/ixctl $(BUILD)/bin/echo_epoll $(BUILD)/host/loadgen \
-	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck $(BUILD)/host/connscale
+	$(BUILD)/bin/echo_uring $(BUILD)/host/echocheck $(BUILD)/host/connscale \
+	$(BUILD)/host/kvload
 
 # libixdp and the programs on it; one set of PIC objects for .a and .so.
 user: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so \
@@ -161,6 +165,11 @@ $(BUILD)/host/echocheck: test/bench/echocheck.c
 $(BUILD)/host/connscale: test/bench/connscale.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# memcached text-protocol load (make bench-kv); --selftest in make check.
+$(BUILD)/host/kvload: test/bench/kvload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -o $@ $< -lm
 
 $(BUILD)/bin/ixctl: $(IXCTL_SRCS) $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
@@ -413,6 +422,25 @@ bench-kvstore:
 		examples/kv/kv_store.c
 	$(BUILD)/host/kvstore 1 $(or $(SECS),3)
 	$(BUILD)/host/kvstore 2 $(or $(SECS),3)
+
+# kv_ixdp (inline, both cores) against Debian's memcached 1.6 on the
+# guest's Linux, loaded in turn by test/bench/kvload.c: closed-loop
+# saturation of USR and ETC (uniform and Zipf keys), then p99 against
+# open-loop Poisson rates, fractions of memcached's saturation. Medians
+# of REPS (3); table, build/bench-kv*.csv and build/bench-kv.png (needs
+# gnuplot and memcached: scripts/deps.sh bench). Not a test.
+bench-kv: module user
+	@mkdir -p $(BUILD)
+	@echo "HOSTLOAD bench-kv $$(cat /proc/loadavg)" > $(BUILD)/bench-kv.log
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench-kv --mem 3072 \
+		--timeout 2400 \
+		--append "ixdp_reps=$(or $(REPS),3) $(if $(SECS),ixdp_secs=$(SECS)) $(if $(FRACS),ixdp_fracs=$(FRACS))" \
+		| tee -a $(BUILD)/bench-kv.log
+	@awk -v csv=$(BUILD)/bench-kv -f test/bench/ratios-kv.awk $(BUILD)/bench-kv.log
+	@if command -v gnuplot >/dev/null; then \
+		gnuplot -e "csv='$(BUILD)/bench-kv-sweep.csv'; out='$(BUILD)/bench-kv.png'; wls='$$(cat $(BUILD)/bench-kv-sweep.wls)'" \
+			test/bench/plot-kv.gp && echo "bench-kv: $(BUILD)/bench-kv.png"; \
+	else echo "bench-kv: no gnuplot (scripts/deps.sh bench): no plot"; fi
 
 # ixdpd's dynamic core policy against two always-active cores under a
 # stepped load: throughput, p50/p99 and dataplane CPU time (not a test).

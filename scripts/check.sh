@@ -67,6 +67,7 @@ kver=$(scripts/kernels.sh default-version)
 step build-module-all-kernels scripts/kernels.sh build-all
 step layering scripts/layers.py
 step build-user make -s user
+step kvload-selftest build/host/kvload --selftest
 step style-checkpatch scripts/style.sh
 step netlink-spec scripts/nlspec-check.py
 # The benchmarks' CSV writer on logs of real runs (no benchmark runs).

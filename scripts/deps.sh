@@ -12,12 +12,13 @@
 # "deps.sh bench" installs instead what only make bench-app's second
 # boot needs (test/bench/bench-xdp.sh): clang for the XDP program, and
 # iproute2's ip (linked with libbpf) to attach it in the guest; and
-# gnuplot for the benchmarks' plots (test/bench/plot.sh). The normal
-# path (make check) neither needs nor installs these.
+# gnuplot for the benchmarks' plots (test/bench/plot.sh), and Debian's
+# memcached, make bench-kv's reference server (copied into the guest).
+# The normal path (make check) neither needs nor installs these.
 set -euo pipefail
 
 if [ "${1:-}" = bench ]; then
-	bench=(clang iproute2 linux-libc-dev gnuplot-nox)
+	bench=(clang iproute2 linux-libc-dev memcached gnuplot-nox)
 	missing=()
 	for p in "${bench[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -118,6 +118,12 @@ for td in /usr/bin/tcpdump /usr/sbin/tcpdump; do
 	copy_with_libs "$td"
 	break
 done
+# Debian's memcached, the reference of make bench-kv, when installed
+# (scripts/deps.sh bench).
+if [ -x /usr/bin/memcached ]; then
+	cp /usr/bin/memcached "$root/usr/bin/memcached"
+	copy_with_libs /usr/bin/memcached
+fi
 if [ -n "$extra" ]; then
 	mkdir -p "$root/extra"
 	for f in "$extra"/*; do
