@@ -110,6 +110,12 @@ for tc in /usr/sbin/tc /sbin/tc; do
 	copy_with_libs "$tc"
 	break
 done
+# Debian's memcached, the reference the app-kv-conform stage compares
+# kv_ixdp with on the guest's Linux.
+if [ -x /usr/bin/memcached ]; then
+	cp /usr/bin/memcached "$root/usr/bin/memcached"
+	copy_with_libs /usr/bin/memcached
+fi
 if [ -n "$extra" ]; then
 	mkdir -p "$root/extra"
 	for f in "$extra"/*; do
