@@ -39,20 +39,24 @@
   pending ADDRESS PORT CONNS [--value N]
       CONNS connections each send a set of an N-byte value (1 MiB - 1
       KiB) less its last byte and hold it for the server to account:
-      what a server keeps for values not yet whole (sending stops after
-      60 s). Then they close.
+      what a server keeps for values not yet whole, once it has
+      acknowledged all the bytes (sending stops after 60 s, waiting for
+      the acknowledgements after 60 s more). Then they close.
       Measures, asserts nothing but that a normal client works after.
 
 Every step is bounded in time; one RESULT line each.
 """
 import argparse
 import errno
+import fcntl
 import random
 import resource
 import selectors
 import socket
 import statistics
+import struct
 import sys
+import termios
 import threading
 import time
 
@@ -646,6 +650,12 @@ def hold(args):
     return 0 if ok else 1
 
 
+def unacked_bytes(s):
+    """Bytes sent on S that the peer has not acknowledged yet."""
+    return struct.unpack("i", fcntl.ioctl(s.fileno(), termios.TIOCOUTQ,
+                                          b"\0" * 4))[0]
+
+
 def pending(args):
     more_files(args.conns)
     n = args.value
@@ -666,6 +676,14 @@ def pending(args):
         socks.append(s)
         if i % 10 == 9:
             print("# %d sent: %.1f s" % (i + 1, time.monotonic() - t0))
+    # Until the server has acknowledged every byte (or 60 s more): what it
+    # holds then is what it keeps for them.
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        unacked = sum(unacked_bytes(s) for s in socks)
+        if not unacked:
+            break
+        time.sleep(0.2)
     t_sent = time.monotonic() - t0
     time.sleep(args.hold)
     early, _ = answered(socks)
@@ -674,9 +692,10 @@ def pending(args):
     time.sleep(0.5)
     ok = normal_client(args.addr, args.port)
     print("RESULT kv-bad-pending conns=%d sent=%d failed=%d value=%d "
-          "bytes_held=%d send_secs=%.1f answered_early=%d normal_after=%s"
-          % (args.conns, len(socks), fails, n, len(socks) * (n - 1), t_sent,
-             early, ok))
+          "bytes_held=%d unacked=%d send_secs=%.1f answered_early=%d "
+          "normal_after=%s"
+          % (args.conns, len(socks), fails, n, len(socks) * (n - 1), unacked,
+             t_sent, early, ok))
     return 0 if ok else 1
 
 
