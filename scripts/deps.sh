@@ -42,6 +42,8 @@ packages=(
 	sparse lcov valgrind python3 python3-yaml
 	# make install-check (test/install/): DKMS, packages, a chroot
 	dkms dh-dkms debhelper dpkg-dev fakeroot debootstrap
+	# the app-kv-conform stage: the reference server and its clients
+	memcached libmemcached-tools python3-pymemcache
 )
 
 missing=()

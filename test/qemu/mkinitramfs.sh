@@ -118,8 +118,8 @@ for td in /usr/bin/tcpdump /usr/sbin/tcpdump; do
 	copy_with_libs "$td"
 	break
 done
-# Debian's memcached, the reference of make bench-kv, when installed
-# (scripts/deps.sh bench).
+# Debian's memcached: the reference the app-kv-conform stage compares
+# kv_ixdp with on the guest's Linux, and make bench-kv's.
 if [ -x /usr/bin/memcached ]; then
 	cp /usr/bin/memcached "$root/usr/bin/memcached"
 	copy_with_libs /usr/bin/memcached
