@@ -66,6 +66,16 @@ static void free_line(struct kv_conn *c)
 	free(c->line);
 	c->line = NULL;
 	c->line_cap = 0;
+	if (c->line_held)
+		kv_store_release(c->store, c->line_held);
+	c->line_held = 0;
+}
+
+/* Does the line that starts with @p (@n bytes so far) read "get " or "gets "? */
+static bool long_get(const char *p, size_t n)
+{
+	return (n >= 4 && !memcmp(p, "get ", 4)) ||
+	       (n >= 5 && !memcmp(p, "gets ", 5));
 }
 
 void kv_conn_fini(struct kv_conn *c)
@@ -126,6 +136,7 @@ static void split(char *line, struct words *w)
 
 	w->n = 0;
 	w->more = false;
+	w->rest = NULL;
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -133,6 +144,7 @@ static void split(char *line, struct words *w)
 			break;
 		if (w->n == MAX_WORDS) {
 			w->more = true;
+			w->rest = p;
 			return;
 		}
 		w->w[w->n] = p;
@@ -227,18 +239,45 @@ static void emit_value(void *arg, const struct kv_value *v)
 }
 
 /* get, gets, gat, gats: @first is the first key's word. */
+/*
+ * The key of a get line at or after @i: its words first, then what
+ * split() left of a line with more of them (memcached reads every key).
+ * NULL at the end.
+ */
+static const char *get_key(const struct words *w, unsigned int *i,
+			   const char **rest, size_t *n)
+{
+	const char *k;
+
+	if (*i < w->n) {
+		*n = w->len[*i];
+		return w->w[(*i)++];
+	}
+	k = *rest;
+	while (k && *k == ' ')
+		k++;
+	if (!k || !*k)
+		return NULL;
+	for (*n = 0; k[*n] && k[*n] != ' '; (*n)++)
+		;
+	*rest = k + *n;
+	return k;
+}
+
 static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 		   bool cas, bool touch, int64_t exptime, struct kv_buf *out)
 {
 	struct get_arg g = { .out = out, .cas = cas };
-	unsigned int i;
+	const char *rest = w->rest;
+	unsigned int i = first;
+	size_t n;
 
-	for (i = first; i < w->n; i++)
-		if (w->len[i] > KV_KEY_MAX)
+	while (get_key(w, &i, &rest, &n))
+		if (n > KV_KEY_MAX)
 			return puts_(out, "CLIENT_ERROR bad command line format\r\n");
-	for (i = first; i < w->n && !g.err; i++) {
-		g.key = w->w[i];
-		g.nkey = w->len[i];
+	i = first;
+	rest = w->rest;
+	while (!g.err && (g.key = get_key(w, &i, &rest, &g.nkey))) {
 		if (kv_store_get(c->store, g.key, g.nkey, touch, exptime,
 				 emit_value, &g))
 			kv_stats_prefix(c, g.key, g.nkey, KV_PREFIX_HIT);
@@ -527,23 +566,44 @@ static int take_line(struct kv_conn *c, const uint8_t *in, size_t n,
 		     bool whole, struct kv_buf *out)
 {
 	static __thread char scratch[KV_LINE_MAX + 1];
-	char *line = scratch;
-	size_t l;
+	size_t l, max = KV_LINE_MAX, total = c->nline + n;
+	char *line = scratch, head[5];
 	int err;
 
-	if (c->nline + n > KV_LINE_MAX) {
+	/* The line's first bytes, wherever they are. */
+	l = c->nline < sizeof(head) ? c->nline : sizeof(head);
+	memcpy(head, c->line ? c->line : "", l);
+	memcpy(head + l, in, n < sizeof(head) - l ? n : sizeof(head) - l);
+	if (long_get(head, total < sizeof(head) ? total : sizeof(head)))
+		max = KV_GET_LINE_MAX;
+	else if (!whole && total > KV_LINE_SHORT)
+		max = 0;
+	if (!max) {
+		/* memcached's answer to a line that does not end: none. */
+		c->closed = true;
+		return 0;
+	}
+	if (total > max) {
 		c->closed = true;
 		return puts_(out, "CLIENT_ERROR line too long\r\n");
 	}
-	if (!whole || c->nline) {
-		if (c->nline + n + 1 > c->line_cap) {
-			size_t cap = c->line_cap ? c->line_cap : 256;
+	if (!whole || c->nline || n > KV_LINE_MAX) {
+		if (total + 1 > c->line_cap) {
+			size_t cap = c->line_cap ? c->line_cap : 256, more;
 			char *nl;
 
-			while (cap < c->nline + n + 1)
+			while (cap < total + 1)
 				cap *= 2;
-			if (cap > KV_LINE_MAX + 1)
-				cap = KV_LINE_MAX + 1;
+			if (cap > max + 1)
+				cap = max + 1;
+			/* Past KV_LINE_MAX, the store's budget holds the rest. */
+			more = cap > KV_LINE_MAX + 1 + c->line_held ?
+			       cap - KV_LINE_MAX - 1 - c->line_held : 0;
+			if (more && !kv_store_reserve(c->store, more)) {
+				c->closed = true;
+				return puts_(out, "CLIENT_ERROR line too long\r\n");
+			}
+			c->line_held += more;
 			nl = realloc(c->line, cap);
 			if (!nl)
 				return -ENOMEM;

@@ -15,8 +15,16 @@
 
 #include "kv_store.h"
 
-/* A command line longer than this without its end closes the connection. */
+/*
+ * Command lines: one that has not ended after KV_LINE_SHORT bytes closes
+ * the connection without a word, as memcached does, unless it is a get or
+ * gets, which may run to KV_GET_LINE_MAX (what goes past KV_LINE_MAX is
+ * held on the store's budget for data in flight); past that, or past
+ * KV_LINE_MAX for a line that came whole, "CLIENT_ERROR line too long".
+ */
+#define KV_LINE_SHORT		2048
 #define KV_LINE_MAX		8192
+#define KV_GET_LINE_MAX		(1 << 20)
 
 struct kv_buf {
 	uint8_t *p;
@@ -97,6 +105,7 @@ struct kv_conn {
 	 */
 	char *line;
 	size_t nline, line_cap;
+	size_t line_held;		/* of line_cap, from the store's budget */
 	/* A storage command waiting for its data block. */
 	bool in_data;
 	bool noreply;

@@ -18,7 +18,8 @@ struct words {
 	char *w[MAX_WORDS];
 	size_t len[MAX_WORDS];
 	unsigned int n;
-	bool more;			/* more words than MAX_WORDS */
+	bool more;			/* more words than MAX_WORDS, */
+	const char *rest;		/* ... from here on, not split */
 };
 
 int put(struct kv_buf *b, const void *p, size_t n);

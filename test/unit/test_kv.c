@@ -142,17 +142,62 @@ static void test_golden_in_pieces(void **state)
 	assert_int_equal(replay(7), 0);
 }
 
-/* A line without its end past KV_LINE_MAX closes, with memcached's error. */
+/*
+ * Long lines as memcached takes them: one with no end past 2048 bytes is
+ * closed without a word, a get may run long, to a bound.
+ */
 static void test_line_too_long(void **state)
 {
 	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
-	static uint8_t big[KV_LINE_MAX + 10];
+	static uint8_t big[KV_GET_LINE_MAX + 10];
 	struct kv_buf out = { 0 };
 	struct kv_conn c;
+	size_t n, i;
 
-	memset(big, 'x', sizeof(big));
+	/* A line with no end past 2048 bytes: closed without a word. */
+	memset(big, 'x', KV_LINE_MAX + 10);
 	kv_conn_init(&c, s, NULL, NULL, fixed_now);
-	assert_int_equal(kv_conn_feed(&c, big, sizeof(big), &out), 0);
+	assert_int_equal(kv_conn_feed(&c, big, KV_LINE_SHORT, &out), 0);
+	assert_false(c.closed);
+	assert_int_equal(kv_conn_feed(&c, big, 1, &out), 0);
+	assert_true(c.closed);
+	assert_int_equal(out.len, 0);
+	kv_conn_fini(&c);
+
+	/* A whole one up to KV_LINE_MAX is read: an unknown command. */
+	big[3000] = '\n';
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	assert_int_equal(kv_conn_feed(&c, big, 3001, &out), 0);
+	assert_false(c.closed);
+	assert_int_equal(out.len, strlen("ERROR\r\n"));
+	out.len = 0;
+	kv_conn_fini(&c);
+
+	/* A get of 200 keys of 60 bytes (12 KB), fed in pieces: all read. */
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	n = (size_t)sprintf((char *)big, "set k%059d 0 0 2\r\nhi\r\n", 150);
+	assert_int_equal(kv_conn_feed(&c, big, n, &out), 0);
+	out.len = 0;
+	n = (size_t)sprintf((char *)big, "get");
+	for (i = 0; i < 200; i++)
+		n += (size_t)sprintf((char *)big + n, " k%059zu", i);
+	big[n++] = '\r';
+	big[n++] = '\n';
+	for (i = 0; i < n; i += 1000)
+		assert_int_equal(kv_conn_feed(&c, big + i, n - i < 1000 ? n - i : 1000,
+					      &out), 0);
+	assert_false(c.closed);
+	/* VALUE <60-byte key> 0 2, hi, END: the 150th of 200 keys found. */
+	assert_int_equal(out.len, 6 + 60 + 6 + 4 + 5);
+	assert_memory_equal(out.p + out.len - 9, "hi\r\nEND\r\n", 9);
+	out.len = 0;
+	kv_conn_fini(&c);
+
+	/* Past KV_GET_LINE_MAX even a get is refused. */
+	memcpy(big, "get ", 4);
+	memset(big + 4, 'k', KV_GET_LINE_MAX + 6);
+	kv_conn_init(&c, s, NULL, NULL, fixed_now);
+	assert_int_equal(kv_conn_feed(&c, big, KV_GET_LINE_MAX + 10, &out), 0);
 	assert_true(c.closed);
 	assert_int_equal(out.len, strlen("CLIENT_ERROR line too long\r\n"));
 	assert_memory_equal(out.p, "CLIENT_ERROR line too long\r\n", out.len);
