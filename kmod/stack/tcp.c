@@ -166,8 +166,9 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 		c->syn_rcvd--;
 	if (t->state == IX_TCP_TIME_WAIT)
 		c->ntw--;
+	/* Traced with the handle it had. */
+	ix_tcp_set_state(c, t, IX_TCP_CLOSED);
 	new_gen(t);
-	t->state = IX_TCP_CLOSED;
 	t->flags = 0;
 	c->tcb_gen[t->slot] = t->gen;
 	c->tcb[t->slot] = NULL;
@@ -278,7 +279,7 @@ void ix_tcp_kill(struct ix_stack *c, struct ix_tcb *t, int err)
 
 void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t)
 {
-	t->state = IX_TCP_ESTABLISHED;
+	ix_tcp_set_state(c, t, IX_TCP_ESTABLISHED);
 	t->cwnd = ix_min32(10 * t->mss, ix_max32(2 * t->mss, 14600));
 	t->ssthresh = 1u << 30;
 	t->recover = t->snd_una;
@@ -487,7 +488,7 @@ int ix_tcp_connect(struct ix_stack *c, u32 ip, u16 port, u16 lport,
 	t->sq_seq = t->snd_nxt;
 	t->rtt_seq = t->snd_nxt;
 	t->rtt_start = c->now;
-	t->state = IX_TCP_SYN_SENT;
+	ix_tcp_set_state(c, t, IX_TCP_SYN_SENT);
 	ix_tcp_send_syn(c, t);
 	ix_tcp_arm_rtx(c, t);
 	return 0;
@@ -589,9 +590,9 @@ int ix_tcp_close(struct ix_stack *c, u64 handle)
 	if (t->flags & TF_FIN_PENDING)
 		return -EALREADY;
 	if (t->state == IX_TCP_ESTABLISHED)
-		t->state = IX_TCP_FIN_WAIT_1;
+		ix_tcp_set_state(c, t, IX_TCP_FIN_WAIT_1);
 	else if (t->state == IX_TCP_CLOSE_WAIT)
-		t->state = IX_TCP_LAST_ACK;
+		ix_tcp_set_state(c, t, IX_TCP_LAST_ACK);
 	else
 		return -ENOTCONN;
 	t->flags |= TF_FIN_PENDING;
