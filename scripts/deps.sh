@@ -38,6 +38,7 @@ packages=(
 	iproute2 iputils-ping curl procps kmod
 	liburing-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
 	sparse lcov valgrind python3 python3-yaml
+	trace-cmd
 )
 
 missing=()
