@@ -148,15 +148,17 @@ TRACE_EVENT(ixdp_conn_state,
 	),
 
 	TP_fast_assign(
-		__be32 *p = (__be32 *)__entry->raddr;
-
 		__entry->core = c->cfg.id;
 		__entry->slot = t->slot;
 		__entry->gen = t->gen;
 		__entry->fg = t->fg;
 		__entry->lport = t->lport;
 		__entry->rport = t->rport;
-		*p = cpu_to_be32(t->rip);
+		/* Network order, as %pI4 prints it. */
+		__entry->raddr[0] = t->rip >> 24;
+		__entry->raddr[1] = t->rip >> 16;
+		__entry->raddr[2] = t->rip >> 8;
+		__entry->raddr[3] = t->rip;
 		__entry->oldstate = t->state;
 		__entry->newstate = newstate;
 	),
