@@ -127,7 +127,9 @@ TRACE_DEFINE_ENUM(IX_TCP_TIME_WAIT);
  * core (the stack's cfg.id, its CPU), the connection's slot, generation
  * and flow group (its handle; the generation changes once the
  * application has let go of it), the local port, the peer and the states.
- * CLOSED at the end is the control block being freed.
+ * CLOSED at the end is the control block being freed. A connection that
+ * a flow-group move carries to another core changes no state: it is
+ * counted by ixdp_fg_move, not traced here.
  */
 TRACE_EVENT(ixdp_conn_state,
 

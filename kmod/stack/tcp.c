@@ -156,7 +156,12 @@ static void new_gen(struct ix_tcb *t)
 		t->gen = 1;
 }
 
-void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
+/*
+ * Release @t's slot. A connection that closes is told to the host as
+ * CLOSED, with the handle it had; one that leaves for another stack
+ * (@exported: ix_fg_export()) lives on there, and is not.
+ */
+static void tcb_release(struct ix_stack *c, struct ix_tcb *t, bool exported)
 {
 	ix_tcp_timers_cancel(c, t);
 	purge_rcv(c, t);
@@ -166,8 +171,10 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 		c->syn_rcvd--;
 	if (t->state == IX_TCP_TIME_WAIT)
 		c->ntw--;
-	/* Traced with the handle it had. */
-	ix_tcp_set_state(c, t, IX_TCP_CLOSED);
+	if (exported)
+		t->state = IX_TCP_CLOSED;
+	else
+		ix_tcp_set_state(c, t, IX_TCP_CLOSED);
 	new_gen(t);
 	t->flags = 0;
 	c->tcb_gen[t->slot] = t->gen;
@@ -175,6 +182,16 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 	c->tcb_free[c->ntcb_free++] = t->slot;
 	t->dead_next = c->tcb_dead;
 	c->tcb_dead = t;
+}
+
+void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
+{
+	tcb_release(c, t, false);
+}
+
+void ix_tcp_free_exported(struct ix_stack *c, struct ix_tcb *t)
+{
+	tcb_release(c, t, true);
 }
 
 static struct ix_listener *listener_of(struct ix_stack *c,

@@ -177,6 +177,7 @@ static inline void ix_tcp_set_state(struct ix_stack *c, struct ix_tcb *t,
 struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash);
 void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_free_exported(struct ix_stack *c, struct ix_tcb *t);
 void ix_tcp_pre_sync(struct ix_stack *c, struct ix_tcb *t);
 bool ix_tcp_pre_full(struct ix_stack *c, const struct ix_tcb *t);
 bool ix_tcp_listening(const struct ix_stack *c, u16 port);

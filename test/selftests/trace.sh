@@ -193,6 +193,11 @@ tap_check "ixdp_conn_state: $CONNS connections to echo_ixdp, handshake to close"
 	conn_path "$APP_PORT"
 tap_check "ixdp_conn_state: $CONNS connections to the built-in echo, handshake to close" \
 	conn_path "$RESP_PORT"
+# Every close was graceful (echocheck saw no reset), and a connection a
+# move carries away is not closed: nothing goes from ESTABLISHED to CLOSED.
+abrupt=$(evcount ixdp_conn_state 'v["oldstate"] == "ESTABLISHED" && v["newstate"] == "CLOSED"')
+tap_check "ixdp_conn_state: no connection closed abruptly, none by the moves ($abrupt)" \
+	[ "$abrupt" -eq 0 ]
 
 # echo_ixdp's contexts: one attach on each core, in its process, and
 # one teardown each, when it closed the file or its threads ended.
