@@ -38,6 +38,7 @@
 #include <linux/vmalloc.h>
 
 #include "app.h"
+#include "trace.h"
 
 /*
  * The headers of the SQ and CQ regions, each index on its own 64-byte
@@ -458,6 +459,7 @@ long ixdp_app_attach(struct ixdp_app *app, void __user *argp,
 		err = -EFAULT;
 	/* Pairs with the acquire in ixdp_app_mmap(). */
 	smp_store_release(&app->attached, true);
+	trace_ixdp_app_attach(app, &a, true, err);
 	mutex_unlock(&app->lock);
 	return err;
 
@@ -466,6 +468,7 @@ err_free:
 err_acct:
 	ixdp_account_release(&app->acct);
 out:
+	trace_ixdp_app_attach(app, &a, false, err);
 	mutex_unlock(&app->lock);
 	return err;
 }

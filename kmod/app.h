@@ -311,10 +311,19 @@ void ixdp_app_event_emit(struct ixdp_app *app, u8 type, s32 status,
 void ixdp_app_event_flush(struct ixdp_app *app);
 void ixdp_app_event_publish(struct ixdp_app *app);
 
+/* Why a context ended (the ixdp_app_detach tracepoint). */
+enum ixdp_app_end {
+	IXDP_APP_END_CLOSE,		/* its file was released */
+	IXDP_APP_END_EXIT,		/* the attaching thread is gone */
+	IXDP_APP_END_CORE,		/* its core goes away */
+	IXDP_APP_END_RING,		/* its command ring's tail was bogus */
+};
+
 /* app_table.c APIs: */
 unsigned int ixdp_app_table_user_contexts(const struct ixdp_core *dp,
 					  kuid_t euid);
-void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app);
+void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app,
+			 enum ixdp_app_end why);
 int ixdp_app_table_register(struct ixdp_core *dp, void *arg);
 int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg);
 void ixdp_app_table_unregister_all(struct ixdp_core *dp);

@@ -474,7 +474,7 @@ unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,
 	if (tail - app->cached_cmd_head > app->cmd_entries) {
 		ixdp_core_stats_inc(app->dst, app_bad_cmds);
 		WRITE_ONCE(*app->cq_dropped, ++app->bad_cmds);
-		ixdp_app_table_kill(dp, app);
+		ixdp_app_table_kill(dp, app, IXDP_APP_END_RING);
 		return 0;
 	}
 	while (n < budget && app->cached_cmd_head != tail && !app->dead) {

@@ -10,6 +10,7 @@
 #include <linux/wait.h>
 
 #include "app.h"
+#include "trace.h"
 
 /* How often the core checks that an attaching thread is still alive. */
 #define ALIVE_CHECK_PERIOD	(HZ / 10)
@@ -59,7 +60,8 @@ static bool cookie_of(void *arg, u64 cookie)
 	       ixdp_app_cookie_gen(cookie) == app->gen;
 }
 
-void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
+void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app,
+			 enum ixdp_app_end why)
 {
 	struct ixdp_app_conn *c;
 	bool connecting = false;
@@ -67,6 +69,7 @@ void ixdp_app_table_kill(struct ixdp_core *dp, struct ixdp_app *app)
 
 	if (app->dead)
 		return;
+	trace_ixdp_app_detach(dp, app, why);
 	WRITE_ONCE(app->dead, true);
 	unlisten_all(dp, app);
 	for (i = 0; i < app->nconn; i++) {
@@ -118,17 +121,21 @@ int ixdp_app_table_register(struct ixdp_core *dp, void *arg)
 	return -ENOSPC;
 }
 
-/* ixdp_core_call() target: end @arg and detach it from the core. */
-int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg)
+static void table_unregister(struct ixdp_core *dp, struct ixdp_app *app,
+			     enum ixdp_app_end why)
 {
-	struct ixdp_app *app = arg;
-
-	ixdp_app_table_kill(dp, app);
+	ixdp_app_table_kill(dp, app, why);
 	ixdp_app_conn_run_deferred(dp);
 	dp->apps->app[app->slot] = NULL;
 	dp->apps->napps--;
 	ixdp_core_run_forget(dp, app);
 	RCU_INIT_POINTER(app->dp, NULL);
+}
+
+/* ixdp_core_call() target: @arg's file is released; end and detach it. */
+int ixdp_app_table_unregister(struct ixdp_core *dp, void *arg)
+{
+	table_unregister(dp, arg, IXDP_APP_END_CLOSE);
 	return 0;
 }
 
@@ -139,7 +146,8 @@ void ixdp_app_table_unregister_all(struct ixdp_core *dp)
 
 	for (i = 0; i < IXDP_DP_APPS; i++)
 		if (dp->apps->app[i])
-			ixdp_app_table_unregister(dp, dp->apps->app[i]);
+			table_unregister(dp, dp->apps->app[i],
+					 IXDP_APP_END_CORE);
 }
 
 /* A thread that attached and exited without closing the file. */
@@ -154,5 +162,5 @@ void ixdp_app_table_check_alive(struct ixdp_core *dp, struct ixdp_app *app)
 	alive = pid_has_task(app->pid, PIDTYPE_PID);
 	rcu_read_unlock();
 	if (!alive)
-		ixdp_app_table_kill(dp, app);
+		ixdp_app_table_kill(dp, app, IXDP_APP_END_EXIT);
 }

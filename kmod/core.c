@@ -44,6 +44,7 @@
 
 #include "ixdp.h"
 #include "dataplane.h"
+#include "trace.h"
 
 #define IDLE_SLEEP_MS		100	/* longest sleep without a timer due */
 #define ACTIVE_SLEEP_US		1000	/* frames wait for the driver's queue */
@@ -601,10 +602,13 @@ static void dp_gauges(struct ixdp_core *dp)
  */
 static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
 {
-	unsigned int n;
-	u64 now;
+	unsigned int n, cmds;
+	u64 now, events = 0;
 
 	lockdep_assert_held(&dp->loop_lock);
+	/* The runner writes the counter: its own read needs no retry. */
+	if (trace_ixdp_loop_step_enabled())
+		events = u64_stats_read(&dp->st.app_events);
 	/* This step is the one an urgent kick asked for. */
 	WRITE_ONCE(dp->cover, false);
 	if (dp->woken_want) {
@@ -616,9 +620,14 @@ static unsigned int dp_step(struct ixdp_core *dp, const struct ixdp_config *cfg)
 	now = dp_now_us(dp);
 	n = dp_drain(dp, cfg->batch, now);
 	ix_stack_poll(dp->stack, now);
-	n += clients_run(dp, cfg->batch);
+	cmds = clients_run(dp, cfg->batch);
 	/* Frames the commands produced go out in this step. */
 	ixdp_tx_flush(dp);
+	if (trace_ixdp_loop_step_enabled())
+		trace_ixdp_loop_step(dp, n, cmds,
+				     u64_stats_read(&dp->st.app_events) - events,
+				     current == dp->task);
+	n += cmds;
 	dp_gauges(dp);
 	ixdp_core_stats_inc(&dp->st, loops);
 	if (n) {
@@ -1113,6 +1122,7 @@ static struct ix_stack *dp_create_stack(struct ixdp_core *dp)
 	cfg.rx_room = dp_rx_room;
 	cfg.accept_full = dp_accept_full;
 	cfg.arg = dp;
+	cfg.id = dp->cpu;
 	stack = ix_stack_create(&cfg, ixdp_core_now_us());
 	if (!stack)
 		return NULL;

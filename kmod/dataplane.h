@@ -461,6 +461,15 @@ struct ixdp_move_stats {
 	u64 hold_ns, switch_ns, export_ns, import_ns, total_ns;
 };
 
+/* The steps of a move (fgmove.c), as the ixdp_fg_move tracepoint names them. */
+enum ixdp_move_step {
+	IXDP_MOVE_HOLD,
+	IXDP_MOVE_SWITCH,
+	IXDP_MOVE_EXPORT,
+	IXDP_MOVE_IMPORT,
+	IXDP_MOVE_UNDO,
+};
+
 /*
  * Told of every step of a move that moved something (the netlink layer
  * announces it): source and target CPU, the group or -1 for several.

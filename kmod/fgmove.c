@@ -41,6 +41,7 @@
 
 #include "ixdp.h"
 #include "app.h"
+#include "trace.h"
 
 #define MSG_APP_BOUND "an application holds connections of the flow group"
 
@@ -94,6 +95,7 @@ struct mv {
 	struct ixdp_resp_state *resp;		/* by A's responder cookie */
 	u32 nresp;
 	u32 conns, held, busy;
+	u32 out_fgs, out_conns;			/* exported (traced) */
 	u32 lost;				/* connections no core took */
 	bool undoing;				/* importing back into A */
 	int err;				/* of an export that failed */
@@ -198,6 +200,8 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 		ixdp_responder_drop(dp->resp, fg);
 		ixdp_core_stats_inc(&dp->st, fg_out);
 		ixdp_core_stats_add(&dp->st, conns_out, n);
+		mv->out_fgs++;
+		mv->out_conns += n;
 	}
 	ixdp_tx_flush(dp);
 	return 0;
@@ -295,10 +299,12 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 	DECLARE_BITMAP(undo, IX_FG_MAX);
 	bool back = !bitmap_empty(mv->back, IX_FG_MAX);
 	u32 conns = mv->conns, held = mv->held;
+	u64 t0;
 
 	bitmap_or(undo, mv->stay, mv->back, IX_FG_MAX);
 	if (bitmap_empty(undo, IX_FG_MAX))
 		return;
+	t0 = ktime_get_ns();
 	mv->cur = mv->back;
 	if (back)
 		ixdp_core_call_sync(mv->src, mv_hold, mv);
@@ -310,6 +316,9 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 	mv->undoing = true;
 	if (back)
 		ixdp_core_call_sync(mv->src, mv_import, mv);
+	trace_ixdp_fg_move(mv->src, mv->dst, IXDP_MOVE_UNDO,
+			   bitmap_weight(undo, IX_FG_MAX), mv->conns - conns,
+			   ktime_get_ns() - t0);
 	/* What went back is not part of the move. */
 	mv->conns = conns;
 	mv->held = held;
@@ -318,11 +327,12 @@ static void mv_undo(struct ixdp_port *port, struct mv *mv)
 			mv->lost);
 }
 
-/* The four steps and the undo, each timed into @step. */
+/* The four steps and the undo, each timed into @step and traced. */
 static int mv_run(struct ixdp_port *port, struct mv *mv,
 		  struct ixdp_move_stats *step)
 {
 	struct ixdp_core *src = mv->src, *dst = mv->dst;
+	u32 nfgs;
 	u64 t0, t1;
 	int err;
 
@@ -332,10 +342,12 @@ static int mv_run(struct ixdp_port *port, struct mv *mv,
 	if (err || bitmap_empty(mv->fgs, IX_FG_MAX))
 		return err;
 
+	nfgs = bitmap_weight(mv->fgs, IX_FG_MAX);
 	t1 = ktime_get_ns();
 	ixdp_core_call_sync(dst, mv_hold, mv);
 	step->hold_ns = ktime_get_ns() - t1;
 	t1 += step->hold_ns;
+	trace_ixdp_fg_move(src, dst, IXDP_MOVE_HOLD, nfgs, 0, step->hold_ns);
 
 	err = publish(port, mv->fgs, dst->slot, false);
 	if (err) {
@@ -344,19 +356,24 @@ static int mv_run(struct ixdp_port *port, struct mv *mv,
 	}
 	step->switch_ns = ktime_get_ns() - t1;
 	t1 += step->switch_ns;
+	trace_ixdp_fg_move(src, dst, IXDP_MOVE_SWITCH, nfgs, 0,
+			   step->switch_ns);
 
 	ixdp_core_call_sync(src, mv_export, mv);
 	step->export_ns = ktime_get_ns() - t1;
 	t1 += step->export_ns;
+	trace_ixdp_fg_move(src, dst, IXDP_MOVE_EXPORT, mv->out_fgs,
+			   mv->out_conns, step->export_ns);
 
 	ixdp_core_call_sync(dst, mv_import, mv);
 	step->import_ns = ktime_get_ns() - t1;
+	step->fgs = nfgs - bitmap_weight(mv->stay, IX_FG_MAX) -
+		    bitmap_weight(mv->back, IX_FG_MAX);
+	trace_ixdp_fg_move(src, dst, IXDP_MOVE_IMPORT, step->fgs, mv->conns,
+			   step->import_ns);
 
 	mv_undo(port, mv);
 	step->total_ns = ktime_get_ns() - t0;
-	step->fgs = bitmap_weight(mv->fgs, IX_FG_MAX) -
-		    bitmap_weight(mv->stay, IX_FG_MAX) -
-		    bitmap_weight(mv->back, IX_FG_MAX);
 	step->conns = mv->conns;
 	step->held = mv->held;
 	return 0;

@@ -20,6 +20,7 @@
 #include <net/ip.h>
 
 #include "dataplane.h"
+#include "trace.h"
 
 struct arp_ipv4 {
 	struct arphdr hdr;
@@ -35,6 +36,8 @@ static bool rx_push(struct ixdp_port *port, struct ixdp_core *dp,
 {
 	struct ixdp_handoff *r = dp->in[smp_processor_id()];
 
+	/* Before the push: the core may free the frame at once after it. */
+	trace_ixdp_rx_frame(dp, skb);
 	/* No ring: a CPU that came present after the core (ring_full). */
 	if (unlikely(!r || !ixdp_handoff_push(r, skb))) {
 		ixdp_rx_stats_inc(this_cpu_ptr(port->rx_stats), ring_full);

@@ -44,6 +44,8 @@ packages=(
 	dkms dh-dkms debhelper dpkg-dev fakeroot debootstrap
 	# the app-kv-conform stage: the reference server and its clients
 	memcached libmemcached-tools python3-pymemcache
+	# the trace stage
+	trace-cmd
 )
 
 missing=()

@@ -22,7 +22,8 @@ import sys
 # files of its own layer and of every layer below it, nothing above.
 # Documentation/layers.rst describes the same table: change both.
 LAYERS = [
-    (0, ["stack/*"], "portable TCP/IP stack (ix_*); stack/plat.h is its contract"),
+    (0, ["stack/*", "trace"], "portable TCP/IP stack (ix_*); stack/plat.h is its "
+                              "contract; the tracepoints (trace.h), used by every layer"),
     (1, ["config", "grant", "stats"],
      "tunables; listen and connect grants (pure state); counter snapshots"),
     (2, ["tx"], "frame -> skb -> __dev_direct_xmit, transmit backlog"),

@@ -20,13 +20,16 @@ fi
 mkdir -p build
 cp=("$cache/scripts/checkpatch.pl" --no-tree --strict --terse --show-types -f)
 files=$(ls kmod/*.[ch] kmod/stack/*.[ch] include/uapi/linux/ixdp.h 2>/dev/null |
-	grep -v -e '^kmod/compat.h$' -e '^kmod/stack/plat_user.h$')
+	grep -v -e '^kmod/compat.h$' -e '^kmod/stack/plat_user.h$' -e '^kmod/trace.h$')
 # shellcheck disable=SC2086
 "${cp[@]}" $files > build/checkpatch.log 2>&1 || true
 # compat.h is the one file whose job is to test the kernel version.
 "${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h \
 	>> build/checkpatch.log 2>&1 || true
-files="$files kmod/compat.h"
+# trace.h is written in the TRACE_EVENT() layout of include/trace/events/.
+"${cp[@]}" --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT kmod/trace.h \
+	>> build/checkpatch.log 2>&1 || true
+files="$files kmod/compat.h kmod/trace.h"
 if grep -qE ': (ERROR|WARNING|CHECK):' build/checkpatch.log; then
 	cat build/checkpatch.log
 	echo "style: checkpatch found problems" >&2

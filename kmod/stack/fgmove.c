@@ -335,7 +335,7 @@ int ix_fg_export(struct ix_stack *a, u32 fg, struct ix_fg_blob **out)
 		scan_tcb(a, t, cn, b->seg + b->nseg, b->data, &b->nseg,
 			 &b->nbytes);
 		b->nconn++;
-		ix_tcp_free(a, t);
+		ix_tcp_free_exported(a, t);
 	}
 	*out = b;
 	return (int)b->nconn;

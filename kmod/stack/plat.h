@@ -14,7 +14,9 @@
  *     smp_store_release, smp_mb;
  *   - ix_plat_zalloc/ix_plat_free: zeroed allocation, used at setup only;
  *   - ix_plat_random: fills a buffer with unpredictable bytes (ISN keys);
- *   - ix_plat_warn: rate-limited warning, printed with the host's prefix.
+ *   - ix_plat_warn: rate-limited warning, printed with the host's prefix;
+ *   - ix_plat_tcp_state: told of every TCP state change before it is made
+ *     (the kernel's tracepoint ixdp_conn_state; nothing in userspace).
  * Time is never read here: the host passes it into the stack.  Everything
  * else the stack needs from its host (transmit, events) comes through the
  * callbacks of struct ix_stack_cfg.

@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/printk.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/barrier.h>
 
 static inline void *ix_plat_zalloc(size_t size)
@@ -53,5 +54,24 @@ static inline void ix_plat_random(void *buf, size_t len)
 
 #define ix_plat_warn(fmt, ...) \
 	pr_warn_ratelimited(fmt, ##__VA_ARGS__)
+
+/*
+ * A connection changes state: the ixdp_conn_state tracepoint (kmod/trace.h).
+ * Only its static key is tested here; the probe is called out of line
+ * (plat_kernel.c), so the stack never includes a trace header.
+ */
+struct ix_stack;
+struct ix_tcb;
+
+DECLARE_TRACEPOINT(ixdp_conn_state);
+void ix_plat_trace_tcp_state(const struct ix_stack *c, const struct ix_tcb *t,
+			     u8 state);
+
+static inline void ix_plat_tcp_state(const struct ix_stack *c,
+				     const struct ix_tcb *t, u8 state)
+{
+	if (tracepoint_enabled(ixdp_conn_state))
+		ix_plat_trace_tcp_state(c, t, state);
+}
 
 #endif /* IX_PLAT_KERNEL_H */

@@ -59,4 +59,13 @@ void ix_plat_random(void *buf, size_t len);
 
 #define ix_plat_warn(fmt, ...) fprintf(stderr, "ixdp: " fmt, ##__VA_ARGS__)
 
+/* A connection changes state: no tracing in userspace. */
+struct ix_stack;
+struct ix_tcb;
+
+static inline void ix_plat_tcp_state(const struct ix_stack *c,
+				     const struct ix_tcb *t, u8 state)
+{
+}
+
 #endif /* IX_PLAT_USER_H */

@@ -323,6 +323,7 @@ struct ix_stack_cfg {
 	 * another after a flow-group move; all zero: random per core.
 	 */
 	u8 secret[32];
+	u32 id;				/* the host's name for it, in traces */
 	void (*tx)(void *arg, struct ix_stack *c, struct ix_mbuf *m);
 	/*
 	 * Optional: give the TX mbuf @m a frame buffer of at least @len

@@ -156,7 +156,12 @@ static void new_gen(struct ix_tcb *t)
 		t->gen = 1;
 }
 
-void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
+/*
+ * Release @t's slot. A connection that closes is told to the host as
+ * CLOSED, with the handle it had; one that leaves for another stack
+ * (@exported: ix_fg_export()) lives on there, and is not.
+ */
+static void tcb_release(struct ix_stack *c, struct ix_tcb *t, bool exported)
 {
 	ix_tcp_timers_cancel(c, t);
 	purge_rcv(c, t);
@@ -166,14 +171,27 @@ void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
 		c->syn_rcvd--;
 	if (t->state == IX_TCP_TIME_WAIT)
 		c->ntw--;
+	if (exported)
+		t->state = IX_TCP_CLOSED;
+	else
+		ix_tcp_set_state(c, t, IX_TCP_CLOSED);
 	new_gen(t);
-	t->state = IX_TCP_CLOSED;
 	t->flags = 0;
 	c->tcb_gen[t->slot] = t->gen;
 	c->tcb[t->slot] = NULL;
 	c->tcb_free[c->ntcb_free++] = t->slot;
 	t->dead_next = c->tcb_dead;
 	c->tcb_dead = t;
+}
+
+void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t)
+{
+	tcb_release(c, t, false);
+}
+
+void ix_tcp_free_exported(struct ix_stack *c, struct ix_tcb *t)
+{
+	tcb_release(c, t, true);
 }
 
 static struct ix_listener *listener_of(struct ix_stack *c,
@@ -278,7 +296,7 @@ void ix_tcp_kill(struct ix_stack *c, struct ix_tcb *t, int err)
 
 void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t)
 {
-	t->state = IX_TCP_ESTABLISHED;
+	ix_tcp_set_state(c, t, IX_TCP_ESTABLISHED);
 	t->cwnd = ix_min32(10 * t->mss, ix_max32(2 * t->mss, 14600));
 	t->ssthresh = 1u << 30;
 	t->recover = t->snd_una;
@@ -487,7 +505,7 @@ int ix_tcp_connect(struct ix_stack *c, u32 ip, u16 port, u16 lport,
 	t->sq_seq = t->snd_nxt;
 	t->rtt_seq = t->snd_nxt;
 	t->rtt_start = c->now;
-	t->state = IX_TCP_SYN_SENT;
+	ix_tcp_set_state(c, t, IX_TCP_SYN_SENT);
 	ix_tcp_send_syn(c, t);
 	ix_tcp_arm_rtx(c, t);
 	return 0;
@@ -589,9 +607,9 @@ int ix_tcp_close(struct ix_stack *c, u64 handle)
 	if (t->flags & TF_FIN_PENDING)
 		return -EALREADY;
 	if (t->state == IX_TCP_ESTABLISHED)
-		t->state = IX_TCP_FIN_WAIT_1;
+		ix_tcp_set_state(c, t, IX_TCP_FIN_WAIT_1);
 	else if (t->state == IX_TCP_CLOSE_WAIT)
-		t->state = IX_TCP_LAST_ACK;
+		ix_tcp_set_state(c, t, IX_TCP_LAST_ACK);
 	else
 		return -ENOTCONN;
 	t->flags |= TF_FIN_PENDING;

@@ -165,14 +165,22 @@ static inline u64 ix_tcp_handle(const struct ix_tcb *t)
  */
 #define IX_PRE_BUFS_CONN	16
 
+/* Every change of a connection's state, told to the host first. */
+static inline void ix_tcp_set_state(struct ix_stack *c, struct ix_tcb *t,
+				    u8 state)
+{
+	ix_plat_tcp_state(c, t, state);
+	t->state = state;
+}
+
 /* tcp.c APIs (internal): */
 struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash);
 void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_free_exported(struct ix_stack *c, struct ix_tcb *t);
 void ix_tcp_pre_sync(struct ix_stack *c, struct ix_tcb *t);
 bool ix_tcp_pre_full(struct ix_stack *c, const struct ix_tcb *t);
 bool ix_tcp_listening(const struct ix_stack *c, u16 port);
-void ix_tcp_set_state(struct ix_stack *c, struct ix_tcb *t, u8 state);
 void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t);
 void ix_tcp_kill(struct ix_stack *c, struct ix_tcb *t, int err);
 void ix_tcp_detach(struct ix_stack *c, struct ix_tcb *t, int status);

@@ -107,7 +107,7 @@ static void apply_syn_opts(struct ix_stack *c, struct ix_tcb *t,
 
 static void enter_time_wait(struct ix_stack *c, struct ix_tcb *t)
 {
-	t->state = IX_TCP_TIME_WAIT;
+	ix_tcp_set_state(c, t, IX_TCP_TIME_WAIT);
 	c->ntw++;
 	ix_tcp_send_ack(c, t);
 	ix_timer_cancel(&c->tw, &t->t_rtx);
@@ -122,10 +122,10 @@ static void fin_input(struct ix_stack *c, struct ix_tcb *t)
 	switch (t->state) {
 	case IX_TCP_SYN_RCVD:
 	case IX_TCP_ESTABLISHED:
-		t->state = IX_TCP_CLOSE_WAIT;
+		ix_tcp_set_state(c, t, IX_TCP_CLOSE_WAIT);
 		break;
 	case IX_TCP_FIN_WAIT_1:
-		t->state = IX_TCP_CLOSING;
+		ix_tcp_set_state(c, t, IX_TCP_CLOSING);
 		break;
 	case IX_TCP_FIN_WAIT_2:
 		enter_time_wait(c, t);
@@ -342,7 +342,7 @@ static bool fin_acked(struct ix_stack *c, struct ix_tcb *t)
 		return true;
 	switch (t->state) {
 	case IX_TCP_FIN_WAIT_1:
-		t->state = IX_TCP_FIN_WAIT_2;
+		ix_tcp_set_state(c, t, IX_TCP_FIN_WAIT_2);
 		ix_timer_cancel(&c->tw, &t->t_rtx);
 		ix_tcp_arm_wait(c, t, c->cfg.fin_wait2_us);
 		break;
@@ -663,7 +663,7 @@ static bool syn_sent_input(struct ix_stack *c, struct ix_tcb *t,
 		return false;
 	}
 	/* simultaneous open */
-	t->state = IX_TCP_SYN_RCVD;
+	ix_tcp_set_state(c, t, IX_TCP_SYN_RCVD);
 	t->flags &= ~TF_RTT;
 	ix_tcp_send_syn(c, t);
 	ix_tcp_arm_rtx(c, t);
@@ -883,7 +883,7 @@ static void passive_open(struct ix_stack *c, struct ix_tcp_seg *s, u32 lip,
 	t->snd_nxt = t->iss + 1;
 	t->snd_max = t->snd_nxt;
 	t->sq_seq = t->snd_nxt;
-	t->state = IX_TCP_SYN_RCVD;
+	ix_tcp_set_state(c, t, IX_TCP_SYN_RCVD);
 	t->flags |= TF_SYN_COUNTED | TF_RTT;
 	t->rtt_seq = t->snd_nxt;
 	t->rtt_start = c->now;

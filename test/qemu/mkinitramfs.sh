@@ -3,8 +3,8 @@
 #
 # Build the guest's initramfs: busybox, the NIC drivers of the guest
 # kernel (with their dependencies, in load order), ixdp.ko, iproute2's tc
-# and the traffic-control modules, tcpdump, and the selftest programs with
-# the shared libraries they need.
+# and the traffic-control modules, tcpdump, trace-cmd, memcached, and the
+# selftest programs with the shared libraries they need.
 #
 # mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR [EXTRA]
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
@@ -123,6 +123,13 @@ done
 if [ -x /usr/bin/memcached ]; then
 	cp /usr/bin/memcached "$root/usr/bin/memcached"
 	copy_with_libs /usr/bin/memcached
+fi
+# trace-cmd for the trace stage (test/selftests/trace.sh), where the
+# stage looks for it; libtraceevent's plugins are not needed for ixdp's
+# events.
+if [ -x /usr/bin/trace-cmd ]; then
+	cp /usr/bin/trace-cmd "$root/usr/bin/trace-cmd"
+	copy_with_libs /usr/bin/trace-cmd
 fi
 if [ -n "$extra" ]; then
 	mkdir -p "$root/extra"
