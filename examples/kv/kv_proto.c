@@ -287,10 +287,20 @@ static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 	return g.err ?: puts_(out, "END\r\n");
 }
 
+/*
+ * A value's buffer starts at KV_DATA_FIRST bytes and doubles as its bytes
+ * come, each step on the store's budget for data in flight: a client that
+ * announces a large value and sends little holds little. (A meta set,
+ * with its return flags after the value, takes its whole buffer at once.)
+ */
+#define KV_DATA_FIRST	16384
+
 bool kv_start_data(struct kv_conn *c, size_t extra)
 {
 	size_t n = c->vlen + 2 + extra;
 
+	if (!extra && n > KV_DATA_FIRST)
+		n = KV_DATA_FIRST;
 	c->got = 0;
 	if (!kv_store_reserve(c->store, n))
 		goto refuse;
@@ -307,6 +317,42 @@ refuse:
 	c->swallow = c->vlen + 2;
 	kv_count(&c->ctr->n.store_no_memory, 1);
 	return false;
+}
+
+/* Room for @n more bytes of the value: its buffer grown if need be. */
+static bool data_room(struct kv_conn *c, size_t n)
+{
+	size_t need = c->got + n, cap = c->reserved;
+	uint8_t *p;
+
+	if (need <= cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	if (cap > c->vlen + 2)
+		cap = c->vlen + 2;
+	if (!kv_store_reserve(c->store, cap - c->reserved))
+		return false;
+	p = realloc(c->data, cap);
+	if (!p) {
+		kv_store_release(c->store, cap - c->reserved);
+		return false;
+	}
+	rbuf_count(c, 0, (int64_t)(cap - c->reserved));
+	c->data = p;
+	c->reserved = cap;
+	return true;
+}
+
+/* No memory for the rest of the value: refused, the rest read and dropped. */
+static int data_refuse(struct kv_conn *c, struct kv_buf *out)
+{
+	c->swallow = c->vlen + 2 - c->got;
+	c->in_data = false;
+	free_data(c);
+	kv_count(&c->ctr->n.store_no_memory, 1);
+	return reply(c, out, c->noreply,
+		     "SERVER_ERROR out of memory storing object\r\n");
 }
 
 /* set, add, replace, append, prepend, cas: now the data block. */
@@ -648,6 +694,10 @@ int kv_conn_feed(struct kv_conn *c, const uint8_t *in, size_t len,
 			n = c->vlen + 2 - c->got;
 			if (n > len)
 				n = len;
+			if (!data_room(c, n)) {
+				err = data_refuse(c, out);
+				continue;
+			}
 			memcpy(c->data + c->got, in, n);
 			c->got += n;
 			if (c->got == c->vlen + 2)

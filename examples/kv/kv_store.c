@@ -176,10 +176,20 @@ unsigned int kv_store_shards(const struct kv_store *s)
 	return s->nshard;
 }
 
+/*
+ * The size memcached 1.6 gives an item against -I: its 48-byte header,
+ * the key and its NUL, the value with its "\r\n" and the CAS (8 more
+ * when the flags are not 0, which this leaves out), whatever this store
+ * spends on it.
+ */
+static size_t mc_size(size_t nkey, size_t nval)
+{
+	return 48 + nkey + 1 + nval + 2 + 8;
+}
+
 bool kv_store_fits(const struct kv_store *s, size_t nkey, size_t nval)
 {
-	return nval <= s->item_max &&
-	       item_size((uint32_t)nkey, (uint32_t)nval) <= s->item_max;
+	return mc_size(nkey, nval) <= s->item_max;
 }
 
 int64_t kv_abs_time(int64_t exptime, int64_t now)
@@ -396,7 +406,7 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 
 	if (cas_out)
 		*cas_out = 0;
-	if (item_size((uint32_t)nkey, len) > s->item_max)
+	if (!kv_store_fits(s, nkey, len))
 		return KV_TOO_LARGE;
 	pthread_mutex_lock(&sh->lock);
 	sh->st.cmd_set++;
@@ -452,7 +462,7 @@ enum kv_result kv_store_mset(struct kv_store *s, enum kv_mode mode,
 		uint8_t *tmp;
 
 		total = old->nval + len;
-		if (item_size((uint32_t)nkey, total) > s->item_max) {
+		if (!kv_store_fits(s, nkey, total)) {
 			r = KV_TOO_LARGE;
 			goto out;
 		}

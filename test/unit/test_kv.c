@@ -304,6 +304,56 @@ static void test_pending_budget(void **state)
  * Half a command holds a small buffer, not KV_LINE_MAX: 10,000 such
  * connections cost a few megabytes.
  */
+/*
+ * A value's buffer grows with its bytes: many announced large values cost
+ * what was sent of them, and one that outgrows the budget is refused when
+ * it does, the rest of it dropped.
+ */
+static void test_lazy_value(void **state)
+{
+	/* A budget of 256 KiB for data in flight (the memory limit). */
+	struct kv_store *s = kv_store_create(256 * 1024, 100 * 1024, fixed_now);
+	const char *oom = "SERVER_ERROR out of memory storing object\r\n";
+	static uint8_t data[100002];
+	static struct kv_conn c[8];
+	struct kv_buf out = { 0 };
+	int i;
+
+	memset(data, 'v', sizeof(data));
+	data[100000] = '\r';
+	data[100001] = '\n';
+	for (i = 0; i < 8; i++) {
+		kv_conn_init(&c[i], s, NULL, NULL, fixed_now);
+		feed(&c[i], "set big 0 0 100000\r\n", &out);
+		assert_true(c[i].in_data);
+	}
+	/* 800,000 bytes announced, 8 x 16 KiB held: nothing refused. */
+	assert_int_equal(out.len, 0);
+	assert_int_equal(kv_conn_feed(&c[0], data, sizeof(data), &out), 0);
+	assert_memory_equal(out.p, "STORED\r\n", out.len);
+	out.len = 0;
+	/* 7 x 16 KiB left; at 60,000 bytes each holds 64 KiB: the fourth
+	 * outgrows the budget and is refused then.
+	 */
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(kv_conn_feed(&c[i], data, 60000, &out), 0);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(kv_conn_feed(&c[4], data, 60000, &out), 0);
+	assert_int_equal(out.len, strlen(oom));
+	assert_memory_equal(out.p, oom, out.len);
+	assert_false(c[4].in_data);
+	/* It reads the rest of its value and works again. */
+	out.len = 0;
+	assert_int_equal(kv_conn_feed(&c[4], data + 60000, 40002, &out), 0);
+	assert_int_equal(out.len, 0);
+	feed(&c[4], "get big\r\n", &out);
+	assert_int_equal(out.len, 6 + 3 + 11 + 100002 + 5);
+	for (i = 0; i < 8; i++)
+		kv_conn_fini(&c[i]);
+	kv_buf_free(&out);
+	kv_store_destroy(s);
+}
+
 static void test_half_command(void **state)
 {
 	struct kv_store *s = kv_store_create(1 << 20, 1 << 20, fixed_now);
@@ -850,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_pending_budget),
+		cmocka_unit_test(test_lazy_value),
 		cmocka_unit_test(test_half_command),
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_expiry),
