@@ -9,12 +9,14 @@
  * safe_strto* read them. The meta commands are kv_meta.c's.
  *
  * Memory: a cut command line is held in a buffer grown to its length (at
- * most KV_LINE_MAX); a data block announced by a storage command is
- * allocated only if it fits the item size limit and the store's budget
- * for values in flight (kv_store_reserve: as much as -m, for all
- * connections together), else refused with memcached's out-of-memory
- * error and swallowed, so slow senders of large values hold at most
- * that much.
+ * most KV_LINE_MAX, or KV_GET_LINE_MAX for a get, the part past
+ * KV_LINE_MAX on the store's budget); a data block announced by a storage
+ * command must fit the item size limit, and its buffer grows with the
+ * bytes that come (from 16 KiB) on the store's budget for data in flight
+ * (kv_store_reserve: as much as -m, for all connections together); past
+ * it the value is refused with memcached's out-of-memory error and the
+ * rest swallowed, so slow senders of large values hold at most that
+ * much, and announced bytes that never come cost nothing.
  */
 #include <ctype.h>
 #include <errno.h>
