@@ -518,7 +518,8 @@ static int cmd_ms(struct kv_conn *c, struct words *w, struct kv_buf *out)
 		kv_store_drop(c->store, c->key, c->nkey);
 		goto refuse;
 	}
-	memcpy(c->data + c->vlen + 2, l->p, l->n);
+	if (l->n)
+		memcpy(c->data + c->vlen + 2, l->p, l->n);
 	c->nmret = l->n;
 	free(l);
 	c->meta = true;

@@ -270,6 +270,7 @@ static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 		   bool cas, bool touch, int64_t exptime, struct kv_buf *out)
 {
 	struct get_arg g = { .out = out, .cas = cas };
+	size_t start = out->len;
 	const char *rest = w->rest;
 	unsigned int i = first;
 	size_t n;
@@ -285,6 +286,14 @@ static int cmd_get(struct kv_conn *c, struct words *w, unsigned int first,
 			kv_stats_prefix(c, g.key, g.nkey, KV_PREFIX_HIT);
 		else
 			kv_stats_prefix(c, g.key, g.nkey, KV_PREFIX_GET);
+		/*
+		 * Values are copied into the reply: one line naming a large
+		 * value many times must not make it grow without bound.
+		 */
+		if (out->len - start > kv_store_limit(c->store)) {
+			out->len = start;
+			return puts_(out, "SERVER_ERROR out of memory writing get response\r\n");
+		}
 	}
 	return g.err ?: puts_(out, "END\r\n");
 }
@@ -353,7 +362,11 @@ static int data_refuse(struct kv_conn *c, struct kv_buf *out)
 	c->in_data = false;
 	free_data(c);
 	kv_count(&c->ctr->n.store_no_memory, 1);
-	return reply(c, out, c->noreply,
+	/* No stale value stays behind a refused set, as memcached. */
+	if (c->meta || c->mode == KV_SET)
+		kv_store_drop(c->store, c->key, c->nkey);
+	/* A meta command's errors are sent even with q. */
+	return reply(c, out, c->noreply && !c->meta,
 		     "SERVER_ERROR out of memory storing object\r\n");
 }
 
@@ -399,9 +412,12 @@ static int cmd_store(struct kv_conn *c, struct words *w, enum kv_mode mode,
 		return reply(c, out, c->noreply,
 			     "SERVER_ERROR object too large for cache\r\n");
 	}
-	if (!kv_start_data(c, 0))
+	if (!kv_start_data(c, 0)) {
+		if (mode == KV_SET)
+			kv_store_drop(c->store, c->key, c->nkey);
 		return reply(c, out, c->noreply,
 			     "SERVER_ERROR out of memory storing object\r\n");
+	}
 	return 0;
 }
 

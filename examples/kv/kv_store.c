@@ -176,9 +176,14 @@ unsigned int kv_store_shards(const struct kv_store *s)
 	return s->nshard;
 }
 
+size_t kv_store_limit(const struct kv_store *s)
+{
+	return s->mem_limit > s->item_max ? s->mem_limit : s->item_max;
+}
+
 /*
  * The size memcached 1.6 gives an item against -I: its 48-byte header,
- * the key and its NUL, the value with its "\r\n" and the CAS (8 more
+ * the key and its NUL, the value with its "\r\n" and the CAS (4 more
  * when the flags are not 0, which this leaves out), whatever this store
  * spends on it.
  */

@@ -206,6 +206,8 @@ struct kv_store_stats {
 
 void kv_store_stats(struct kv_store *s, struct kv_store_stats *out);
 void kv_store_stats_reset(struct kv_store *s);
+/* The memory limit (-m), or one item if that is larger. */
+size_t kv_store_limit(const struct kv_store *s);
 /* How many shards the key space has (kv_store.c says how it chooses). */
 unsigned int kv_store_shards(const struct kv_store *s);
 

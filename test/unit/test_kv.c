@@ -342,12 +342,31 @@ static void test_lazy_value(void **state)
 	assert_int_equal(out.len, strlen(oom));
 	assert_memory_equal(out.p, oom, out.len);
 	assert_false(c[4].in_data);
-	/* It reads the rest of its value and works again. */
+	/*
+	 * It reads the rest of its value and works again; as memcached, the
+	 * refused set took the old value with it.
+	 */
 	out.len = 0;
 	assert_int_equal(kv_conn_feed(&c[4], data + 60000, 40002, &out), 0);
 	assert_int_equal(out.len, 0);
 	feed(&c[4], "get big\r\n", &out);
-	assert_int_equal(out.len, 6 + 3 + 11 + 100002 + 5);
+	assert_memory_equal(out.p, "END\r\n", out.len);
+	out.len = 0;
+	/* One get line naming a value many times: the reply is bounded. */
+	for (i = 1; i <= 3; i++) {
+		kv_conn_fini(&c[i]);
+		kv_conn_init(&c[i], s, NULL, NULL, fixed_now);
+	}
+	assert_int_equal(kv_conn_feed(&c[5], data, sizeof(data), &out), 0);
+	assert_memory_equal(out.p, "STORED\r\n", out.len);
+	out.len = 0;
+	/* Twice fits the memory limit (256 KiB), three times not. */
+	feed(&c[5], "get big big\r\n", &out);
+	assert_int_equal(out.len, 2 * (6 + 3 + 11 + 100002) + 5);
+	out.len = 0;
+	feed(&c[5], "get big big big\r\n", &out);
+	assert_memory_equal(out.p, "SERVER_ERROR out of memory writing get response\r\n",
+			    out.len);
 	for (i = 0; i < 8; i++)
 		kv_conn_fini(&c[i]);
 	kv_buf_free(&out);
