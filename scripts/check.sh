@@ -99,7 +99,7 @@ count_tap interop "$log/interop.log" "$rc"
 check_plans interop "$log/interop.log"
 
 rc=0
-test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 600 \
+test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 1200 \
 	> "$log/qemu.log" 2>&1 || rc=$?
 cat "$log/qemu.log"
 # The harness's own verdict lines start with "not ok -" and count too.

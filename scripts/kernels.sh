@@ -100,7 +100,7 @@ run-suite)
 		v=$(series_version 6.12)
 		rc=0
 		make module user KVER="$v"
-		test/qemu/run.sh --kernel-version "$v" --mode test --timeout 900 || rc=$?
+		test/qemu/run.sh --kernel-version "$v" --mode test --timeout 1200 || rc=$?
 		# Leave the tree's ixdp.ko built for the default kernel again.
 		make -s module
 		exit $rc

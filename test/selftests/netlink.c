@@ -317,8 +317,9 @@ static void test_version(struct nl_sock *sk)
 			 r.ihas[A(VERSION)][IXDP_VERSION_A_FEATURES] &&
 			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] ==
 			 (IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED |
-			  IXDP_FEAT_SEND_DONE | IXDP_FEAT_RX_CHUNKS),
-			 "GET_VERSION returns abi, version and features (run recv_acked send_done rx_chunks)");
+			  IXDP_FEAT_SEND_DONE | IXDP_FEAT_RX_CHUNKS |
+			  IXDP_FEAT_HANDOFF),
+			 "GET_VERSION returns abi, version and features (run recv_acked send_done rx_chunks handoff)");
 }
 
 static int read_param(const char *name)
