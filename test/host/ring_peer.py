@@ -30,10 +30,12 @@ probe HOST PORT [--timeout S]
     Wait until the port accepts a connection, then close it gracefully.
 burst HOST PORT CONNS [--timeout S]
     CONNS non-blocking connects at once, each sending a line once
-    connected, and no retry: a listener that is full (its backlog of
-    connections not yet accepted) drops SYNs and last ACKs as Linux does,
-    so some wait. Exit 0 only if every one ends with a reset or a refusal
-    (the guest's listener goes away) and none with an EOF or the timeout.
+    connected; refused ones are tried again only until the first one
+    connects (the listener may not be up yet). A listener that is full
+    (its backlog of connections not yet accepted) drops SYNs and last ACKs
+    as Linux does, so some wait. Exit 0 only if some connected and every
+    one ends with a reset or a refusal (the guest's listener goes away),
+    none with an EOF or the timeout.
 """
 import argparse
 import errno
@@ -277,11 +279,16 @@ def burst(args):
     deadline = time.monotonic() + args.timeout
     sel = selectors.DefaultSelector()
     ends = {}
-    for i in range(args.conns):
+    connected = 0
+
+    def start(i):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
         s.connect_ex((args.host, args.port))
         sel.register(s, selectors.EVENT_WRITE, i)
+
+    for i in range(args.conns):
+        start(i)
     live = args.conns
     while live and time.monotonic() < deadline:
         for key, ev in sel.select(timeout=0.5):
@@ -289,10 +296,18 @@ def burst(args):
             end = None
             if ev & selectors.EVENT_WRITE:
                 err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err == errno.ECONNREFUSED and not connected:
+                    # Nobody listens yet: the guest is still starting.
+                    sel.unregister(s)
+                    s.close()
+                    time.sleep(0.2)
+                    start(i)
+                    continue
                 if err:
                     end = "refused" if err == errno.ECONNREFUSED else \
                         errno.errorcode.get(err, str(err))
                 else:
+                    connected += 1
                     try:
                         s.send(f"hello {i}\n".encode())
                         sel.modify(s, selectors.EVENT_READ, i)
@@ -316,9 +331,9 @@ def burst(args):
                 live -= 1
     if live:
         ends["timeout"] = live
-    print(f"burst: {args.conns} connections, ends {ends}")
+    print(f"burst: {args.conns} connections, {connected} connected, ends {ends}")
     good = ends.get("reset", 0) + ends.get("refused", 0)
-    return 0 if good == args.conns else 1
+    return 0 if good == args.conns and connected else 1
 
 
 def main():
