@@ -25,6 +25,7 @@
 #                             calibrated rate (issue 15's latency target)
 # Nothing here is asserted; test/bench/ratios-kv.awk makes the table.
 . /selftests/lib.sh
+. /selftests/bench_lib.sh
 
 [ -n "$IXDP_CTL" ] && exec 7<>"$IXDP_CTL"
 IXIP=198.18.0.3
@@ -39,15 +40,8 @@ FRACS=$(echo "${ixdp_fracs:-0.1,0.3,0.5,0.7,0.9,1.0}" | tr ',' ' ')
 SWEEP=$(echo "${ixdp_sweep:-usr-zipf,etc-zipf}" | tr ',' ' ')
 SAT="usr-uniform usr-zipf etc-uniform etc-zipf"
 
-insmod /ixdp/ixdp.ko || { echo "bench-kv: insmod failed"; exit 1; }
-ixctl port add dev "$IXDP_GUEST_IF" addr "$IXIP/24"
-wait_carrier "$IXDP_GUEST_IF"
-ixctl core add cpu 0 rxq 0
-cores=0
-if [ "$(nproc)" -ge 2 ]; then
-	ixctl core add cpu 1 rxq 1
-	cores=0,1
-fi
+# The echo responder it also starts (port 7) is not in the way.
+bench_ixdp_up bench-kv || exit 1
 ulimit -n 262144 2>/dev/null
 command -v memcached >/dev/null ||
 	echo "bench-kv: no memcached in this initramfs (scripts/deps.sh bench): left out"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by the benchmark guests (bench_app.sh, bench_xdp.sh,
+# Sourced by the benchmark guests (bench_app.sh, bench_kv.sh, bench_xdp.sh,
 # profile_app.sh): ixdp brought up for a load (bench_ixdp_up), the
 # guest's counters around one load, for "per message" figures in the
 # report (test/bench/ratios-app.awk divides by the run's "total").
