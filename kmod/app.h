@@ -276,6 +276,8 @@ struct ixdp_core_apps *ixdp_app_conn_table_alloc(u32 nconn);
 void ixdp_app_conn_table_free(struct ixdp_core_apps *da);
 u32 ixdp_app_conn_alloc(struct ixdp_app *app);
 void ixdp_app_conn_free(struct ixdp_app *app, u32 idx);
+void ixdp_app_conn_knocked(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
+			   const struct ixdp_app_conn *k);
 void ixdp_app_conn_unknock(struct ixdp_core *dp,
 			   const struct ixdp_app_conn *c);
 void ixdp_app_conn_mark_dirty(struct ixdp_app *app, u32 idx);

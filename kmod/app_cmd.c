@@ -352,7 +352,6 @@ static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
 	struct ixdp_core_apps *da = dp->apps;
 	u64 id = cmd->arg[0];
 	struct ixdp_app *to = NULL;
-	struct ixdp_app_conn *n;
 	unsigned int i;
 	u32 nidx;
 
@@ -379,17 +378,7 @@ static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
 	nidx = ixdp_app_conn_alloc(to);
 	if (nidx == IX_NIL)
 		return -ENOBUFS;
-	n = &to->conn[nidx];
-	n->state = IXDP_CONN_KNOCKED;
-	n->handle = c->handle;
-	n->peer_ip = c->peer_ip;
-	n->peer_port = c->peer_port;
-	n->lport = c->lport;
-	n->lslot = c->lslot;
-	n->lgen = c->lgen;
-	n->pend = IXDP_PEND_KNOCK;
-	ixdp_app_conn_owner_set(dp, c->handle, to, nidx);
-	ixdp_app_conn_mark_dirty(to, nidx);
+	ixdp_app_conn_knocked(dp, to, nidx, c);
 	ixdp_app_conn_free(app, idx);
 	ixdp_core_stats_inc(app->dst, app_handoffs);
 	return 0;

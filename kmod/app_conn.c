@@ -258,6 +258,28 @@ void ixdp_app_conn_free(struct ixdp_app *app, u32 idx)
 }
 
 /*
+ * Slot @idx of @app holds the knocked connection @k names (handle, peer,
+ * listener), its KNOCK event to be written: a passive open's, or one
+ * another context handed over.
+ */
+void ixdp_app_conn_knocked(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
+			   const struct ixdp_app_conn *k)
+{
+	struct ixdp_app_conn *c = &app->conn[idx];
+
+	c->state = IXDP_CONN_KNOCKED;
+	c->handle = k->handle;
+	c->peer_ip = k->peer_ip;
+	c->peer_port = k->peer_port;
+	c->lport = k->lport;
+	c->lslot = k->lslot;
+	c->lgen = k->lgen;
+	c->pend = IXDP_PEND_KNOCK;
+	ixdp_app_conn_owner_set(dp, c->handle, app, idx);
+	ixdp_app_conn_mark_dirty(app, idx);
+}
+
+/*
  * The knocked connection @c was answered or is gone: its listener, if the
  * same LISTEN still stands (not one on the same port since), counts one
  * fewer.

@@ -28,12 +28,16 @@ static void on_knock(struct ixdp_core *dp, struct ixdp_app_listener *l,
 		     const struct ix_event *ev)
 {
 	struct ixdp_app *app = dp->apps->app[l->app];
-	struct ixdp_app_conn *c;
+	struct ixdp_app_conn k = {};
 	u32 idx;
 
 	/* The listen backlog: knocked and not yet answered. */
 	if (!app->dead && l->knocked >= l->backlog) {
-		/* As Linux with tcp_abort_on_overflow: a reset. */
+		/*
+		 * The stack leaves handshakes to a full listener unfinished
+		 * (ixdp_app_route_accept_full()), so this is only the bound's
+		 * last line: a reset, as tcp_abort_on_overflow would.
+		 */
 		ixdp_core_stats_inc(app->dst, app_backlog_drops);
 		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
 		return;
@@ -49,18 +53,14 @@ static void on_knock(struct ixdp_core *dp, struct ixdp_app_listener *l,
 		ixdp_app_conn_defer(dp, IXDP_DEFER_REJECT, ev->handle);
 		return;
 	}
-	c = &app->conn[idx];
-	c->state = IXDP_CONN_KNOCKED;
-	c->handle = ev->handle;
-	c->peer_ip = cpu_to_be32(ev->ip);
-	c->peer_port = ev->port;
-	c->lport = ev->lport;
-	c->lslot = l - dp->apps->listen;
-	c->lgen = l->gen;
-	c->pend = IXDP_PEND_KNOCK;
+	k.handle = ev->handle;
+	k.peer_ip = cpu_to_be32(ev->ip);
+	k.peer_port = ev->port;
+	k.lport = ev->lport;
+	k.lslot = l - dp->apps->listen;
+	k.lgen = l->gen;
 	l->knocked++;
-	ixdp_app_conn_owner_set(dp, ev->handle, app, idx);
-	ixdp_app_conn_mark_dirty(app, idx);
+	ixdp_app_conn_knocked(dp, app, idx, &k);
 }
 
 static void on_connected(struct ixdp_core *dp, const struct ix_event *ev)
