@@ -74,6 +74,12 @@ extern "C" {
  * ctx_id names it).
  */
 #define IXDP_FEAT_HANDOFF	(1ULL << 4)
+/*
+ * IXDP_ATTACH_MOVABLE: the flow groups of a context's connections may
+ * move to another core, where a context of the same process adopts them
+ * (IXDP_EV_MOVED, IXDP_EV_ADOPT).
+ */
+#define IXDP_FEAT_MOVE		(1ULL << 5)
 
 /* ------------------------------------------------------------------ */
 /* /dev/ixdp character device                                         */
@@ -256,7 +262,32 @@ struct ixdp_attach {
  * request and answer instead of two.
  */
 #define IXDP_ATTACH_RECV_ACKED	(1U << 0)
-#define IXDP_ATTACH_FLAGS	IXDP_ATTACH_RECV_ACKED
+/*
+ * IXDP_ATTACH_MOVABLE (IXDP_FEAT_MOVE): the context's connections follow
+ * their flow group when it moves to another core of the port (ixctl move,
+ * ixdpd's policy). There a context of the same process that was attached
+ * with this flag adopts each of them: the one listening on the
+ * connection's local port if there is one, else the one attached first.
+ * A group holding connections of a context without this flag, or of a
+ * process with no such context on the target core, stays where it is
+ * (EBUSY for the move). The connection is not interrupted:
+ *  - the old context gets IXDP_EV_MOVED after every event the connection
+ *    owed it (its RECV up to the bytes in its arena, SENT); the handle is
+ *    dead from the move on (commands get -EBADF), the connection's bytes
+ *    stay readable in the RX arena until ev_head moves past the event,
+ *    and every byte the core took from the TX arena was copied: the TX
+ *    arena is the application's again;
+ *  - the new context gets IXDP_EV_ADOPT with the same token and a new
+ *    handle, and answers with ACCEPT (its cookie) or REJECT (a reset), as
+ *    for a knock; until then the connection's new bytes wait in the core.
+ *    After ACCEPT it delivers the bytes that follow those of the old
+ *    context, and takes sends that continue the bytes the core took.
+ * Stream positions (arg[1] of both events) count bytes mod 2^32 from the
+ * connection's first byte: the low word received bytes the old context
+ * was given (RECV), the high word bytes the core took from sends.
+ */
+#define IXDP_ATTACH_MOVABLE	(1U << 1)
+#define IXDP_ATTACH_FLAGS	(IXDP_ATTACH_RECV_ACKED | IXDP_ATTACH_MOVABLE)
 
 /*
  * IXDP_IOC_WAKE: no argument (0). Wakes the dataplane core of an attached
@@ -513,8 +544,29 @@ enum ixdp_ev {
 				 * ways), -ECONNRESET, -ETIMEDOUT,
 				 * -ECONNABORTED (after ABORT)
 				 */
+	IXDP_EV_MOVED,		/* cookie, handle (dead from now on); arg[0]:
+				 * token; arg[1]: stream positions (see
+				 * IXDP_ATTACH_MOVABLE); arg[2]:
+				 * IXDP_MOVED_* flags. The connection went
+				 * to another core: no DEAD event follows
+				 */
+	IXDP_EV_ADOPT,		/* handle; arg[0]: token of the MOVED event
+				 * of the same connection; arg[1]: stream
+				 * positions; arg[2]: peer IPv4 (network
+				 * order, low word), peer port (bits 32-47),
+				 * local port (bits 48-63). Answer with
+				 * ACCEPT or REJECT
+				 */
 	__IXDP_EV_MAX
 };
+
+/*
+ * IXDP_EV_MOVED flags: IXDP_MOVED_FIN, the core had taken a CLOSE (its FIN
+ * is queued or sent); IXDP_MOVED_EOF, the end of the stream was shown to
+ * the old context (RECV of 0 bytes), so the new one gets none.
+ */
+#define IXDP_MOVED_FIN		(1ULL << 0)
+#define IXDP_MOVED_EOF		(1ULL << 1)
 
 /**
  * struct ixdp_event - one event, written by the kernel (48 bytes)
