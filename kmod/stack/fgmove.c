@@ -392,6 +392,17 @@ u32 ix_fg_blob_conns(const struct ix_fg_blob *blob)
 	return blob->nconn;
 }
 
+/* The connections of flow group @fg, as many as its export would take. */
+u32 ix_fg_conns(const struct ix_stack *c, u32 fg)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < c->tcb_hi; i++)
+		if (c->tcb[i] && in_fg(c->tcb[i], fg))
+			n++;
+	return n;
+}
+
 /* What a host needs to know of the @i-th connection of @blob. */
 void ix_fg_blob_info(const struct ix_fg_blob *blob, u32 i,
 		     struct ix_fg_conn_info *ci)

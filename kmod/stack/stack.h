@@ -522,6 +522,7 @@ int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg);
 void ix_fg_blob_free(struct ix_fg_blob *blob);
 u32 ix_fg_blob_conns(const struct ix_fg_blob *blob);
+u32 ix_fg_conns(const struct ix_stack *c, u32 fg);
 
 /* A connection in a blob, as its host knew it on the exporting core. */
 struct ix_fg_conn_info {
