@@ -126,6 +126,7 @@ struct ixdp_app_conn {
 	u8 move_flags;		/* IXDP_MOVED_* */
 	bool adopt;		/* KNOCKED by a move: ADOPT, not KNOCK */
 	bool adopt_eof;		/* the end of stream is still to be shown */
+	bool room_news;		/* SENT owed for room alone (0 bytes) */
 };
 
 struct ixdp_app {
