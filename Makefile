@@ -406,11 +406,14 @@ profile-app: module user
 
 # Echo against the number of connections (32 to 100,000, the same load):
 # echo_ixdp and Linux epoll on one guest, medians and ratios (not a test).
+# A make function splits its arguments at commas: the list goes in whole.
+SCALE_COUNTS := 32,1000,10000,100000
+
 bench-scale: module user
 	@mkdir -p $(BUILD)
 	test/qemu/run.sh --kernel-version $(KVER) --mode bench-scale --mem 3072 \
 		--host-timeout 1500 --timeout 3600 \
-		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),32,1000,10000,100000)" \
+		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),$(SCALE_COUNTS))" \
 		| tee $(BUILD)/bench-scale.log
 	@test/bench/report.sh bench-scale $(BUILD)/bench-scale.log $(BUILD)/bench-scale
 
