@@ -5,9 +5,10 @@
 # The guest cannot read what a host command printed, so the offered
 # rates of make bench-kv's open-loop sweep are kept here, on the host:
 # --save NAME adds the run's rate to NAME's list (the guest's
-# calibration runs) and --rate-of NAME F offers F times the median of
-# that list. kv-load.sh --reset forgets them (the guest does so at its
-# start).
+# calibration runs) and --rate-of NAME F offers F times the highest of
+# that list: a server's saturation is the most it was seen to serve (a
+# busy host only ever lowers a run's rate). kv-load.sh --reset forgets
+# them (the guest does so at its start).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 state=$top/build/kv-bench
@@ -19,11 +20,8 @@ while [ $# -gt 0 ]; do
 	--rate-of)
 		[ -s "$state/$2" ] || { echo "kv-load: no saved rate $2"; exit 1; }
 		args+=(--rate "$(sort -n "$state/$2" | awk -v f="$3" '
-			{ r[NR] = $1 }
-			END {
-				m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
-				printf "%.0f", m * f
-			}')")
+			{ m = $1 }
+			END { printf "%.0f", m * f }')")
 		shift 2
 		;;
 	*) args+=("$1") ;;

@@ -11,7 +11,7 @@
 # Each server is started for its runs and stopped by PID after, so that
 # the other has the CPUs to itself; every start preloads all keys of
 # both workloads (GETs hit). First, a calibration: each server's
-# saturation rate of each sweep workload, the median of ixdp_cal (3)
+# saturation rate of each sweep workload, the highest of ixdp_cal (3)
 # closed-loop runs (cal/SERVER/WL/N, kept on the host by kv-load.sh).
 # Then ixdp_reps repetitions, the servers' order alternating, of:
 #   sat/SERVER/WL/repR        closed loop, ixdp_conns connections x
