@@ -1289,7 +1289,6 @@ static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
 	fire(ctx, IXEVOUT);
 }
 
-
 /* ---- moves ------------------------------------------------------------- */
 
 /*
@@ -1332,7 +1331,8 @@ static void ctx_lost(struct ixev_thread *t, struct ixev_ctx *ctx, int status,
 		free(ctx->rq);
 	ctx->rq = ctx->rq_inline;
 	ctx->rq_cap = IXEV_RSEGS;
-	ctx->rq_head = ctx->rq_tail = 0;
+	ctx->rq_head = 0;
+	ctx->rq_tail = 0;
 	if (t->ops.release)
 		t->ops.release(ctx);
 }
@@ -1481,11 +1481,16 @@ static void ctx_leave(struct ixev_thread *t, struct ixev_ctx *ctx)
 		t->side[ctx->slot].carry = NULL;
 	}
 	ctx->flags &= ~(F_UNSURE | F_BLOCKED | F_FENCE | F_CARRY);
-	ctx->s_head = ctx->s_sub = ctx->s_tail = 0;
-	ctx->head_acked = ctx->sub_taken = 0;
+	ctx->s_head = 0;
+	ctx->s_sub = 0;
+	ctx->s_tail = 0;
+	ctx->head_acked = 0;
+	ctx->sub_taken = 0;
 	ctx->unacked = 0;
 	ctx->fill_used = 0;
-	ctx->rq_head = ctx->rq_tail = ctx->rq_used = 0;
+	ctx->rq_head = 0;
+	ctx->rq_tail = 0;
+	ctx->rq_used = 0;
 	ctx->credit = 0;
 	ctx->rx_bytes = 0;
 	list_del(&ctx->dirty);
@@ -1551,13 +1556,13 @@ static void adopt(struct ixev_thread *t, struct ixev_carry *c,
 {
 	struct ixev_ctx *ctx = c->ctx;
 	struct ixev_thread *from = c->from;
-	bool fin = c->mflags & IXDP_MOVED_FIN;
+	bool fin = c->mflags & IXDP_MOVED_FIN, bad = c->bad;
 	unsigned int why = 0;
 	struct ixdp_cmd *cmd;
 
 	if (pos != c->pos) {
 		t->st.bad_events++;
-		c->bad = true;
+		bad = true;
 	}
 	if (slot_get(t, ctx)) {
 		if (!dead)
@@ -1570,8 +1575,10 @@ static void adopt(struct ixev_thread *t, struct ixev_carry *c,
 	t->st.moved_in++;
 	t->side[ctx->slot].rx_total = c->rx_total;
 	ctx->handle = handle;
-	ctx->head_pos = ctx->sub_pos = c->tx_pos;
-	ctx->sends = ctx->fence = 0;
+	ctx->head_pos = c->tx_pos;
+	ctx->sub_pos = c->tx_pos;
+	ctx->sends = 0;
+	ctx->fence = 0;
 	ctx->room = 0;
 	if (fin)
 		ctx->flags |= F_CLOSE_REQ | F_CLOSE_SENT;
@@ -1583,12 +1590,12 @@ static void adopt(struct ixev_thread *t, struct ixev_carry *c,
 	} else {
 		ixev_carry_free(c);
 	}
-	if (dead || c->bad || (ctx->flags & F_ABORT_SENT)) {
+	if (dead || bad || (ctx->flags & F_ABORT_SENT)) {
 		if (!dead)
 			reject(t, handle);
 		if (t->moved)
 			t->moved(ctx, from, t);
-		ctx_dead(t, ctx, dead ? status : c->bad ? -EPROTO :
+		ctx_dead(t, ctx, dead ? status : bad ? -EPROTO :
 			 -ECONNABORTED);
 		return;
 	}
