@@ -26,6 +26,7 @@ static void print_features(uint64_t f)
 		{ IXDP_FEAT_SEND_DONE, "send_done" },
 		{ IXDP_FEAT_RX_CHUNKS, "rx_chunks" },
 		{ IXDP_FEAT_HANDOFF, "handoff" },
+		{ IXDP_FEAT_MOVE, "move" },
 	};
 	char buf[64] = "";
 	size_t i, n = 0;

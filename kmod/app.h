@@ -73,6 +73,8 @@ enum ixdp_app_conn_state {
 #define IXDP_PEND_CONNECTED	BIT(1)
 #define IXDP_PEND_EOF		BIT(2)
 #define IXDP_PEND_DEAD		BIT(3)
+#define IXDP_PEND_MOVED		BIT(4)	/* gone to another core: app_move.c */
+#define IXDP_PEND_ADOPT		BIT(5)	/* came from another core */
 
 /*
  * One chunk of a context's RX arena while a connection holds it: @start is
@@ -116,6 +118,14 @@ struct ixdp_app_conn {
 	u32 wait_bytes;		/* how many */
 	bool send_short;	/* a send was short: app_cmd.c's rule */
 	u64 send_resume;	/* TX offset of its first untaken byte */
+	/* Moves (app_move.c): the MOVED or ADOPT event's token and words. */
+	u64 token;
+	u32 tx_pos;
+	u32 tx_skip;		/* acked bytes taken on the old core: unshown */
+	u32 adopt_wait;		/* bytes waiting in the core since the move */
+	u8 move_flags;		/* IXDP_MOVED_* */
+	bool adopt;		/* KNOCKED by a move: ADOPT, not KNOCK */
+	bool adopt_eof;		/* the end of stream is still to be shown */
 };
 
 struct ixdp_app {
@@ -301,6 +311,47 @@ struct ixdp_app_owner *ixdp_app_conn_owner_of(struct ixdp_core_apps *da,
 void ixdp_app_conn_defer(struct ixdp_core *dp, u8 op, u64 handle);
 void ixdp_app_conn_run_deferred(struct ixdp_core *dp);
 
+/* One application connection on its way to another core (app_move.c). */
+struct ixdp_app_move {
+	u64 old_handle;
+	u64 token;
+	pid_t tgid;
+	u32 fg;
+	u32 rx_pos, tx_pos;
+	u32 tx_skip;
+	u32 wait_bytes;
+	__be32 peer_ip;
+	u16 peer_port, lport;
+	u8 flags;		/* IXDP_MOVED_* */
+	bool eof;		/* the new context shows the end of stream */
+	bool done;		/* imported */
+};
+
+/* The application half of one move of flow groups. */
+struct ixdp_app_moves {
+	struct ixdp_app_move *rec;
+	u32 n, cap, cursor;
+	pid_t proc[IXDP_DP_APPS];	/* processes holding connections */
+	unsigned int nproc;
+	u32 fg_procs[IX_FG_MAX];	/* which of them, by group */
+};
+
+/* app_move.c APIs: */
+int ixdp_app_move_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
+			u32 fg);
+u32 ixdp_app_move_missing(struct ixdp_core *dp,
+			  const struct ixdp_app_moves *mv);
+int ixdp_app_move_reserve(struct ixdp_app_moves *mv, u32 n);
+void ixdp_app_move_out(struct ixdp_core *dp, struct ixdp_app_moves *mv,
+		       u32 fg, struct ix_fg_blob *blob);
+int ixdp_app_move_in_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
+			   u32 fg);
+bool ixdp_app_move_in(struct ixdp_core *dp, struct ixdp_app_moves *mv,
+		      u64 old_handle, u64 new_handle, u64 cookie);
+int ixdp_app_move_accept(struct ixdp_core *dp, struct ixdp_app *app,
+			 struct ixdp_app_conn *c, u32 idx, u64 cookie);
+void ixdp_app_move_free(struct ixdp_app_moves *mv);
+
 /* app_route.c APIs: */
 bool ixdp_app_route_event(struct ixdp_core *dp, const struct ix_event *ev);
 u32 ixdp_app_route_rx_room(struct ixdp_core *dp, u64 handle);
@@ -334,8 +385,6 @@ void ixdp_app_table_check_alive(struct ixdp_core *dp, struct ixdp_app *app);
 /* app_loop.c APIs (the core's client hooks): */
 extern const struct ixdp_core_client_ops ixdp_app_client_ops;
 void ixdp_app_loop_run_deferred(struct ixdp_core *dp);
-bool ixdp_app_loop_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
-			 bool bound);
 
 /* app_cmd.c APIs: */
 unsigned int ixdp_app_cmd_run(struct ixdp_core *dp, struct ixdp_app *app,

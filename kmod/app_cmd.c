@@ -290,6 +290,8 @@ static int cmd_accept(struct ixdp_core *dp, struct ixdp_app *app,
 
 	if (c->state != IXDP_CONN_KNOCKED)
 		return -EINVAL;
+	if (c->adopt)
+		return ixdp_app_move_accept(dp, app, c, idx, cmd->arg[0]);
 	/* Open first: accepting delivers the bytes that came before. */
 	c->state = IXDP_CONN_OPEN;
 	c->cookie = cmd->arg[0];
@@ -310,7 +312,9 @@ static int cmd_reject(struct ixdp_core *dp, struct ixdp_app *app,
 
 	if (c->state != IXDP_CONN_KNOCKED)
 		return -EINVAL;
-	err = ix_tcp_reject(dp->stack, handle);
+	/* An adopted connection was accepted long ago: a reset ends it. */
+	err = c->adopt ? ix_tcp_abort(dp->stack, handle) :
+	      ix_tcp_reject(dp->stack, handle);
 	if (!err) {
 		ixdp_app_conn_unknock(dp, c);
 		ixdp_app_conn_owner_clear(dp, handle);
@@ -355,7 +359,8 @@ static int cmd_handoff(struct ixdp_core *dp, struct ixdp_app *app,
 	unsigned int i;
 	u32 nidx;
 
-	if (c->state != IXDP_CONN_KNOCKED || (c->pend & IXDP_PEND_KNOCK))
+	if (c->state != IXDP_CONN_KNOCKED || c->adopt ||
+	    (c->pend & IXDP_PEND_KNOCK))
 		return -EINVAL;
 	for (i = 0; id && id <= U32_MAX && i < IXDP_DP_APPS; i++) {
 		if (da->app[i] && da->app[i]->ctx_id == id) {

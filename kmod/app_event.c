@@ -67,6 +67,18 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 			return false;
 		c->pend &= ~IXDP_PEND_KNOCK;
 	}
+	if (c->pend & IXDP_PEND_ADOPT) {
+		if (!emit_conn(app, room, IXDP_EV_ADOPT, 0, 0, c->handle,
+			       c->token, c->ann | (u64)c->tx_pos << 32,
+			       (__force u32)c->peer_ip |
+			       (u64)c->peer_port << 32 |
+			       (u64)c->lport << 48))
+			return false;
+		c->pend &= ~IXDP_PEND_ADOPT;
+	}
+	/* Nothing more until the answer (ixdp_app_move_accept()). */
+	if (c->state == IXDP_CONN_KNOCKED)
+		return true;
 	if (c->pend & IXDP_PEND_CONNECTED) {
 		if (!emit_conn(app, room, IXDP_EV_CONNECTED, c->status,
 			       c->cookie, c->status ? 0 : c->handle,
@@ -104,6 +116,16 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 			       c->sent, c->window, 0))
 			return false;
 		c->sent = 0;
+	}
+	if (c->pend & IXDP_PEND_MOVED) {
+		if (!emit_conn(app, room, IXDP_EV_MOVED, 0, c->cookie,
+			       c->handle, c->token,
+			       c->wr | (u64)c->tx_pos << 32, c->move_flags))
+			return false;
+		c->pend &= ~IXDP_PEND_MOVED;
+		/* Its bytes stay readable until the application is past it. */
+		ixdp_app_conn_bury(app, idx);
+		return true;
 	}
 	if (c->pend & IXDP_PEND_DEAD) {
 		if (!emit_conn(app, room, IXDP_EV_DEAD, c->status, c->cookie,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Application contexts as a client of the core's loop, in the core's
- * kthread: the loop step (commands, deferred calls, events), the peeks
- * the loop makes before it sleeps, and the hooks of flow-group moves.
+ * kthread: the loop step (commands, deferred calls, events) and the
+ * peeks the loop makes before it sleeps.
  */
 #include "app.h"
 
@@ -139,18 +139,6 @@ static void apps_destroy(struct ixdp_core *dp)
 void ixdp_app_loop_run_deferred(struct ixdp_core *dp)
 {
 	ixdp_app_conn_run_deferred(dp);
-}
-
-/*
- * Does an attached context know this connection of the core (by its
- * handle, or by its cookie while connecting)? Such a connection cannot
- * follow its flow group to another core yet.
- */
-bool ixdp_app_loop_bound(struct ixdp_core *dp, u64 handle, u64 cookie,
-			 bool bound)
-{
-	return ixdp_app_conn_owner_of(dp->apps, handle) ||
-	       (bound && ixdp_app_cookie_is_app(cookie));
 }
 
 /* The application contexts as a client of their core (core.c). */

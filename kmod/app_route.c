@@ -145,7 +145,15 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 		on_recv(dp, app, idx, ev);
 		break;
 	case IX_EV_SENT:
-		c->sent += ev->len;
+		/* Bytes taken on the core it came from were reported there. */
+		if (unlikely(c->tx_skip)) {
+			u32 n = min(c->tx_skip, ev->len);
+
+			c->tx_skip -= n;
+			c->sent += ev->len - n;
+		} else {
+			c->sent += ev->len;
+		}
 		c->window = ev->window;
 		break;
 	case IX_EV_DEAD:
@@ -157,6 +165,17 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 			/* Never shown to the application: forget it. */
 			ixdp_app_conn_free(app, idx);
 			return;
+		}
+		if (c->adopt) {
+			/*
+			 * Adopted, and dead before the answer: the ADOPT
+			 * still comes, then DEAD, neither with a cookie,
+			 * as for a knock.
+			 */
+			c->wr = c->ann;
+			c->sent = 0;
+			c->pend &= IXDP_PEND_ADOPT;
+			c->adopt_wait = 0;
 		}
 		c->state = IXDP_CONN_DYING;
 		c->status = ev->status;

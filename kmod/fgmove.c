@@ -20,16 +20,19 @@
  *  import  B imports each blob, takes the responder's records over,
  *          stops holding the groups and runs the frames it held, first.
  *  undo    Groups A could not export (an application holds one of their
- *          connections, or no memory) and groups B could not import
- *          (no room) go back to A the same way, A holding and then
+ *          connections that cannot move, or no memory) and groups B
+ *          could not import (no room) go back to A the same way, A
+ *          holding and then
  *          importing what it exported; the frames B held for them are
  *          dropped, which TCP repairs. Should A have filled up meanwhile,
  *          those connections are lost (logged) and A owns the group.
  *          The map for it is reserved before the move starts, so the
  *          undo step cannot fail.
  *
- * Connections of application contexts do not move yet: the context is
- * bound to A's rings, so such groups stay with A (-EBUSY).
+ * Connections of application contexts move too when their context was
+ * attached with IXDP_ATTACH_MOVABLE and their process has such a context
+ * on B, which adopts them (app_move.c); other groups that applications
+ * hold connections of stay with A (-EBUSY).
  */
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
@@ -44,6 +47,8 @@
 #include "trace.h"
 
 #define MSG_APP_BOUND "an application holds connections of the flow group"
+#define MSG_APP_NOCTX \
+	"a process holding connections of the flow group has no movable context on the target core"
 
 /*
  * Fault injection for the undo step, which no healthy run reaches:
@@ -95,6 +100,8 @@ struct mv {
 	struct ixdp_resp_state *resp;		/* by A's responder cookie */
 	u32 nresp;
 	u32 conns, held, busy;
+	u32 noctx;				/* ... no context on B */
+	struct ixdp_app_moves app;		/* application connections */
 	u32 out_fgs, out_conns;			/* exported (traced) */
 	u32 lost;				/* connections no core took */
 	bool undoing;				/* importing back into A */
@@ -151,21 +158,36 @@ static int mv_release(struct ixdp_core *dp, void *arg)
 	return 0;
 }
 
-static int app_bound(void *arg, u64 handle, u64 cookie, bool bound)
-{
-	return ixdp_app_loop_bound(arg, handle, cookie, bound) ? -EBUSY : 0;
-}
-
-/* Before anything changes: leave out the groups applications hold. */
+/*
+ * Before anything changes: leave out the groups applications hold
+ * connections of that cannot move.
+ */
 static int mv_check(struct ixdp_core *dp, void *arg)
 {
 	struct mv *mv = arg;
 	u32 fg;
 
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
-		if (ix_fg_for_each(dp->stack, fg, app_bound, dp)) {
+		if (ixdp_app_move_check(dp, &mv->app, fg)) {
 			__clear_bit(fg, mv->fgs);
 			mv->busy++;
+		}
+	}
+	return 0;
+}
+
+/* ... and those whose processes have no context on B to adopt them. */
+static int mv_check_target(struct ixdp_core *dp, void *arg)
+{
+	struct mv *mv = arg;
+	u32 fg, missing = ixdp_app_move_missing(dp, &mv->app);
+
+	if (!missing)
+		return 0;
+	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
+		if (mv->app.fg_procs[fg] & missing) {
+			__clear_bit(fg, mv->fgs);
+			mv->noctx++;
 		}
 	}
 	return 0;
@@ -184,9 +206,15 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 	ixdp_app_loop_run_deferred(dp);
 	for_each_set_bit(fg, mv->fgs, IX_FG_MAX) {
 		/* A knock or connect since mv_check() may have bound it. */
-		if (ix_fg_for_each(dp->stack, fg, app_bound, dp)) {
+		if (ixdp_app_move_check(dp, &mv->app, fg)) {
 			__set_bit(fg, mv->stay);
 			mv->busy++;
+			continue;
+		}
+		n = ixdp_app_move_reserve(&mv->app, ix_fg_conns(dp->stack, fg));
+		if (n < 0) {
+			__set_bit(fg, mv->stay);
+			mv->err = n;
 			continue;
 		}
 		ixdp_responder_save(dp->resp, fg, mv->resp);
@@ -197,6 +225,7 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 			mv->err = n;
 			continue;
 		}
+		ixdp_app_move_out(dp, &mv->app, fg, mv->blob[fg]);
 		ixdp_responder_drop(dp->resp, fg);
 		ixdp_core_stats_inc(&dp->st, fg_out);
 		ixdp_core_stats_add(&dp->st, conns_out, n);
@@ -213,6 +242,9 @@ static void mv_rehandle(void *arg, u64 old_handle, u64 new_handle, u64 cookie)
 	struct mv *mv = arg;
 	const struct ixdp_resp_state *st;
 
+	if (ixdp_app_move_in(mv->importer, &mv->app, old_handle, new_handle,
+			     cookie))
+		return;
 	if (cookie >= mv->nresp)
 		return;
 	st = &mv->resp[cookie];
@@ -236,7 +268,10 @@ static int mv_import(struct ixdp_core *dp, void *arg)
 		if (!mv->blob[fg])
 			continue;
 		n = !mv->undoing && mv_should_fail(fail_import) ? -ENOSPC :
-		    ix_fg_import(dp->stack, mv->blob[fg], now, mv_rehandle, mv);
+		    ixdp_app_move_in_check(dp, &mv->app, fg);
+		if (!n)
+			n = ix_fg_import(dp->stack, mv->blob[fg], now,
+					 mv_rehandle, mv);
 		if (n < 0 && mv->undoing) {
 			/*
 			 * A filled up while the group was away: its
@@ -339,6 +374,8 @@ static int mv_run(struct ixdp_port *port, struct mv *mv,
 	/* Nothing changed yet: the only step a killed caller may skip. */
 	t0 = ktime_get_ns();
 	err = ixdp_core_call(src, mv_check, mv);
+	if (!err && mv->app.nproc)
+		err = ixdp_core_call(dst, mv_check_target, mv);
 	if (err || bitmap_empty(mv->fgs, IX_FG_MAX))
 		return err;
 
@@ -462,7 +499,11 @@ out:
 	if (mv->busy && !err) {
 		NL_SET_ERR_MSG(extack, MSG_APP_BOUND);
 		err = -EBUSY;
+	} else if (mv->noctx && !err) {
+		NL_SET_ERR_MSG(extack, MSG_APP_NOCTX);
+		err = -EBUSY;
 	}
+	ixdp_app_move_free(&mv->app);
 	kvfree(mv->resp);
 	kvfree(mv);
 	return err;

@@ -19,7 +19,7 @@ struct netlink_ext_ack;
 /* Everything this build of the module offers, as IXDP_FEAT_* bits. */
 #define IXDP_FEATURES	(IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED | \
 			 IXDP_FEAT_SEND_DONE | IXDP_FEAT_RX_CHUNKS | \
-			 IXDP_FEAT_HANDOFF)
+			 IXDP_FEAT_HANDOFF | IXDP_FEAT_MOVE)
 
 /* config.c APIs: */
 struct ixdp_config {

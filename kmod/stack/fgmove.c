@@ -23,8 +23,10 @@
  *         exported buffers, offset in the buffer); the copied range of
  *         such a buffer is widened to cover them.  A reference into an RX
  *         buffer this connection does not hold cannot be rebased: the
- *         export fails with -EINVAL.  Other references (application
- *         memory) are kept as they are;
+ *         export fails with -EINVAL.  The bytes of other references (an
+ *         application's memory, which may be reused once the move is
+ *         told) are copied into the blob, and B keeps them in a buffer of
+ *         the connection's own (t->sq_copy) until they are acknowledged;
  *       - pending timers become absolute expiry times in us;
  *       - the ARP entry of the next hop is kept if reachable;
  *       - the old handle and the cookie are recorded for the host.
@@ -78,8 +80,12 @@ struct ix_fg_seg {
 	u8 q;			/* 0 rcvq, 1 pend, 2 ooo */
 };
 
+/* sq_buf[] of a reference whose bytes were copied (sqc_data). */
+#define IX_FG_SQC	(IX_NIL - 1)
+
 struct ix_fg_conn {
 	struct ix_tcb tcb;	/* no pointers: timers, queues, hnext cleared */
+	u32 sqc_data, sqc_len;	/* copied send bytes in the blob */
 	u64 old_handle;
 	u64 cookie;
 	u64 timer_us[3];	/* rtx, dack, wait: absolute, 0 not pending */
@@ -206,6 +212,35 @@ static void scan_buf(struct ix_pool *p, const struct ix_tcb *t,
 }
 
 /*
+ * The bytes of @t's send references that are not into its RX buffers,
+ * in ring order: counted, and copied to @data + *nbytes when @cn is set.
+ */
+static void scan_sq_copy(const struct ix_tcb *t, const u32 *bufs,
+			 struct ix_fg_conn *cn, u8 *data, u32 *nbytes)
+{
+	u32 j, k, len = 0;
+
+	for (j = 0; j < t->sq_cnt; j++) {
+		k = (t->sq_head + j) % IX_SQ_REFS;
+		if (bufs[k] != IX_NIL)
+			continue;
+		if (cn) {
+			memcpy(data + *nbytes + len, t->sq[k].base,
+			       t->sq[k].len);
+			cn->sq_buf[k] = IX_FG_SQC;
+			cn->sq_off[k] = len;
+			cn->tcb.sq[k].base = NULL;
+		}
+		len += t->sq[k].len;
+	}
+	if (cn) {
+		cn->sqc_data = *nbytes;
+		cn->sqc_len = len;
+	}
+	*nbytes += len;
+}
+
+/*
  * One connection: validate and count (cn == NULL), or fill its record,
  * its segments from seg[] and its bytes from data[].
  */
@@ -236,8 +271,10 @@ static int scan_tcb(struct ix_stack *c, struct ix_tcb *t,
 				 seg ? &seg[i] : NULL, data, nbytes);
 	}
 	*nseg += n;
-	if (!cn)
+	if (!cn) {
+		scan_sq_copy(t, bufs, NULL, NULL, nbytes);
 		return 0;
+	}
 
 	cn->tcb = *t;
 	cn->old_handle = ix_tcp_handle(t);
@@ -260,6 +297,10 @@ static int scan_tcb(struct ix_stack *c, struct ix_tcb *t,
 			cn->tcb.sq[j].len = 0;
 		}
 	}
+	scan_sq_copy(t, bufs, cn, data, nbytes);
+	cn->tcb.sq_copy = NULL;
+	cn->tcb.sq_copy_len = 0;
+	cn->tcb.sq_copy_refs = 0;
 	memset(&cn->tcb.t_rtx, 0, sizeof(cn->tcb.t_rtx));
 	memset(&cn->tcb.t_dack, 0, sizeof(cn->tcb.t_dack));
 	memset(&cn->tcb.t_wait, 0, sizeof(cn->tcb.t_wait));
@@ -351,6 +392,49 @@ u32 ix_fg_blob_conns(const struct ix_fg_blob *blob)
 	return blob->nconn;
 }
 
+/* The connections of flow group @fg, as many as its export would take. */
+u32 ix_fg_conns(const struct ix_stack *c, u32 fg)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < c->tcb_hi; i++)
+		if (c->tcb[i] && in_fg(c->tcb[i], fg))
+			n++;
+	return n;
+}
+
+/* What a host needs to know of the @i-th connection of @blob. */
+void ix_fg_blob_info(const struct ix_fg_blob *blob, u32 i,
+		     struct ix_fg_conn_info *ci)
+{
+	const struct ix_tcb *t = &blob->conn[i].tcb;
+
+	ci->handle = blob->conn[i].old_handle;
+	ci->cookie = blob->conn[i].cookie;
+	ci->tx_taken = ix_tcp_data_end(t) - (t->iss + 1);
+	ci->tx_unreported = t->sq_bytes + t->acked_unreported;
+	ci->fin = t->flags & TF_FIN_PENDING;
+	ci->eof_shown = t->flags & TF_EOF_SHOWN;
+	ci->app = t->flags & TF_APP;
+}
+
+/*
+ * The host returns @bytes of the @i-th connection's shown bytes that it
+ * copied out (rel): they stay with the host A was (an application's
+ * arena), so B's window does not count them.
+ */
+int ix_fg_blob_rx_return(struct ix_fg_blob *blob, u32 i, u32 bytes)
+{
+	struct ix_tcb *t = &blob->conn[i].tcb;
+
+	if (bytes > t->rel || bytes > t->dlv || bytes > t->held)
+		return -EINVAL;
+	t->rel -= bytes;
+	t->dlv -= bytes;
+	t->held -= bytes;
+	return 0;
+}
+
 /*
  * Call fn(arg, handle, cookie, bound) for each connection of flow group
  * @fg, where bound says whether the host knows it by handle or cookie
@@ -423,7 +507,7 @@ static int import_check(struct ix_stack *c, const struct ix_fg_blob *blob)
 }
 
 static void import_one(struct ix_stack *c, const struct ix_fg_blob *blob,
-		       const struct ix_fg_conn *cn, struct ix_tcb *t)
+		       const struct ix_fg_conn *cn, struct ix_tcb *t, u8 *copy)
 {
 	u32 slot = c->tcb_free[--c->ntcb_free], i, j;
 	struct ix_timer *tm[3];
@@ -459,6 +543,17 @@ static void import_one(struct ix_stack *c, const struct ix_fg_blob *blob,
 			if (cn->sq_buf[j] == i)
 				t->sq[j].base = buf + cn->sq_off[j];
 	}
+	if (copy) {
+		memcpy(copy, blob->data + cn->sqc_data, cn->sqc_len);
+		t->sq_copy = copy;
+		t->sq_copy_len = cn->sqc_len;
+		for (j = 0; j < IX_SQ_REFS; j++) {
+			if (cn->sq_buf[j] != IX_FG_SQC)
+				continue;
+			t->sq[j].base = copy + cn->sq_off[j];
+			t->sq_copy_refs++;
+		}
+	}
 	ix_flowtab_insert(c, t);
 	if (t->flags & TF_SYN_COUNTED)
 		c->syn_rcvd++;
@@ -477,21 +572,32 @@ int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg)
 {
 	struct ix_tcb **tcb;
+	u8 **copy;
 	u32 i;
 	int err;
 
 	err = import_check(b, blob);
 	if (err)
 		return err;
-	/* Every control block first: from the first import nothing fails. */
-	tcb = ix_plat_zalloc((size_t)(blob->nconn ?: 1) * sizeof(*tcb));
+	/*
+	 * Every control block and send copy first: from the first import
+	 * nothing fails.
+	 */
+	tcb = ix_plat_zalloc((size_t)(blob->nconn ?: 1) *
+			     (sizeof(*tcb) + sizeof(*copy)));
 	if (!tcb)
 		return -ENOMEM;
+	copy = (u8 **)(tcb + (blob->nconn ?: 1));
 	for (i = 0; i < blob->nconn; i++) {
 		tcb[i] = ix_plat_tcb_zalloc(sizeof(**tcb));
-		if (!tcb[i]) {
-			while (i--)
-				ix_plat_tcb_free(tcb[i]);
+		if (blob->conn[i].sqc_len)
+			copy[i] = ix_plat_zalloc(blob->conn[i].sqc_len);
+		if (!tcb[i] || (blob->conn[i].sqc_len && !copy[i])) {
+			do {
+				if (tcb[i])
+					ix_plat_tcb_free(tcb[i]);
+				ix_plat_free(copy[i]);
+			} while (i--);
 			ix_plat_free(tcb);
 			return -ENOMEM;
 		}
@@ -503,7 +609,7 @@ int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 	for (i = 0; i < blob->nconn; i++) {
 		const struct ix_fg_conn *cn = &blob->conn[i];
 
-		import_one(b, blob, cn, tcb[i]);
+		import_one(b, blob, cn, tcb[i], copy[i]);
 		if (cb)
 			cb(arg, cn->old_handle, ix_tcp_handle(tcb[i]),
 			   cn->cookie);

@@ -522,6 +522,21 @@ int ix_fg_import(struct ix_stack *b, struct ix_fg_blob *blob, u64 now,
 		 ix_fg_rehandle_fn cb, void *arg);
 void ix_fg_blob_free(struct ix_fg_blob *blob);
 u32 ix_fg_blob_conns(const struct ix_fg_blob *blob);
+u32 ix_fg_conns(const struct ix_stack *c, u32 fg);
+
+/* A connection in a blob, as its host knew it on the exporting core. */
+struct ix_fg_conn_info {
+	u64 handle, cookie;
+	u32 tx_taken;		/* bytes sends gave the stack, mod 2^32 */
+	u32 tx_unreported;	/* ... not yet reported acknowledged */
+	bool fin;		/* the host closed: FIN queued or sent */
+	bool eof_shown;		/* the end of stream event was emitted */
+	bool app;		/* accepted or connected (TF_APP) */
+};
+
+void ix_fg_blob_info(const struct ix_fg_blob *blob, u32 i,
+		     struct ix_fg_conn_info *ci);
+int ix_fg_blob_rx_return(struct ix_fg_blob *blob, u32 i, u32 bytes);
 int ix_fg_for_each(struct ix_stack *c, u32 fg,
 		   int (*fn)(void *arg, u64 handle, u64 cookie, bool bound),
 		   void *arg);

@@ -161,9 +161,19 @@ static void new_gen(struct ix_tcb *t)
  * CLOSED, with the handle it had; one that leaves for another stack
  * (@exported: ix_fg_export()) lives on there, and is not.
  */
+/* The copy of sends taken on another core is acknowledged or not needed. */
+void ix_tcp_sq_copy_free(struct ix_tcb *t)
+{
+	ix_plat_free(t->sq_copy);
+	t->sq_copy = NULL;
+	t->sq_copy_len = 0;
+	t->sq_copy_refs = 0;
+}
+
 static void tcb_release(struct ix_stack *c, struct ix_tcb *t, bool exported)
 {
 	ix_tcp_timers_cancel(c, t);
+	ix_tcp_sq_copy_free(t);
 	purge_rcv(c, t);
 	ix_tcp_pre_sync(c, t);
 	ix_flowtab_remove(c, t);

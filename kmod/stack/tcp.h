@@ -109,6 +109,14 @@ struct ix_tcb {
 	u32 acked_unreported;
 	u32 rtx_hi;			/* SACK recovery: retransmitted below */
 	struct ix_iov sq[IX_SQ_REFS];
+	/*
+	 * Bytes of sends another stack took, copied when the connection
+	 * moved here (ix_fg_import()): sq_copy_refs sq[] entries point into
+	 * them, and they are freed with the last one.
+	 */
+	u8 *sq_copy;
+	u32 sq_copy_len;
+	u32 sq_copy_refs;
 	struct ix_sack_blk sacked[IX_SACK_SCOREBOARD];
 	struct ix_rtt_mark rtt[IX_RTT_MARKS];
 
@@ -178,6 +186,7 @@ struct ix_tcb *ix_tcp_alloc(struct ix_stack *c, u32 lip, u32 rip, u16 lport,
 			    u16 rport, u32 hash);
 void ix_tcp_free(struct ix_stack *c, struct ix_tcb *t);
 void ix_tcp_free_exported(struct ix_stack *c, struct ix_tcb *t);
+void ix_tcp_sq_copy_free(struct ix_tcb *t);
 void ix_tcp_pre_sync(struct ix_stack *c, struct ix_tcb *t);
 bool ix_tcp_pre_full(struct ix_stack *c, const struct ix_tcb *t);
 bool ix_tcp_listening(const struct ix_stack *c, u16 port);

@@ -148,6 +148,10 @@ static void sq_consume(struct ix_tcb *t, u32 n)
 		}
 		n -= left;
 		t->sq_off = 0;
+		if (t->sq_copy && r->base >= t->sq_copy &&
+		    r->base < t->sq_copy + t->sq_copy_len &&
+		    !--t->sq_copy_refs)
+			ix_tcp_sq_copy_free(t);
 		t->sq_head = (t->sq_head + 1) % IX_SQ_REFS;
 		t->sq_cnt--;
 	}

@@ -59,7 +59,7 @@ static void test_version(int fd)
 	ok = !err && info.abi_version == IXDP_ABI_VERSION &&
 	     info.features == (IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED |
 				IXDP_FEAT_SEND_DONE | IXDP_FEAT_RX_CHUNKS |
-				IXDP_FEAT_HANDOFF) &&
+				IXDP_FEAT_HANDOFF | IXDP_FEAT_MOVE) &&
 	     info.module_version[0] != '\0' &&
 	     memchr(info.module_version, '\0', sizeof(info.module_version)) &&
 	     !info.flags && all_zero(info.resv, sizeof(info.resv));

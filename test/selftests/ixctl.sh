@@ -19,10 +19,10 @@ param() {
 
 run_ixctl version
 tap_check "ixctl version names the module and abi" \
-	sh -c "echo '$OUT' | grep -q '^ixdp .* abi 1 features 0x1f (run recv_acked send_done rx_chunks handoff)$'"
+	sh -c "echo '$OUT' | grep -q '^ixdp .* abi 1 features 0x3f (run recv_acked send_done rx_chunks handoff move)$'"
 run_ixctl -j version
 tap_check "ixctl -j version is JSON" \
-	sh -c "echo '$OUT' | grep -q '^{\"module_version\":\".*\",\"abi_version\":1,\"features\":\"0x1f\",\"feature_names\":\"run recv_acked send_done rx_chunks handoff\"}$'"
+	sh -c "echo '$OUT' | grep -q '^{\"module_version\":\".*\",\"abi_version\":1,\"features\":\"0x3f\",\"feature_names\":\"run recv_acked send_done rx_chunks handoff move\"}$'"
 run_ixctl config set batch 16 poll_us 200
 tap_check "ixctl config set changes both values" \
 	[ "$RC" -eq 0 -a "$(param batch)" = 16 -a "$(param poll_us)" = 200 ]

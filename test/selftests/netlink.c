@@ -318,8 +318,8 @@ static void test_version(struct nl_sock *sk)
 			 r.val[A(VERSION)][IXDP_VERSION_A_FEATURES] ==
 			 (IXDP_FEAT_RUN | IXDP_FEAT_RECV_ACKED |
 			  IXDP_FEAT_SEND_DONE | IXDP_FEAT_RX_CHUNKS |
-			  IXDP_FEAT_HANDOFF),
-			 "GET_VERSION returns abi, version and features (run recv_acked send_done rx_chunks handoff)");
+			  IXDP_FEAT_HANDOFF | IXDP_FEAT_MOVE),
+			 "GET_VERSION returns abi, version and features (run recv_acked send_done rx_chunks handoff move)");
 }
 
 static int read_param(const char *name)
