@@ -1092,14 +1092,37 @@ static struct ixev_ctx *send_lookup(struct ixev_thread *t,
 	return ctx;
 }
 
+/*
+ * -EBADF for a command of a connection the core let go of: it moved to
+ * another core (or died), and its MOVED (or DEAD) event, which may come
+ * after the completions of commands the core refused meanwhile, settles
+ * what was taken. Nothing to report, and no reason to stop sending: the
+ * bytes not taken go to the new core. An ACCEPT refused so is not one:
+ * that connection is gone before it was ever open.
+ */
+static bool cmd_orphaned(struct ixev_thread *t, const struct ixdp_event *ev,
+			 unsigned int op)
+{
+	const struct ixev_ctx *ctx;
+
+	if (ev->status != -EBADF || !ev->handle)
+		return false;
+	if (gone_has(t, ev->handle))
+		return true;
+	if (op == IXDP_OP_ACCEPT)
+		return false;
+	ctx = op == IXDP_OP_SEND ? send_lookup(t, ev) :
+	      ctx_lookup(t, ev->arg[0]);
+	return ctx && ctx->state == IXEV_S_OPEN && ctx->handle == ev->handle;
+}
+
 static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 {
 	unsigned int op = (unsigned int)ev->arg[1];
 	struct ixev_ctx *ctx;
 	struct ixdp_cmd *cmd;
 
-	/* Queued before the connection moved away: nothing to report. */
-	if (ev->status == -EBADF && gone_has(t, ev->handle))
+	if (cmd_orphaned(t, ev, op))
 		return;
 	if (op == IXDP_OP_SEND) {
 		ctx = send_lookup(t, ev);

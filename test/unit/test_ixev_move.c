@@ -664,6 +664,46 @@ static void test_position_mismatch(void **state)
 	fk_free(&p.k2);
 }
 
+/*
+ * The core refuses (-EBADF) commands of a connection it has moved before
+ * the MOVED event reaches the ring: not an error, and the bytes go on the
+ * new core all the same.
+ */
+static void test_refused_before_moved(void **state)
+{
+	struct pair p;
+	struct ixdp_cmd c, next;
+	uint8_t buf[80], out[80];
+	size_t n;
+
+	pair_setup(&p, NULL);
+	open_conn(&p, 0x10b);
+	fill_tx(buf, 80, 0);
+	assert_int_equal(ixev_send(&mc.ctx, buf, 50), 50);
+	loop(p.t1, 0);
+	c = fk_expect(&p.k1, IXDP_OP_SEND);
+	fk_complete(&p.k1, &c, -EBADF);
+	loop(p.t1, 1);
+	assert_int_equal(errors, 0);
+	/* Still open, still sending. */
+	assert_int_equal(ixev_send(&mc.ctx, buf + 50, 30), 30);
+	moved_ev(&p, 88, 0, 0, 0);
+	loop(p.t1, 1);
+	while (fk_take(&p.k1, &c))
+		;
+	adopt_ev(&p.k2, 0x20b, 88, 0, 0);
+	loop(p.t2, 1);
+	loop(p.t2, 0);
+	fk_expect(&p.k2, IXDP_OP_ACCEPT);
+	n = take_sends(&p.k2, out, 0, &next);
+	assert_int_equal(next.opcode, 0);
+	assert_int_equal(n, 80);
+	assert_memory_equal(out, buf, 80);
+	assert_int_equal(errors, 0);
+	assert_int_equal(ixev_thread_stats(p.t1)->cmd_errors, 0);
+	pair_teardown(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_adopt_timeout),
 		cmocka_unit_test(test_dead_before_accept),
 		cmocka_unit_test(test_position_mismatch),
+		cmocka_unit_test(test_refused_before_moved),
 	};
 
 	unit_filter();
