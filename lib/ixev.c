@@ -750,7 +750,7 @@ ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 
 	if (!ctx_mine(ctx))
 		return -EXDEV;
-	/* Bytes read on the thread it came from first. */
+	/* Bytes it brought from its old thread come first. */
 	c = ctx_carry(ctx);
 	if (c && c->rx_off < c->rx_len) {
 		n = c->rx_len - c->rx_off;

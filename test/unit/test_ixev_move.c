@@ -704,6 +704,65 @@ static void test_refused_before_moved(void **state)
 	pair_teardown(&p);
 }
 
+/*
+ * More carried bytes than the new thread can queue at once (small chunks,
+ * IXEV_SEGS ranges): the rest goes as the peer acknowledges, and what the
+ * application sends there waits behind it (-EAGAIN, then IXEVOUT).
+ */
+static void test_carry_waits_for_room(void **state)
+{
+	struct ixev_params prm = { .tx_reserve = 4096, .chunk_size = 64 };
+	struct pair p;
+	struct ixdp_cmd c, next;
+	uint8_t buf[2100], out[2100];
+	uint8_t *user;
+	size_t n;
+	uint64_t ck2;
+	int outs;
+
+	pair_setup(&p, &prm);
+	open_conn(&p, 0x10c);
+	user = ixev_tx_reserved(p.t1, NULL);
+	fill_tx(user, 2000, 0);
+	assert_int_equal(ixev_send_zc(&mc.ctx, 0, 2000, m_zc, NULL), 0);
+	moved_ev(&p, 89, 0, 0, 0);
+	loop(p.t1, 1);
+	assert_int_equal(mc.zc_done, 1);
+	while (fk_take(&p.k1, &c))
+		;
+	adopt_ev(&p.k2, 0x20c, 89, 0, 0);
+	loop(p.t2, 1);
+	/* Room for IXEV_SEGS chunks of 64 bytes only. */
+	assert_int_equal(ixev_send(&mc.ctx, "z", 1), -EAGAIN);
+	assert_int_equal(ixev_send_space(&mc.ctx), 0);
+	loop(p.t2, 0);
+	c = fk_expect(&p.k2, IXDP_OP_ACCEPT);
+	ck2 = c.arg[0];
+	n = take_sends(&p.k2, out, 0, &next);
+	assert_int_equal(n, IXEV_SEGS * 64);
+	outs = mc.outs;
+	fk_push(&p.k2, IXDP_EV_SENT, 0, ck2, 0x20c, n, 100000, 0);
+	loop(p.t2, 1);
+	assert_true(mc.outs > outs);
+	loop(p.t2, 0);
+	n = take_sends(&p.k2, out, n, &next);
+	assert_int_equal(n, 2000);
+	fill_tx(buf, 2000, 0);
+	assert_memory_equal(out, buf, 2000);
+	/* Now the application's bytes, after the carried ones. */
+	fk_push(&p.k2, IXDP_EV_SENT, 0, ck2, 0x20c, 2000 - IXEV_SEGS * 64,
+		100000, 0);
+	loop(p.t2, 1);
+	fill_tx(buf, 5, 2000);
+	assert_int_equal(ixev_send(&mc.ctx, buf, 5), 5);
+	loop(p.t2, 0);
+	n = take_sends(&p.k2, out, n, &next);
+	assert_int_equal(n, 2005);
+	fill_tx(buf, 2005, 0);
+	assert_memory_equal(out, buf, 2005);
+	pair_teardown(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_dead_before_accept),
 		cmocka_unit_test(test_position_mismatch),
 		cmocka_unit_test(test_refused_before_moved),
+		cmocka_unit_test(test_carry_waits_for_room),
 	};
 
 	unit_filter();
