@@ -126,6 +126,7 @@ struct ixdp_app_conn {
 	u8 move_flags;		/* IXDP_MOVED_* */
 	bool adopt;		/* KNOCKED by a move: ADOPT, not KNOCK */
 	bool adopt_eof;		/* the end of stream is still to be shown */
+	bool room_news;		/* SENT owed for room alone (0 bytes) */
 };
 
 struct ixdp_app {
@@ -316,7 +317,6 @@ struct ixdp_app_move {
 	u64 old_handle;
 	u64 token;
 	pid_t tgid;
-	u32 fg;
 	u32 rx_pos, tx_pos;
 	u32 tx_skip;
 	u32 wait_bytes;
@@ -330,10 +330,13 @@ struct ixdp_app_move {
 /* The application half of one move of flow groups. */
 struct ixdp_app_moves {
 	struct ixdp_app_move *rec;
-	u32 n, cap, cursor;
+	u32 n, cap;
+	u32 cur_fg, cursor;		/* the group being imported */
 	pid_t proc[IXDP_DP_APPS];	/* processes holding connections */
 	unsigned int nproc;
 	u32 fg_procs[IX_FG_MAX];	/* which of them, by group */
+	u32 fg_first[IX_FG_MAX];	/* a group's records: from here, */
+	u32 fg_n[IX_FG_MAX];		/* so many */
 };
 
 /* app_move.c APIs: */

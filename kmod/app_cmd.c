@@ -336,6 +336,7 @@ static int cmd_abort(struct ixdp_core *dp, struct ixdp_app *app,
 	ixdp_app_conn_owner_clear(dp, handle);
 	c->wr = c->ann;
 	c->sent = 0;
+	c->room_news = false;
 	c->pend = IXDP_PEND_DEAD;
 	c->status = -ECONNABORTED;
 	c->state = IXDP_CONN_DYING;

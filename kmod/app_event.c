@@ -111,11 +111,12 @@ static bool conn_flush(struct ixdp_app *app, u32 idx, u32 *room)
 			return false;
 		c->pend &= ~IXDP_PEND_EOF;
 	}
-	if (c->sent) {
+	if (c->sent || c->room_news) {
 		if (!emit_conn(app, room, IXDP_EV_SENT, 0, c->cookie, c->handle,
 			       c->sent, c->window, 0))
 			return false;
 		c->sent = 0;
+		c->room_news = false;
 	}
 	if (c->pend & IXDP_PEND_MOVED) {
 		if (!emit_conn(app, room, IXDP_EV_MOVED, 0, c->cookie,

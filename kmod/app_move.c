@@ -200,6 +200,8 @@ void ixdp_app_move_out(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 	struct ixdp_app *app;
 	u32 i, idx, n = ix_fg_blob_conns(blob);
 
+	mv->fg_first[fg] = mv->n;
+	mv->fg_n[fg] = 0;
 	for (i = 0; i < n; i++) {
 		ix_fg_blob_info(blob, i, &ci);
 		if (!ci.app || !ixdp_app_cookie_is_app(ci.cookie))
@@ -212,7 +214,7 @@ void ixdp_app_move_out(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 		m = rec_add(mv);
 		if (WARN_ON_ONCE(!m))
 			break;
-		m->fg = fg;
+		mv->fg_n[fg]++;
 		m->old_handle = ci.handle;
 		m->token = atomic64_inc_return(&ixdp_move_tokens);
 		m->tgid = app->tgid;
@@ -245,19 +247,23 @@ void ixdp_app_move_out(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 	}
 }
 
-/* The first record of group @fg from @mv->cursor on. */
+/*
+ * The record of @handle among those of the group being imported
+ * (@mv->cur_fg): the import calls back in export order, so it is the
+ * next one from the cursor, usually.
+ */
 static struct ixdp_app_move *rec_of(struct ixdp_app_moves *mv, u64 handle)
 {
+	u32 first = mv->fg_first[mv->cur_fg], end = first + mv->fg_n[mv->cur_fg];
 	u32 i;
 
-	/* The import calls back in export order: the next one, usually. */
-	for (i = mv->cursor; i < mv->n; i++) {
+	for (i = max(mv->cursor, first); i < end; i++) {
 		if (!mv->rec[i].done && mv->rec[i].old_handle == handle) {
 			mv->cursor = i + 1;
 			return &mv->rec[i];
 		}
 	}
-	for (i = 0; i < mv->n; i++)
+	for (i = first; i < end; i++)
 		if (!mv->rec[i].done && mv->rec[i].old_handle == handle)
 			return &mv->rec[i];
 	return NULL;
@@ -271,12 +277,15 @@ static struct ixdp_app_move *rec_of(struct ixdp_app_moves *mv, u64 handle)
 int ixdp_app_move_in_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 			   u32 fg)
 {
-	u32 need[IXDP_DP_APPS] = {}, head;
+	u32 need[IXDP_DP_APPS] = {}, head, end;
 	struct ixdp_app *app;
 	unsigned int i;
 
-	for (i = 0; i < mv->n; i++) {
-		if (mv->rec[i].fg != fg || mv->rec[i].done)
+	mv->cur_fg = fg;
+	mv->cursor = mv->fg_first[fg];
+	end = mv->fg_first[fg] + mv->fg_n[fg];
+	for (i = mv->fg_first[fg]; i < end; i++) {
+		if (mv->rec[i].done)
 			continue;
 		app = adopter(dp, mv->rec[i].tgid, mv->rec[i].lport);
 		if (!app)
@@ -292,7 +301,6 @@ int ixdp_app_move_in_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 		if (app->nconn - app->nused < need[i])
 			return -ENOSPC;
 	}
-	mv->cursor = 0;
 	return 0;
 }
 

@@ -151,6 +151,8 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 
 			c->tx_skip -= n;
 			c->sent += ev->len - n;
+			/* The room they held is news all the same. */
+			c->room_news = true;
 		} else {
 			c->sent += ev->len;
 		}
@@ -174,6 +176,7 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 			 */
 			c->wr = c->ann;
 			c->sent = 0;
+			c->room_news = false;
 			c->pend &= IXDP_PEND_ADOPT;
 			c->adopt_wait = 0;
 		}

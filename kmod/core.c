@@ -941,7 +941,7 @@ static int run_may(const struct ixdp_core *dp)
  */
 int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 {
-	u64 csw = current->nvcsw + current->nivcsw, idle_since, now;
+	u64 csw = current->nvcsw + current->nivcsw, idle_since, now, t0, left;
 	struct run_poll rp = { .dp = dp, .run = run };
 	struct ixdp_config cfg;
 	unsigned int n, napi_id;
@@ -961,9 +961,25 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	WRITE_ONCE(dp->run_owner, run->owner);
 	ixdp_core_stats_inc(&dp->st, run_calls);
 	idle_since = ixdp_core_clock_ns();
+	/*
+	 * The core's load as the policy reads it (busy_ns, idle_ns): the
+	 * application's own work between two calls, within the grace, is
+	 * the core's busy time too.
+	 */
+	ixdp_config_get(&cfg);
+	left = READ_ONCE(dp->run_left_ns);
+	if (left && idle_since > left &&
+	    idle_since - left < (u64)cfg.run_grace_us * NSEC_PER_USEC)
+		ixdp_core_stats_add(&dp->st, busy_ns, idle_since - left);
 	for (;;) {
 		ixdp_config_get(&cfg);
+		t0 = ixdp_core_clock_ns();
 		n = dp_step(dp, &cfg);
+		now = ixdp_core_clock_ns();
+		if (n)
+			ixdp_core_stats_add(&dp->st, busy_ns, now - t0);
+		else
+			ixdp_core_stats_add(&dp->st, idle_ns, now - t0);
 		ixdp_core_stats_inc(&dp->st, run_loops);
 		run->steps++;
 		run->frames += n;
@@ -1005,10 +1021,13 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 			ixdp_core_stats_inc(&dp->st, busy_polls);
 			napi_busy_loop(napi_id, run_busy_loop_end, &rp, true,
 				       cfg.batch);
+			ixdp_core_stats_add(&dp->st, idle_ns,
+					    ixdp_core_clock_ns() - now);
 			continue;
 		}
 		run_sleep(dp, run);
 		idle_since = ixdp_core_clock_ns();
+		ixdp_core_stats_add(&dp->st, idle_ns, idle_since - now);
 	}
 	WRITE_ONCE(dp->run_left_ns, ixdp_core_clock_ns());
 	ixdp_core_stats_add(&dp->st, run_switches,

@@ -17,6 +17,8 @@
  *	  --duration S   stop starting messages after S seconds: each
  *	                 connection finishes the one it is sending, waits
  *	                 for its echoes and closes (MSGS is then a bound)
+ *	  --gap-ms G     a connection starts a message at most every G ms:
+ *	                 many live connections, little load
  *
  *   echocheck --serve PORT --count N [options]
  *	An echo server: accepts N connections (on --bind ADDRESS, default
@@ -70,6 +72,7 @@ struct conn {
 	uint32_t tx_msg, rx_msg;	/* message being sent, received */
 	uint32_t nmsgs;			/* messages it sends in all */
 	uint32_t tx_off, rx_off;	/* bytes of it so far */
+	double next_at;			/* --gap-ms: next message not before */
 	int shut;			/* our SHUT_WR is done */
 	int bad_msg;			/* rx_msg mismatched already */
 	/* --serve: bytes read and not yet echoed */
@@ -79,7 +82,7 @@ struct conn {
 
 static uint32_t nsizes, sizes[MAX_SIZES], depth = 1, nmsgs;
 static int half_close;
-static double timeout_s = 120, duration_s;
+static double timeout_s = 120, duration_s, gap_s;
 static const char *label = "echocheck";
 static uint64_t mismatches, resets, errors, msgs_done, bytes_done;
 static unsigned int reports;
@@ -198,6 +201,9 @@ static void client_tx(struct conn *c, char *buf)
 		uint32_t len = size - c->tx_off;
 		ssize_t n;
 
+		if (gap_s > 0 && !c->tx_off && now_s() < c->next_at)
+			return;
+
 		if (len > CHUNK)
 			len = CHUNK;
 		payload(buf, c->id, c->tx_msg, c->tx_off, len);
@@ -211,6 +217,8 @@ static void client_tx(struct conn *c, char *buf)
 		if (c->tx_off == size) {
 			c->tx_off = 0;
 			c->tx_msg++;
+			if (gap_s > 0)
+				c->next_at = now_s() + gap_s;
 		}
 		if (c->tx_msg == c->nmsgs && half_close)
 			shut_wr(c);
@@ -407,7 +415,9 @@ static int run_client(const char *address, int port, uint32_t nconn)
 			case ST_RUNNING:
 				pfd[i].events = POLLIN;
 				if (k->tx_msg < k->nmsgs &&
-				    k->tx_msg < k->rx_msg + depth)
+				    k->tx_msg < k->rx_msg + depth &&
+				    (gap_s <= 0 || k->tx_off ||
+				     now_s() >= k->next_at))
 					pfd[i].events |= POLLOUT;
 				break;
 			case ST_WAIT_EOF:
@@ -426,11 +436,18 @@ static int run_client(const char *address, int port, uint32_t nconn)
 			timed_out = 1;
 			break;
 		}
+		if (gap_s > 0 && left > gap_s)
+			left = gap_s;
 		if (poll(pfd, nconn, left > 1 ? 1000 : (int)(left * 1000) + 1) < 0 &&
 		    errno != EINTR) {
 			perror("echocheck: poll");
 			return 1;
 		}
+		/* --gap-ms: messages whose time came. */
+		for (i = 0; gap_s > 0 && i < nconn; i++)
+			if (c[i].state == ST_RUNNING && pfd[i].fd >= 0 &&
+			    !pfd[i].revents)
+				client_tx(&c[i], buf);
 		for (i = 0; i < nconn; i++) {
 			struct conn *k = &c[i];
 
@@ -620,7 +637,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echocheck ADDRESS PORT CONNS MSGS SIZES [--depth D] [--half-close]\n"
-		"                 [--duration S]\n"
+		"                 [--duration S] [--gap-ms G]\n"
 		"                 [--timeout S] [--label L]\n"
 		"       echocheck --serve PORT --count N [--bind ADDRESS] [--timeout S] [--label L]\n");
 	exit(2);
@@ -644,6 +661,8 @@ int main(int argc, char **argv)
 			depth = atoi(argv[++i]);
 		else if (!strcmp(a, "--duration") && more)
 			duration_s = atof(argv[++i]);
+		else if (!strcmp(a, "--gap-ms") && more)
+			gap_s = atof(argv[++i]) / 1000;
 		else if (!strcmp(a, "--half-close"))
 			half_close = 1;
 		else if (!strcmp(a, "--serve") && more)

@@ -72,6 +72,7 @@ run_stage fgmove-app-ring env IXDP_MODE=ring /selftests/fgmove_app.sh
 run_stage cpuhp /selftests/cpuhp.sh
 run_stage ixdpd /selftests/ixdpd.sh
 run_stage ixdpd-cpus /selftests/ixdpd_cpus.sh
+run_stage ixdpd-app /selftests/ixdpd_app.sh
 run_stage objects /selftests/objects.sh
 run_stage fuzz /selftests/fuzz.sh
 run_stage netdev-gone /selftests/netdev_gone.sh

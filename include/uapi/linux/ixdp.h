@@ -281,7 +281,9 @@ struct ixdp_attach {
  *    handle, and answers with ACCEPT (its cookie) or REJECT (a reset), as
  *    for a knock; until then the connection's new bytes wait in the core.
  *    After ACCEPT it delivers the bytes that follow those of the old
- *    context, and takes sends that continue the bytes the core took.
+ *    context, and takes sends that continue the bytes the core took;
+ *    SENT counts only bytes sent after the move (a SENT of 0 bytes
+ *    announces room that acknowledgements of earlier ones made).
  * Stream positions (arg[1] of both events) count bytes mod 2^32 from the
  * connection's first byte: the low word received bytes the old context
  * was given (RECV), the high word bytes the core took from sends.
