@@ -90,8 +90,9 @@ user: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so \
 	$(BUILD)/lib/pkgconfig/libixdp.pc $(BUILD)/bin/echo_ixdp \
 	$(BUILD)/bin/kv_ixdp
 
-LIB_SRCS := lib/ixdp.c lib/ixev.c
+LIB_SRCS := lib/ixdp.c lib/ixev.c lib/ixev_registry.c
 LIB_HDRS := include/ixdp/ixdp.h include/ixdp/ixev.h lib/ixdp_int.h \
+	    lib/ixev_move.h \
 	    include/uapi/linux/ixdp.h
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
 

@@ -50,6 +50,7 @@ struct worker {
 	struct worker *listener;	/* a server's */
 	bool stopped;			/* a listener's thread is done */
 	uint64_t conns, bytes, errors, resets;
+	uint64_t moved_out, moved_in;	/* with their flow groups */
 	int mode;			/* the ring's, at the end */
 	int err;
 };
@@ -232,6 +233,8 @@ static void run_worker(struct worker *w)
 		w->err = ret;
 	}
 	w->mode = ixdp_ring_mode(ixev_thread_ring(w->t));
+	w->moved_out = ixev_thread_stats(w->t)->moved_out;
+	w->moved_in = ixev_thread_stats(w->t)->moved_in;
 	/* -D: the listener reads a server's thread until it stops. */
 	if (w->server) {
 		__atomic_store_n(&w->shared, NULL, __ATOMIC_RELEASE);
@@ -424,13 +427,16 @@ static int report(const struct worker *workers, unsigned int n)
 		const struct worker *w = &workers[i];
 
 		printf("echo_ixdp: cpu %u (%s%s): connections %llu bytes %llu "
-		       "errors %llu resets %llu%s\n", w->cpu,
+		       "errors %llu resets %llu moved out %llu in %llu%s\n",
+		       w->cpu,
 		       w->mode == IXDP_MODE_INLINE ? "inline" : "ring",
 		       w->servers ? ", listener" : w->server ? ", server" : "",
 		       (unsigned long long)w->conns,
 		       (unsigned long long)w->bytes,
 		       (unsigned long long)w->errors,
 		       (unsigned long long)w->resets,
+		       (unsigned long long)w->moved_out,
+		       (unsigned long long)w->moved_in,
 		       w->err ? " (failed)" : "");
 		if (w->err)
 			failed = 1;

@@ -204,6 +204,14 @@ static int env_u32(const char *name, uint32_t *out)
 	return 0;
 }
 
+/* IXDP_MOVABLE=0 keeps a context's connections on their core. */
+static bool env_movable(void)
+{
+	const char *v = getenv("IXDP_MOVABLE");
+
+	return !v || strcmp(v, "0");
+}
+
 int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 			  const struct ixdp_params *p, uint32_t flags)
 {
@@ -228,6 +236,8 @@ int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 	a.cpu = cpu;
 	if (vi.features & IXDP_FEAT_RECV_ACKED)
 		a.flags = flags & IXDP_ATTACH_RECV_ACKED;
+	if ((vi.features & IXDP_FEAT_MOVE) && env_movable())
+		a.flags |= flags & IXDP_ATTACH_MOVABLE;
 	if (p) {
 		a.cmd_entries = p->cmd_entries;
 		a.ev_entries = p->ev_entries;
@@ -270,6 +280,8 @@ int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 		r->feat |= IXDP_RING_F_RECV_ACKED;
 	if (vi.features & IXDP_FEAT_SEND_DONE)
 		r->feat |= IXDP_RING_F_SEND_DONE;
+	if (a.flags & IXDP_ATTACH_MOVABLE)
+		r->feat |= IXDP_RING_F_MOVABLE;
 	err = setup_mode(r, cpu);
 	if (err) {
 		ixdp_ring_exit(r);

@@ -28,6 +28,7 @@ int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m);
 /* struct ixdp_ring.feat */
 #define IXDP_RING_F_RECV_ACKED	(1U << 0)	/* RECV events carry acks */
 #define IXDP_RING_F_SEND_DONE	(1U << 1)	/* SEND returns RX bytes */
+#define IXDP_RING_F_MOVABLE	(1U << 2)	/* IXDP_ATTACH_MOVABLE granted */
 
 /*
  * ixdp_ring_setup() with IXDP_ATTACH_* @flags, those the module offers
@@ -43,5 +44,12 @@ int ixdp_ring_setup_flags(struct ixdp_ring *r, unsigned int cpu,
 int ixev_thread_attach(struct ixev_thread **tp, const struct ixdp_ring *ring,
 		       const struct ixev_params *p,
 		       const struct ixev_conn_ops *ops, void *user);
+
+/*
+ * How long ixev keeps an IXDP_EV_ADOPT whose IXDP_EV_MOVED was not handled
+ * yet before it resets the connection (IXEV_ADOPT_TIMEOUT_MS); the unit
+ * tests shorten it.
+ */
+extern unsigned int ixev_adopt_timeout_ms;
 
 #endif /* _IXDP_INT_H */

@@ -34,9 +34,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ixdp/ixev.h>
 #include "ixdp_int.h"
+#include "ixev_move.h"
 
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
@@ -55,6 +57,25 @@
 #define F_UNSURE	(1U << 5)	/* SENDs queued, not known taken */
 #define F_SEND_ERR	(1U << 6)	/* a SEND failed: no more sends */
 #define F_FENCE		(1U << 7)	/* the close's NOP fence is queued */
+#define F_CARRY		(1U << 8)	/* bytes came with it (side->carry) */
+
+#define GONE_N		256U	/* handles of connections that moved away */
+
+/* What ixev keeps of a connection beside its struct ixev_ctx (ABI). */
+struct ixev_side {
+	uint64_t rx_total;		/* bytes received since it began */
+	struct ixev_carry *carry;	/* F_CARRY */
+};
+
+/* An IXDP_EV_ADOPT whose connection has not left its old thread yet. */
+struct ixev_adopt {
+	uint64_t token, handle, pos;
+	uint64_t deadline_ns;
+	int status;			/* a DEAD came for it */
+	bool dead;
+};
+
+unsigned int ixev_adopt_timeout_ms = IXEV_ADOPT_TIMEOUT_MS;
 
 struct ixev_thread {
 	struct ixdp_ring ring;
@@ -65,6 +86,7 @@ struct ixev_thread {
 	int err;			/* reported by the next ixev_wait() */
 
 	struct ixev_ctx **slots;
+	struct ixev_side *side;
 	uint32_t *gens;
 	uint32_t *slot_free;
 	uint32_t nslots, nslot_free;
@@ -84,6 +106,13 @@ struct ixev_thread {
 
 	struct ixev_link dirty;
 	struct ixev_link waiters;
+
+	/* Moves (IXDP_FEAT_MOVE). */
+	ixev_moved_t moved;
+	struct ixev_adopt *pend;
+	uint32_t npend, pend_cap;
+	uint64_t gone[GONE_N];
+	uint32_t gone_next;
 
 	/*
 	 * The thread that runs it: the last to call ixev_wait() (@bound,
@@ -163,12 +192,17 @@ static int slots_grow(struct ixev_thread *t)
 {
 	uint32_t n = t->nslots ? t->nslots * 2 : SLOTS_INIT, i;
 	struct ixev_ctx **slots;
+	struct ixev_side *side;
 	uint32_t *gens, *fr;
 
 	slots = realloc(t->slots, n * sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
 	t->slots = slots;
+	side = realloc(t->side, n * sizeof(*side));
+	if (!side)
+		return -ENOMEM;
+	t->side = side;
 	gens = realloc(t->gens, n * sizeof(*gens));
 	if (!gens)
 		return -ENOMEM;
@@ -179,6 +213,7 @@ static int slots_grow(struct ixev_thread *t)
 	t->slot_free = fr;
 	for (i = n; i-- > t->nslots;) {
 		slots[i] = NULL;
+		side[i] = (struct ixev_side){ 0 };
 		gens[i] = 1;
 		fr[t->nslot_free++] = i;
 	}
@@ -194,6 +229,7 @@ static int slot_get(struct ixev_thread *t, struct ixev_ctx *ctx)
 		return -ENOMEM;
 	s = t->slot_free[--t->nslot_free];
 	t->slots[s] = ctx;
+	t->side[s] = (struct ixev_side){ 0 };
 	ctx->slot = s;
 	ctx->gen = t->gens[s];
 	ctx->t = t;
@@ -205,6 +241,54 @@ static void slot_put(struct ixev_thread *t, struct ixev_ctx *ctx)
 	t->slots[ctx->slot] = NULL;
 	t->gens[ctx->slot]++;
 	t->slot_free[t->nslot_free++] = ctx->slot;
+}
+
+/* Commands queued on a handle before it moved away fail with -EBADF. */
+static void gone_add(struct ixev_thread *t, uint64_t handle)
+{
+	t->gone[t->gone_next++ % GONE_N] = handle;
+}
+
+static bool gone_has(const struct ixev_thread *t, uint64_t handle)
+{
+	uint32_t i;
+
+	for (i = 0; i < GONE_N; i++)
+		if (handle && t->gone[i] == handle)
+			return true;
+	return false;
+}
+
+/* The bytes a connection brought along from another thread, if any left. */
+static struct ixev_carry *ctx_carry(const struct ixev_ctx *ctx)
+{
+	return (ctx->flags & F_CARRY) ? ctx->t->side[ctx->slot].carry : NULL;
+}
+
+/* Unsent bytes it brought that are not in its send queue yet. */
+static bool carry_tx_left(const struct ixev_ctx *ctx)
+{
+	const struct ixev_carry *c = ctx_carry(ctx);
+
+	return c && c->tx_off < c->tx_len;
+}
+
+/* Once both its parts are used up, the carry goes. */
+static void carry_trim(struct ixev_ctx *ctx)
+{
+	struct ixev_carry *c = ctx_carry(ctx);
+
+	if (!c)
+		return;
+	if (c->rx && c->rx_off == c->rx_len) {
+		free(c->rx);
+		c->rx = NULL;
+	}
+	if (c->rx || c->tx_off < c->tx_len)
+		return;
+	ixev_carry_free(c);
+	ctx->t->side[ctx->slot].carry = NULL;
+	ctx->flags &= ~F_CARRY;
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -289,7 +373,8 @@ static void emit_ctx(struct ixev_thread *t, struct ixev_ctx *ctx)
 		ctx->sends++;
 		ctx->flags |= F_UNSURE;
 	}
-	unsent = ctx->s_sub != ctx->s_tail && !(ctx->flags & F_SEND_ERR);
+	unsent = (ctx->s_sub != ctx->s_tail || carry_tx_left(ctx)) &&
+		 !(ctx->flags & F_SEND_ERR);
 	if ((ctx->flags & (F_CLOSE_REQ | F_CLOSE_SENT)) != F_CLOSE_REQ ||
 	    unsent || (ctx->flags & F_FENCE))
 		return;
@@ -489,6 +574,11 @@ static void ctx_release(struct ixev_thread *t, struct ixev_ctx *ctx)
 {
 	list_del(&ctx->dirty);
 	list_del(&ctx->wait);
+	if (ctx->flags & F_CARRY) {
+		ixev_carry_free(t->side[ctx->slot].carry);
+		t->side[ctx->slot].carry = NULL;
+		ctx->flags &= ~F_CARRY;
+	}
 	slot_put(t, ctx);
 	if (ctx->rq != ctx->rq_inline)
 		free(ctx->rq);
@@ -655,10 +745,20 @@ static ssize_t rq_none(const struct ixev_ctx *ctx)
 ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 {
 	const struct ixev_rx_seg *seg;
+	struct ixev_carry *c;
 	size_t n;
 
 	if (!ctx_mine(ctx))
 		return -EXDEV;
+	/* Bytes it brought from its old thread come first. */
+	c = ctx_carry(ctx);
+	if (c && c->rx_off < c->rx_len) {
+		n = c->rx_len - c->rx_off;
+		if (n > max)
+			n = max;
+		*buf = c->rx + c->rx_off;
+		return (ssize_t)n;
+	}
 	if (ctx->rq_head == ctx->rq_tail)
 		return rq_none(ctx);
 	seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
@@ -672,10 +772,21 @@ ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 int ixev_recv_done(struct ixev_ctx *ctx, size_t len)
 {
 	const struct ixev_rx_seg *seg;
+	struct ixev_carry *c;
 	size_t n, done = 0;
 
 	if (!ctx_mine(ctx))
 		return -EXDEV;
+	/* Carried bytes: the core forgot them, they owe it no credit. */
+	c = ctx_carry(ctx);
+	if (c && c->rx_off < c->rx_len) {
+		n = c->rx_len - c->rx_off;
+		if (n > len)
+			n = len;
+		c->rx_off += n;
+		len -= n;
+		carry_trim(ctx);
+	}
 	while (done < len && ctx->rq_head != ctx->rq_tail) {
 		seg = &ctx->rq[ctx->rq_head & (ctx->rq_cap - 1)];
 		n = seg->len - ctx->rq_used;
@@ -739,7 +850,7 @@ size_t ixev_send_space(const struct ixev_ctx *ctx)
 	const struct ixev_thread *t = ctx->t;
 	size_t mem, win;
 
-	if (send_check(ctx))
+	if (send_check(ctx) || carry_tx_left(ctx))
 		return 0;
 	win = t->send_win - ctx->unacked;
 	mem = (size_t)t->nchunk_free * t->chunk_size;
@@ -763,19 +874,17 @@ static struct ixev_tx_seg *mergeable(struct ixev_ctx *ctx)
 	return seg;
 }
 
-ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
+/*
+ * Copies up to @n bytes into the connection's chunks and queues them;
+ * returns how many (fewer when chunks or segments run out).
+ */
+static size_t copy_in(struct ixev_ctx *ctx, const void *buf, size_t n)
 {
 	struct ixev_thread *t = ctx->t;
 	struct ixev_tx_seg *seg;
-	size_t n, done = 0, k;
-	ssize_t err = send_check(ctx);
+	size_t done = 0, k;
 	uint32_t c;
 
-	if (err && err != -EAGAIN)
-		return err;
-	n = err ? 0 : t->send_win - ctx->unacked;
-	if (n > len)
-		n = len;
 	while (done < n) {
 		c = ctx->fill_chunk;
 		if (c == IXEV_NO_CHUNK || ctx->fill_used == t->chunk_size) {
@@ -821,9 +930,55 @@ ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
 		ctx->unacked += k;
 		done += k;
 	}
+	if (done)
+		mark_dirty(ctx);
+	return done;
+}
+
+/*
+ * Queue what a moved connection had not sent, before any byte the
+ * application sends here (those wait until it is all queued). The send
+ * window does not hold it back: these bytes were inside it already.
+ */
+static void carry_push(struct ixev_ctx *ctx)
+{
+	struct ixev_carry *c = ctx_carry(ctx);
+
+	if (!c)
+		return;
+	if (ctx->state == IXEV_S_OPEN &&
+	    !(ctx->flags & (F_SEND_ERR | F_ABORT_SENT)))
+		c->tx_off += copy_in(ctx, c->tx + c->tx_off,
+				     c->tx_len - c->tx_off);
+	else
+		c->tx_off = c->tx_len;
+	carry_trim(ctx);
+}
+
+/* send_check(), after the carried bytes had their chance to go first. */
+static ssize_t send_check_carry(struct ixev_ctx *ctx)
+{
+	ssize_t err = send_check(ctx);
+
+	if ((err && err != -EAGAIN) || !carry_tx_left(ctx))
+		return err;
+	carry_push(ctx);
+	return carry_tx_left(ctx) ? -EAGAIN : send_check(ctx);
+}
+
+ssize_t ixev_send(struct ixev_ctx *ctx, const void *buf, size_t len)
+{
+	ssize_t err = send_check_carry(ctx);
+	size_t n, done;
+
+	if (err && err != -EAGAIN)
+		return err;
+	n = err ? 0 : ctx->t->send_win - ctx->unacked;
+	if (n > len)
+		n = len;
+	done = copy_in(ctx, buf, n);
 	if (!done)
 		return len ? -EAGAIN : 0;
-	mark_dirty(ctx);
 	return (ssize_t)done;
 }
 
@@ -831,7 +986,7 @@ int ixev_send_zc(struct ixev_ctx *ctx, uint64_t tx_off, uint32_t len,
 		 ixev_sent_cb_t cb, void *arg)
 {
 	struct ixev_thread *t = ctx->t;
-	ssize_t err = send_check(ctx);
+	ssize_t err = send_check_carry(ctx);
 
 	if (err && err != -EAGAIN)
 		return (int)err;
@@ -937,12 +1092,38 @@ static struct ixev_ctx *send_lookup(struct ixev_thread *t,
 	return ctx;
 }
 
+/*
+ * -EBADF for a command of a connection the core let go of: it moved to
+ * another core (or died), and its MOVED (or DEAD) event, which may come
+ * after the completions of commands the core refused meanwhile, settles
+ * what was taken. Nothing to report, and no reason to stop sending: the
+ * bytes not taken go to the new core. An ACCEPT refused so is not one:
+ * that connection is gone before it was ever open.
+ */
+static bool cmd_orphaned(struct ixev_thread *t, const struct ixdp_event *ev,
+			 unsigned int op)
+{
+	const struct ixev_ctx *ctx;
+
+	if (ev->status != -EBADF || !ev->handle)
+		return false;
+	if (gone_has(t, ev->handle))
+		return true;
+	if (op == IXDP_OP_ACCEPT)
+		return false;
+	ctx = op == IXDP_OP_SEND ? send_lookup(t, ev) :
+	      ctx_lookup(t, ev->arg[0]);
+	return ctx && ctx->state == IXEV_S_OPEN && ctx->handle == ev->handle;
+}
+
 static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 {
 	unsigned int op = (unsigned int)ev->arg[1];
 	struct ixev_ctx *ctx;
 	struct ixdp_cmd *cmd;
 
+	if (cmd_orphaned(t, ev, op))
+		return;
 	if (op == IXDP_OP_SEND) {
 		ctx = send_lookup(t, ev);
 		if (ctx)
@@ -1085,6 +1266,7 @@ static void on_connected(struct ixev_thread *t, struct ixev_ctx *ctx,
 static void acked(struct ixev_ctx *ctx, uint64_t bytes)
 {
 	ack_bytes(ctx, bytes);
+	carry_push(ctx);
 	if (ctx->flags & F_BLOCKED) {
 		ctx->flags &= ~F_BLOCKED;
 		mark_dirty(ctx);
@@ -1118,6 +1300,7 @@ static void on_recv(struct ixev_thread *t, struct ixev_ctx *ctx,
 		return;
 	}
 	ctx->rx_bytes += len;
+	t->side[ctx->slot].rx_total += len;
 	fire(ctx, IXEVIN | out);
 }
 
@@ -1127,6 +1310,422 @@ static void on_sent(struct ixev_thread *t, struct ixev_ctx *ctx,
 	ctx->room = ev->arg[1] > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->arg[1];
 	acked(ctx, ev->arg[0]);
 	fire(ctx, IXEVOUT);
+}
+
+/* ---- moves ------------------------------------------------------------- */
+
+/*
+ * Where a connection is while it moves from one ixev thread to another:
+ * nobody runs this one, so every call on the connection returns -EXDEV.
+ */
+static struct ixev_thread ixev_transit = { .bound = true };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int ixev_set_moved(struct ixev_thread *t, ixev_moved_t fn)
+{
+	if (!mine(t))
+		return -EXDEV;
+	t->moved = fn;
+	return 0;
+}
+
+/*
+ * A context that has no slot here (it was moving) is given back to the
+ * application: DEAD with @status, optionally its HUP handler, release.
+ */
+static void ctx_lost(struct ixev_thread *t, struct ixev_ctx *ctx, int status,
+		     bool hup)
+{
+	ctx->t = t;
+	ctx->state = IXEV_S_DEAD;
+	if (!ctx->status)
+		ctx->status = status;
+	t->st.dead++;
+	if (hup)
+		fire(ctx, IXEVHUP);
+	if (ctx->rq != ctx->rq_inline)
+		free(ctx->rq);
+	ctx->rq = ctx->rq_inline;
+	ctx->rq_cap = IXEV_RSEGS;
+	ctx->rq_head = 0;
+	ctx->rq_tail = 0;
+	if (t->ops.release)
+		t->ops.release(ctx);
+}
+
+/* The received bytes the application has not consumed, oldest first. */
+static int carry_rx(struct ixev_thread *t, struct ixev_ctx *ctx,
+		    struct ixev_carry *c)
+{
+	const struct ixev_carry *old = ctx_carry(ctx);
+	const struct ixev_rx_seg *seg;
+	uint64_t n = 0;
+	uint32_t i, skip;
+
+	if (old)
+		n += old->rx_len - old->rx_off;
+	for (i = ctx->rq_head; i != ctx->rq_tail; i++)
+		n += ctx->rq[i & (ctx->rq_cap - 1)].len;
+	n -= ctx->rq_used;
+	if (n > UINT32_MAX)
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	c->rx = malloc(n);
+	if (!c->rx)
+		return -ENOMEM;
+	if (old && old->rx_off < old->rx_len) {
+		memcpy(c->rx, old->rx + old->rx_off, old->rx_len - old->rx_off);
+		c->rx_len = old->rx_len - old->rx_off;
+	}
+	skip = ctx->rq_used;
+	for (i = ctx->rq_head; i != ctx->rq_tail; i++) {
+		seg = &ctx->rq[i & (ctx->rq_cap - 1)];
+		memcpy(c->rx + c->rx_len, t->ring.rx_base + seg->off + skip,
+		       seg->len - skip);
+		c->rx_len += seg->len - skip;
+		skip = 0;
+	}
+	return 0;
+}
+
+/*
+ * The bytes the core had not taken (from c->tx_pos on), in stream order:
+ * those of the send queue, then those it brought and had not queued yet.
+ */
+static int carry_tx(struct ixev_thread *t, struct ixev_ctx *ctx,
+		    struct ixev_carry *c)
+{
+	const struct ixev_carry *old = ctx_carry(ctx);
+	const struct ixev_tx_seg *seg;
+	uint64_t p = ctx->head_pos, n = 0, from;
+	uint32_t i, k;
+
+	for (i = ctx->s_head; i != ctx->s_tail; i++) {
+		seg = &ctx->segs[i % IXEV_SEGS];
+		if (p + seg->len > c->tx_pos)
+			n += p + seg->len - (p > c->tx_pos ? p : c->tx_pos);
+		p += seg->len;
+	}
+	if (old)
+		n += old->tx_len - old->tx_off;
+	if (n > UINT32_MAX)
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	c->tx = malloc(n);
+	if (!c->tx)
+		return -ENOMEM;
+	p = ctx->head_pos;
+	for (i = ctx->s_head; i != ctx->s_tail; i++) {
+		seg = &ctx->segs[i % IXEV_SEGS];
+		if (p + seg->len > c->tx_pos) {
+			from = p > c->tx_pos ? p : c->tx_pos;
+			k = (uint32_t)(p + seg->len - from);
+			memcpy(c->tx + c->tx_len,
+			       t->ring.tx_base + seg->off + (from - p), k);
+			c->tx_len += k;
+		}
+		p += seg->len;
+	}
+	if (old && old->tx_off < old->tx_len) {
+		memcpy(c->tx + c->tx_len, old->tx + old->tx_off,
+		       old->tx_len - old->tx_off);
+		c->tx_len += old->tx_len - old->tx_off;
+	}
+	return 0;
+}
+
+/*
+ * Fill @c from the MOVED event and the connection's queues. Positions are
+ * checked against what ixev saw: received bytes must match exactly; the
+ * core can only have taken bytes between those acknowledged and those
+ * sent to it. A mismatch is counted and resets the connection where it
+ * is adopted.
+ */
+static int carry_fill(struct ixev_thread *t, struct ixev_ctx *ctx,
+		      struct ixev_carry *c, const struct ixdp_event *ev)
+{
+	uint64_t acked = ctx->head_pos + ctx->head_acked;
+	uint32_t rx32 = (uint32_t)ev->arg[1];
+	uint32_t tx32 = (uint32_t)(ev->arg[1] >> 32);
+	bool eof = ev->arg[2] & IXDP_MOVED_EOF;
+
+	c->token = ev->arg[0];
+	c->ctx = ctx;
+	c->from = t;
+	c->pos = ev->arg[1];
+	c->mflags = ev->arg[2];
+	c->rx_total = t->side[ctx->slot].rx_total;
+	c->tx_pos = acked + (uint32_t)(tx32 - (uint32_t)acked);
+	if (rx32 != (uint32_t)c->rx_total || eof != !!(ctx->flags & F_EOF) ||
+	    c->tx_pos > ctx->sub_pos ||
+	    ((c->mflags & IXDP_MOVED_FIN) && !(ctx->flags & F_CLOSE_REQ)) ||
+	    (c->mflags & ~(IXDP_MOVED_FIN | IXDP_MOVED_EOF))) {
+		t->st.bad_events++;
+		c->bad = true;
+		if (c->tx_pos > ctx->sub_pos)
+			c->tx_pos = ctx->sub_pos;
+	}
+	if (carry_rx(t, ctx, c) || carry_tx(t, ctx, c))
+		return -ENOMEM;
+	/* The core took the close after every byte before it. */
+	if ((c->mflags & IXDP_MOVED_FIN) && c->tx_len) {
+		t->st.bad_events++;
+		c->bad = true;
+	}
+	return 0;
+}
+
+/*
+ * The connection leaves @t: its chunks, slot and credit stay here (the
+ * core forgot the credit), its queues start empty where it goes.
+ */
+static void ctx_leave(struct ixev_thread *t, struct ixev_ctx *ctx)
+{
+	uint32_t i;
+
+	for (i = ctx->s_head; i != ctx->s_tail; i++)
+		if (ctx->segs[i % IXEV_SEGS].chunk != IXEV_NO_CHUNK)
+			chunk_put(t, ctx, ctx->segs[i % IXEV_SEGS].chunk);
+	if (ctx->fill_chunk != IXEV_NO_CHUNK) {
+		t->chunk_free[t->nchunk_free++] = ctx->fill_chunk;
+		ctx->fill_chunk = IXEV_NO_CHUNK;
+	}
+	if (ctx->flags & F_CARRY) {
+		ixev_carry_free(t->side[ctx->slot].carry);
+		t->side[ctx->slot].carry = NULL;
+	}
+	ctx->flags &= ~(F_UNSURE | F_BLOCKED | F_FENCE | F_CARRY);
+	ctx->s_head = 0;
+	ctx->s_sub = 0;
+	ctx->s_tail = 0;
+	ctx->head_acked = 0;
+	ctx->sub_taken = 0;
+	ctx->unacked = 0;
+	ctx->fill_used = 0;
+	ctx->rq_head = 0;
+	ctx->rq_tail = 0;
+	ctx->rq_used = 0;
+	ctx->credit = 0;
+	ctx->rx_bytes = 0;
+	list_del(&ctx->dirty);
+	list_del(&ctx->wait);
+	slot_put(t, ctx);
+}
+
+/*
+ * IXDP_EV_MOVED: the connection's flow group went to another core. What
+ * the application had not read and what the core had not taken are
+ * copied out, its zero-copy buffers are the application's again (their
+ * callbacks say so: status 0), and it waits in the registry for the
+ * thread of the new core.
+ */
+static void on_moved(struct ixev_thread *t, struct ixev_ctx *ctx,
+		     const struct ixdp_event *ev)
+{
+	uint32_t head = ctx->s_head, tail = ctx->s_tail, i;
+	struct ixev_carry *c = calloc(1, sizeof(*c));
+	struct ixev_tx_seg *seg;
+
+	gone_add(t, ev->handle);
+	if (!c || carry_fill(t, ctx, c, ev)) {
+		/* Its handle is dead already: the connection is lost. */
+		ixev_carry_free(c);
+		t->err = -ENOMEM;
+		ctx_dead(t, ctx, -ENOMEM);
+		return;
+	}
+	ctx_leave(t, ctx);
+	t->st.moved_out++;
+	ctx->t = &ixev_transit;
+	for (i = head; i != tail; i++) {
+		seg = &ctx->segs[i % IXEV_SEGS];
+		if (seg->chunk == IXEV_NO_CHUNK && seg->cb)
+			seg->cb(ctx, seg->cb_arg, 0);
+	}
+	if (!ixev_registry_put(c)) {
+		/* Its adoption timed out: the core reset it. */
+		ixev_carry_free(c);
+		ctx_lost(t, ctx, -ETIMEDOUT, true);
+	}
+}
+
+static void reject(struct ixev_thread *t, uint64_t handle)
+{
+	struct ixdp_cmd *cmd = queue_cmd(t);
+
+	if (!cmd)
+		return;
+	ixdp_prep_reject(cmd, handle);
+	t->st.rejected++;
+}
+
+/*
+ * The connection of @c becomes @t's under @handle (IXDP_EV_ADOPT @pos):
+ * ACCEPT, then the bytes it had not sent, a close it had asked for and
+ * the core had not taken, the bytes it had not read first. @dead: the
+ * core reported it dead before the ACCEPT (status @status).
+ */
+static void adopt(struct ixev_thread *t, struct ixev_carry *c,
+		  uint64_t handle, uint64_t pos, bool dead, int status)
+{
+	struct ixev_ctx *ctx = c->ctx;
+	struct ixev_thread *from = c->from;
+	bool fin = c->mflags & IXDP_MOVED_FIN, bad = c->bad;
+	unsigned int why = 0;
+	struct ixdp_cmd *cmd;
+
+	if (pos != c->pos) {
+		t->st.bad_events++;
+		bad = true;
+	}
+	if (slot_get(t, ctx)) {
+		if (!dead)
+			reject(t, handle);
+		ixev_carry_free(c);
+		t->err = -ENOMEM;
+		ctx_lost(t, ctx, -ENOMEM, true);
+		return;
+	}
+	t->st.moved_in++;
+	t->side[ctx->slot].rx_total = c->rx_total;
+	ctx->handle = handle;
+	ctx->head_pos = c->tx_pos;
+	ctx->sub_pos = c->tx_pos;
+	ctx->sends = 0;
+	ctx->fence = 0;
+	ctx->room = 0;
+	if (fin)
+		ctx->flags |= F_CLOSE_REQ | F_CLOSE_SENT;
+	else
+		ctx->flags &= ~F_CLOSE_SENT;
+	if (c->rx_len || c->tx_len) {
+		t->side[ctx->slot].carry = c;
+		ctx->flags |= F_CARRY;
+	} else {
+		ixev_carry_free(c);
+	}
+	if (dead || bad || (ctx->flags & F_ABORT_SENT)) {
+		if (!dead)
+			reject(t, handle);
+		if (t->moved)
+			t->moved(ctx, from, t);
+		ctx_dead(t, ctx, dead ? status : bad ? -EPROTO :
+			 -ECONNABORTED);
+		return;
+	}
+	cmd = queue_cmd(t);
+	if (!cmd) {
+		ctx_dead(t, ctx, -ENOMEM);
+		return;
+	}
+	ixdp_prep_accept(cmd, handle, ctx_cookie(ctx));
+	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	carry_push(ctx);
+	mark_dirty(ctx);	/* the close, if it is due */
+	if (t->moved)
+		t->moved(ctx, from, t);
+	if (ctx->state != IXEV_S_OPEN || ctx->t != t)
+		return;
+	if (ctx_carry(ctx) && ctx_carry(ctx)->rx_off < ctx_carry(ctx)->rx_len)
+		why |= IXEVIN;
+	if (ixev_send_space(ctx))
+		why |= IXEVOUT;
+	if (why)
+		fire(ctx, why);
+}
+
+/* IXDP_EV_ADOPT: a connection of this process comes from another core. */
+static void on_adopt(struct ixev_thread *t, const struct ixdp_event *ev)
+{
+	struct ixev_carry *c = ixev_registry_take(ev->arg[0]);
+	struct ixev_adopt *a;
+	uint32_t cap;
+
+	if (c) {
+		adopt(t, c, ev->handle, ev->arg[1], false, 0);
+		return;
+	}
+	/* Its MOVED is not handled yet (another thread's ring): wait. */
+	if (t->npend == t->pend_cap) {
+		cap = t->pend_cap ? 2 * t->pend_cap : 16;
+		a = realloc(t->pend, cap * sizeof(*a));
+		if (!a) {
+			t->err = -ENOMEM;
+			reject(t, ev->handle);
+			return;
+		}
+		t->pend = a;
+		t->pend_cap = cap;
+	}
+	t->pend[t->npend++] = (struct ixev_adopt){
+		.token = ev->arg[0], .handle = ev->handle, .pos = ev->arg[1],
+		.deadline_ns = now_ns() +
+			       (uint64_t)ixev_adopt_timeout_ms * 1000000ULL,
+	};
+}
+
+/*
+ * A DEAD with no cookie: a knock or an adoption that died before its
+ * ACCEPT was processed (which then fails with -EBADF). An adoption still
+ * waiting for its connection is remembered as dead.
+ */
+static void on_dead_unaccepted(struct ixev_thread *t,
+			       const struct ixdp_event *ev)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->npend; i++) {
+		if (t->pend[i].handle == ev->handle) {
+			t->pend[i].dead = true;
+			t->pend[i].status = ev->status ? ev->status :
+					    -ECONNRESET;
+		}
+	}
+}
+
+/*
+ * Adoptions waiting for their connection: take those that arrived, reset
+ * those that waited too long. Returns how many are still waiting.
+ */
+static uint32_t adopt_retry(struct ixev_thread *t)
+{
+	struct ixev_carry *c;
+	struct ixev_adopt a;
+	uint64_t now;
+	uint32_t i = 0;
+
+	if (!t->npend)
+		return 0;
+	now = now_ns();
+	while (i < t->npend) {
+		a = t->pend[i];
+		c = ixev_registry_take(a.token);
+		if (!c && now < a.deadline_ns) {
+			i++;
+			continue;
+		}
+		t->pend[i] = t->pend[--t->npend];
+		if (!c)
+			c = ixev_registry_give_up(a.token);
+		if (c) {
+			adopt(t, c, a.handle, a.pos, a.dead, a.status);
+			continue;
+		}
+		if (!a.dead)
+			reject(t, a.handle);
+		t->st.adopt_timeouts++;
+		cmd_error(t, NULL, IXDP_OP_ACCEPT, -ETIMEDOUT);
+	}
+	return t->npend;
 }
 
 static void handle_event(struct ixev_thread *t, const struct ixdp_event *ev)
@@ -1141,10 +1740,19 @@ static void handle_event(struct ixev_thread *t, const struct ixdp_event *ev)
 	case IXDP_EV_KNOCK:
 		on_knock(t, ev);
 		return;
+	case IXDP_EV_ADOPT:
+		on_adopt(t, ev);
+		return;
+	case IXDP_EV_DEAD:
+		if (!ev->cookie) {
+			on_dead_unaccepted(t, ev);
+			return;
+		}
+		break;
 	case IXDP_EV_CONNECTED:
 	case IXDP_EV_RECV:
 	case IXDP_EV_SENT:
-	case IXDP_EV_DEAD:
+	case IXDP_EV_MOVED:
 		break;
 	default:
 		t->st.bad_events++;
@@ -1167,6 +1775,8 @@ static void handle_event(struct ixev_thread *t, const struct ixdp_event *ev)
 		on_recv(t, ctx, ev);
 	else if (ev->type == IXDP_EV_SENT)
 		on_sent(t, ctx, ev);
+	else if (ev->type == IXDP_EV_MOVED)
+		on_moved(t, ctx, ev);
 	else
 		ctx_dead(t, ctx, ev->status);
 }
@@ -1175,9 +1785,14 @@ static void handle_event(struct ixev_thread *t, const struct ixdp_event *ev)
 static void wake_waiters(struct ixev_thread *t)
 {
 	struct ixev_link *l;
+	struct ixev_ctx *ctx;
 
-	while (t->nchunk_free && (l = list_pop(&t->waiters)))
-		fire(container_of(l, struct ixev_ctx, wait), IXEVOUT);
+	while (t->nchunk_free && (l = list_pop(&t->waiters))) {
+		ctx = container_of(l, struct ixev_ctx, wait);
+		carry_push(ctx);
+		if (!linked(&ctx->wait))
+			fire(ctx, IXEVOUT);
+	}
 }
 
 int ixev_wait(struct ixev_thread *t, int timeout_ms)
@@ -1194,12 +1809,16 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 		t->err = 0;
 		return wait_leave(t, ret);
 	}
+	adopt_retry(t);
 	ret = flush(t);
 	if (ret < 0 && ret != -ENXIO)
 		return wait_leave(t, ret);
 	/* Commands left over wait for slots, which free without an event. */
 	if (t->ovf_head != t->ovf_tail)
 		timeout_ms = 0;
+	/* Another thread cannot wake this one when a connection arrives. */
+	if (t->npend && (timeout_ms < 0 || timeout_ms > 1))
+		timeout_ms = 1;
 	ret = ixdp_wait(&t->ring, timeout_ms);
 	if (ret <= 0)
 		return wait_leave(t, ret);
@@ -1269,7 +1888,8 @@ int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
 	int err;
 
 	err = ixdp_ring_setup_flags(&ring, cpu, p ? &p->ring : NULL,
-				    IXDP_ATTACH_RECV_ACKED);
+				    IXDP_ATTACH_RECV_ACKED |
+				    IXDP_ATTACH_MOVABLE);
 	if (err)
 		return err;
 	err = ixev_thread_attach(tp, &ring, p, ops, user);
@@ -1280,11 +1900,22 @@ int ixev_thread_create(struct ixev_thread **tp, unsigned int cpu,
 
 void ixev_thread_destroy(struct ixev_thread *t)
 {
+	struct ixev_carry *c;
 	struct ixev_ctx *ctx;
 	uint32_t s;
 
 	if (!t)
 		return;
+	/* Adoptions still waiting: their connections are reset too. */
+	for (s = 0; s < t->npend; s++) {
+		c = ixev_registry_give_up(t->pend[s].token);
+		if (c) {
+			ctx = c->ctx;
+			ixev_carry_free(c);
+			ctx_lost(t, ctx, -ECONNABORTED, false);
+		}
+	}
+	free(t->pend);
 	/* Closing the file resets them; the application gets them back. */
 	for (s = 0; s < t->nslots; s++) {
 		ctx = t->slots[s];
@@ -1298,6 +1929,7 @@ void ixev_thread_destroy(struct ixev_thread *t)
 	}
 	ixdp_ring_exit(&t->ring);
 	free(t->slots);
+	free(t->side);
 	free(t->gens);
 	free(t->slot_free);
 	free(t->chunk_free);

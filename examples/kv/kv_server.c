@@ -157,6 +157,23 @@ static void on_release(struct ixev_ctx *ctx)
 	free(c);
 }
 
+/*
+ * The connection moved with its flow group to the thread of another core:
+ * it counts there from now on (only a thread writes its counters). Its
+ * curr_conns stays counted where it was accepted and leaves where it is
+ * released: the sum over threads, which stats shows, is right.
+ */
+static void on_moved(struct ixev_ctx *ctx, struct ixev_thread *from,
+		     struct ixev_thread *to)
+{
+	struct sconn *c = (struct sconn *)ctx;
+	struct worker *wf = ixev_thread_user(from);
+	struct worker *wt = ixev_thread_user(to);
+
+	if (c->proto.ctr == wf->ctr)
+		c->proto.ctr = wt->ctr;
+}
+
 static void on_error(struct ixev_thread *t, struct ixev_ctx *ctx,
 		     unsigned int opcode, int status)
 {
@@ -203,7 +220,7 @@ static void *run(void *arg)
 		return NULL;
 	}
 	kv_count(&w->ctr->g.max_conns, ixev_thread_ring(w->t)->max_conns);
-	ret = ixev_listen(w->t, port);
+	ret = ixev_set_moved(w->t, on_moved) ?: ixev_listen(w->t, port);
 	while (!ret && !stop && !w->err && (!end || time(NULL) < end)) {
 		ret = ixev_wait(w->t, 100);
 		if (ret == -EINTR || ret > 0)

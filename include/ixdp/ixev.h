@@ -115,6 +115,13 @@ struct ixev_stats {
 	uint64_t handed_off;	/* knocks given to another thread's context
 				 * (less those the kernel refused)
 				 */
+	uint64_t moved_out;	/* connections that left with their flow
+				 * group (IXDP_EV_MOVED)
+				 */
+	uint64_t moved_in;	/* connections adopted here (IXDP_EV_ADOPT) */
+	uint64_t adopt_timeouts;	/* adoptions reset: their connection
+					 * never arrived (IXEV_ADOPT_TIMEOUT_MS)
+					 */
 };
 
 struct ixev_tx_seg {
@@ -246,6 +253,32 @@ int ixev_unlisten(struct ixev_thread *t, uint16_t port);
 typedef struct ixev_thread *(*ixev_dispatch_t)(struct ixev_thread *t,
 					       const struct ixev_peer *peer);
 int ixev_set_dispatch(struct ixev_thread *t, ixev_dispatch_t fn);
+
+/*
+ * Connections that move with their flow group (IXDP_FEAT_MOVE; ixev
+ * attaches its contexts with IXDP_ATTACH_MOVABLE unless IXDP_MOVABLE=0).
+ * When ixdpd or ixctl moves a flow group to another core, each of its
+ * connections leaves the ixev thread of the old core (IXDP_EV_MOVED) and
+ * the ixev thread of the process on the new core adopts it
+ * (IXDP_EV_ADOPT): the same struct ixev_ctx, with its handler, its unread
+ * bytes (read first there) and its unsent ones (sent first there), served
+ * from then on by the thread that runs the new ixev thread. Bytes of
+ * ixev_send_zc() not yet taken by the core are copied at the move, and
+ * their callback is called then (status 0). While a connection moves,
+ * every call on it returns -EXDEV (as from another thread). @fn, if set,
+ * is called on the new thread (@to, in its ixev_wait()) once the
+ * connection is there, before any handler call for it; @from is the ixev
+ * thread it left (the same one when a move was undone). An adoption whose
+ * connection does not arrive from the old thread within
+ * IXEV_ADOPT_TIMEOUT_MS is reset (ops->error: IXDP_OP_ACCEPT, -ETIMEDOUT;
+ * the context is released on the old thread when it arrives there).
+ * Returns 0 or -EXDEV from a thread that does not run @t.
+ */
+#define IXEV_ADOPT_TIMEOUT_MS	5000
+
+typedef void (*ixev_moved_t)(struct ixev_ctx *ctx, struct ixev_thread *from,
+			     struct ixev_thread *to);
+int ixev_set_moved(struct ixev_thread *t, ixev_moved_t fn);
 
 void ixev_ctx_init(struct ixev_ctx *ctx);
 void ixev_set_handler(struct ixev_ctx *ctx, unsigned int mask,

@@ -261,10 +261,11 @@ tap_check "core set cpu 1 parked off, fg balance gives it half" \
 tap_check "balanced: $((nfg / 2)) groups on each core" \
 	[ "$(core_field 1 flow_groups)" = $((nfg / 2)) ]
 
-# Groups whose connections an application holds stay where they are
+# Groups whose connections an application holds stay where they are when
+# its contexts are not movable (IXDP_MOVABLE=0; fgmove_app.sh moves them)
 # (EBUSY, explained); the others move, and the application's traffic goes
 # on undisturbed.
-echo_ixdp -p 7300 -c 0,1 -q > /tmp/fgmove-app.txt 2>&1 &
+IXDP_MOVABLE=0 echo_ixdp -p 7300 -c 0,1 -q > /tmp/fgmove-app.txt 2>&1 &
 apid=$!
 i=0
 while [ "$(ixctl app show | grep -c '^app ')" -lt 2 ] && [ $i -lt 50 ]; do

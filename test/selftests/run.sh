@@ -67,6 +67,8 @@ run_stage inline /selftests/inline.sh
 run_stage hostile /selftests/hostile.sh
 run_stage netlink-move /selftests/netlink_move.sh
 run_stage fgmove /selftests/fgmove.sh
+run_stage fgmove-app /selftests/fgmove_app.sh
+run_stage fgmove-app-ring env IXDP_MODE=ring /selftests/fgmove_app.sh
 run_stage cpuhp /selftests/cpuhp.sh
 run_stage ixdpd /selftests/ixdpd.sh
 run_stage ixdpd-cpus /selftests/ixdpd_cpus.sh
