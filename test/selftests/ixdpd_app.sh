@@ -107,7 +107,7 @@ ixctl core show | sed 's/^/# /'
 
 # A light load that stays: 8 connections, a message every 200 ms each,
 # all on core $OC while $PC is parked.
-host_spawn echo-check "$IXIP" "$PORT" 8 150 "$SIZES" --gap-ms 200 \
+host_spawn echo-check "$IXIP" "$PORT" 8 250 "$SIZES" --gap-ms 200 \
 	--timeout 110 --label ixdpd-app-light
 LIGHT=$HOST_TICKET
 light_open() {
