@@ -312,7 +312,7 @@ int ixdp_app_move_in_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 bool ixdp_app_move_in(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 		      u64 old_handle, u64 new_handle, u64 cookie)
 {
-	struct ixdp_app_conn *c;
+	struct ixdp_app_conn k = {}, *c;
 	struct ixdp_app_move *m;
 	struct ixdp_app *app;
 	u32 idx;
@@ -331,13 +331,15 @@ bool ixdp_app_move_in(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, new_handle);
 		return true;
 	}
+	/* A knock of no listener, which shows ADOPT instead of KNOCK. */
+	k.handle = new_handle;
+	k.peer_ip = m->peer_ip;
+	k.peer_port = m->peer_port;
+	k.lport = m->lport;
+	k.lslot = IX_LISTEN_MAX;
+	ixdp_app_conn_knocked(dp, app, idx, &k);
 	c = &app->conn[idx];
-	c->state = IXDP_CONN_KNOCKED;
-	c->handle = new_handle;
-	c->peer_ip = m->peer_ip;
-	c->peer_port = m->peer_port;
-	c->lport = m->lport;
-	c->lslot = IX_LISTEN_MAX;	/* no listener counts it */
+	c->pend = IXDP_PEND_ADOPT;
 	c->rd = m->rx_pos;
 	c->ann = m->rx_pos;
 	c->wr = m->rx_pos;
@@ -347,9 +349,6 @@ bool ixdp_app_move_in(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 	c->adopt = true;
 	c->adopt_eof = m->eof;
 	c->adopt_wait = m->wait_bytes;
-	c->pend = IXDP_PEND_ADOPT;
-	ixdp_app_conn_owner_set(dp, new_handle, app, idx);
-	ixdp_app_conn_mark_dirty(app, idx);
 	return true;
 }
 
