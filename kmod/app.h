@@ -122,7 +122,6 @@ struct ixdp_app_conn {
 	u64 token;
 	u32 tx_pos;
 	u32 tx_skip;		/* acked bytes taken on the old core: unshown */
-	u32 adopt_wait;		/* bytes waiting in the core since the move */
 	u8 move_flags;		/* IXDP_MOVED_* */
 	bool adopt;		/* KNOCKED by a move: ADOPT, not KNOCK */
 	bool adopt_eof;		/* the end of stream is still to be shown */
@@ -337,13 +336,16 @@ struct ixdp_app_moves {
 	u32 fg_procs[IX_FG_MAX];	/* which of them, by group */
 	u32 fg_first[IX_FG_MAX];	/* a group's records: from here, */
 	u32 fg_n[IX_FG_MAX];		/* so many */
+	u32 proc_conns[IXDP_DP_APPS];	/* connections of each process */
+	u32 checked;			/* processes the target checked */
+	u32 counted[IX_FG_MAX / 32];	/* groups in proc_conns */
 };
 
 /* app_move.c APIs: */
 int ixdp_app_move_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 			u32 fg);
-u32 ixdp_app_move_missing(struct ixdp_core *dp,
-			  const struct ixdp_app_moves *mv);
+u32 ixdp_app_move_missing(struct ixdp_core *dp, struct ixdp_app_moves *mv);
+bool ixdp_app_move_unchecked(const struct ixdp_app_moves *mv, u32 fg);
 int ixdp_app_move_reserve(struct ixdp_app_moves *mv, u32 n);
 void ixdp_app_move_out(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 		       u32 fg, struct ix_fg_blob *blob);

@@ -406,6 +406,11 @@ static long exec(struct ixdp_core *dp, struct ixdp_app *app,
 		c = conn_of(dp, app, cmd->handle, &idx);
 		if (!c)
 			return -EBADF;
+		/* An adoption is answered first, as a knock is. */
+		if (c->adopt && cmd->opcode != IXDP_OP_ACCEPT &&
+		    cmd->opcode != IXDP_OP_REJECT &&
+		    cmd->opcode != IXDP_OP_ABORT)
+			return -EINVAL;
 	}
 	switch (cmd->opcode) {
 	case IXDP_OP_NOP:

@@ -184,6 +184,11 @@ void ixdp_app_conn_rx_pull(struct ixdp_core *dp, struct ixdp_app *app)
 
 	while ((idx = *link) != IX_NIL) {
 		c = &app->conn[idx];
+		/* Adopted and not yet answered: it waits for the answer. */
+		if (c->waiting && c->state == IXDP_CONN_KNOCKED && c->adopt) {
+			link = &c->wait_next;
+			continue;
+		}
 		left = 0;
 		if (c->waiting && c->state == IXDP_CONN_OPEN) {
 			p.c = c;

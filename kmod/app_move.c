@@ -22,8 +22,8 @@
  *          context gets it as a knock that shows IXDP_EV_ADOPT.
  *
  * An undo imports back into the source core the same way: there the
- * connection is adopted by a movable context of the same process (the
- * one it left, if it still lives).
+ * connection is adopted by a movable context of the same process, chosen
+ * by the same rule (adopter()).
  */
 #include <linux/slab.h>
 
@@ -68,6 +68,7 @@ struct check {
 	struct ixdp_core *dp;
 	struct ixdp_app_moves *mv;
 	u32 procs;
+	u32 conns[IXDP_DP_APPS];
 };
 
 static int check_one(void *arg, u64 handle, u64 cookie, bool bound)
@@ -90,6 +91,7 @@ static int check_one(void *arg, u64 handle, u64 cookie, bool bound)
 	if (i < 0)
 		return -EBUSY;
 	ck->procs |= BIT(i);
+	ck->conns[i]++;
 	return 0;
 }
 
@@ -102,11 +104,18 @@ int ixdp_app_move_check(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 			u32 fg)
 {
 	struct check ck = { .dp = dp, .mv = mv };
+	unsigned int i;
 	int err;
 
 	err = ix_fg_for_each(dp->stack, fg, check_one, &ck);
 	mv->fg_procs[fg] = err ? 0 : ck.procs;
-	return err;
+	if (err || (mv->counted[fg / 32] & BIT(fg % 32)))
+		return err;
+	/* A group checked again at its export is counted once. */
+	mv->counted[fg / 32] |= BIT(fg % 32);
+	for (i = 0; i < mv->nproc; i++)
+		mv->proc_conns[i] += ck.conns[i];
+	return 0;
 }
 
 /* The movable context of @tgid on @dp that adopts a connection to @lport. */
@@ -134,20 +143,49 @@ static struct ixdp_app *adopter(struct ixdp_core *dp, pid_t tgid, u16 lport)
 	return first;
 }
 
+/* Free connection slots of @tgid's movable contexts on @dp. */
+static u32 proc_room(struct ixdp_core *dp, pid_t tgid)
+{
+	struct ixdp_app *app;
+	unsigned int i;
+	u32 room = 0, head;
+
+	for (i = 0; i < IXDP_DP_APPS; i++) {
+		app = dp->apps->app[i];
+		if (!app || app->dead || !movable(app) || app->tgid != tgid)
+			continue;
+		if (ixdp_app_ev_head(app, &head))
+			ixdp_app_conn_reclaim(app, head);
+		room += app->nconn - app->nused;
+	}
+	return room;
+}
+
 /*
  * On the target core: the processes noted by the checks that have no
- * movable context here, as a mask of their indexes.
+ * movable context here, or too few free slots in theirs for the
+ * connections that would come, as a mask of their indexes. The others
+ * are marked checked: a process first seen at the export is not.
  */
-u32 ixdp_app_move_missing(struct ixdp_core *dp,
-			  const struct ixdp_app_moves *mv)
+u32 ixdp_app_move_missing(struct ixdp_core *dp, struct ixdp_app_moves *mv)
 {
 	u32 missing = 0;
 	unsigned int i;
 
-	for (i = 0; i < mv->nproc; i++)
-		if (!adopter(dp, mv->proc[i], 0))
+	for (i = 0; i < mv->nproc; i++) {
+		if (!adopter(dp, mv->proc[i], 0) ||
+		    proc_room(dp, mv->proc[i]) < mv->proc_conns[i])
 			missing |= BIT(i);
+		else
+			mv->checked |= BIT(i);
+	}
 	return missing;
+}
+
+/* The target has not vouched for every process holding @fg's connections. */
+bool ixdp_app_move_unchecked(const struct ixdp_app_moves *mv, u32 fg)
+{
+	return mv->fg_procs[fg] & ~mv->checked;
 }
 
 /* A record in the room ixdp_app_move_reserve() made. */
@@ -348,7 +386,21 @@ bool ixdp_app_move_in(struct ixdp_core *dp, struct ixdp_app_moves *mv,
 	c->tx_skip = m->tx_skip;
 	c->adopt = true;
 	c->adopt_eof = m->eof;
-	c->adopt_wait = m->wait_bytes;
+	/*
+	 * Bytes that waited in the core's buffers on the old core still do,
+	 * and new ones wait behind them (on_recv()) until they are pulled
+	 * after the answer.
+	 */
+	if (m->wait_bytes) {
+		app->wait_bytes += m->wait_bytes;
+		c->wait_bytes += m->wait_bytes;
+		c->waiting = true;
+		if (!c->wait_listed) {
+			c->wait_listed = true;
+			c->wait_next = app->wait_head;
+			app->wait_head = idx;
+		}
+	}
 	return true;
 }
 
@@ -370,18 +422,7 @@ int ixdp_app_move_accept(struct ixdp_core *dp, struct ixdp_app *app,
 	c->state = IXDP_CONN_OPEN;
 	if (c->adopt_eof)
 		c->pend |= IXDP_PEND_EOF;
-	/* Bytes that waited in the core's buffers on the old one still do. */
-	if (c->adopt_wait) {
-		app->wait_bytes += c->adopt_wait;
-		c->wait_bytes += c->adopt_wait;
-		c->adopt_wait = 0;
-		c->waiting = true;
-		if (!c->wait_listed) {
-			c->wait_listed = true;
-			c->wait_next = app->wait_head;
-			app->wait_head = idx;
-		}
-	}
+	/* What waits is pulled at the next loop step (apps_run()). */
 	ixdp_app_conn_mark_dirty(app, idx);
 	return 0;
 }

@@ -178,7 +178,6 @@ static void on_conn_event(struct ixdp_core *dp, struct ixdp_app_owner *o,
 			c->sent = 0;
 			c->room_news = false;
 			c->pend &= IXDP_PEND_ADOPT;
-			c->adopt_wait = 0;
 		}
 		c->state = IXDP_CONN_DYING;
 		c->status = ev->status;

@@ -968,7 +968,8 @@ int ixdp_core_run(struct ixdp_core *dp, struct ixdp_core_run *run)
 	 */
 	ixdp_config_get(&cfg);
 	left = READ_ONCE(dp->run_left_ns);
-	if (left && idle_since > left &&
+	/* Another runner inside (asleep) counted that gap already. */
+	if (left && atomic_read(&dp->inside) == 1 && idle_since > left &&
 	    idle_since - left < (u64)cfg.run_grace_us * NSEC_PER_USEC)
 		ixdp_core_stats_add(&dp->st, busy_ns, idle_since - left);
 	for (;;) {

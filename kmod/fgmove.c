@@ -211,6 +211,12 @@ static int mv_export(struct ixdp_core *dp, void *arg)
 			mv->busy++;
 			continue;
 		}
+		/* ... or another process accepted one: B was not asked. */
+		if (ixdp_app_move_unchecked(&mv->app, fg)) {
+			__set_bit(fg, mv->stay);
+			mv->noctx++;
+			continue;
+		}
 		n = ixdp_app_move_reserve(&mv->app, ix_fg_conns(dp->stack, fg));
 		if (n < 0) {
 			__set_bit(fg, mv->stay);

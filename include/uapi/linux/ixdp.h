@@ -279,7 +279,8 @@ struct ixdp_attach {
  *    arena is the application's again;
  *  - the new context gets IXDP_EV_ADOPT with the same token and a new
  *    handle, and answers with ACCEPT (its cookie) or REJECT (a reset), as
- *    for a knock; until then the connection's new bytes wait in the core.
+ *    for a knock (other commands on it get -EINVAL until then, and no
+ *    event of it but DEAD comes); its new bytes wait meanwhile.
  *    After ACCEPT it delivers the bytes that follow those of the old
  *    context, and takes sends that continue the bytes the core took;
  *    SENT counts only bytes sent after the move (a SENT of 0 bytes
