@@ -127,6 +127,20 @@ pc_file = sed -e 's|@prefix@|$(1)|' -e 's|@libdir@|$(2)|' \
 	      -e 's|@version@|$(LIB_VERSION)|' lib/libixdp.pc.in
 
 # The build tree's, for programs built against this checkout.
+# The preload library (Documentation/preload.rst): libixdp's objects and
+# its own, exporting only the calls it replaces (lib/preload/preload.map).
+PRELOAD_SRCS := $(wildcard lib/preload/*.c)
+PRELOAD_HDRS := $(wildcard lib/preload/*.h) $(LIB_HDRS)
+
+user: $(BUILD)/lib/libixdp-preload.so
+
+$(BUILD)/lib/libixdp-preload.so: $(PRELOAD_SRCS) $(PRELOAD_HDRS) $(LIB_OBJS) \
+		lib/preload/preload.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -pthread $(LDFLAGS) \
+		-Wl,--version-script=lib/preload/preload.map -o $@ \
+		$(PRELOAD_SRCS) $(LIB_OBJS) -ldl
+
 $(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in lib/libixdp.map
 	@mkdir -p $(dir $@)
 	$(call pc_file,$(CURDIR),$(BUILD)/lib,$(CURDIR)/include,$(CURDIR)/include/uapi) > $@
