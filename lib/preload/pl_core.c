@@ -71,10 +71,11 @@ static void pl_atfork_prepare(void)
 {
 	unsigned int i;
 
-	pthread_mutex_lock(&pl.lock);
+	/* The order of the library's nesting: a core's lock before pl.lock. */
 	pthread_mutex_lock(&pl.cores_lock);
 	for (i = 0; i < pl.ncores; i++)
 		pthread_mutex_lock(&pl.cores[i].lock);
+	pthread_mutex_lock(&pl.lock);
 	pthread_mutex_lock(&pl.lsn_lock);
 }
 
@@ -83,10 +84,10 @@ static void pl_atfork_parent(void)
 	unsigned int i;
 
 	pthread_mutex_unlock(&pl.lsn_lock);
+	pthread_mutex_unlock(&pl.lock);
 	for (i = 0; i < pl.ncores; i++)
 		pthread_mutex_unlock(&pl.cores[i].lock);
 	pthread_mutex_unlock(&pl.cores_lock);
-	pthread_mutex_unlock(&pl.lock);
 }
 
 /*
