@@ -652,6 +652,12 @@ static ssize_t rq_none(const struct ixev_ctx *ctx)
 	return ctx->state == IXEV_S_DEAD ? -EIO : -EAGAIN;
 }
 
+/* Internal (ixdp_int.h): the end of the stream came, read or not. */
+bool ixev_ctx_eof(const struct ixev_ctx *ctx)
+{
+	return ctx->flags & F_EOF;
+}
+
 ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 {
 	const struct ixev_rx_seg *seg;

@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 
 #include "preload.h"
+#include "../ixdp_int.h"
 
 struct pl_state pl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -404,6 +405,7 @@ static uint32_t pl_conn_events(struct pl_sock *s)
 	if (s->connecting)
 		return ev | (s->err ? EPOLLERR : 0);
 	if (!ctx || s->dead) {
+		/* Linux's: EPOLLHUP once both directions are shut. */
 		if (s->connected || s->err)
 			ev |= EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM |
 			      EPOLLRDHUP | EPOLLHUP;
@@ -411,13 +413,13 @@ static uint32_t pl_conn_events(struct pl_sock *s)
 			ev |= EPOLLOUT | EPOLLHUP;
 	} else {
 		n = ixev_recv_zc(ctx, &p, 1);
-		if (n > 0)
+		if (n >= 0)
 			ev |= EPOLLIN | EPOLLRDNORM;
-		else if (n == 0)
-			ev |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+		if (ixev_ctx_eof(ctx))
+			ev |= EPOLLRDHUP;
 		if (s->shut_wr || ixev_send_space(ctx) > 0)
 			ev |= EPOLLOUT | EPOLLWRNORM;
-		if (s->shut_wr && n == 0)
+		if (s->shut_wr && ixev_ctx_eof(ctx))
 			ev |= EPOLLHUP;
 	}
 	if (s->shut_rd)

@@ -39,6 +39,7 @@ class Ctl:
         self.events = {}
 
     def reply(self, line):
+        print("preload-peer: " + line, file=sys.stderr, flush=True)
         with self.lock:
             try:
                 self.sock.sendall((line + "\n").encode())
@@ -122,7 +123,13 @@ def listener(ctl, port, mode):
 def session(sock):
     ctl = Ctl(sock)
     f = sock.makefile("r")
-    for line in f:
+    while True:
+        try:
+            line = f.readline()
+        except OSError:
+            return False
+        if not line:
+            return False
         w = line.split()
         if not w:
             continue
@@ -144,7 +151,6 @@ def session(sock):
             return True
         else:
             ctl.reply("what %s" % line.strip())
-    return False
 
 
 def main():

@@ -101,8 +101,11 @@ static bool ctl_expect(const char *prefix, int ms, char *out, size_t outlen)
 			ctl_len -= len;
 			return true;
 		}
-		if (now_ms() >= end || ctl_len == sizeof(ctl_buf))
+		if (now_ms() >= end || ctl_len == sizeof(ctl_buf)) {
+			ksft_print_msg("no \"%s\" from the peer; it said: %.*s\n",
+				       prefix, (int)ctl_len, ctl_buf);
 			return false;
+		}
 		if (poll(&p, 1, (int)(end - now_ms())) <= 0)
 			continue;
 		n = read(ctl, ctl_buf + ctl_len, sizeof(ctl_buf) - ctl_len);
