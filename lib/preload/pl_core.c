@@ -183,6 +183,8 @@ int pl_left_ms(int64_t deadline_ms)
 
 /* ---- cores ------------------------------------------------------------ */
 
+static void *pl_progress(void *arg);
+
 static int pl_core_attach(struct pl_core *c, unsigned int cpu)
 {
 	int ret;
@@ -247,6 +249,17 @@ int pl_cores_up(void)
 	if (pl.cfg.cpus && first != -ENODEV && pl.ncores !=
 	    (unsigned int)__builtin_popcountll(pl.cfg.cpus))
 		pl.cores_err = first;
+	if (!pl.cores_err) {
+		pthread_attr_t attr;
+		pthread_t tid;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ret = pthread_create(&tid, &attr, pl_progress, NULL);
+		pthread_attr_destroy(&attr);
+		if (ret)
+			pl.cores_err = -ret;
+	}
 	if (pl.cores_err)
 		pl_log("no ixdp context: %s", strerror(-pl.cores_err));
 	else if (pl.cfg.debug)
@@ -270,10 +283,17 @@ void pl_core_lock(struct pl_core *c)
 	pthread_mutex_lock(&c->lock);
 }
 
+/*
+ * Handlers queue commands (a close after its fence, credit) that the next
+ * ixev_wait() publishes: loop until a pass handles nothing.
+ */
 void pl_core_drive(struct pl_core *c)
 {
-	int ret = ixev_wait(c->t, 0);
+	int ret, i = 0;
 
+	do {
+		ret = ixev_wait(c->t, 0);
+	} while (ret > 0 && ++i < 8);
 	if (ret < 0 && ret != -EINTR && pl.cfg.debug)
 		pl_log("cpu %u: ixev_wait: %s", c->cpu, strerror(-ret));
 	ixev_thread_unbind(c->t);
@@ -284,16 +304,48 @@ void pl_core_unlock(struct pl_core *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void pl_cores_drive_all(void)
+/* Drives every core whose lock is free: false if one was busy. */
+bool pl_cores_drive_all(void)
 {
 	unsigned int i;
+	bool all = true;
 
 	for (i = 0; i < pl.ncores; i++) {
-		if (pthread_mutex_trylock(&pl.cores[i].lock))
+		if (pthread_mutex_trylock(&pl.cores[i].lock)) {
+			all = false;
 			continue;
+		}
 		pl_core_drive(&pl.cores[i]);
 		pthread_mutex_unlock(&pl.cores[i].lock);
 	}
+	return all;
+}
+
+/*
+ * The progress thread: the contexts advance (a close's FIN after its
+ * fence, credit, commands that waited for ring space, connections
+ * knocking) while the application's threads do something else than call
+ * the library, as Linux's TCP does in softirq. It sleeps in poll() on the
+ * rings' files and takes no signal.
+ */
+static void *pl_progress(void *arg)
+{
+	struct pollfd fds[PL_MAX_CPUS];
+	unsigned int i, n = pl.ncores;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (i = 0; i < n; i++)
+		fds[i] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
+	for (;;) {
+		if (pl_real.poll(fds, n, PL_BLOCK_CAP_MS * 2) < 0 &&
+		    errno != EINTR)
+			usleep(1000);
+		if (!pl_cores_drive_all())
+			usleep(200);
+	}
+	return NULL;
 }
 
 void pl_notify(void)

@@ -170,7 +170,7 @@ void pl_core_lock(struct pl_core *c);
 /* Publishes the commands, handles the events, unlocks the ixev thread. */
 void pl_core_drive(struct pl_core *c);
 void pl_core_unlock(struct pl_core *c);
-void pl_cores_drive_all(void);
+bool pl_cores_drive_all(void);
 void pl_notify(void);
 /*
  * Sleeps until an ixdp change may have happened since @gen, @extra fds

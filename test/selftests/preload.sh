@@ -5,7 +5,8 @@
 # semantics of each call it replaces twice, under LD_PRELOAD both times:
 # on ixdp's address (the sockets are ixdp's) and on the guest's Linux
 # address (the library must leave them to Linux unchanged), against the
-# host's preload_peer.py. Then the library's configuration errors and its
+# host's preload_peer.py. Ports: 7400-7411 for the first run, 7420-7431
+# for the second (the peer's listeners outlive a run). Then the library's configuration errors and its
 # strict mode.
 . /selftests/lib.sh
 
@@ -45,7 +46,7 @@ tap_check "the host peer listens" [ $? -eq 0 ]
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" \
 	/selftests/preload_calls ixdp "$IXIP" "$PORT" "$PEER" "$CTL"
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" PRELOAD_QUIT=1 \
-	/selftests/preload_calls linux "$LXIP" "$PORT" "$PEER" "$CTL"
+	/selftests/preload_calls linux "$LXIP" $((PORT + 20)) "$PEER" "$CTL"
 host_wait "$peer"
 tap_check "the host peer saw both runs end" [ $? -eq 0 ]
 tap_join /selftests/rings idle "after the preload runs" 10
