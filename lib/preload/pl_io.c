@@ -294,12 +294,16 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	}
 }
 
-#define PL_IO1(s, call, buf, len, flags) ({				\
-	struct iovec _v = { .iov_base = (void *)(buf), .iov_len = (len) }; \
-	ssize_t _r = call(s, &_v, 1, flags);				\
-	pl_sock_put(s);							\
-	_r;								\
-})
+/* One buffer through pl_recv or pl_send, then the lookup's reference. */
+static ssize_t pl_io1(struct pl_sock *s, bool out, const void *buf,
+		      size_t len, int flags)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	ssize_t r = out ? pl_send(s, &v, 1, flags) : pl_recv(s, &v, 1, flags);
+
+	pl_sock_put(s);
+	return r;
+}
 
 ssize_t read(int fd, void *buf, size_t len)
 {
@@ -308,7 +312,7 @@ ssize_t read(int fd, void *buf, size_t len)
 	pl_real_init();
 	if (!s)
 		return pl_real.read(fd, buf, len);
-	return PL_IO1(s, pl_recv, buf, len, 0);
+	return pl_io1(s, false, buf, len, 0);
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
@@ -318,7 +322,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 	pl_real_init();
 	if (!s)
 		return pl_real.write(fd, buf, len);
-	return PL_IO1(s, pl_send, buf, len, 0);
+	return pl_io1(s, true, buf, len, 0);
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -328,7 +332,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	pl_real_init();
 	if (!s)
 		return pl_real.recv(fd, buf, len, flags);
-	return PL_IO1(s, pl_recv, buf, len, flags);
+	return pl_io1(s, false, buf, len, flags);
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -338,7 +342,7 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 	pl_real_init();
 	if (!s)
 		return pl_real.send(fd, buf, len, flags);
-	return PL_IO1(s, pl_send, buf, len, flags);
+	return pl_io1(s, true, buf, len, flags);
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
@@ -352,7 +356,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	/* TCP leaves the address alone: Linux sets *alen to 0. */
 	if (addr && alen)
 		*alen = 0;
-	return PL_IO1(s, pl_recv, buf, len, flags);
+	return pl_io1(s, false, buf, len, flags);
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -363,7 +367,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	pl_real_init();
 	if (!s)
 		return pl_real.sendto(fd, buf, len, flags, addr, alen);
-	return PL_IO1(s, pl_send, buf, len, flags);
+	return pl_io1(s, true, buf, len, flags);
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
@@ -426,7 +430,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!msg)
 		n = -1, errno = EFAULT;
 	else if (msg->msg_controllen)
-		n = pl_unsupported("sendmsg() with control messages");
+		n = pl_unsupported("control messages (msg_control) on send");
 	else
 		n = pl_send(s, msg->msg_iov, (int)msg->msg_iovlen, flags);
 	pl_sock_put(s);

@@ -281,7 +281,7 @@ int listen(int fd, int backlog)
 		goto out;
 	}
 	if (!s->lport) {
-		ret = pl_unsupported("listen() without a port on ixdp's address");
+		ret = pl_unsupported("listening on ixdp's address without a port");
 		goto out;
 	}
 	s->q = calloc(4096, sizeof(*s->q));
@@ -729,7 +729,7 @@ int ioctl(int fd, unsigned long req, ...)
 		ret = pl_real.ioctl(fd, req, arg);
 		break;
 	default:
-		ret = pl_unsupported("this ioctl()");
+		ret = pl_unsupported("this request (only FIONBIO, FIONREAD, FIOCLEX)");
 		break;
 	}
 	pl_sock_put(s);

@@ -72,7 +72,8 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 		}
 		for (i = 0; i < n; i++) {
 			socks[i] = pl_sock_lookup(fds[i].fd);
-			nix += socks[i] != NULL;
+			if (socks[i])
+				nix++;
 		}
 	}
 	if (!nix) {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
@@ -28,48 +29,53 @@
 /* ---- the real calls --------------------------------------------------- */
 
 struct pl_real {
-	int (*socket)(int, int, int);
-	int (*bind)(int, const struct sockaddr *, socklen_t);
-	int (*listen)(int, int);
-	int (*accept)(int, struct sockaddr *, socklen_t *);
-	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
-	int (*connect)(int, const struct sockaddr *, socklen_t);
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*write)(int, const void *, size_t);
-	ssize_t (*readv)(int, const struct iovec *, int);
-	ssize_t (*writev)(int, const struct iovec *, int);
-	ssize_t (*recv)(int, void *, size_t, int);
-	ssize_t (*send)(int, const void *, size_t, int);
-	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
-			    socklen_t *);
-	ssize_t (*sendto)(int, const void *, size_t, int,
-			  const struct sockaddr *, socklen_t);
-	ssize_t (*recvmsg)(int, struct msghdr *, int);
-	ssize_t (*sendmsg)(int, const struct msghdr *, int);
-	ssize_t (*sendfile)(int, int, off_t *, size_t);
-	int (*close)(int);
-	int (*shutdown)(int, int);
-	int (*dup)(int);
-	int (*dup2)(int, int);
-	int (*dup3)(int, int, int);
-	int (*fcntl)(int, int, ...);
-	int (*ioctl)(int, unsigned long, ...);
-	int (*getsockopt)(int, int, int, void *, socklen_t *);
-	int (*setsockopt)(int, int, int, const void *, socklen_t);
-	int (*getsockname)(int, struct sockaddr *, socklen_t *);
-	int (*getpeername)(int, struct sockaddr *, socklen_t *);
-	int (*epoll_create)(int);
-	int (*epoll_create1)(int);
-	int (*epoll_ctl)(int, int, int, struct epoll_event *);
-	int (*epoll_wait)(int, struct epoll_event *, int, int);
-	int (*epoll_pwait)(int, struct epoll_event *, int, int,
-			   const sigset_t *);
-	int (*poll)(struct pollfd *, nfds_t, int);
-	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
-		     const sigset_t *);
-	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
-		       const struct timespec *, const sigset_t *);
+	int (*socket)(int domain, int type, int proto);
+	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
+	int (*listen)(int fd, int backlog);
+	int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len,
+		       int flags);
+	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
+	ssize_t (*read)(int fd, void *buf, size_t len);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	ssize_t (*readv)(int fd, const struct iovec *iov, int iovcnt);
+	ssize_t (*writev)(int fd, const struct iovec *iov, int iovcnt);
+	ssize_t (*recv)(int fd, void *buf, size_t len, int flags);
+	ssize_t (*send)(int fd, const void *buf, size_t len, int flags);
+	ssize_t (*recvfrom)(int fd, void *buf, size_t len, int flags,
+			    struct sockaddr *addr, socklen_t *alen);
+	ssize_t (*sendto)(int fd, const void *buf, size_t len, int flags,
+			  const struct sockaddr *addr, socklen_t alen);
+	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+	ssize_t (*sendfile)(int out, int in, off_t *off, size_t count);
+	int (*close)(int fd);
+	int (*shutdown)(int fd, int how);
+	int (*dup)(int fd);
+	int (*dup2)(int oldfd, int newfd);
+	int (*dup3)(int oldfd, int newfd, int flags);
+	int (*fcntl)(int fd, int cmd, ...);
+	int (*ioctl)(int fd, unsigned long req, ...);
+	int (*getsockopt)(int fd, int level, int name, void *val,
+			  socklen_t *len);
+	int (*setsockopt)(int fd, int level, int name, const void *val,
+			  socklen_t len);
+	int (*getsockname)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*getpeername)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*epoll_create)(int size);
+	int (*epoll_create1)(int flags);
+	int (*epoll_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
+	int (*epoll_wait)(int epfd, struct epoll_event *evs, int max,
+			  int timeout);
+	int (*epoll_pwait)(int epfd, struct epoll_event *evs, int max,
+			   int timeout, const sigset_t *mask);
+	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
+	int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		     const sigset_t *mask);
+	int (*select)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      struct timeval *tv);
+	int (*pselect)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		       const struct timespec *ts, const sigset_t *mask);
 };
 
 extern struct pl_real pl_real;
@@ -161,7 +167,8 @@ extern struct pl_state pl;
 /* ---- pl_core.c -------------------------------------------------------- */
 
 void pl_init(void);
-void pl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line to stderr, "libixdp-preload[PID]: " first. */
+void pl_log(const char *fmt, ...);
 /* ENOTSUP with a one-line message once per @what; abort if strict. */
 int pl_unsupported(const char *what);
 int pl_cores_up(void);

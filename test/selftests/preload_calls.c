@@ -255,8 +255,9 @@ static void check_accept_and_names(int lfd)
 	vl = sizeof(v);
 	CHECK(!getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl) && v == 0,
 	      "SO_ERROR is 0");
-	CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) && !ioctl(fd, FIONBIO,
-	      &(int){ 0 }) && !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
+	v = 0;
+	CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) && !ioctl(fd, FIONBIO, &v) &&
+	      !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
 	      !fcntl(fd, F_SETFL, O_NONBLOCK) &&
 	      (fcntl(fd, F_GETFL) & O_NONBLOCK),
 	      "O_NONBLOCK by accept4, FIONBIO and F_SETFL");
@@ -631,7 +632,8 @@ static void check_threads(int lfd)
 		CHECK(false, "a connection for threads");
 		return;
 	}
-	w.fd = r.fd = fd;
+	w.fd = fd;
+	r.fd = fd;
 	pthread_create(&tr, NULL, thr_read, &r);
 	pthread_create(&tw, NULL, thr_write, &w);
 	pthread_join(tw, NULL);
