@@ -242,12 +242,13 @@ INSTALL_MOD_DIR	?= updates
 MODDIR		= $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
 
 # The file lists, relative to their directories, for install and uninstall.
-LIB_FILES	:= $(LIB_REAL) $(LIB_SONAME) libixdp.so libixdp.a
+LIB_FILES	:= $(LIB_REAL) $(LIB_SONAME) libixdp.so libixdp.a libixdp-preload.so
 HDR_FILES	:= ixdp.h ixev.h
 SBIN_FILES	:= ixctl ixdpd
 MAN8_FILES	:= ixctl.8 ixdpd.8
 
-lib: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so $(BUILD)/lib/pkgconfig/libixdp.pc
+lib: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so $(BUILD)/lib/pkgconfig/libixdp.pc \
+	$(BUILD)/lib/libixdp-preload.so
 
 tools: $(BUILD)/bin/ixctl $(BUILD)/bin/ixdpd
 
@@ -263,6 +264,7 @@ install-user: lib tools
 		$(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libixdp.so
+	$(INSTALL) -m 0644 $(BUILD)/lib/libixdp-preload.so $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 0644 $(addprefix include/ixdp/,$(HDR_FILES)) \
 		$(DESTDIR)$(INCLUDEDIR)/ixdp/
 	$(INSTALL) -m 0644 include/uapi/linux/ixdp.h $(DESTDIR)$(UAPIDIR)/linux/
