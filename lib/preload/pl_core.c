@@ -208,8 +208,8 @@ static int pl_core_attach(struct pl_core *c, unsigned int cpu)
 int pl_cores_up(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	unsigned int cpu;
-	int ret, first = -ENODEV;
+	unsigned int cpu, i;
+	int ret, err = 0;
 
 	pthread_mutex_lock(&pl.cores_lock);
 	if (pl.cores_up) {
@@ -228,27 +228,29 @@ int pl_cores_up(void)
 		if (pl.cfg.cpus && !(pl.cfg.cpus & (1ULL << cpu)))
 			continue;
 		ret = pl_core_attach(&pl.cores[pl.ncores], cpu);
-		if (ret) {
-			if (pl.cfg.cpus) {
-				pl_log("cpu %u (IXDP_PRELOAD_CPUS): %s", cpu,
-				       strerror(-ret));
-				first = ret;
-				break;
-			}
-			if (first == -ENODEV && ret != -ENODEV &&
-			    ret != -EINVAL)
-				first = ret;
+		if (!ret) {
+			pl.ncores++;
 			continue;
 		}
-		pl.ncores++;
+		/* A core of IXDP_PRELOAD_CPUS that refuses is an error. */
+		if (pl.cfg.cpus) {
+			pl_log("cpu %u (IXDP_PRELOAD_CPUS): %s", cpu,
+			       strerror(-ret));
+			err = ret;
+			break;
+		}
 	}
-	if (pl.cfg.cpus && pl.ncores != (unsigned int)
-	    __builtin_popcountll(pl.cfg.cpus) && first == -ENODEV)
-		first = -ENODEV;
-	pl.cores_err = pl.ncores ? 0 : first;
-	if (pl.cfg.cpus && first != -ENODEV && pl.ncores !=
-	    (unsigned int)__builtin_popcountll(pl.cfg.cpus))
-		pl.cores_err = first;
+	if (pl.cfg.cpus && !err &&
+	    (unsigned long)__builtin_popcountll(pl.cfg.cpus) != pl.ncores)
+		err = -ENODEV;	/* a listed CPU the machine does not have */
+	if (!err && !pl.ncores)
+		err = -ENODEV;
+	if (err) {
+		for (i = 0; i < pl.ncores; i++)
+			ixev_thread_destroy(pl.cores[i].t);
+		pl.ncores = 0;
+	}
+	pl.cores_err = err;
 	if (!pl.cores_err) {
 		pthread_attr_t attr;
 		pthread_t tid;
