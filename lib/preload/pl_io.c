@@ -18,6 +18,9 @@
 
 int64_t pl_deadline(const struct timeval *tv);
 
+/* Bytes read whose receive credit is returned to the core at once. */
+#define PL_CREDIT_NOW	65536
+
 static ssize_t pl_iov_len(const struct iovec *iov, int iovcnt)
 {
 	size_t total = 0;
@@ -145,7 +148,13 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			n = pl_recv_locked(s, iov, iovcnt, done,
 					   (size_t)total - done, peek);
 		}
-		if (n > 0 && !peek)
+		/*
+		 * The credit of what was read goes back at the next drive
+		 * (the next call that waits, or the progress thread within
+		 * 100 ms); at once when it is large.
+		 */
+		if (n > 0 && !peek && s->conn &&
+		    s->conn->ctx.credit >= PL_CREDIT_NOW)
 			pl_core_drive(s->core);
 		pl_sock_update(s, false, false);
 		pl_core_unlock(s->core);

@@ -764,6 +764,12 @@ static int *pl_opt_int(struct pl_sock *s, int level, int name)
 			return &s->opt_keepintvl;
 		case TCP_KEEPCNT:
 			return &s->opt_keepcnt;
+		case TCP_CORK:
+			return &s->opt_cork;
+		case TCP_QUICKACK:
+			return &s->opt_quickack;
+		case TCP_DEFER_ACCEPT:
+			return &s->opt_defer_accept;
 		}
 	}
 	return NULL;

@@ -130,7 +130,7 @@ struct pl_sock {
 	/* options recorded (Documentation/preload.rst, "Options") */
 	int opt_reuseaddr, opt_reuseport, opt_keepalive, opt_nodelay;
 	int opt_rcvbuf, opt_sndbuf, opt_keepidle, opt_keepintvl;
-	int opt_keepcnt;
+	int opt_keepcnt, opt_cork, opt_quickack, opt_defer_accept;
 	struct linger opt_linger;
 	struct timeval rcvtimeo, sndtimeo;
 };
