@@ -170,7 +170,7 @@ static void pl_sock_copy_opts(struct pl_sock *s, int fd)
 }
 
 /* Turns the Linux socket @fd into an ixdp socket bound to @port. */
-static int pl_sock_adopt(int fd, uint16_t port)
+static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 {
 	struct pl_sock *s;
 	int efd, fl, ret;
@@ -188,6 +188,7 @@ static int pl_sock_adopt(int fd, uint16_t port)
 	if (!s)
 		return pl_fail(ENOMEM);
 	pl_sock_copy_opts(s, fd);
+	s->laddr = addr;	/* INADDR_ANY stays so for getsockname */
 	s->lport = port;
 	s->nonblock = fl & O_NONBLOCK;
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -256,7 +257,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 			return pl_unsupported("a socket other than TCP on ixdp's address");
 		return pl_real.bind(fd, addr, len);
 	}
-	return pl_sock_adopt(fd, port);
+	return pl_sock_adopt(fd, sin->sin_addr.s_addr, port);
 }
 
 int listen(int fd, int backlog)

@@ -45,7 +45,10 @@ tap_check "the host peer listens" [ $? -eq 0 ]
 
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" \
 	/selftests/preload_calls ixdp "$IXIP" "$PORT" "$PEER" "$CTL"
+# The second run lists only the first run's ports: its INADDR_ANY
+# listener (PORT+24) must then be Linux's.
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" PRELOAD_QUIT=1 \
+	IXDP_PRELOAD_PORTS=$PORT,$((PORT + 1)),$((PORT + 4)) \
 	/selftests/preload_calls linux "$LXIP" $((PORT + 20)) "$PEER" "$CTL"
 host_wait "$peer"
 tap_check "the host peer saw both runs end" [ $? -eq 0 ]

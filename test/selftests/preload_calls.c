@@ -8,8 +8,9 @@
  *
  *	preload_calls ixdp|linux SERVER PORT PEER CTLPORT
  *
- * SERVER:PORT and SERVER:PORT+1 are listened on here; the peer listens
- * on PEER:PORT+10 for the connect checks; PEER:PORT+11 is closed.
+ * SERVER:PORT and SERVER:PORT+1 are listened on here, and PORT+4 on
+ * INADDR_ANY; the peer listens on PEER:PORT+10 for the connect checks;
+ * PEER:PORT+11 is closed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -150,14 +151,15 @@ static int listen_on(int p, bool nonblock)
 	return fd;
 }
 
-/* Has the peer dial the listener @lfd in @mode; the accepted fd or -1. */
-static int peer_conn(int lfd, const char *mode, char *id, size_t idlen)
+/* Has the peer dial the listener @lfd on @p in @mode: accepted fd or -1. */
+static int peer_conn_to(int lfd, int p, const char *mode, char *id,
+			size_t idlen)
 {
 	char line[128];
 	int fd;
 
 	snprintf(id, idlen, "c%d", ++nconn);
-	ctl_send("dial %s %d %s %s", inet_ntoa(srv), port, mode, id);
+	ctl_send("dial %s %d %s %s", inet_ntoa(srv), p, mode, id);
 	if (!(wait_ev(lfd, POLLIN, 20000) & POLLIN)) {
 		ksft_print_msg("no connection to accept for %s\n", id);
 		return -1;
@@ -167,6 +169,11 @@ static int peer_conn(int lfd, const char *mode, char *id, size_t idlen)
 	if (fd >= 0 && !ctl_expect(line, 10000, NULL, 0))
 		ksft_print_msg("the peer did not say %s\n", line);
 	return fd;
+}
+
+static int peer_conn(int lfd, const char *mode, char *id, size_t idlen)
+{
+	return peer_conn_to(lfd, port, mode, id, idlen);
 }
 
 /* Reads exactly @n bytes within @ms (non-blocking @fd). */
@@ -757,6 +764,38 @@ static void check_connect(void)
 	close(fd);
 }
 
+/*
+ * A server bound to INADDR_ANY: under the library with no port list, or
+ * with its port listed, it listens on ixdp's address (only); with a port
+ * list that leaves it out (the Linux run), on Linux's.
+ */
+static void check_any(void)
+{
+	struct in_addr any = { .s_addr = htonl(INADDR_ANY) };
+	struct sockaddr_in a = sa(any, port + 4);
+	socklen_t len = sizeof(a);
+	int lfd, fd, one = 1;
+	char id[16];
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(!bind(lfd, (struct sockaddr *)&a, sizeof(a)) && !listen(lfd, 8),
+	      "bind to INADDR_ANY and listen");
+	memset(&a, 0xff, sizeof(a));
+	CHECK(!getsockname(lfd, (struct sockaddr *)&a, &len) &&
+	      a.sin_addr.s_addr == htonl(INADDR_ANY) &&
+	      ntohs(a.sin_port) == port + 4, "getsockname: 0.0.0.0:PORT+4");
+	fd = peer_conn_to(lfd, port + 4, "echo", id, sizeof(id));
+	len = sizeof(a);
+	CHECK(fd >= 0 && !getsockname(fd, (struct sockaddr *)&a, &len) &&
+	      a.sin_addr.s_addr == srv.s_addr,
+	      "a connection to SERVER, named SERVER:PORT+4");
+	CHECK(fd >= 0 && echo_ok(fd, "any"), "echoed");
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+}
+
 static void check_unsupported(void)
 {
 	struct sockaddr_in a = sa(srv, port + 2);
@@ -817,6 +856,7 @@ int main(int argc, char **argv)
 	check_eintr(lfd);
 	check_fork(lfd);
 	check_connect();
+	check_any();
 	check_unsupported();
 	close(lfd);
 	/* The last run ends the peer (preload.sh). */
