@@ -101,6 +101,7 @@ static void pl_atfork_parent(void)
  */
 static void pl_atfork_child(void)
 {
+	struct pl_sock *s;
 	unsigned int i;
 	int fd;
 
@@ -112,9 +113,13 @@ static void pl_atfork_child(void)
 			fd += PL_FDTAB_PAGE - 1;
 			continue;
 		}
-		if (pl_fdtab_clear(&pl.socks, fd)) {
+		s = pl_fdtab_clear(&pl.socks, fd);
+		if (s) {
 			pl_real.close(fd);
 			pl.nsocks--;
+			if (s->lin_fd >= 0)
+				pl_real.close(s->lin_fd);
+			s->lin_fd = -1;
 		}
 	}
 	pl_atfork_child_eps();
@@ -414,6 +419,7 @@ struct pl_sock *pl_sock_new(enum pl_kind kind)
 		return NULL;
 	s->refs = 1;
 	s->kind = kind;
+	s->lin_fd = -1;
 	s->laddr = pl.cfg.addr;
 	pthread_mutex_init(&s->qlock, NULL);
 	return s;

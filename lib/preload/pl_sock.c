@@ -85,6 +85,10 @@ void pl_sock_last_close(struct pl_sock *s)
 	unsigned int i;
 
 	pl_ep_forget_sock(s);
+	if (s->lin_fd >= 0) {
+		pl_real.close(s->lin_fd);
+		s->lin_fd = -1;
+	}
 	if (s->kind == PL_CONN) {
 		pl_conn_close(s);
 		return;
@@ -169,6 +173,33 @@ static void pl_sock_copy_opts(struct pl_sock *s, int fd)
 	pl_real.getsockopt(fd, SOL_SOCKET, SO_LINGER, &s->opt_linger, &len);
 }
 
+/*
+ * INADDR_ANY: the application's Linux socket stays, at a descriptor of
+ * the library's, bound to the same port on Linux's addresses, so that the
+ * server listens on both. If Linux refuses the port, ixdp alone.
+ */
+static void pl_sock_linux_side(struct pl_sock *s, int fd, uint16_t port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	int hfd = pl_real.fcntl(fd, F_DUPFD_CLOEXEC, 0), fl;
+
+	if (hfd < 0)
+		return;
+	fl = pl_real.fcntl(hfd, F_GETFL);
+	if (fl < 0 || pl_real.bind(hfd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    pl_real.fcntl(hfd, F_SETFL, fl | O_NONBLOCK)) {
+		pl_log("port %u: ixdp only, Linux refused it: %s", port,
+		       strerror(errno));
+		pl_real.close(hfd);
+		return;
+	}
+	s->lin_fd = hfd;
+}
+
 /* Turns the Linux socket @fd into an ixdp socket bound to @port. */
 static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 {
@@ -188,6 +219,8 @@ static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 	if (!s)
 		return pl_fail(ENOMEM);
 	pl_sock_copy_opts(s, fd);
+	if (addr == htonl(INADDR_ANY))
+		pl_sock_linux_side(s, fd, port);
 	s->laddr = addr;	/* INADDR_ANY stays so for getsockname */
 	s->lport = port;
 	s->nonblock = fl & O_NONBLOCK;
@@ -200,8 +233,7 @@ static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 	fl = pl_real.fcntl(fd, F_GETFD);
 	ret = pl_real.dup3(efd, fd, fl > 0 && (fl & FD_CLOEXEC) ?
 			   O_CLOEXEC : 0);
-	if (ret >= 0)
-		ret = pl_fdtab_set(&pl.socks, fd, s);
+	ret = ret < 0 ? -errno : pl_fdtab_set(&pl.socks, fd, s);
 	if (!ret) {
 		s->nfds = 1;
 		__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
@@ -209,8 +241,10 @@ static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 	pthread_mutex_unlock(&pl.lock);
 	pl_real.close(efd);
 	if (ret) {
+		if (s->lin_fd >= 0)
+			pl_real.close(s->lin_fd);
 		pl_sock_put(s);
-		return pl_fail(ret < 0 ? -ret : EBADF);
+		return pl_fail(-ret);
 	}
 	pl_sock_update(s, false, false);
 	if (pl.cfg.debug)
@@ -326,6 +360,12 @@ int listen(int fd, int backlog)
 		s->kind = PL_BOUND;
 		ret = pl_fail(-err);
 	} else {
+		if (s->lin_fd >= 0 && pl_real.listen(s->lin_fd, backlog)) {
+			pl_log("port %u: ixdp only, Linux's listen failed: %s",
+			       s->lport, strerror(errno));
+			pl_real.close(s->lin_fd);
+			s->lin_fd = -1;
+		}
 		pl_sock_update(s, false, false);
 	}
 out:
@@ -367,6 +407,7 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 		     socklen_t *len, int flags)
 {
 	int64_t deadline = pl_deadline(&s->rcvtimeo);
+	struct pollfd lin = { .fd = s->lin_fd, .events = POLLIN };
 	struct pl_sock *c;
 	uint32_t g;
 	int efd, ret;
@@ -384,11 +425,18 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 		pthread_mutex_unlock(&s->qlock);
 		if (c)
 			break;
+		if (s->lin_fd >= 0) {
+			ret = pl_real.accept4(s->lin_fd, addr, len, flags);
+			if (ret >= 0 || (errno != EAGAIN &&
+					 errno != ECONNABORTED))
+				return ret;
+		}
 		if (s->nonblock)
 			return pl_fail(EAGAIN);
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EAGAIN);
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(g, pl_left_ms(deadline), &lin,
+			       s->lin_fd >= 0 ? 1 : 0, NULL);
 		if (ret)
 			return pl_fail(-ret);
 	}

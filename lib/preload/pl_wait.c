@@ -95,8 +95,11 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 		pl_cores_drive_all();
 		for (i = 0; i < n; i++) {
 			lin[i] = fds[i];
-			if (socks[i])
-				lin[i].fd = -1;
+			/* An INADDR_ANY listener's Linux side (pl_sock). */
+			if (socks[i]) {
+				lin[i].fd = socks[i]->lin_fd;
+				lin[i].events &= POLLIN;
+			}
 		}
 		m = pl_real.ppoll(lin, n, &zero, NULL);
 		if (m < 0) {
@@ -110,6 +113,9 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 						     __ATOMIC_ACQUIRE);
 				fds[i].revents = (short)(ev & ((uint32_t)
 					fds[i].events | POLLERR | POLLHUP));
+				if (lin[i].fd >= 0)
+					fds[i].revents |= lin[i].revents &
+							  POLLIN;
 			} else {
 				fds[i].revents = lin[i].revents;
 			}
@@ -372,6 +378,11 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 	}
 out:
 	pthread_mutex_unlock(&pl_ep_lock);
+	/* An INADDR_ANY listener's Linux side is in the kernel's set. */
+	if (!ret && s->lin_fd >= 0 &&
+	    pl_real.epoll_ctl(epfd, op, s->lin_fd, ev) && pl.cfg.debug)
+		pl_log("epoll_ctl of port %u's Linux side: %s", s->lport,
+		       strerror(errno));
 	return ret;
 }
 
@@ -508,6 +519,9 @@ void pl_ep_forget_sock(struct pl_sock *s)
 				continue;
 			}
 			*pp = r->next;
+			if (s->lin_fd >= 0)
+				pl_real.epoll_ctl(ep->fd, EPOLL_CTL_DEL,
+						  s->lin_fd, NULL);
 			pl_sock_put(r->s);
 			free(r);
 		}

@@ -109,6 +109,13 @@ struct pl_sock {
 	uint32_t laddr, raddr;	/* network order */
 	uint16_t lport, rport;	/* host order */
 
+	/*
+	 * Bound to INADDR_ANY: the Linux socket bound to the same port (the
+	 * application's, kept at another descriptor), listening beside ixdp
+	 * on Linux's addresses; -1 when there is none.
+	 */
+	int lin_fd;
+
 	/* PL_LISTEN: connections accepted by the cores, not yet by accept() */
 	pthread_mutex_t qlock;
 	struct pl_sock **q;

@@ -44,7 +44,7 @@ host_run wait-listen "$CTL"
 tap_check "the host peer listens" [ $? -eq 0 ]
 
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" \
-	/selftests/preload_calls ixdp "$IXIP" "$PORT" "$PEER" "$CTL"
+	/selftests/preload_calls ixdp "$IXIP" "$PORT" "$PEER" "$CTL" "$LXIP"
 # The second run lists only the first run's ports: its INADDR_ANY
 # listener (PORT+24) must then be Linux's.
 tap_join env LD_PRELOAD="$LIB" IXDP_PRELOAD_ADDR="$IXIP" PRELOAD_QUIT=1 \

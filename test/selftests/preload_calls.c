@@ -6,11 +6,12 @@
  * Linux address), against the host's preload_peer.py, which this program
  * drives over a control connection (test/host/preload_peer.py).
  *
- *	preload_calls ixdp|linux SERVER PORT PEER CTLPORT
+ *	preload_calls ixdp|linux SERVER PORT PEER CTLPORT [LINUX]
  *
  * SERVER:PORT and SERVER:PORT+1 are listened on here, and PORT+4 on
  * INADDR_ANY; the peer listens on PEER:PORT+10 for the connect checks;
- * PEER:PORT+11 is closed.
+ * PEER:PORT+11 is closed. In ixdp mode, LINUX (the guest's Linux address)
+ * is where the INADDR_ANY server must be reachable too.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,7 +40,7 @@
 
 static bool ixdp_mode;
 static const char *mode_name;
-static struct in_addr srv, peer;
+static struct in_addr srv, peer, other;
 static int port, ctl = -1, nconn;
 static char ctl_buf[8192];
 static size_t ctl_len;
@@ -152,14 +153,14 @@ static int listen_on(int p, bool nonblock)
 }
 
 /* Has the peer dial the listener @lfd on @p in @mode: accepted fd or -1. */
-static int peer_conn_to(int lfd, int p, const char *mode, char *id,
-			size_t idlen)
+static int peer_conn_at(int lfd, struct in_addr host, int p,
+			const char *mode, char *id, size_t idlen)
 {
 	char line[128];
 	int fd;
 
 	snprintf(id, idlen, "c%d", ++nconn);
-	ctl_send("dial %s %d %s %s", inet_ntoa(srv), p, mode, id);
+	ctl_send("dial %s %d %s %s", inet_ntoa(host), p, mode, id);
 	if (!(wait_ev(lfd, POLLIN, 20000) & POLLIN)) {
 		ksft_print_msg("no connection to accept for %s\n", id);
 		return -1;
@@ -169,6 +170,12 @@ static int peer_conn_to(int lfd, int p, const char *mode, char *id,
 	if (fd >= 0 && !ctl_expect(line, 10000, NULL, 0))
 		ksft_print_msg("the peer did not say %s\n", line);
 	return fd;
+}
+
+static int peer_conn_to(int lfd, int p, const char *mode, char *id,
+			size_t idlen)
+{
+	return peer_conn_at(lfd, srv, p, mode, id, idlen);
 }
 
 static int peer_conn(int lfd, const char *mode, char *id, size_t idlen)
@@ -793,6 +800,18 @@ static void check_any(void)
 	CHECK(fd >= 0 && echo_ok(fd, "any"), "echoed");
 	if (fd >= 0)
 		close(fd);
+	/* ixdp's INADDR_ANY listens on Linux's addresses too. */
+	if (ixdp_mode && other.s_addr) {
+		fd = peer_conn_at(lfd, other, port + 4, "echo", id,
+				  sizeof(id));
+		len = sizeof(a);
+		CHECK(fd >= 0 && !getsockname(fd, (struct sockaddr *)&a, &len) &&
+		      a.sin_addr.s_addr == other.s_addr && echo_ok(fd, "lx"),
+		      "and on Linux's address %s: accepted, named, echoed",
+		      inet_ntoa(other));
+		if (fd >= 0)
+			close(fd);
+	}
 	close(lfd);
 }
 
@@ -826,9 +845,10 @@ int main(int argc, char **argv)
 	int lfd;
 
 	ksft_print_header();
-	if (argc != 6 || !inet_aton(argv[2], &srv) ||
-	    !inet_aton(argv[4], &peer)) {
-		ksft_print_msg("usage: %s ixdp|linux SERVER PORT PEER CTLPORT\n",
+	if (argc < 6 || argc > 7 || !inet_aton(argv[2], &srv) ||
+	    !inet_aton(argv[4], &peer) ||
+	    (argc == 7 && !inet_aton(argv[6], &other))) {
+		ksft_print_msg("usage: %s ixdp|linux SERVER PORT PEER CTLPORT [LINUX]\n",
 			       argv[0]);
 		return KSFT_FAIL;
 	}
