@@ -361,7 +361,7 @@ int listen(int fd, int backlog)
 		ret = pl_fail(-err);
 	} else {
 		if (s->lin_fd >= 0 && pl_real.listen(s->lin_fd, backlog)) {
-			pl_log("port %u: ixdp only, Linux's listen failed: %s",
+			pl_log("port %u: ixdp only, Linux refused to queue: %s",
 			       s->lport, strerror(errno));
 			pl_real.close(s->lin_fd);
 			s->lin_fd = -1;

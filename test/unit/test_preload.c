@@ -18,6 +18,8 @@
 #include "pl_config.h"
 #include "pl_fdtab.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static int parse(struct pl_config *c, const char *addr, const char *ports,
 		 const char *cpus, const char **bad)
 {
@@ -82,9 +84,11 @@ static void test_config_ports(void **state)
 	assert_true(pl_config_port_ok(&c, 65535));
 
 	/* Each wrong form fails the whole configuration. */
-	const char *wrong[] = { "", ",", "80,", ",80", "0", "65536", "80,,81",
-				"8o", "-1", "80 81", "99999999999999999999" };
-	for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+	static const char * const wrong[] = {
+		"", ",", "80,", ",80", "0", "65536", "80,,81", "8o", "-1",
+		"80 81", "99999999999999999999",
+	};
+	for (i = 0; i < ARRAY_SIZE(wrong); i++) {
 		assert_int_equal(parse(&c, "10.0.0.1", wrong[i], NULL, &bad),
 				 -EINVAL);
 		assert_string_equal(bad, "IXDP_PRELOAD_PORTS");
@@ -113,9 +117,10 @@ static void test_config_cpus(void **state)
 	assert_int_equal(parse(&c, "10.0.0.1", NULL, "3-3", &bad), 0);
 	assert_int_equal(c.cpus, 8);
 
-	const char *wrong[] = { "", "64", "4-2", "1-", "-1", "a", "1,,2",
-				"0-64" };
-	for (unsigned int i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+	static const char * const wrong[] = {
+		"", "64", "4-2", "1-", "-1", "a", "1,,2", "0-64",
+	};
+	for (unsigned int i = 0; i < ARRAY_SIZE(wrong); i++) {
 		assert_int_equal(parse(&c, "10.0.0.1", NULL, wrong[i], &bad),
 				 -EINVAL);
 		assert_string_equal(bad, "IXDP_PRELOAD_CPUS");
