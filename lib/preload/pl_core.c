@@ -131,9 +131,7 @@ static void pl_atfork_child(void)
 	pl.cores_err = 0;
 	pl.listeners = NULL;
 	pl.waiters = 0;
-	if (pl.wake_fd >= 0)
-		pl_real.close(pl.wake_fd);
-	pl.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pl_waiters_reset();
 	if (pl.cfg.debug)
 		pl_log("fork: the child starts without ixdp sockets");
 }
@@ -355,14 +353,99 @@ static void *pl_progress(void *arg)
 	return NULL;
 }
 
+/*
+ * Threads asleep in pl_block(), each on an eventfd of its own: a change
+ * wakes every one of them exactly once, and none misses it, since a
+ * thread is on the list before it checks pl.gen for the last time.
+ */
+struct pl_waiter {
+	int efd;
+	bool signaled;
+	struct pl_waiter *next, **pprev;
+};
+
+static pthread_mutex_t pl_waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_waiter *pl_waiters;
+static __thread struct pl_waiter pl_me = { .efd = -1 };
+static pthread_key_t pl_me_key;
+static pthread_once_t pl_me_once = PTHREAD_ONCE_INIT;
+
+/* A thread that ends closes its eventfd. */
+static void pl_me_exit(void *arg)
+{
+	struct pl_waiter *w = arg;
+
+	if (w->efd >= 0)
+		pl_real.close(w->efd);
+	w->efd = -1;
+}
+
+static void pl_me_key_init(void)
+{
+	pthread_key_create(&pl_me_key, pl_me_exit);
+}
+
+static int pl_me_fd(void)
+{
+	if (pl_me.efd >= 0)
+		return pl_me.efd;
+	pthread_once(&pl_me_once, pl_me_key_init);
+	pl_me.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (pl_me.efd >= 0)
+		pthread_setspecific(pl_me_key, &pl_me);
+	return pl_me.efd;
+}
+
+void pl_waiters_reset(void)
+{
+	pthread_mutex_init(&pl_waiters_lock, NULL);
+	pl_waiters = NULL;
+}
+
 void pl_notify(void)
 {
+	struct pl_waiter *w;
 	uint64_t one = 1;
 
-	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&pl.waiters, __ATOMIC_ACQUIRE) &&
-	    pl_real.write(pl.wake_fd, &one, sizeof(one)) < 0)
+	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST))
 		return;
+	pthread_mutex_lock(&pl_waiters_lock);
+	for (w = pl_waiters; w; w = w->next) {
+		if (w->signaled)
+			continue;
+		w->signaled = true;
+		if (pl_real.write(w->efd, &one, sizeof(one)) < 0)
+			continue;
+	}
+	pthread_mutex_unlock(&pl_waiters_lock);
+}
+
+static void pl_waiter_add(struct pl_waiter *w)
+{
+	pthread_mutex_lock(&pl_waiters_lock);
+	w->signaled = false;
+	w->next = pl_waiters;
+	if (w->next)
+		w->next->pprev = &w->next;
+	w->pprev = &pl_waiters;
+	pl_waiters = w;
+	__atomic_fetch_add(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&pl_waiters_lock);
+}
+
+static void pl_waiter_del(struct pl_waiter *w)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&pl_waiters_lock);
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	__atomic_fetch_sub(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&pl_waiters_lock);
+	if (w->signaled && pl_real.read(w->efd, &v, sizeof(v)) < 0)
+		w->signaled = false;
 }
 
 int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
@@ -371,9 +454,10 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 	struct pollfd fds[PL_MAX_CPUS + 1 + 64], *all = fds;
 	unsigned int n = 0, i, ncores = pl.cores_up ? pl.ncores : 0;
 	struct timespec ts, *tsp = NULL;
-	uint64_t v;
-	int ret;
+	int ret, efd = pl_me_fd();
 
+	if (efd < 0)
+		return -errno;
 	if (nextra > 64) {
 		all = malloc((ncores + 1 + nextra) * sizeof(*all));
 		if (!all)
@@ -383,7 +467,7 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 		all[n++] = extra[i];
 	for (i = 0; i < ncores; i++)
 		all[n++] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
-	all[n++] = (struct pollfd){ pl.wake_fd, POLLIN, 0 };
+	all[n++] = (struct pollfd){ efd, POLLIN, 0 };
 	if (ncores && (timeout_ms < 0 || timeout_ms > PL_BLOCK_CAP_MS))
 		timeout_ms = PL_BLOCK_CAP_MS;
 	if (timeout_ms >= 0) {
@@ -391,17 +475,14 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	__atomic_fetch_add(&pl.waiters, 1, __ATOMIC_ACQ_REL);
+	pl_waiter_add(&pl_me);
 	if (pl_gen() != gen) {
 		ret = 0;
 	} else {
 		ret = pl_real.ppoll(all, n, tsp, mask);
 		ret = ret < 0 ? -errno : 0;
 	}
-	__atomic_fetch_sub(&pl.waiters, 1, __ATOMIC_ACQ_REL);
-	if (all[n - 1].revents & POLLIN &&
-	    pl_real.read(pl.wake_fd, &v, sizeof(v)) < 0)
-		v = 0;
+	pl_waiter_del(&pl_me);
 	for (i = 0; i < nextra; i++)
 		extra[i].revents = all[i].revents;
 	if (all != fds)

@@ -165,8 +165,8 @@ struct pl_state {
 	struct pl_sock *listeners;
 
 	uint32_t gen;		/* atomic: bumped at every socket change */
-	int waiters;		/* atomic: threads blocked in pl_block */
-	int wake_fd;		/* eventfd written when waiters > 0 */
+	int waiters;		/* atomic: threads asleep in pl_block */
+	int wake_fd;		/* an eventfd that no epoll set holds */
 };
 
 extern struct pl_state pl;
@@ -186,6 +186,7 @@ void pl_core_drive(struct pl_core *c);
 void pl_core_unlock(struct pl_core *c);
 bool pl_cores_drive_all(void);
 void pl_notify(void);
+void pl_waiters_reset(void);
 /*
  * Sleeps until an ixdp change may have happened since @gen, @extra fds
  * are ready or @timeout_ms passes (-1: forever): 0, or -EINTR. @extra may
