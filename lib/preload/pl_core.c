@@ -25,6 +25,8 @@ struct pl_state pl = {
 
 /* The longest a blocked thread sleeps before it looks again. */
 #define PL_BLOCK_CAP_MS	50
+/* How long the progress thread leaves events to the application's. */
+#define PL_PROGRESS_DEFER_US	200
 
 void pl_log(const char *fmt, ...)
 {
@@ -296,6 +298,8 @@ void pl_core_drive(struct pl_core *c)
 {
 	int ret, i = 0;
 
+	if (ixev_thread_idle(c->t))
+		return;
 	do {
 		ret = ixev_wait(c->t, 0);
 	} while (ret > 0 && ++i < 8);
@@ -347,8 +351,11 @@ static void *pl_progress(void *arg)
 		if (pl_real.poll(fds, n, PL_BLOCK_CAP_MS * 2) < 0 &&
 		    errno != EINTR)
 			usleep(1000);
+		/* Threads asleep in the library drive first. */
+		if (__atomic_load_n(&pl.waiters, __ATOMIC_RELAXED))
+			usleep(PL_PROGRESS_DEFER_US);
 		if (!pl_cores_drive_all())
-			usleep(200);
+			usleep(PL_PROGRESS_DEFER_US);
 	}
 	return NULL;
 }
