@@ -128,6 +128,20 @@ pc_file = sed -e 's|@prefix@|$(1)|' -e 's|@libdir@|$(2)|' \
 	      -e 's|@version@|$(LIB_VERSION)|' lib/libixdp.pc.in
 
 # The build tree's, for programs built against this checkout.
+# The preload library (Documentation/preload.rst): libixdp's objects and
+# its own, exporting only the calls it replaces (lib/preload/preload.map).
+PRELOAD_SRCS := $(wildcard lib/preload/*.c)
+PRELOAD_HDRS := $(wildcard lib/preload/*.h) $(LIB_HDRS)
+
+user: $(BUILD)/lib/libixdp-preload.so
+
+$(BUILD)/lib/libixdp-preload.so: $(PRELOAD_SRCS) $(PRELOAD_HDRS) $(LIB_OBJS) \
+		lib/preload/preload.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -pthread $(LDFLAGS) \
+		-Wl,--version-script=lib/preload/preload.map -o $@ \
+		$(PRELOAD_SRCS) $(LIB_OBJS) -ldl
+
 $(BUILD)/lib/pkgconfig/libixdp.pc: lib/libixdp.pc.in lib/libixdp.map
 	@mkdir -p $(dir $@)
 	$(call pc_file,$(CURDIR),$(BUILD)/lib,$(CURDIR)/include,$(CURDIR)/include/uapi) > $@
@@ -229,12 +243,13 @@ INSTALL_MOD_DIR	?= updates
 MODDIR		= $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
 
 # The file lists, relative to their directories, for install and uninstall.
-LIB_FILES	:= $(LIB_REAL) $(LIB_SONAME) libixdp.so libixdp.a
+LIB_FILES	:= $(LIB_REAL) $(LIB_SONAME) libixdp.so libixdp.a libixdp-preload.so
 HDR_FILES	:= ixdp.h ixev.h
 SBIN_FILES	:= ixctl ixdpd
 MAN8_FILES	:= ixctl.8 ixdpd.8
 
-lib: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so $(BUILD)/lib/pkgconfig/libixdp.pc
+lib: $(BUILD)/lib/libixdp.a $(BUILD)/lib/libixdp.so $(BUILD)/lib/pkgconfig/libixdp.pc \
+	$(BUILD)/lib/libixdp-preload.so
 
 tools: $(BUILD)/bin/ixctl $(BUILD)/bin/ixdpd
 
@@ -250,6 +265,7 @@ install-user: lib tools
 		$(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libixdp.so
+	$(INSTALL) -m 0644 $(BUILD)/lib/libixdp-preload.so $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 0644 $(addprefix include/ixdp/,$(HDR_FILES)) \
 		$(DESTDIR)$(INCLUDEDIR)/ixdp/
 	$(INSTALL) -m 0644 include/uapi/linux/ixdp.h $(DESTDIR)$(UAPIDIR)/linux/

@@ -25,6 +25,20 @@ struct ixdp_ring_mem {
  */
 int ixdp_ring_init_mem(struct ixdp_ring *r, const struct ixdp_ring_mem *m);
 
+/*
+ * Whether the peer's end of the stream reached @ctx, even with bytes
+ * before it still unread (for libixdp-preload's EPOLLRDHUP).
+ */
+bool ixev_ctx_eof(const struct ixev_ctx *ctx);
+
+/*
+ * Whether ixev_wait(@t, 0) would have nothing to do: no command to queue
+ * or publish, no event, no connection to tell of free TX memory (for
+ * libixdp-preload, which drives contexts often and wants no system call
+ * when they are idle).
+ */
+bool ixev_thread_idle(const struct ixev_thread *t);
+
 /* struct ixdp_ring.feat */
 #define IXDP_RING_F_RECV_ACKED	(1U << 0)	/* RECV events carry acks */
 #define IXDP_RING_F_SEND_DONE	(1U << 1)	/* SEND returns RX bytes */

@@ -742,6 +742,21 @@ static ssize_t rq_none(const struct ixev_ctx *ctx)
 	return ctx->state == IXEV_S_DEAD ? -EIO : -EAGAIN;
 }
 
+/* Internal (ixdp_int.h): ixev_wait(t, 0) would do nothing now. */
+bool ixev_thread_idle(const struct ixev_thread *t)
+{
+	return t->dirty.next == &t->dirty && t->ovf_head == t->ovf_tail &&
+	       !t->err && !ixdp_cmds_pending(&t->ring) &&
+	       !t->ring.ev_unblocked && !ixdp_events_ready(&t->ring) &&
+	       (t->waiters.next == &t->waiters || !t->nchunk_free);
+}
+
+/* Internal (ixdp_int.h): the end of the stream came, read or not. */
+bool ixev_ctx_eof(const struct ixev_ctx *ctx)
+{
+	return ctx->flags & F_EOF;
+}
+
 ssize_t ixev_recv_zc(struct ixev_ctx *ctx, const void **buf, size_t max)
 {
 	const struct ixev_rx_seg *seg;

@@ -27,6 +27,8 @@ lib=$root/usr/lib
 readelf -d "$lib/libixdp.so.2" | grep 'SONAME.*\[libixdp\.so\.2\]' > /dev/null ||
 	fail "libixdp.so.2 has no soname libixdp.so.2"
 [ "$(readlink "$lib/libixdp.so")" = libixdp.so.2 ] || fail "libixdp.so -> ?"
+nm -D --defined-only "$lib/libixdp-preload.so" | grep -q ' T epoll_wait$' ||
+	fail "libixdp-preload.so is not installed or does not replace epoll_wait"
 
 # Only the staged tree: PKG_CONFIG_LIBDIR replaces the system's search
 # path, the sysroot prefixes the .pc's /usr paths with the root.

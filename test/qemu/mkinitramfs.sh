@@ -84,6 +84,11 @@ if [ "$moddir" != none ]; then
 fi
 
 cp "$ko" "$root/ixdp/ixdp.ko"
+# The preload library (Documentation/preload.rst) for programs run with
+# LD_PRELOAD=/ixdp/libixdp-preload.so; its libraries are the selftests'.
+if [ -f "$builddir/lib/libixdp-preload.so" ]; then
+	cp "$builddir/lib/libixdp-preload.so" "$root/ixdp/"
+fi
 
 # Programs and the shared objects they load, at the same paths.
 copy_with_libs() {

@@ -58,6 +58,7 @@ run_stage rings-inline env IXDP_MODE=inline /selftests/rings.sh
 run_stage app-echo /selftests/app_echo.sh
 run_stage app-echo-ring env IXDP_MODE=ring /selftests/app_echo.sh
 run_stage trace /selftests/trace.sh
+run_stage preload /selftests/preload.sh
 run_stage app-scale /selftests/app_scale.sh
 run_stage app-kv /selftests/app_kv.sh
 run_stage app-kv-conform /selftests/app_kv_conform.sh

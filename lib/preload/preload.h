@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * libixdp-preload internals (Documentation/preload.rst): ixdp sockets
+ * behind POSIX calls. An ixdp socket is a real descriptor (an eventfd
+ * that only reserves the number) mapped by the descriptor table to a
+ * struct pl_sock; its connection is an ixev context on the dataplane core
+ * of its flow group. Every core's ixev thread is shared by the process
+ * under the core's mutex; whoever holds it drives the context
+ * (pl_core_drive) and leaves it unbound, so that any thread may act.
+ */
+#ifndef _PL_PRELOAD_H
+#define _PL_PRELOAD_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <ixdp/ixev.h>
+
+#include "pl_config.h"
+#include "pl_fdtab.h"
+
+/* ---- the real calls --------------------------------------------------- */
+
+struct pl_real {
+	int (*socket)(int domain, int type, int proto);
+	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
+	int (*listen)(int fd, int backlog);
+	int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len,
+		       int flags);
+	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
+	ssize_t (*read)(int fd, void *buf, size_t len);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	ssize_t (*readv)(int fd, const struct iovec *iov, int iovcnt);
+	ssize_t (*writev)(int fd, const struct iovec *iov, int iovcnt);
+	ssize_t (*recv)(int fd, void *buf, size_t len, int flags);
+	ssize_t (*send)(int fd, const void *buf, size_t len, int flags);
+	ssize_t (*recvfrom)(int fd, void *buf, size_t len, int flags,
+			    struct sockaddr *addr, socklen_t *alen);
+	ssize_t (*sendto)(int fd, const void *buf, size_t len, int flags,
+			  const struct sockaddr *addr, socklen_t alen);
+	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+	ssize_t (*sendfile)(int out, int in, off_t *off, size_t count);
+	int (*close)(int fd);
+	int (*shutdown)(int fd, int how);
+	int (*dup)(int fd);
+	int (*dup2)(int oldfd, int newfd);
+	int (*dup3)(int oldfd, int newfd, int flags);
+	int (*fcntl)(int fd, int cmd, ...);
+	int (*ioctl)(int fd, unsigned long req, ...);
+	int (*getsockopt)(int fd, int level, int name, void *val,
+			  socklen_t *len);
+	int (*setsockopt)(int fd, int level, int name, const void *val,
+			  socklen_t len);
+	int (*getsockname)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*getpeername)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*epoll_create)(int size);
+	int (*epoll_create1)(int flags);
+	int (*epoll_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
+	int (*epoll_wait)(int epfd, struct epoll_event *evs, int max,
+			  int timeout);
+	int (*epoll_pwait)(int epfd, struct epoll_event *evs, int max,
+			   int timeout, const sigset_t *mask);
+	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
+	int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		     const sigset_t *mask);
+	int (*select)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      struct timeval *tv);
+	int (*pselect)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		       const struct timespec *ts, const sigset_t *mask);
+};
+
+extern struct pl_real pl_real;
+void pl_real_init(void);
+
+/* ---- state ------------------------------------------------------------ */
+
+struct pl_core {
+	pthread_mutex_t lock;
+	struct ixev_thread *t;
+	int ring_fd;
+	unsigned int cpu;
+	int listen_err;		/* a LISTEN the core refused */
+};
+
+enum pl_kind {
+	PL_BOUND,		/* bound to ixdp's address, not yet used */
+	PL_LISTEN,
+	PL_CONN,		/* accepted, connecting or connected */
+};
+
+struct pl_conn;
+
+struct pl_sock {
+	int refs;		/* atomic: descriptors, connection, users */
+	int nfds;		/* descriptors naming it (pl.lock) */
+	enum pl_kind kind;
+	bool nonblock;		/* O_NONBLOCK of its open file */
+	bool cloexec;		/* FD_CLOEXEC as the application set it */
+
+	uint32_t laddr, raddr;	/* network order */
+	uint16_t lport, rport;	/* host order */
+
+	/*
+	 * Bound to INADDR_ANY: the Linux socket bound to the same port (the
+	 * application's, kept at another descriptor), listening beside ixdp
+	 * on Linux's addresses; -1 when there is none.
+	 */
+	int lin_fd;
+
+	/* PL_LISTEN: connections accepted by the cores, not yet by accept() */
+	pthread_mutex_t qlock;
+	struct pl_sock **q;
+	unsigned int q_head, q_tail, q_cap, backlog;
+	struct pl_sock *lnext;	/* the list of listeners */
+
+	/* PL_CONN, under core->lock */
+	struct pl_core *core;
+	struct pl_conn *conn;	/* NULL once ixev released it */
+	bool connecting, connected, dead, shut_rd, shut_wr, closed, eof;
+	int err;		/* pending SO_ERROR (positive) */
+	char *left;		/* bytes unread when the connection died */
+	size_t left_len, left_off;
+
+	/* readiness, for poll/select/epoll without the core's lock */
+	uint32_t events;	/* atomic EPOLL* mask */
+	uint32_t in_seq, out_seq;	/* atomic: bumped at each change */
+
+	/* options recorded (Documentation/preload.rst, "Options") */
+	int opt_reuseaddr, opt_reuseport, opt_keepalive, opt_nodelay;
+	int opt_rcvbuf, opt_sndbuf, opt_keepidle, opt_keepintvl;
+	int opt_keepcnt, opt_cork, opt_quickack, opt_defer_accept;
+	struct linger opt_linger;
+	struct timeval rcvtimeo, sndtimeo;
+};
+
+struct pl_conn {
+	struct ixev_ctx ctx;
+	struct pl_sock *s;
+};
+
+struct pl_state {
+	struct pl_config cfg;
+	bool inited;
+	pthread_mutex_t lock;	/* the tables and descriptors' changes */
+	struct pl_fdtab socks;	/* fd -> struct pl_sock */
+	struct pl_fdtab eps;	/* epoll fd -> struct pl_ep */
+	size_t nsocks;		/* atomic: ixdp descriptors open */
+
+	pthread_mutex_t cores_lock;
+	bool cores_up;
+	int cores_err;
+	struct pl_core *cores;
+	unsigned int ncores, next_core;
+
+	pthread_mutex_t lsn_lock;
+	struct pl_sock *listeners;
+
+	uint32_t gen;		/* atomic: bumped at every socket change */
+	int waiters;		/* atomic: threads asleep in pl_block */
+	int wake_fd;		/* an eventfd that no epoll set holds */
+};
+
+extern struct pl_state pl;
+
+/* ---- pl_core.c -------------------------------------------------------- */
+
+void pl_init(void);
+/* One line to stderr, "libixdp-preload[PID]: " first. */
+void pl_log(const char *fmt, ...);
+/* ENOTSUP with a one-line message once per @what; abort if strict. */
+int pl_unsupported(const char *what);
+int pl_cores_up(void);
+struct pl_core *pl_core_pick(void);
+void pl_core_lock(struct pl_core *c);
+/* Publishes the commands, handles the events, unlocks the ixev thread. */
+void pl_core_drive(struct pl_core *c);
+void pl_core_unlock(struct pl_core *c);
+bool pl_cores_drive_all(void);
+void pl_notify(void);
+void pl_waiters_reset(void);
+/*
+ * Sleeps until an ixdp change may have happened since @gen, @extra fds
+ * are ready or @timeout_ms passes (-1: forever): 0, or -EINTR. @extra may
+ * be NULL; its revents are filled.
+ */
+int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
+	     unsigned int nextra, const sigset_t *mask);
+static inline uint32_t pl_gen(void)
+{
+	return __atomic_load_n(&pl.gen, __ATOMIC_ACQUIRE);
+}
+
+struct pl_sock *pl_sock_new(enum pl_kind kind);
+void pl_sock_get(struct pl_sock *s);
+void pl_sock_put(struct pl_sock *s);
+/* The socket of @fd with a reference, or NULL if @fd is not ixdp's. */
+struct pl_sock *pl_sock_lookup(int fd);
+/* Recomputes s->events (under the core's lock for a connection). */
+void pl_sock_update(struct pl_sock *s, bool in, bool out);
+struct pl_sock *pl_listener_find(uint16_t port);
+int pl_conn_start(struct pl_sock *s, struct pl_core *c);
+extern const struct ixev_conn_ops pl_ops;
+
+/* Milliseconds left until @deadline_ms (CLOCK_MONOTONIC), -1 forever. */
+uint64_t pl_now_ms(void);
+int pl_left_ms(int64_t deadline_ms);
+
+/* ---- pl_sock.c, pl_io.c, pl_wait.c ------------------------------------ */
+
+/* Attaches @s to descriptor @fd: 0 or -errno. */
+int pl_fd_attach(int fd, struct pl_sock *s);
+int pl_fd_close(int fd);
+ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
+		int flags);
+ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
+		int flags);
+/* Socket side of close(): the last descriptor is gone. */
+void pl_sock_last_close(struct pl_sock *s);
+void pl_ep_forget_sock(struct pl_sock *s);
+void pl_ep_close(int epfd);
+void pl_atfork_child_eps(void);
+
+#endif /* _PL_PRELOAD_H */
