@@ -79,7 +79,7 @@ pa_start() {
 	redis)
 		set -- redis-server --bind "$ADDR" --port "$RDPORT" \
 			--save "" --appendonly no --protected-mode no \
-			--daemonize no --dir /tmp/redis
+			--daemonize no --dir /tmp/redis --loglevel warning
 		;;
 	nginx)
 		echo "listen $ADDR:$NGPORT;" > /tmp/nginx/listen.conf
