@@ -105,8 +105,11 @@ END {
 			continue
 		r = ratio(median(rate[wls[i] "/preload"]), median(rate[wls[i] "/linux"]))
 		q = ratio(median(p99[wls[i] "/preload"]), median(p99[wls[i] "/linux"]))
-		t = t (t == "" ? "" : ", ") wls[i] " " r "x, p99 " q "x" \
-		    ((r != "-" && r >= 1.5 && q != "-" && q < 1) ? " (met)" : " (not met)")
+		if (r == "-" || q == "-")
+			t = t (t == "" ? "" : ", ") wls[i] " - (no figure for both)"
+		else
+			t = t (t == "" ? "" : ", ") wls[i] " " r "x, p99 " q "x" \
+			    ((r >= 1.5 && q < 1) ? " (met)" : " (not met)")
 	}
 	printf "\n| issue 16's target | this run |\n|---|---|\n"
 	printf "| memcached USR at saturation: preload/Linux >= 1.5 with a lower p99 | %s |\n", t == "" ? "-" : t
