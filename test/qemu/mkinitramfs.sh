@@ -140,11 +140,6 @@ mkdir -p "$root/preload"
 for f in "$top"/test/preload/*; do
 	[ -f "$f" ] && cp "$f" "$root/preload/"
 done
-# The preload library (issue 16), where the stages look for it.
-if [ -f "$builddir/lib/libixdp-preload.so" ]; then
-	cp "$builddir/lib/libixdp-preload.so" "$root/ixdp/libixdp-preload.so"
-	copy_with_libs "$builddir/lib/libixdp-preload.so"
-fi
 # trace-cmd for the trace stage (test/selftests/trace.sh), where the
 # stage looks for it; libtraceevent's plugins are not needed for ixdp's
 # events.
