@@ -63,8 +63,10 @@ pa_check() {
 	elif [ -n "$DOWN" ]; then
 		tap_not_ok "$_d: $DOWN"
 	else
+		_t=$(date +%s)
 		host_run "$@"
 		tap_check "$_d" [ $? -eq 0 ]
+		tap_diag "($(($(date +%s) - _t)) s)"
 	fi
 }
 
@@ -179,7 +181,9 @@ pa_half() {
 		return
 	fi
 	if [ -n "$PID" ]; then
+		_t=$(date +%s)
 		tap_check "$APP ($HALF): exits 0 on SIGTERM within 5 s" stop_pid "$PID"
+		tap_diag "($(($(date +%s) - _t)) s)"
 	else
 		tap_not_ok "$APP ($HALF): exits 0 on SIGTERM within 5 s: $DOWN"
 	fi
