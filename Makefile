@@ -417,8 +417,6 @@ bench-scale: module user
 		| tee $(BUILD)/bench-scale.log
 	@test/bench/report.sh bench-scale $(BUILD)/bench-scale.log $(BUILD)/bench-scale
 
-# The key-value server's table alone: one lock against its shards, 1 and
-# 2 threads (test/bench/kvstore.c; not a test).
 # Issue 16: Debian's memcached 1.6 (-t 2) and redis-server 7, unmodified,
 # under libixdp-preload.so (ixdp on both cores) and on the guest's Linux,
 # in turn and interleaved: kvload's USR workload closed loop (saturation,
@@ -434,6 +432,8 @@ bench-preload: module user
 		| tee -a $(BUILD)/bench-preload.log
 	@awk -f test/bench/ratios-preload.awk $(BUILD)/bench-preload.log
 
+# The key-value server's table alone: one lock against its shards, 1 and
+# 2 threads (test/bench/kvstore.c; not a test).
 bench-kvstore:
 	@mkdir -p $(BUILD)/host
 	$(CC) $(CFLAGS) -pthread -o $(BUILD)/host/kvstore test/bench/kvstore.c \
