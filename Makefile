@@ -28,6 +28,9 @@
 #   make bench-kv        kv_ixdp against Debian's memcached in one guest:
 #                        USR and ETC, saturation and p99 against offered
 #                        load (table, CSV, PNG; not a test)
+#   make bench-preload   Debian's memcached and redis-server under
+#                        libixdp-preload.so against the same binaries on
+#                        Linux in one guest (table; not a test)
 #   make qemu-test-e1000e the same on an e1000e NIC
 #   make qemu-test-debug the same on the KASAN/lockdep kernel in ../shared
 #   make fuzz            the long fuzz stage (1e6 commands, netlink, bad
@@ -66,7 +69,7 @@ SELFTEST_HDRS := $(wildcard test/selftests/*.h) include/uapi/linux/ixdp.h
 .PHONY: all module user lib tools selftests check unit coverage interop bench-core \
 	qemu-test qemu-test-6.12 \
 	qemu-test-rss qemu-test-e1000e \
-	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale bench-kv profile-app bench-policy bench-kvstore module-all style \
+	qemu-test-debug qemu-scale fuzz demo bench-dp bench-app bench-scale bench-kv bench-preload profile-app bench-policy bench-kvstore module-all style \
 	sparse deps install install-user install-module install-dkms \
 	uninstall uninstall-user uninstall-module uninstall-dkms install-check clean
 
@@ -433,6 +436,21 @@ bench-scale: module user
 		--append "ixdp_reps=$(or $(REPS),3) ixdp_counts=$(or $(COUNTS),$(SCALE_COUNTS))" \
 		| tee $(BUILD)/bench-scale.log
 	@test/bench/report.sh bench-scale $(BUILD)/bench-scale.log $(BUILD)/bench-scale
+
+# Issue 16: Debian's memcached 1.6 (-t 2) and redis-server 7, unmodified,
+# under libixdp-preload.so (ixdp on both cores) and on the guest's Linux,
+# in turn and interleaved: kvload's USR workload closed loop (saturation,
+# p99) and redis-benchmark GET/SET; medians of REPS (3) with min-max,
+# test/bench/ratios-preload.awk. Linux alone without the library. Not a
+# test: nothing is asserted.
+bench-preload: module user
+	@mkdir -p $(BUILD)
+	@echo "HOSTLOAD bench-preload $$(cat /proc/loadavg)" > $(BUILD)/bench-preload.log
+	test/qemu/run.sh --kernel-version $(KVER) --mode bench-preload --mem 3072 \
+		--timeout 1800 \
+		--append "ixdp_reps=$(or $(REPS),3) $(if $(SECS),ixdp_secs=$(SECS))" \
+		| tee -a $(BUILD)/bench-preload.log
+	@awk -f test/bench/ratios-preload.awk $(BUILD)/bench-preload.log
 
 # The key-value server's table alone: one lock against its shards, 1 and
 # 2 threads (test/bench/kvstore.c; not a test).

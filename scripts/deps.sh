@@ -46,6 +46,9 @@ packages=(
 	memcached libmemcached-tools python3-pymemcache
 	# the trace stage
 	trace-cmd
+	# the preload-apps stage: Debian's servers (copied into the guest)
+	# and their clients (memcached's are above; curl too)
+	redis-server redis-tools nginx-light
 )
 
 missing=()

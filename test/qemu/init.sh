@@ -3,7 +3,7 @@
 #
 # PID 1 of the ixdp test guest. It mounts the usual filesystems, loads the
 # NIC drivers, configures the guest's own Linux address, runs the job the
-# harness asked for (ixdp_mode=test|demo|bench|bench-app|bench-scale|bench-kv|bench-policy|bench-xdp|profile-app on
+# harness asked for (ixdp_mode=test|demo|bench|bench-app|bench-scale|bench-kv|bench-preload|bench-policy|bench-xdp|profile-app on
 # the kernel command line) and powers off. The harness on the host reads:
 #   - the serial console (ttyS0): progress and kernel messages;
 #   - the virtio port "ixdp.results": TAP output of the selftests;
@@ -58,6 +58,7 @@ bench)	/selftests/bench.sh ;;
 bench-app) /selftests/bench_app.sh ;;
 bench-scale) /selftests/bench_scale.sh ;;
 bench-kv) /selftests/bench_kv.sh ;;
+bench-preload) /selftests/bench_preload.sh ;;
 bench-policy) /selftests/bench_policy.sh ;;
 bench-xdp) /selftests/bench_xdp.sh ;;
 profile-app) /selftests/profile_app.sh ;;

@@ -3,8 +3,9 @@
 #
 # Build the guest's initramfs: busybox, the NIC drivers of the guest
 # kernel (with their dependencies, in load order), ixdp.ko, iproute2's tc
-# and the traffic-control modules, tcpdump, trace-cmd, memcached, and the
-# selftest programs with the shared libraries they need.
+# and the traffic-control modules, tcpdump, trace-cmd, memcached,
+# redis-server, nginx, and the selftest programs with the shared
+# libraries they need.
 #
 # mkinitramfs.sh OUT.cpio.gz MODDIR|none KO BUILDDIR [EXTRA]
 #   MODDIR  the guest kernel's /lib/modules/<release> ("none" when the
@@ -39,6 +40,7 @@ chmod 755 "$root/init"
 echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
+echo "nogroup:x:65534:" >> "$root/etc/group"
 
 # Copy one module, decompressed (busybox insmod reads plain .ko only),
 # and list it in the load order file $order.
@@ -129,6 +131,20 @@ if [ -x /usr/bin/memcached ]; then
 	cp /usr/bin/memcached "$root/usr/bin/memcached"
 	copy_with_libs /usr/bin/memcached
 fi
+# Debian's redis-server and nginx, run unmodified on Linux and under
+# libixdp-preload.so by the preload-apps stage and make bench-preload
+# (test/selftests/preload_apps.sh, bench_preload.sh); nginx with the
+# configuration of test/preload/, which names every path it writes.
+for prog in /usr/bin/redis-server /usr/sbin/nginx; do
+	[ -x "$prog" ] || continue
+	mkdir -p "$root$(dirname "$prog")"
+	cp "$prog" "$root$prog"
+	copy_with_libs "$prog"
+done
+mkdir -p "$root/preload"
+for f in "$top"/test/preload/*; do
+	[ -f "$f" ] && cp "$f" "$root/preload/"
+done
 # trace-cmd for the trace stage (test/selftests/trace.sh), where the
 # stage looks for it; libtraceevent's plugins are not needed for ixdp's
 # events.

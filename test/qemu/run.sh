@@ -15,7 +15,7 @@
 #   --kernel PATH        boot this bzImage (then --modules DIR|none)
 #   --modules DIR|none   module tree with the NIC drivers, or none (built in)
 #   --ko PATH            ixdp.ko to load (default: ./ixdp.ko)
-#   --mode test|demo|bench|bench-app|bench-scale|bench-kv|bench-policy|bench-xdp|profile-app
+#   --mode test|demo|bench|bench-app|bench-scale|bench-kv|bench-preload|bench-policy|bench-xdp|profile-app
 #                        job for the guest (default test)
 #   --nic virtio|e1000e  NIC model (default virtio, 2 queues)
 #   --queues N           queue pairs of the virtio NIC and its tap (default 2;
@@ -69,7 +69,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 [ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel (--kernel-version or --kernel)"
 [ -n "$moddir" ] || die "--modules DIR|none is needed with --kernel"
 [ -r "$ko" ] || die "no module at $ko (make module)"
-case $mode in test|demo|bench|bench-app|bench-scale|bench-kv|bench-policy|bench-xdp|profile-app) ;;
+case $mode in test|demo|bench|bench-app|bench-scale|bench-kv|bench-preload|bench-policy|bench-xdp|profile-app) ;;
 *) die "unknown mode $mode" ;;
 esac
 [[ $queues =~ ^[1-8]$ ]] || die "--queues takes 1 to 8"

@@ -62,6 +62,7 @@ run_stage preload /selftests/preload.sh
 run_stage app-scale /selftests/app_scale.sh
 run_stage app-kv /selftests/app_kv.sh
 run_stage app-kv-conform /selftests/app_kv_conform.sh
+run_stage preload-apps /selftests/preload_apps.sh
 run_stage app-lossy /selftests/app_lossy.sh
 run_stage app-lossy-ring env IXDP_MODE=ring /selftests/app_lossy.sh
 run_stage inline /selftests/inline.sh
