@@ -115,10 +115,10 @@ pa_half() {
 	T=$(date +%s)
 	if [ "$HALF" = ixdp ]; then
 		ADDR=$IXIP
-		# Until the library is merged (issue 16), its half is
-		# skipped, said so on every line.
-		[ -f "$PRELOAD" ] || SKIP="no preload library"
-		[ -n "$SKIP" ] || [ "$IXDP_UP" = 1 ] || DOWN="ixdp is not set up"
+		# The library is part of every build: without it, every
+		# check of this half fails, said so.
+		[ -f "$PRELOAD" ] || DOWN="no preload library at $PRELOAD"
+		[ -n "$DOWN" ] || [ "$IXDP_UP" = 1 ] || DOWN="ixdp is not set up"
 	else
 		ADDR=$LXIP
 	fi
