@@ -32,7 +32,8 @@ LAYERS = [
     (4, ["rx", "port"], "receive handler (classify, hand off); netdev attach, "
                         "receive map, RSS table"),
     (5, ["responder", "app", "app_cmd", "app_conn", "app_route", "app_event",
-         "app_table", "app_loop", "app_listen", "app_account", "app_run"],
+         "app_table", "app_loop", "app_listen", "app_account", "app_run",
+         "app_move"],
      "clients of a core: built-in echo; application contexts"),
     (6, ["fgmove"], "flow-group move protocol and balance; reports through a callback"),
     (7, ["ctl"], "control lock; add, delete, park a core; rebalance; CPU hotplug"),
