@@ -1839,6 +1839,38 @@ static void test_paws_and_tiny_segments(void **state)
 	sim_fini(&s);
 }
 
+/*
+ * Small segments that continue one another behind a hole share receive
+ * buffers: 200 messages of 40 bytes out of order hold a handful of
+ * buffers, none is dropped for the connection's buffer cap, and the
+ * stream comes out whole once the hole fills.
+ */
+static void test_ooo_small_segments_share_buffers(void **state)
+{
+	struct ix_tcb *sv;
+	struct raw r;
+	struct sim s;
+	u32 i, drops;
+
+	sim_init(&s, 51, NULL);
+	assert_true(sim_connect(&s, 80));
+	sv = tcb_of(&s, 1);
+	raw_init(&r, &s);
+	drops = s.c[1]->stat[IX_DROP_TCP_RCVBUF];
+	for (i = 0; i < 200; i++)
+		raw_send(&r, 100 + 40 * i, 40, 0);
+	assert_int_equal(s.c[1]->stat[IX_DROP_TCP_RCVBUF], drops);
+	assert_int_equal(sv->held, 8000);
+	/* 8,000 bytes in buffers of about 2 KB */
+	assert_true(sv->ooo.count <= 8);
+	assert_int_equal(s.app[1].rx_total, 0);
+	raw_send(&r, 0, 100, 0);
+	assert_int_equal(s.app[1].rx_total, 8100);
+	assert_int_equal(s.app[1].rx_errors, 0);
+	assert_int_equal(sv->ooo.count, 0);
+	sim_fini(&s);
+}
+
 static void test_handshake_edges(void **state)
 {
 	u8 f[128], opt[4] = { 2, 4, 0x05, 0xb4 };
@@ -2214,6 +2246,7 @@ int main(void)
 		cmocka_unit_test(test_rx_hash_carried),
 		cmocka_unit_test(test_core_config),
 		cmocka_unit_test(test_paws_and_tiny_segments),
+		cmocka_unit_test(test_ooo_small_segments_share_buffers),
 		cmocka_unit_test(test_handshake_edges),
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_keyed_isn),
