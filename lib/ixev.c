@@ -748,6 +748,7 @@ bool ixev_thread_idle(const struct ixev_thread *t)
 	return t->dirty.next == &t->dirty && t->ovf_head == t->ovf_tail &&
 	       !t->err && !ixdp_cmds_pending(&t->ring) &&
 	       !t->ring.ev_unblocked && !ixdp_events_ready(&t->ring) &&
+	       !t->npend &&
 	       (t->waiters.next == &t->waiters || !t->nchunk_free);
 }
 
@@ -1128,7 +1129,11 @@ static bool cmd_orphaned(struct ixev_thread *t, const struct ixdp_event *ev,
 		return false;
 	ctx = op == IXDP_OP_SEND ? send_lookup(t, ev) :
 	      ctx_lookup(t, ev->arg[0]);
-	return ctx && ctx->state == IXEV_S_OPEN && ctx->handle == ev->handle;
+	/* A connection's data command, released or moved away already. */
+	if (!ctx)
+		return op == IXDP_OP_SEND || op == IXDP_OP_SENDV ||
+		       op == IXDP_OP_RECV_DONE || op == IXDP_OP_CLOSE;
+	return ctx->state == IXEV_S_OPEN && ctx->handle == ev->handle;
 }
 
 static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
@@ -1921,6 +1926,7 @@ void ixev_thread_destroy(struct ixev_thread *t)
 
 	if (!t)
 		return;
+	ixev_registry_forget(t);
 	/* Adoptions still waiting: their connections are reset too. */
 	for (s = 0; s < t->npend; s++) {
 		c = ixev_registry_give_up(t->pend[s].token);

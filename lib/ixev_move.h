@@ -48,5 +48,7 @@ struct ixev_carry *ixev_registry_take(uint64_t token);
  * arrived meanwhile, else NULL and ixev_registry_put() will refuse it.
  */
 struct ixev_carry *ixev_registry_give_up(uint64_t token);
+/* @t is destroyed: the connections it left no longer name it. */
+void ixev_registry_forget(const struct ixev_thread *t);
 
 #endif /* _IXEV_MOVE_H */

@@ -72,6 +72,17 @@ struct ixev_carry *ixev_registry_take(uint64_t token)
 	return c;
 }
 
+void ixev_registry_forget(const struct ixev_thread *t)
+{
+	struct ixev_carry *c;
+
+	pthread_mutex_lock(&registry_lock);
+	for (c = registry; c; c = c->next)
+		if (c->from == t)
+			c->from = NULL;
+	pthread_mutex_unlock(&registry_lock);
+}
+
 struct ixev_carry *ixev_registry_give_up(uint64_t token)
 {
 	struct ixev_carry *c, *tomb = calloc(1, sizeof(*tomb));

@@ -167,10 +167,10 @@ static void on_moved(struct ixev_ctx *ctx, struct ixev_thread *from,
 		     struct ixev_thread *to)
 {
 	struct sconn *c = (struct sconn *)ctx;
-	struct worker *wf = ixev_thread_user(from);
 	struct worker *wt = ixev_thread_user(to);
 
-	if (c->proto.ctr == wf->ctr)
+	/* @from is NULL once its thread is gone: count here all the same. */
+	if (!from || c->proto.ctr == ((struct worker *)ixev_thread_user(from))->ctr)
 		c->proto.ctr = wt->ctr;
 }
 

@@ -268,7 +268,8 @@ int ixev_set_dispatch(struct ixev_thread *t, ixev_dispatch_t fn);
  * every call on it returns -EXDEV (as from another thread). @fn, if set,
  * is called on the new thread (@to, in its ixev_wait()) once the
  * connection is there, before any handler call for it; @from is the ixev
- * thread it left (the same one when a move was undone). An adoption whose
+ * thread it left (the same one when a move was undone; NULL when that one
+ * was destroyed meanwhile). An adoption whose
  * connection does not arrive from the old thread within
  * IXEV_ADOPT_TIMEOUT_MS is reset (ops->error: IXDP_OP_ACCEPT, -ETIMEDOUT;
  * the context is released on the old thread when it arrives there).

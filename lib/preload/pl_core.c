@@ -192,11 +192,22 @@ static void *pl_progress(void *arg);
 
 static int pl_core_attach(struct pl_core *c, unsigned int cpu)
 {
+	struct ixdp_ring ring;
 	int ret;
 
-	ret = ixev_thread_create(&c->t, cpu, NULL, &pl_ops, c);
+	/*
+	 * Not IXDP_ATTACH_MOVABLE: a socket belongs to its core's context
+	 * (s->core, its lock), so its connection must not follow a moving
+	 * flow group to another core's thread. Such groups stay (EBUSY).
+	 */
+	ret = ixdp_ring_setup_flags(&ring, cpu, NULL, IXDP_ATTACH_RECV_ACKED);
 	if (ret)
 		return ret;
+	ret = ixev_thread_attach(&c->t, &ring, NULL, &pl_ops, c);
+	if (ret) {
+		ixdp_ring_exit(&ring);
+		return ret;
+	}
 	/* Threads that are not pinned, and poll() on the ring's file. */
 	ixdp_ring_set_mode(ixev_thread_ring(c->t), IXDP_MODE_RING);
 	ixev_thread_unbind(c->t);

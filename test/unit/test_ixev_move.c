@@ -318,6 +318,35 @@ static void test_move_then_adopt(void **state)
 }
 
 /*
+ * The old thread is destroyed while its connection is in transit: the
+ * adoption still works and the callback's @from is NULL, not the freed
+ * thread.
+ */
+static void test_from_destroyed(void **state)
+{
+	struct pair p;
+
+	pair_setup(&p, NULL);
+	open_conn(&p, 0x100);
+	moved_ev(&p, 78, 0, 0, 0);
+	loop(p.t1, 1);
+	ixev_thread_destroy(p.t1);
+	p.t1 = NULL;
+	adopt_ev(&p.k2, 0x200, 78, 0, 0);
+	loop(p.t2, 1);
+	assert_int_equal(mc.moved, 1);
+	assert_null(mc.from);
+	assert_ptr_equal(mc.to, p.t2);
+	assert_ptr_equal(mc.ctx.t, p.t2);
+	loop(p.t2, 0);
+	fk_expect(&p.k2, IXDP_OP_ACCEPT);
+	assert_int_equal(ixev_thread_stats(p.t2)->bad_events, 0);
+	ixev_thread_destroy(p.t2);
+	fk_free(&p.k1);
+	fk_free(&p.k2);
+}
+
+/*
  * ADOPT before MOVED (different rings, no order): the new thread waits
  * without blocking in ixev_wait() for long, and adopts once the old one
  * has let go.
@@ -767,6 +796,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_move_then_adopt),
+		cmocka_unit_test(test_from_destroyed),
 		cmocka_unit_test(test_adopt_then_move),
 		cmocka_unit_test(test_moved_sends_copy),
 		cmocka_unit_test(test_moved_sends_zc),
