@@ -703,6 +703,9 @@ static struct ixev_ctx *pl_on_knock(struct ixev_thread *t,
 	s->raddr = peer->ip;
 	s->rport = peer->port;
 	s->opt_nodelay = l->opt_nodelay;
+	/* As Linux's accept clones them from the listener. */
+	s->rcvtimeo = l->rcvtimeo;
+	s->sndtimeo = l->sndtimeo;
 	s->opt_keepalive = l->opt_keepalive;
 	s->opt_rcvbuf = l->opt_rcvbuf;
 	s->opt_sndbuf = l->opt_sndbuf;

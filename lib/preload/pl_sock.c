@@ -606,7 +606,6 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	bool last = false;
 	int fd;
 
-	pl_ep_close(newfd);
 	pthread_mutex_lock(&pl.lock);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		fd = pl_real.fcntl(oldfd, cmd, newfd);
@@ -624,6 +623,13 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	}
 	pthread_mutex_unlock(&pl.lock);
 	pl_fd_release(gone, last);
+	/*
+	 * dup2() and dup3() closed what was at @fd, perhaps an epoll set:
+	 * its ixdp registrations go with it. F_DUPFD took a free number.
+	 */
+	if (fd >= 0 && fd != oldfd && cmd != F_DUPFD &&
+	    cmd != F_DUPFD_CLOEXEC)
+		pl_ep_close(fd);
 	return fd;
 }
 

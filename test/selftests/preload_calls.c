@@ -284,6 +284,24 @@ static void check_accept_and_names(int lfd)
 	close(fd);
 }
 
+/* glibc's fortified entry points, which a _FORTIFY_SOURCE build calls. */
+ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
+
+static bool fortified_io(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[8];
+
+	return send(fd, "xyz", 3, MSG_NOSIGNAL) == 3 &&
+	       __poll_chk(&p, 1, 10000, sizeof(p)) == 1 &&
+	       (p.revents & POLLIN) && (usleep(200000), 1) &&
+	       __read_chk(fd, buf, 2, sizeof(buf)) == 2 &&
+	       __recv_chk(fd, buf + 2, 1, sizeof(buf) - 2, 0) == 1 &&
+	       !memcmp(buf, "xyz", 3);
+}
+
 static void check_io_forms(int lfd)
 {
 	char id[16], buf[64], b2[8];
@@ -325,6 +343,8 @@ static void check_io_forms(int lfd)
 	      "FIONREAD counts the 60 bytes received (%d)", n);
 	CHECK(read_n(fd, buf, 60, 5000) == 60 && !ioctl(fd, FIONREAD, &n) &&
 	      n == 0, "FIONREAD is 0 once read");
+	CHECK(fortified_io(fd),
+	      "__poll_chk, __read_chk and __recv_chk (a _FORTIFY_SOURCE build's calls)");
 	close(fd);
 }
 
