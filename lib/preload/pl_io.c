@@ -177,6 +177,8 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			return -1;
 		}
 		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		/* What woke it may be another core's: not this loop's own. */
+		pl_cores_drive_all();
 		if (ret) {
 			if (done)
 				return (ssize_t)done;
@@ -294,6 +296,8 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			return -1;
 		}
 		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		/* What woke it may be another core's: not this loop's own. */
+		pl_cores_drive_all();
 		if (ret) {
 			if (done)
 				return (ssize_t)done;

@@ -543,6 +543,8 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EINPROGRESS);
 		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		/* What woke it may be another core's: not this loop's own. */
+		pl_cores_drive_all();
 		if (ret)
 			return pl_fail(-ret);
 	}
