@@ -404,13 +404,17 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return 0;
 }
 
-/* What the registrations of @ep report now, up to @max. */
+/*
+ * What the registrations of @ep report now, up to @max. A scan that fills
+ * @max starts the next one after the last it reported (the list turns),
+ * so that more ready sockets than @max all get their turn.
+ */
 static int pl_ep_collect(struct pl_ep *ep, struct epoll_event *evs, int max)
 {
 	const uint32_t in_bits = EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLPRI;
 	const uint32_t out_bits = EPOLLOUT | EPOLLWRNORM;
 	uint32_t in, out, ev, want, r_ev;
-	struct pl_epreg *r;
+	struct pl_epreg *r, *last = NULL, *tail;
 	bool new_in, new_out;
 	int n = 0;
 
@@ -438,8 +442,16 @@ static int pl_ep_collect(struct pl_ep *ep, struct epoll_event *evs, int max)
 		evs[n].events = r_ev;
 		evs[n].data = r->data;
 		n++;
+		last = r;
 		if (r->events & EPOLLONESHOT)
 			r->off = true;
+	}
+	if (n == max && last && last->next) {
+		for (tail = last->next; tail->next; tail = tail->next)
+			;
+		tail->next = ep->regs;
+		ep->regs = last->next;
+		last->next = NULL;
 	}
 	return n;
 }
@@ -470,7 +482,8 @@ static int pl_epoll_wait_common(int epfd, struct epoll_event *evs, int max,
 		pl_cores_drive_all();
 		pthread_mutex_lock(&pl_ep_lock);
 		ep = pl_ep_find(epfd);
-		n = ep ? pl_ep_collect(ep, evs, max) : 0;
+		/* One slot at least for the Linux descriptors of the set. */
+		n = ep ? pl_ep_collect(ep, evs, max > 1 ? max - 1 : max) : 0;
 		pthread_mutex_unlock(&pl_ep_lock);
 		if (n < max) {
 			m = pl_real.epoll_wait(epfd, evs + n, max - n, 0);
