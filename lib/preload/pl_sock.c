@@ -79,22 +79,15 @@ static void pl_conn_close(struct pl_sock *s)
 	pl_core_unlock(c);
 }
 
-void pl_sock_last_close(struct pl_sock *s)
+/*
+ * A listener stops: off the list, every core stops listening, and the
+ * connections it has not handed out are reset.
+ */
+static void pl_listen_stop(struct pl_sock *s)
 {
 	struct pl_sock **pp, *q;
 	unsigned int i;
 
-	pl_ep_forget_sock(s);
-	if (s->lin_fd >= 0) {
-		pl_real.close(s->lin_fd);
-		s->lin_fd = -1;
-	}
-	if (s->kind == PL_CONN) {
-		pl_conn_close(s);
-		return;
-	}
-	if (s->kind != PL_LISTEN)
-		return;
 	pthread_mutex_lock(&pl.lsn_lock);
 	for (pp = &pl.listeners; *pp; pp = &(*pp)->lnext) {
 		if (*pp == s) {
@@ -124,6 +117,19 @@ void pl_sock_last_close(struct pl_sock *s)
 		pl_core_unlock(q->core);
 		pl_sock_put(q);
 	}
+}
+
+void pl_sock_last_close(struct pl_sock *s)
+{
+	pl_ep_forget_sock(s);
+	if (s->lin_fd >= 0) {
+		pl_real.close(s->lin_fd);
+		s->lin_fd = -1;
+	}
+	if (s->kind == PL_CONN)
+		pl_conn_close(s);
+	else if (s->kind == PL_LISTEN)
+		pl_listen_stop(s);
 }
 
 int pl_fd_close(int fd)
@@ -319,7 +325,9 @@ int listen(int fd, int backlog)
 		ret = pl_unsupported("listening on ixdp's address without a port");
 		goto out;
 	}
-	s->q = calloc(4096, sizeof(*s->q));
+	/* A listen() tried again after a refusal has its queue already. */
+	if (!s->q)
+		s->q = calloc(4096, sizeof(*s->q));
 	if (!s->q) {
 		ret = pl_fail(ENOMEM);
 		goto out;
@@ -356,7 +364,8 @@ int listen(int fd, int backlog)
 		}
 	}
 	if (err) {
-		pl_sock_last_close(s);
+		/* Only the listening is undone: the socket stays open. */
+		pl_listen_stop(s);
 		s->kind = PL_BOUND;
 		ret = pl_fail(-err);
 	} else {
