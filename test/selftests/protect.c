@@ -36,7 +36,8 @@ static void test_attach_validation(void)
 	int fd = open("/dev/ixdp", O_RDWR | O_CLOEXEC);
 
 	memset(&a, 0, sizeof(a));
-	a.flags = IXDP_ATTACH_RECV_ACKED << 1;
+	/* The lowest bit past the known ones (they start at bit 0). */
+	a.flags = ~IXDP_ATTACH_FLAGS & (IXDP_ATTACH_FLAGS + 1);
 	ksft_expect_err(attach(fd, &a), -EINVAL,
 			"attach with an unknown flag gets -EINVAL");
 	a.flags = IXDP_ATTACH_FLAGS | 1U << 31;
