@@ -83,21 +83,6 @@ peak_reset() {
 	echo 5 > "/proc/$1/clear_refs"
 }
 
-# stats_snap FILE: ixdp's counters (the port's and the cores' totals) as
-# "name value" lines.
-stats_snap() {
-	ixctl -j stats show | tr ',{}' '\n\n\n' |
-		sed -n 's/^ *"\([a-z0-9_]*\)": *\([0-9][0-9]*\).*/\1 \2/p' > "$1"
-}
-
-# stats_moved BEFORE AFTER: the drop and retransmission counters that
-# moved in between, to tell a slow round trip's cause.
-stats_moved() {
-	awk 'FNR == NR { b[$1] = $2; next }
-	     $1 ~ /drop|nobuf|full|retrans|rto|overrun|too_big/ && $2 != b[$1] {
-		printf "%s +%d ", $1, $2 - b[$1] }' "$1" "$2"
-}
-
 if ! tap_check "kv_ixdp and memcached are installed" \
 	sh -c 'command -v kv_ixdp >/dev/null && command -v memcached >/dev/null' ||
    ! tap_check "port and cores $CORES come up" setup; then

@@ -168,3 +168,18 @@ app_user_setup() {
 	{ ixctl grant add ports "$1" user "$APP_UID" 2>/tmp/grant.err ||
 	  grep -q 'exists already' /tmp/grant.err; }
 }
+
+# stats_snap FILE: ixdp's counters (the port's and the cores' totals) as
+# "name value" lines.
+stats_snap() {
+	ixctl -j stats show | tr ',{}' '\n\n\n' |
+		sed -n 's/^ *"\([a-z0-9_]*\)": *\([0-9][0-9]*\).*/\1 \2/p' > "$1"
+}
+
+# stats_moved BEFORE AFTER: the drop, timeout and retransmission
+# counters that moved in between, to tell a slow transfer's cause.
+stats_moved() {
+	awk 'FNR == NR { b[$1] = $2; next }
+	     $1 ~ /drop|nobuf|full|retrans|timeout|window|rto|overrun|too_big/ && $2 != b[$1] {
+		printf "%s +%d ", $1, $2 - b[$1] }' "$1" "$2"
+}

@@ -74,10 +74,13 @@ tap_check "the host's echo server saw that connection echoed and closed graceful
 host_spawn echo-serve 7103 1 90
 t=$HOST_TICKET
 host_run wait-listen 7103
+stats_snap /tmp/so.before
 rings sendorder 7103
 host_wait "$t"
 tap_check "the host's echo server saw the 3 MiB stream echoed and closed gracefully" \
 	[ $? -eq 0 ]
+stats_snap /tmp/so.after
+tap_diag "ixdp's counters that moved meanwhile: $(stats_moved /tmp/so.before /tmp/so.after)"
 
 # Knocks handed from one context to another of the process on its core;
 # the host's two connections end with resets when the contexts close
