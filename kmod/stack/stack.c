@@ -272,6 +272,15 @@ void ix_stack_rx_consumed(struct ix_stack *c)
 	c->rx_consumed = true;
 }
 
+/*
+ * From inside the event hook: the recv event's bytes wait for
+ * ix_tcp_rx_pull(), which takes the connection's buffered bytes by count.
+ */
+void ix_stack_rx_deferred(struct ix_stack *c)
+{
+	c->rx_deferred = true;
+}
+
 void ix_stack_rx(struct ix_stack *c, struct ix_mbuf *m, u64 now)
 {
 	if (now > c->now)

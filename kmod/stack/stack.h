@@ -39,7 +39,10 @@
  * it or the dead event arrives.  A copying host that has no room for a
  * recv event's bytes leaves them (and those of the connection's next
  * events, to keep their order) with the stack and takes them later with
- * ix_tcp_rx_pull(); a zero-copy host never consumes.
+ * ix_tcp_rx_pull(); it says so with ix_stack_rx_deferred(), and the stack
+ * may then join those bytes with the next ones in its buffers (a peer
+ * sending small segments to a slow host would otherwise hold a buffer
+ * each).  A zero-copy host never consumes nor defers.
  *
  * Prototypes are grouped by the file that implements them.
  */
@@ -392,6 +395,7 @@ struct ix_stack {
 	u64 challenge_sec;
 	u16 next_port;
 	bool rx_consumed;		/* set by the event hook, see above */
+	bool rx_deferred;		/* likewise */
 };
 
 /* core.c APIs: */
@@ -414,6 +418,7 @@ u64 ix_stack_next_timer(const struct ix_stack *c);
 void ix_stack_xmit(struct ix_stack *c, struct ix_mbuf *m);
 void ix_stack_emit(struct ix_stack *c, const struct ix_event *ev);
 void ix_stack_rx_consumed(struct ix_stack *c);
+void ix_stack_rx_deferred(struct ix_stack *c);
 const char *ix_stack_stat_name(unsigned int i);
 bool ix_stack_owns_fg(const struct ix_stack *c, u32 fg);
 void ix_stack_set_fg(struct ix_stack *c, u32 fg, bool owned);

@@ -325,6 +325,24 @@ void ix_tcp_established(struct ix_stack *c, struct ix_tcb *t)
 	}
 }
 
+/*
+ * Append @m's payload behind @to's in @to's pool buffer when it fits there
+ * (@to not a lent frame, not ending a stream); @m is left as it was.
+ * Small segments then share one buffer instead of holding one each.
+ */
+bool ix_tcp_seg_append(struct ix_pool *p, struct ix_mbuf *to,
+		       const struct ix_mbuf *m)
+{
+	if (to->ext || (to->flags & IX_MBUF_FIN) ||
+	    (u32)to->poff + to->plen + m->plen > p->bufsz)
+		return false;
+	memcpy(ix_pool_buf(p, to) + to->poff + to->plen,
+	       ix_pool_buf(p, m) + m->poff, m->plen);
+	to->plen += m->plen;
+	to->flags |= m->flags & IX_MBUF_FIN;
+	return true;
+}
+
 /* Show in-order bytes (and the end of stream) to an accepted connection. */
 void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 {
@@ -333,6 +351,7 @@ void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 	if (!(t->flags & TF_APP))
 		return;
 	while ((m = ix_mq_pop(&c->rxpool, &t->pend))) {
+		u32 prev = t->rcvq.tail;
 		struct ix_event ev;
 
 		ix_mq_push(&c->rxpool, &t->rcvq, m);
@@ -346,6 +365,7 @@ void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 		ev.off = m->idx * c->rxpool.bufsz + m->poff;
 		ev.len = m->plen;
 		c->rx_consumed = false;
+		c->rx_deferred = false;
 		ix_stack_emit(c, &ev);
 		/*
 		 * Copied out: a consuming connection holds no other buffer
@@ -356,6 +376,17 @@ void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 		    ix_mq_peek(&c->rxpool, &t->rcvq) == m) {
 			ix_mq_pop(&c->rxpool, &t->rcvq);
 			t->rel += m->plen;
+			ix_pool_put(&c->rxpool, m);
+		} else if (c->rx_deferred && prev != IX_NIL &&
+			   ix_tcp_seg_append(&c->rxpool,
+					     &c->rxpool.desc[prev], m)) {
+			/*
+			 * Its bytes wait behind the previous event's, which
+			 * the host takes by count: they share that buffer.
+			 */
+			c->rxpool.desc[prev].next = IX_NIL;
+			t->rcvq.tail = prev;
+			t->rcvq.count--;
 			ix_pool_put(&c->rxpool, m);
 		}
 	}

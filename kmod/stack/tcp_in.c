@@ -380,27 +380,6 @@ static u32 held_cap(const struct ix_tcb *t)
 	return 2 * (t->rcv_buf / t->mss) + 16;
 }
 
-/*
- * Append @m's payload to @to's when it continues it and fits behind it in
- * @to's pool buffer: small out-of-order segments then hold one buffer
- * for many, not one each (a peer sending one small message per segment
- * would otherwise fill the connection's buffer cap, held_cap(), with a
- * fraction of its window, and every segment past it is dropped).
- */
-static bool ooo_merge(struct ix_pool *p, struct ix_mbuf *to,
-		      const struct ix_mbuf *m)
-{
-	if (to->ext || (to->flags & IX_MBUF_FIN) ||
-	    to->seq + to->plen != m->seq ||
-	    (u32)to->poff + to->plen + m->plen > p->bufsz)
-		return false;
-	memcpy(ix_pool_buf(p, to) + to->poff + to->plen,
-	       ix_pool_buf(p, m) + m->poff, m->plen);
-	to->plen += m->plen;
-	to->flags |= m->flags & IX_MBUF_FIN;
-	return true;
-}
-
 static void ooo_insert(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m)
 {
 	struct ix_pool *p = &c->rxpool;
@@ -456,7 +435,15 @@ static void ooo_insert(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m)
 		m->flags &= ~IX_MBUF_FIN;
 		break;
 	}
-	if (prev != IX_NIL && m->plen && ooo_merge(p, &p->desc[prev], m)) {
+	/*
+	 * Small segments that continue one another share a buffer: one
+	 * small message per segment would otherwise fill the connection's
+	 * buffer cap, held_cap(), with a fraction of its window, and every
+	 * segment past it would be dropped.
+	 */
+	if (prev != IX_NIL && m->plen &&
+	    p->desc[prev].seq + p->desc[prev].plen == m->seq &&
+	    ix_tcp_seg_append(p, &p->desc[prev], m)) {
 		t->held += m->plen;
 		ix_pool_put(p, m);
 		return;

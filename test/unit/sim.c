@@ -131,6 +131,15 @@ static void sim_event(void *arg, const struct ix_event *ev)
 		if (a->nev <= SIM_MAX_EVENTS && a->nev)
 			a->ev[a->nev - 1].data = NULL;
 	}
+	/*
+	 * A copying host without room: the bytes wait with the stack, which
+	 * may join their buffers, so the event's pointer is not kept.
+	 */
+	if (a->defer_rx && ev->type == IX_EV_RECV && ev->len) {
+		ix_stack_rx_deferred(a->c);
+		if (a->nev <= SIM_MAX_EVENTS && a->nev)
+			a->ev[a->nev - 1].data = NULL;
+	}
 	if (ev->type < 8) {
 		a->nev_type[ev->type]++;
 		a->last[ev->type] = *ev;

@@ -39,6 +39,7 @@ struct sim_app {
 	bool auto_accept;
 	bool manual_done;	/* do not return received bytes */
 	bool copy_out;		/* check and consume recv bytes in the hook */
+	bool defer_rx;		/* leave them for ix_tcp_rx_pull() instead */
 	u64 rx_copied;
 	const u8 *src;		/* bytes to send */
 	u64 tx_total, tx_queued, tx_acked;

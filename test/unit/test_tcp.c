@@ -1871,6 +1871,66 @@ static void test_ooo_small_segments_share_buffers(void **state)
 	sim_fini(&s);
 }
 
+struct pulled {
+	u64 off;
+	u32 errors;
+};
+
+static bool pull_check(void *arg, const u8 *data, u32 len)
+{
+	struct pulled *p = arg;
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		if (data[i] != sim_pattern(100, p->off + i))
+			p->errors++;
+	p->off += len;
+	return true;
+}
+
+/*
+ * A copying host with no room leaves the bytes with the stack
+ * (ix_stack_rx_deferred()): 1,000 in-order messages of 40 bytes share a
+ * few buffers instead of one each, none is dropped for the connection's
+ * buffer cap, and the host pulls the stream back whole, in order.
+ */
+static void test_rx_deferred_segments_share_buffers(void **state)
+{
+	struct ix_stack_cfg cfg;
+	struct pulled p = { 0 };
+	struct ix_tcb *sv;
+	struct raw r;
+	struct sim s;
+	u32 i, drops;
+
+	ix_stack_cfg_default(&cfg);
+	cfg.rcv_buf = 65536;		/* held_cap(): 104 buffers */
+	sim_init(&s, 52, &cfg);
+	assert_true(sim_connect(&s, 80));
+	sv = tcb_of(&s, 1);
+	s.app[1].manual_done = true;
+	s.app[1].defer_rx = true;
+	raw_init(&r, &s);
+	drops = s.c[1]->stat[IX_DROP_TCP_RCVBUF];
+	for (i = 0; i < 1000; i++)
+		raw_send(&r, 40 * i, 40, 0);
+	assert_int_equal(s.c[1]->stat[IX_DROP_TCP_RCVBUF], drops);
+	assert_int_equal(s.app[1].rx_total, 40000);
+	assert_int_equal(sv->held, 40000);
+	/* 40,000 bytes in buffers of about 2 KB */
+	assert_true(sv->rcvq.count <= 24);
+	assert_int_equal(ix_tcp_rx_pull(s.c[1], s.app[1].handle, pull_check,
+					&p), 0);
+	assert_int_equal(p.off, 40000);
+	assert_int_equal(p.errors, 0);
+	assert_int_equal(sv->rcvq.count, 0);
+	assert_int_equal(sv->rel, 40000);
+	assert_int_equal(ix_tcp_recv_done(s.c[1], s.app[1].handle, 40000), 0);
+	assert_int_equal(sv->held, 0);
+	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
+	sim_fini(&s);
+}
+
 static void test_handshake_edges(void **state)
 {
 	u8 f[128], opt[4] = { 2, 4, 0x05, 0xb4 };
@@ -2247,6 +2307,7 @@ int main(void)
 		cmocka_unit_test(test_core_config),
 		cmocka_unit_test(test_paws_and_tiny_segments),
 		cmocka_unit_test(test_ooo_small_segments_share_buffers),
+		cmocka_unit_test(test_rx_deferred_segments_share_buffers),
 		cmocka_unit_test(test_handshake_edges),
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_keyed_isn),
