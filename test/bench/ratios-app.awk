@@ -82,7 +82,7 @@ function ratio_row(name, a, b, what, tc, op, limit,    i, c, v, goal, met, row) 
 		printf " %7s", v == "" ? "-" : sprintf("%.2f", v)
 		row = row "," csv_num(v, "%.2f")
 		if (c == tc && v != "")
-			met = (op == ">=" ? v >= limit : v <= limit) ? "yes" : "no"
+			met = (op == ">=" ? v + 0 >= limit : v + 0 <= limit) ? "yes" : "no"
 	}
 	if (tc != "")
 		goal = tc " " op " " limit

@@ -148,13 +148,13 @@ END {
 	for (i = 1; i <= nw; i++)
 		if (wls[i] ~ /^usr/)
 			t = t (t == "" ? "" : ", ") wls[i] " " sat[wls[i]] \
-			    ((sat[wls[i]] != "-" && sat[wls[i]] >= 2.5) ? " (met)" : " (not met)")
+			    ((sat[wls[i]] != "-" && sat[wls[i]] + 0 >= 2.5) ? " (met)" : " (not met)")
 	printf "| USR saturation kv_ixdp/memcached >= 2.5 | %s |\n", t == "" ? "-" : t
 	t = ""
 	for (i = 1; i <= ns; i++)
 		if (sw[i] in at1)
 			t = t (t == "" ? "" : ", ") sw[i] " " at1[sw[i]] \
-			    ((at1[sw[i]] != "-" && at1[sw[i]] <= 0.3) ? " (met)" : " (not met)")
+			    ((at1[sw[i]] != "-" && at1[sw[i]] + 0 <= 0.3) ? " (met)" : " (not met)")
 	printf "| p99 kv_ixdp/memcached <= 0.3 at memcached's saturation rate | %s |\n", t == "" ? "-" : t
 	for (s in runs)
 		printf "%s: %d runs, %d misses, %d errors\n", s, runs[s], misses[s], errors[s]

@@ -109,7 +109,7 @@ END {
 			t = t (t == "" ? "" : ", ") wls[i] " - (no figure for both)"
 		else
 			t = t (t == "" ? "" : ", ") wls[i] " " r "x, p99 " q "x" \
-			    ((r >= 1.5 && q < 1) ? " (met)" : " (not met)")
+			    ((r + 0 >= 1.5 && q + 0 < 1) ? " (met)" : " (not met)")
 	}
 	printf "\n| issue 16's target | this run |\n|---|---|\n"
 	printf "| memcached USR at saturation: preload/Linux >= 1.5 with a lower p99 | %s |\n", t == "" ? "-" : t
