@@ -343,6 +343,58 @@ bool ix_tcp_seg_append(struct ix_pool *p, struct ix_mbuf *to,
 	return true;
 }
 
+/*
+ * A held segment in a frame the host lent (m->ext) pins the host's frame
+ * and takes no appended bytes: its payload moves into a pool buffer of its
+ * own, which later small segments can join. Returns that buffer (@m is
+ * freed), or @m itself if it is the pool's already or none is free.
+ */
+struct ix_mbuf *ix_tcp_seg_own(struct ix_pool *p, struct ix_mbuf *m)
+{
+	struct ix_mbuf *n;
+
+	if (!m->ext)
+		return m;
+	n = ix_pool_get(p);
+	if (!n)
+		return m;
+	memcpy(ix_pool_buf(p, n), ix_pool_buf(p, m) + m->poff, m->plen);
+	n->seq = m->seq;
+	n->plen = m->plen;
+	n->flags = m->flags;
+	n->hash = m->hash;
+	ix_pool_put(p, m);
+	return n;
+}
+
+/*
+ * @m, rcvq's tail behind @prev, waits for a host that takes the bytes by
+ * count (ix_tcp_rx_pull()): it joins the previous buffer, or has one of
+ * the pool's that the next ones can join.
+ */
+static void rcvq_compact(struct ix_stack *c, struct ix_tcb *t, u32 prev,
+			 struct ix_mbuf *m)
+{
+	struct ix_pool *p = &c->rxpool;
+	struct ix_mbuf *n;
+
+	if (prev != IX_NIL && ix_tcp_seg_append(p, &p->desc[prev], m)) {
+		p->desc[prev].next = IX_NIL;
+		t->rcvq.tail = prev;
+		t->rcvq.count--;
+		ix_pool_put(p, m);
+		return;
+	}
+	n = ix_tcp_seg_own(p, m);
+	if (n == m)
+		return;
+	if (prev == IX_NIL)
+		t->rcvq.head = n->idx;
+	else
+		p->desc[prev].next = n->idx;
+	t->rcvq.tail = n->idx;
+}
+
 /* Show in-order bytes (and the end of stream) to an accepted connection. */
 void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 {
@@ -377,17 +429,8 @@ void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t)
 			ix_mq_pop(&c->rxpool, &t->rcvq);
 			t->rel += m->plen;
 			ix_pool_put(&c->rxpool, m);
-		} else if (c->rx_deferred && prev != IX_NIL &&
-			   ix_tcp_seg_append(&c->rxpool,
-					     &c->rxpool.desc[prev], m)) {
-			/*
-			 * Its bytes wait behind the previous event's, which
-			 * the host takes by count: they share that buffer.
-			 */
-			c->rxpool.desc[prev].next = IX_NIL;
-			t->rcvq.tail = prev;
-			t->rcvq.count--;
-			ix_pool_put(&c->rxpool, m);
+		} else if (c->rx_deferred) {
+			rcvq_compact(c, t, prev, m);
 		}
 	}
 	if ((t->flags & (TF_FIN_RCVD | TF_EOF_SHOWN)) == TF_FIN_RCVD) {

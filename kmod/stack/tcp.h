@@ -196,6 +196,7 @@ void ix_tcp_detach(struct ix_stack *c, struct ix_tcb *t, int status);
 void ix_tcp_deliver(struct ix_stack *c, struct ix_tcb *t);
 bool ix_tcp_seg_append(struct ix_pool *p, struct ix_mbuf *to,
 		       const struct ix_mbuf *m);
+struct ix_mbuf *ix_tcp_seg_own(struct ix_pool *p, struct ix_mbuf *m);
 void ix_tcp_event(struct ix_stack *c, struct ix_tcb *t, u16 type, s32 status);
 
 /* tcp_in.c APIs: */

@@ -448,6 +448,9 @@ static void ooo_insert(struct ix_stack *c, struct ix_tcb *t, struct ix_mbuf *m)
 		ix_pool_put(p, m);
 		return;
 	}
+	/* A small one in a lent frame takes a pool buffer the next can join. */
+	if (m->ext && m->plen <= p->bufsz / 2)
+		m = ix_tcp_seg_own(p, m);
 	m->next = cur;
 	if (prev == IX_NIL)
 		t->ooo.head = m->idx;

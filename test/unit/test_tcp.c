@@ -1843,9 +1843,10 @@ static void test_paws_and_tiny_segments(void **state)
  * Small segments that continue one another behind a hole share receive
  * buffers: 200 messages of 40 bytes out of order hold a handful of
  * buffers, none is dropped for the connection's buffer cap, and the
- * stream comes out whole once the hole fills.
+ * stream comes out whole once the hole fills; in pool buffers and in
+ * frames the host lent (which move into pool buffers to be joined).
  */
-static void test_ooo_small_segments_share_buffers(void **state)
+static void ooo_small_segments(bool lend)
 {
 	struct ix_tcb *sv;
 	struct raw r;
@@ -1853,6 +1854,7 @@ static void test_ooo_small_segments_share_buffers(void **state)
 	u32 i, drops;
 
 	sim_init(&s, 51, NULL);
+	s.lend = lend;
 	assert_true(sim_connect(&s, 80));
 	sv = tcb_of(&s, 1);
 	raw_init(&r, &s);
@@ -1863,12 +1865,19 @@ static void test_ooo_small_segments_share_buffers(void **state)
 	assert_int_equal(sv->held, 8000);
 	/* 8,000 bytes in buffers of about 2 KB */
 	assert_true(sv->ooo.count <= 8);
+	assert_true(s.c[1]->rxpool.nlent <= 1);
 	assert_int_equal(s.app[1].rx_total, 0);
 	raw_send(&r, 0, 100, 0);
 	assert_int_equal(s.app[1].rx_total, 8100);
 	assert_int_equal(s.app[1].rx_errors, 0);
 	assert_int_equal(sv->ooo.count, 0);
 	sim_fini(&s);
+}
+
+static void test_ooo_small_segments_share_buffers(void **state)
+{
+	ooo_small_segments(false);
+	ooo_small_segments(true);
 }
 
 struct pulled {
@@ -1891,10 +1900,11 @@ static bool pull_check(void *arg, const u8 *data, u32 len)
 /*
  * A copying host with no room leaves the bytes with the stack
  * (ix_stack_rx_deferred()): 1,000 in-order messages of 40 bytes share a
- * few buffers instead of one each, none is dropped for the connection's
- * buffer cap, and the host pulls the stream back whole, in order.
+ * few buffers instead of one each (and pin no frame the host lent), none
+ * is dropped for the connection's buffer cap, and the host pulls the
+ * stream back whole, in order.
  */
-static void test_rx_deferred_segments_share_buffers(void **state)
+static void rx_deferred_segments(bool lend)
 {
 	struct ix_stack_cfg cfg;
 	struct pulled p = { 0 };
@@ -1906,6 +1916,7 @@ static void test_rx_deferred_segments_share_buffers(void **state)
 	ix_stack_cfg_default(&cfg);
 	cfg.rcv_buf = 65536;		/* held_cap(): 104 buffers */
 	sim_init(&s, 52, &cfg);
+	s.lend = lend;
 	assert_true(sim_connect(&s, 80));
 	sv = tcb_of(&s, 1);
 	s.app[1].manual_done = true;
@@ -1919,6 +1930,7 @@ static void test_rx_deferred_segments_share_buffers(void **state)
 	assert_int_equal(sv->held, 40000);
 	/* 40,000 bytes in buffers of about 2 KB */
 	assert_true(sv->rcvq.count <= 24);
+	assert_int_equal(s.c[1]->rxpool.nlent, 0);
 	assert_int_equal(ix_tcp_rx_pull(s.c[1], s.app[1].handle, pull_check,
 					&p), 0);
 	assert_int_equal(p.off, 40000);
@@ -1929,6 +1941,12 @@ static void test_rx_deferred_segments_share_buffers(void **state)
 	assert_int_equal(sv->held, 0);
 	assert_int_equal(s.c[1]->rxpool.nfree, s.c[1]->rxpool.count);
 	sim_fini(&s);
+}
+
+static void test_rx_deferred_segments_share_buffers(void **state)
+{
+	rx_deferred_segments(false);
+	rx_deferred_segments(true);
 }
 
 static void test_handshake_edges(void **state)
