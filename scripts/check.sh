@@ -30,6 +30,15 @@ step() {
 	fi
 }
 
+# console_tail FILE RC: after a failed guest run, the harness's account of
+# it (the guest console's last lines, where a wedged stage shows how far
+# it got), which the filtered output above leaves out.
+console_tail() {
+	[ "$2" -eq 0 ] && return 0
+	sed -n '/^----- last lines of the guest console/,/^----- qemu -----/p' "$1" |
+		head -n 80
+}
+
 # count_tap NAME FILE RC: add a TAP stream's results to the totals.
 count_tap() {
 	local name=$1 file=$2 rc=$3 p f
@@ -110,6 +119,7 @@ rc=0
 test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
 	--only datapath --timeout 300 > "$log/qemu-e1000e.log" 2>&1 || rc=$?
 grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
+console_tail "$log/qemu-e1000e.log" "$rc"
 count_tap qemu-e1000e "$log/qemu-e1000e.log" "$rc"
 
 # The whole suite again on Debian 12's 6.12 kernel: the module is built
@@ -119,6 +129,7 @@ scripts/kernels.sh run-suite 6.12 > "$log/qemu-6.12.log" 2>&1 || rc=$?
 grep -E '^(not )?ok |passed|run.sh:' "$log/qemu-6.12.log" |
 	grep -vE '^ok ' | tail -n 40
 grep -E 'selftests \(' "$log/qemu-6.12.log"
+console_tail "$log/qemu-6.12.log" "$rc"
 count_tap qemu-6.12 "$log/qemu-6.12.log" "$rc"
 
 # The whole suite again on the KASAN + UBSan + lockdep + kmemleak kernel
@@ -130,6 +141,7 @@ if ls ../shared/kernels/linux-image-*-ixdp-debug_*.deb >/dev/null 2>&1; then
 	grep -E '^(not )?ok |passed|run.sh:' "$log/qemu-debug.log" |
 		grep -vE '^ok ' | tail -n 40
 	grep -E 'selftests \(' "$log/qemu-debug.log"
+	console_tail "$log/qemu-debug.log" "$rc"
 	count_tap qemu-debug "$log/qemu-debug.log" "$rc"
 else
 	echo "ok - debug-kernel suite # SKIP no debug kernel in ../shared/kernels"
