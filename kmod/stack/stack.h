@@ -42,7 +42,8 @@
  * ix_tcp_rx_pull(); it says so with ix_stack_rx_deferred(), and the stack
  * may then join those bytes with the next ones in its buffers (a peer
  * sending small segments to a slow host would otherwise hold a buffer
- * each).  A zero-copy host never consumes nor defers.
+ * each): the event's data and off are then not valid past the hook.  A
+ * zero-copy host never consumes nor defers.
  *
  * Prototypes are grouped by the file that implements them.
  */

@@ -334,7 +334,8 @@ bool ix_tcp_seg_append(struct ix_pool *p, struct ix_mbuf *to,
 		       const struct ix_mbuf *m)
 {
 	if (to->ext || (to->flags & IX_MBUF_FIN) ||
-	    (u32)to->poff + to->plen + m->plen > p->bufsz)
+	    (u32)to->poff + to->plen + m->plen > p->bufsz ||
+	    (u32)to->plen + m->plen > 0xffff)
 		return false;
 	memcpy(ix_pool_buf(p, to) + to->poff + to->plen,
 	       ix_pool_buf(p, m) + m->poff, m->plen);
@@ -370,7 +371,8 @@ struct ix_mbuf *ix_tcp_seg_own(struct ix_pool *p, struct ix_mbuf *m)
 /*
  * @m, rcvq's tail behind @prev, waits for a host that takes the bytes by
  * count (ix_tcp_rx_pull()): it joins the previous buffer, or has one of
- * the pool's that the next ones can join.
+ * the pool's that the next ones can join. A full-sized one is copied too:
+ * that lets the host's frame go while the application is slow.
  */
 static void rcvq_compact(struct ix_stack *c, struct ix_tcb *t, u32 prev,
 			 struct ix_mbuf *m)

@@ -143,6 +143,9 @@ static void sim_event(void *arg, const struct ix_event *ev)
 	if (ev->type < 8) {
 		a->nev_type[ev->type]++;
 		a->last[ev->type] = *ev;
+		/* Nor is it past the hook for a copying host. */
+		if ((a->copy_out || a->defer_rx) && ev->type == IX_EV_RECV)
+			a->last[ev->type].data = NULL;
 	}
 }
 
