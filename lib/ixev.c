@@ -58,6 +58,9 @@
 #define F_SEND_ERR	(1U << 6)	/* a SEND failed: no more sends */
 #define F_FENCE		(1U << 7)	/* the close's NOP fence is queued */
 #define F_CARRY		(1U << 8)	/* bytes came with it (side->carry) */
+#define F_ADOPTED	(1U << 9)	/* its ACCEPT answered an adoption */
+#define F_DEAD_SEEN	(1U << 10)	/* a DEAD came before the ACCEPT */
+#define F_REFUSED	(1U << 11)	/* that ACCEPT failed with -EBADF */
 
 #define GONE_N		256U	/* handles of connections that moved away */
 
@@ -65,6 +68,7 @@
 struct ixev_side {
 	uint64_t rx_total;		/* bytes received since it began */
 	struct ixev_carry *carry;	/* F_CARRY */
+	int dead_status;		/* F_DEAD_SEEN */
 };
 
 /* An IXDP_EV_ADOPT whose connection has not left its old thread yet. */
@@ -1173,6 +1177,19 @@ static void on_completion(struct ixev_thread *t, const struct ixdp_event *ev)
 		}
 		return;
 	}
+	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT &&
+	    (ctx->flags & F_ADOPTED) && ev->status == -EBADF) {
+		/*
+		 * The adopted connection ended before its ACCEPT (a close
+		 * that completed while it moved): its DEAD, before or after
+		 * this, says how. Not an error of the application's.
+		 */
+		if (ctx->flags & F_DEAD_SEEN)
+			ctx_dead(t, ctx, t->side[ctx->slot].dead_status);
+		else
+			ctx->flags |= F_REFUSED;
+		return;
+	}
 	if (ctx && ctx->state == IXEV_S_OPEN && op == IXDP_OP_ACCEPT) {
 		/*
 		 * Never accepted, so no DEAD event will follow. The core may
@@ -1649,6 +1666,7 @@ static void adopt(struct ixev_thread *t, struct ixev_carry *c,
 	}
 	ixdp_prep_accept(cmd, handle, ctx_cookie(ctx));
 	ixdp_cmd_set_data(cmd, ctx_cookie(ctx));
+	ctx->flags |= F_ADOPTED;
 	carry_push(ctx);
 	mark_dirty(ctx);	/* the close, if it is due */
 	if (t->moved)
@@ -1701,7 +1719,23 @@ static void on_adopt(struct ixev_thread *t, const struct ixdp_event *ev)
 static void on_dead_unaccepted(struct ixev_thread *t,
 			       const struct ixdp_event *ev)
 {
+	struct ixev_ctx *ctx;
 	uint32_t i;
+
+	/* Adopted, its ACCEPT queued or refused already (rare: a scan). */
+	for (i = 0; i < t->nslots; i++) {
+		ctx = t->slots[i];
+		if (!ctx || ctx->state != IXEV_S_OPEN ||
+		    ctx->handle != ev->handle || !(ctx->flags & F_ADOPTED))
+			continue;
+		if (ctx->flags & F_REFUSED) {
+			ctx_dead(t, ctx, ev->status);
+		} else {
+			ctx->flags |= F_DEAD_SEEN;
+			t->side[i].dead_status = ev->status;
+		}
+		return;
+	}
 
 	for (i = 0; i < t->npend; i++) {
 		if (t->pend[i].handle == ev->handle) {

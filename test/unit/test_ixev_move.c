@@ -661,7 +661,35 @@ static void test_dead_before_accept(void **state)
 	loop(p.t2, 0);
 	fk_expect_none(&p.k2);
 	assert_int_equal(mc.hups, 1);
+	assert_int_equal(mc.hup_status, -ECONNRESET);
 	assert_int_equal(mc.released, 1);
+	assert_int_equal(errors, 0);
+
+	/*
+	 * A close that completes while it moves: the ACCEPT fails first,
+	 * then DEAD says it ended gracefully (0). No error, no reset.
+	 */
+	open_conn(&p, 0x109);
+	assert_int_equal(ixev_close(&mc.ctx), 0);
+	loop(p.t1, 0);
+	fk_expect(&p.k1, IXDP_OP_CLOSE);
+	moved_ev(&p, 86, 0, 0, IXDP_MOVED_FIN);
+	loop(p.t1, 1);
+	adopt_ev(&p.k2, 0x209, 86, 0, 0);
+	loop(p.t2, 1);
+	loop(p.t2, 0);
+	c = fk_expect(&p.k2, IXDP_OP_ACCEPT);
+	fk_complete(&p.k2, &c, -EBADF);
+	loop(p.t2, 1);
+	assert_int_equal(mc.hups, 0);
+	fk_push(&p.k2, IXDP_EV_DEAD, 0, 0, 0x209, 0, 0, 0);
+	loop(p.t2, 1);
+	loop(p.t2, 0);
+	fk_expect_none(&p.k2);
+	assert_int_equal(mc.hups, 1);
+	assert_int_equal(mc.hup_status, 0);
+	assert_int_equal(mc.released, 1);
+	assert_int_equal(errors, 0);
 	pair_teardown(&p);
 }
 
