@@ -510,17 +510,35 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 
 /* ---- sockets ---------------------------------------------------------- */
 
+/*
+ * Sockets are never given back to malloc: a freed one waits on this list
+ * for the next pl_sock_new(). So pl_sock_lookup() may take a reference
+ * without a lock (a pointer it read from the table stays a struct
+ * pl_sock, live or on this list, whose refs is 0 while it is here).
+ */
+static pthread_mutex_t pl_free_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_sock *pl_free_socks;
+
 struct pl_sock *pl_sock_new(enum pl_kind kind)
 {
-	struct pl_sock *s = calloc(1, sizeof(*s));
+	struct pl_sock *s;
 
+	pthread_mutex_lock(&pl_free_lock);
+	s = pl_free_socks;
+	if (s)
+		pl_free_socks = s->lnext;
+	pthread_mutex_unlock(&pl_free_lock);
+	if (!s)
+		s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->refs = 1;
+	/* refs stays 0 (a racing lookup backs off) until it is set up. */
+	memset((char *)s + sizeof(s->refs), 0, sizeof(*s) - sizeof(s->refs));
 	s->kind = kind;
 	s->lin_fd = -1;
 	s->laddr = pl.cfg.addr;
 	pthread_mutex_init(&s->qlock, NULL);
+	__atomic_store_n(&s->refs, 1, __ATOMIC_RELEASE);
 	return s;
 }
 
@@ -535,21 +553,44 @@ void pl_sock_put(struct pl_sock *s)
 		return;
 	free(s->q);
 	free(s->left);
-	free(s);
+	s->q = NULL;
+	s->left = NULL;
+	pthread_mutex_lock(&pl_free_lock);
+	s->lnext = pl_free_socks;
+	pl_free_socks = s;
+	pthread_mutex_unlock(&pl_free_lock);
 }
 
+/*
+ * Without a lock: a reference taken only while refs is not 0, kept only
+ * if @fd still names the socket afterwards (it may have been closed and
+ * the struct reused meanwhile).
+ */
 struct pl_sock *pl_sock_lookup(int fd)
 {
 	struct pl_sock *s;
+	int refs;
 
 	if (!__atomic_load_n(&pl.nsocks, __ATOMIC_RELAXED))
 		return NULL;
-	pthread_mutex_lock(&pl.lock);
-	s = pl_fdtab_get(&pl.socks, fd);
-	if (s)
-		pl_sock_get(s);
-	pthread_mutex_unlock(&pl.lock);
-	return s;
+	for (;;) {
+		s = pl_fdtab_get(&pl.socks, fd);
+		if (!s)
+			return NULL;
+		refs = __atomic_load_n(&s->refs, __ATOMIC_RELAXED);
+		do {
+			if (!refs)
+				break;
+		} while (!__atomic_compare_exchange_n(&s->refs, &refs,
+						      refs + 1, true,
+						      __ATOMIC_ACQUIRE,
+						      __ATOMIC_RELAXED));
+		if (!refs)
+			continue;
+		if (pl_fdtab_get(&pl.socks, fd) == s)
+			return s;
+		pl_sock_put(s);
+	}
 }
 
 static uint32_t pl_conn_events(struct pl_sock *s)
@@ -691,7 +732,8 @@ static struct ixev_ctx *pl_on_knock(struct ixev_thread *t,
 	conn = calloc(1, sizeof(*conn));
 	if (!s || !conn) {
 		free(conn);
-		free(s);
+		if (s)
+			pl_sock_put(s);
 		s = NULL;
 		goto unlock;
 	}

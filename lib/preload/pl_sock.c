@@ -138,10 +138,14 @@ int pl_fd_close(int fd)
 	bool last;
 	int ret;
 
+	/*
+	 * Off the table first, then closed: the number cannot be taken by
+	 * another open() before its entry is gone.
+	 */
 	pthread_mutex_lock(&pl.lock);
 	s = pl_fd_detach_locked(fd, &last);
-	ret = pl_real.close(fd);
 	pthread_mutex_unlock(&pl.lock);
+	ret = pl_real.close(fd);
 	pl_fd_release(s, last);
 	return ret;
 }
@@ -235,16 +239,20 @@ static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 		pl_sock_put(s);
 		return -1;
 	}
-	pthread_mutex_lock(&pl.lock);
 	fl = pl_real.fcntl(fd, F_GETFD);
 	ret = pl_real.dup3(efd, fd, fl > 0 && (fl & FD_CLOEXEC) ?
 			   O_CLOEXEC : 0);
-	ret = ret < 0 ? -errno : pl_fdtab_set(&pl.socks, fd, s);
-	if (!ret) {
-		s->nfds = 1;
-		__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
+	if (ret >= 0) {
+		pthread_mutex_lock(&pl.lock);
+		ret = pl_fdtab_set(&pl.socks, fd, s);
+		if (!ret) {
+			s->nfds = 1;
+			__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&pl.lock);
+	} else {
+		ret = -errno;
 	}
-	pthread_mutex_unlock(&pl.lock);
 	pl_real.close(efd);
 	if (ret) {
 		if (s->lin_fd >= 0)
@@ -617,7 +625,10 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	bool last = false;
 	int fd;
 
-	pthread_mutex_lock(&pl.lock);
+	/*
+	 * The real call first, the table after (no lock across it): only a
+	 * program racing on @newfd itself could see the old entry between.
+	 */
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		fd = pl_real.fcntl(oldfd, cmd, newfd);
 	else if (cmd == 3)
@@ -625,14 +636,15 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	else
 		fd = pl_real.dup2(oldfd, newfd);
 	if (fd >= 0 && fd != oldfd) {
+		pthread_mutex_lock(&pl.lock);
 		gone = pl_fd_detach_locked(fd, &last);
 		if (s && !pl_fdtab_set(&pl.socks, fd, s)) {
 			pl_sock_get(s);
 			s->nfds++;
 			__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
 		}
+		pthread_mutex_unlock(&pl.lock);
 	}
-	pthread_mutex_unlock(&pl.lock);
 	pl_fd_release(gone, last);
 	/*
 	 * dup2() and dup3() closed what was at @fd, perhaps an epoll set:

@@ -100,6 +100,7 @@ enum pl_kind {
 struct pl_conn;
 
 struct pl_sock {
+	/* First: pl_sock_new() clears what follows while it is still 0. */
 	int refs;		/* atomic: descriptors, connection, users */
 	int nfds;		/* descriptors naming it (pl.lock) */
 	enum pl_kind kind;
@@ -150,7 +151,8 @@ struct pl_conn {
 struct pl_state {
 	struct pl_config cfg;
 	bool inited;
-	pthread_mutex_t lock;	/* the tables and descriptors' changes */
+	/* The tables' changes (lookups take none; no system call inside). */
+	pthread_mutex_t lock;
 	struct pl_fdtab socks;	/* fd -> struct pl_sock */
 	struct pl_fdtab eps;	/* epoll fd -> struct pl_ep */
 	size_t nsocks;		/* atomic: ixdp descriptors open */
