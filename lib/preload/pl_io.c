@@ -117,8 +117,8 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	bool waitall = (flags & MSG_WAITALL) && !nonblock && !peek;
 	int64_t deadline = pl_deadline(&s->rcvtimeo);
 	ssize_t total = pl_iov_len(iov, iovcnt), n;
+	struct pl_interest in;
 	size_t done = 0;
-	uint32_t g;
 	int ret;
 
 	if (flags & (MSG_OOB | MSG_ERRQUEUE))
@@ -139,7 +139,7 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	if (!total)
 		return 0;
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(s->core);
 		n = pl_recv_locked(s, iov, iovcnt, done, (size_t)total - done,
 				   peek);
@@ -176,7 +176,7 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			errno = EAGAIN;
 			return -1;
 		}
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret) {
@@ -246,8 +246,8 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 	int64_t deadline = pl_deadline(&s->sndtimeo);
 	ssize_t total = pl_iov_len(iov, iovcnt), n;
+	struct pl_interest in;
 	size_t done = 0;
-	uint32_t g;
 	int ret;
 
 	if (flags & MSG_OOB)
@@ -265,7 +265,7 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	if (!total)
 		return 0;
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(s->core);
 		n = pl_send_locked(s, iov, iovcnt, done);
 		if (n == -EAGAIN && !s->connecting) {
@@ -295,7 +295,7 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			errno = EAGAIN;
 			return -1;
 		}
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret) {

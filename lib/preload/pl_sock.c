@@ -425,8 +425,8 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 {
 	int64_t deadline = pl_deadline(&s->rcvtimeo);
 	struct pollfd lin = { .fd = s->lin_fd, .events = POLLIN };
+	struct pl_interest in;
 	struct pl_sock *c;
-	uint32_t g;
 	int efd, ret;
 
 	if (s->kind != PL_LISTEN)
@@ -434,7 +434,7 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return pl_fail(EINVAL);
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_cores_drive_all();
 		pthread_mutex_lock(&s->qlock);
 		c = s->q_head != s->q_tail ? s->q[s->q_head++ % s->q_cap] :
@@ -452,7 +452,7 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 			return pl_fail(EAGAIN);
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EAGAIN);
-		ret = pl_block(g, pl_left_ms(deadline), &lin,
+		ret = pl_block(&in, pl_left_ms(deadline), &lin,
 			       s->lin_fd >= 0 ? 1 : 0, NULL);
 		if (ret)
 			return pl_fail(-ret);
@@ -512,8 +512,8 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 {
 	const struct sockaddr_in *sin = (const void *)addr;
 	int64_t deadline = pl_deadline(&s->sndtimeo);
+	struct pl_interest in;
 	struct pl_core *c;
-	uint32_t g;
 	int ret, err;
 
 	if (s->kind == PL_LISTEN)
@@ -551,7 +551,7 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 	if (s->nonblock)
 		return pl_fail(EINPROGRESS);
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(c);
 		pl_core_drive(c);
 		pl_core_unlock(c);
@@ -559,7 +559,7 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 			break;
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EINPROGRESS);
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret)
