@@ -21,6 +21,7 @@ struct pl_state pl = {
 	.cores_lock = PTHREAD_MUTEX_INITIALIZER,
 	.lsn_lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake_fd = -1,
+	.progress_fd = -1,
 };
 
 /* The longest a blocked thread sleeps before it looks again. */
@@ -129,6 +130,11 @@ static void pl_atfork_child(void)
 	pl_atfork_child_eps();
 	for (i = 0; i < pl.ncores; i++)
 		pl_real.close(pl.cores[i].ring_fd);
+	if (pl.progress_fd >= 0)
+		pl_real.close(pl.progress_fd);
+	pl.progress_fd = -1;
+	pl.progress_deep = false;
+	pl_unflushed = 0;
 	pl.cores = NULL;
 	pl.ncores = 0;
 	pl.cores_up = false;
@@ -269,6 +275,11 @@ int pl_cores_up(void)
 		pl.ncores = 0;
 	}
 	pl.cores_err = err;
+	if (!err && pl.progress_fd < 0) {
+		pl.progress_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (pl.progress_fd < 0)
+			pl.cores_err = -errno;
+	}
 	if (!pl.cores_err) {
 		pthread_attr_t attr;
 		pthread_t tid;
@@ -345,6 +356,51 @@ bool pl_cores_drive_all(void)
 	return all;
 }
 
+__thread uint64_t pl_unflushed;
+
+void pl_defer(struct pl_core *c)
+{
+	uint64_t one = 1;
+
+	pl_unflushed |= 1ULL << (c - pl.cores);
+	/* Pairs with the progress thread's store before its last look. */
+	if (__atomic_load_n(&pl.progress_deep, __ATOMIC_SEQ_CST) &&
+	    pl_real.write(pl.progress_fd, &one, sizeof(one)) < 0)
+		pl_log("cannot wake the progress thread: %s", strerror(errno));
+}
+
+void pl_flush_mine_slow(void)
+{
+	unsigned int i;
+
+	while (pl_unflushed) {
+		i = (unsigned int)__builtin_ctzll(pl_unflushed);
+		pl_unflushed &= ~(1ULL << i);
+		if (i >= pl.ncores)
+			continue;
+		pl_core_lock(&pl.cores[i]);
+		pl_core_drive(&pl.cores[i]);
+		pl_core_unlock(&pl.cores[i]);
+	}
+}
+
+/* Nothing to do on any core (a busy lock counts as something). */
+static bool pl_cores_idle(void)
+{
+	unsigned int i;
+	bool idle;
+
+	for (i = 0; i < pl.ncores; i++) {
+		if (pthread_mutex_trylock(&pl.cores[i].lock))
+			return false;
+		idle = ixev_thread_idle(pl.cores[i].t);
+		pthread_mutex_unlock(&pl.cores[i].lock);
+		if (!idle)
+			return false;
+	}
+	return true;
+}
+
 /*
  * The progress thread: the contexts advance (a close's FIN after its
  * fence, credit, commands that waited for ring space, connections
@@ -358,22 +414,32 @@ bool pl_cores_drive_all(void)
  */
 static void *pl_progress(void *arg)
 {
-	struct pollfd fds[PL_MAX_CPUS];
+	struct pollfd fds[PL_MAX_CPUS + 1];
 	uint32_t seen[PL_MAX_CPUS] = { 0 }, d;
 	unsigned int i, n = pl.ncores, quiet = 0;
 	struct pl_core *c;
 	sigset_t all;
 	bool busy, watched;
+	uint64_t v;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
+	fds[n] = (struct pollfd){ pl.progress_fd, POLLIN, 0 };
 	for (;;) {
 		if (quiet >= PL_PROGRESS_QUIET) {
-			if (pl_real.poll(fds, n, PL_BLOCK_CAP_MS * 2) < 0 &&
+			/* A SEND deferred after this store wakes it. */
+			__atomic_store_n(&pl.progress_deep, true,
+					 __ATOMIC_SEQ_CST);
+			if (pl_cores_idle() &&
+			    pl_real.poll(fds, n + 1, PL_BLOCK_CAP_MS * 2) < 0 &&
 			    errno != EINTR)
 				usleep(1000);
+			__atomic_store_n(&pl.progress_deep, false,
+					 __ATOMIC_SEQ_CST);
+			if (pl_real.read(pl.progress_fd, &v, sizeof(v)) < 0)
+				v = 0;
 			quiet = 0;
 			watched = false;
 			for (i = 0; i < n; i++)
@@ -599,6 +665,7 @@ int pl_block(const struct pl_interest *in, int timeout_ms,
 
 	if (efd < 0)
 		return -errno;
+	pl_flush_mine();
 	if (nextra > 64) {
 		all = malloc((ncores + 1 + nextra) * sizeof(*all));
 		if (!all)

@@ -487,8 +487,10 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.accept4(fd, addr, len, flags);
+	}
 	ret = pl_accept(s, addr, len, flags);
 	pl_sock_put(s);
 	return ret;
@@ -500,8 +502,10 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.accept(fd, addr, len);
+	}
 	ret = pl_accept(s, addr, len, 0);
 	pl_sock_put(s);
 	return ret;
@@ -579,8 +583,10 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.connect(fd, addr, len);
+	}
 	ret = pl_connect(s, addr, len);
 	pl_sock_put(s);
 	return ret;

@@ -83,6 +83,7 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 	uint32_t ev;
 	struct timespec zero = { 0, 0 };
 
+	pl_flush_mine();
 	if (__atomic_load_n(&pl.nsocks, __ATOMIC_RELAXED) && n) {
 		socks = calloc(n, sizeof(*socks));
 		if (!socks) {
@@ -270,6 +271,7 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	int ms = -1;
 
 	pl_real_init();
+	pl_flush_mine();
 	if (!pl_sets_have_ixdp(nfds, r, w, e))
 		return pl_real.select(nfds, r, w, e, tv);
 	if (tv) {
@@ -286,6 +288,7 @@ int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 	    const struct timespec *ts, const sigset_t *mask)
 {
 	pl_real_init();
+	pl_flush_mine();
 	if (!pl_sets_have_ixdp(nfds, r, w, e))
 		return pl_real.pselect(nfds, r, w, e, ts, mask);
 	return pl_select_common(nfds, r, w, e, pl_ms(ts), mask);
@@ -490,6 +493,7 @@ static int pl_epoll_wait_common(int epfd, struct epoll_event *evs, int max,
 	struct pl_ep *ep;
 	int n, m, ret;
 
+	pl_flush_mine();
 	pthread_mutex_lock(&pl_ep_lock);
 	ep = pl_ep_find(epfd);
 	pthread_mutex_unlock(&pl_ep_lock);

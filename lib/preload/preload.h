@@ -177,6 +177,8 @@ struct pl_state {
 	uint32_t gen;		/* atomic: bumped at every socket change */
 	uint32_t epgen[64];	/* atomic: bumped at changes of a set's socket */
 	int waiters;		/* atomic: threads asleep in pl_block */
+	bool progress_deep;	/* atomic: the progress thread polls the rings */
+	int progress_fd;	/* an eventfd that wakes it from there */
 	int wake_fd;		/* an eventfd that no epoll set holds */
 };
 
@@ -196,6 +198,21 @@ void pl_core_lock(struct pl_core *c);
 void pl_core_drive(struct pl_core *c);
 void pl_core_unlock(struct pl_core *c);
 bool pl_cores_drive_all(void);
+
+/*
+ * The cores this thread sent on without publishing the SENDs (pl_defer):
+ * it publishes them when it next waits or looks for readiness
+ * (pl_flush_mine), else the progress thread within a tick.
+ */
+extern __thread uint64_t pl_unflushed;
+/* Under @c's lock, after bytes were queued on it. */
+void pl_defer(struct pl_core *c);
+void pl_flush_mine_slow(void);
+static inline void pl_flush_mine(void)
+{
+	if (pl_unflushed)
+		pl_flush_mine_slow();
+}
 /* @s changed: wakes the threads asleep on it, its epoll sets or anything. */
 void pl_notify(struct pl_sock *s);
 void pl_waiters_reset(void);
