@@ -26,9 +26,14 @@ struct pl_state pl = {
 
 /* The longest a blocked thread sleeps before it looks again. */
 #define PL_BLOCK_CAP_MS	50
-/* How often the progress thread looks while the cores are busy. */
+/*
+ * How often the progress thread looks: every millisecond after it had
+ * to drive a core, twice as long after each look that found nothing to
+ * do, up to PL_PROGRESS_TICK_MAX_US.
+ */
 #define PL_PROGRESS_TICK_US	1000
-/* Ticks with nothing to do before it sleeps until a ring has events. */
+#define PL_PROGRESS_TICK_MAX_US	4000
+/* Quiet ticks (nothing to do) before it sleeps until a ring has events. */
 #define PL_PROGRESS_QUIET	50
 
 void pl_log(const char *fmt, ...)
@@ -406,8 +411,9 @@ static bool pl_cores_idle(void)
  * fence, credit, commands that waited for ring space, connections
  * knocking) while the application's threads do something else than call
  * the library, as Linux's TCP does in softirq. It takes no signal. While
- * the application drives the cores it only looks every tick and drives a
- * core that nobody drove since its last look; after PL_PROGRESS_QUIET
+ * the application drives the cores it only looks every tick (longer
+ * while it finds nothing to do) and drives a core that nobody drove
+ * since its last look; after PL_PROGRESS_QUIET
  * ticks with nothing to do it sleeps in poll() on the rings' files, and
  * leaves what wakes it to a thread of the application that watches the
  * ring (pl_block).
@@ -416,10 +422,10 @@ static void *pl_progress(void *arg)
 {
 	struct pollfd fds[PL_MAX_CPUS + 1];
 	uint32_t seen[PL_MAX_CPUS] = { 0 }, d;
-	unsigned int i, n = pl.ncores, quiet = 0;
+	unsigned int i, n = pl.ncores, quiet = 0, tick = PL_PROGRESS_TICK_US;
 	struct pl_core *c;
 	sigset_t all;
-	bool busy, watched;
+	bool busy, watched, helped;
 	uint64_t v;
 
 	sigfillset(&all);
@@ -451,8 +457,9 @@ static void *pl_progress(void *arg)
 			pl_cores_drive_all();
 			continue;
 		}
-		usleep(PL_PROGRESS_TICK_US);
+		usleep(tick);
 		busy = false;
+		helped = false;
 		for (i = 0; i < n; i++) {
 			c = &pl.cores[i];
 			d = __atomic_load_n(&c->driven, __ATOMIC_RELAXED);
@@ -467,12 +474,17 @@ static void *pl_progress(void *arg)
 			}
 			if (!ixev_thread_idle(c->t)) {
 				busy = true;
+				helped = true;
 				pl_core_drive(c);
 			}
 			pthread_mutex_unlock(&c->lock);
 			seen[i] = __atomic_load_n(&c->driven, __ATOMIC_RELAXED);
 		}
 		quiet = busy ? 0 : quiet + 1;
+		if (helped)
+			tick = PL_PROGRESS_TICK_US;
+		else if (tick < PL_PROGRESS_TICK_MAX_US)
+			tick *= 2;
 	}
 	return NULL;
 }
