@@ -146,6 +146,7 @@ static void pl_atfork_child(void)
 	pl.cores_err = 0;
 	pl.listeners = NULL;
 	pl.waiters = 0;
+	memset(pl.ep_waiters, 0, sizeof(pl.ep_waiters));
 	pl_waiters_reset();
 	if (pl.cfg.debug)
 		pl_log("fork: the child starts without ixdp sockets");
@@ -595,8 +596,15 @@ void pl_notify(struct pl_sock *s)
 		__atomic_fetch_add(&pl.epgen[__builtin_ctzll(b)], 1,
 				   __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST))
-		return;
+	/* Pairs with pl_waiter_add(): it counts, then compares its gen. */
+	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST)) {
+		for (b = bits; b; b &= b - 1)
+			if (__atomic_load_n(&pl.ep_waiters[__builtin_ctzll(b)],
+					    __ATOMIC_SEQ_CST))
+				break;
+		if (!b)
+			return;
+	}
 	pthread_mutex_lock(&pl_waiters_lock);
 	for (w = pl_waiters; w; w = w->next) {
 		if (w->signaled || !pl_wants(w->in, s, bits))
@@ -618,7 +626,8 @@ static void pl_waiter_add(struct pl_waiter *w, const struct pl_interest *in)
 		w->next->pprev = &w->next;
 	w->pprev = &pl_waiters;
 	pl_waiters = w;
-	__atomic_fetch_add(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(in->epbit >= 0 ? &pl.ep_waiters[in->epbit] :
+			   &pl.waiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&pl_waiters_lock);
 }
 
@@ -630,7 +639,8 @@ static void pl_waiter_del(struct pl_waiter *w)
 	*w->pprev = w->next;
 	if (w->next)
 		w->next->pprev = w->pprev;
-	__atomic_fetch_sub(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(w->in->epbit >= 0 ? &pl.ep_waiters[w->in->epbit] :
+			   &pl.waiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&pl_waiters_lock);
 	if (w->signaled && pl_real.read(w->efd, &v, sizeof(v)) < 0)
 		w->signaled = false;

@@ -176,7 +176,13 @@ struct pl_state {
 
 	uint32_t gen;		/* atomic: bumped at every socket change */
 	uint32_t epgen[64];	/* atomic: bumped at changes of a set's socket */
-	int waiters;		/* atomic: threads asleep in pl_block */
+	/*
+	 * Atomic: threads asleep in pl_block() on each epoll set's bit, and
+	 * on anything else (a socket, any change), so that a change nobody
+	 * waits for takes no lock.
+	 */
+	int ep_waiters[64];
+	int waiters;
 	bool progress_deep;	/* atomic: the progress thread polls the rings */
 	int progress_fd;	/* an eventfd that wakes it from there */
 	int wake_fd;		/* an eventfd that no epoll set holds */
