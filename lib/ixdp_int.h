@@ -39,6 +39,13 @@ bool ixev_ctx_eof(const struct ixev_ctx *ctx);
  */
 bool ixev_thread_idle(const struct ixev_thread *t);
 
+/*
+ * ixev_wait(@t, 0) that, in ring mode, handles only the events ready and
+ * makes no poll() (the commands are published and a sleeping core kicked
+ * as always): for libixdp-preload, whose threads drive often.
+ */
+int ixev_thread_run(struct ixev_thread *t);
+
 /* struct ixdp_ring.feat */
 #define IXDP_RING_F_RECV_ACKED	(1U << 0)	/* RECV events carry acks */
 #define IXDP_RING_F_SEND_DONE	(1U << 1)	/* SEND returns RX bytes */

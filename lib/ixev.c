@@ -1849,7 +1849,8 @@ static void wake_waiters(struct ixev_thread *t)
 	}
 }
 
-int ixev_wait(struct ixev_thread *t, int timeout_ms)
+/* ixev_wait(), or with @no_poll the events ready only, with no poll(). */
+static int wait_common(struct ixev_thread *t, int timeout_ms, bool no_poll)
 {
 	const struct ixdp_event *ev;
 	uint32_t head, n = 0;
@@ -1873,7 +1874,13 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 	/* Another thread cannot wake this one when a connection arrives. */
 	if (t->npend && (timeout_ms < 0 || timeout_ms > 1))
 		timeout_ms = 1;
-	ret = ixdp_wait(&t->ring, timeout_ms);
+	if (no_poll && !t->ring.inline_on) {
+		ret = (int)ixdp_events_ready(&t->ring);
+		if (!ret && ixdp_ring_dead(&t->ring))
+			ret = -ENXIO;
+	} else {
+		ret = ixdp_wait(&t->ring, timeout_ms);
+	}
 	if (ret <= 0)
 		return wait_leave(t, ret);
 	ixdp_for_each_event(&t->ring, head, ev) {
@@ -1883,6 +1890,17 @@ int ixev_wait(struct ixev_thread *t, int timeout_ms)
 	ixdp_event_advance(&t->ring, n);
 	wake_waiters(t);
 	return wait_leave(t, (int)n);
+}
+
+int ixev_wait(struct ixev_thread *t, int timeout_ms)
+{
+	return wait_common(t, timeout_ms, false);
+}
+
+/* Internal (ixdp_int.h): ixev_wait(t, 0) with no poll() in ring mode. */
+int ixev_thread_run(struct ixev_thread *t)
+{
+	return wait_common(t, 0, true);
 }
 
 /* ---- threads ----------------------------------------------------------- */

@@ -21,12 +21,20 @@ struct pl_state pl = {
 	.cores_lock = PTHREAD_MUTEX_INITIALIZER,
 	.lsn_lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake_fd = -1,
+	.progress_fd = -1,
 };
 
 /* The longest a blocked thread sleeps before it looks again. */
 #define PL_BLOCK_CAP_MS	50
-/* How long the progress thread leaves events to the application's. */
-#define PL_PROGRESS_DEFER_US	200
+/*
+ * How often the progress thread looks: every millisecond after it had
+ * to drive a core, twice as long after each look that found nothing to
+ * do, up to PL_PROGRESS_TICK_MAX_US.
+ */
+#define PL_PROGRESS_TICK_US	1000
+#define PL_PROGRESS_TICK_MAX_US	4000
+/* Quiet ticks (nothing to do) before it sleeps until a ring has events. */
+#define PL_PROGRESS_QUIET	50
 
 void pl_log(const char *fmt, ...)
 {
@@ -127,12 +135,18 @@ static void pl_atfork_child(void)
 	pl_atfork_child_eps();
 	for (i = 0; i < pl.ncores; i++)
 		pl_real.close(pl.cores[i].ring_fd);
+	if (pl.progress_fd >= 0)
+		pl_real.close(pl.progress_fd);
+	pl.progress_fd = -1;
+	pl.progress_deep = false;
+	pl_unflushed = 0;
 	pl.cores = NULL;
 	pl.ncores = 0;
 	pl.cores_up = false;
 	pl.cores_err = 0;
 	pl.listeners = NULL;
 	pl.waiters = 0;
+	memset(pl.ep_waiters, 0, sizeof(pl.ep_waiters));
 	pl_waiters_reset();
 	if (pl.cfg.debug)
 		pl_log("fork: the child starts without ixdp sockets");
@@ -267,6 +281,11 @@ int pl_cores_up(void)
 		pl.ncores = 0;
 	}
 	pl.cores_err = err;
+	if (!err && pl.progress_fd < 0) {
+		pl.progress_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (pl.progress_fd < 0)
+			pl.cores_err = -errno;
+	}
 	if (!pl.cores_err) {
 		pthread_attr_t attr;
 		pthread_t tid;
@@ -303,17 +322,19 @@ void pl_core_lock(struct pl_core *c)
 
 /*
  * Handlers queue commands (a close after its fence, credit) that the next
- * ixev_wait() publishes: loop until a pass handles nothing.
+ * pass publishes: loop until nothing is left. A pass with no event ready
+ * makes no system call but the kick of a sleeping core.
  */
 void pl_core_drive(struct pl_core *c)
 {
-	int ret, i = 0;
+	int ret = 0, i = 0;
 
 	if (ixev_thread_idle(c->t))
 		return;
+	__atomic_fetch_add(&c->driven, 1, __ATOMIC_RELAXED);
 	do {
-		ret = ixev_wait(c->t, 0);
-	} while (ret > 0 && ++i < 8);
+		ret = ixev_thread_run(c->t);
+	} while (ret >= 0 && !ixev_thread_idle(c->t) && ++i < 8);
 	if (ret < 0 && ret != -EINTR && pl.cfg.debug)
 		pl_log("cpu %u: ixev_wait: %s", c->cpu, strerror(-ret));
 	ixev_thread_unbind(c->t);
@@ -341,49 +362,152 @@ bool pl_cores_drive_all(void)
 	return all;
 }
 
+__thread uint64_t pl_unflushed;
+
+void pl_defer(struct pl_core *c)
+{
+	uint64_t one = 1;
+
+	pl_unflushed |= 1ULL << (c - pl.cores);
+	/* Pairs with the progress thread's store before its last look. */
+	if (__atomic_load_n(&pl.progress_deep, __ATOMIC_SEQ_CST) &&
+	    pl_real.write(pl.progress_fd, &one, sizeof(one)) < 0)
+		pl_log("cannot wake the progress thread: %s", strerror(errno));
+}
+
+void pl_flush_mine_slow(void)
+{
+	unsigned int i;
+
+	while (pl_unflushed) {
+		i = (unsigned int)__builtin_ctzll(pl_unflushed);
+		pl_unflushed &= ~(1ULL << i);
+		if (i >= pl.ncores)
+			continue;
+		pl_core_lock(&pl.cores[i]);
+		pl_core_drive(&pl.cores[i]);
+		pl_core_unlock(&pl.cores[i]);
+	}
+}
+
+/* Nothing to do on any core (a busy lock counts as something). */
+static bool pl_cores_idle(void)
+{
+	unsigned int i;
+	bool idle;
+
+	for (i = 0; i < pl.ncores; i++) {
+		if (pthread_mutex_trylock(&pl.cores[i].lock))
+			return false;
+		idle = ixev_thread_idle(pl.cores[i].t);
+		pthread_mutex_unlock(&pl.cores[i].lock);
+		if (!idle)
+			return false;
+	}
+	return true;
+}
+
 /*
  * The progress thread: the contexts advance (a close's FIN after its
  * fence, credit, commands that waited for ring space, connections
  * knocking) while the application's threads do something else than call
- * the library, as Linux's TCP does in softirq. It sleeps in poll() on the
- * rings' files and takes no signal.
+ * the library, as Linux's TCP does in softirq. It takes no signal. While
+ * the application drives the cores it only looks every tick (longer
+ * while it finds nothing to do) and drives a core that nobody drove
+ * since its last look; after PL_PROGRESS_QUIET
+ * ticks with nothing to do it sleeps in poll() on the rings' files, and
+ * leaves what wakes it to a thread of the application that watches the
+ * ring (pl_block).
  */
 static void *pl_progress(void *arg)
 {
-	struct pollfd fds[PL_MAX_CPUS];
-	unsigned int i, n = pl.ncores;
+	struct pollfd fds[PL_MAX_CPUS + 1];
+	uint32_t seen[PL_MAX_CPUS] = { 0 }, d;
+	unsigned int i, n = pl.ncores, quiet = 0, tick = PL_PROGRESS_TICK_US;
+	struct pl_core *c;
 	sigset_t all;
+	bool busy, watched, helped;
+	uint64_t v;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
+	fds[n] = (struct pollfd){ pl.progress_fd, POLLIN, 0 };
 	for (;;) {
-		if (pl_real.poll(fds, n, PL_BLOCK_CAP_MS * 2) < 0 &&
-		    errno != EINTR)
-			usleep(1000);
-		/* Threads asleep in the library drive first. */
-		if (__atomic_load_n(&pl.waiters, __ATOMIC_RELAXED))
-			usleep(PL_PROGRESS_DEFER_US);
-		if (!pl_cores_drive_all())
-			usleep(PL_PROGRESS_DEFER_US);
+		if (quiet >= PL_PROGRESS_QUIET) {
+			/* A SEND deferred after this store wakes it. */
+			__atomic_store_n(&pl.progress_deep, true,
+					 __ATOMIC_SEQ_CST);
+			if (pl_cores_idle() &&
+			    pl_real.poll(fds, n + 1, PL_BLOCK_CAP_MS * 2) < 0 &&
+			    errno != EINTR)
+				usleep(1000);
+			__atomic_store_n(&pl.progress_deep, false,
+					 __ATOMIC_SEQ_CST);
+			if (pl_real.read(pl.progress_fd, &v, sizeof(v)) < 0)
+				v = 0;
+			quiet = 0;
+			watched = false;
+			for (i = 0; i < n; i++)
+				if (__atomic_load_n(&pl.cores[i].watch,
+						    __ATOMIC_RELAXED))
+					watched = true;
+			if (watched)
+				continue;
+			pl_cores_drive_all();
+			continue;
+		}
+		usleep(tick);
+		busy = false;
+		helped = false;
+		for (i = 0; i < n; i++) {
+			c = &pl.cores[i];
+			d = __atomic_load_n(&c->driven, __ATOMIC_RELAXED);
+			if (d != seen[i]) {
+				seen[i] = d;
+				busy = true;
+				continue;
+			}
+			if (pthread_mutex_trylock(&c->lock)) {
+				busy = true;
+				continue;
+			}
+			if (!ixev_thread_idle(c->t)) {
+				busy = true;
+				helped = true;
+				pl_core_drive(c);
+			}
+			pthread_mutex_unlock(&c->lock);
+			seen[i] = __atomic_load_n(&c->driven, __ATOMIC_RELAXED);
+		}
+		quiet = busy ? 0 : quiet + 1;
+		if (helped)
+			tick = PL_PROGRESS_TICK_US;
+		else if (tick < PL_PROGRESS_TICK_MAX_US)
+			tick *= 2;
 	}
 	return NULL;
 }
 
 /*
  * Threads asleep in pl_block(), each on an eventfd of its own: a change
- * wakes every one of them exactly once, and none misses it, since a
- * thread is on the list before it checks pl.gen for the last time.
+ * wakes every one that waits for it exactly once, and none misses it,
+ * since a thread is on the list before it checks its generation for the
+ * last time and pl_notify() bumps the generations before it reads the
+ * list.
  */
 struct pl_waiter {
 	int efd;
 	bool signaled;
+	uint32_t id;		/* for pl_core.watch */
+	const struct pl_interest *in;
 	struct pl_waiter *next, **pprev;
 };
 
 static pthread_mutex_t pl_waiters_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pl_waiter *pl_waiters;
+static uint32_t pl_waiter_ids;
 static __thread struct pl_waiter pl_me = { .efd = -1 };
 static pthread_key_t pl_me_key;
 static pthread_once_t pl_me_once = PTHREAD_ONCE_INIT;
@@ -411,6 +535,9 @@ static int pl_me_fd(void)
 	pl_me.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (pl_me.efd >= 0)
 		pthread_setspecific(pl_me_key, &pl_me);
+	while (!pl_me.id)
+		pl_me.id = __atomic_add_fetch(&pl_waiter_ids, 1,
+					      __ATOMIC_RELAXED) & 0xffffff;
 	return pl_me.efd;
 }
 
@@ -420,17 +547,67 @@ void pl_waiters_reset(void)
 	pl_waiters = NULL;
 }
 
-void pl_notify(void)
+void pl_interest_any(struct pl_interest *in)
 {
+	in->genp = &pl.gen;
+	in->s = NULL;
+	in->epbit = -1;
+	in->cores = ~0ULL;
+	pl_interest_renew(in);
+}
+
+void pl_interest_sock(struct pl_interest *in, struct pl_sock *s)
+{
+	in->genp = &s->wgen;
+	in->s = s;
+	in->epbit = -1;
+	in->cores = s->kind == PL_CONN && s->core ?
+		    1ULL << (s->core - pl.cores) : 0;
+	pl_interest_renew(in);
+}
+
+void pl_interest_ep(struct pl_interest *in, int epbit, uint64_t cores)
+{
+	in->genp = &pl.epgen[epbit];
+	in->s = NULL;
+	in->epbit = epbit;
+	in->cores = cores;
+	pl_interest_renew(in);
+}
+
+static bool pl_wants(const struct pl_interest *in, struct pl_sock *s,
+		     uint64_t epbits)
+{
+	if (in->s)
+		return in->s == s;
+	if (in->epbit >= 0)
+		return epbits & (1ULL << in->epbit);
+	return true;
+}
+
+void pl_notify(struct pl_sock *s)
+{
+	uint64_t bits = __atomic_load_n(&s->epbits, __ATOMIC_ACQUIRE), b;
 	struct pl_waiter *w;
 	uint64_t one = 1;
 
+	__atomic_fetch_add(&s->wgen, 1, __ATOMIC_SEQ_CST);
+	for (b = bits; b; b &= b - 1)
+		__atomic_fetch_add(&pl.epgen[__builtin_ctzll(b)], 1,
+				   __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST))
-		return;
+	/* Pairs with pl_waiter_add(): it counts, then compares its gen. */
+	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST)) {
+		for (b = bits; b; b &= b - 1)
+			if (__atomic_load_n(&pl.ep_waiters[__builtin_ctzll(b)],
+					    __ATOMIC_SEQ_CST))
+				break;
+		if (!b)
+			return;
+	}
 	pthread_mutex_lock(&pl_waiters_lock);
 	for (w = pl_waiters; w; w = w->next) {
-		if (w->signaled)
+		if (w->signaled || !pl_wants(w->in, s, bits))
 			continue;
 		w->signaled = true;
 		if (pl_real.write(w->efd, &one, sizeof(one)) < 0)
@@ -439,16 +616,18 @@ void pl_notify(void)
 	pthread_mutex_unlock(&pl_waiters_lock);
 }
 
-static void pl_waiter_add(struct pl_waiter *w)
+static void pl_waiter_add(struct pl_waiter *w, const struct pl_interest *in)
 {
 	pthread_mutex_lock(&pl_waiters_lock);
 	w->signaled = false;
+	w->in = in;
 	w->next = pl_waiters;
 	if (w->next)
 		w->next->pprev = &w->next;
 	w->pprev = &pl_waiters;
 	pl_waiters = w;
-	__atomic_fetch_add(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(in->epbit >= 0 ? &pl.ep_waiters[in->epbit] :
+			   &pl.waiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&pl_waiters_lock);
 }
 
@@ -460,22 +639,55 @@ static void pl_waiter_del(struct pl_waiter *w)
 	*w->pprev = w->next;
 	if (w->next)
 		w->next->pprev = w->pprev;
-	__atomic_fetch_sub(&pl.waiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(w->in->epbit >= 0 ? &pl.ep_waiters[w->in->epbit] :
+			   &pl.waiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&pl_waiters_lock);
 	if (w->signaled && pl_real.read(w->efd, &v, sizeof(v)) < 0)
 		w->signaled = false;
 }
 
-int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
-	     unsigned int nextra, const sigset_t *mask)
+/*
+ * Watch core @i's ring? One sleeping thread at a time does, so that its
+ * events wake one thread: the first of those whose connections are on
+ * the core, else the first at all. A thread that then wakes drives the
+ * core and wakes those its events concern (pl_notify).
+ */
+static bool pl_watch_claim(unsigned int i, const struct pl_interest *in)
+{
+	uint32_t rank = in->cores & (1ULL << i) ? 2 : 1;
+	uint32_t mine = rank << 24 | pl_me.id, cur;
+
+	cur = __atomic_load_n(&pl.cores[i].watch, __ATOMIC_RELAXED);
+	do {
+		if (cur && cur >> 24 >= rank)
+			return false;
+	} while (!__atomic_compare_exchange_n(&pl.cores[i].watch, &cur, mine,
+					      true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void pl_watch_release(unsigned int i, const struct pl_interest *in)
+{
+	uint32_t rank = in->cores & (1ULL << i) ? 2 : 1;
+	uint32_t mine = rank << 24 | pl_me.id;
+
+	__atomic_compare_exchange_n(&pl.cores[i].watch, &mine, 0, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+int pl_block(const struct pl_interest *in, int timeout_ms,
+	     struct pollfd *extra, unsigned int nextra, const sigset_t *mask)
 {
 	struct pollfd fds[PL_MAX_CPUS + 1 + 64], *all = fds;
 	unsigned int n = 0, i, ncores = pl.cores_up ? pl.ncores : 0;
 	struct timespec ts, *tsp = NULL;
 	int ret, efd = pl_me_fd();
+	uint64_t watched = 0;
 
 	if (efd < 0)
 		return -errno;
+	pl_flush_mine();
 	if (nextra > 64) {
 		all = malloc((ncores + 1 + nextra) * sizeof(*all));
 		if (!all)
@@ -483,9 +695,6 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 	}
 	for (i = 0; i < nextra; i++)
 		all[n++] = extra[i];
-	for (i = 0; i < ncores; i++)
-		all[n++] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
-	all[n++] = (struct pollfd){ efd, POLLIN, 0 };
 	if (ncores && (timeout_ms < 0 || timeout_ms > PL_BLOCK_CAP_MS))
 		timeout_ms = PL_BLOCK_CAP_MS;
 	if (timeout_ms >= 0) {
@@ -493,13 +702,23 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	pl_waiter_add(&pl_me);
-	if (pl_gen() != gen) {
+	pl_waiter_add(&pl_me, in);
+	for (i = 0; i < ncores; i++) {
+		if (!pl_watch_claim(i, in))
+			continue;
+		watched |= 1ULL << i;
+		all[n++] = (struct pollfd){ pl.cores[i].ring_fd, POLLIN, 0 };
+	}
+	all[n++] = (struct pollfd){ efd, POLLIN, 0 };
+	if (__atomic_load_n(in->genp, __ATOMIC_SEQ_CST) != in->gen) {
 		ret = 0;
 	} else {
 		ret = pl_real.ppoll(all, n, tsp, mask);
 		ret = ret < 0 ? -errno : 0;
 	}
+	for (i = 0; i < ncores; i++)
+		if (watched & (1ULL << i))
+			pl_watch_release(i, in);
 	pl_waiter_del(&pl_me);
 	for (i = 0; i < nextra; i++)
 		extra[i].revents = all[i].revents;
@@ -510,17 +729,35 @@ int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
 
 /* ---- sockets ---------------------------------------------------------- */
 
+/*
+ * Sockets are never given back to malloc: a freed one waits on this list
+ * for the next pl_sock_new(). So pl_sock_lookup() may take a reference
+ * without a lock (a pointer it read from the table stays a struct
+ * pl_sock, live or on this list, whose refs is 0 while it is here).
+ */
+static pthread_mutex_t pl_free_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_sock *pl_free_socks;
+
 struct pl_sock *pl_sock_new(enum pl_kind kind)
 {
-	struct pl_sock *s = calloc(1, sizeof(*s));
+	struct pl_sock *s;
 
+	pthread_mutex_lock(&pl_free_lock);
+	s = pl_free_socks;
+	if (s)
+		pl_free_socks = s->lnext;
+	pthread_mutex_unlock(&pl_free_lock);
+	if (!s)
+		s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->refs = 1;
+	/* refs stays 0 (a racing lookup backs off) until it is set up. */
+	memset((char *)s + sizeof(s->refs), 0, sizeof(*s) - sizeof(s->refs));
 	s->kind = kind;
 	s->lin_fd = -1;
 	s->laddr = pl.cfg.addr;
 	pthread_mutex_init(&s->qlock, NULL);
+	__atomic_store_n(&s->refs, 1, __ATOMIC_RELEASE);
 	return s;
 }
 
@@ -535,21 +772,44 @@ void pl_sock_put(struct pl_sock *s)
 		return;
 	free(s->q);
 	free(s->left);
-	free(s);
+	s->q = NULL;
+	s->left = NULL;
+	pthread_mutex_lock(&pl_free_lock);
+	s->lnext = pl_free_socks;
+	pl_free_socks = s;
+	pthread_mutex_unlock(&pl_free_lock);
 }
 
+/*
+ * Without a lock: a reference taken only while refs is not 0, kept only
+ * if @fd still names the socket afterwards (it may have been closed and
+ * the struct reused meanwhile).
+ */
 struct pl_sock *pl_sock_lookup(int fd)
 {
 	struct pl_sock *s;
+	int refs;
 
 	if (!__atomic_load_n(&pl.nsocks, __ATOMIC_RELAXED))
 		return NULL;
-	pthread_mutex_lock(&pl.lock);
-	s = pl_fdtab_get(&pl.socks, fd);
-	if (s)
-		pl_sock_get(s);
-	pthread_mutex_unlock(&pl.lock);
-	return s;
+	for (;;) {
+		s = pl_fdtab_get(&pl.socks, fd);
+		if (!s)
+			return NULL;
+		refs = __atomic_load_n(&s->refs, __ATOMIC_RELAXED);
+		do {
+			if (!refs)
+				break;
+		} while (!__atomic_compare_exchange_n(&s->refs, &refs,
+						      refs + 1, true,
+						      __ATOMIC_ACQUIRE,
+						      __ATOMIC_RELAXED));
+		if (!refs)
+			continue;
+		if (pl_fdtab_get(&pl.socks, fd) == s)
+			return s;
+		pl_sock_put(s);
+	}
 }
 
 static uint32_t pl_conn_events(struct pl_sock *s)
@@ -612,7 +872,7 @@ void pl_sock_update(struct pl_sock *s, bool in, bool out)
 	if (out)
 		__atomic_fetch_add(&s->out_seq, 1, __ATOMIC_RELEASE);
 	if (in || out)
-		pl_notify();
+		pl_notify(s);
 }
 
 struct pl_sock *pl_listener_find(uint16_t port)
@@ -691,7 +951,8 @@ static struct ixev_ctx *pl_on_knock(struct ixev_thread *t,
 	conn = calloc(1, sizeof(*conn));
 	if (!s || !conn) {
 		free(conn);
-		free(s);
+		if (s)
+			pl_sock_put(s);
 		s = NULL;
 		goto unlock;
 	}

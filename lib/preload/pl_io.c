@@ -117,8 +117,8 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	bool waitall = (flags & MSG_WAITALL) && !nonblock && !peek;
 	int64_t deadline = pl_deadline(&s->rcvtimeo);
 	ssize_t total = pl_iov_len(iov, iovcnt), n;
+	struct pl_interest in;
 	size_t done = 0;
-	uint32_t g;
 	int ret;
 
 	if (flags & (MSG_OOB | MSG_ERRQUEUE))
@@ -139,7 +139,7 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	if (!total)
 		return 0;
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(s->core);
 		n = pl_recv_locked(s, iov, iovcnt, done, (size_t)total - done,
 				   peek);
@@ -176,7 +176,7 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			errno = EAGAIN;
 			return -1;
 		}
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret) {
@@ -246,8 +246,8 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 	int64_t deadline = pl_deadline(&s->sndtimeo);
 	ssize_t total = pl_iov_len(iov, iovcnt), n;
+	struct pl_interest in;
 	size_t done = 0;
-	uint32_t g;
 	int ret;
 
 	if (flags & MSG_OOB)
@@ -265,14 +265,22 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 	if (!total)
 		return 0;
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(s->core);
 		n = pl_send_locked(s, iov, iovcnt, done);
 		if (n == -EAGAIN && !s->connecting) {
 			pl_core_drive(s->core);
 			n = pl_send_locked(s, iov, iovcnt, done);
 		}
-		pl_core_drive(s->core);
+		/*
+		 * All taken: the SEND is published when this thread next
+		 * waits or looks for readiness, with those of the other
+		 * connections it answers meanwhile (pl_defer).
+		 */
+		if (n > 0 && done + (size_t)n == (size_t)total)
+			pl_defer(s->core);
+		else
+			pl_core_drive(s->core);
 		pl_sock_update(s, false, false);
 		pl_core_unlock(s->core);
 		if (n > 0) {
@@ -295,7 +303,7 @@ ssize_t pl_send(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 			errno = EAGAIN;
 			return -1;
 		}
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret) {
@@ -323,8 +331,10 @@ ssize_t read(int fd, void *buf, size_t len)
 	struct pl_sock *s = pl_sock_lookup(fd);
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.read(fd, buf, len);
+	}
 	return pl_io1(s, false, buf, len, 0);
 }
 
@@ -343,8 +353,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	struct pl_sock *s = pl_sock_lookup(fd);
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.recv(fd, buf, len, flags);
+	}
 	return pl_io1(s, false, buf, len, flags);
 }
 
@@ -364,8 +376,10 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	struct pl_sock *s = pl_sock_lookup(fd);
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.recvfrom(fd, buf, len, flags, addr, alen);
+	}
 	/* TCP leaves the address alone: Linux sets *alen to 0. */
 	if (addr && alen)
 		*alen = 0;
@@ -389,8 +403,10 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.readv(fd, iov, iovcnt);
+	}
 	n = pl_recv(s, iov, iovcnt, 0);
 	pl_sock_put(s);
 	return n;
@@ -415,8 +431,10 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t n;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.recvmsg(fd, msg, flags);
+	}
 	if (!msg) {
 		pl_sock_put(s);
 		errno = EFAULT;

@@ -138,10 +138,14 @@ int pl_fd_close(int fd)
 	bool last;
 	int ret;
 
+	/*
+	 * Off the table first, then closed: the number cannot be taken by
+	 * another open() before its entry is gone.
+	 */
 	pthread_mutex_lock(&pl.lock);
 	s = pl_fd_detach_locked(fd, &last);
-	ret = pl_real.close(fd);
 	pthread_mutex_unlock(&pl.lock);
+	ret = pl_real.close(fd);
 	pl_fd_release(s, last);
 	return ret;
 }
@@ -235,16 +239,20 @@ static int pl_sock_adopt(int fd, uint32_t addr, uint16_t port)
 		pl_sock_put(s);
 		return -1;
 	}
-	pthread_mutex_lock(&pl.lock);
 	fl = pl_real.fcntl(fd, F_GETFD);
 	ret = pl_real.dup3(efd, fd, fl > 0 && (fl & FD_CLOEXEC) ?
 			   O_CLOEXEC : 0);
-	ret = ret < 0 ? -errno : pl_fdtab_set(&pl.socks, fd, s);
-	if (!ret) {
-		s->nfds = 1;
-		__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
+	if (ret >= 0) {
+		pthread_mutex_lock(&pl.lock);
+		ret = pl_fdtab_set(&pl.socks, fd, s);
+		if (!ret) {
+			s->nfds = 1;
+			__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&pl.lock);
+	} else {
+		ret = -errno;
 	}
-	pthread_mutex_unlock(&pl.lock);
 	pl_real.close(efd);
 	if (ret) {
 		if (s->lin_fd >= 0)
@@ -417,8 +425,8 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 {
 	int64_t deadline = pl_deadline(&s->rcvtimeo);
 	struct pollfd lin = { .fd = s->lin_fd, .events = POLLIN };
+	struct pl_interest in;
 	struct pl_sock *c;
-	uint32_t g;
 	int efd, ret;
 
 	if (s->kind != PL_LISTEN)
@@ -426,7 +434,7 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return pl_fail(EINVAL);
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_cores_drive_all();
 		pthread_mutex_lock(&s->qlock);
 		c = s->q_head != s->q_tail ? s->q[s->q_head++ % s->q_cap] :
@@ -444,7 +452,7 @@ static int pl_accept(struct pl_sock *s, struct sockaddr *addr,
 			return pl_fail(EAGAIN);
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EAGAIN);
-		ret = pl_block(g, pl_left_ms(deadline), &lin,
+		ret = pl_block(&in, pl_left_ms(deadline), &lin,
 			       s->lin_fd >= 0 ? 1 : 0, NULL);
 		if (ret)
 			return pl_fail(-ret);
@@ -479,8 +487,10 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.accept4(fd, addr, len, flags);
+	}
 	ret = pl_accept(s, addr, len, flags);
 	pl_sock_put(s);
 	return ret;
@@ -492,8 +502,10 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.accept(fd, addr, len);
+	}
 	ret = pl_accept(s, addr, len, 0);
 	pl_sock_put(s);
 	return ret;
@@ -504,8 +516,8 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 {
 	const struct sockaddr_in *sin = (const void *)addr;
 	int64_t deadline = pl_deadline(&s->sndtimeo);
+	struct pl_interest in;
 	struct pl_core *c;
-	uint32_t g;
 	int ret, err;
 
 	if (s->kind == PL_LISTEN)
@@ -543,7 +555,7 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 	if (s->nonblock)
 		return pl_fail(EINPROGRESS);
 	for (;;) {
-		g = pl_gen();
+		pl_interest_sock(&in, s);
 		pl_core_lock(c);
 		pl_core_drive(c);
 		pl_core_unlock(c);
@@ -551,7 +563,7 @@ static int pl_connect(struct pl_sock *s, const struct sockaddr *addr,
 			break;
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return pl_fail(EINPROGRESS);
-		ret = pl_block(g, pl_left_ms(deadline), NULL, 0, NULL);
+		ret = pl_block(&in, pl_left_ms(deadline), NULL, 0, NULL);
 		/* What woke it may be another core's: not this loop's own. */
 		pl_cores_drive_all();
 		if (ret)
@@ -571,8 +583,10 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int ret;
 
 	pl_real_init();
-	if (!s)
+	if (!s) {
+		pl_flush_mine();
 		return pl_real.connect(fd, addr, len);
+	}
 	ret = pl_connect(s, addr, len);
 	pl_sock_put(s);
 	return ret;
@@ -617,7 +631,10 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	bool last = false;
 	int fd;
 
-	pthread_mutex_lock(&pl.lock);
+	/*
+	 * The real call first, the table after (no lock across it): only a
+	 * program racing on @newfd itself could see the old entry between.
+	 */
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		fd = pl_real.fcntl(oldfd, cmd, newfd);
 	else if (cmd == 3)
@@ -625,14 +642,15 @@ static int pl_dup_to(struct pl_sock *s, int oldfd, int newfd, int flags,
 	else
 		fd = pl_real.dup2(oldfd, newfd);
 	if (fd >= 0 && fd != oldfd) {
+		pthread_mutex_lock(&pl.lock);
 		gone = pl_fd_detach_locked(fd, &last);
 		if (s && !pl_fdtab_set(&pl.socks, fd, s)) {
 			pl_sock_get(s);
 			s->nfds++;
 			__atomic_fetch_add(&pl.nsocks, 1, __ATOMIC_RELAXED);
 		}
+		pthread_mutex_unlock(&pl.lock);
 	}
-	pthread_mutex_unlock(&pl.lock);
 	pl_fd_release(gone, last);
 	/*
 	 * dup2() and dup3() closed what was at @fd, perhaps an epoll set:

@@ -34,12 +34,30 @@ struct pl_epreg {
 
 struct pl_ep {
 	int fd;
+	int bit;			/* its bit in the sockets' epbits */
+	uint64_t cores;			/* of the connections added */
 	struct pl_epreg *regs;
 	struct pl_ep *next;
 };
 
 static pthread_mutex_t pl_ep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pl_ep *pl_eps;
+/*
+ * The bits of pl_sock.epbits and pl.epgen the sets have (one each; past
+ * 63 sets the last is shared, which only wakes a thread for nothing).
+ */
+static uint64_t pl_ep_bits;
+
+static int pl_ep_bit_get(void)
+{
+	int b;
+
+	if (!~(pl_ep_bits | 1ULL << 63))
+		return 63;
+	b = __builtin_ctzll(~pl_ep_bits);
+	pl_ep_bits |= 1ULL << b;
+	return b;
+}
 
 /* ---- poll and select ---------------------------------------------------- */
 
@@ -61,9 +79,11 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 	int64_t deadline;
 	nfds_t i, nix = 0;
 	int cnt, ret, m;
-	uint32_t g, ev;
+	struct pl_interest in;
+	uint32_t ev;
 	struct timespec zero = { 0, 0 };
 
+	pl_flush_mine();
 	if (__atomic_load_n(&pl.nsocks, __ATOMIC_RELAXED) && n) {
 		socks = calloc(n, sizeof(*socks));
 		if (!socks) {
@@ -91,7 +111,7 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 	}
 	deadline = timeout_ms < 0 ? -1 : (int64_t)pl_now_ms() + timeout_ms;
 	for (;;) {
-		g = pl_gen();
+		pl_interest_any(&in);
 		pl_cores_drive_all();
 		for (i = 0; i < n; i++) {
 			lin[i] = fds[i];
@@ -129,7 +149,7 @@ static int pl_poll_common(struct pollfd *fds, nfds_t n, int timeout_ms,
 			ret = 0;
 			goto out;
 		}
-		ret = pl_block(g, pl_left_ms(deadline), lin, (unsigned int)n,
+		ret = pl_block(&in, pl_left_ms(deadline), lin, (unsigned int)n,
 			       mask);
 		if (ret) {
 			errno = -ret;
@@ -251,6 +271,7 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	int ms = -1;
 
 	pl_real_init();
+	pl_flush_mine();
 	if (!pl_sets_have_ixdp(nfds, r, w, e))
 		return pl_real.select(nfds, r, w, e, tv);
 	if (tv) {
@@ -267,6 +288,7 @@ int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 	    const struct timespec *ts, const sigset_t *mask)
 {
 	pl_real_init();
+	pl_flush_mine();
 	if (!pl_sets_have_ixdp(nfds, r, w, e))
 		return pl_real.pselect(nfds, r, w, e, ts, mask);
 	return pl_select_common(nfds, r, w, e, pl_ms(ts), mask);
@@ -327,6 +349,7 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 			goto out;
 		}
 		ep->fd = epfd;
+		ep->bit = pl_ep_bit_get();
 		ep->next = pl_eps;
 		pl_eps = ep;
 	}
@@ -354,6 +377,11 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 		pl_reg_arm(r);
 		r->next = ep->regs;
 		ep->regs = r;
+		/* Never cleared: a stale bit only wakes a thread for nothing. */
+		__atomic_fetch_or(&s->epbits, 1ULL << ep->bit,
+				  __ATOMIC_RELEASE);
+		if (s->kind == PL_CONN && s->core)
+			ep->cores |= 1ULL << (s->core - pl.cores);
 		break;
 	case EPOLL_CTL_MOD:
 		if (!r) {
@@ -460,11 +488,12 @@ static int pl_epoll_wait_common(int epfd, struct epoll_event *evs, int max,
 				int timeout_ms, const sigset_t *mask)
 {
 	struct pollfd pfd = { .fd = epfd, .events = POLLIN };
+	struct pl_interest in;
 	int64_t deadline;
 	struct pl_ep *ep;
 	int n, m, ret;
-	uint32_t g;
 
+	pl_flush_mine();
 	pthread_mutex_lock(&pl_ep_lock);
 	ep = pl_ep_find(epfd);
 	pthread_mutex_unlock(&pl_ep_lock);
@@ -478,7 +507,13 @@ static int pl_epoll_wait_common(int epfd, struct epoll_event *evs, int max,
 	}
 	deadline = timeout_ms < 0 ? -1 : (int64_t)pl_now_ms() + timeout_ms;
 	for (;;) {
-		g = pl_gen();
+		pthread_mutex_lock(&pl_ep_lock);
+		ep = pl_ep_find(epfd);
+		if (ep)
+			pl_interest_ep(&in, ep->bit, ep->cores);
+		else
+			pl_interest_any(&in);
+		pthread_mutex_unlock(&pl_ep_lock);
 		pl_cores_drive_all();
 		pthread_mutex_lock(&pl_ep_lock);
 		ep = pl_ep_find(epfd);
@@ -496,7 +531,7 @@ static int pl_epoll_wait_common(int epfd, struct epoll_event *evs, int max,
 			return n;
 		if (deadline >= 0 && !pl_left_ms(deadline))
 			return 0;
-		ret = pl_block(g, pl_left_ms(deadline), &pfd, 1, mask);
+		ret = pl_block(&in, pl_left_ms(deadline), &pfd, 1, mask);
 		if (ret) {
 			errno = -ret;
 			return -1;
@@ -557,6 +592,8 @@ void pl_ep_close(int epfd)
 			break;
 		}
 	}
+	if (ep && ep->bit < 63)
+		pl_ep_bits &= ~(1ULL << ep->bit);
 	pthread_mutex_unlock(&pl_ep_lock);
 	if (!ep)
 		return;
@@ -572,4 +609,5 @@ void pl_atfork_child_eps(void)
 {
 	pthread_mutex_init(&pl_ep_lock, NULL);
 	pl_eps = NULL;
+	pl_ep_bits = 0;
 }

@@ -89,6 +89,12 @@ struct pl_core {
 	int ring_fd;
 	unsigned int cpu;
 	int listen_err;		/* a LISTEN the core refused */
+	/*
+	 * Atomic: the thread asleep in pl_block() that watches the ring's
+	 * file (its rank in the top byte, its number below), 0 if none.
+	 */
+	uint32_t watch;
+	uint32_t driven;	/* atomic: drives that found work */
 };
 
 enum pl_kind {
@@ -100,6 +106,7 @@ enum pl_kind {
 struct pl_conn;
 
 struct pl_sock {
+	/* First: pl_sock_new() clears what follows while it is still 0. */
 	int refs;		/* atomic: descriptors, connection, users */
 	int nfds;		/* descriptors naming it (pl.lock) */
 	enum pl_kind kind;
@@ -133,6 +140,8 @@ struct pl_sock {
 	/* readiness, for poll/select/epoll without the core's lock */
 	uint32_t events;	/* atomic EPOLL* mask */
 	uint32_t in_seq, out_seq;	/* atomic: bumped at each change */
+	uint32_t wgen;		/* atomic: bumped at each change, for pl_block */
+	uint64_t epbits;	/* atomic: the epoll sets it was added to */
 
 	/* options recorded (Documentation/preload.rst, "Options") */
 	int opt_reuseaddr, opt_reuseport, opt_keepalive, opt_nodelay;
@@ -150,7 +159,8 @@ struct pl_conn {
 struct pl_state {
 	struct pl_config cfg;
 	bool inited;
-	pthread_mutex_t lock;	/* the tables and descriptors' changes */
+	/* The tables' changes (lookups take none; no system call inside). */
+	pthread_mutex_t lock;
 	struct pl_fdtab socks;	/* fd -> struct pl_sock */
 	struct pl_fdtab eps;	/* epoll fd -> struct pl_ep */
 	size_t nsocks;		/* atomic: ixdp descriptors open */
@@ -165,7 +175,16 @@ struct pl_state {
 	struct pl_sock *listeners;
 
 	uint32_t gen;		/* atomic: bumped at every socket change */
-	int waiters;		/* atomic: threads asleep in pl_block */
+	uint32_t epgen[64];	/* atomic: bumped at changes of a set's socket */
+	/*
+	 * Atomic: threads asleep in pl_block() on each epoll set's bit, and
+	 * on anything else (a socket, any change), so that a change nobody
+	 * waits for takes no lock.
+	 */
+	int ep_waiters[64];
+	int waiters;
+	bool progress_deep;	/* atomic: the progress thread polls the rings */
+	int progress_fd;	/* an eventfd that wakes it from there */
 	int wake_fd;		/* an eventfd that no epoll set holds */
 };
 
@@ -185,19 +204,56 @@ void pl_core_lock(struct pl_core *c);
 void pl_core_drive(struct pl_core *c);
 void pl_core_unlock(struct pl_core *c);
 bool pl_cores_drive_all(void);
-void pl_notify(void);
-void pl_waiters_reset(void);
+
 /*
- * Sleeps until an ixdp change may have happened since @gen, @extra fds
- * are ready or @timeout_ms passes (-1: forever): 0, or -EINTR. @extra may
- * be NULL; its revents are filled.
+ * The cores this thread sent on without publishing the SENDs (pl_defer):
+ * it publishes them when it next waits or looks for readiness
+ * (pl_flush_mine), else the progress thread within a tick.
  */
-int pl_block(uint32_t gen, int timeout_ms, struct pollfd *extra,
-	     unsigned int nextra, const sigset_t *mask);
-static inline uint32_t pl_gen(void)
+extern __thread uint64_t pl_unflushed;
+/* Under @c's lock, after bytes were queued on it. */
+void pl_defer(struct pl_core *c);
+void pl_flush_mine_slow(void);
+static inline void pl_flush_mine(void)
 {
-	return __atomic_load_n(&pl.gen, __ATOMIC_ACQUIRE);
+	if (pl_unflushed)
+		pl_flush_mine_slow();
 }
+/* @s changed: wakes the threads asleep on it, its epoll sets or anything. */
+void pl_notify(struct pl_sock *s);
+void pl_waiters_reset(void);
+
+/*
+ * What a thread is about to wait for: any ixdp change (poll, select),
+ * one socket's (read, write, accept, connect) or those of one epoll set's
+ * sockets; the generation it saw before it looked, and the cores whose
+ * connections it waits on (it watches their rings before other threads).
+ */
+struct pl_interest {
+	const uint32_t *genp;
+	uint32_t gen;
+	struct pl_sock *s;
+	int epbit;
+	uint64_t cores;
+};
+
+void pl_interest_any(struct pl_interest *in);
+void pl_interest_sock(struct pl_interest *in, struct pl_sock *s);
+void pl_interest_ep(struct pl_interest *in, int epbit, uint64_t cores);
+/* Looks again: the generation now. */
+static inline void pl_interest_renew(struct pl_interest *in)
+{
+	in->gen = __atomic_load_n(in->genp, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Sleeps until a change @in waits for may have happened since it was
+ * taken, @extra fds are ready, a watched ring has events, or @timeout_ms
+ * passes (-1: forever): 0, or -EINTR. @extra may be NULL; its revents are
+ * filled.
+ */
+int pl_block(const struct pl_interest *in, int timeout_ms,
+	     struct pollfd *extra, unsigned int nextra, const sigset_t *mask);
 
 struct pl_sock *pl_sock_new(enum pl_kind kind);
 void pl_sock_get(struct pl_sock *s);
