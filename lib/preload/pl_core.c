@@ -582,22 +582,20 @@ static bool pl_wants(const struct pl_interest *in, struct pl_sock *s,
 		return in->s == s;
 	if (in->epbit >= 0)
 		return epbits & (1ULL << in->epbit);
-	return true;
+	return s;
 }
 
-void pl_notify(struct pl_sock *s)
+/*
+ * Wakes the threads asleep on @s, on the epoll sets of @bits, and on any
+ * change if @s is not NULL; their generations were bumped before.
+ */
+static void pl_wake(struct pl_sock *s, uint64_t bits)
 {
-	uint64_t bits = __atomic_load_n(&s->epbits, __ATOMIC_ACQUIRE), b;
 	struct pl_waiter *w;
-	uint64_t one = 1;
+	uint64_t one = 1, b;
 
-	__atomic_fetch_add(&s->wgen, 1, __ATOMIC_SEQ_CST);
-	for (b = bits; b; b &= b - 1)
-		__atomic_fetch_add(&pl.epgen[__builtin_ctzll(b)], 1,
-				   __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_SEQ_CST);
 	/* Pairs with pl_waiter_add(): it counts, then compares its gen. */
-	if (!__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST)) {
+	if (!s || !__atomic_load_n(&pl.waiters, __ATOMIC_SEQ_CST)) {
 		for (b = bits; b; b &= b - 1)
 			if (__atomic_load_n(&pl.ep_waiters[__builtin_ctzll(b)],
 					    __ATOMIC_SEQ_CST))
@@ -614,6 +612,28 @@ void pl_notify(struct pl_sock *s)
 			continue;
 	}
 	pthread_mutex_unlock(&pl_waiters_lock);
+}
+
+void pl_notify_bits(uint64_t bits)
+{
+	uint64_t b;
+
+	for (b = bits; b; b &= b - 1)
+		__atomic_fetch_add(&pl.epgen[__builtin_ctzll(b)], 1,
+				   __ATOMIC_SEQ_CST);
+	pl_wake(NULL, bits);
+}
+
+void pl_notify(struct pl_sock *s)
+{
+	uint64_t bits = __atomic_load_n(&s->epbits, __ATOMIC_ACQUIRE), b;
+
+	__atomic_fetch_add(&s->wgen, 1, __ATOMIC_SEQ_CST);
+	for (b = bits; b; b &= b - 1)
+		__atomic_fetch_add(&pl.epgen[__builtin_ctzll(b)], 1,
+				   __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&pl.gen, 1, __ATOMIC_SEQ_CST);
+	pl_wake(s, bits);
 }
 
 static void pl_waiter_add(struct pl_waiter *w, const struct pl_interest *in)

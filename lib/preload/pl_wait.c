@@ -330,7 +330,7 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 {
 	struct pl_epreg *r, **pp;
 	struct pl_ep *ep;
-	int ret = 0;
+	int ret = 0, bit = -1;
 
 	if (epfd == fd)
 		return -EINVAL;
@@ -357,6 +357,8 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 		if ((*pp)->fd == fd && (*pp)->s == s)
 			break;
 	r = pp ? *pp : NULL;
+	if (ep)
+		bit = ep->bit;
 	switch (op) {
 	case EPOLL_CTL_ADD:
 		if (r) {
@@ -406,6 +408,12 @@ static int pl_ep_ctl(int epfd, int op, int fd, struct epoll_event *ev,
 	}
 out:
 	pthread_mutex_unlock(&pl_ep_lock);
+	/*
+	 * A socket added or armed again may be ready already: a thread
+	 * asleep on the set looks again, as Linux wakes it.
+	 */
+	if (!ret && op != EPOLL_CTL_DEL && bit >= 0)
+		pl_notify_bits(1ULL << bit);
 	/* An INADDR_ANY listener's Linux side is in the kernel's set. */
 	if (!ret && s->lin_fd >= 0 &&
 	    pl_real.epoll_ctl(epfd, op, s->lin_fd, ev) && pl.cfg.debug)

@@ -221,6 +221,11 @@ static inline void pl_flush_mine(void)
 }
 /* @s changed: wakes the threads asleep on it, its epoll sets or anything. */
 void pl_notify(struct pl_sock *s);
+/*
+ * The epoll sets of @bits changed (a socket added or armed again): wakes
+ * the threads asleep on them, so that they look again.
+ */
+void pl_notify_bits(uint64_t bits);
 void pl_waiters_reset(void);
 
 /*
