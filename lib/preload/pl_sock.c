@@ -59,6 +59,13 @@ static void pl_fd_release(struct pl_sock *s, bool last)
 		pl_sock_put(s);
 }
 
+/* Does closing @s reset it (unread bytes, or SO_LINGER with 0)? */
+static bool pl_conn_resets(struct pl_sock *s)
+{
+	return s->conn->ctx.rx_bytes || s->left_off < s->left_len ||
+	       (s->opt_linger.l_onoff && !s->opt_linger.l_linger);
+}
+
 /* A conn socket closed by the application: FIN, or RST with unread bytes. */
 static void pl_conn_close(struct pl_sock *s)
 {
@@ -66,11 +73,17 @@ static void pl_conn_close(struct pl_sock *s)
 	struct ixev_ctx *ctx;
 
 	pl_core_lock(c);
+	/*
+	 * The SENDs that writes left to publish (pl_defer) go first:
+	 * ixev_abort takes the context off the list that would publish
+	 * them, and the peer would get a bare RST.
+	 */
+	if (s->conn && !s->dead && pl_conn_resets(s))
+		pl_core_drive(c);
 	s->closed = true;
 	if (s->conn && !s->dead) {
 		ctx = &s->conn->ctx;
-		if (ctx->rx_bytes || s->left_off < s->left_len ||
-		    (s->opt_linger.l_onoff && !s->opt_linger.l_linger))
+		if (pl_conn_resets(s))
 			ixev_abort(ctx);
 		else
 			ixev_close(ctx);
