@@ -415,9 +415,10 @@ static bool pl_cores_idle(void)
  * the application drives the cores it only looks every tick (longer
  * while it finds nothing to do) and drives a core that nobody drove
  * since its last look; after PL_PROGRESS_QUIET
- * ticks with nothing to do it sleeps in poll() on the rings' files, and
- * leaves what wakes it to a thread of the application that watches the
- * ring (pl_block).
+ * ticks with nothing to do it sleeps in poll() on the rings' files and
+ * its eventfd (pl_defer); woken, it drives the cores that need it, but
+ * leaves a ring's events to the thread of the application that watches
+ * the ring (pl_block), and looks again after its shortest tick.
  */
 static void *pl_progress(void *arg)
 {
@@ -428,6 +429,7 @@ static void *pl_progress(void *arg)
 	sigset_t all;
 	bool busy, watched, helped;
 	uint64_t v;
+	int ret;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -439,23 +441,40 @@ static void *pl_progress(void *arg)
 			/* A SEND deferred after this store wakes it. */
 			__atomic_store_n(&pl.progress_deep, true,
 					 __ATOMIC_SEQ_CST);
-			if (pl_cores_idle() &&
-			    pl_real.poll(fds, n + 1, PL_BLOCK_CAP_MS * 2) < 0 &&
-			    errno != EINTR)
-				usleep(1000);
+			ret = 1;	/* a core has work: no sleep */
+			for (i = 0; i <= n; i++)
+				fds[i].revents = 0;
+			if (pl_cores_idle()) {
+				ret = pl_real.poll(fds, n + 1,
+						   PL_BLOCK_CAP_MS * 2);
+				if (ret < 0 && errno != EINTR)
+					usleep(1000);
+			}
 			__atomic_store_n(&pl.progress_deep, false,
 					 __ATOMIC_SEQ_CST);
 			if (pl_real.read(pl.progress_fd, &v, sizeof(v)) < 0)
 				v = 0;
 			quiet = 0;
-			watched = false;
-			for (i = 0; i < n; i++)
-				if (__atomic_load_n(&pl.cores[i].watch,
-						    __ATOMIC_RELAXED))
-					watched = true;
-			if (watched)
-				continue;
-			pl_cores_drive_all();
+			/*
+			 * Drives what needs it now (a SEND deferred, events
+			 * on a ring nobody watches), and leaves a ring's
+			 * events to the thread that watches it, if any.
+			 */
+			for (i = 0; i < n; i++) {
+				c = &pl.cores[i];
+				watched = __atomic_load_n(&c->watch,
+							  __ATOMIC_RELAXED);
+				if (!(watched && (fds[i].revents & POLLIN)) &&
+				    !pthread_mutex_trylock(&c->lock)) {
+					pl_core_drive(c);
+					pthread_mutex_unlock(&c->lock);
+				}
+				seen[i] = __atomic_load_n(&c->driven,
+							  __ATOMIC_RELAXED);
+			}
+			/* Woken: it looks again after the shortest tick. */
+			if (ret > 0)
+				tick = PL_PROGRESS_TICK_US;
 			continue;
 		}
 		usleep(tick);
