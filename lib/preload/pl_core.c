@@ -78,6 +78,15 @@ int pl_unsupported(const char *what)
 	return -1;
 }
 
+/*
+ * Sockets are never given back to malloc: a freed one waits on this list
+ * for the next pl_sock_new(). So pl_sock_lookup() may take a reference
+ * without a lock (a pointer it read from the table stays a struct
+ * pl_sock, live or on this list, whose refs is 0 while it is here).
+ */
+static pthread_mutex_t pl_free_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pl_sock *pl_free_socks;
+
 static void pl_atfork_prepare(void)
 {
 	unsigned int i;
@@ -88,12 +97,15 @@ static void pl_atfork_prepare(void)
 		pthread_mutex_lock(&pl.cores[i].lock);
 	pthread_mutex_lock(&pl.lock);
 	pthread_mutex_lock(&pl.lsn_lock);
+	/* Last: pl_sock_put() takes it under any of the others. */
+	pthread_mutex_lock(&pl_free_lock);
 }
 
 static void pl_atfork_parent(void)
 {
 	unsigned int i;
 
+	pthread_mutex_unlock(&pl_free_lock);
 	pthread_mutex_unlock(&pl.lsn_lock);
 	pthread_mutex_unlock(&pl.lock);
 	for (i = 0; i < pl.ncores; i++)
@@ -118,6 +130,8 @@ static void pl_atfork_child(void)
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_mutex_init(&pl.cores_lock, NULL);
 	pthread_mutex_init(&pl.lsn_lock, NULL);
+	/* The free list was whole: prepare held its lock. */
+	pthread_mutex_init(&pl_free_lock, NULL);
 	for (fd = 0; pl.nsocks && fd < PL_FDTAB_PAGE * PL_FDTAB_PAGES; fd++) {
 		if (!pl.socks.pages[fd / PL_FDTAB_PAGE]) {
 			fd += PL_FDTAB_PAGE - 1;
@@ -767,15 +781,6 @@ int pl_block(const struct pl_interest *in, int timeout_ms,
 }
 
 /* ---- sockets ---------------------------------------------------------- */
-
-/*
- * Sockets are never given back to malloc: a freed one waits on this list
- * for the next pl_sock_new(). So pl_sock_lookup() may take a reference
- * without a lock (a pointer it read from the table stays a struct
- * pl_sock, live or on this list, whose refs is 0 while it is here).
- */
-static pthread_mutex_t pl_free_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pl_sock *pl_free_socks;
 
 struct pl_sock *pl_sock_new(enum pl_kind kind)
 {
