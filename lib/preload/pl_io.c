@@ -151,7 +151,8 @@ ssize_t pl_recv(struct pl_sock *s, const struct iovec *iov, int iovcnt,
 		/*
 		 * The credit of what was read goes back at the next drive
 		 * (the next call that waits, or the progress thread within
-		 * 100 ms); at once when it is large.
+		 * two ticks, up to 100 ms from its deep sleep, which a credit
+		 * does not cut short); at once when it is large.
 		 */
 		if (n > 0 && !peek && s->conn &&
 		    s->conn->ctx.credit >= PL_CREDIT_NOW)

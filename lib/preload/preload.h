@@ -208,7 +208,9 @@ bool pl_cores_drive_all(void);
 /*
  * The cores this thread sent on without publishing the SENDs (pl_defer):
  * it publishes them when it next waits or looks for readiness
- * (pl_flush_mine), else the progress thread within a tick.
+ * (pl_flush_mine), else the progress thread: when pl_defer wakes it
+ * from its deep sleep (or its 1 ms tick after, if the lock was held),
+ * within two of its ticks otherwise.
  */
 extern __thread uint64_t pl_unflushed;
 /* Under @c's lock, after bytes were queued on it. */
