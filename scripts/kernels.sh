@@ -106,7 +106,7 @@ run-suite)
 		exit $rc
 		;;
 	debug)
-		run_debug --timeout 1800 --append "kasan_multi_shot ixdp_slow=4"
+		run_debug --timeout 2400 --append "kasan_multi_shot ixdp_slow=4"
 		;;
 	*)
 		echo "usage: kernels.sh run-suite 6.12|debug" >&2

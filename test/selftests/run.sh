@@ -27,18 +27,9 @@ run_stage() {
 	*) return ;;
 	esac
 	echo "# selftest: $_name" | emit
-	# The console follows the stage as it runs, so that a stage that
-	# wedges the guest still shows how far it got (the host prints the
-	# console's last lines); the results get the stream when it ends.
-	: > "/tmp/$_name.out"
-	tail -n +1 -f "/tmp/$_name.out" &
-	_tail=$!
 	"$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
-	sleep 0.2
-	kill "$_tail" 2>/dev/null
-	wait "$_tail" 2>/dev/null
-	cat "/tmp/$_name.out" >> "$RESULTS"
+	emit < "/tmp/$_name.out"
 	_plans=$(grep -c '^1\.\.' "/tmp/$_name.out")
 	_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "/tmp/$_name.out" | head -n1)
 	_ran=$(grep -cE '^(not )?ok ' "/tmp/$_name.out")
