@@ -785,11 +785,65 @@ static bool accept_full(struct ix_stack *c, u16 lport)
 	return true;
 }
 
+/*
+ * SYN cookies are honoured only while in use (as Linux does): otherwise a
+ * late segment of a closed connection could bring it back to life.
+ */
+static bool cookies_live(const struct ix_stack *c)
+{
+	return c->last_cookie &&
+	       c->now + 1 - c->last_cookie <= IX_TCP_COOKIE_LIFE_US;
+}
+
+/* What a SYN cookie's SYN-ACK told the peer: no SACK, no timestamps. */
+static void cookie_opts(struct ix_tcb *t, u32 mss, u8 ws)
+{
+	t->flags &= ~(TF_SACK | TF_TS);
+	if (ws == IX_TCP_WS_NONE) {
+		t->flags &= ~TF_WS;
+		t->rcv_wscale = 0;
+		t->snd_wscale = 0;
+	} else {
+		t->rcv_wscale = ws;
+	}
+	t->mss = mss;
+}
+
+/*
+ * A SYN beyond the backlog got a SYN cookie; its retransmission, arriving
+ * once the backlog had room, got this block and a SYN-ACK of another ISN.
+ * The peer completed its handshake on the first: its ACK carries the
+ * cookie. The connection is the cookie's (its ISN, MSS and window scale;
+ * the peer's scale is known here, from the SYN): refusing the ACK would
+ * reset a connection the peer has opened.
+ */
+static bool synrcvd_cookie(struct ix_stack *c, struct ix_tcb *t,
+			   const struct ix_tcp_seg *s)
+{
+	u32 mss;
+	u8 ws;
+
+	if ((t->flags & TF_ACTIVE) || !cookies_live(c) ||
+	    !ix_tcp_cookie_check(c, t->lip, t->rip, s, &mss, &ws))
+		return false;
+	c->stat[IX_STAT_TCP_SYNCOOKIE_OK]++;
+	cookie_opts(t, mss, ws);
+	t->flags &= ~TF_RTT;
+	t->iss = s->ack - 1;
+	t->snd_una = t->iss;
+	t->snd_nxt = s->ack;
+	t->snd_max = s->ack;
+	t->sq_seq = s->ack;
+	t->rcv_adv = t->rcv_nxt + ix_min32(t->rcv_buf, 65535);
+	return true;
+}
+
 /* The ACK of our SYN-ACK establishes; false if it is refused. */
 static bool synrcvd_ack(struct ix_stack *c, struct ix_tcb *t,
 			struct ix_tcp_seg *s)
 {
-	if (ix_seq_leq(s->ack, t->snd_una) || ix_seq_gt(s->ack, t->snd_max)) {
+	if ((ix_seq_leq(s->ack, t->snd_una) || ix_seq_gt(s->ack, t->snd_max)) &&
+	    !synrcvd_cookie(c, t, s)) {
 		c->stat[IX_DROP_TCP_ACK]++;
 		ix_tcp_reply_rst(c, t->lip, t->rip, s);
 		return false;
@@ -924,13 +978,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 	u32 mss;
 	u8 ws;
 
-	/*
-	 * Only while cookies are in use (as Linux does): otherwise a late
-	 * segment of a closed connection could bring it back to life.
-	 */
-	if (!c->last_cookie ||
-	    c->now + 1 - c->last_cookie > IX_TCP_COOKIE_LIFE_US ||
-	    !ix_tcp_cookie_check(c, lip, rip, s, &mss, &ws)) {
+	if (!cookies_live(c) || !ix_tcp_cookie_check(c, lip, rip, s, &mss, &ws)) {
 		c->stat[IX_DROP_TCP_BADCOOKIE]++;
 		return NULL;
 	}
@@ -943,14 +991,7 @@ static struct ix_tcb *cookie_open(struct ix_stack *c, struct ix_tcp_seg *s,
 		return NULL;
 	}
 	c->stat[IX_STAT_TCP_SYNCOOKIE_OK]++;
-	t->flags &= ~(TF_SACK | TF_TS);
-	if (ws == IX_TCP_WS_NONE) {
-		t->flags &= ~TF_WS;
-		t->rcv_wscale = 0;
-	} else {
-		t->rcv_wscale = ws;
-	}
-	t->mss = mss;
+	cookie_opts(t, mss, ws);
 	t->irs = s->seq - 1;
 	t->rcv_nxt = s->seq;
 	t->rcv_adv = s->seq + ix_min32(t->rcv_buf, 65535);

@@ -124,6 +124,14 @@ static void on_timeout(struct ix_stack *c, struct ix_tcb *t)
 	t->rtx_hi = t->snd_una;
 	t->rto = backoff_rto(c, t);
 	ix_tcp_output(c, t);
+	/*
+	 * A send window closed with bytes outstanding (a peer that shrank
+	 * its window or pruned what it queued) lets nothing out above, and
+	 * only a segment from us brings the ACK that reopens it: the first
+	 * segment goes again regardless, as RFC 9293 3.8.6.1 asks.
+	 */
+	if (t->snd_nxt == t->snd_una)
+		ix_tcp_retransmit(c, t, t->snd_una, t->mss);
 	if (!ix_timer_pending(&t->t_rtx))
 		ix_tcp_arm_rtx(c, t);
 }

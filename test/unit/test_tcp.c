@@ -440,6 +440,51 @@ static void test_zero_window(void **state)
 	free(src);
 }
 
+static bool in_flight(struct sim *s)
+{
+	struct ix_tcb *t = tcb_of(s, 0);
+
+	return t && ix_seq_gt(t->snd_max, t->snd_una + 8 * 1448);
+}
+
+/*
+ * A send window that closes with bytes outstanding (a peer that shrank it,
+ * or pruned what it had queued) and no ACK to reopen it: the timeout must
+ * send the first segment regardless of the window, or nothing ever goes
+ * out again and the connection dies of its retries.
+ */
+static void test_zero_window_outstanding(void **state)
+{
+	struct dropper d = { .side = 1 };
+	u8 *src = sim_make_src(100, 300000);
+	struct ix_tcb *t;
+	struct sim s;
+	u64 rtx0;
+
+	sim_init(&s, 35, NULL);
+	s.priv = &d;
+	s.filter = drop_filter;
+	assert_true(sim_connect(&s, 80));
+	t = tcb_of(&s, 0);
+	send_bytes(&s, src, 300000);
+	assert_true(sim_run(&s, 1000000, in_flight));
+	/* the receiver's ACKs are lost and the window it gave is gone */
+	d.all = true;
+	t->snd_wnd = 0;
+	rtx0 = s.c[0]->stat[IX_STAT_TCP_RETRANS];
+	sim_run(&s, 1500000, NULL);
+	assert_true(s.c[0]->stat[IX_STAT_TCP_RTO] >= 1);
+	assert_true(s.c[0]->stat[IX_STAT_TCP_RETRANS] > rtx0);
+	/* the retransmission's ACK brings the window back */
+	d.all = false;
+	assert_true(sim_run(&s, 20000000, rx_done));
+	assert_int_equal(s.app[0].rx_errors, 0);
+	assert_int_equal(s.app[1].rx_errors, 0);
+	assert_int_equal(s.app[1].rx_total, 300000);
+	sim_fini(&s);
+	free(src);
+}
+
 /*
  * A host that copies received bytes out (ix_stack_rx_consumed()) gets every
  * buffer back at once, yet the window still closes on bytes it has not
@@ -1242,6 +1287,99 @@ static void test_syn_flood_cookies(void **state)
 	assert_int_equal(s.c[1]->syn_rcvd, 0);
 	sim_fini(&s);
 	free(src);
+}
+
+/* The SYN-ACK side 1 sent to SIM_IP(1):4444 last; 0 if none. */
+static u32 captured_synack(struct sim *s)
+{
+	u32 i, isn = 0;
+
+	for (i = 0; i < s->ncap; i++) {
+		u32 sq, ak, pl;
+		u8 fl;
+
+		if (tcp_info(s->cap[i]->data, s->cap[i]->len, &sq, &ak, &pl,
+			     &fl) &&
+		    fl == (IX_TCP_SYN | IX_TCP_ACK) && ak == 1001)
+			isn = sq;
+	}
+	return isn;
+}
+
+/*
+ * A SYN beyond the backlog gets a cookie; the peer's retransmission of it,
+ * once the backlog has room, gets a control block and a SYN-ACK of another
+ * ISN. The peer completes its handshake on the cookie: the block must take
+ * the cookie's ACK as its own, not reset a connection the peer has opened.
+ */
+static void test_syn_cookie_then_block(void **state)
+{
+	u8 f[128], opt[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
+	struct ix_stack_cfg cfg;
+	u32 len, cookie, isn2;
+	u64 rst0, ack0;
+	struct ix_tcb *t;
+	struct sim s;
+
+	ix_stack_cfg_default(&cfg);
+	cfg.syn_backlog = 1;
+	sim_init(&s, 43, &cfg);
+	/* a listener on side 1, and side 0's address resolved */
+	assert_true(sim_connect(&s, 80));
+	/* a half-open connection fills the backlog */
+	len = sim_build_tcp(f, mac2, SIM_IP(100), SIM_IP(2), 1024, 80, 5000, 0,
+			    IX_TCP_SYN, 65535, opt, 4, NULL, 0);
+	sim_inject(&s, 1, f, len);
+	assert_int_equal(s.c[1]->syn_rcvd, 1);
+	s.capture = true;
+	len = sim_build_tcp(f, mac2, SIM_IP(1), SIM_IP(2), 4444, 80, 1000, 0,
+			    IX_TCP_SYN, 65535, opt, 8, NULL, 0);
+	sim_inject(&s, 1, f, len);
+	sim_step(&s, 1);
+	cookie = captured_synack(&s);
+	assert_int_not_equal(cookie, 0);
+	assert_int_equal(s.c[1]->stat[IX_STAT_TCP_SYNCOOKIE_SENT], 1);
+	/* the half-open one is reset: room again */
+	len = sim_build_tcp(f, mac2, SIM_IP(100), SIM_IP(2), 1024, 80, 5001, 0,
+			    IX_TCP_RST, 0, NULL, 0, NULL, 0);
+	sim_inject(&s, 1, f, len);
+	assert_int_equal(s.c[1]->syn_rcvd, 0);
+	/* the same SYN again gets a block and a SYN-ACK of another ISN */
+	sim_cap_clear(&s);
+	len = sim_build_tcp(f, mac2, SIM_IP(1), SIM_IP(2), 4444, 80, 1000, 0,
+			    IX_TCP_SYN, 65535, opt, 8, NULL, 0);
+	sim_inject(&s, 1, f, len);
+	sim_step(&s, 1);
+	isn2 = captured_synack(&s);
+	assert_int_equal(s.c[1]->syn_rcvd, 1);
+	assert_int_not_equal(isn2, 0);
+	assert_int_not_equal(isn2, cookie);
+	/* the peer answers the cookie, as it completed on it */
+	rst0 = s.c[1]->stat[IX_STAT_TCP_RST_SENT];
+	ack0 = s.c[1]->stat[IX_DROP_TCP_ACK];
+	len = sim_build_tcp(f, mac2, SIM_IP(1), SIM_IP(2), 4444, 80, 1001,
+			    cookie + 1, IX_TCP_ACK, 65535, NULL, 0,
+			    (const u8 *)"hello", 5);
+	sim_inject(&s, 1, f, len);
+	sim_step(&s, 1);
+	assert_int_equal(s.c[1]->stat[IX_STAT_TCP_RST_SENT], rst0);
+	assert_int_equal(s.c[1]->stat[IX_DROP_TCP_ACK], ack0);
+	assert_int_equal(s.c[1]->stat[IX_STAT_TCP_SYNCOOKIE_OK], 1);
+	assert_int_equal(s.c[1]->syn_rcvd, 0);
+	t = ix_flowtab_lookup(s.c[1], ix_toeplitz_flow(s.c[1]->rss_key,
+						       SIM_IP(1), SIM_IP(2),
+						       4444, 80),
+			      SIM_IP(2), SIM_IP(1), 80, 4444);
+	assert_non_null(t);
+	assert_int_equal(t->state, IX_TCP_ESTABLISHED);
+	assert_int_equal(t->iss, cookie);
+	assert_int_equal(t->snd_una, cookie + 1);
+	assert_int_equal(t->rcv_nxt, 1006);
+	/* the options the cookie's SYN-ACK gave: no timestamps, no SACK */
+	assert_false(t->flags & (TF_TS | TF_SACK));
+	assert_int_equal(t->snd_wscale, 7);
+	assert_int_equal(t->rcv_wscale, (cookie >> 4 & 0xf) - 1);
+	sim_fini(&s);
 }
 
 static void time_wait_reuse(bool ts)
@@ -2296,6 +2434,7 @@ int main(void)
 		cmocka_unit_test(test_fast_retransmit_newreno),
 		cmocka_unit_test(test_sack_several_holes),
 		cmocka_unit_test(test_zero_window),
+		cmocka_unit_test(test_zero_window_outstanding),
 		cmocka_unit_test(test_rx_copy_out),
 		cmocka_unit_test(test_rx_room),
 		cmocka_unit_test(test_accept_full),
@@ -2313,6 +2452,7 @@ int main(void)
 		cmocka_unit_test(test_sent_room_refs),
 		cmocka_unit_test(test_time_wait_recycled),
 		cmocka_unit_test(test_syn_flood_cookies),
+		cmocka_unit_test(test_syn_cookie_then_block),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_time_wait_reuse_seq),
 		cmocka_unit_test(test_delayed_ack),
