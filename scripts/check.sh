@@ -39,6 +39,31 @@ console_tail() {
 		head -n 80
 }
 
+# failure_context FILE: for each failed check of a guest run, its stage
+# and the diagnostics around it (the filtered output above keeps only
+# verdicts), then how long each stage took, so that a failure in CI can
+# be read without its logs.
+failure_context() {
+	grep -qE '^[[:space:]]*not ok' "$1" || return 0
+	echo "----- failed checks in context ($1) -----"
+	awk '
+	/^# selftest: [^ ]+$/ { stage = $3; n = 0; after = 0; next }
+	/^[[:space:]]*not ok/ {
+		print "[" stage "]"
+		for (i = (n > 12 ? n - 12 : 0); i < n; i++)
+			print "  " buf[i % 12]
+		print "  " $0
+		after = 5; n = 0; next
+	}
+	/^#/ {
+		if (after > 0) { print "  " $0; after--; next }
+		buf[n % 12] = $0; n++
+	}' "$1" | head -n 200
+	echo "----- stage times -----"
+	sed -n 's/^# selftest: \([^ ]*\) took \([0-9]*\) s$/\1 \2/p' "$1" |
+		awk '{ printf "%s%s %ss", sep, $1, $2; sep = ", " } END { if (NR) print "" }'
+}
+
 # count_tap NAME FILE RC: add a TAP stream's results to the totals.
 count_tap() {
 	local name=$1 file=$2 rc=$3 p f
@@ -111,6 +136,7 @@ rc=0
 test/qemu/run.sh --kernel-version "$kver" --mode test --timeout 1200 \
 	> "$log/qemu.log" 2>&1 || rc=$?
 cat "$log/qemu.log"
+failure_context "$log/qemu.log"
 # The harness's own verdict lines start with "not ok -" and count too.
 count_tap qemu "$log/qemu.log" "$rc"
 
@@ -120,6 +146,7 @@ test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
 	--only datapath --timeout 300 > "$log/qemu-e1000e.log" 2>&1 || rc=$?
 grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
 console_tail "$log/qemu-e1000e.log" "$rc"
+failure_context "$log/qemu-e1000e.log"
 count_tap qemu-e1000e "$log/qemu-e1000e.log" "$rc"
 
 # The whole suite again on Debian 12's 6.12 kernel: the module is built
@@ -130,6 +157,7 @@ grep -E '^(not )?ok |passed|run.sh:' "$log/qemu-6.12.log" |
 	grep -vE '^ok ' | tail -n 40
 grep -E 'selftests \(' "$log/qemu-6.12.log"
 console_tail "$log/qemu-6.12.log" "$rc"
+failure_context "$log/qemu-6.12.log"
 count_tap qemu-6.12 "$log/qemu-6.12.log" "$rc"
 
 # The whole suite again on the KASAN + UBSan + lockdep + kmemleak kernel
@@ -142,6 +170,7 @@ if ls ../shared/kernels/linux-image-*-ixdp-debug_*.deb >/dev/null 2>&1; then
 		grep -vE '^ok ' | tail -n 40
 	grep -E 'selftests \(' "$log/qemu-debug.log"
 	console_tail "$log/qemu-debug.log" "$rc"
+	failure_context "$log/qemu-debug.log"
 	count_tap qemu-debug "$log/qemu-debug.log" "$rc"
 else
 	echo "ok - debug-kernel suite # SKIP no debug kernel in ../shared/kernels"

@@ -27,9 +27,11 @@ run_stage() {
 	*) return ;;
 	esac
 	echo "# selftest: $_name" | emit
+	_t0=$(date +%s)
 	"$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
 	emit < "/tmp/$_name.out"
+	echo "# selftest: $_name took $(($(date +%s) - _t0)) s" | emit
 	_plans=$(grep -c '^1\.\.' "/tmp/$_name.out")
 	_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "/tmp/$_name.out" | head -n1)
 	_ran=$(grep -cE '^(not )?ok ' "/tmp/$_name.out")
