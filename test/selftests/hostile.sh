@@ -32,8 +32,11 @@ EPORT=7000
 DEV=$IXDP_GUEST_IF
 IDLE=/tmp/hostile-idle
 # Seconds the existing connections keep starting messages; the pattern
-# must take hold well inside this.
-DUR=16
+# must take hold well inside this. A kernel several times slower
+# (ixdp_slow=N: the debug kernel) gets longer: its hostile process needs
+# more time to fill a ring or open 1000 connections.
+SLOW=${ixdp_slow:-1}
+DUR=$((12 + 4 * SLOW))
 # The hostile process: run it beside the core's CPU where there is one,
 # so that what is measured is the dataplane's isolation, not the CPU
 # scheduler's.
@@ -104,14 +107,14 @@ pattern() {
 		host_spawn hostile-peer $4
 		_tq=$HOST_TICKET
 	fi
-	wait_for "/tmp/hostile-$_p.out" '^effect' 20
+	wait_for "/tmp/hostile-$_p.out" '^effect' $((DUR + 4))
 	_at=$(($(date +%s) - _ts))
 	grep '^effect' "/tmp/hostile-$_p.out" | sed 's/^/# /'
 	tap_check "$_p: the pattern took hold $_at s into the existing connections' $DUR s" \
 		sh -c "grep -q '^effect' /tmp/hostile-$_p.out && [ $_at -le $((DUR - 4)) ]"
 	"$H" show "$_p: under the pattern" | grep '^#'
 
-	host_run echo-check "$IXIP" "$EPORT" 4 20 "$SIZES" --timeout 10 \
+	host_run echo-check "$IXIP" "$EPORT" 4 20 "$SIZES" --timeout $((10 * SLOW)) \
 		--label "$_p-new"
 	tap_check "$_p: echo_ixdp accepts and echoes new connections meanwhile" \
 		[ $? -eq 0 ]
