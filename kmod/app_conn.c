@@ -162,16 +162,16 @@ struct pull {
 	struct ixdp_app_conn *c;
 };
 
-static bool pull_one(void *arg, const u8 *data, u32 len)
+/* As much of one waiting buffer as the arena has room for. */
+static u32 pull_one(void *arg, const u8 *data, u32 len)
 {
 	struct pull *p = arg;
 
-	if (ixdp_app_conn_rx_room(p->app, p->c) < len)
-		return false;
+	len = min(len, ixdp_app_conn_rx_room(p->app, p->c));
 	ixdp_app_conn_rx_append(p->app, p->c, data, len);
 	p->c->wait_bytes -= len;
 	p->app->wait_bytes -= len;
-	return true;
+	return len;
 }
 
 /* Take what waits with the core into the arena while there is room. */

@@ -108,8 +108,11 @@ static void on_recv(struct ixdp_core *dp, struct ixdp_app *app, u32 idx,
 		 * they wait in the core's buffers, the next ones behind them.
 		 */
 		ixdp_core_stats_inc(app->dst, app_rx_waits);
-		if (ixdp_app_conn_rx_wait(app, idx, ev->len))
+		if (ixdp_app_conn_rx_wait(app, idx, ev->len)) {
+			/* Pulled by count: the core may join its buffers. */
+			ix_stack_rx_deferred(dp->stack);
 			return;
+		}
 		/* Too much waits already: this connection ends. */
 		ixdp_core_stats_inc(app->dst, app_knock_drops);
 		ixdp_app_conn_defer(dp, IXDP_DEFER_ABORT, c->handle);

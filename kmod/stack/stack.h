@@ -514,7 +514,7 @@ struct ix_tcb *ix_tcp_lookup_handle(struct ix_stack *c, u64 handle);
 int ix_tcp_state(struct ix_stack *c, u64 handle);
 int ix_tcp_set_cookie(struct ix_stack *c, u64 handle, u64 cookie);
 long ix_tcp_rx_pull(struct ix_stack *c, u64 handle,
-		    bool (*fn)(void *arg, const u8 *data, u32 len), void *arg);
+		    u32 (*fn)(void *arg, const u8 *data, u32 len), void *arg);
 int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 		      void (*fn)(void *arg, const u8 *data, u32 len),
 		      void *arg);

@@ -804,26 +804,32 @@ int ix_tcp_shown_tail(struct ix_stack *c, u64 handle, u32 bytes,
 /*
  * A copying host that could not take some recv events' bytes at once (it
  * did not call ix_stack_rx_consumed() for them) takes them now, oldest
- * first: fn(arg, data, len) copies one buffer's bytes and returns true,
- * or false when it has no room yet. Returns the bytes still left with the
- * stack (0: none), or -EBADF.
+ * first: fn(arg, data, len) copies what it has room for of one buffer's
+ * bytes and returns how many it took; fewer than len ends the pull (the
+ * rest stays first in line). Returns the bytes still left with the stack
+ * (0: none), or -EBADF.
  */
 long ix_tcp_rx_pull(struct ix_stack *c, u64 handle,
-		    bool (*fn)(void *arg, const u8 *data, u32 len), void *arg)
+		    u32 (*fn)(void *arg, const u8 *data, u32 len), void *arg)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
 	struct ix_pool *p = &c->rxpool;
 	struct ix_mbuf *m;
 	long left = 0;
-	u32 i;
+	u32 i, n;
 
 	if (!t)
 		return -EBADF;
 	while ((m = ix_mq_peek(p, &t->rcvq))) {
-		if (!fn(arg, ix_pool_buf(p, m) + m->poff, m->plen))
+		n = ix_min32(fn(arg, ix_pool_buf(p, m) + m->poff, m->plen),
+			     m->plen);
+		t->rel += n;
+		if (n < m->plen) {
+			m->poff += n;
+			m->plen -= n;
 			break;
+		}
 		ix_mq_pop(p, &t->rcvq);
-		t->rel += m->plen;
 		ix_pool_put(p, m);
 	}
 	for (i = t->rcvq.head; i != IX_NIL; i = m->next) {
