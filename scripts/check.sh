@@ -143,7 +143,7 @@ count_tap qemu "$log/qemu.log" "$rc"
 # The data path again on a single-queue e1000e: software steering only.
 rc=0
 test/qemu/run.sh --kernel-version "$kver" --mode test --nic e1000e \
-	--only datapath --timeout 300 > "$log/qemu-e1000e.log" 2>&1 || rc=$?
+	--only datapath --timeout 600 > "$log/qemu-e1000e.log" 2>&1 || rc=$?
 grep -E '^(not )?ok |passed' "$log/qemu-e1000e.log"
 console_tail "$log/qemu-e1000e.log" "$rc"
 failure_context "$log/qemu-e1000e.log"
