@@ -15,7 +15,9 @@
 IXIP=198.18.0.3
 PORT=7400
 DEV=$IXDP_GUEST_IF
-ROUNDS=${FGMOVE_APP_ROUNDS:-50}
+# A kernel several times slower (ixdp_slow=N: the debug kernel) moves N
+# times fewer times, as fgmove.sh.
+ROUNDS=${FGMOVE_APP_ROUNDS:-$((50 / ${ixdp_slow:-1}))}
 LOAD_S=20
 MOVES=/tmp/fgmove-app-moves.json
 OUT=/tmp/fgmove-app-echo.txt

@@ -35,7 +35,8 @@ if [ "${ixdp_fuzz:-short}" = long ]; then
 	FRAMES=${ixdp_fuzz_frames:-60000}
 else
 	CMDS=${ixdp_fuzz_cmds:-100000}
-	NL=${ixdp_fuzz_nl:-20000}
+	# 7.5 ms a request on the debug kernel (ixdp_slow=4): fewer there.
+	NL=${ixdp_fuzz_nl:-$((20000 / ${ixdp_slow:-1}))}
 	FRAMES=${ixdp_fuzz_frames:-6000}
 fi
 SEED=${ixdp_fuzz_seed:-$(($(date +%s) % 1000000007))}
