@@ -76,11 +76,17 @@ def connect(addr, port, timeout=5):
     return s
 
 
+# Quiet intervals are multiplied by this (--quiet-scale): on a kernel
+# several times slower a server's answer can take longer than the quiet
+# that ends a step, and would land in the next step's transcript.
+QUIET_SCALE = 1.0
+
+
 def read_quiet(s, quiet=0.2, limit=10.0):
     """What comes until quiet for QUIET s; "<closed>" if the server closed."""
     got = b""
-    end = time.monotonic() + limit
-    s.settimeout(quiet)
+    end = time.monotonic() + limit * QUIET_SCALE
+    s.settimeout(quiet * QUIET_SCALE)
     while time.monotonic() < end:
         try:
             d = s.recv(1 << 20)
@@ -326,6 +332,8 @@ def short(b, n=300):
 
 
 def inputs(args):
+    global QUIET_SCALE
+    QUIET_SCALE = max(args.quiet_scale, 1.0)
     allow = {}
     if args.allow:
         for line in open(args.allow, encoding="utf-8"):
@@ -708,6 +716,8 @@ def main():
     m.add_argument("addr")
     m.add_argument("port", type=int)
     m.add_argument("--allow")
+    m.add_argument("--quiet-scale", type=float, default=1.0,
+                   help="multiply the quiet that ends each step by this")
     m.add_argument("--show", action="store_true",
                    help="print the replies of identical scenarios too")
     m = sub.add_parser("slow")
