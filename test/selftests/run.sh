@@ -17,17 +17,19 @@ emit() {
 	tee -a "$RESULTS"
 }
 
-# ixdp_part=1 or 2 on the kernel command line runs the stages before
-# PART2, or from it on, and in both the module's loading and the kernel
-# log's check: a slow kernel's suite in two boots, each within its own
-# bound (scripts/kernels.sh run-suite debug).
-PART2=hostile
+# ixdp_part=N on the kernel command line runs the Nth part of the stages
+# only (part 2 begins at app-kv, part 3 at netlink-move), and in each the
+# module's loading and the kernel log's check: a slow kernel's suite in
+# three boots, each within its own bound (kernels.sh run-suite debug).
 _part=1
 
 run_stage() {
 	_name=$1
 	shift
-	[ "$_name" = "$PART2" ] && _part=2
+	case $_name in
+	app-kv) _part=2 ;;
+	netlink-move) _part=3 ;;
+	esac
 	case $_name in
 	module-load|kernel-log) ;;
 	*) [ "${ixdp_part:-$_part}" = "$_part" ] || return ;;
