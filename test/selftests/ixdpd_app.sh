@@ -108,14 +108,11 @@ PC=$(sed -n 's/.*policy: park core \([0-9]*\) done.*/\1/p' "$LOG" | tail -n 1)
 OC=$((1 - ${PC:-0}))
 ixctl core show | sed 's/^/# /'
 
-# A light load that stays 90 s: 8 connections, a message every 200 ms
-# each (times SLOW), all on core $OC while $PC is parked. It must outlast
-# the heavy load, the add and the park again (a count of 250 messages
-# once ended before the park on 6.12).
+# A light load that stays about 50 s: 8 connections, a message every
+# 200 ms each (times SLOW), all on core $OC while $PC is parked.
 NADD0=$(grep -c "policy: add core $PC done" "$LOG")
-host_spawn echo-check "$IXIP" "$PORT" 8 100000 "$SIZES" \
-	--gap-ms $((200 * SLOW)) --duration 90 --timeout 110 \
-	--label ixdpd-app-light
+host_spawn echo-check "$IXIP" "$PORT" 8 $((250 / SLOW)) "$SIZES" \
+	--gap-ms $((200 * SLOW)) --timeout 110 --label ixdpd-app-light
 LIGHT=$HOST_TICKET
 light_open() {
 	[ "$(app_conns)" -ge 8 ]
