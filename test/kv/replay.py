@@ -22,20 +22,37 @@ def unescape(s):
 
 
 def read_reply(s, want_len, quiet=0.1, limit=5.0):
+    """What comes back: at least WANT_LEN bytes (within LIMIT s), and
+    what else is already there. With WANT_LEN 0, what comes within QUIET
+    s. Bytes a server sends beyond a reply, and sends late, are not
+    waited for here: they come before the next reply and make it differ
+    (and tail() reads them after the last one)."""
     got = b""
     end = time.time() + limit
     s.settimeout(quiet)
     while time.time() < end:
+        if want_len and len(got) >= want_len:
+            s.settimeout(0)
         try:
             d = s.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
             if len(got) >= want_len:
                 break
             continue
         if not d:
             break
         got += d
+    s.settimeout(5)
     return got
+
+
+def tail(s, quiet=0.3):
+    """Bytes that came after the last reply (none is wanted)."""
+    s.settimeout(quiet)
+    try:
+        return s.recv(65536)
+    except socket.timeout:
+        return b""
 
 
 def golden(addr, port, path):
@@ -58,6 +75,10 @@ def golden(addr, port, path):
             if bad <= 10:
                 print("# request %r: want %r, got %r" % (req[:80], want[:120], got[:120]))
         req = None
+    extra = tail(s)
+    if extra:
+        bad += 1
+        print("# after the last reply: %r" % extra[:120])
     s.close()
     return n, bad
 

@@ -36,7 +36,7 @@ IDLE=/tmp/hostile-idle
 # (ixdp_slow=N: the debug kernel) gets longer: its hostile process needs
 # more time to fill a ring or open 1000 connections.
 SLOW=${ixdp_slow:-1}
-DUR=$((12 + 4 * SLOW))
+DUR=$((10 + 4 * SLOW))
 # The hostile process: run it beside the core's CPU where there is one,
 # so that what is measured is the dataplane's isolation, not the CPU
 # scheduler's.

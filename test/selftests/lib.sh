@@ -5,13 +5,26 @@
 
 TAP_N=0
 TAP_FAIL=0
+TAP_LAST=$(date +%s)
+
+# tap_took: before a result, how long it took when that was 10 s or
+# more since the one before, so that a stage's log shows where its time
+# goes (CI has a bound on the whole run).
+tap_took() {
+	_now=$(date +%s)
+	[ $((_now - TAP_LAST)) -ge 10 ] &&
+		echo "# $((_now - TAP_LAST)) s since the previous result"
+	TAP_LAST=$_now
+}
 
 tap_ok() {
+	tap_took
 	TAP_N=$((TAP_N + 1))
 	echo "ok $TAP_N - $*"
 }
 
 tap_not_ok() {
+	tap_took
 	TAP_N=$((TAP_N + 1))
 	TAP_FAIL=$((TAP_FAIL + 1))
 	echo "not ok $TAP_N - $*"
