@@ -9,7 +9,7 @@ golden.py's input): read when this runs, so cases added later are
 covered. Each request goes on one connection to each server at once (the
 state carries from line to line, as in golden.py); a reply is what comes
 back until the connection has been quiet for 100 ms (20 ms once both
-servers' replies are alike and end a line). Replies that differ
+servers' replies are alike, short and end a line). Replies that differ
 are read again for 500 ms more (a late reply is not a difference), and a
 server that closes the connection is noted as "<closed>" in its reply and
 reconnected before the next request.
@@ -95,12 +95,14 @@ class Peer:
 
 
 def alike(peers):
-    """Both replies there, the same, each ending a line: then a short
+    """Both replies there, the same, each ending a line and shorter than
+    a segment (so not the first part of a longer one): then a short
     quiet is enough. A line one server sends later comes before its
     next reply, which then differs; lines both send later compare
     alike there too."""
     g = [p.got for p in peers]
-    return all(g) and g[0].endswith(b"\r\n") and all(x == g[0] for x in g)
+    return (all(g) and len(g[0]) < 1024 and g[0].endswith(b"\r\n") and
+            all(x == g[0] for x in g))
 
 
 def read_all(peers, quiet, limit=5.0, settle=0.02):

@@ -51,6 +51,22 @@ run_stage() {
 		return
 		;;
 	esac
+	# ixdp_budget=S: no stage starts once S seconds of stages have
+	# run (but the module's unloading and the kernel log's check,
+	# which end every run): each stage left is one skipped check, so
+	# that a bounded run on a slow machine ends with what it found
+	# instead of being cut off (scripts/check.sh, the debug kernel).
+	case $_name in
+	module-load|module-unload|kernel-log) ;;
+	*)
+		if [ -n "${ixdp_budget:-}" ] &&
+		   [ $(($(date +%s) - RUN_T0)) -ge "$ixdp_budget" ]; then
+			{ echo "ok 1 - $_name # SKIP the time budget of this boot (ixdp_budget=$ixdp_budget s) is spent"
+			  echo "1..1"; } | emit
+			return
+		fi
+		;;
+	esac
 	_t0=$(date +%s)
 	"$@" > "/tmp/$_name.out" 2>&1
 	_rc=$?
@@ -67,6 +83,7 @@ run_stage() {
 	fi
 }
 
+RUN_T0=$(date +%s)
 echo "TAP version 13" | emit
 dmesg -c > /tmp/boot.dmesg
 run_stage module-load /selftests/module.sh load
