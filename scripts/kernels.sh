@@ -84,7 +84,7 @@ run_debug() {
 
 # The stages the debug kernel's suite skips (run-suite debug says why);
 # DEBUG_SKIP= (empty) in the environment runs them all.
-DEBUG_SKIP=${DEBUG_SKIP-app-kv-conform,preload-apps,ixdpd,ixdpd-cpus}
+DEBUG_SKIP=${DEBUG_SKIP-trace,app-kv-conform,preload-apps,ixdpd,ixdpd-cpus}
 
 cmd=${1:-}
 case $cmd in
@@ -127,8 +127,12 @@ run-suite)
 		# (booting, loading the module, the kmemleak scan at the
 		# end), and CI's time is bounded as a whole. A part of the
 		# suite may still be run alone with ixdp_part=N (run.sh).
-		# Skipped here, and run on 6.1 and 6.12 (about 400 s of
-		# this kernel's 2,300): stages that test userspace (kv_ixdp
+		# Skipped here, and run on 6.1 and 6.12: trace (trace-cmd's
+		# extract, report and reset take 2 minutes under this
+		# kernel, and in one full run here the stage had not ended
+		# after 15; not understood, not seen on 6.1 or 6.12), and
+		# (about 400 s of this kernel's 2,300) stages that test
+		# userspace (kv_ixdp
 		# against memcached, the preload library under Debian's
 		# servers, ixdpd's configuration files, restarts, CPU
 		# isolation and IRQ affinity) through kernel paths other

@@ -102,8 +102,13 @@ moves() {
 	ixctl fg move from 0 cpu 1 && ixctl fg move from 1 cpu 0
 } > /tmp/trace-moves.out 2>&1
 ixctl responder set mode echo port "$RESP_PORT"
+# Paced (a message every 10 ms a connection): the moves need load, not
+# tens of thousands of frames to read back. It runs 6 s, and N times as
+# long on a kernel N times slower (ixdp_slow=N), where the wait for the
+# connections and the moves take seconds each.
 host_spawn echo-check "$IXIP" "$RESP_PORT" "$CONNS" 10000000 1,64,512 \
-	--gap-ms 10 --duration 6 --timeout 60 --label trace-move
+	--gap-ms 10 --duration $((6 * ${ixdp_slow:-1})) --timeout 60 \
+	--label trace-move
 ticket=$HOST_TICKET
 i=0
 while [ "$(core_conns)" -lt "$CONNS" ] && [ $i -lt 200 ]; do
