@@ -279,6 +279,8 @@ static int cmd_recv_done(struct ixdp_core *dp, struct ixdp_app *app,
 		return err;
 	c->rd += bytes;
 	ixdp_app_conn_rx_release(app, c);
+	/* The chunks just freed are room the window may now announce. */
+	ix_tcp_rcv_update(dp->stack, handle);
 	return 0;
 }
 

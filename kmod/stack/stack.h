@@ -505,6 +505,7 @@ int ix_tcp_connect(struct ix_stack *c, u32 ip, u16 port, u16 lport,
 long ix_tcp_sendv(struct ix_stack *c, u64 handle, const struct ix_iov *iov,
 		  u32 n);
 int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes);
+void ix_tcp_rcv_update(struct ix_stack *c, u64 handle);
 int ix_tcp_close(struct ix_stack *c, u64 handle);
 int ix_tcp_abort(struct ix_stack *c, u64 handle);
 int ix_tcp_abort_connecting(struct ix_stack *c, u64 cookie);

@@ -644,10 +644,26 @@ long ix_tcp_sendv(struct ix_stack *c, u64 handle, const struct ix_iov *iov,
 	return total;
 }
 
+/*
+ * Receiver silly window avoidance: announce the opening only when it is
+ * worth a segment and at least doubles what the peer may send.
+ */
+static void rcv_announce(struct ix_stack *c, struct ix_tcb *t)
+{
+	u32 thresh, cur, nw;
+
+	thresh = ix_min32(t->rcv_buf / 2, 2 * t->mss);
+	cur = ix_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	nw = ix_tcp_rcv_window(c, t);
+	if (t->state >= IX_TCP_ESTABLISHED && t->state <= IX_TCP_FIN_WAIT_2 &&
+	    nw >= cur + thresh && nw >= 2 * cur)
+		ix_tcp_send_ack(c, t);
+}
+
 int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes)
 {
 	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
-	u32 thresh, cur, nw, done;
+	u32 done;
 
 	if (!t || !(t->flags & TF_APP))
 		return -EBADF;
@@ -671,17 +687,23 @@ int ix_tcp_recv_done(struct ix_stack *c, u64 handle, u32 bytes)
 		ix_mq_pop(&c->rxpool, &t->rcvq);
 		ix_pool_put(&c->rxpool, m);
 	}
-	/*
-	 * Receiver silly window avoidance: announce the opening only when
-	 * it is worth a segment and at least doubles what the peer may send.
-	 */
-	thresh = ix_min32(t->rcv_buf / 2, 2 * t->mss);
-	cur = ix_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-	nw = ix_tcp_rcv_window(c, t);
-	if (t->state >= IX_TCP_ESTABLISHED && t->state <= IX_TCP_FIN_WAIT_2 &&
-	    nw >= cur + thresh && nw >= 2 * cur)
-		ix_tcp_send_ack(c, t);
+	rcv_announce(c, t);
 	return 0;
+}
+
+/*
+ * The host's room for @handle's bytes (cfg.rx_room) grew: announce the
+ * window it opens, as recv_done does. A host that frees its room after
+ * recv_done (ixdp.ko returns arena chunks once the stack took the bytes
+ * back) calls this then; without it an opening the room alone allowed
+ * waited for the peer's next window probe, which backs off to minutes.
+ */
+void ix_tcp_rcv_update(struct ix_stack *c, u64 handle)
+{
+	struct ix_tcb *t = ix_tcp_lookup_handle(c, handle);
+
+	if (t && (t->flags & TF_APP))
+		rcv_announce(c, t);
 }
 
 int ix_tcp_close(struct ix_stack *c, u64 handle)

@@ -599,6 +599,58 @@ static void test_rx_room(void **state)
 	free(src);
 }
 
+/*
+ * A host that frees its room only after recv_done (ixdp.ko returns its
+ * arena's chunks once the stack took the bytes back): recv_done sees no
+ * room and announces nothing; ix_tcp_rcv_update(), called once the room
+ * is there, announces the window at once instead of leaving it to the
+ * peer's next window probe.
+ */
+static void test_rx_room_update(void **state)
+{
+	struct ix_stack_cfg cfg;
+	struct ix_tcb *t;
+	struct sim s;
+	u32 adv;
+	u8 *src;
+
+	ix_stack_cfg_default(&cfg);
+	/* The window the handshake gives is the room: the peer fills it. */
+	cfg.rcv_buf = ROOM_BUDGET;
+	cfg.rx_room = room_budget;
+	room_limited = true;
+	room_returned = 0;
+	sim_init(&s, 36, &cfg);
+	src = sim_make_src(s.app[0].tx_seed, 100000);
+	assert_true(sim_connect(&s, 80));
+	s.app[1].manual_done = true;
+	s.app[1].copy_out = true;
+	send_bytes(&s, src, 100000);
+	sim_run(&s, 3000000, NULL);
+	t = tcb_of(&s, 1);
+	assert_int_equal(s.app[1].rx_total, ROOM_BUDGET);
+	assert_int_equal(t->rcv_adv, t->rcv_nxt);
+	adv = t->rcv_adv;
+	/* The bytes go back; the host's room is not free yet. */
+	assert_int_equal(ix_tcp_recv_done(s.c[1], s.app[1].handle,
+					  s.app[1].rx_undone), 0);
+	s.app[1].rx_undone = 0;
+	assert_int_equal(t->rcv_adv, adv);
+	/* Now it is: the window is announced without waiting. */
+	room_returned = s.app[1].rx_copied;
+	ix_tcp_rcv_update(s.c[1], s.app[1].handle);
+	assert_int_equal(t->rcv_adv, t->rcv_nxt + ROOM_BUDGET);
+	/* A handle that is not a connection's is ignored. */
+	ix_tcp_rcv_update(s.c[1], 0);
+	room_limited = false;
+	s.app[1].manual_done = false;
+	assert_true(sim_run(&s, 60000000, rx_done));
+	assert_int_equal(s.app[1].rx_errors, 0);
+	assert_int_equal(s.app[1].rx_total, 100000);
+	sim_fini(&s);
+	free(src);
+}
+
 static bool accept_is_full;
 static unsigned int accept_calls, accept_full_after;
 
@@ -2452,6 +2504,7 @@ int main(void)
 		cmocka_unit_test(test_zero_window_outstanding),
 		cmocka_unit_test(test_rx_copy_out),
 		cmocka_unit_test(test_rx_room),
+		cmocka_unit_test(test_rx_room_update),
 		cmocka_unit_test(test_accept_full),
 		cmocka_unit_test(test_lent_frames),
 		cmocka_unit_test(test_simultaneous_open),
