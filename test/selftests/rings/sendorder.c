@@ -111,6 +111,12 @@ int mode_sendorder(uint16_t port)
 			 n1);
 	ok = ok && send_from(&A, c, SO_FIRST, SO_TOTAL, &n2);
 	ksft_test_result(ok, "then the refused 1 MiB is taken (%u SENDs)", n2);
+	if (!ok)
+		/* Where a stalled stream stood, for the log. */
+		ksft_print_msg("stalled: acked %llu received %zu unreturned %llu dead %d (%d) eof %d events %lu\n",
+			       (unsigned long long)c->acked, c->rlen,
+			       (unsigned long long)c->unret, c->dead,
+			       c->dead_status, c->eof, A.events);
 	WAIT(&A, 60000, c->rlen >= SO_TOTAL || c->dead || c->eof);
 	ksft_test_result(c->rlen == SO_TOTAL && !memcmp(c->rbuf, want, SO_TOTAL),
 			 "the peer got the 3 MiB in order: its echo is byte-exact (%zu bytes)",
