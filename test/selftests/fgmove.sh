@@ -278,12 +278,14 @@ while [ "$(ixctl app show | grep -c '^app ')" -lt 2 ] && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+# 6 s, and N times as long on a kernel N times slower (ixdp_slow=N),
+# where the wait for the connections took longer than that.
 host_spawn echo-check "$IXIP" 7300 16 1000000 "$SIZES" --depth 2 \
-	--duration 6 --timeout 60 --label fgmove-app
+	--duration $((6 * ${ixdp_slow:-1})) --timeout 60 --label fgmove-app
 aticket=$HOST_TICKET
 i=0
 while [ "$(ixctl app show | awk '{ n += $9 } END { print n + 0 }')" -lt 16 ] &&
-      [ $i -lt 100 ]; do
+      [ $i -lt $((100 * ${ixdp_slow:-1})) ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
