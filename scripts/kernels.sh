@@ -132,11 +132,10 @@ run-suite)
 		# kernel, and in one full run here the stage had not ended
 		# after 15; not understood, not seen on 6.1 or 6.12), and
 		# (about 400 s of this kernel's 2,300) stages that test
-		# userspace (kv_ixdp
-		# against memcached, the preload library under Debian's
-		# servers, ixdpd's configuration files, restarts, CPU
-		# isolation and IRQ affinity) through kernel paths other
-		# stages take here: connections held by a context
+		# userspace (kv_ixdp against memcached, the preload library
+		# under Debian's servers, ixdpd's configuration files,
+		# restarts, CPU isolation and IRQ affinity) through kernel
+		# paths other stages take here: connections held by a context
 		# (app-kv, app-scale, hostile), the preload library's
 		# contexts (preload), grants, core removal under load and
 		# netlink notifications (unpriv, fgmove, netlink, fuzz).
