@@ -165,23 +165,9 @@ evcount() {
 }
 
 # Frames: each on the guest's NIC, for core 0 or 1, of a plausible
-# length, in a flow group of the port or -1 (ARP). The most numerous
-# event: counted in one pass, by position (the format's field order,
-# core ifindex len fg queue; each field's name is checked too).
-set -- $(awk -v ifi="$ifindex" -v nfg="$nfg" '
-	{
-		n++
-		if ($1 !~ /^core=/ || $2 !~ /^ifindex=/ || $3 !~ /^len=/ ||
-		    $4 !~ /^fg=/ || $5 !~ /^queue=/) { bad++; next }
-		split($1, c, "="); split($2, i, "="); split($3, l, "=")
-		split($4, f, "="); split($5, q, "=")
-		if (i[2] + 0 != ifi || (c[2] != "0" && c[2] != "1") ||
-		    l[2] + 0 < 42 || l[2] + 0 > 65535 || f[2] + 0 < -1 ||
-		    f[2] + 0 >= nfg || q[2] + 0 < -1)
-			bad++
-	}
-	END { print n + 0, bad + 0 }' /tmp/trace-ev.ixdp_rx_frame)
-n=$1 bad=$2
+# length, in a flow group of the port or -1 (ARP).
+n=$(evcount ixdp_rx_frame 1)
+bad=$(evcount ixdp_rx_frame "!(v[\"ifindex\"] == $ifindex && (v[\"core\"] == 0 || v[\"core\"] == 1) && v[\"len\"] >= 42 && v[\"len\"] <= 65535 && v[\"fg\"] >= -1 && v[\"fg\"] < $nfg && v[\"queue\"] >= -1)")
 rx_ok() {
 	[ "$n" -ge $((CONNS * 50)) ] && [ "$bad" -eq 0 ]
 }
