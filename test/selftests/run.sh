@@ -34,6 +34,16 @@ run_stage() {
 	module-load|kernel-log) ;;
 	*) [ "${ixdp_part:-$_part}" = "$_part" ] || return ;;
 	esac
+	case $_name in
+	module-load|module-unload|kernel-log) ;;
+	*)
+		case ",${ixdp_first:-}," in
+		*",$_name,"*) _first=first ;;
+		*) _first=rest ;;
+		esac
+		[ "$_first" = "${_pass:-rest}" ] || return
+		;;
+	esac
 	# ixdp_only=NAME[,NAME] on the kernel command line runs just those
 	# stages (test/qemu/run.sh --only).
 	case ",${ixdp_only:-$_name}," in
@@ -88,6 +98,9 @@ echo "TAP version 13" | emit
 dmesg -c > /tmp/boot.dmesg
 run_stage module-load /selftests/module.sh load
 [ -n "$ixdp_only" ] && ! grep -q '^ixdp ' /proc/modules && insmod /ixdp/ixdp.ko
+
+stages() {
+_part=1
 run_stage chardev /selftests/chardev
 run_stage netlink /selftests/netlink
 run_stage ixctl /selftests/ixctl.sh
@@ -121,5 +134,16 @@ run_stage ixdpd-app /selftests/ixdpd_app.sh
 run_stage objects /selftests/objects.sh
 run_stage fuzz /selftests/fuzz.sh
 run_stage netdev-gone /selftests/netdev_gone.sh
+}
+
+# ixdp_first=NAME[,NAME]: those stages run first, in the order of the
+# list above, then the others (the debug kernel's run, whose time budget
+# may leave out the last ones: scripts/kernels.sh).
+if [ -n "${ixdp_first:-}" ]; then
+	_pass=first
+	stages
+fi
+_pass=rest
+stages
 run_stage module-unload /selftests/module.sh unload
 run_stage kernel-log /selftests/module.sh kernel-log
