@@ -26,6 +26,19 @@ IXIP=198.18.0.3
 REPS=${ixdp_reps:-3}
 SECS=${ixdp_secs:-3}
 bench_ixdp_up bench || exit 1
+# ixdp_cfg=KEY,VAL,... on the command line (make bench-app BENCH_CFG=):
+# given to "ixctl config set", and printed with the configuration.
+if [ -n "${ixdp_cfg:-}" ]; then
+	ixctl config set $(echo "$ixdp_cfg" | tr , ' ') ||
+		echo "bench: ixctl config set $ixdp_cfg failed"
+fi
+echo "bench: config $(ixctl -j config show)"
+# What a system call costs depends on these (page-table isolation above
+# all); every target but the in-kernel echo makes some per message.
+for v in meltdown spectre_v2 retbleed; do
+	f=/sys/devices/system/cpu/vulnerabilities/$v
+	[ -r "$f" ] && echo "bench: $v: $(cat "$f")"
+done
 
 targets="ixdp-kern epoll uring"
 pids=
@@ -37,6 +50,14 @@ if command -v echo_ixdp >/dev/null; then
 	targets="ixdp-inline ixdp-app $targets"
 else
 	echo "bench: no echo_ixdp in this initramfs: ixdp-inline and ixdp-app left out"
+fi
+# ixdp_targets=A,B (make bench-app TARGETS=): only those.
+if [ -n "${ixdp_targets:-}" ]; then
+	_keep=
+	for t in $targets; do
+		case ",$ixdp_targets," in *",$t,"*) _keep="$_keep $t" ;; esac
+	done
+	targets=$_keep
 fi
 
 # set_target TARGET: addr and port of a target's echo server, and the

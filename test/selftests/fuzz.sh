@@ -34,8 +34,9 @@ if [ "${ixdp_fuzz:-short}" = long ]; then
 	NL=${ixdp_fuzz_nl:-100000}
 	FRAMES=${ixdp_fuzz_frames:-60000}
 else
-	CMDS=${ixdp_fuzz_cmds:-100000}
-	# 7.5 ms a request on the debug kernel (ixdp_slow=4): fewer there.
+	# 1,060 commands a second on the debug kernel (ixdp_slow=4), whose
+	# chunks are bounded at 90 s; 7.5 ms a netlink request there: fewer.
+	CMDS=${ixdp_fuzz_cmds:-$((100000 / ${ixdp_slow:-1}))}
 	NL=${ixdp_fuzz_nl:-$((20000 / ${ixdp_slow:-1}))}
 	FRAMES=${ixdp_fuzz_frames:-6000}
 fi
