@@ -405,12 +405,14 @@ bench-dp: module user
 # raw NIC ceiling, an XDP_TX reflector (test/bench/bench-xdp.sh, needs
 # clang: scripts/deps.sh bench). One table of both (ratios-app.awk).
 # BENCH_CFG=KEY,VAL,... is given to "ixctl config set" first; TARGETS=A,B
-# runs only those of the first boot's targets; NOXDP=1 skips the second.
+# runs only those of the first boot's targets; NOXDP=1 skips the second;
+# BENCH_CFGB=KEY,VAL,... also runs each ixdp target with that configuration
+# (an A/B in one boot: the "+b" rows).
 bench-app: module user
 	@mkdir -p $(BUILD)
 	@echo "HOSTLOAD bench-app $$(cat /proc/loadavg)" > $(BUILD)/bench-app.log
 	IXDP_BENCH_CDF=1 test/qemu/run.sh --kernel-version $(KVER) --mode bench-app \
-		--append "ixdp_reps=$(or $(REPS),3) ixdp_cfg=$(BENCH_CFG) ixdp_targets=$(TARGETS)" \
+		--append "ixdp_reps=$(or $(REPS),3) ixdp_cfg=$(BENCH_CFG) ixdp_cfgb=$(BENCH_CFGB) ixdp_targets=$(TARGETS)" \
 		--timeout 900 | tee -a $(BUILD)/bench-app.log
 	@echo "HOSTLOAD bench-xdp $$(cat /proc/loadavg)" >> $(BUILD)/bench-app.log
 	$(if $(NOXDP),,IXDP_BENCH_CDF=1 test/bench/bench-xdp.sh $(KVER) $(BUILD) 300 | tee -a $(BUILD)/bench-app.log)

@@ -207,6 +207,16 @@ END {
 	ratio_row("app/epoll msg/s", "ixdp-app", "epoll", "rate", "", "", "")
 	ratio_row("app/uring msg/s", "ixdp-app", "uring", "rate", "", "", "")
 	ratio_row("kern/xdp msg/s", "ixdp-kern", "xdp", "rate", "", "", "")
+	# An A/B run (make bench-app BENCH_CFGB=): "+b" targets ran with
+	# the second configuration, in the same boot.
+	if (("ixdp-kern+b" in seen_t) || ("ixdp-inline+b" in seen_t)) {
+		ratio_row("inline+b/kern+b msg/s", "ixdp-inline+b", "ixdp-kern+b", "rate", "", "", "")
+		ratio_row("inline+b/kern+b p50", "ixdp-inline+b", "ixdp-kern+b", "p50", "", "", "")
+		ratio_row("inline+b/inline msg/s", "ixdp-inline+b", "ixdp-inline", "rate", "", "", "")
+		ratio_row("kern+b/kern msg/s", "ixdp-kern+b", "ixdp-kern", "rate", "", "", "")
+		ratio_row("inline+b/inline p50", "ixdp-inline+b", "ixdp-inline", "p50", "", "", "")
+		ratio_row("kern+b/kern p50", "ixdp-kern+b", "ixdp-kern", "p50", "", "", "")
+	}
 
 	if (nkey) {
 		# The guest's counters, the dataplane's in a fixed order, then

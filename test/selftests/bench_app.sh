@@ -51,11 +51,20 @@ if command -v echo_ixdp >/dev/null; then
 else
 	echo "bench: no echo_ixdp in this initramfs: ixdp-inline and ixdp-app left out"
 fi
+# ixdp_cfgb=KEY,VAL,... (make bench-app BENCH_CFGB=): an A/B run in one
+# boot. Each ixdp target also runs as TARGET+b, with "ixctl config set"
+# of those values for its runs and the first configuration back after.
+CFGA=$(ixctl -j config show | tr -d '{}"' | tr ':,' '  ')
+if [ -n "${ixdp_cfgb:-}" ]; then
+	for t in $targets; do
+		case $t in ixdp-*) targets="$targets $t+b" ;; esac
+	done
+fi
 # ixdp_targets=A,B (make bench-app TARGETS=): only those.
 if [ -n "${ixdp_targets:-}" ]; then
 	_keep=
 	for t in $targets; do
-		case ",$ixdp_targets," in *",$t,"*) _keep="$_keep $t" ;; esac
+		case ",$ixdp_targets," in *",${t%+b},"*) _keep="$_keep $t" ;; esac
 	done
 	targets=$_keep
 fi
@@ -64,7 +73,7 @@ fi
 # command that starts it when it is not always running.
 set_target() {
 	server=
-	case $1 in
+	case ${1%+b} in
 	ixdp-inline) addr=$IXIP port=9 server="echo_ixdp -I -p 9 -c $cores -q" ;;
 	ixdp-app) addr=$IXIP port=8 server="echo_ixdp -m ring -p 8 -c $cores -q" ;;
 	ixdp-kern) addr=$IXIP port=7 ;;
@@ -152,6 +161,9 @@ while [ "$rep" -le "$REPS" ]; do
 			targets=$(echo " $targets " | sed "s/ $target / /")
 			continue
 		fi
+		case $target in
+		*+b) ixctl config set $(echo "$ixdp_cfgb" | tr , ' ') ;;
+		esac
 		[ "$rep" = 1 ] && [ -n "$server" ] && check "$target"
 		for cfg in "1 1" "32 1" "32 16"; do
 			set -- $cfg
@@ -159,6 +171,9 @@ while [ "$rep" -le "$REPS" ]; do
 				"$1" "$2" 64 "$SECS" "$target/c$1d$2/rep$rep"
 		done
 		stop
+		case $target in
+		*+b) ixctl config set $CFGA ;;
+		esac
 	done
 	rep=$((rep + 1))
 done
